@@ -1,0 +1,721 @@
+package calendar
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+const postCols = `p.id, p.slug, p.title, p.body, p.link, p.excerpt, COALESCE(c.name,''), p.author, p.tags, p.thread,
+	p.status, p.publish_at, p.queued, p.approved_at, p.approved_by, p.published_at, p.source, p.content_hash,
+	p.version, p.created_at, p.updated_at`
+
+const postFrom = ` FROM posts p LEFT JOIN campaigns c ON c.id = p.campaign_id`
+
+func scanPost(sc interface{ Scan(...any) error }) (Post, error) {
+	var p Post
+	var tags, thread string
+	var publishAt, approvedAt, publishedAt sql.NullInt64
+	var created, updated int64
+	err := sc.Scan(&p.ID, &p.Slug, &p.Title, &p.Body, &p.Link, &p.Excerpt, &p.Campaign, &p.Author, &tags, &thread,
+		&p.Status, &publishAt, &p.Queued, &approvedAt, &p.ApprovedBy, &publishedAt, &p.Source, &p.ContentHash,
+		&p.Version, &created, &updated)
+	if err != nil {
+		return p, err
+	}
+	_ = json.Unmarshal([]byte(tags), &p.Tags)
+	_ = json.Unmarshal([]byte(thread), &p.Thread)
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	p.PublishAt, p.ApprovedAt, p.PublishedAt = fromNullMS(publishAt), fromNullMS(approvedAt), fromNullMS(publishedAt)
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	return p, nil
+}
+
+// Post finds a post by id or slug (REF), with its channels, variants, media,
+// deliveries and notes.
+func (s *Store) Post(ctx context.Context, ref string) (Post, error) {
+	p, err := s.postRow(ctx, s.db, ref)
+	if err != nil {
+		return p, err
+	}
+	posts := []Post{p}
+	if err := s.loadChildren(ctx, posts, true); err != nil {
+		return p, err
+	}
+	return posts[0], nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) postRow(ctx context.Context, q queryer, ref string) (Post, error) {
+	var row *sql.Row
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		row = q.QueryRowContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.id = ? OR p.slug = ? ORDER BY p.id = ? DESC LIMIT 1`, id, ref, id)
+	} else {
+		row = q.QueryRowContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.slug = ?`, ref)
+	}
+	p, err := scanPost(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, NotFound("post", ref)
+	}
+	return p, err
+}
+
+// PostFilter selects posts for List.
+type PostFilter struct {
+	Status   []string
+	Channel  string
+	Campaign string
+	Tag      string
+	From, To *time.Time // publish_at in [From, To)
+	Limit    int        // 0: no limit
+	Offset   int
+	// Light skips variants, media and notes (deliveries are always loaded).
+	Light bool
+}
+
+// Posts lists posts by publish time (unscheduled drafts first), then id.
+func (s *Store) Posts(ctx context.Context, f PostFilter) ([]Post, error) {
+	var where []string
+	var args []any
+	if len(f.Status) > 0 {
+		where = append(where, "p.status IN ("+placeholders(len(f.Status))+")")
+		for _, st := range f.Status {
+			args = append(args, st)
+		}
+	}
+	if f.Campaign != "" {
+		where = append(where, "c.name = ?")
+		args = append(args, f.Campaign)
+	}
+	if f.Channel != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM deliveries d JOIN channels ch ON ch.id = d.channel_id WHERE d.post_id = p.id AND ch.name = ?)")
+		args = append(args, f.Channel)
+	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)")
+		args = append(args, f.Tag)
+	}
+	if f.From != nil {
+		where = append(where, "p.publish_at >= ?")
+		args = append(args, ms(*f.From))
+	}
+	if f.To != nil {
+		where = append(where, "p.publish_at < ?")
+		args = append(args, ms(*f.To))
+	}
+	q := `SELECT ` + postCols + postFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY p.publish_at, p.id"
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+		if f.Offset > 0 {
+			q += " OFFSET " + strconv.Itoa(f.Offset)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.loadChildren(ctx, out, !f.Light)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// loadChildren fills deliveries (and with all, variants, media, notes) for
+// posts, in one query per kind.
+func (s *Store) loadChildren(ctx context.Context, posts []Post, all bool) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(posts))
+	args := make([]any, len(posts))
+	for i := range posts {
+		idx[posts[i].ID] = i
+		args[i] = posts[i].ID
+		posts[i].Channels = []string{}
+		posts[i].Variants = map[string]string{}
+		posts[i].Media = []Media{}
+		posts[i].Deliveries = []Delivery{}
+	}
+	in := "(" + placeholders(len(posts)) + ")"
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.post_id IN `+in+` ORDER BY ch.name`, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		p := &posts[idx[d.PostID]]
+		p.Deliveries = append(p.Deliveries, d)
+		p.Channels = append(p.Channels, d.Channel)
+	}
+	rows.Close()
+	if !all {
+		return rows.Err()
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT v.post_id, ch.name, v.body FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var ch, body string
+		if err := rows.Scan(&id, &ch, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		posts[idx[id]].Variants[ch] = body
+	}
+	rows.Close()
+	rows, err = s.db.QueryContext(ctx, `SELECT post_id, path, alt FROM post_media WHERE post_id IN `+in+` ORDER BY post_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var m Media
+		if err := rows.Scan(&id, &m.Path, &m.Alt); err != nil {
+			rows.Close()
+			return err
+		}
+		posts[idx[id]].Media = append(posts[idx[id]].Media, m)
+	}
+	rows.Close()
+	rows, err = s.db.QueryContext(ctx, `SELECT id, post_id, at, author, text FROM post_notes WHERE post_id IN `+in+` ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n Note
+		var id, at int64
+		if err := rows.Scan(&n.ID, &id, &at, &n.Author, &n.Text); err != nil {
+			return err
+		}
+		n.At = fromMS(at)
+		posts[idx[id]].Notes = append(posts[idx[id]].Notes, n)
+	}
+	return rows.Err()
+}
+
+// CreatePost adds a post and one pending delivery per channel. A post given a
+// PublishAt is scheduled (or sent to review when a channel requires approval);
+// without one it is a draft.
+func (s *Store) CreatePost(ctx context.Context, p *Post) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.createPostTx(ctx, tx, p) })
+}
+
+func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
+	chans, err := s.resolveChannels(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	if p.Slug == "" {
+		p.Slug, err = s.freeSlug(ctx, tx, Slugify(firstNonEmpty(p.Title, firstLine(p.Body), "post")))
+		if err != nil {
+			return err
+		}
+	} else if err := ValidSlug(p.Slug); err != nil {
+		return err
+	}
+	campaignID, err := s.campaignID(ctx, tx, p.Campaign)
+	if err != nil {
+		return err
+	}
+	if p.Status == "" {
+		p.Status = StatusDraft
+	}
+	if p.Author == "" {
+		p.Author = s.Actor
+	}
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
+		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)`,
+		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, p.Author, jsonText(nonNilList(p.Tags)), jsonText(nonNilList(p.Thread)),
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now))
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, ErrConflict)
+		}
+		return err
+	}
+	p.ID, _ = res.LastInsertId()
+	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
+	if err := s.writeChildrenTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
+	if err := s.settleStatusTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, Event{Kind: "post.created", PostID: p.ID, Detail: map[string]any{"slug": p.Slug, "status": p.Status, "channels": p.Channels}})
+}
+
+// UpdatePost writes p's content, channels and time. It is refused with
+// ErrConflict when the post changed since p.Version was read: an edit made on
+// a stale copy never overwrites another.
+func (s *Store) UpdatePost(ctx context.Context, p *Post) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.updatePostTx(ctx, tx, p, "post.edited") })
+}
+
+func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind string) error {
+	old, err := s.postRow(ctx, tx, strconv.FormatInt(p.ID, 10))
+	if err != nil {
+		return err
+	}
+	if old.Version != p.Version {
+		return fmt.Errorf("post %s was changed (version %d) since this copy was read (version %d); reload and edit again: %w", old.Slug, old.Version, p.Version, ErrConflict)
+	}
+	if p.Slug != old.Slug {
+		if err := ValidSlug(p.Slug); err != nil {
+			return err
+		}
+	}
+	chans, err := s.resolveChannels(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	campaignID, err := s.campaignID(ctx, tx, p.Campaign)
+	if err != nil {
+		return err
+	}
+	// Changing what an approved post says sends it back to review.
+	contentChanged := p.Title != old.Title || p.Body != old.Body || p.Link != old.Link || jsonText(p.Thread) != jsonText(old.Thread)
+	if contentChanged && old.ApprovedAt != nil && p.ApprovedAt != nil {
+		p.ApprovedAt, p.ApprovedBy = nil, ""
+	}
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE posts SET slug=?, title=?, body=?, link=?, excerpt=?, campaign_id=?, tags=?, thread=?,
+		status=?, publish_at=?, queued=?, approved_at=?, approved_by=?, source=?, content_hash=?, version=version+1, updated_at=?
+		WHERE id=? AND version=?`,
+		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, jsonText(nonNilList(p.Tags)), jsonText(nonNilList(p.Thread)),
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.Source, p.ContentHash, ms(now), p.ID, p.Version)
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, ErrConflict)
+		}
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("post %s was changed since this copy was read; reload and edit again: %w", old.Slug, ErrConflict)
+	}
+	p.Version++
+	p.UpdatedAt = now
+	if err := s.writeChildrenTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
+	if err := s.settleStatusTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+}
+
+func nonNilList(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func (s *Store) resolveChannels(ctx context.Context, q queryer, p *Post) (map[string]Channel, error) {
+	chans := map[string]Channel{}
+	verr := &ValidationError{}
+	for _, name := range p.Channels {
+		c, err := scanChannel(q.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE name = ?`, name))
+		if errors.Is(err, sql.ErrNoRows) {
+			verr.Add(FieldError{Field: "channels", Message: fmt.Sprintf("unknown channel %q (see `crieur channel list`)", name)})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		chans[name] = c
+	}
+	for name := range p.Variants {
+		if _, ok := chans[name]; !ok {
+			verr.Add(FieldError{Field: "variants", Message: fmt.Sprintf("variant for %q, which is not one of the post's channels", name)})
+		}
+	}
+	return chans, verr.Err()
+}
+
+// writeChildrenTx replaces variants and media, and adds or removes deliveries
+// so there is one per channel. Deliveries already published, publishing or
+// held are never removed: they record what happened.
+func (s *Store) writeChildrenTx(ctx context.Context, tx *sql.Tx, p *Post, chans map[string]Channel) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM post_variants WHERE post_id=?`, p.ID); err != nil {
+		return err
+	}
+	for name, body := range p.Variants {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES (?,?,?)`, p.ID, chans[name].ID, body); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM post_media WHERE post_id=?`, p.ID); err != nil {
+		return err
+	}
+	for i, m := range p.Media {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_media (post_id, position, path, alt) VALUES (?,?,?,?)`, p.ID, i, m.Path, m.Alt); err != nil {
+			return err
+		}
+	}
+	keep := make([]any, 0, len(chans)+1)
+	keep = append(keep, p.ID)
+	for _, c := range chans {
+		keep = append(keep, c.ID)
+	}
+	q := `DELETE FROM deliveries WHERE post_id=? AND status IN ('pending','canceled','missed','failed')`
+	if len(chans) > 0 {
+		q += ` AND channel_id NOT IN (` + placeholders(len(chans)) + `)`
+	}
+	if _, err := tx.ExecContext(ctx, q, keep...); err != nil {
+		return err
+	}
+	now := ms(s.now())
+	for _, c := range chans {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, channel_id, status, idempotency_key, updated_at)
+			VALUES (?,?,'pending',?,?) ON CONFLICT(post_id, channel_id) DO NOTHING`, p.ID, c.ID, newKey(), now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newKey is a delivery's idempotency key: random, fixed for its lifetime, so
+// every attempt of one delivery carries the same key.
+func newKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// settleStatusTx puts a post's status and its deliveries' timing in line with
+// its time, its approval and its channels. It is the one place that decides
+// what the daemon may claim: a delivery is runnable (run_at set) only when its
+// post is scheduled and, on a channel that requires approval, approved.
+func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans map[string]Channel) error {
+	needsApproval := false
+	for _, c := range chans {
+		needsApproval = needsApproval || c.RequireApproval
+	}
+	switch p.Status {
+	case StatusScheduled, StatusApproved, StatusReview:
+		switch {
+		case needsApproval && p.ApprovedAt == nil:
+			if p.Status != StatusReview && p.PublishAt != nil {
+				p.Status = StatusReview
+			} else if p.Status == StatusApproved || p.Status == StatusScheduled {
+				p.Status = StatusReview
+			}
+		case p.PublishAt != nil:
+			p.Status = StatusScheduled
+		case p.ApprovedAt != nil:
+			p.Status = StatusApproved
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=? WHERE id=?`, p.Status, p.ID); err != nil {
+		return err
+	}
+	var due any
+	if p.PublishAt != nil {
+		due = ms(*p.PublishAt)
+	}
+	switch p.Status {
+	case StatusCanceled:
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, updated_at=? WHERE post_id=? AND status='pending'`, ms(s.now()), p.ID)
+		return err
+	case StatusScheduled, StatusPartial, StatusFailed:
+		// Queued posts keep each delivery's own slot time; others take the post's time.
+		if !p.Queued {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, updated_at=? WHERE post_id=? AND status='pending' AND (due_at IS NOT ? )`, due, ms(s.now()), p.ID, due); err != nil {
+				return err
+			}
+		}
+		// Runnable where no approval is missing; a retry's later run_at is kept while the due time is unchanged.
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at = CASE
+				WHEN (SELECT require_approval FROM channels WHERE id = deliveries.channel_id) = 1 AND ? = 0 THEN NULL
+				WHEN run_at IS NULL OR run_at < due_at OR attempts = 0 THEN due_at
+				ELSE run_at END
+			WHERE post_id=? AND status='pending'`, p.ApprovedAt != nil, p.ID)
+		return err
+	default:
+		if !p.Queued {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=? WHERE post_id=? AND status='pending'`, due, p.ID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at=NULL WHERE post_id=? AND status='pending'`, p.ID)
+		return err
+	}
+}
+
+// SchedulePost gives a post a time (or, with queue, each channel its next
+// free slot) and makes it scheduled.
+func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, queue bool) (Post, error) {
+	var out Post
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := editable(p); err != nil {
+			return err
+		}
+		posts := []Post{p}
+		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+			return err
+		}
+		p = posts[0]
+		if len(p.Channels) == 0 {
+			return Invalid("channels", "post %s has no channel: add one with `crieur post edit %s`", p.Slug, p.Slug)
+		}
+		p.Status = StatusScheduled
+		if queue {
+			first, err := s.queueTx(ctx, tx, &p)
+			if err != nil {
+				return err
+			}
+			p.PublishAt, p.Queued = &first, true
+		} else {
+			p.PublishAt, p.Queued = at, false
+		}
+		if err := s.updatePostTx(ctx, tx, &p, "post.scheduled"); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	return s.Post(ctx, strconv.FormatInt(out.ID, 10))
+}
+
+func editable(p Post) error {
+	switch p.Status {
+	case StatusPublished:
+		return fmt.Errorf("post %s is already published: %w", p.Slug, ErrConflict)
+	}
+	return nil
+}
+
+// loadChildrenTx is loadChildren inside a transaction (channels and variants
+// only, which is what an update rewrites).
+func (s *Store) loadChildrenTx(ctx context.Context, tx *sql.Tx, posts []Post) error {
+	for i := range posts {
+		p := &posts[i]
+		p.Channels, p.Variants, p.Media = []string{}, map[string]string{}, []Media{}
+		rows, err := tx.QueryContext(ctx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id=d.channel_id WHERE d.post_id=? ORDER BY ch.name`, p.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Channels = append(p.Channels, n)
+		}
+		rows.Close()
+		rows, err = tx.QueryContext(ctx, `SELECT ch.name, v.body FROM post_variants v JOIN channels ch ON ch.id=v.channel_id WHERE v.post_id=?`, p.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var n, b string
+			if err := rows.Scan(&n, &b); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Variants[n] = b
+		}
+		rows.Close()
+		rows, err = tx.QueryContext(ctx, `SELECT path, alt FROM post_media WHERE post_id=? ORDER BY position`, p.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var m Media
+			if err := rows.Scan(&m.Path, &m.Alt); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Media = append(p.Media, m)
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+// CancelPost stops a post: its pending deliveries are canceled at once, so a
+// running daemon cannot claim them any more.
+func (s *Store) CancelPost(ctx context.Context, ref string) (Post, error) {
+	return s.transition(ctx, ref, "post.canceled", func(p *Post) error {
+		if p.Status == StatusPublished || p.Status == StatusCanceled {
+			return fmt.Errorf("post %s is %s: nothing to cancel: %w", p.Slug, p.Status, ErrConflict)
+		}
+		p.Status = StatusCanceled
+		return nil
+	})
+}
+
+// transition loads a post, lets change alter it, and writes it back.
+func (s *Store) transition(ctx context.Context, ref, kind string, change func(*Post) error) (Post, error) {
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		posts := []Post{p}
+		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+			return err
+		}
+		p = posts[0]
+		if err := change(&p); err != nil {
+			return err
+		}
+		id = p.ID
+		return s.updatePostTx(ctx, tx, &p, kind)
+	})
+	if err != nil {
+		return Post{}, err
+	}
+	return s.Post(ctx, strconv.FormatInt(id, 10))
+}
+
+// DeletePost removes a post and its pending deliveries. A post with a delivery
+// in flight or published is refused: its record must stay (cancel it instead).
+func (s *Store) DeletePost(ctx context.Context, ref string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		var live int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE post_id=? AND status IN ('publishing','published','held')`, p.ID).Scan(&live); err != nil {
+			return err
+		}
+		if live > 0 {
+			return fmt.Errorf("post %s has %d deliveries published or in flight; its record stays (use `crieur post cancel`): %w", p.Slug, live, ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id=?`, p.ID); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, Event{Kind: "post.deleted", PostID: p.ID, Detail: map[string]any{"slug": p.Slug}})
+	})
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]{0,199}$`)
+
+// ValidSlug checks a slug: lower-case letters, digits, '.', '_', '-', '/'.
+func ValidSlug(slug string) error {
+	if !slugRE.MatchString(slug) || strings.Contains(slug, "..") {
+		return Invalid("slug", "%q is not a valid slug: use lower-case letters, digits, '-', '_', '.', '/' (up to 200)", slug)
+	}
+	if _, err := strconv.ParseInt(slug, 10, 64); err == nil {
+		return Invalid("slug", "%q is all digits, which reads as a post id: add a letter", slug)
+	}
+	return nil
+}
+
+// Slugify makes a slug from a title: accents folded, words joined by '-'.
+func Slugify(s string) string {
+	s = norm.NFD.String(strings.ToLower(s))
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		default:
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		out = "post"
+	}
+	if _, err := strconv.Atoi(out); err == nil {
+		out = "post-" + out
+	}
+	return out
+}
+
+func (s *Store) freeSlug(ctx context.Context, q queryer, base string) (string, error) {
+	slug := base
+	for i := 2; ; i++ {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE slug = ?`, slug).Scan(&n); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return slug, nil
+		}
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/when"
+)
+
+// app carries what every command needs: configuration, streams, the clock
+// and the store, opened on first use. Commands take it instead of globals so
+// that tests run them in-process.
+type app struct {
+	v      *viper.Viper
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+	now    func() time.Time
+	store  *calendar.Store
+	ctx    context.Context
+}
+
+// Global flag and config keys.
+const (
+	keyDB        = "db"
+	keyConfig    = "config"
+	keyOutput    = "output"
+	keyTZ        = "tz"
+	keyNoColor   = "no-color"
+	keyQuiet     = "quiet"
+	keyVerbose   = "verbose"
+	keyAuthor    = "author"
+	keyLogFormat = "log-format"
+)
+
+// subcommand constructors, registered by each command's file.
+var (
+	commands []func(*app) *cobra.Command
+	verbs    = map[string][]func(*app) *cobra.Command{}
+)
+
+func registerCommand(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+// registerVerb adds a verb to a noun command ("post", "channel", …).
+func registerVerb(noun string, f func(*app) *cobra.Command) { verbs[noun] = append(verbs[noun], f) }
+
+func addVerbs(a *app, noun *cobra.Command) *cobra.Command {
+	for _, f := range verbs[noun.Name()] {
+		noun.AddCommand(f(a))
+	}
+	return noun
+}
+
+func run(args []string, in io.Reader, out, errOut io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{v: viper.New(), in: in, out: out, errOut: errOut, now: time.Now, ctx: ctx}
+	defer a.close()
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	return a.reportError(err)
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "crieur",
+		Short: "An editorial calendar and post scheduler for the command line",
+		Long: `crieur keeps a brand's publishing plan — channels, slots, campaigns, drafts —
+in a local calendar, and publishes each post on time on every network.`,
+		Example: `  crieur init
+  crieur channel add acme-log --network log
+  crieur slot add acme-log "mon-fri 09:00"
+  crieur post new --body "Hello, world" --channel acme-log --queue
+  crieur post list
+  crieur daemon`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.loadConfig(cmd) },
+	}
+	pf := root.PersistentFlags()
+	pf.String(keyDB, "", "calendar database (env CRIEUR_DB; default $XDG_DATA_HOME/crieur/crieur.db)")
+	pf.String(keyConfig, "", "config file (default $XDG_CONFIG_HOME/crieur/config.yaml)")
+	pf.StringP(keyOutput, "o", "table", "output format: table, json or yaml")
+	pf.String(keyTZ, "", "time zone for reading and showing times (default: the calendar's, else local)")
+	pf.Bool(keyNoColor, false, "no colour (also NO_COLOR)")
+	pf.BoolP(keyQuiet, "q", false, "print only what scripts need")
+	pf.BoolP(keyVerbose, "v", false, "say more")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
+	for _, f := range commands {
+		root.AddCommand(f(a))
+	}
+	return root
+}
+
+// loadConfig reads, in rising precedence: the config file, CRIEUR_* env, flags.
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	v := a.v
+	v.SetEnvPrefix("CRIEUR")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
+	v.AutomaticEnv()
+	if err := v.BindPFlags(cmd.Flags()); err != nil {
+		return err
+	}
+	path := v.GetString(keyConfig)
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join(configDir(), "config.yaml")
+	}
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		var notFound viper.ConfigFileNotFoundError
+		if explicit || !(errors.As(err, &notFound) || errors.Is(err, os.ErrNotExist) || isNotExist(err)) {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	switch o := v.GetString(keyOutput); o {
+	case "table", "json", "yaml":
+	default:
+		return usageErr{fmt.Errorf("--output %q: use table, json or yaml", o)}
+	}
+	if tz := v.GetString(keyTZ); tz != "" {
+		if _, err := when.LoadZone(tz); err != nil {
+			return usageErr{fmt.Errorf("--tz: %w", err)}
+		}
+	}
+	return nil
+}
+
+func isNotExist(err error) bool {
+	var pe *os.PathError
+	return errors.As(err, &pe) && errors.Is(pe.Err, os.ErrNotExist)
+}
+
+func configDir() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "crieur")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".config", "crieur")
+	}
+	return "."
+}
+
+func dataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "crieur")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "crieur")
+	}
+	return "."
+}
+
+func (a *app) dbPath() string {
+	if p := a.v.GetString(keyDB); p != "" {
+		return p
+	}
+	return filepath.Join(dataDir(), "crieur.db")
+}
+
+// openStore opens the calendar, creating it only for `init`.
+func (a *app) openStore(create bool) (*calendar.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	s, err := calendar.Open(a.ctx, a.dbPath(), calendar.Options{Create: create})
+	if err != nil {
+		return nil, err
+	}
+	s.Now = a.now
+	if author := a.v.GetString(keyAuthor); author != "" {
+		s.Actor = author
+	}
+	a.store = s
+	return s, nil
+}
+
+// db opens the existing calendar.
+func (a *app) db() (*calendar.Store, error) { return a.openStore(false) }
+
+func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// zone is the viewer's zone: --tz, else the config's tz, else local.
+func (a *app) zone() *time.Location {
+	if tz := a.v.GetString(keyTZ); tz != "" {
+		if loc, err := when.LoadZone(tz); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }
+func (a *app) verbose() bool { return a.v.GetBool(keyVerbose) }
+func (a *app) format() string {
+	return a.v.GetString(keyOutput)
+}
+
+// usageErr marks a usage mistake (exit 2).
+type usageErr struct{ error }
+
+func (e usageErr) Unwrap() error { return e.error }
+
+// Exit codes, as DESIGN.md's CLI contract fixes them.
+const (
+	exitOK         = 0
+	exitRuntime    = 1
+	exitUsage      = 2
+	exitValidation = 3
+	exitNotFound   = 4
+	exitConflict   = 5
+)
+
+func exitCode(err error) int {
+	var ue usageErr
+	var ve *calendar.ValidationError
+	var fe calendar.FieldError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ve), errors.As(err, &fe):
+		return exitValidation
+	case errors.Is(err, calendar.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, calendar.ErrConflict):
+		return exitConflict
+	case errors.Is(err, calendar.ErrNoDatabase):
+		return exitRuntime
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {
+		return exitUsage
+	}
+	return exitRuntime
+}
+
+// reportError prints err (as JSON with -o json) and returns the exit code.
+func (a *app) reportError(err error) int {
+	code := exitCode(err)
+	if a.v.GetString(keyOutput) == "json" {
+		_ = writeJSON(a.errOut, errorDoc(err))
+		return code
+	}
+	fmt.Fprintf(a.errOut, "crieur: %v\n", err)
+	if code == exitUsage {
+		fmt.Fprintln(a.errOut, "Run 'crieur --help' or 'crieur COMMAND --help' for usage.")
+	}
+	return code
+}
+
+func errorDoc(err error) map[string]any {
+	var ve *calendar.ValidationError
+	var fe calendar.FieldError
+	switch {
+	case errors.As(err, &ve) && len(ve.Problems) == 1:
+		return fieldDoc(ve.Problems[0])
+	case errors.As(err, &ve):
+		doc := map[string]any{"error": fmt.Sprintf("%d problems", len(ve.Problems))}
+		list := make([]map[string]any, len(ve.Problems))
+		for i, p := range ve.Problems {
+			list[i] = fieldDoc(p)
+		}
+		doc["errors"] = list
+		return doc
+	case errors.As(err, &fe):
+		return fieldDoc(fe)
+	}
+	return map[string]any{"error": err.Error()}
+}
+
+func fieldDoc(p calendar.FieldError) map[string]any {
+	d := map[string]any{"error": p.Message}
+	if p.File != "" {
+		d["file"] = p.File
+	}
+	if p.Line > 0 {
+		d["line"] = p.Line
+	}
+	if p.Field != "" {
+		d["field"] = p.Field
+	}
+	return d
+}
+
+// args checks positional arguments, as a usage error.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr{fmt.Errorf("expected %s, got %d argument(s)", names, len(args))}
+		}
+		return nil
+	}
+}
+
+func rangeArgs(min, max int, names string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			return usageErr{fmt.Errorf("expected %s, got %d argument(s)", names, len(args))}
+		}
+		return nil
+	}
+}

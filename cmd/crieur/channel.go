@@ -1,0 +1,461 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/when"
+	"github.com/crieur/crieur/publishers"
+)
+
+func init() { registerCommand(newChannelCmd) }
+
+func invalid(field, format string, args ...any) error {
+	return calendar.Invalid(field, format, args...)
+}
+
+func newChannelCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "channel",
+		Short: "Manage channels: named accounts on networks",
+		Example: `  crieur channel add acme-mastodon --network mastodon --set instance=https://mastodon.social --secret token=env:MASTODON_TOKEN
+  crieur channel list`,
+	}
+	cmd.AddCommand(newChannelAddCmd(a), newChannelListCmd(a), newChannelShowCmd(a), newChannelEditCmd(a),
+		newChannelRemoveCmd(a), newChannelPauseCmd(a, true), newChannelPauseCmd(a, false))
+	return addVerbs(a, cmd)
+}
+
+// channelFlags are shared by add and edit.
+type channelFlags struct {
+	network         string
+	set             []string
+	secret          []string
+	tz              string
+	requireApproval bool
+	maxLateness     time.Duration
+	perMinute       int
+	perDay          int
+}
+
+func (f *channelFlags) bind(cmd *cobra.Command, add bool) {
+	fl := cmd.Flags()
+	if add {
+		fl.StringVar(&f.network, "network", "", "the network: "+strings.Join(publishers.Names(), ", "))
+	}
+	fl.StringArrayVar(&f.set, "set", nil, "a setting key=value, in the network's own words (repeatable)")
+	fl.StringArrayVar(&f.secret, "secret", nil, "a secret key=env:VAR, key=file:PATH or key=VALUE (stored 0600 beside the database)")
+	fl.StringVar(&f.tz, "tz", "", "the channel's time zone for slots and local times (IANA name)")
+	fl.BoolVar(&f.requireApproval, "require-approval", false, "publish nothing on this channel that is not approved")
+	fl.DurationVar(&f.maxLateness, "max-lateness", 0, "after a stop, publish posts late by less than this, mark older ones missed (default 1h)")
+	fl.IntVar(&f.perMinute, "rate-per-minute", 0, "at most this many posts a minute (0: the network's own limits only)")
+	fl.IntVar(&f.perDay, "rate-per-day", 0, "at most this many posts a day (0: no daily cap)")
+}
+
+func parsePairs(field string, pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, invalid(field, "%q: expected key=value", redactPair(field, p))
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// redactPair hides a secret's value in an error about its shape.
+func redactPair(field, p string) string {
+	if field != "secret" {
+		return p
+	}
+	if k, _, ok := strings.Cut(p, "="); ok {
+		return k + "=" + calendar.Redacted
+	}
+	return calendar.Redacted
+}
+
+// apply checks the flags against the network and writes them into c.
+func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *calendar.Channel) error {
+	nw, err := network(c.Network)
+	if err != nil {
+		return err
+	}
+	settings, err := parsePairs("set", f.set)
+	if err != nil {
+		return err
+	}
+	secrets, err := parsePairs("secret", f.secret)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, s := range nw.Settings {
+		known["set:"+s.Name] = true
+	}
+	for _, s := range nw.Secrets {
+		known["secret:"+s.Name] = true
+	}
+	verr := &calendar.ValidationError{}
+	for k, v := range settings {
+		if !known["set:"+k] {
+			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q (it has: %s)", nw.Name, k, fieldNames(nw.Settings))})
+			continue
+		}
+		if v == "" {
+			delete(c.Settings, k)
+		} else {
+			c.Settings[k] = v
+		}
+	}
+	for k, ref := range secrets {
+		if !known["secret:"+k] {
+			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q (it has: %s)", nw.Name, k, fieldNames(nw.Secrets))})
+			continue
+		}
+		norm, err := st.NormalizeSecretRef(c.Name+"/"+k, ref)
+		if err != nil {
+			verr.Add(calendar.FieldError{Field: "secret", Message: k + ": " + err.Error()})
+			continue
+		}
+		c.Secrets[k] = norm
+	}
+	if missing := nw.Missing(c.Settings, c.Secrets); len(missing) > 0 {
+		verr.Add(calendar.FieldError{Field: "network", Message: fmt.Sprintf("%s needs %s; e.g. %s", nw.Name, strings.Join(missing, ", "), exampleFlags(nw))})
+	}
+	if cmd.Flags().Changed("tz") {
+		if f.tz != "" {
+			if _, err := when.LoadZone(f.tz); err != nil {
+				verr.Add(calendar.FieldError{Field: "tz", Message: err.Error()})
+			}
+		}
+		c.TZ = f.tz
+	}
+	if cmd.Flags().Changed("require-approval") {
+		c.RequireApproval = f.requireApproval
+	}
+	if cmd.Flags().Changed("max-lateness") {
+		if f.maxLateness < 0 {
+			verr.Add(calendar.FieldError{Field: "max-lateness", Message: "must not be negative"})
+		}
+		c.MaxLateness = f.maxLateness
+	}
+	if cmd.Flags().Changed("rate-per-minute") {
+		c.RatePerMinute = f.perMinute
+	}
+	if cmd.Flags().Changed("rate-per-day") {
+		c.RatePerDay = f.perDay
+	}
+	if c.RatePerMinute < 0 || c.RatePerDay < 0 {
+		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
+	}
+	return verr.Err()
+}
+
+func fieldNames(fs []publishers.Field) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+		if f.Required {
+			names[i] += " (required)"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func exampleFlags(nw publishers.Network) string {
+	var parts []string
+	for _, f := range nw.Settings {
+		if f.Required && f.Default == "" {
+			parts = append(parts, "--set "+f.Name+"=…")
+		}
+	}
+	for _, f := range nw.Secrets {
+		if f.Required {
+			parts = append(parts, "--secret "+f.Name+"=env:"+strings.ToUpper(nw.Name+"_"+f.Name))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func newChannelAddCmd(a *app) *cobra.Command {
+	var f channelFlags
+	cmd := &cobra.Command{
+		Use:   "add NAME --network NET [--set key=value]... [--secret key=REF]...",
+		Short: "Add a channel",
+		Long: `Add a channel: a named account on one network. Settings and secrets use the
+network's own words; run with a network and no settings to be told which are needed.
+
+Networks: ` + networksHelp(),
+		Example: `  crieur channel add acme-log --network log --set path=./published.log
+  crieur channel add acme-mastodon --network mastodon --set instance=https://mastodon.social --secret token=env:MASTODON_TOKEN --tz Europe/Paris
+  crieur channel add acme-bsky --network bluesky --set handle=acme.bsky.social --secret app_password=file:~/.config/crieur/bsky --require-approval`,
+		Args: exactArgs(1, "a channel NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.network == "" {
+				return usageErr{fmt.Errorf("--network is required: one of %s", strings.Join(publishers.Names(), ", "))}
+			}
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			if err := calendar.ValidName("name", args[0]); err != nil {
+				return err
+			}
+			c := &calendar.Channel{Name: args[0], Network: f.network, Settings: map[string]string{}, Secrets: map[string]string{}, MaxLateness: time.Hour}
+			if err := f.apply(a, cmd, st, c); err != nil {
+				return err
+			}
+			if err := st.AddChannel(a.ctx, c); err != nil {
+				return err
+			}
+			return a.showChannel(*c, "Added channel")
+		},
+	}
+	f.bind(cmd, true)
+	return cmd
+}
+
+func networksHelp() string {
+	var b strings.Builder
+	for _, name := range publishers.Names() {
+		nw, _ := publishers.Lookup(name)
+		fmt.Fprintf(&b, "\n  %-11s %s", name, nw.Description)
+		if len(nw.Settings) > 0 {
+			fmt.Fprintf(&b, "\n  %-11s   settings: %s", "", fieldNames(nw.Settings))
+		}
+		if len(nw.Secrets) > 0 {
+			fmt.Fprintf(&b, "\n  %-11s   secrets:  %s", "", fieldNames(nw.Secrets))
+		}
+	}
+	return b.String()
+}
+
+func newChannelEditCmd(a *app) *cobra.Command {
+	var f channelFlags
+	cmd := &cobra.Command{
+		Use:   "edit NAME [--set key=value]... [--secret key=REF]...",
+		Short: "Change a channel's settings, secrets, zone or limits",
+		Long:  "Change a channel. `--set key=` (empty value) removes a setting.",
+		Example: `  crieur channel edit acme-mastodon --set visibility=unlisted
+  crieur channel edit acme-mastodon --secret token=env:NEW_TOKEN --tz America/New_York`,
+		Args: exactArgs(1, "a channel NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			c, err := st.Channel(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if err := f.apply(a, cmd, st, &c); err != nil {
+				return err
+			}
+			if err := st.UpdateChannel(a.ctx, &c); err != nil {
+				return err
+			}
+			return a.showChannel(c, "Updated channel")
+		},
+	}
+	f.bind(cmd, false)
+	return cmd
+}
+
+// channelDoc is a channel as shown: secrets redacted.
+func channelDoc(c calendar.Channel) calendar.Channel {
+	c.Secrets = calendar.RedactedSecrets(c.Secrets)
+	return c
+}
+
+func (a *app) showChannel(c calendar.Channel, verb string) error {
+	return a.emit(channelDoc(c), func(w io.Writer) error {
+		if a.quiet() {
+			fmt.Fprintln(w, c.Name)
+			return nil
+		}
+		if verb != "" {
+			fmt.Fprintf(w, "%s %s.\n", verb, c.Name)
+		}
+		t := newTable(w)
+		t.row("name:", c.Name)
+		t.row("network:", c.Network)
+		for _, k := range sortedKeys(c.Settings) {
+			t.row("setting "+k+":", c.Settings[k])
+		}
+		red := calendar.RedactedSecrets(c.Secrets)
+		for _, k := range sortedKeys(red) {
+			t.row("secret "+k+":", red[k])
+		}
+		t.row("zone:", dash(c.TZ))
+		state := "active"
+		if c.Paused {
+			state = "paused: " + c.PauseReason
+		}
+		t.row("state:", state)
+		t.row("approval:", yesNo(c.RequireApproval, "required", "not required"))
+		t.row("max lateness:", c.MaxLateness.String())
+		if c.RatePerMinute > 0 || c.RatePerDay > 0 {
+			t.row("rate limit:", fmt.Sprintf("%d/min, %d/day", c.RatePerMinute, c.RatePerDay))
+		}
+		return t.flush()
+	})
+}
+
+func yesNo(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func newChannelListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List channels",
+		Example: `  crieur channel list
+  crieur channel list -o json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			chans, err := st.Channels(a.ctx)
+			if err != nil {
+				return err
+			}
+			docs := make([]calendar.Channel, len(chans))
+			for i, c := range chans {
+				docs[i] = channelDoc(c)
+			}
+			return a.emit(docs, func(w io.Writer) error {
+				if a.quiet() {
+					for _, c := range chans {
+						fmt.Fprintln(w, c.Name)
+					}
+					return nil
+				}
+				if len(chans) == 0 {
+					fmt.Fprintln(w, "No channels yet. Add one: crieur channel add NAME --network log")
+					return nil
+				}
+				t := newTable(w, "NAME", "NETWORK", "ZONE", "APPROVAL", "STATE")
+				for _, c := range chans {
+					state := "active"
+					if c.Paused {
+						state = a.paint("33", "paused")
+					}
+					t.row(c.Name, c.Network, dash(c.TZ), yesNo(c.RequireApproval, "required", "-"), state)
+				}
+				return t.flush()
+			})
+		},
+	}
+}
+
+func newChannelShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "show NAME",
+		Short:   "Show a channel (secrets redacted)",
+		Example: `  crieur channel show acme-mastodon -o json`,
+		Args:    exactArgs(1, "a channel NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			c, err := st.Channel(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.showChannel(c, "")
+		},
+	}
+}
+
+func newChannelRemoveCmd(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:     "remove NAME",
+		Aliases: []string{"rm"},
+		Short:   "Remove a channel",
+		Long:    "Remove a channel. One with deliveries still to publish is refused unless --force.",
+		Example: `  crieur channel remove old-twitter`,
+		Args:    exactArgs(1, "a channel NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			if err := st.RemoveChannel(a.ctx, args[0], force); err != nil {
+				return err
+			}
+			return a.emit(map[string]any{"removed": args[0]}, func(w io.Writer) error {
+				if !a.quiet() {
+					fmt.Fprintf(w, "Removed channel %s.\n", args[0])
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "remove even with deliveries not yet published (they are dropped)")
+	return cmd
+}
+
+func newChannelPauseCmd(a *app, pause bool) *cobra.Command {
+	var reason string
+	use, short, example := "resume NAME", "Resume publishing on a channel", "  crieur channel resume acme-mastodon"
+	if pause {
+		use, short, example = "pause NAME", "Stop publishing on a channel until resumed", `  crieur channel pause acme-mastodon --reason "token rotation"`
+	}
+	cmd := &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    exactArgs(1, "a channel NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.pauseChannel(a.ctx, args[0], pause, reason)
+		},
+	}
+	if pause {
+		cmd.Flags().StringVar(&reason, "reason", "paused by hand", "why, shown by status")
+	}
+	return cmd
+}
+
+func (a *app) pauseChannel(ctx context.Context, name string, pause bool, reason string) error {
+	st, err := a.db()
+	if err != nil {
+		return err
+	}
+	if err := st.SetChannelPaused(ctx, name, pause, reason); err != nil {
+		return err
+	}
+	c, err := st.Channel(ctx, name)
+	if err != nil {
+		return err
+	}
+	return a.showChannel(c, yesNo(pause, "Paused", "Resumed"))
+}

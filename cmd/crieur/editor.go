@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// editorCommand is $EDITOR, then $VISUAL, then vi.
+func editorCommand() string {
+	for _, k := range []string{"EDITOR", "VISUAL"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "vi"
+}
+
+// errUnchanged means the person left the document as it was: nothing to do.
+var errUnchanged = errors.New("document unchanged: nothing changed")
+
+// editDocument opens doc in the editor and returns what was saved. A document
+// that does not parse is kept on disk and its path given in the error, so no
+// writing is lost.
+func (a *app) editDocument(doc calendar.Document, header string) (calendar.Document, string, error) {
+	dir := filepath.Join(os.TempDir(), "crieur-drafts")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return doc, "", err
+	}
+	f, err := os.CreateTemp(dir, "post-*.md")
+	if err != nil {
+		return doc, "", err
+	}
+	path := f.Name()
+	orig := withHeader(doc.Render(), header)
+	if _, err := f.Write(orig); err != nil {
+		f.Close()
+		return doc, path, err
+	}
+	f.Close()
+	// The editor runs through the shell so that EDITOR="code --wait" works.
+	cmd := exec.Command("sh", "-c", editorCommand()+` "$1"`, "crieur-editor", path)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return doc, path, fmt.Errorf("editor %q failed: %v (your text is kept in %s)", editorCommand(), err, path)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		return doc, path, err
+	}
+	if bytes.Equal(bytes.TrimSpace(saved), bytes.TrimSpace(orig)) || len(bytes.TrimSpace(saved)) == 0 {
+		os.Remove(path)
+		return doc, "", errUnchanged
+	}
+	out, err := calendar.ParseDocument(saved)
+	if err != nil {
+		var fe calendar.FieldError
+		if errors.As(err, &fe) {
+			fe.File = path
+			fe.Message += " (your text is kept in this file; fix it and run `crieur post new --file " + path + "`)"
+			return doc, path, fe
+		}
+		return doc, path, err
+	}
+	return out, path, nil
+}
+
+// withHeader puts comment lines at the top of the front matter.
+func withHeader(doc []byte, header string) []byte {
+	if header == "" {
+		return doc
+	}
+	return append([]byte("---\n"+header), doc[4:]...)
+}

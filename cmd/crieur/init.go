@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+func init() { registerCommand(newInitCmd) }
+
+const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_* environment < flags.
+
+# The calendar database (env CRIEUR_DB, flag --db).
+# db: %s
+
+# The zone times are read and shown in when a command is given no --tz
+# (IANA name, e.g. Europe/Paris). Empty: the machine's zone.
+# tz: Europe/Paris
+
+# Who events and approvals are attributed to (default: the OS user).
+# author: Camille
+
+# Default output: table, json or yaml.
+# output: table
+
+# The daemon:
+# concurrency: 4          # publishes at once
+# max-attempts: 8         # transient failures retried this many times, then failed
+# log-format: text        # or json
+`
+
+func newInitCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create the calendar database and a commented config file",
+		Long: `Create the calendar database (SQLite, 0600) and, if none exists, a commented
+config file. Running it again changes nothing.`,
+		Example: `  crieur init
+  crieur --db ./campaign.db init`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := a.dbPath()
+			_, statErr := os.Stat(path)
+			existed := statErr == nil
+			if _, err := a.openStore(true); err != nil {
+				return err
+			}
+			cfg := a.v.GetString(keyConfig)
+			if cfg == "" {
+				cfg = filepath.Join(configDir(), "config.yaml")
+			}
+			wroteCfg := false
+			if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+				if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+					return err
+				}
+				if err := os.WriteFile(cfg, []byte(fmt.Sprintf(configSkeleton, path)), 0o600); err != nil {
+					return err
+				}
+				wroteCfg = true
+			}
+			doc := map[string]any{"database": path, "created": !existed, "config": cfg, "config_created": wroteCfg, "secrets": calendar.SecretsPath(path)}
+			return a.emit(doc, func(io.Writer) error {
+				if a.quiet() {
+					return nil
+				}
+				if existed {
+					fmt.Fprintf(a.out, "Calendar already at %s (up to date).\n", path)
+				} else {
+					fmt.Fprintf(a.out, "Created calendar %s\n", path)
+				}
+				if wroteCfg {
+					fmt.Fprintf(a.out, "Wrote config skeleton %s\n", cfg)
+				}
+				fmt.Fprintln(a.out, "Next: crieur channel add NAME --network NET   (crieur channel add --help)")
+				return nil
+			})
+		},
+	}
+}

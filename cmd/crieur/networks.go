@@ -1,0 +1,15 @@
+package main
+
+import (
+	"github.com/crieur/crieur/publishers"
+	_ "github.com/crieur/crieur/publishers/all" // registers every network
+)
+
+// network looks a network up, as a validation error listing the known ones.
+func network(name string) (publishers.Network, error) {
+	n, err := publishers.Lookup(name)
+	if err != nil {
+		return n, invalid("network", "%v", err)
+	}
+	return n, nil
+}

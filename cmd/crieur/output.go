@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"gopkg.in/yaml.v3"
+)
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeYAML writes v with the same field names as its JSON.
+func writeYAML(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var generic any
+	if err := yaml.Unmarshal(b, &generic); err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	defer enc.Close()
+	return enc.Encode(generic)
+}
+
+// emit prints v as JSON or YAML when asked, else calls table.
+func (a *app) emit(v any, table func(w io.Writer) error) error {
+	switch a.format() {
+	case "json":
+		return writeJSON(a.out, v)
+	case "yaml":
+		return writeYAML(a.out, v)
+	}
+	return table(a.out)
+}
+
+// isTTY reports whether w is a terminal.
+func isTTY(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// color reports whether to colour output: a terminal, and neither --no-color nor NO_COLOR.
+func (a *app) color() bool {
+	if a.v.GetBool(keyNoColor) || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTTY(a.out)
+}
+
+// paint wraps s in an ANSI colour when colour is on.
+func (a *app) paint(code, s string) string {
+	if !a.color() || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// statusColor is the ANSI code for a status word.
+func statusColor(s string) string {
+	switch s {
+	case "published":
+		return "32"
+	case "scheduled", "approved", "pending":
+		return "36"
+	case "review", "publishing", "held", "partial":
+		return "33"
+	case "failed", "missed":
+		return "31"
+	case "canceled", "draft":
+		return "2"
+	}
+	return "0"
+}
+
+// table is a tabwriter whose columns align; padding from ANSI codes is
+// avoided by colouring only the last column or none.
+type table struct {
+	tw *tabwriter.Writer
+}
+
+func newTable(w io.Writer, header ...string) *table {
+	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	if len(header) > 0 {
+		t.row(header...)
+	}
+	return t
+}
+
+func (t *table) row(cols ...string) {
+	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
+}
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+// when formats an instant in the viewer's zone.
+func (a *app) when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.In(a.zone()).Format("2006-01-02 15:04 MST")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

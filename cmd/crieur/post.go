@@ -1,0 +1,721 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/when"
+)
+
+func init() { registerCommand(newPostCmd) }
+
+func newPostCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "post",
+		Short: "Write, schedule and follow posts",
+		Example: `  crieur post new --body "Our winter sale starts now" --channel acme-mastodon,acme-bsky --at "2026-12-01 09:00"
+  crieur post new --channel acme-mastodon --queue     # opens $EDITOR
+  crieur post list --status scheduled`,
+	}
+	cmd.AddCommand(newPostNewCmd(a), newPostEditCmd(a), newPostListCmd(a), newPostShowCmd(a),
+		newPostScheduleCmd(a), newPostCancelCmd(a), newPostDeleteCmd(a), newPostHistoryCmd(a))
+	return addVerbs(a, cmd)
+}
+
+// postFields are the content flags of new and edit.
+type postFields struct {
+	body, file, title, link, slug, campaign string
+	channels, tags, media                   []string
+}
+
+func (f *postFields) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.body, "body", "", "the text (Markdown)")
+	fl.StringVar(&f.file, "file", "", "read the post from a file (front matter + body; - for stdin)")
+	fl.StringVar(&f.title, "title", "", "a title (blogs, newsletters; a label elsewhere)")
+	fl.StringVar(&f.link, "link", "", "a link to add to the post (UTM-tagged at publish time)")
+	fl.StringVar(&f.slug, "slug", "", "a stable key (default: from the title or first line)")
+	fl.StringVar(&f.campaign, "campaign", "", "the campaign")
+	fl.StringSliceVar(&f.channels, "channel", nil, "channels, comma-separated or repeated")
+	fl.StringSliceVar(&f.tags, "tag", nil, "tags, comma-separated or repeated")
+	fl.StringArrayVar(&f.media, "media", nil, "a media file PATH[#ALT TEXT] (repeatable)")
+}
+
+func (f *postFields) any(cmd *cobra.Command) bool {
+	for _, n := range []string{"body", "file", "title", "link", "slug", "campaign", "channel", "tag", "media"} {
+		if cmd.Flags().Changed(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// readFileDoc reads --file (or stdin) as a document.
+func (a *app) readFileDoc(path string) (calendar.Document, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(a.in)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return calendar.Document{}, err
+	}
+	doc, err := calendar.ParseDocument(data)
+	if err != nil {
+		var fe calendar.FieldError
+		if errors.As(err, &fe) {
+			fe.File = path
+			return doc, fe
+		}
+	}
+	return doc, err
+}
+
+// overlay applies the flags that were given onto doc.
+func (f *postFields) overlay(cmd *cobra.Command, doc *calendar.Document) {
+	ch := cmd.Flags().Changed
+	if ch("body") {
+		doc.Body = f.body
+	}
+	if ch("title") {
+		doc.Title = f.title
+	}
+	if ch("link") {
+		doc.Link = f.link
+	}
+	if ch("slug") {
+		doc.Slug = f.slug
+	}
+	if ch("campaign") {
+		doc.Campaign = f.campaign
+	}
+	if ch("channel") {
+		doc.Channels = f.channels
+	}
+	if ch("tag") {
+		doc.Tags = f.tags
+	}
+	if ch("media") {
+		doc.Media = nil
+		for _, m := range f.media {
+			doc.Media = append(doc.Media, calendar.ParseMedia(m))
+		}
+	}
+}
+
+// timeZoneFor is where a WHEN is read: --tz, else the first channel's zone, else the calendar's.
+func (a *app) timeZoneFor(cmd *cobra.Command, st *calendar.Store, channels []string) *time.Location {
+	if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
+		return a.zone()
+	}
+	for _, name := range channels {
+		if c, err := st.Channel(a.ctx, name); err == nil && c.TZ != "" {
+			return c.Zone(a.zone())
+		}
+	}
+	return a.zone()
+}
+
+// parseWhen reads a WHEN for field, refusing the past unless allowPast.
+func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (time.Time, error) {
+	now := a.now()
+	t, err := when.Parse(s, now, loc)
+	if err != nil {
+		return t, invalid(field, "%v", err)
+	}
+	if !allowPast && t.Before(now.Add(-time.Second)) {
+		return t, invalid(field, "%s is in the past (%s); use --allow-past to record it anyway", s, a.when(&t))
+	}
+	return t.UTC(), nil
+}
+
+// applyDoc writes a document's fields into p.
+func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Document, p *calendar.Post, allowPast bool) error {
+	p.Slug = firstSet(doc.Slug, p.Slug)
+	p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = doc.Title, doc.Body, doc.Link, doc.Excerpt, doc.Campaign
+	p.Channels = []string(doc.Channels)
+	p.Tags = []string(doc.Tags)
+	p.Thread = doc.Thread
+	p.Variants = doc.Variants
+	p.Media = []calendar.Media(doc.Media)
+	verr := &calendar.ValidationError{}
+	if strings.TrimSpace(p.Body) == "" && strings.TrimSpace(p.Title) == "" {
+		verr.Add(calendar.FieldError{Field: "body", Message: "the post has no text"})
+	}
+	for i, m := range p.Media {
+		if _, err := os.Stat(m.Path); err != nil && !strings.HasPrefix(m.Path, "http") {
+			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: fmt.Sprintf("%s: no such file", m.Path)})
+		}
+	}
+	if doc.At != "" {
+		t, err := a.parseWhen("at", doc.At, a.timeZoneFor(cmd, st, p.Channels), allowPast)
+		if err != nil {
+			var ve *calendar.ValidationError
+			if errors.As(err, &ve) {
+				verr.Problems = append(verr.Problems, ve.Problems...)
+			}
+		} else if p.PublishAt == nil || !p.PublishAt.Equal(t) {
+			p.PublishAt, p.Queued = &t, false
+		}
+	} else if p.PublishAt != nil && !p.Queued {
+		p.PublishAt = nil
+	}
+	return verr.Err()
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// docOf turns a post into the document a person edits.
+func (a *app) docOf(p calendar.Post) calendar.Document {
+	d := calendar.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
+		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: p.Thread, Body: p.Body}
+	if len(d.Variants) == 0 {
+		d.Variants = nil
+	}
+	if len(d.Media) == 0 {
+		d.Media = nil
+	}
+	if len(d.Tags) == 0 {
+		d.Tags = nil
+	}
+	if p.PublishAt != nil && !p.Queued {
+		d.At = p.PublishAt.In(a.zone()).Format("2006-01-02 15:04")
+	}
+	return d
+}
+
+func newPostNewCmd(a *app) *cobra.Command {
+	var f postFields
+	var at string
+	var queue, draft, allowPast bool
+	cmd := &cobra.Command{
+		Use:   "new [--body TEXT | --file F] [--channel A,B] [--at WHEN | --queue | --draft]",
+		Short: "Write a new post (in $EDITOR when no --body or --file)",
+		Long: `Write a new post. Without --body or --file, $EDITOR (then $VISUAL, then vi)
+opens on a document with YAML front matter (slug, at, channels, campaign, tags,
+media, per-channel variants) and the body below it. An empty or unchanged
+document creates nothing; one that does not parse is kept and its path printed.
+
+WHEN is RFC 3339, "2026-12-01 09:00" (in --tz, else the channel's zone, else the
+calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
+		Example: `  crieur post new --body "Winter sale: 20% off https://acme.example/sale" --channel acme-mastodon --at "2026-12-01 09:00"
+  crieur post new --title "Launch" --file launch.md --queue
+  crieur post new --channel acme-bsky --media photo.jpg#"A red bicycle" --draft`,
+		Args: exactArgs(0, "no arguments (the text goes in --body or --file)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n := countTrue(cmd.Flags().Changed("at"), queue, draft); n > 1 {
+				return usageErr{errors.New("use one of --at, --queue or --draft")}
+			}
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			var doc calendar.Document
+			switch {
+			case f.file != "":
+				if doc, err = a.readFileDoc(f.file); err != nil {
+					return err
+				}
+			case cmd.Flags().Changed("body"):
+			default:
+				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
+				doc, _, err = a.editDocument(tmpl, "# Write the post below the closing ---. Save and quit to create it; an empty file cancels.\n# at: a time like \"2026-12-01 09:00\" or \"tomorrow 9am\"; variants: {channel: text}.\n")
+				if errors.Is(err, errUnchanged) {
+					fmt.Fprintln(a.errOut, "Nothing written: no post created.")
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+			}
+			f.overlay(cmd, &doc)
+			if cmd.Flags().Changed("at") {
+				doc.At = at
+			}
+			p := &calendar.Post{}
+			if err := a.applyDoc(cmd, st, doc, p, allowPast); err != nil {
+				return err
+			}
+			switch {
+			case draft:
+				p.Status, p.PublishAt = calendar.StatusDraft, nil
+			case p.PublishAt != nil:
+				p.Status = calendar.StatusScheduled
+			case doc.Status != "":
+				p.Status = doc.Status
+			}
+			if err := st.CreatePost(a.ctx, p); err != nil {
+				return err
+			}
+			if queue {
+				if _, err := st.SchedulePost(a.ctx, strconv.FormatInt(p.ID, 10), nil, true); err != nil {
+					return fmt.Errorf("post %s was created as a draft, but queueing failed: %w", p.Slug, err)
+				}
+			}
+			return a.showPostRef(st, strconv.FormatInt(p.ID, 10), "Created")
+		},
+	}
+	f.bind(cmd)
+	cmd.Flags().StringVar(&at, "at", "", "publish at WHEN")
+	cmd.Flags().BoolVar(&queue, "queue", false, "put it in each channel's next free slot")
+	cmd.Flags().BoolVar(&draft, "draft", false, "keep it a draft (the default without --at or --queue)")
+	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past")
+	return cmd
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+func newPostEditCmd(a *app) *cobra.Command {
+	var f postFields
+	var ifVersion int64
+	var allowPast bool
+	cmd := &cobra.Command{
+		Use:   "edit REF [--title T] [--body TEXT | --file F] ...",
+		Short: "Edit a post (in $EDITOR when no field flag is given)",
+		Long: `Edit a post by id or slug. Without field flags, $EDITOR opens on the same
+document as 'post new'. The edit is refused (exit 5) if the post changed since
+it was read, so nobody's change is overwritten. Editing an approved post sends it
+back to review.`,
+		Example: `  crieur post edit winter-sale
+  crieur post edit 42 --title "Winter sale, extended" --tag sale,winter
+  crieur post edit winter-sale --file winter-sale.md --if-version 3`,
+		Args: exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("if-version") && p.Version != ifVersion {
+				return fmt.Errorf("post %s is at version %d, not %d: it changed since you read it: %w", p.Slug, p.Version, ifVersion, calendar.ErrConflict)
+			}
+			orig := a.docOf(p)
+			var doc calendar.Document
+			switch {
+			case f.file != "":
+				if doc, err = a.readFileDoc(f.file); err != nil {
+					return err
+				}
+				f.overlay(cmd, &doc)
+			case f.any(cmd):
+				doc = orig
+				doc.Variants = cloneMap(orig.Variants)
+				f.overlay(cmd, &doc)
+			default:
+				doc, _, err = a.editDocument(orig, fmt.Sprintf("# Editing post %d (version %d). Times are in %s. Save and quit to apply.\n", p.ID, p.Version, a.zone()))
+				if errors.Is(err, errUnchanged) {
+					fmt.Fprintln(a.errOut, "No change.")
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if reflect.DeepEqual(normalizeDoc(doc), normalizeDoc(orig)) {
+				fmt.Fprintln(a.errOut, "No change.")
+				return a.showPostRef(st, args[0], "")
+			}
+			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {
+				return err
+			}
+			if err := st.UpdatePost(a.ctx, &p); err != nil {
+				return err
+			}
+			return a.showPostRef(st, strconv.FormatInt(p.ID, 10), "Updated")
+		},
+	}
+	f.bind(cmd)
+	cmd.Flags().Int64Var(&ifVersion, "if-version", 0, "refuse the edit unless the post is at this version")
+	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past")
+	return cmd
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func normalizeDoc(d calendar.Document) calendar.Document {
+	d.BodyLine = 0
+	d.Body = strings.TrimSpace(d.Body)
+	if len(d.Variants) == 0 {
+		d.Variants = nil
+	}
+	if len(d.Media) == 0 {
+		d.Media = nil
+	}
+	if len(d.Tags) == 0 {
+		d.Tags = nil
+	}
+	if len(d.Channels) == 0 {
+		d.Channels = nil
+	}
+	if len(d.Thread) == 0 {
+		d.Thread = nil
+	}
+	return d
+}
+
+func newPostListCmd(a *app) *cobra.Command {
+	var status []string
+	var channel, campaign, tag, from, to string
+	var limit int
+	cmd := &cobra.Command{
+		Use:     "list [--status S] [--channel C] [--campaign C] [--tag T] [--from WHEN --to WHEN]",
+		Aliases: []string{"ls"},
+		Short:   "List posts by publish time",
+		Example: `  crieur post list
+  crieur post list --status review            # the reviewer's inbox
+  crieur post list --from 2026-12-01 --to 2027-01-01 -o json
+  crieur post list --campaign black-friday --limit 0`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			flt := calendar.PostFilter{Status: status, Channel: channel, Campaign: campaign, Tag: tag, Limit: limit}
+			for _, s := range status {
+				if !contains(calendar.PostStatuses, s) {
+					return invalid("status", "unknown status %q (one of %s)", s, strings.Join(calendar.PostStatuses, ", "))
+				}
+			}
+			for _, r := range []struct {
+				flag string
+				val  string
+				dst  **time.Time
+			}{{"from", from, &flt.From}, {"to", to, &flt.To}} {
+				if r.val == "" {
+					continue
+				}
+				t, err := a.parseDay(r.flag, r.val)
+				if err != nil {
+					return err
+				}
+				*r.dst = &t
+			}
+			posts, err := st.Posts(a.ctx, flt)
+			if err != nil {
+				return err
+			}
+			if posts == nil {
+				posts = []calendar.Post{}
+			}
+			return a.emit(posts, func(w io.Writer) error {
+				if a.quiet() {
+					for _, p := range posts {
+						fmt.Fprintln(w, p.Slug)
+					}
+					return nil
+				}
+				if len(posts) == 0 {
+					fmt.Fprintln(w, "No posts match.")
+					return nil
+				}
+				t := newTable(w, "ID", "WHEN", "STATUS", "CHANNELS", "SLUG", "TITLE")
+				for _, p := range posts {
+					t.row(strconv.FormatInt(p.ID, 10), a.when(p.PublishAt), a.paint(statusColor(p.Status), p.Status),
+						dash(strings.Join(p.Channels, ",")), p.Slug, truncate(firstSet(p.Title, p.Body), 40))
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				if limit > 0 && len(posts) == limit {
+					fmt.Fprintf(a.errOut, "(showing the first %d; --limit 0 for all)\n", limit)
+				}
+				return nil
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&status, "status", nil, "only these states: "+strings.Join(calendar.PostStatuses, ", "))
+	fl.StringVar(&channel, "channel", "", "only posts on this channel")
+	fl.StringVar(&campaign, "campaign", "", "only this campaign's posts")
+	fl.StringVar(&tag, "tag", "", "only posts with this tag")
+	fl.StringVar(&from, "from", "", "publish time from (a date or WHEN)")
+	fl.StringVar(&to, "to", "", "publish time before (a date or WHEN)")
+	fl.IntVar(&limit, "limit", 100, "at most this many (0: all)")
+	return cmd
+}
+
+// parseDay reads a bound: a date (midnight in the viewer's zone) or a WHEN.
+func (a *app) parseDay(field, s string) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, a.zone()); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := when.Parse(s, a.now(), a.zone())
+	if err != nil {
+		return t, invalid(field, "%v", err)
+	}
+	return t.UTC(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newPostShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "show REF",
+		Short:   "Show a post with each channel's delivery",
+		Example: `  crieur post show winter-sale
+  crieur post show 42 -o json`,
+		Args: exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			return a.showPostRef(st, args[0], "")
+		},
+	}
+}
+
+func (a *app) showPostRef(st *calendar.Store, ref, verb string) error {
+	p, err := st.Post(a.ctx, ref)
+	if err != nil {
+		return err
+	}
+	return a.showPost(p, verb)
+}
+
+func (a *app) showPost(p calendar.Post, verb string) error {
+	return a.emit(p, func(w io.Writer) error {
+		if a.quiet() {
+			fmt.Fprintln(w, p.Slug)
+			return nil
+		}
+		if verb != "" {
+			fmt.Fprintf(w, "%s post %d (%s): %s", verb, p.ID, p.Slug, p.Status)
+			if p.PublishAt != nil {
+				fmt.Fprintf(w, " for %s", a.when(p.PublishAt))
+			}
+			fmt.Fprintln(w)
+			return nil
+		}
+		t := newTable(w)
+		t.row("id:", strconv.FormatInt(p.ID, 10))
+		t.row("slug:", p.Slug)
+		if p.Title != "" {
+			t.row("title:", p.Title)
+		}
+		t.row("status:", a.paint(statusColor(p.Status), p.Status))
+		t.row("publish at:", a.when(p.PublishAt)+yesNo(p.Queued, " (queued)", ""))
+		if p.PublishedAt != nil {
+			t.row("published:", a.when(p.PublishedAt))
+		}
+		t.row("campaign:", dash(p.Campaign))
+		t.row("tags:", dash(strings.Join(p.Tags, ", ")))
+		if p.Link != "" {
+			t.row("link:", p.Link)
+		}
+		for _, m := range p.Media {
+			t.row("media:", m.Path+yesNo(m.Alt != "", " — alt: "+m.Alt, " — no alt text"))
+		}
+		if p.ApprovedAt != nil {
+			t.row("approved:", a.when(p.ApprovedAt)+" by "+p.ApprovedBy)
+		}
+		t.row("version:", strconv.FormatInt(p.Version, 10))
+		if err := t.flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\n%s\n", p.Body)
+		for _, part := range p.Thread {
+			fmt.Fprintf(w, "\n↳ %s\n", part)
+		}
+		for _, ch := range sortedKeys(p.Variants) {
+			fmt.Fprintf(w, "\n[variant for %s]\n%s\n", ch, p.Variants[ch])
+		}
+		if len(p.Deliveries) > 0 {
+			fmt.Fprintln(w)
+			t := newTable(w, "CHANNEL", "NETWORK", "STATUS", "DUE", "ATTEMPTS", "REMOTE", "ERROR")
+			for _, d := range p.Deliveries {
+				t.row(d.Channel, d.Network, a.paint(statusColor(d.Status), d.Status), a.when(d.DueAt), strconv.Itoa(d.Attempts),
+					dash(firstSet(d.RemoteURL, d.RemoteID)), dash(truncate(d.LastError, 60)))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+		}
+		if len(p.Notes) > 0 {
+			fmt.Fprintln(w, "\nNotes:")
+			for _, n := range p.Notes {
+				fmt.Fprintf(w, "  %s %s: %s\n", a.when(&n.At), n.Author, n.Text)
+			}
+		}
+		return nil
+	})
+}
+
+func newPostScheduleCmd(a *app) *cobra.Command {
+	var at string
+	var queue, allowPast bool
+	cmd := &cobra.Command{
+		Use:   "schedule REF (--at WHEN | --queue) [--allow-past]",
+		Short: "Give a post its publish time, or each channel's next free slot",
+		Example: `  crieur post schedule winter-sale --at "2026-12-01 09:00"
+  crieur post schedule winter-sale --at "tomorrow 9am" --tz Europe/Paris
+  crieur post schedule 42 --queue`,
+		Args: exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (at == "") == !queue {
+				return usageErr{errors.New("give --at WHEN or --queue")}
+			}
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			var t *time.Time
+			if at != "" {
+				p, err := st.Post(a.ctx, args[0])
+				if err != nil {
+					return err
+				}
+				v, err := a.parseWhen("at", at, a.timeZoneFor(cmd, st, p.Channels), allowPast)
+				if err != nil {
+					return err
+				}
+				t = &v
+			}
+			p, err := st.SchedulePost(a.ctx, args[0], t, queue)
+			if err != nil {
+				return err
+			}
+			return a.showPost(p, "Scheduled")
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "publish at WHEN")
+	cmd.Flags().BoolVar(&queue, "queue", false, "each channel's next free slot")
+	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past (publishes at once)")
+	return cmd
+}
+
+func newPostCancelCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "cancel REF",
+		Short:   "Cancel a post: nothing more of it is published",
+		Long:    "Cancel a post. Its pending deliveries are canceled at once; a running daemon will not publish them.",
+		Example: `  crieur post cancel winter-sale`,
+		Args:    exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.CancelPost(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.showPost(p, "Canceled")
+		},
+	}
+}
+
+func newPostDeleteCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete REF",
+		Aliases: []string{"rm"},
+		Short:   "Delete a post that was never published",
+		Example: `  crieur post delete old-draft`,
+		Args:    exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			if err := st.DeletePost(a.ctx, args[0]); err != nil {
+				return err
+			}
+			return a.emit(map[string]any{"deleted": args[0]}, func(w io.Writer) error {
+				if !a.quiet() {
+					fmt.Fprintf(w, "Deleted post %s.\n", args[0])
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newPostHistoryCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "history REF",
+		Short:   "Show every change and publish attempt of a post",
+		Example: `  crieur post history winter-sale -o json`,
+		Args:    exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			evs, err := st.PostHistory(a.ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			if evs == nil {
+				evs = []calendar.Event{}
+			}
+			return a.emit(evs, func(w io.Writer) error {
+				t := newTable(w, "WHEN", "WHO", "WHAT", "CHANNEL", "DETAIL")
+				for _, e := range evs {
+					t.row(a.when(&e.At), e.Actor, e.Kind, dash(e.Channel), detailText(e.Detail))
+				}
+				return t.flush()
+			})
+		},
+	}
+}
+
+func detailText(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	}
+	return dash(truncate(strings.Join(parts, " "), 80))
+}

@@ -1,0 +1,159 @@
+package publishers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Class is what the scheduler does with a failed attempt.
+type Class int
+
+const (
+	// Transient: timeout, connection reset, 5xx: retry with backoff.
+	Transient Class = iota
+	// RateLimited: the network asked to wait (RetryAfter); retry after it.
+	RateLimited
+	// Auth: credentials refused; pause the channel and tell a person.
+	Auth
+	// Permanent: the network refused the post itself; fail with its message.
+	Permanent
+)
+
+func (c Class) String() string {
+	switch c {
+	case Transient:
+		return "transient"
+	case RateLimited:
+		return "rate-limited"
+	case Auth:
+		return "auth"
+	case Permanent:
+		return "permanent"
+	}
+	return "unknown"
+}
+
+// Error is a classified failure from a network.
+type Error struct {
+	Class      Class
+	Status     int           // HTTP status or SMTP code, 0 if none
+	RetryAfter time.Duration // for RateLimited (and Transient when the network says)
+	Message    string        // the network's own words
+	Err        error         // underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Class.String())
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (%d)", e.Status)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	} else if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds a classified error.
+func Errorf(c Class, format string, args ...any) *Error {
+	return &Error{Class: c, Message: fmt.Sprintf(format, args...)}
+}
+
+// Classify returns the class of any error: *Error keeps its own; context
+// deadlines, timeouts and network errors are transient; anything else is
+// transient too, since an unclassified failure must be retried, not dropped.
+func Classify(err error) (Class, time.Duration) {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Class, pe.RetryAfter
+	}
+	return Transient, 0
+}
+
+// IsTimeout reports whether err is a timeout or a dropped connection.
+func IsTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// FromResponse classifies an HTTP response that was not a success.
+// message is the network's own error text taken from the body.
+// now is used to turn a reset instant into a wait.
+func FromResponse(resp *http.Response, message string, now time.Time) *Error {
+	e := &Error{Status: resp.StatusCode, Message: strings.TrimSpace(message)}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Class = RateLimited
+		e.RetryAfter = RetryAfter(resp.Header, now)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		e.Class = Auth
+	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+		e.Class = Transient
+		e.RetryAfter = RetryAfter(resp.Header, now)
+	default:
+		e.Class = Permanent
+	}
+	return e
+}
+
+// RetryAfter reads how long the network asked to wait: Retry-After (seconds or
+// an HTTP date), else RateLimit-Reset / X-RateLimit-Reset (seconds to wait, a
+// Unix time, or an ISO 8601 instant). Zero when none is given.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+			return time.Duration(s * float64(time.Second))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return positive(t.Sub(now))
+		}
+	}
+	for _, k := range []string{"RateLimit-Reset", "X-RateLimit-Reset", "X-Rate-Limit-Reset"} {
+		v := strings.TrimSpace(h.Get(k))
+		if v == "" {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return positive(t.Sub(now))
+		}
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			// Large numbers are Unix times; small ones are seconds to wait.
+			if n > 1e9 {
+				return positive(time.Unix(int64(n), 0).Sub(now))
+			}
+			return time.Duration(n * float64(time.Second))
+		}
+	}
+	return 0
+}
+
+func positive(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// Transport classifies an error from http.Client.Do: always transient (the
+// request may or may not have reached the network).
+func Transport(err error) *Error {
+	return &Error{Class: Transient, Err: err, Message: err.Error()}
+}

@@ -1,0 +1,158 @@
+// Package publishers defines what a network adapter is: the Publisher
+// interface, the registry of networks, the error classes the scheduler acts
+// on, and the per-network text rules. One sub-package per network implements
+// it; publishers knows nothing of the calendar store.
+package publishers
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Post is what an adapter receives: one post rendered for one channel.
+// The scheduler fills it from the calendar; adapters never read the store.
+type Post struct {
+	// DeliveryID identifies the (post, channel) pair in the calendar.
+	DeliveryID int64
+	// IdempotencyKey is stable for a delivery across every attempt, so that a
+	// retry after an unknown outcome can be recognised by the network.
+	IdempotencyKey string
+	Slug           string
+	Title          string
+	// Text is the body for this channel: its variant if any, links UTM-tagged.
+	Text string
+	// Markdown reports whether Text is Markdown (long-form networks render it).
+	Markdown bool
+	Link     string
+	Media    []Media
+	// Thread holds explicit parts after the first one; when empty, an adapter
+	// whose network has threads splits Text by its rules.
+	Thread    []string
+	Tags      []string
+	Excerpt   string
+	Canonical string
+	// ScheduledAt is the instant the calendar planned the post for.
+	ScheduledAt time.Time
+}
+
+// Media is a file attached to a post, with its alternative text.
+type Media struct {
+	Path string
+	Alt  string
+}
+
+// Result is what the network confirmed.
+type Result struct {
+	RemoteID    string
+	RemoteURL   string
+	PublishedAt time.Time
+}
+
+// Problem is one reason the network would reject a post.
+type Problem struct {
+	Field   string // "text", "media[0]", "thread[2]", …
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Field == "" {
+		return p.Message
+	}
+	return p.Field + ": " + p.Message
+}
+
+// RetrySafety says what an adapter can do when an earlier attempt's outcome is
+// unknown (the process died between the network call and the record).
+type RetrySafety int
+
+const (
+	// RetryUnsafe: the network cannot tell a retry from a new post; a person decides.
+	RetryUnsafe RetrySafety = iota
+	// RetryIdempotent: the request carries a key the network deduplicates on.
+	RetryIdempotent
+	// RetryLookup: the adapter can look the post up (Finder) before posting again.
+	RetryLookup
+)
+
+func (s RetrySafety) String() string {
+	switch s {
+	case RetryIdempotent:
+		return "idempotent"
+	case RetryLookup:
+		return "lookup"
+	default:
+		return "unsafe"
+	}
+}
+
+// Publisher publishes posts to one channel of a network.
+type Publisher interface {
+	// Validate lists what the network would reject; nil means publishable.
+	// It must not call the network.
+	Validate(p Post) []Problem
+	// Publish posts p and returns what the network confirmed. Errors should be
+	// *Error values (see Classify) so the scheduler knows what to do.
+	Publish(ctx context.Context, p Post) (Result, error)
+}
+
+// Finder is implemented by adapters that can tell whether an earlier attempt
+// of a delivery reached the network (RetryLookup).
+type Finder interface {
+	// Find returns the post published for p by an earlier attempt, if any.
+	Find(ctx context.Context, p Post) (Result, bool, error)
+}
+
+// Checker is implemented by adapters that can check their credentials with the
+// network's cheapest authenticated read; it never posts.
+type Checker interface {
+	Check(ctx context.Context) (string, error)
+}
+
+// Previewer is implemented by adapters that render a post into what the network
+// receives in a way that differs from Text (e.g. thread parts, HTML).
+type Previewer interface {
+	Preview(p Post) Preview
+}
+
+// Preview is what a channel would receive for a post.
+type Preview struct {
+	Parts    []string // thread parts, or the single text
+	Count    []int    // each part's length as the network counts it
+	Limit    int      // the network's limit per part (0: none)
+	Unit     string   // what Count counts: "characters", "graphemes", …
+	Problems []Problem
+	Extra    string // e.g. rendered HTML as text, email headers
+}
+
+// Config is what a network's constructor receives for one channel.
+type Config struct {
+	Channel  string            // the channel's name
+	Settings map[string]string // the network's own words: instance, handle, …
+	Secrets  map[string]string // resolved secret values; never log them
+	// HTTP is the client to use for every request; tests inject theirs.
+	HTTP *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Out is where local adapters (log) write; nil means stdout.
+	Out io.Writer
+}
+
+// Clock returns c.Now or time.Now.
+func (c Config) Clock() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Client returns c.HTTP or a client with a sane timeout.
+func (c Config) Client() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return defaultClient
+}
+
+var defaultClient = &http.Client{Timeout: 30 * time.Second}

@@ -1,0 +1,100 @@
+package publishers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Field is a setting or secret a network needs.
+type Field struct {
+	Name     string
+	Required bool
+	Default  string
+	Help     string
+}
+
+// Network describes one network and builds its publishers.
+type Network struct {
+	Name        string
+	Description string
+	Settings    []Field
+	Secrets     []Field
+	// Safety says whether a retry after an unknown outcome is safe.
+	Safety RetrySafety
+	// New builds a publisher for one channel.
+	New func(Config) (Publisher, error)
+}
+
+var (
+	mu       sync.RWMutex
+	networks = map[string]Network{}
+)
+
+// Register adds a network; adapters call it from init.
+func Register(n Network) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := networks[n.Name]; dup {
+		panic("publishers: network registered twice: " + n.Name)
+	}
+	networks[n.Name] = n
+}
+
+// Lookup returns the network called name.
+func Lookup(name string) (Network, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	n, ok := networks[name]
+	if !ok {
+		return Network{}, fmt.Errorf("unknown network %q (known: %s)", name, strings.Join(namesLocked(), ", "))
+	}
+	return n, nil
+}
+
+// Names lists the registered networks, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	out := make([]string, 0, len(networks))
+	for k := range networks {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Missing returns the required settings and secrets absent from the given maps,
+// as "setting NAME" / "secret NAME" strings.
+func (n Network) Missing(settings, secrets map[string]string) []string {
+	var out []string
+	for _, f := range n.Settings {
+		if f.Required && settings[f.Name] == "" && f.Default == "" {
+			out = append(out, "setting "+f.Name)
+		}
+	}
+	for _, f := range n.Secrets {
+		if f.Required && secrets[f.Name] == "" {
+			out = append(out, "secret "+f.Name)
+		}
+	}
+	return out
+}
+
+// Setting returns settings[name] or the field's default.
+func (n Network) Setting(settings map[string]string, name string) string {
+	if v := settings[name]; v != "" {
+		return v
+	}
+	for _, f := range n.Settings {
+		if f.Name == name {
+			return f.Default
+		}
+	}
+	return ""
+}
