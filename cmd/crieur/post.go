@@ -494,8 +494,8 @@ func contains(list []string, s string) bool {
 
 func newPostShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "show REF",
-		Short:   "Show a post with each channel's delivery",
+		Use:   "show REF",
+		Short: "Show a post with each channel's delivery",
 		Example: `  crieur post show winter-sale
   crieur post show 42 -o json`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
