@@ -1,0 +1,83 @@
+package wordpress
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/crieur/crieur/publishers"
+)
+
+// uploadMedia sends the file as the request body (the media endpoint names it
+// from Content-Disposition), then sets its alternative text.
+func (p *Publisher) uploadMedia(ctx context.Context, m publishers.Media) (int64, error) {
+	ctype, err := imageType(m.Path)
+	if err != nil {
+		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
+	}
+	f, err := os.Open(m.Path)
+	if err != nil {
+		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", p.api+"/media", f)
+	if err != nil {
+		return 0, publishers.Errorf(publishers.Permanent, "building the request: %v", err)
+	}
+	req.ContentLength = st.Size()
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filepath.Base(m.Path)}))
+	var media struct {
+		ID int64 `json:"id"`
+	}
+	if err := p.send(req, &media); err != nil {
+		return 0, err
+	}
+	if media.ID == 0 {
+		return 0, publishers.Errorf(publishers.Transient, "WordPress stored the media without an id")
+	}
+	if alt := strings.TrimSpace(m.Alt); alt != "" {
+		if err := p.do(ctx, "POST", fmt.Sprintf("%s/media/%d", p.api, media.ID), map[string]string{"alt_text": alt}, nil); err != nil {
+			return 0, err
+		}
+	}
+	return media.ID, nil
+}
+
+// imageType returns the image MIME type of the file at path, from its
+// extension or, failing that, its first bytes.
+func imageType(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(path)))
+	if ctype == "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		head := make([]byte, 512)
+		n, _ := f.Read(head)
+		ctype = http.DetectContentType(head[:n])
+	}
+	if mt, _, err := mime.ParseMediaType(ctype); err == nil {
+		ctype = mt
+	}
+	if !strings.HasPrefix(ctype, "image/") {
+		return "", fmt.Errorf("%s is %s, not an image", filepath.Base(path), ctype)
+	}
+	return ctype, nil
+}
