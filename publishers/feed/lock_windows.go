@@ -1,0 +1,32 @@
+//go:build windows
+
+package feed
+
+import (
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// lock takes an exclusive lock on path (created if needed), held until the
+// returned function is called.
+func lock(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	ol := new(windows.Overlapped)
+	h := windows.Handle(f.Fd())
+	if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol); err != nil {
+		f.Close()
+		return nil, &os.PathError{Op: "LockFileEx", Path: path, Err: err}
+	}
+	return func() {
+		_ = windows.UnlockFileEx(h, 0, 1, 0, ol)
+		f.Close()
+	}, nil
+}
+
+// syncDir is a no-op: Windows has no directory fsync; the rename is durable
+// once the file system commits it.
+func syncDir(string) error { return nil }

@@ -1,0 +1,241 @@
+// Package mastodon publishes posts as statuses (threads when long) on a
+// Mastodon instance, with media and alt text, through its REST API
+// (https://docs.joinmastodon.org/methods/).
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crieur/crieur/publishers"
+)
+
+func init() {
+	publishers.Register(publishers.Network{
+		Name:        "mastodon",
+		Description: "posts statuses (threads when long) with media and alt text on a Mastodon instance",
+		Settings: []publishers.Field{
+			{Name: "instance", Required: true, Help: "the instance's base URL, e.g. https://mastodon.social"},
+			{Name: "visibility", Default: "public", Help: "public, unlisted, private or direct"},
+		},
+		Secrets: []publishers.Field{
+			{Name: "token", Required: true, Help: "an access token with the write:statuses and write:media scopes"},
+		},
+		// Every status carries an Idempotency-Key derived from the delivery's
+		// key; Mastodon answers a repeated key with the status it created.
+		// It keeps keys for about an hour, so later retries are not covered.
+		Safety: publishers.RetryIdempotent,
+		New:    New,
+	})
+}
+
+// Publisher posts to one account on one instance.
+type Publisher struct {
+	base       string // instance URL without a trailing slash
+	token      string
+	visibility string
+	client     *http.Client
+	now        func() time.Time
+
+	// PollInterval is the wait between checks of a media attachment the
+	// instance is still processing; PollLimit bounds how many checks are made.
+	PollInterval time.Duration
+	PollLimit    int
+
+	mu     sync.Mutex
+	limits *limits // nil until the instance answered
+}
+
+// limits are what the instance accepts; defaults are Mastodon's own.
+type limits struct {
+	maxChars, urlLength, maxMedia, altLength int
+}
+
+var defaultLimits = limits{maxChars: 500, urlLength: 23, maxMedia: 4, altLength: 1500}
+
+var visibilities = map[string]bool{"public": true, "unlisted": true, "private": true, "direct": true}
+
+// New builds a Mastodon publisher from the channel's settings and secrets.
+func New(cfg publishers.Config) (publishers.Publisher, error) {
+	base := strings.TrimRight(strings.TrimSpace(cfg.Settings["instance"]), "/")
+	if !strings.Contains(base, "://") && base != "" {
+		base = "https://" + base
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("mastodon: setting instance %q is not an instance URL like https://mastodon.social", cfg.Settings["instance"])
+	}
+	vis := cfg.Settings["visibility"]
+	if vis == "" {
+		vis = "public"
+	}
+	if !visibilities[vis] {
+		return nil, fmt.Errorf("mastodon: setting visibility %q is not one of public, unlisted, private, direct", vis)
+	}
+	token := strings.TrimSpace(cfg.Secrets["token"])
+	if token == "" {
+		return nil, errors.New("mastodon: secret token is missing")
+	}
+	return &Publisher{
+		base: base, token: token, visibility: vis,
+		client: cfg.Client(), now: cfg.Clock,
+		PollInterval: time.Second, PollLimit: 120,
+	}, nil
+}
+
+// mention matches a remote mention; Mastodon counts only its local part.
+var mention = regexp.MustCompile(`@([A-Za-z0-9_]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`)
+
+// countChars counts as Mastodon does: code points, with @user@domain
+// mentions counting as @user.
+func countChars(s string) int {
+	return publishers.CountRunes(mention.ReplaceAllString(s, "@$1"))
+}
+
+func (p *Publisher) current() limits {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.limits != nil {
+		return *p.limits
+	}
+	return defaultLimits
+}
+
+func (l limits) rules() publishers.Rules {
+	return publishers.Rules{Limit: l.maxChars, Unit: "characters", Count: countChars, URLLength: l.urlLength}
+}
+
+// parts is the thread a post becomes: its text split to fit, then its
+// explicit thread parts.
+func parts(post publishers.Post, r publishers.Rules) []string {
+	var out []string
+	if strings.TrimSpace(post.Text) != "" {
+		out = publishers.Split(post.Text, r, true)
+	}
+	for _, t := range post.Thread {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Validate checks the post against the instance's known limits (or
+// Mastodon's defaults before the instance was asked); it never calls it.
+func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
+	l := p.current()
+	r := l.rules()
+	var probs []publishers.Problem
+	if strings.TrimSpace(post.Text) == "" && len(post.Media) == 0 {
+		probs = append(probs, publishers.Problem{Field: "text", Message: "a status needs text or media"})
+	}
+	for i, t := range post.Thread {
+		probs = append(probs, r.Check(fmt.Sprintf("thread[%d]", i), strings.TrimSpace(t))...)
+	}
+	if len(post.Media) > l.maxMedia {
+		probs = append(probs, publishers.Problem{Field: "media", Message: fmt.Sprintf("%d attachments, the instance takes %d per status", len(post.Media), l.maxMedia)})
+	}
+	for i, m := range post.Media {
+		field := fmt.Sprintf("media[%d]", i)
+		if n := publishers.CountRunes(m.Alt); n > l.altLength {
+			probs = append(probs, publishers.Problem{Field: field, Message: fmt.Sprintf("alt text is %d characters, the instance takes %d", n, l.altLength)})
+		}
+		if info, err := os.Stat(m.Path); err != nil {
+			probs = append(probs, publishers.Problem{Field: field, Message: "cannot read " + m.Path})
+		} else if info.IsDir() {
+			probs = append(probs, publishers.Problem{Field: field, Message: m.Path + " is a directory"})
+		}
+	}
+	return probs
+}
+
+// Preview shows the thread the post becomes, counted against the instance's
+// known limit.
+func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
+	r := p.current().rules()
+	pv := publishers.Preview{Limit: r.Limit, Unit: r.Unit, Problems: p.Validate(post)}
+	pv.Parts = parts(post, r)
+	for _, part := range pv.Parts {
+		pv.Count = append(pv.Count, r.Length(part))
+	}
+	return pv
+}
+
+// Publish uploads the media, then posts the thread, each status replying to
+// the one before. Media go on the first status.
+func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
+	var mediaIDs []string
+	for i, m := range post.Media {
+		id, err := p.upload(ctx, m)
+		if err != nil {
+			return publishers.Result{}, prefix(err, fmt.Sprintf("media[%d]", i))
+		}
+		mediaIDs = append(mediaIDs, id)
+	}
+	l := p.loadLimits(ctx)
+	thread := parts(post, l.rules())
+	if len(thread) == 0 {
+		thread = []string{""} // media only
+	}
+
+	var first status
+	replyTo := ""
+	for i, text := range thread {
+		req := statusRequest{Status: text, Visibility: p.visibility, InReplyToID: replyTo}
+		if i == 0 {
+			req.MediaIDs = mediaIDs
+		}
+		key := ""
+		if post.IdempotencyKey != "" {
+			key = fmt.Sprintf("%s-%d", post.IdempotencyKey, i)
+		}
+		st, err := p.postStatus(ctx, req, key)
+		if err != nil {
+			if i > 0 {
+				return publishers.Result{}, prefix(err, fmt.Sprintf("thread part %d/%d (the first %d are live from %s)", i+1, len(thread), i, first.URL))
+			}
+			return publishers.Result{}, err
+		}
+		if i == 0 {
+			first = st
+		}
+		replyTo = st.ID
+	}
+	published := p.now()
+	if t, err := time.Parse(time.RFC3339, first.CreatedAt); err == nil {
+		published = t
+	}
+	return publishers.Result{RemoteID: first.ID, RemoteURL: first.URL, PublishedAt: published}, nil
+}
+
+// Check verifies the token and reads the instance's limits.
+func (p *Publisher) Check(ctx context.Context) (string, error) {
+	var acct struct {
+		Acct string `json:"acct"`
+	}
+	if _, err := p.do(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, "", nil, &acct); err != nil {
+		return "", err
+	}
+	l := p.loadLimits(ctx)
+	host := strings.TrimPrefix(strings.TrimPrefix(p.base, "https://"), "http://")
+	return fmt.Sprintf("authenticated as @%s on %s (%d characters per status)", acct.Acct, host, l.maxChars), nil
+}
+
+// prefix says where in a multi-step publish an error happened, keeping its class.
+func prefix(err error, where string) error {
+	var pe *publishers.Error
+	if errors.As(err, &pe) {
+		cp := *pe
+		cp.Message = where + ": " + pe.Message
+		return &cp
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}

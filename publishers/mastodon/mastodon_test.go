@@ -1,0 +1,476 @@
+package mastodon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/publishertest"
+)
+
+const token = "tok-Sup3rSecret"
+
+var (
+	now   = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	pixel = "testdata/pixel.png"
+	// At the fake's 120-character limit this text is two statuses, then the
+	// explicit thread part makes a third.
+	longText = "Spring is here and our bikes are 20% off this week only. " +
+		"Read the details at https://shop.example/bikes/spring-sale-2026?utm_source=mastodon#list before Friday. " +
+		"Thanks @alice@bikes.example for the photos!"
+	suitePost = publishers.Post{
+		DeliveryID:     7,
+		IdempotencyKey: "d7-4c2e",
+		Slug:           "spring-sale",
+		Text:           longText,
+		Media:          []publishers.Media{{Path: pixel, Alt: "A red bike leaning on a wall"}},
+		Thread:         []string{"Questions? Reply here."},
+	}
+)
+
+// fake is a Mastodon instance that checks each request as the API documents
+// it and keeps what was posted.
+type fake struct {
+	t *testing.T
+
+	mu          sync.Mutex
+	instance    string // the /api/v2/instance answer; "" answers 500
+	instanceHit int
+	processing  int  // how many 206 answers a media check gets before 200
+	syncUpload  bool // answer uploads 200 with a url, as for small images
+	statuses    []statusRequest
+	keys        []string
+	byKey       map[string]string // Idempotency-Key → answer, as Mastodon dedupes
+	failStatus  int               // answer the status with this index with a 422
+}
+
+func newFake(t *testing.T) *fake {
+	return &fake{
+		t:          t,
+		instance:   `{"configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":23,"max_media_attachments":2},"media_attachments":{"description_limit":40}}}`,
+		processing: 1,
+		byKey:      map[string]string{},
+		failStatus: -1,
+	}
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := f.t
+	if got := r.Header.Get("Authorization"); got != "Bearer "+token {
+		t.Errorf("%s %s: Authorization = %q", r.Method, r.URL.Path, got)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == "GET" && r.URL.Path == "/api/v2/instance":
+		f.instanceHit++
+		if f.instance == "" {
+			w.WriteHeader(500)
+			return
+		}
+		_, _ = io.WriteString(w, f.instance)
+	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/verify_credentials":
+		_, _ = io.WriteString(w, `{"id":"1","username":"crieur","acct":"crieur"}`)
+	case r.Method == "POST" && r.URL.Path == "/api/v2/media":
+		f.media(w, r)
+	case r.Method == "GET" && r.URL.Path == "/api/v1/media/m1":
+		if f.processing > 0 {
+			f.processing--
+			w.WriteHeader(http.StatusPartialContent)
+			_, _ = io.WriteString(w, `{"id":"m1","url":null}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":"https://files.example/m1.png"}`)
+	case r.Method == "POST" && r.URL.Path == "/api/v1/statuses":
+		f.status(w, r)
+	default:
+		t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
+		w.WriteHeader(404)
+		_, _ = io.WriteString(w, `{"error":"Record not found"}`)
+	}
+}
+
+func (f *fake) media(w http.ResponseWriter, r *http.Request) {
+	t := f.t
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		t.Errorf("media upload is not multipart: %v", err)
+		w.WriteHeader(422)
+		return
+	}
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		t.Errorf("media upload has no file field: %v", err)
+		w.WriteHeader(422)
+		return
+	}
+	got, _ := io.ReadAll(file)
+	want, _ := os.ReadFile(pixel)
+	if !bytes.Equal(got, want) || hdr.Filename != "pixel.png" || hdr.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("uploaded file %q (%s, %d bytes), want pixel.png (image/png, %d bytes)", hdr.Filename, hdr.Header.Get("Content-Type"), len(got), len(want))
+	}
+	if d := r.FormValue("description"); d != "A red bike leaning on a wall" {
+		t.Errorf("description = %q, want the alt text", d)
+	}
+	if f.syncUpload {
+		_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":"https://files.example/m1.png"}`)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":null}`)
+}
+
+func (f *fake) status(w http.ResponseWriter, r *http.Request) {
+	t := f.t
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("status Content-Type = %q", ct)
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if answer, ok := f.byKey[key]; ok && key != "" {
+		_, _ = io.WriteString(w, answer)
+		return
+	}
+	var req statusRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		t.Errorf("status body: %v", err)
+	}
+	i := len(f.statuses)
+	if i == f.failStatus {
+		w.WriteHeader(422)
+		_, _ = io.WriteString(w, `{"error":"Validation failed: Text character limit of 120 exceeded"}`)
+		return
+	}
+	f.statuses = append(f.statuses, req)
+	f.keys = append(f.keys, key)
+	id := fmt.Sprintf("10%d", i+1)
+	answer := fmt.Sprintf(`{"id":%q,"url":"https://social.example/@crieur/%s","uri":"https://social.example/users/crieur/statuses/%s","created_at":"2026-11-25T09:00:01.000Z"}`, id, id, id)
+	if key != "" {
+		f.byKey[key] = answer
+	}
+	_, _ = io.WriteString(w, answer)
+}
+
+func config(base string) publishers.Config {
+	return publishers.Config{
+		Channel:  "acme-mastodon",
+		Settings: map[string]string{"instance": base + "/", "visibility": "unlisted"},
+		Secrets:  map[string]string{"token": token},
+		Now:      func() time.Time { return now },
+	}
+}
+
+func newPub(t *testing.T, f *fake) *Publisher {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	p, err := New(config(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := p.(*Publisher)
+	mp.PollInterval = time.Millisecond
+	return mp
+}
+
+func TestConformance(t *testing.T) {
+	publishertest.Run(t, publishertest.Suite{
+		Network: "mastodon",
+		Handler: func(t *testing.T) http.Handler {
+			f := newFake(t)
+			f.syncUpload = true // the suite's publisher polls at the default 1s
+			return f
+		},
+		Configure: config,
+		Post:      suitePost,
+		CheckResult: func(t *testing.T, r publishers.Result) {
+			if r.RemoteID != "101" || r.RemoteURL != "https://social.example/@crieur/101" {
+				t.Errorf("result = %+v, want the first status", r)
+			}
+		},
+		RateLimited:   publishertest.Fault{Status: 429, Header: map[string]string{"X-RateLimit-Reset": now.Add(90 * time.Second).Format("2006-01-02T15:04:05.000000Z")}, Body: `{"error":"Too many requests"}`},
+		RateLimitWait: 90 * time.Second,
+		Unauthorized:  publishertest.Fault{Status: 401, Body: `{"error":"The access token is invalid"}`},
+		Invalid:       publishertest.Fault{Status: 422, Body: `{"error":"Validation failed: File content type is invalid"}`},
+		InvalidText:   "File content type is invalid",
+	})
+}
+
+func TestThread(t *testing.T) {
+	f := newFake(t)
+	p := newPub(t, f)
+	res, err := p.Publish(context.Background(), suitePost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []statusRequest{
+		{Status: "Spring is here and our bikes are 20% off this week only. Read the details at https://shop.example/bikes/spring-sale-2026?utm_source=mastodon#list before Friday. 1/2", MediaIDs: []string{"m1"}, Visibility: "unlisted"},
+		{Status: "Thanks @alice@bikes.example for the photos! 2/2", Visibility: "unlisted", InReplyToID: "101"},
+		{Status: "Questions? Reply here.", Visibility: "unlisted", InReplyToID: "102"},
+	}
+	if !reflect.DeepEqual(f.statuses, want) {
+		t.Errorf("statuses =\n%+v\nwant\n%+v", f.statuses, want)
+	}
+	for i, st := range f.statuses {
+		if n := p.current().rules().Length(st.Status); n > 120 {
+			t.Errorf("status %d is %d characters, over the instance's 120", i, n)
+		}
+	}
+	if wantKeys := []string{"d7-4c2e-0", "d7-4c2e-1", "d7-4c2e-2"}; !reflect.DeepEqual(f.keys, wantKeys) {
+		t.Errorf("Idempotency-Keys = %q, want %q", f.keys, wantKeys)
+	}
+	wantRes := publishers.Result{RemoteID: "101", RemoteURL: "https://social.example/@crieur/101", PublishedAt: time.Date(2026, 11, 25, 9, 0, 1, 0, time.UTC)}
+	if res != wantRes {
+		t.Errorf("result = %+v, want %+v", res, wantRes)
+	}
+
+	// A retry of the whole delivery (its outcome unknown) posts nothing new:
+	// the instance answers each repeated key with the status it made.
+	again, err := p.Publish(context.Background(), suitePost)
+	if err != nil || again != wantRes {
+		t.Errorf("retry = %+v, %v", again, err)
+	}
+	if len(f.statuses) != 3 {
+		t.Errorf("a retry posted %d statuses in all, want 3", len(f.statuses))
+	}
+	if f.instanceHit != 1 {
+		t.Errorf("instance limits read %d times, want once per publisher", f.instanceHit)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	text := strings.Repeat("word ", 60) // 299 characters
+	cases := []struct {
+		name     string
+		instance string
+		parts    int
+		limit    int
+	}{
+		{"instance limit", `{"configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":23}}}`, 3, 120},
+		{"instance fails: defaults", "", 1, 500},
+		{"fields absent: defaults", `{"title":"old server"}`, 1, 500},
+		{"large limit", `{"configuration":{"statuses":{"max_characters":5000}}}`, 1, 5000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.instance = c.instance
+			p := newPub(t, f)
+			if got := p.Preview(publishers.Post{Text: text}).Limit; got != 500 {
+				t.Errorf("before asking, Preview limit = %d, want the default 500", got)
+			}
+			if _, err := p.Publish(context.Background(), publishers.Post{Text: text, IdempotencyKey: "k"}); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.statuses) != c.parts {
+				t.Errorf("posted %d statuses, want %d", len(f.statuses), c.parts)
+			}
+			if got := p.Preview(publishers.Post{Text: text}).Limit; got != c.limit {
+				t.Errorf("after publishing, Preview limit = %d, want %d", got, c.limit)
+			}
+		})
+	}
+}
+
+func TestMediaProcessing(t *testing.T) {
+	post := publishers.Post{Text: "pic", Media: []publishers.Media{{Path: pixel, Alt: "A red bike leaning on a wall"}}}
+	cases := []struct {
+		name       string
+		processing int
+		pollLimit  int
+		cancelWait bool // the context ends while waiting between checks
+		ok         bool
+	}{
+		{"ready after three checks", 2, 5, false, true},
+		{"still processing at the bound", 10, 3, false, false},
+		{"context ends while waiting", 10, 3, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.processing = c.processing
+			p := newPub(t, f)
+			p.PollLimit = c.pollLimit
+			ctx := context.Background()
+			if c.cancelWait {
+				p.PollInterval = time.Hour
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+				defer cancel()
+			}
+			_, err := p.Publish(ctx, post)
+			if c.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.processing != 0 || !reflect.DeepEqual(f.statuses[0].MediaIDs, []string{"m1"}) {
+					t.Errorf("status posted before the media was processed (%d checks left)", f.processing)
+				}
+				return
+			}
+			if class, _ := publishers.Classify(err); err == nil || class != publishers.Transient {
+				t.Fatalf("err = %v, want transient", err)
+			}
+			if len(f.statuses) != 0 {
+				t.Errorf("a status was posted with unprocessed media")
+			}
+		})
+	}
+}
+
+func TestFailureMidThread(t *testing.T) {
+	f := newFake(t)
+	f.failStatus = 1
+	p := newPub(t, f)
+	_, err := p.Publish(context.Background(), suitePost)
+	if class, _ := publishers.Classify(err); err == nil || class != publishers.Permanent {
+		t.Fatalf("err = %v, want permanent", err)
+	}
+	for _, w := range []string{"thread part 2/3", "https://social.example/@crieur/101", "character limit"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	f := newFake(t)
+	p := newPub(t, f)
+	p.loadLimits(context.Background()) // the fake takes 2 media, 40-character alt text
+	img := publishers.Media{Path: pixel, Alt: "ok"}
+	cases := []struct {
+		name string
+		post publishers.Post
+		want []string
+	}{
+		{"valid", suitePost, nil},
+		{"long text is split, not refused", publishers.Post{Text: strings.Repeat("long ", 500)}, nil},
+		{"media only", publishers.Post{Media: []publishers.Media{img}}, nil},
+		{"empty", publishers.Post{Text: "  "}, []string{"text: a status needs text or media"}},
+		{"explicit part too long", publishers.Post{Text: "hi", Thread: []string{strings.Repeat("é", 121)}},
+			[]string{"thread[0]: 121/120 characters: 1 over the limit"}},
+		{"too many media", publishers.Post{Text: "hi", Media: []publishers.Media{img, img, img}},
+			[]string{"media: 3 attachments, the instance takes 2 per status"}},
+		{"alt too long", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: pixel, Alt: strings.Repeat("a", 41)}}},
+			[]string{"media[0]: alt text is 41 characters, the instance takes 40"}},
+		{"missing file", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: "testdata/nope.png"}}},
+			[]string{"media[0]: cannot read testdata/nope.png"}},
+		{"directory", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: "testdata"}}},
+			[]string{"media[0]: testdata is a directory"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, pr := range p.Validate(c.post) {
+				got = append(got, pr.String())
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("Validate = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestPreview(t *testing.T) {
+	p := newPub(t, newFake(t))
+	p.loadLimits(context.Background())
+	pv := p.Preview(suitePost)
+	if len(pv.Parts) != 3 || pv.Limit != 120 || pv.Unit != "characters" || len(pv.Problems) != 0 {
+		t.Fatalf("Preview = %+v", pv)
+	}
+	// The URL counts 23 and the remote mention as its local part only.
+	wantCounts := []int{
+		publishers.CountRunes("Spring is here and our bikes are 20% off this week only. Read the details at  before Friday. 1/2") + 23,
+		publishers.CountRunes("Thanks @alice for the photos! 2/2"),
+		publishers.CountRunes("Questions? Reply here."),
+	}
+	if !reflect.DeepEqual(pv.Count, wantCounts) {
+		t.Errorf("Count = %v, want %v", pv.Count, wantCounts)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	p := newPub(t, newFake(t))
+	msg, err := p.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg, "authenticated as @crieur on 127.0.0.1:") || !strings.HasSuffix(msg, "(120 characters per status)") {
+		t.Errorf("Check = %q", msg)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, `{"error":"The access token is invalid"}`)
+	}))
+	defer srv.Close()
+	bad, _ := New(config(srv.URL))
+	_, err = bad.(*Publisher).Check(context.Background())
+	if class, _ := publishers.Classify(err); err == nil || class != publishers.Auth {
+		t.Errorf("Check with a refused token = %v, want auth", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Errorf("error leaks the token: %v", err)
+	}
+}
+
+func TestNew(t *testing.T) {
+	cases := []struct {
+		name     string
+		settings map[string]string
+		secrets  map[string]string
+		err      string
+	}{
+		{"host only", map[string]string{"instance": "mastodon.social"}, map[string]string{"token": token}, ""},
+		{"no token", map[string]string{"instance": "https://m.example"}, nil, "secret token is missing"},
+		{"bad visibility", map[string]string{"instance": "https://m.example", "visibility": "friends"}, map[string]string{"token": token}, "visibility"},
+		{"bad instance", map[string]string{"instance": "ftp://m.example"}, map[string]string{"token": token}, "instance"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := New(publishers.Config{Settings: c.settings, Secrets: c.secrets})
+			if c.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := p.(*Publisher).base; got != "https://mastodon.social" {
+					t.Errorf("base = %q", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("err = %v, want one about %q", err, c.err)
+			}
+			if err != nil && strings.Contains(err.Error(), token) {
+				t.Errorf("error leaks the token")
+			}
+		})
+	}
+}
+
+func TestCountChars(t *testing.T) {
+	cases := []struct {
+		in   string
+		want int
+	}{
+		{"@alice@bikes.example hi", len("@alice hi")},
+		{"@bob hi", 7},
+		{"mail me: a@b.example", 20}, // not a mention: no leading @
+		{"café 🚲", 6},
+	}
+	for _, c := range cases {
+		if got := countChars(c.in); got != c.want {
+			t.Errorf("countChars(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
