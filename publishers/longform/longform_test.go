@@ -155,3 +155,22 @@ func TestTextHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUse backs the claim that the shared renderer is safe to use
+// from several goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	md := "# T\n\n![a](x.png) *b* [c](https://c.example)"
+	want, _ := Render(md, Options{Image: func(string) string { return "cid:x" }})
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			got, _ := Render(md, Options{Image: func(string) string { return "cid:x" }})
+			done <- got + PlainText(md) + Excerpt(md, 5)
+		}()
+	}
+	for range 8 {
+		if got := <-done; !strings.HasPrefix(got, want) {
+			t.Errorf("concurrent render = %q, want prefix %q", got, want)
+		}
+	}
+}

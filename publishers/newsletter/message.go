@@ -197,10 +197,7 @@ func (p *Publisher) build(post publishers.Post, rcpts []*mail.Address, now time.
 // Preview shows the headers and the text part; Extra is the HTML part.
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	pv := publishers.Preview{Unit: "characters", Problems: p.Validate(post)}
-	rcpts, err := p.recipients()
-	if err != nil {
-		rcpts = []*mail.Address{{Address: "(recipients unavailable)"}}
-	}
+	rcpts, _ := p.recipients() // on error, Validate has reported it and To shows no one
 	var ok []publishers.Media
 	for _, m := range post.Media {
 		if _, err := sniffImage(m.Path); err == nil {

@@ -85,13 +85,19 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("newsletter: missing %s", strings.Join(missing, ", "))
 	}
 	p := &Publisher{cfg: cfg, host: strings.TrimSpace(cfg.Settings["smtp_host"]), timeout: defaultTimeout}
-	port, err := strconv.Atoi(network.Setting(cfg.Settings, "smtp_port"))
+	p.tls = strings.ToLower(strings.TrimSpace(cfg.Settings["tls"]))
+	portSetting := strings.TrimSpace(cfg.Settings["smtp_port"])
+	if portSetting == "" && p.tls == tlsImplicit {
+		portSetting = "465" // the submission port for implicit TLS, not the 587 default
+	}
+	if portSetting == "" {
+		portSetting = network.Setting(cfg.Settings, "smtp_port")
+	}
+	port, err := strconv.Atoi(portSetting)
 	if err != nil || port < 1 || port > 65535 {
 		return nil, fmt.Errorf("newsletter: smtp_port %q is not a port number", cfg.Settings["smtp_port"])
 	}
 	p.port = port
-
-	p.tls = strings.ToLower(strings.TrimSpace(cfg.Settings["tls"]))
 	if p.tls == "" {
 		p.tls = tlsStartTLS
 		if port == 465 {

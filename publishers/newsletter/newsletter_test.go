@@ -84,26 +84,29 @@ func TestNew(t *testing.T) {
 		secrets  map[string]string
 		wantErr  string // empty: must succeed
 		wantTLS  string
+		wantPort int // 0: not checked
 	}{
-		{"ok loopback none", baseSettings(), nil, "", "none"},
-		{"default starttls on 587", with(baseSettings(), "tls", "", "smtp_port", "", "smtp_host", "smtp.example.org"), nil, "", "starttls"},
-		{"default tls on 465", with(baseSettings(), "tls", "", "smtp_port", "465", "smtp_host", "smtp.example.org"), nil, "", "tls"},
-		{"localhost may use none", with(baseSettings(), "smtp_host", "localhost"), nil, "", "none"},
-		{"ipv6 loopback may use none", with(baseSettings(), "smtp_host", "::1"), nil, "", "none"},
-		{"none refused off loopback", with(baseSettings(), "smtp_host", "smtp.example.org"), nil, "loopback", ""},
-		{"unknown tls", with(baseSettings(), "tls", "ssl3"), nil, "not one of", ""},
-		{"missing host", with(baseSettings(), "smtp_host", ""), nil, "smtp_host", ""},
-		{"missing from", with(baseSettings(), "from", ""), nil, "from", ""},
-		{"bad port", with(baseSettings(), "smtp_port", "70000"), nil, "smtp_port", ""},
-		{"bad from", with(baseSettings(), "from", "not an address"), nil, "from", ""},
-		{"bad to", with(baseSettings(), "to", "a@x.example, nope"), nil, "to", ""},
-		{"no recipients", with(baseSettings(), "to", ""), nil, "to or to_file", ""},
-		{"to_file alone", with(baseSettings(), "to", "", "to_file", "/some/list.txt"), nil, "", "none"},
-		{"https unsubscribe", with(baseSettings(), "list_unsubscribe", "https://acme.example/u?id=1"), nil, "", "none"},
-		{"mailto unsubscribe", with(baseSettings(), "list_unsubscribe", "mailto:leave@acme.example"), nil, "", "none"},
-		{"http unsubscribe refused", with(baseSettings(), "list_unsubscribe", "http://acme.example/u"), nil, "list_unsubscribe", ""},
-		{"user without password", baseSettings(), map[string]string{"smtp_user": "u"}, "smtp_password", ""},
-		{"user and password", baseSettings(), map[string]string{"smtp_user": "u", "smtp_password": "s3cret"}, "", "none"},
+		{"tls alone means port 465", with(baseSettings(), "tls", "tls", "smtp_port", "", "smtp_host", "smtp.example.org"), nil, "", "tls", 465},
+		{"starttls default port 587", with(baseSettings(), "tls", "", "smtp_port", "", "smtp_host", "smtp.example.org"), nil, "", "starttls", 587},
+		{"ok loopback none", baseSettings(), nil, "", "none", 0},
+		{"default starttls on 587", with(baseSettings(), "tls", "", "smtp_port", "", "smtp_host", "smtp.example.org"), nil, "", "starttls", 0},
+		{"default tls on 465", with(baseSettings(), "tls", "", "smtp_port", "465", "smtp_host", "smtp.example.org"), nil, "", "tls", 0},
+		{"localhost may use none", with(baseSettings(), "smtp_host", "localhost"), nil, "", "none", 0},
+		{"ipv6 loopback may use none", with(baseSettings(), "smtp_host", "::1"), nil, "", "none", 0},
+		{"none refused off loopback", with(baseSettings(), "smtp_host", "smtp.example.org"), nil, "loopback", "", 0},
+		{"unknown tls", with(baseSettings(), "tls", "ssl3"), nil, "not one of", "", 0},
+		{"missing host", with(baseSettings(), "smtp_host", ""), nil, "smtp_host", "", 0},
+		{"missing from", with(baseSettings(), "from", ""), nil, "from", "", 0},
+		{"bad port", with(baseSettings(), "smtp_port", "70000"), nil, "smtp_port", "", 0},
+		{"bad from", with(baseSettings(), "from", "not an address"), nil, "from", "", 0},
+		{"bad to", with(baseSettings(), "to", "a@x.example, nope"), nil, "to", "", 0},
+		{"no recipients", with(baseSettings(), "to", ""), nil, "to or to_file", "", 0},
+		{"to_file alone", with(baseSettings(), "to", "", "to_file", "/some/list.txt"), nil, "", "none", 0},
+		{"https unsubscribe", with(baseSettings(), "list_unsubscribe", "https://acme.example/u?id=1"), nil, "", "none", 0},
+		{"mailto unsubscribe", with(baseSettings(), "list_unsubscribe", "mailto:leave@acme.example"), nil, "", "none", 0},
+		{"http unsubscribe refused", with(baseSettings(), "list_unsubscribe", "http://acme.example/u"), nil, "list_unsubscribe", "", 0},
+		{"user without password", baseSettings(), map[string]string{"smtp_user": "u"}, "smtp_password", "", 0},
+		{"user and password", baseSettings(), map[string]string{"smtp_user": "u", "smtp_password": "s3cret"}, "", "none", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,6 +125,9 @@ func TestNew(t *testing.T) {
 			}
 			if got := p.(*Publisher).tls; got != c.wantTLS {
 				t.Errorf("tls = %q, want %q", got, c.wantTLS)
+			}
+			if got := p.(*Publisher).port; c.wantPort != 0 && got != c.wantPort {
+				t.Errorf("port = %d, want %d", got, c.wantPort)
 			}
 		})
 	}
