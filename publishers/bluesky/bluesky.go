@@ -56,8 +56,12 @@ type Publisher struct {
 	password string
 	langs    []string
 
-	mu   sync.Mutex
-	sess *session
+	// sessMu is held while a session is created or refreshed, so that
+	// concurrent posts wait for one session instead of each asking for one.
+	sessMu sync.Mutex
+	sess   *session
+
+	mu sync.Mutex
 	// seen holds the idempotency keys this publisher has tried (or been asked
 	// to Find) without success: publishing one again looks each part up first.
 	seen map[string]bool
@@ -233,14 +237,15 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 		}
 		return publishers.Result{}, &publishers.Error{Class: publishers.Permanent, Message: strings.Join(msgs, "; ")}
 	}
-	key := p.IdempotencyKey
+	key, retrying := p.IdempotencyKey, false
 	if key == "" {
 		key = randomKey()
+	} else {
+		pub.mu.Lock()
+		retrying = pub.seen[key]
+		pub.seen[key] = true
+		pub.mu.Unlock()
 	}
-	pub.mu.Lock()
-	retrying := pub.seen[key]
-	pub.seen[key] = true
-	pub.mu.Unlock()
 
 	s, err := pub.currentSession(ctx)
 	if err != nil {
@@ -257,10 +262,15 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 			first = ref
 		}
 	}
+	pub.forget(key)
+	return pub.result(s, first), nil
+}
+
+// forget drops a delivery that is known to be published from seen.
+func (pub *Publisher) forget(key string) {
 	pub.mu.Lock()
 	delete(pub.seen, key)
 	pub.mu.Unlock()
-	return pub.result(s, first), nil
 }
 
 // result turns the first part's record into what the calendar stores.

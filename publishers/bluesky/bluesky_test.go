@@ -310,6 +310,22 @@ func TestInterruptedThreadCompletes(t *testing.T) {
 
 func pubBase(p *Publisher) string { return p.pds }
 
+func TestPublishWithoutIdempotencyKey(t *testing.T) {
+	f, pub, _ := setup(t)
+	post := publishers.Post{Text: "no key"}
+	for range 2 {
+		if _, err := pub.Publish(context.Background(), post); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.posts()); n != 2 {
+		t.Errorf("%d records, want 2: without a key each publish is a new post", n)
+	}
+	if _, ok, err := pub.Find(context.Background(), post); ok || err != nil {
+		t.Errorf("Find without a key = %v, %v", ok, err)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	f, pub, _ := setup(t)
 	got, err := pub.Check(context.Background())

@@ -24,6 +24,7 @@ func TestFindSpans(t *testing.T) {
 		{"https://ex.com/@bob.test#frag", []sp{{featureLink, 0, 29, "https://ex.com/@bob.test#frag"}}},
 		{"a#notatag #️⃣", nil},
 		{"#tag1#tag2 #ok", []sp{{featureTag, 0, 5, "tag1"}, {featureTag, 11, 14, "ok"}}},
+		{"xhttps://a.com https://a.com", []sp{{featureLink, 15, 28, "https://a.com"}}},
 		{"same https://a.com twice https://a.com", []sp{{featureLink, 5, 18, "https://a.com"}, {featureLink, 25, 38, "https://a.com"}}},
 	}
 	for _, c := range cases {

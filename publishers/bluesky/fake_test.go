@@ -88,6 +88,13 @@ func (f *fakePDS) expireAccess() {
 	f.expired[f.access] = true
 }
 
+// revokeRefresh makes the server refuse the current refresh token.
+func (f *fakePDS) revokeRefresh() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refresh = "revoked"
+}
+
 func (f *fakePDS) callLog() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

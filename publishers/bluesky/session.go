@@ -41,9 +41,9 @@ const renewBefore = time.Minute
 // limited to 30 calls per 5 minutes, so it is only called when there is no
 // session or its refresh token was refused.
 func (p *Publisher) currentSession(ctx context.Context) (*session, error) {
-	p.mu.Lock()
+	p.sessMu.Lock()
 	s := p.sess
-	p.mu.Unlock()
+	p.sessMu.Unlock()
 	if s != nil && (s.expires.IsZero() || p.now().Before(s.expires.Add(-renewBefore))) {
 		return s, nil
 	}
@@ -55,8 +55,8 @@ func (p *Publisher) currentSession(ctx context.Context) (*session, error) {
 // reason (network, 5xx, 429) returns that error, classified as it is: a dead
 // network is not a dead password.
 func (p *Publisher) renew(ctx context.Context, stale *session) (*session, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.sessMu.Lock()
+	defer p.sessMu.Unlock()
 	if p.sess != nil && p.sess != stale {
 		return p.sess, nil // another call renewed it meanwhile
 	}

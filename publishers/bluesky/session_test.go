@@ -28,7 +28,7 @@ func TestSession(t *testing.T) {
 		{"refreshed by the clock before it expires", func(_ *fakePDS, c *testClock) { c.Advance(2*time.Hour - 30*time.Second) }, -1, 1, 1},
 		{"refused refresh token: new session", func(f *fakePDS, _ *testClock) {
 			f.expireAccess()
-			f.refresh = "revoked"
+			f.revokeRefresh()
 		}, -1, 2, 1},
 		{"refresh unavailable is transient, not auth", func(f *fakePDS, _ *testClock) {
 			f.expireAccess()
@@ -40,15 +40,17 @@ func TestSession(t *testing.T) {
 		}, publishers.RateLimited, 1, 1},
 		{"password changed", func(f *fakePDS, _ *testClock) {
 			f.expireAccess()
-			f.refresh = "revoked"
+			f.revokeRefresh()
+			f.mu.Lock()
 			f.password = "new-password"
+			f.mu.Unlock()
 		}, publishers.Auth, 2, 1},
 		{"invalid token renewed", func(f *fakePDS, _ *testClock) {
 			f.fail("com.atproto.repo.createRecord", fakeFault{status: 400, body: `{"error":"InvalidToken","message":"Token could not be verified"}`})
 		}, -1, 1, 1},
 		{"second factor required", func(f *fakePDS, _ *testClock) {
 			f.expireAccess()
-			f.refresh = "revoked"
+			f.revokeRefresh()
 			f.fail("com.atproto.server.createSession", fakeFault{status: 401, body: `{"error":"AuthFactorTokenRequired","message":"A sign in code has been sent to your email address"}`})
 		}, publishers.Auth, 2, 1},
 	}
@@ -59,9 +61,7 @@ func TestSession(t *testing.T) {
 			if _, err := pub.Publish(ctx, publishers.Post{IdempotencyKey: "one", Text: "first"}); err != nil {
 				t.Fatal(err)
 			}
-			f.mu.Lock()
 			c.between(f, clock)
-			f.mu.Unlock()
 			_, err := pub.Publish(ctx, publishers.Post{IdempotencyKey: "two", Text: "second"})
 			switch {
 			case c.class < 0 && err != nil:
@@ -141,7 +141,7 @@ func TestErrors(t *testing.T) {
 		text    string
 		lookups int // getRecord calls made to settle an unknown outcome
 	}{
-		{"rate limited", fakeFault{status: 429, header: map[string]string{"RateLimit-Reset": strconv.FormatInt(epoch.Add(90*time.Second).Unix(), 10)}, body: `{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}`}, publishers.RateLimited, 90 * time.Second, "Rate Limit Exceeded", 0},
+		{"rate limited", fakeFault{status: 429, header: map[string]string{"RateLimit-Reset": strconv.FormatInt(epoch.Add(90*time.Second).Unix(), 10)}, body: `{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}`}, publishers.RateLimited, time.Unix(epoch.Add(90*time.Second).Unix(), 0).Sub(epoch), "Rate Limit Exceeded", 0},
 		{"invalid record", fakeFault{status: 400, body: `{"error":"InvalidRequest","message":"Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"}`}, publishers.Permanent, 0, "must not be longer than 300 graphemes", 0},
 		{"payload too large", fakeFault{status: 413, body: `{"error":"PayloadTooLarge","message":"request entity too large"}`}, publishers.Permanent, 0, "PayloadTooLarge", 0},
 		{"server error", fakeFault{status: 500, body: `{"error":"InternalServerError","message":"Internal Server Error"}`}, publishers.Transient, 0, "InternalServerError", 1},
