@@ -156,8 +156,20 @@ func placeholders(n int) string {
 }
 
 // loadChildren fills deliveries (and with all, variants, media, notes) for
-// posts, in one query per kind.
+// posts, in one query per kind for each chunk of posts (SQLite caps the
+// number of bound variables).
 func (s *Store) loadChildren(ctx context.Context, posts []Post, all bool) error {
+	const chunk = 2000
+	for len(posts) > chunk {
+		if err := s.loadChildrenChunk(ctx, posts[:chunk], all); err != nil {
+			return err
+		}
+		posts = posts[chunk:]
+	}
+	return s.loadChildrenChunk(ctx, posts, all)
+}
+
+func (s *Store) loadChildrenChunk(ctx context.Context, posts []Post, all bool) error {
 	if len(posts) == 0 {
 		return nil
 	}

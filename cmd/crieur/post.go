@@ -260,6 +260,11 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			case doc.Status != "":
 				p.Status = doc.Status
 			}
+			if p.Status == calendar.StatusScheduled || queue {
+				if err := a.checkPost(st, *p); err != nil {
+					return err
+				}
+			}
 			if err := st.CreatePost(a.ctx, p); err != nil {
 				return err
 			}
@@ -344,6 +349,11 @@ back to review.`,
 			}
 			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {
 				return err
+			}
+			if p.PublishAt != nil && p.Status != calendar.StatusDraft {
+				if err := a.checkPost(st, p); err != nil {
+					return err
+				}
 			}
 			if err := st.UpdatePost(a.ctx, &p); err != nil {
 				return err
@@ -603,19 +613,22 @@ func newPostScheduleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			p, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if err := a.checkPost(st, p); err != nil {
+				return err
+			}
 			var t *time.Time
 			if at != "" {
-				p, err := st.Post(a.ctx, args[0])
-				if err != nil {
-					return err
-				}
 				v, err := a.parseWhen("at", at, a.timeZoneFor(cmd, st, p.Channels), allowPast)
 				if err != nil {
 					return err
 				}
 				t = &v
 			}
-			p, err := st.SchedulePost(a.ctx, args[0], t, queue)
+			p, err = st.SchedulePost(a.ctx, args[0], t, queue)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,40 @@
+# crieur — make demo (watch the daemon publish a small campaign), make test (everything CI runs).
+GO       ?= go
+BIN      ?= bin/crieur
+PKGS     ?= ./...
+
+.PHONY: all build demo test test-go lint bench crash-test services-up services-down clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/crieur
+
+## demo: build crieur, make a throw-away calendar with local channels, and watch the daemon publish it.
+demo:
+	bash scripts/demo.sh
+
+## test: vet, staticcheck, every test with -race, the end-to-end tests against local Mailpit and Bluesky PDS.
+test:
+	bash scripts/test.sh
+
+## test-go: the Go tests alone (services' end-to-end tests skip when they are not running).
+test-go:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+## bench: the benchmarks BENCHMARKS.md records.
+bench:
+	bash scripts/bench.sh
+
+## crash-test: the long SIGKILL crash test of the scheduler.
+crash-test:
+	CRIEUR_CRASH_TEST=long $(GO) test -count=1 -run Crash -v ./scheduler/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,378 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// newTestStore opens a fresh calendar with a fixed clock.
+func newTestStore(t *testing.T, now time.Time) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.Now = func() time.Time { return now }
+	s.Actor = "tester"
+	return s
+}
+
+func addChannel(t *testing.T, s *Store, name, tz string, approval bool) Channel {
+	t.Helper()
+	c := &Channel{Name: name, Network: "log", TZ: tz, RequireApproval: approval}
+	if err := s.AddChannel(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return *c
+}
+
+func runAt(t *testing.T, s *Store, postID int64) []*int64 {
+	t.Helper()
+	rows, err := s.db.Query(`SELECT run_at FROM deliveries WHERE post_id=? ORDER BY channel_id`, postID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []*int64
+	for rows.Next() {
+		var v *int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+func TestOpenCreatesPrivateFilesAndIsRepeatable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "c.db")
+	if _, err := Open(context.Background(), path, Options{}); !errors.Is(err, ErrNoDatabase) {
+		t.Fatalf("Open without Create = %v, want ErrNoDatabase", err)
+	}
+	for i := 0; i < 2; i++ {
+		s, err := Open(context.Background(), path, Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StoreSecret("c/token", "s3cret"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	for _, p := range []string{path, SecretsPath(path)} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", p, fi.Mode().Perm())
+		}
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "s3cret") {
+		t.Error("a stored secret is in the database file")
+	}
+}
+
+func TestSecretsResolveWithoutLeaking(t *testing.T) {
+	s := newTestStore(t, t0)
+	ref, err := s.NormalizeSecretRef("acme/token", "hunter2")
+	if err != nil || ref != "stored:acme/token" {
+		t.Fatalf("NormalizeSecretRef = %q, %v", ref, err)
+	}
+	t.Setenv("CRIEUR_TEST_TOKEN", "from-env")
+	file := filepath.Join(t.TempDir(), "tok")
+	os.WriteFile(file, []byte("from-file\n"), 0o600)
+	got, err := s.ResolveSecrets(map[string]string{"a": ref, "b": "env:CRIEUR_TEST_TOKEN", "c": "file:" + file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "hunter2", "b": "from-env", "c": "from-file"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	_, err = s.ResolveSecrets(map[string]string{"a": "env:CRIEUR_TEST_UNSET"})
+	if err == nil || !strings.Contains(err.Error(), "CRIEUR_TEST_UNSET is not set") {
+		t.Errorf("unset env: %v", err)
+	}
+	if red := RedactedSecrets(map[string]string{"a": ref, "b": "env:X"}); red["a"] != Redacted || red["b"] != "env:X" {
+		t.Errorf("RedactedSecrets = %v", red)
+	}
+}
+
+func TestPostLifecycleDrivesRunnableDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	addChannel(t, s, "b", "", false)
+	at := t0.Add(time.Hour)
+	p := &Post{Body: "hello", Channels: []string{"a", "b"}}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != StatusDraft {
+		t.Fatalf("status %s, want draft", p.Status)
+	}
+	for _, r := range runAt(t, s, p.ID) {
+		if r != nil {
+			t.Fatal("a draft's delivery is runnable")
+		}
+	}
+	got, err := s.SchedulePost(ctx, p.Slug, &at, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusScheduled || len(got.Deliveries) != 2 {
+		t.Fatalf("after schedule: %s with %d deliveries", got.Status, len(got.Deliveries))
+	}
+	for _, r := range runAt(t, s, p.ID) {
+		if r == nil || *r != at.UnixMilli() {
+			t.Fatalf("run_at %v, want %v", r, at.UnixMilli())
+		}
+	}
+	// A re-time moves every pending delivery at once: no stale time remains.
+	later := at.Add(24 * time.Hour)
+	if _, err := s.SchedulePost(ctx, p.Slug, &later, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runAt(t, s, p.ID) {
+		if r == nil || *r != later.UnixMilli() {
+			t.Fatalf("after re-time run_at %v, want %v", r, later.UnixMilli())
+		}
+	}
+	// Cancel: nothing runnable, deliveries canceled.
+	c, err := s.CancelPost(ctx, p.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range c.Deliveries {
+		if d.Status != DeliveryCanceled {
+			t.Errorf("delivery on %s is %s after cancel", d.Channel, d.Status)
+		}
+	}
+	for _, r := range runAt(t, s, p.ID) {
+		if r != nil {
+			t.Fatal("a canceled post's delivery is runnable")
+		}
+	}
+}
+
+func TestStaleEditIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	p := &Post{Body: "v1", Channels: []string{"a"}}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	mine, _ := s.Post(ctx, p.Slug)
+	theirs, _ := s.Post(ctx, p.Slug)
+	theirs.Body = "theirs"
+	if err := s.UpdatePost(ctx, &theirs); err != nil {
+		t.Fatal(err)
+	}
+	mine.Body = "mine"
+	if err := s.UpdatePost(ctx, &mine); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale update = %v, want ErrConflict", err)
+	}
+	now, _ := s.Post(ctx, p.Slug)
+	if now.Body != "theirs" || now.Version != 2 {
+		t.Fatalf("body %q version %d: the stale edit overwrote", now.Body, now.Version)
+	}
+}
+
+func TestApprovalGatesRunnable(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "gated", "", true)
+	at := t0.Add(time.Hour)
+	p := &Post{Body: "needs a yes", Channels: []string{"gated"}, PublishAt: &at, Status: StatusScheduled}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != StatusReview {
+		t.Fatalf("status %s, want review", p.Status)
+	}
+	if r := runAt(t, s, p.ID); r[0] != nil {
+		t.Fatal("an unapproved delivery is runnable")
+	}
+}
+
+func TestCreatePostValidation(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	cases := []struct {
+		name string
+		p    Post
+		want string
+	}{
+		{"unknown channel", Post{Body: "x", Channels: []string{"nope"}}, `unknown channel "nope"`},
+		{"variant of no channel", Post{Body: "x", Channels: []string{"a"}, Variants: map[string]string{"b": "y"}}, `variant for "b"`},
+		{"bad slug", Post{Body: "x", Slug: "Bad Slug"}, "not a valid slug"},
+		{"numeric slug", Post{Body: "x", Slug: "123"}, "all digits"},
+		{"unknown campaign", Post{Body: "x", Campaign: "nope"}, `unknown campaign "nope"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := s.CreatePost(ctx, &c.p)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a validation error with %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestQueueTakesNextFreeSlotAcrossDST(t *testing.T) {
+	ctx := context.Background()
+	// The day before spring forward in Paris (2026-03-29).
+	now := time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC)
+	s := newTestStore(t, now)
+	addChannel(t, s, "paris", "Europe/Paris", false)
+	if _, err := s.AddSlot(ctx, "paris", "daily 02:30"); err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Time
+	for i := 0; i < 3; i++ {
+		p := &Post{Body: fmt.Sprintf("post %d", i), Channels: []string{"paris"}}
+		if err := s.CreatePost(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		q, err := s.SchedulePost(ctx, p.Slug, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, *q.PublishAt)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	want := []time.Time{
+		time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), // 02:30 does not exist: 03:00 CEST, just after the gap
+		time.Date(2026, 3, 30, 2, 30, 0, 0, paris),
+		time.Date(2026, 3, 31, 2, 30, 0, 0, paris),
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("post %d queued at %v, want %v", i, got[i].In(paris), want[i].In(paris))
+		}
+	}
+}
+
+func TestQueueWithoutSlotSaysHow(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	p := &Post{Body: "x", Channels: []string{"a"}}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SchedulePost(ctx, p.Slug, nil, true)
+	if err == nil || !strings.Contains(err.Error(), "crieur slot add a") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Two stores on one file (a CLI command and a daemon) write at once without
+// a busy error reaching anyone.
+func TestConcurrentWritersShareTheFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	stores := make([]*Store, 2)
+	for i := range stores {
+		s, err := Open(ctx, path, Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	if err := stores[0].AddChannel(ctx, &Channel{Name: "a", Network: "log"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for i, s := range stores {
+		wg.Add(1)
+		go func(i int, s *Store) {
+			defer wg.Done()
+			for j := 0; j < 100; j++ {
+				if err := s.CreatePost(ctx, &Post{Slug: fmt.Sprintf("p-%d-%d", i, j), Body: "x", Channels: []string{"a"}}); err != nil {
+					errs <- err
+				}
+			}
+		}(i, s)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	posts, err := stores[1].Posts(ctx, PostFilter{})
+	if err != nil || len(posts) != 200 {
+		t.Fatalf("%d posts, %v", len(posts), err)
+	}
+}
+
+func TestDocumentRoundTripAndErrors(t *testing.T) {
+	doc := Document{Slug: "s", Title: "Titre", At: "2026-12-01 09:00", Channels: []string{"a", "b"}, Tags: []string{"x"},
+		Media: MediaList{{Path: "p.png", Alt: "un vélo"}}, Variants: map[string]string{"a": "court"}, Body: "Bonjour 🎉\n\nsecond"}
+	back, err := ParseDocument(doc.Render())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.BodyLine = 0
+	if fmt.Sprint(back) != fmt.Sprint(doc) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", back, doc)
+	}
+	cases := []struct {
+		in        string
+		line      int
+		wantField string
+		want      string
+	}{
+		{"---\nslug: a\nchannels: [a\n---\nbody", 0, "", "did not find expected"},
+		{"---\nslug: a\nnope: 1\n---\nbody", 3, "nope", "unknown field"},
+		{"---\nslug: a\n", 1, "", "never closed"},
+		{"ok\n\xff", 2, "", "UTF-8"},
+		{"---\nslug: a\nchannels: a, b\nmedia: x.png#alt\n---\nbody", -1, "", ""},
+	}
+	for _, c := range cases {
+		d, err := ParseDocument([]byte(c.in))
+		if c.line < 0 {
+			if err != nil || len(d.Channels) != 2 || d.Media[0].Alt != "alt" {
+				t.Errorf("%q: %v %+v", c.in, err, d)
+			}
+			continue
+		}
+		var fe FieldError
+		if !errors.As(err, &fe) || !strings.Contains(fe.Message, c.want) || fe.Field != c.wantField || (c.line > 0 && fe.Line != c.line) {
+			t.Errorf("%q: err = %#v, want line %d field %q message ~%q", c.in, err, c.line, c.wantField, c.want)
+		}
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Soldes d'hiver : -20 % !": "soldes-d-hiver-20",
+		"Ça, c'est Noël 🎄":          "ca-c-est-noel",
+		"2026":                     "post-2026",
+		"🎉":                        "post",
+	} {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package calview
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+func TestAbbreviate(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  map[string]string
+	}{
+		{[]string{"acme-mastodon", "acme-bsky"}, map[string]string{"acme-mastodon": "ma", "acme-bsky": "bs"}},
+		{[]string{"acme-mastodon", "acme-mailing"}, map[string]string{"acme-mailing": "ma", "acme-mastodon": "ms"}},
+		{[]string{"blog"}, map[string]string{"blog": "bl"}},
+		{[]string{"acme-x", "acme-y"}, map[string]string{"acme-x": "x ", "acme-y": "y "}},
+		{[]string{"aa", "aa-a"}, map[string]string{"aa": "aa", "aa-a": "a1"}},
+	}
+	for _, tt := range tests {
+		got := Abbreviate(tt.names)
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("Abbreviate(%v)[%s] = %q, want %q (all: %v)", tt.names, k, got[k], v, got)
+			}
+		}
+	}
+}
+
+func TestCampaignHex(t *testing.T) {
+	if got := CampaignHex("x", "#E4572E"); got != "#e4572e" {
+		t.Errorf("own colour: %s", got)
+	}
+	if got := CampaignHex("x", "#abc"); got != "#aabbcc" {
+		t.Errorf("short form: %s", got)
+	}
+	a, b := CampaignHex("winter", "not-a-colour"), CampaignHex("winter", "")
+	if a == "" || a != b || !strings.HasPrefix(a, "#") {
+		t.Errorf("stable colour from the name: %q %q", a, b)
+	}
+	if CampaignHex("", "") != "" {
+		t.Error("no campaign, no colour")
+	}
+}
+
+func TestFitCountsDisplayWidth(t *testing.T) {
+	tests := []struct{ in string }{{"plain text that is long"}, {"日本語のタイトルです"}, {"🎉🎉🎉🎉🎉🎉"}, {"ok"}}
+	for _, tt := range tests {
+		for _, w := range []int{5, 10, 16} {
+			got := fit(tt.in, w)
+			if uniseg.StringWidth(got) != w {
+				t.Errorf("fit(%q, %d) = %q, width %d", tt.in, w, got, uniseg.StringWidth(got))
+			}
+		}
+	}
+}
+
+func entry(at time.Time, ch, title, campaign string) calendar.Entry {
+	return calendar.Entry{At: at, Channel: ch, Label: title, Campaign: campaign, Status: calendar.DeliveryPending, PostStatus: calendar.StatusScheduled}
+}
+
+func TestMonthGrid(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	from, to := MonthRange(2030, time.March, paris)
+	var es []calendar.Entry
+	for h := 8; h < 14; h++ {
+		es = append(es, entry(time.Date(2030, 3, 12, h, 0, 0, 0, paris), "acme-bsky", "Busy", ""))
+	}
+	es = append(es, entry(time.Date(2030, 3, 31, 9, 0, 0, 0, paris), "acme-mastodon", "After the change", "spring"))
+	// 23:30 UTC on the 4th is the 5th in Paris.
+	es = append(es, entry(time.Date(2030, 3, 4, 23, 30, 0, 0, time.UTC), "acme-bsky", "Late", ""))
+	bl := []calendar.Blackout{{ID: 1, StartsAt: time.Date(2030, 3, 20, 0, 0, 0, 0, paris), EndsAt: time.Date(2030, 3, 21, 0, 0, 0, 0, paris), Reason: "offsite"}}
+	now := time.Date(2030, 3, 18, 12, 0, 0, 0, paris)
+	v := Build("month", from, to, paris, now, es, bl)
+	if len(v.Days) != 31 {
+		t.Fatalf("%d days", len(v.Days))
+	}
+	if !v.Days[17].Today || v.Days[16].Today {
+		t.Fatal("today is the 18th")
+	}
+	if len(v.Days[19].Blackouts) != 1 || len(v.Days[20].Blackouts) != 0 {
+		t.Fatal("the blackout covers the 20th only")
+	}
+	if len(v.Days[4].Entries) != 1 || len(v.Days[3].Entries) != 0 {
+		t.Fatal("entries are placed on the viewer's day")
+	}
+	for _, width := range []int{40, 80, 100, 120, 200} {
+		var buf bytes.Buffer
+		if err := (Text{Width: width}).Month(&buf, v); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		want := max(width, MinWidth)
+		for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if strings.HasPrefix(line, "Channels:") || strings.HasPrefix(line, "Campaigns:") || strings.HasPrefix(line, "Blackouts:") || i == 0 {
+				continue
+			}
+			if w := uniseg.StringWidth(line); w > want || w < want-7 {
+				t.Fatalf("width %d: line %d is %d wide: %q", width, i, w, line)
+			}
+		}
+		if strings.Contains(out, "\x1b[") {
+			t.Fatal("colour without asking")
+		}
+		if width >= 120 && !strings.Contains(out, "09:00 ma After") {
+			t.Fatalf("width %d: a wide cell keeps an entry on one line:\n%s", width, out)
+		}
+		for _, s := range []string{"18 today", "20 ░", "+3 more", "09:00 ma", "After", "00:30 bs", "Late", "Campaigns: ■ spring", "Blackouts: ░ Mar 20 00:00–Mar 21 00:00 offsite"} {
+			if !strings.Contains(out, s) {
+				t.Fatalf("width %d: %q missing from\n%s", width, s, out)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	_ = (Text{Width: 80, Color: true}).Month(&buf, v)
+	out := buf.String()
+	spring := ansiFG(CampaignHex("spring", ""))
+	if !strings.Contains(out, "\x1b["+spring+"m09:00 ma") || !strings.Contains(out, "\x1b[7m18 today") {
+		t.Fatalf("colours missing:\n%q", out)
+	}
+}
+
+func TestWeekAndAgenda(t *testing.T) {
+	utc := time.UTC
+	from, to := WeekRange(time.Date(2030, 6, 12, 15, 0, 0, 0, utc), utc)
+	if from.Weekday() != time.Monday || to.Sub(from) != 7*24*time.Hour || from.Day() != 10 {
+		t.Fatalf("week %v – %v", from, to)
+	}
+	es := []calendar.Entry{
+		entry(time.Date(2030, 6, 12, 6, 15, 0, 0, utc), "blog", "Early bird with a long title", "c"),
+		entry(time.Date(2030, 6, 14, 21, 0, 0, 0, utc), "blog", "Night", ""),
+	}
+	es[1].Status, es[1].PostStatus = calendar.DeliveryCanceled, calendar.StatusCanceled
+	v := Build("week", from, to, utc, time.Date(2030, 6, 12, 0, 0, 0, 0, utc), es, nil)
+	var buf bytes.Buffer
+	if err := (Text{Width: 80}).Render(&buf, v); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	// Hours widen from 08-18 to hold 06:15 and 21:00.
+	for _, s := range []string{"06:00│", "21:00│", ":15 bl E", "Wed 12*", "bl Night", "07:00│"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("%q missing:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "05:00│") || strings.Contains(out, "22:00│") {
+		t.Fatalf("hours beyond the entries:\n%s", out)
+	}
+	v.Kind = "agenda"
+	buf.Reset()
+	_ = (Text{}).Render(&buf, v)
+	out = buf.String()
+	for _, s := range []string{"Wednesday 12 June 2030 (today)", "06:15  blog  scheduled/pending", "Early bird with a long title [c]", "canceled  ", "Friday 14 June 2030"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("%q missing:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "Thursday") {
+		t.Fatal("an empty day is listed")
+	}
+	empty := Build("agenda", from, to, utc, from, nil, nil)
+	buf.Reset()
+	_ = (Text{}).Render(&buf, empty)
+	if !strings.Contains(buf.String(), "Nothing planned from 10 Jun 2030 to 16 Jun 2030") {
+		t.Fatalf("empty agenda: %q", buf.String())
+	}
+}
+
+func TestBuildAcrossDSTHasEveryDay(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	from, to := MonthRange(2030, time.October, paris)
+	v := Build("month", from, to, paris, from, nil, nil)
+	if len(v.Days) != 31 || v.Days[30].Date != "2030-10-31" {
+		t.Fatalf("%d days, last %s", len(v.Days), v.Days[len(v.Days)-1].Date)
+	}
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	utc := time.UTC
+	from, to := MonthRange(2030, time.June, utc)
+	es := []calendar.Entry{entry(time.Date(2030, 6, 3, 9, 0, 0, 0, utc), "acme-bsky", `<script>alert("x")</script>`, "winter")}
+	v := Build("month", from, to, utc, from, es, []calendar.Blackout{{ID: 1, StartsAt: from, EndsAt: from.Add(24 * time.Hour), Reason: "r&d day"}})
+	var buf bytes.Buffer
+	if err := HTML(&buf, v, "crieur — June 2030"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"<script", "http://", "https://", "<link", "@import", "url("} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("page contains %q", bad)
+		}
+	}
+	for _, s := range []string{"<title>crieur — June 2030</title>", "&lt;script&gt;", "--c:" + CampaignHex("winter", ""), "@media (max-width: 700px)", "Blackout: r&amp;d day", "<b>bs</b> acme-bsky"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("%q missing", s)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+// Package calview lays out and renders calendar views of crieur's entries:
+// the month grid, the week, the agenda (as terminal text), and a
+// self-contained HTML page. It only presents; what it shows comes from
+// calendar.Store.Entries and Blackouts.
+package calview
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// View is the content of a calendar view, day by day, in the viewer's zone.
+// Its JSON form is what `crieur calendar -o json` prints.
+type View struct {
+	Kind  string    `json:"kind"` // month, week or agenda
+	From  time.Time `json:"from"` // midnight of the first day, in Zone
+	To    time.Time `json:"to"`   // midnight after the last day
+	Zone  string    `json:"zone"`
+	Today string    `json:"today"` // YYYY-MM-DD in Zone
+	Days  []Day     `json:"days"`
+	// Abbrev is each channel's short name in the grid.
+	Abbrev    map[string]string `json:"channels"`
+	Campaigns []Campaign        `json:"campaigns"`
+	loc       *time.Location
+}
+
+// Day is one calendar day.
+type Day struct {
+	Date      string              `json:"date"` // YYYY-MM-DD
+	Today     bool                `json:"today,omitempty"`
+	Blackouts []calendar.Blackout `json:"blackouts,omitempty"`
+	Entries   []calendar.Entry    `json:"entries"`
+	start     time.Time
+}
+
+// Campaign is a campaign seen in the view, with the colour it is drawn in.
+type Campaign struct {
+	Name  string `json:"name"`
+	Color string `json:"color"` // #rrggbb
+}
+
+// Build lays entries and blackouts out over the days [from, to) of loc; now
+// says which day is today.
+func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, entries []calendar.Entry, blackouts []calendar.Blackout) View {
+	v := View{Kind: kind, From: from.In(loc), To: to.In(loc), Zone: loc.String(), Today: now.In(loc).Format(time.DateOnly), loc: loc}
+	index := map[string]int{}
+	for d := v.From; d.Before(v.To); d = nextDay(d) {
+		day := Day{Date: d.Format(time.DateOnly), start: d, Entries: []calendar.Entry{}}
+		day.Today = day.Date == v.Today
+		end := nextDay(d)
+		for _, b := range blackouts {
+			if b.StartsAt.Before(end) && b.EndsAt.After(d) {
+				day.Blackouts = append(day.Blackouts, b)
+			}
+		}
+		index[day.Date] = len(v.Days)
+		v.Days = append(v.Days, day)
+	}
+	channels := map[string]bool{}
+	campaigns := map[string]string{}
+	for _, e := range entries {
+		i, ok := index[e.At.In(loc).Format(time.DateOnly)]
+		if !ok {
+			continue
+		}
+		v.Days[i].Entries = append(v.Days[i].Entries, e)
+		channels[e.Channel] = true
+		if e.Campaign != "" {
+			campaigns[e.Campaign] = e.CampaignColor
+		}
+	}
+	names := make([]string, 0, len(channels))
+	for n := range channels {
+		names = append(names, n)
+	}
+	v.Abbrev = Abbreviate(names)
+	for name, color := range campaigns {
+		v.Campaigns = append(v.Campaigns, Campaign{Name: name, Color: CampaignHex(name, color)})
+	}
+	sort.Slice(v.Campaigns, func(i, j int) bool { return v.Campaigns[i].Name < v.Campaigns[j].Name })
+	if v.Campaigns == nil {
+		v.Campaigns = []Campaign{}
+	}
+	return v
+}
+
+// nextDay is the next midnight on the wall clock (23 or 25 hours away on a
+// DST change).
+func nextDay(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, d.Location())
+}
+
+// MonthRange is the first and the day after the last day of month in loc.
+func MonthRange(year int, month time.Month, loc *time.Location) (time.Time, time.Time) {
+	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
+	return from, time.Date(year, month+1, 1, 0, 0, 0, 0, loc)
+}
+
+// WeekRange is the Monday-to-Monday week holding day, in loc.
+func WeekRange(day time.Time, loc *time.Location) (time.Time, time.Time) {
+	d := day.In(loc)
+	back := (int(d.Weekday()) + 6) % 7
+	from := time.Date(d.Year(), d.Month(), d.Day()-back, 0, 0, 0, 0, loc)
+	return from, time.Date(from.Year(), from.Month(), from.Day()+7, 0, 0, 0, 0, loc)
+}
+
+// Abbreviate gives each channel a distinct two-letter name for the grid:
+// the start of what follows the prefix they share (acme-mastodon, acme-bsky →
+// ma, bs), else its first letter and another of its letters, else a number.
+func Abbreviate(names []string) map[string]string {
+	sort.Strings(names)
+	prefix := commonPrefix(names)
+	out := make(map[string]string, len(names))
+	used := map[string]bool{}
+	for _, n := range names {
+		rest := []rune(strings.TrimLeft(strings.TrimPrefix(n, prefix), "-_."))
+		if len(rest) == 0 {
+			rest = []rune(n)
+		}
+		var pick string
+		for _, cand := range candidates(rest) {
+			if !used[cand] {
+				pick = cand
+				break
+			}
+		}
+		if pick == "" {
+			for i := 1; ; i++ {
+				cand := string(rest[0]) + string(rune('0'+i%10))
+				if !used[cand] || i > 9 {
+					pick = cand
+					break
+				}
+			}
+		}
+		used[pick] = true
+		out[n] = pick
+	}
+	return out
+}
+
+func candidates(r []rune) []string {
+	if len(r) == 1 {
+		return []string{string(r) + " "}
+	}
+	var out []string
+	for i := 1; i < len(r); i++ {
+		if r[i] == '-' || r[i] == '_' || r[i] == '.' {
+			continue
+		}
+		out = append(out, string([]rune{r[0], r[i]}))
+	}
+	return out
+}
+
+// commonPrefix is the prefix, up to and including a separator, that every
+// name shares (none with fewer than two names).
+func commonPrefix(names []string) string {
+	if len(names) < 2 {
+		if len(names) == 1 {
+			if i := strings.LastIndexAny(names[0], "-_."); i > 0 && i < len(names[0])-1 {
+				return names[0][:i+1]
+			}
+		}
+		return ""
+	}
+	p := names[0]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	if i := strings.LastIndexAny(p, "-_."); i >= 0 {
+		return p[:i+1]
+	}
+	return ""
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole suite, as CI runs it: lint, then every Go test with -race, with the
+# real local servers the end-to-end tests need (Mailpit for SMTP, Bluesky's PDS)
+# installed and started by this script and stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+work="$(mktemp -d)"
+export TMPDIR_CRIEUR="$work"
+
+cleanup() {
+	bash scripts/mailpit.sh stop >/dev/null 2>&1 || true
+	bash scripts/pds.sh stop >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== lint"
+unformatted="$(gofmt -l $(git ls-files '*.go'))"
+if [[ -n "$unformatted" ]]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+if ! command -v staticcheck >/dev/null; then
+	go install honnef.co/go/tools/cmd/staticcheck@2025.1.1
+fi
+staticcheck ./...
+
+echo "== services"
+if bash scripts/mailpit.sh install >&2 && eval "$(bash scripts/mailpit.sh start)"; then
+	echo "mailpit: $CRIEUR_MAILPIT_SMTP (api $CRIEUR_MAILPIT_API)"
+elif [[ "${CI:-}" == "true" ]]; then
+	echo "mailpit could not be started" >&2; exit 1
+fi
+export CRIEUR_PDS="$work/pds.json"
+if bash scripts/pds.sh install >&2 && bash scripts/pds.sh start; then
+	:
+elif [[ "${CI:-}" == "true" ]]; then
+	echo "the Bluesky PDS could not be started" >&2; exit 1
+else
+	unset CRIEUR_PDS
+fi
+
+echo "== go test -race"
+go test -race -count=1 -timeout 15m ./...
