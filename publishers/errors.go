@@ -157,3 +157,13 @@ func positive(d time.Duration) time.Duration {
 func Transport(err error) *Error {
 	return &Error{Class: Transient, Err: err, Message: err.Error()}
 }
+
+// Invalid is the permanent error for a post that Validate refuses: its
+// problems, joined.
+func Invalid(probs []Problem) *Error {
+	msgs := make([]string, len(probs))
+	for i, pr := range probs {
+		msgs[i] = pr.String()
+	}
+	return &Error{Class: Permanent, Message: strings.Join(msgs, "; ")}
+}

@@ -91,7 +91,7 @@ func (a article) result(now time.Time) publishers.Result {
 // a draft.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
 	a := map[string]any{
 		"title":         post.Title,
@@ -112,7 +112,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		a["main_image"] = post.Media[0].Path
 	}
 	var created article
-	if err := p.do(ctx, "POST", p.api+"/articles", map[string]any{"article": a}, &created); err != nil {
+	if err := p.client().Do(ctx, "POST", p.api+"/articles", map[string]any{"article": a}, &created); err != nil {
 		return publishers.Result{}, err
 	}
 	if created.ID == 0 {
@@ -137,7 +137,7 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 	for page := 1; page <= maxPages; page++ {
 		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
 		var list []article
-		if err := p.do(ctx, "GET", p.api+"/articles/me/all?"+q.Encode(), nil, &list); err != nil {
+		if err := p.client().Do(ctx, "GET", p.api+"/articles/me/all?"+q.Encode(), nil, &list); err != nil {
 			return publishers.Result{}, false, err
 		}
 		for _, a := range list {
@@ -171,7 +171,7 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 		Username string `json:"username"`
 		Name     string `json:"name"`
 	}
-	if err := p.do(ctx, "GET", p.api+"/users/me", nil, &me); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/users/me", nil, &me); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("authenticated as @%s (%s)", me.Username, me.Name), nil

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -66,12 +64,12 @@ type fakeForem struct {
 func (f *fakeForem) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := f.t
 	if !checkHeaders(t, r) {
-		writeJSON(w, 401, map[string]any{"error": "unauthorized", "status": 401})
+		publishertest.WriteJSON(w, 401, map[string]any{"error": "unauthorized", "status": 401})
 		return
 	}
 	if r.Method != "POST" || r.URL.Path != "/api/articles" {
 		t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		writeJSON(w, 404, map[string]any{"error": "not found", "status": 404})
+		publishertest.WriteJSON(w, 404, map[string]any{"error": "not found", "status": 404})
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
@@ -80,11 +78,11 @@ func (f *fakeForem) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body map[string]map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body) != 1 || body["article"] == nil {
 		t.Errorf("body is not {article: {...}}: %v %v", body, err)
-		writeJSON(w, 422, map[string]any{"error": "param is missing or the value is empty: article", "status": 422})
+		publishertest.WriteJSON(w, 422, map[string]any{"error": "param is missing or the value is empty: article", "status": 422})
 		return
 	}
 	f.articles = append(f.articles, body["article"])
-	writeJSON(w, 201, map[string]any{"id": 1234, "title": body["article"]["title"], "url": "https://dev.to/ed/launch-day-4k2p",
+	publishertest.WriteJSON(w, 201, map[string]any{"id": 1234, "title": body["article"]["title"], "url": "https://dev.to/ed/launch-day-4k2p",
 		"published": body["article"]["published"], "published_at": "2026-11-25T10:00:03Z"})
 }
 
@@ -101,12 +99,6 @@ var sampleWant = map[string]any{
 	"title": "Launch day", "body_markdown": "We **ship** today.\n\nhttps://example.com/launch", "published": true,
 	"tags": "go, release", "canonical_url": "https://example.com/launch", "description": "We ship.",
 	"main_image": "https://example.com/cover.png",
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 func TestConformance(t *testing.T) {
@@ -139,17 +131,7 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler, settings map[string]string) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg := config(srv.URL)
-	for k, v := range settings {
-		cfg.Settings[k] = v
-	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.(*Publisher)
+	return publishertest.Start(t, h, New, config, settings).(*Publisher)
 }
 
 func TestDraftIsSentExplicitly(t *testing.T) {
@@ -193,41 +175,23 @@ func TestNew(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := publishers.Post{Title: "T", Text: "body", Tags: []string{"Go", "#webdev"}, Media: []publishers.Media{{Path: "https://x.example/c.png"}}}
-	cases := []struct {
-		name   string
-		change func(*publishers.Post)
-		fields []string
-	}{
-		{"valid", func(*publishers.Post) {}, nil},
-		{"no title", func(p *publishers.Post) { p.Title = " " }, []string{"title"}},
-		{"long title", func(p *publishers.Post) { p.Title = strings.Repeat("t", 129) }, []string{"title"}},
-		{"empty body", func(p *publishers.Post) { p.Text = "" }, []string{"text"}},
-		{"five tags", func(p *publishers.Post) { p.Tags = []string{"a", "b", "c", "d", "e"} }, []string{"tags"}},
-		{"repeated tags count once", func(p *publishers.Post) { p.Tags = []string{"a", "A", "#a", "b", "c", "d"} }, nil},
-		{"invalid tags", func(p *publishers.Post) { p.Tags = []string{"web-dev", "c++", "ok", "é"} }, []string{"tags[0]", "tags[1]", "tags[3]"}},
-		{"long tag", func(p *publishers.Post) { p.Tags = []string{strings.Repeat("a", 31)} }, []string{"tags[0]"}},
-		{"local image", func(p *publishers.Post) { p.Media[0].Path = "/home/ed/cover.png" }, []string{"media[0]"}},
-		{"two images", func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, []string{"media"}},
-		{"bad canonical", func(p *publishers.Post) { p.Canonical = "ftp://x" }, []string{"canonical"}},
-	}
 	p, err := New(config("https://dev.to"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			post := ok
-			post.Media = append([]publishers.Media(nil), ok.Media...)
-			c.change(&post)
-			var fields []string
-			for _, pr := range p.Validate(post) {
-				fields = append(fields, pr.Field)
-			}
-			if !reflect.DeepEqual(fields, c.fields) {
-				t.Errorf("problems on %v, want %v", fields, c.fields)
-			}
-		})
-	}
+	publishertest.CheckValidate(t, p, ok, []publishertest.ValidateCase{
+		{Name: "valid", Change: func(*publishers.Post) {}},
+		{Name: "no title", Change: func(p *publishers.Post) { p.Title = " " }, Fields: []string{"title"}},
+		{Name: "long title", Change: func(p *publishers.Post) { p.Title = strings.Repeat("t", 129) }, Fields: []string{"title"}},
+		{Name: "empty body", Change: func(p *publishers.Post) { p.Text = "" }, Fields: []string{"text"}},
+		{Name: "five tags", Change: func(p *publishers.Post) { p.Tags = []string{"a", "b", "c", "d", "e"} }, Fields: []string{"tags"}},
+		{Name: "repeated tags count once", Change: func(p *publishers.Post) { p.Tags = []string{"a", "A", "#a", "b", "c", "d"} }},
+		{Name: "invalid tags", Change: func(p *publishers.Post) { p.Tags = []string{"web-dev", "c++", "ok", "é"} }, Fields: []string{"tags[0]", "tags[1]", "tags[3]"}},
+		{Name: "long tag", Change: func(p *publishers.Post) { p.Tags = []string{strings.Repeat("a", 31)} }, Fields: []string{"tags[0]"}},
+		{Name: "local image", Change: func(p *publishers.Post) { p.Media[0].Path = "/home/ed/cover.png" }, Fields: []string{"media[0]"}},
+		{Name: "two images", Change: func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, Fields: []string{"media"}},
+		{Name: "bad canonical", Change: func(p *publishers.Post) { p.Canonical = "ftp://x" }, Fields: []string{"canonical"}},
+	})
 }
 
 func TestPublishRefusesLocalImageWithoutCalling(t *testing.T) {
@@ -253,7 +217,7 @@ func listing(t *testing.T, all []article, pages *int) http.Handler {
 		}
 		*pages++
 		lo, hi := min((page-1)*per, len(all)), min(page*per, len(all))
-		writeJSON(w, 200, all[lo:hi])
+		publishertest.WriteJSON(w, 200, all[lo:hi])
 	})
 }
 
@@ -306,7 +270,7 @@ func TestCheck(t *testing.T) {
 		if r.Method != "GET" || r.URL.Path != "/api/users/me" {
 			t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		}
-		writeJSON(w, 200, map[string]any{"type_of": "user", "id": 7, "username": "ed", "name": "Ed Itor"})
+		publishertest.WriteJSON(w, 200, map[string]any{"type_of": "user", "id": 7, "username": "ed", "name": "Ed Itor"})
 	}), nil)
 	got, err := p.Check(context.Background())
 	if err != nil || got != "authenticated as @ed (Ed Itor)" {
@@ -329,13 +293,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strconv.Itoa(c.status), func(t *testing.T) {
-			p := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for k, v := range c.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(c.status)
-				_, _ = io.WriteString(w, c.body)
-			}), nil)
+			p := newPublisher(t, publishertest.Reply(c.status, c.header, c.body), nil)
 			_, err := p.Publish(context.Background(), publishers.Post{Title: "T", Text: "x"})
 			var pe *publishers.Error
 			if !errors.As(err, &pe) || pe.Class != c.class || !strings.Contains(err.Error(), c.text) {

@@ -87,12 +87,3 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	}
 	return probs
 }
-
-// invalid turns Validate's problems into the error Publish returns.
-func invalid(probs []publishers.Problem) error {
-	s := make([]string, len(probs))
-	for i, pr := range probs {
-		s[i] = pr.String()
-	}
-	return publishers.Errorf(publishers.Permanent, "%s", strings.Join(s, "; "))
-}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/multipart"
 )
 
 // message is the part of a Discord message object this adapter reads.
@@ -181,15 +182,15 @@ func (p *Publisher) execute(ctx context.Context, pl payload, files []string) (me
 	if len(files) == 0 {
 		return m, p.do(ctx, http.MethodPost, wait, bytes.NewReader(body), 0, "application/json", &m)
 	}
-	fields := []field{{name: "payload_json", value: string(body)}}
+	fields := []multipart.Field{{Name: "payload_json", Value: string(body)}}
 	for i, f := range files {
-		fields = append(fields, field{name: fmt.Sprintf("files[%d]", i), path: f})
+		fields = append(fields, multipart.Field{Name: fmt.Sprintf("files[%d]", i), Path: f})
 	}
-	f, err := streamForm(fields)
+	f, err := multipart.Stream(fields)
 	if err != nil {
 		return m, &publishers.Error{Class: publishers.Permanent, Message: err.Error(), Err: err}
 	}
-	return m, p.do(ctx, http.MethodPost, wait, f.body, f.length, f.contentType, &m)
+	return m, p.do(ctx, http.MethodPost, wait, f.Body, f.Length, f.ContentType, &m)
 }
 
 // Check reads the webhook (GET on its URL): it fails once the webhook is

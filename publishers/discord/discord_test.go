@@ -23,28 +23,13 @@ func config(base string) publishers.Config {
 	}
 }
 
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestConformance(t *testing.T) {
-	photo := writeFile(t, "cover.png", "PNG DATA")
+	photo := publishertest.WriteFile(t, "cover.png", "PNG DATA")
 	publishertest.Run(t, publishertest.Suite{
 		Network:   "discord",
 		Handler:   func(t *testing.T) http.Handler { return &fakeDiscord{t: t} },
 		Configure: config,
-		Post: publishers.Post{
-			IdempotencyKey: "d1",
-			Text:           "Our spring issue is out.",
-			Link:           "https://example.org/spring",
-			Media:          []publishers.Media{{Path: photo, Alt: "A cover in green"}},
-			Thread:         []string{"It has twelve stories."},
-		},
+		Post:      publishertest.ThreadPost(photo),
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "1001" || r.RemoteURL != "https://discord.com/channels/777/555/1001" {
 				t.Errorf("result = %+v", r)
@@ -66,22 +51,12 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler, settings map[string]string) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg := config(srv.URL)
-	for k, v := range settings {
-		cfg.Settings[k] = v
-	}
-	pub, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pub.(*Publisher)
+	return publishertest.Start(t, h, New, config, settings).(*Publisher)
 }
 
 func TestPublish(t *testing.T) {
-	a := writeFile(t, "a.png", "PNG A")
-	b := writeFile(t, "b.mp4", "MP4 B")
+	a := publishertest.WriteFile(t, "a.png", "PNG A")
+	b := publishertest.WriteFile(t, "b.mp4", "MP4 B")
 	long := strings.Repeat("Words go here and on. ", 100) // 2,200 characters: two messages
 	cases := []struct {
 		name     string
@@ -170,43 +145,20 @@ func TestGuildIsReadOnce(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		status int
-		header map[string]string
-		body   string
-		class  publishers.Class
-		wait   time.Duration
-		text   string
-	}{
-		{"rate limit from the body", 429, nil, `{"message":"You are being rate limited.","retry_after":0.75,"global":true}`, publishers.RateLimited, 750 * time.Millisecond, "rate limited"},
-		{"rate limit from the header", 429, map[string]string{"Retry-After": "9"}, `<html>banned</html>`, publishers.RateLimited, 9 * time.Second, "Too Many Requests"},
-		{"deleted webhook", 404, nil, `{"message":"Unknown Webhook","code":10015}`, publishers.Auth, 0, "webhook was deleted"},
-		{"bad token", 401, nil, `{"message":"Invalid Webhook Token","code":50027}`, publishers.Auth, 0, "Invalid Webhook Token"},
-		{"missing permissions", 403, nil, `{"message":"Missing Permissions","code":50013}`, publishers.Auth, 0, "Missing Permissions"},
-		{"too large", 413, nil, `{"message":"Request entity too large","code":40005}`, publishers.Permanent, 0, "too large"},
-		{"nested form errors", 400, nil, `{"code":50035,"message":"Invalid Form Body","errors":{"attachments":{"0":{"description":{"_errors":[{"message":"Too long."}]}}}}}`, publishers.Permanent, 0, "attachments.0.description: Too long."},
-		{"outage", 503, nil, `upstream connect error`, publishers.Transient, 0, "upstream"},
+	cases := []publishertest.ErrorCase{
+		{Name: "rate limit from the body", Status: 429, Body: `{"message":"You are being rate limited.","retry_after":0.75,"global":true}`, Class: publishers.RateLimited, Wait: 750 * time.Millisecond, Text: "rate limited"},
+		{Name: "rate limit from the header", Status: 429, Header: map[string]string{"Retry-After": "9"}, Body: `<html>banned</html>`, Class: publishers.RateLimited, Wait: 9 * time.Second, Text: "Too Many Requests"},
+		{Name: "deleted webhook", Status: 404, Body: `{"message":"Unknown Webhook","code":10015}`, Class: publishers.Auth, Text: "webhook was deleted"},
+		{Name: "bad token", Status: 401, Body: `{"message":"Invalid Webhook Token","code":50027}`, Class: publishers.Auth, Text: "Invalid Webhook Token"},
+		{Name: "missing permissions", Status: 403, Body: `{"message":"Missing Permissions","code":50013}`, Class: publishers.Auth, Text: "Missing Permissions"},
+		{Name: "too large", Status: 413, Body: `{"message":"Request entity too large","code":40005}`, Class: publishers.Permanent, Text: "too large"},
+		{Name: "nested form errors", Status: 400, Body: `{"code":50035,"message":"Invalid Form Body","errors":{"attachments":{"0":{"description":{"_errors":[{"message":"Too long."}]}}}}}`, Class: publishers.Permanent, Text: "attachments.0.description: Too long."},
+		{Name: "outage", Status: 503, Body: `upstream connect error`, Class: publishers.Transient, Text: "upstream"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			pub := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for k, v := range c.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(c.status)
-				_, _ = w.Write([]byte(c.body))
-			}), nil)
-			_, err := pub.Publish(context.Background(), publishers.Post{Text: "Hi"})
-			class, wait := publishers.Classify(err)
-			if err == nil || class != c.class || wait != c.wait {
-				t.Fatalf("err = %v (%v, wait %v), want %v wait %v", err, class, wait, c.class, c.wait)
-			}
-			if !strings.Contains(err.Error(), c.text) {
-				t.Errorf("error %q does not carry %q", err, c.text)
-			}
-		})
-	}
+	publishertest.CheckErrors(t, cases, func(t *testing.T, h http.Handler) error {
+		_, err := newPublisher(t, h, nil).Publish(context.Background(), publishers.Post{Text: "Hi"})
+		return err
+	})
 }
 
 func TestPartialIsNotRetried(t *testing.T) {
@@ -232,9 +184,7 @@ func TestPartialIsNotRetried(t *testing.T) {
 }
 
 func TestWebhookNeverInErrors(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := publishertest.ClosedURL()
 	pub, err := New(config(base))
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +211,7 @@ func TestWebhookNeverInErrors(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	a := writeFile(t, "a.png", "PNG")
+	a := publishertest.WriteFile(t, "a.png", "PNG")
 	big := filepath.Join(t.TempDir(), "big.png")
 	if err := os.WriteFile(big, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -300,14 +250,7 @@ func TestValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			probs := pub.Validate(c.post)
-			for _, p := range probs {
-				got = append(got, p.Field)
-			}
-			if strings.Join(got, ",") != strings.Join(c.fields, ",") {
-				t.Errorf("problems = %v, want fields %v", probs, c.fields)
-			}
+			publishertest.CheckProblems(t, pub.Validate(c.post), c.fields)
 		})
 	}
 }

@@ -3,14 +3,14 @@ package discord
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/crieur/crieur/publishers/publishertest"
 )
 
 const hookPath = "/api/webhooks/1234567890/SECRET-webhook-token"
@@ -105,35 +105,22 @@ func readExecution(r *http.Request) (execution, error) {
 	default:
 		return run, fmt.Errorf("content type %q", ctype)
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	sawPayload := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return run, err
-		}
-		data, err := io.ReadAll(part)
-		if err != nil {
-			return run, err
-		}
-		if part.FormName() == "payload_json" {
-			sawPayload = true
-			if err := json.Unmarshal(data, &run.payload); err != nil {
-				return run, fmt.Errorf("payload_json: %v", err)
-			}
-			continue
-		}
-		if part.FileName() == "" {
-			return run, fmt.Errorf("unexpected form field %q", part.FormName())
-		}
-		run.files[part.FormName()] = string(data)
-		run.names[part.FormName()] = part.FileName()
+	form, err := publishertest.ReadForm(r.Body, params["boundary"])
+	if err != nil {
+		return run, err
 	}
-	if !sawPayload {
+	run.files, run.names = form.Files, form.Names
+	for name := range form.Fields {
+		if name != "payload_json" {
+			return run, fmt.Errorf("unexpected form field %q", name)
+		}
+	}
+	payload, ok := form.Fields["payload_json"]
+	if !ok {
 		return run, fmt.Errorf("no payload_json part")
+	}
+	if err := json.Unmarshal([]byte(payload), &run.payload); err != nil {
+		return run, fmt.Errorf("payload_json: %v", err)
 	}
 	if len(run.payload.Attachments) != len(run.files) {
 		return run, fmt.Errorf("%d attachments for %d files", len(run.payload.Attachments), len(run.files))

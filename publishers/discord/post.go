@@ -2,14 +2,14 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/messages"
+	"github.com/crieur/crieur/publishers/multipart"
 )
 
 // textRules: a message's content holds 2,000 characters (code points).
@@ -37,47 +37,15 @@ type attachment struct {
 	Description string `json:"description,omitempty"`
 }
 
-// piece is one message's text and the field Validate reports it under.
-type piece struct {
-	field string
-	text  string
-}
-
-// pieces cuts the post into messages: explicit thread parts as given, else
-// the text split at sentence and word bounds. Discord renders Markdown, so
-// the text is sent as written.
-func pieces(post publishers.Post) []piece {
-	text := withLink(strings.TrimSpace(post.Text), post.Link)
-	var out []piece
-	if len(post.Thread) == 0 {
-		for _, s := range publishers.Split(text, textRules, false) {
-			if s != "" {
-				out = append(out, piece{"text", s})
-			}
-		}
-		return out
-	}
-	if text != "" {
-		out = append(out, piece{"text", text})
-	}
-	for i, t := range post.Thread {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, piece{fmt.Sprintf("thread[%d]", i), t})
-		}
-	}
-	return out
+// pieces cuts the post into messages. Discord renders Markdown, so the text
+// is sent as written.
+func pieces(post publishers.Post) []messages.Piece {
+	return messages.Pieces(post, textRules, strings.TrimSpace)
 }
 
 // Validate checks lengths and attachments without calling the network.
 func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
-	pcs := pieces(post)
-	var probs []publishers.Problem
-	if len(pcs) == 0 && len(post.Media) == 0 {
-		probs = append(probs, publishers.Problem{Field: "text", Message: "nothing to post"})
-	}
-	for _, pc := range pcs {
-		probs = append(probs, textRules.Check(pc.field, pc.text)...)
-	}
+	probs := messages.Check(pieces(post), len(post.Media), textRules)
 	if len(post.Media) > maxFiles {
 		probs = append(probs, publishers.Problem{Field: "media", Message: fmt.Sprintf("%d files, Discord takes at most %d per message", len(post.Media), maxFiles)})
 	}
@@ -97,16 +65,12 @@ func (p *Publisher) checkMedia(m publishers.Media) string {
 	if n := textRules.Length(m.Alt); n > maxAlt {
 		return fmt.Sprintf("alt text is %d characters, Discord takes %d", n, maxAlt)
 	}
-	info, err := os.Stat(m.Path)
+	size, err := multipart.FileSize(m.Path)
 	switch {
 	case err != nil:
-		return fmt.Sprintf("cannot read %s: %v", m.Path, err)
-	case !info.Mode().IsRegular():
-		return fmt.Sprintf("%s is not a file", m.Path)
-	case info.Size() == 0:
-		return fmt.Sprintf("%s is empty", m.Path)
-	case info.Size() > p.maxUpload:
-		return fmt.Sprintf("%s is %d bytes, over the upload limit of %d MB (setting max_upload_mb)", m.Path, info.Size(), p.maxUpload>>20)
+		return err.Error()
+	case size > p.maxUpload:
+		return fmt.Sprintf("%s is %d bytes, over the upload limit of %d MB (setting max_upload_mb)", m.Path, size, p.maxUpload>>20)
 	}
 	return ""
 }
@@ -114,15 +78,15 @@ func (p *Publisher) checkMedia(m publishers.Media) string {
 // Publish sends the post as one message per piece, the media with the first.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
 	pcs := pieces(post)
 	if len(pcs) == 0 {
-		pcs = []piece{{field: "text"}} // media alone
+		pcs = []messages.Piece{{Field: "text"}} // media alone
 	}
 	var res publishers.Result
 	for i, pc := range pcs {
-		pl := payload{Content: pc.text, AllowedMentions: allowedMentions{Parse: p.mentions}}
+		pl := payload{Content: pc.Text, AllowedMentions: allowedMentions{Parse: p.mentions}}
 		var files []string
 		if i == 0 {
 			for j, m := range post.Media {
@@ -135,7 +99,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			if i == 0 {
 				return res, err
 			}
-			return res, partial(err, i, len(pcs), res.RemoteID)
+			return res, messages.Partial(err, i, len(pcs), res.RemoteID)
 		}
 		if i == 0 {
 			res = p.result(ctx, m)
@@ -165,58 +129,11 @@ func (p *Publisher) result(ctx context.Context, m message) publishers.Result {
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	pv := publishers.Preview{Limit: textRules.Limit, Unit: textRules.Unit, Problems: p.Validate(post)}
 	for _, pc := range pieces(post) {
-		pv.Parts = append(pv.Parts, pc.text)
-		pv.Count = append(pv.Count, textRules.Length(pc.text))
+		pv.Parts = append(pv.Parts, pc.Text)
+		pv.Count = append(pv.Count, textRules.Length(pc.Text))
 	}
 	if n := len(post.Media); n > 0 {
 		pv.Extra = fmt.Sprintf("%d attachment(s) with the first message", n)
 	}
 	return pv
-}
-
-// withLink appends the post's link on its own paragraph unless the text
-// already carries it (a copy with UTM parameters counts).
-func withLink(text, link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" {
-		return text
-	}
-	for _, u := range publishers.URLs(text) {
-		if bare(u) == bare(link) {
-			return text
-		}
-	}
-	if strings.TrimSpace(text) == "" {
-		return link
-	}
-	return strings.TrimRight(text, " \t\n") + "\n\n" + link
-}
-
-// bare is a URL without its query and fragment.
-func bare(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	u, _, _ = strings.Cut(u, "?")
-	return u
-}
-
-// invalid is the error for a post Validate refuses.
-func invalid(probs []publishers.Problem) *publishers.Error {
-	msgs := make([]string, len(probs))
-	for i, pr := range probs {
-		msgs[i] = pr.String()
-	}
-	return &publishers.Error{Class: publishers.Permanent, Message: strings.Join(msgs, "; ")}
-}
-
-// partial reports messages cut short after the first ones went out. Retrying
-// would post those again, so it is permanent whatever the cause; the first
-// message's id is kept so that the calendar records it.
-func partial(err error, sent, total int, firstID string) *publishers.Error {
-	e := &publishers.Error{Class: publishers.Permanent, Err: err,
-		Message: fmt.Sprintf("only %d of %d messages published (first: %s), not retried to avoid duplicates: %v", sent, total, firstID, err)}
-	var pe *publishers.Error
-	if errors.As(err, &pe) {
-		e.Status = pe.Status
-	}
-	return e
 }

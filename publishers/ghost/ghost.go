@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/longform"
 )
 
 var network = publishers.Network{
@@ -101,9 +102,9 @@ type postsEnvelope struct {
 // published, and sent as an email when the channel names a newsletter.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
-	html, err := renderHTML(post)
+	html, err := longform.PostHTML(post)
 	if err != nil {
 		return publishers.Result{}, publishers.Errorf(publishers.Permanent, "rendering the body: %v", err)
 	}
@@ -111,7 +112,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		"title":  post.Title,
 		"html":   html,
 		"status": "published",
-		"slug":   slugify(post.Slug),
+		"slug":   longform.Slug(post.Slug, maxSlug),
 	}
 	if tags := tagObjects(post.Tags); len(tags) > 0 {
 		gp["tags"] = tags
@@ -138,7 +139,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	}
 	var out postsEnvelope
 	body := map[string]any{"posts": []any{gp}}
-	if err := p.do(ctx, "POST", p.api+"/posts/?"+q.Encode(), body, &out); err != nil {
+	if err := p.client().Do(ctx, "POST", p.api+"/posts/?"+q.Encode(), body, &out); err != nil {
 		return publishers.Result{}, err
 	}
 	if len(out.Posts) == 0 || out.Posts[0].ID == "" {
@@ -167,12 +168,12 @@ func tagObjects(names []string) []map[string]string {
 // that slug under another title is not taken for ours; it is reported for a
 // person to check, rather than risk a lost or a double post.
 func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.Result, bool, error) {
-	slug := slugify(post.Slug)
+	slug := longform.Slug(post.Slug, maxSlug)
 	if slug == "" {
 		return publishers.Result{}, false, publishers.Errorf(publishers.Permanent, "post has no slug to look up")
 	}
 	var out postsEnvelope
-	err := p.do(ctx, "GET", p.api+"/posts/slug/"+slug+"/", nil, &out)
+	err := p.client().Do(ctx, "GET", p.api+"/posts/slug/"+slug+"/", nil, &out)
 	var pe *publishers.Error
 	if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
 		return publishers.Result{}, false, nil
@@ -205,13 +206,13 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 			Version string `json:"version"`
 		} `json:"site"`
 	}
-	if err := p.do(ctx, "GET", p.api+"/site/", nil, &site); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/site/", nil, &site); err != nil {
 		return "", err
 	}
 	msg := fmt.Sprintf("admin key accepted by %q (Ghost %s)", site.Site.Title, site.Site.Version)
 	if p.newsletter == "" {
 		var posts postsEnvelope
-		if err := p.do(ctx, "GET", p.api+"/posts/?limit=1&fields=id", nil, &posts); err != nil {
+		if err := p.client().Do(ctx, "GET", p.api+"/posts/?limit=1&fields=id", nil, &posts); err != nil {
 			return "", err
 		}
 		return msg, nil
@@ -224,7 +225,7 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 		} `json:"newsletters"`
 	}
 	q := url.Values{"filter": {"slug:" + p.newsletter}, "limit": {"1"}}
-	if err := p.do(ctx, "GET", p.api+"/newsletters/?"+q.Encode(), nil, &nl); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/newsletters/?"+q.Encode(), nil, &nl); err != nil {
 		return "", err
 	}
 	if len(nl.Newsletters) == 0 || nl.Newsletters[0].Slug != p.newsletter {

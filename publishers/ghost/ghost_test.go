@@ -7,9 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,18 +25,6 @@ const (
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-// png is a 1×1 transparent PNG.
-var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
-
-func writeFile(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func config(site string) publishers.Config {
 	return publishers.Config{
 		Channel:  "blog",
@@ -57,7 +42,7 @@ func samplePost(t *testing.T) publishers.Post {
 		Text:       "We **ship** today.",
 		Markdown:   true,
 		Link:       "https://example.com/launch",
-		Media:      []publishers.Media{{Path: writeFile(t, "door.png", png), Alt: "A red door"}},
+		Media:      []publishers.Media{{Path: publishertest.WriteFile(t, "door.png", publishertest.PNG), Alt: "A red door"}},
 		Tags:       []string{"News", "#internal", "news"},
 		Excerpt:    "We ship.",
 		Canonical:  "https://example.com/launch",
@@ -138,10 +123,10 @@ func (f *fakeGhost) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	fh, _ := files[0].Open()
 	data, _ := io.ReadAll(fh)
-	if string(data) != string(png) {
-		t.Errorf("uploaded %d bytes, want the file's %d", len(data), len(png))
+	if string(data) != publishertest.PNG {
+		t.Errorf("uploaded %d bytes, want the file's %d", len(data), len(publishertest.PNG))
 	}
-	writeJSON(w, 201, map[string]any{"images": []any{map[string]string{"url": "https://blog.example/content/images/2026/11/door.png", "ref": "door.png"}}})
+	publishertest.WriteJSON(w, 201, map[string]any{"images": []any{map[string]string{"url": "https://blog.example/content/images/2026/11/door.png", "ref": "door.png"}}})
 }
 
 func (f *fakeGhost) createPost(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +143,7 @@ func (f *fakeGhost) createPost(w http.ResponseWriter, r *http.Request) {
 	}
 	f.query = r.URL.RawQuery
 	f.posts = append(f.posts, body.Posts[0])
-	writeJSON(w, 201, map[string]any{"posts": []any{map[string]any{
+	publishertest.WriteJSON(w, 201, map[string]any{"posts": []any{map[string]any{
 		"id": "6744a1b2c3d4e5f60718293a", "uuid": "5b7ada40-4f87-d200-b5b1-f9c8", "slug": body.Posts[0]["slug"],
 		"url": "https://blog.example/launch-day-creme-2026/", "published_at": "2026-11-25T10:00:02.000Z",
 	}}})
@@ -190,14 +175,8 @@ func (f *fakeGhost) checkPost(t *testing.T) {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeErrors(w http.ResponseWriter, status int, msg, typ string) {
-	writeJSON(w, status, map[string]any{"errors": []any{map[string]any{"message": msg, "context": nil, "type": typ}}})
+	publishertest.WriteJSON(w, status, map[string]any{"errors": []any{map[string]any{"message": msg, "context": nil, "type": typ}}})
 }
 
 func TestConformance(t *testing.T) {
@@ -232,18 +211,12 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler, settings map[string]string) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg := config(srv.URL)
-	cfg.Settings = map[string]string{"site": srv.URL}
-	for k, v := range settings {
-		cfg.Settings[k] = v
+	siteOnly := func(site string) publishers.Config {
+		cfg := config(site)
+		cfg.Settings = map[string]string{"site": site}
+		return cfg
 	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.(*Publisher)
+	return publishertest.Start(t, h, New, siteOnly, settings).(*Publisher)
 }
 
 func TestPublishWithoutNewsletterOrImage(t *testing.T) {
@@ -300,45 +273,27 @@ func TestAPIBase(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	img := writeFile(t, "a.webp", []byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
-	bmp := writeFile(t, "a.bmp", []byte("BM"))
+	img := publishertest.WriteFile(t, "a.webp", "RIFF\x00\x00\x00\x00WEBPVP8 ")
+	bmp := publishertest.WriteFile(t, "a.bmp", "BM")
 	ok := publishers.Post{Slug: "s", Title: "T", Text: "body", Media: []publishers.Media{{Path: img, Alt: "alt"}}}
-	cases := []struct {
-		name   string
-		change func(*publishers.Post)
-		fields []string
-	}{
-		{"valid", func(*publishers.Post) {}, nil},
-		{"no title", func(p *publishers.Post) { p.Title = "" }, []string{"title"}},
-		{"long title", func(p *publishers.Post) { p.Title = strings.Repeat("é", 256) }, []string{"title"}},
-		{"empty body", func(p *publishers.Post) { p.Text = " " }, []string{"text"}},
-		{"no slug", func(p *publishers.Post) { p.Slug = "" }, []string{"slug"}},
-		{"long excerpt", func(p *publishers.Post) { p.Excerpt = strings.Repeat("a", 301) }, []string{"excerpt"}},
-		{"bad canonical", func(p *publishers.Post) { p.Canonical = "example.com/x" }, []string{"canonical"}},
-		{"unsupported image", func(p *publishers.Post) { p.Media[0].Path = bmp }, []string{"media[0]"}},
-		{"missing image", func(p *publishers.Post) { p.Media[0].Path = img + ".gone" }, []string{"media[0]"}},
-		{"long alt", func(p *publishers.Post) { p.Media[0].Alt = strings.Repeat("a", 192) }, []string{"media[0].alt"}},
-		{"two images", func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, []string{"media"}},
-		{"bad tags", func(p *publishers.Post) { p.Tags = []string{"", strings.Repeat("t", 192)} }, []string{"tags[0]", "tags[1]"}},
-	}
 	p, err := New(config("https://blog.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			post := ok
-			post.Media = append([]publishers.Media(nil), ok.Media...)
-			c.change(&post)
-			var fields []string
-			for _, pr := range p.Validate(post) {
-				fields = append(fields, pr.Field)
-			}
-			if !reflect.DeepEqual(fields, c.fields) {
-				t.Errorf("problems on %v, want %v", fields, c.fields)
-			}
-		})
-	}
+	publishertest.CheckValidate(t, p, ok, []publishertest.ValidateCase{
+		{Name: "valid", Change: func(*publishers.Post) {}},
+		{Name: "no title", Change: func(p *publishers.Post) { p.Title = "" }, Fields: []string{"title"}},
+		{Name: "long title", Change: func(p *publishers.Post) { p.Title = strings.Repeat("é", 256) }, Fields: []string{"title"}},
+		{Name: "empty body", Change: func(p *publishers.Post) { p.Text = " " }, Fields: []string{"text"}},
+		{Name: "no slug", Change: func(p *publishers.Post) { p.Slug = "" }, Fields: []string{"slug"}},
+		{Name: "long excerpt", Change: func(p *publishers.Post) { p.Excerpt = strings.Repeat("a", 301) }, Fields: []string{"excerpt"}},
+		{Name: "bad canonical", Change: func(p *publishers.Post) { p.Canonical = "example.com/x" }, Fields: []string{"canonical"}},
+		{Name: "unsupported image", Change: func(p *publishers.Post) { p.Media[0].Path = bmp }, Fields: []string{"media[0]"}},
+		{Name: "missing image", Change: func(p *publishers.Post) { p.Media[0].Path = img + ".gone" }, Fields: []string{"media[0]"}},
+		{Name: "long alt", Change: func(p *publishers.Post) { p.Media[0].Alt = strings.Repeat("a", 192) }, Fields: []string{"media[0].alt"}},
+		{Name: "two images", Change: func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, Fields: []string{"media"}},
+		{Name: "bad tags", Change: func(p *publishers.Post) { p.Tags = []string{"", strings.Repeat("t", 192)} }, Fields: []string{"tags[0]", "tags[1]"}},
+	})
 }
 
 func TestFind(t *testing.T) {
@@ -366,15 +321,8 @@ func TestFind(t *testing.T) {
 				_, _ = io.WriteString(w, c.answer)
 			}), nil)
 			res, found, err := p.Find(context.Background(), publishers.Post{Slug: "Launch day", Title: "Launch day"})
-			if found != c.wantFound || (err != nil) != c.wantErr {
-				t.Fatalf("found = %v, err = %v; want %v, error %v", found, err, c.wantFound, c.wantErr)
-			}
-			if found {
-				want := publishers.Result{RemoteID: "p1", RemoteURL: "https://blog.example/launch-day/", PublishedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-				if res != want {
-					t.Errorf("result = %+v, want %+v", res, want)
-				}
-			}
+			want := publishers.Result{RemoteID: "p1", RemoteURL: "https://blog.example/launch-day/", PublishedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+			publishertest.CheckFind(t, res, found, err, c.wantFound, c.wantErr, want)
 		})
 	}
 }
@@ -430,7 +378,7 @@ func TestCheck(t *testing.T) {
 
 func TestErrorMessage(t *testing.T) {
 	p := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 403, map[string]any{"errors": []any{map[string]any{
+		publishertest.WriteJSON(w, 403, map[string]any{"errors": []any{map[string]any{
 			"message": "Permission error, cannot edit post.", "context": "You do not have permission to perform this action", "type": "NoPermissionError"}}})
 	}), nil)
 	_, err := p.Publish(context.Background(), publishers.Post{Slug: "s", Title: "T", Text: "x"})

@@ -1,10 +1,7 @@
 package ghost
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/httpjson"
 )
 
 // maxBody caps what is read of an answer: posts come back with their HTML
@@ -20,6 +18,22 @@ const maxBody = 4 << 20
 
 // acceptVersion is the Admin API version the requests are written for.
 const acceptVersion = "v5.0"
+
+// client calls the Admin API of p's site.
+func (p *Publisher) client() *httpjson.Client {
+	return &httpjson.Client{Config: p.cfg, Network: "Ghost", MaxBody: maxBody, Authorize: p.authorize, Failure: failure}
+}
+
+// authorize signs a fresh token for each request and names the API version.
+func (p *Publisher) authorize(req *http.Request) error {
+	tok, err := p.token()
+	if err != nil {
+		return publishers.Errorf(publishers.Auth, "signing the Admin API token: %v", err)
+	}
+	req.Header.Set("Authorization", "Ghost "+tok)
+	req.Header.Set("Accept-Version", acceptVersion)
+	return nil
+}
 
 // token signs a short-lived Admin API token: HS256 with the key's secret,
 // the key's id as kid, audience /admin/, valid five minutes (Ghost's limit).
@@ -53,63 +67,16 @@ func (e apiError) String() string {
 	return s
 }
 
-// do sends a JSON request (body may be nil) and decodes the answer into out
-// (which may be nil).
-func (p *Publisher) do(ctx context.Context, method, url string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return publishers.Errorf(publishers.Permanent, "encoding the request: %v", err)
+// failure classifies an error answer with Ghost's messages.
+func failure(resp *http.Response, data []byte, now time.Time) error {
+	var body struct {
+		Errors []apiError `json:"errors"`
+	}
+	var msgs []string
+	if json.Unmarshal(data, &body) == nil {
+		for _, e := range body.Errors {
+			msgs = append(msgs, e.String())
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return publishers.Errorf(publishers.Permanent, "building the request: %v", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return p.send(req, out)
-}
-
-// send authenticates req, sends it and classifies a failure.
-func (p *Publisher) send(req *http.Request, out any) error {
-	tok, err := p.token()
-	if err != nil {
-		return publishers.Errorf(publishers.Auth, "signing the Admin API token: %v", err)
-	}
-	req.Header.Set("Authorization", "Ghost "+tok)
-	req.Header.Set("Accept-Version", acceptVersion)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "crieur")
-	resp, err := p.cfg.Client().Do(req)
-	if err != nil {
-		return publishers.Transport(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return publishers.Transport(err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var body struct {
-			Errors []apiError `json:"errors"`
-		}
-		var msgs []string
-		if json.Unmarshal(data, &body) == nil {
-			for _, e := range body.Errors {
-				msgs = append(msgs, e.String())
-			}
-		}
-		return publishers.FromResponse(resp, strings.Join(msgs, "; "), p.cfg.Clock())
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return publishers.Errorf(publishers.Transient, "unreadable answer from Ghost (%d): %v", resp.StatusCode, err)
-	}
-	return nil
+	return publishers.FromResponse(resp, strings.Join(msgs, "; "), now)
 }

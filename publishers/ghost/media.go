@@ -10,9 +10,9 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/mediatype"
 )
 
 // imageTypes are the formats Ghost accepts for purpose=image.
@@ -66,7 +66,7 @@ func (p *Publisher) uploadImage(ctx context.Context, path string) (string, error
 			Ref string `json:"ref"`
 		} `json:"images"`
 	}
-	if err := p.send(req, &out); err != nil {
+	if err := p.client().Send(req, &out); err != nil {
 		return "", err
 	}
 	if len(out.Images) == 0 || out.Images[0].URL == "" {
@@ -78,26 +78,9 @@ func (p *Publisher) uploadImage(ctx context.Context, path string) (string, error
 // imageType returns the MIME type of the image at path, from its extension
 // or, failing that, its first bytes, if Ghost takes that format.
 func imageType(path string) (string, error) {
-	st, err := os.Stat(path)
+	ctype, err := mediatype.Of(path)
 	if err != nil {
 		return "", err
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(path)))
-	if ctype == "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		head := make([]byte, 512)
-		n, _ := f.Read(head)
-		ctype = http.DetectContentType(head[:n])
-	}
-	if mt, _, err := mime.ParseMediaType(ctype); err == nil {
-		ctype = mt
 	}
 	if !imageTypes[ctype] {
 		return "", fmt.Errorf("%s is %s; Ghost takes JPEG, PNG, GIF, WebP or SVG images", filepath.Base(path), ctype)

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/longform"
 )
 
 // Ghost's column limits, in characters.
@@ -15,6 +16,8 @@ const (
 	maxExcerpt = 300
 	maxAlt     = 191
 	maxTag     = 191
+	// maxSlug stays under the 191 characters of Ghost's slug column.
+	maxSlug = 185
 )
 
 // Validate lists what Ghost would refuse: a post needs a title and a body, a
@@ -34,14 +37,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 		add("title", "a blog post needs a title")
 	}
 	tooLong("title", post.Title, maxTitle)
-	if strings.TrimSpace(post.Text) == "" {
-		add("text", "the body is empty")
-	} else if _, err := renderHTML(post); err != nil {
-		add("text", "cannot render the body: %v", err)
-	}
-	if slugify(post.Slug) == "" {
-		add("slug", "needs letters or digits: it names the post on the site and finds it again after a failure")
-	}
+	probs = append(probs, longform.CheckPost(post)...)
 	tooLong("excerpt", post.Excerpt, maxExcerpt)
 	if post.Canonical != "" {
 		if u, err := url.Parse(post.Canonical); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -66,11 +62,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	return probs
 }
 
-// invalid turns Validate's problems into the error Publish returns.
-func invalid(probs []publishers.Problem) error {
-	s := make([]string, len(probs))
-	for i, pr := range probs {
-		s[i] = pr.String()
-	}
-	return publishers.Errorf(publishers.Permanent, "%s", strings.Join(s, "; "))
+// Preview shows the body as written and, in Extra, the HTML that would be sent.
+func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
+	return longform.Preview(post, p.Validate(post))
 }

@@ -1,6 +1,7 @@
 // Package longform turns a post's Markdown into what long-form networks take:
 // HTML (CommonMark + GitHub extensions), plain text for text parts and
-// previews, and an excerpt. Rendering is safe: raw HTML in the Markdown is
+// previews, and an excerpt; and, for blogs, a post's HTML body, slug, checks
+// and preview. Rendering is safe: raw HTML in the Markdown is
 // dropped and javascript:-style links are emptied, because post bodies come
 // from imports and editors we do not control and end up in mail clients and
 // feed readers.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +54,7 @@ func Run(t *testing.T, s Suite) {
 		t.Fatal(err)
 	}
 	newPub := func(t *testing.T, h http.Handler, timeout time.Duration) publishers.Publisher {
-		srv := newServer(t, h)
+		srv := Server(t, h)
 		cfg := s.Configure(srv.URL)
 		cfg.HTTP = &http.Client{Timeout: timeout}
 		p, err := nw.New(cfg)
@@ -173,11 +172,4 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(f.fault.Status)
 	_, _ = w.Write([]byte(f.fault.Body))
-}
-
-// newServer starts an httptest server on 127.0.0.1 only, closed with the test.
-func newServer(t *testing.T, h http.Handler) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
 }

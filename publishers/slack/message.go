@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/messages"
 )
 
 // Slack's limits for a Block Kit message.
@@ -43,7 +44,7 @@ type textObj struct {
 // mrkdwnText is the whole post in Slack's mrkdwn: the text, its link, and
 // explicit thread parts as further paragraphs (a webhook cannot thread).
 func mrkdwnText(post publishers.Post) string {
-	parts := []string{withLink(strings.TrimSpace(post.Text), post.Link)}
+	parts := []string{messages.WithLink(strings.TrimSpace(post.Text), post.Link)}
 	parts = append(parts, post.Thread...)
 	var out []string
 	for _, t := range parts {
@@ -174,29 +175,4 @@ func fromMarkdown(s string) string {
 	s = mdItalic.ReplaceAllString(s, "${1}_${2}_")
 	s = mdStrike.ReplaceAllString(s, "~$1~")
 	return strings.ReplaceAll(s, star, "*")
-}
-
-// withLink appends the post's link on its own paragraph unless the text
-// already carries it (a copy with UTM parameters counts).
-func withLink(text, link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" {
-		return text
-	}
-	for _, u := range publishers.URLs(text) {
-		if bare(u) == bare(link) {
-			return text
-		}
-	}
-	if strings.TrimSpace(text) == "" {
-		return link
-	}
-	return strings.TrimRight(text, " \t\n") + "\n\n" + link
-}
-
-// bare is a URL without its query and fragment.
-func bare(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	u, _, _ = strings.Cut(u, "?")
-	return u
 }

@@ -60,7 +60,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 // RemoteID is the delivery's idempotency key.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
 	body, err := marshal(build(post))
 	if err != nil {
@@ -156,13 +156,4 @@ func (p *Publisher) redact(s string) string {
 		s = strings.ReplaceAll(s, u.Path, "/services/<redacted>")
 	}
 	return s
-}
-
-// invalid is the error for a post Validate refuses.
-func invalid(probs []publishers.Problem) *publishers.Error {
-	msgs := make([]string, len(probs))
-	for i, pr := range probs {
-		msgs[i] = pr.String()
-	}
-	return &publishers.Error{Class: publishers.Permanent, Message: strings.Join(msgs, "; ")}
 }

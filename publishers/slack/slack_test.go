@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -117,13 +116,7 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	pub, err := New(config(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pub.(*Publisher)
+	return publishertest.Start(t, h, New, config, nil).(*Publisher)
 }
 
 func TestPublish(t *testing.T) {
@@ -192,51 +185,26 @@ func TestPublish(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		status int
-		header map[string]string
-		body   string
-		class  publishers.Class
-		wait   time.Duration
-		text   string
-	}{
-		{"revoked", 404, nil, "no_service", publishers.Auth, 0, "revoked"},
-		{"404 page", 404, nil, "<html>Not Found</html>", publishers.Auth, 0, "webhook is gone"},
-		{"bad token", 403, nil, "invalid_token", publishers.Auth, 0, "invalid_token"},
-		{"prohibited", 403, nil, "action_prohibited", publishers.Permanent, 0, "admin restricted"},
-		{"archived", 410, nil, "channel_is_archived", publishers.Permanent, 0, "archived"},
-		{"no text", 400, nil, "no_text", publishers.Permanent, 0, "no_text"},
-		{"rate limited with Retry-After", 429, map[string]string{"Retry-After": "12"}, "rate_limited", publishers.RateLimited, 12 * time.Second, "rate_limited"},
-		{"rate limited without", 429, nil, "rate_limited", publishers.RateLimited, time.Second, "rate_limited"},
-		{"outage", 503, nil, "<html>down</html>", publishers.Transient, 0, "Service Unavailable"},
-		{"200 but not ok", 200, nil, "<html>portal</html>", publishers.Permanent, 0, "unexpected answer"},
+	cases := []publishertest.ErrorCase{
+		{Name: "revoked", Status: 404, Body: "no_service", Class: publishers.Auth, Text: "revoked"},
+		{Name: "404 page", Status: 404, Body: "<html>Not Found</html>", Class: publishers.Auth, Text: "webhook is gone"},
+		{Name: "bad token", Status: 403, Body: "invalid_token", Class: publishers.Auth, Text: "invalid_token"},
+		{Name: "prohibited", Status: 403, Body: "action_prohibited", Class: publishers.Permanent, Text: "admin restricted"},
+		{Name: "archived", Status: 410, Body: "channel_is_archived", Class: publishers.Permanent, Text: "archived"},
+		{Name: "no text", Status: 400, Body: "no_text", Class: publishers.Permanent, Text: "no_text"},
+		{Name: "rate limited with Retry-After", Status: 429, Header: map[string]string{"Retry-After": "12"}, Body: "rate_limited", Class: publishers.RateLimited, Wait: 12 * time.Second, Text: "rate_limited"},
+		{Name: "rate limited without", Status: 429, Body: "rate_limited", Class: publishers.RateLimited, Wait: time.Second, Text: "rate_limited"},
+		{Name: "outage", Status: 503, Body: "<html>down</html>", Class: publishers.Transient, Text: "Service Unavailable"},
+		{Name: "200 but not ok", Status: 200, Body: "<html>portal</html>", Class: publishers.Permanent, Text: "unexpected answer"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			pub := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for k, v := range c.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(c.status)
-				_, _ = w.Write([]byte(c.body))
-			}))
-			_, err := pub.Publish(context.Background(), publishers.Post{Text: "Hi"})
-			class, wait := publishers.Classify(err)
-			if err == nil || class != c.class || wait != c.wait {
-				t.Fatalf("err = %v (%v, wait %v), want %v wait %v", err, class, wait, c.class, c.wait)
-			}
-			if !strings.Contains(err.Error(), c.text) {
-				t.Errorf("error %q does not carry %q", err, c.text)
-			}
-		})
-	}
+	publishertest.CheckErrors(t, cases, func(t *testing.T, h http.Handler) error {
+		_, err := newPublisher(t, h).Publish(context.Background(), publishers.Post{Text: "Hi"})
+		return err
+	})
 }
 
 func TestWebhookNeverInErrors(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := publishertest.ClosedURL()
 	pub, err := New(config(base))
 	if err != nil {
 		t.Fatal(err)
@@ -274,14 +242,7 @@ func TestValidate(t *testing.T) {
 	pub := &Publisher{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			probs := pub.Validate(c.post)
-			for _, p := range probs {
-				got = append(got, p.Field)
-			}
-			if strings.Join(got, ",") != strings.Join(c.fields, ",") {
-				t.Errorf("problems = %v, want fields %v", probs, c.fields)
-			}
+			publishertest.CheckProblems(t, pub.Validate(c.post), c.fields)
 		})
 	}
 }

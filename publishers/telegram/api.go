@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/multipart"
 )
 
 // envelope is the Bot API's answer to every method.
@@ -56,12 +57,12 @@ func (p *Publisher) callJSON(ctx context.Context, method string, params map[stri
 }
 
 // callForm calls a method with a multipart form.
-func (p *Publisher) callForm(ctx context.Context, method string, fields []field, out any) error {
-	f, err := streamForm(fields)
+func (p *Publisher) callForm(ctx context.Context, method string, fields []multipart.Field, out any) error {
+	f, err := multipart.Stream(fields)
 	if err != nil {
 		return &publishers.Error{Class: publishers.Permanent, Message: method + ": " + err.Error(), Err: err}
 	}
-	return p.call(ctx, method, f.body, f.length, f.contentType, out)
+	return p.call(ctx, method, f.Body, f.Length, f.ContentType, out)
 }
 
 // call sends one request to the Bot API and decodes its result into out;

@@ -3,13 +3,13 @@ package telegram
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/crieur/crieur/publishers/publishertest"
 )
 
 const (
@@ -164,26 +164,11 @@ func readCall(r *http.Request) (call, error) {
 			}
 		}
 	case "multipart/form-data":
-		mr := multipart.NewReader(r.Body, params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return c, err
-			}
-			data, err := io.ReadAll(part)
-			if err != nil {
-				return c, err
-			}
-			if part.FileName() != "" {
-				c.files[part.FormName()] = string(data)
-				c.names[part.FormName()] = part.FileName()
-			} else {
-				c.fields[part.FormName()] = string(data)
-			}
+		form, err := publishertest.ReadForm(r.Body, params["boundary"])
+		if err != nil {
+			return c, err
 		}
+		c.fields, c.files, c.names = form.Fields, form.Files, form.Names
 	default:
 		return c, fmt.Errorf("content type %q, want JSON or multipart", ctype)
 	}

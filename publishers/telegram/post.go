@@ -3,13 +3,14 @@ package telegram
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/longform"
+	"github.com/crieur/crieur/publishers/messages"
+	"github.com/crieur/crieur/publishers/multipart"
 )
 
 // Limits of the Bot API, counted in UTF-16 code units after entity parsing.
@@ -34,12 +35,6 @@ var kinds = map[string]string{
 	".mp4": "video",
 }
 
-// piece is one message's text and the field Validate reports it under.
-type piece struct {
-	field string
-	text  string
-}
-
 // step is one message to send: text, or media with text as its caption.
 type step struct {
 	text  string
@@ -48,26 +43,8 @@ type step struct {
 
 // pieces renders the post's text into messages: explicit thread parts as
 // given, else the text split at sentence and word bounds.
-func (p *Publisher) pieces(post publishers.Post) []piece {
-	text := withLink(p.render(post, post.Text), post.Link)
-	var out []piece
-	if len(post.Thread) == 0 {
-		for _, s := range publishers.Split(text, textRules, false) {
-			if strings.TrimSpace(s) != "" {
-				out = append(out, piece{"text", s})
-			}
-		}
-		return out
-	}
-	if strings.TrimSpace(text) != "" {
-		out = append(out, piece{"text", text})
-	}
-	for i, t := range post.Thread {
-		if t = strings.TrimSpace(p.render(post, t)); t != "" {
-			out = append(out, piece{fmt.Sprintf("thread[%d]", i), t})
-		}
-	}
-	return out
+func (p *Publisher) pieces(post publishers.Post) []messages.Piece {
+	return messages.Pieces(post, textRules, func(text string) string { return p.render(post, text) })
 }
 
 // render turns Markdown into plain text when Telegram gets plain text.
@@ -84,7 +61,7 @@ func (p *Publisher) render(post publishers.Post, text string) string {
 func (p *Publisher) plan(post publishers.Post) []step {
 	var texts []string
 	for _, pc := range p.pieces(post) {
-		texts = append(texts, pc.text)
+		texts = append(texts, pc.Text)
 	}
 	if len(post.Media) == 0 {
 		return textSteps(texts)
@@ -109,14 +86,7 @@ func textSteps(texts []string) []step {
 
 // Validate checks lengths, media types, counts and sizes without calling the network.
 func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
-	pieces := p.pieces(post)
-	var probs []publishers.Problem
-	if len(pieces) == 0 && len(post.Media) == 0 {
-		probs = append(probs, publishers.Problem{Field: "text", Message: "nothing to post"})
-	}
-	for _, pc := range pieces {
-		probs = append(probs, textRules.Check(pc.field, pc.text)...)
-	}
+	probs := messages.Check(p.pieces(post), len(post.Media), textRules)
 	if len(post.Media) > maxGroup {
 		probs = append(probs, publishers.Problem{Field: "media", Message: fmt.Sprintf("%d files, Telegram takes at most %d in one album", len(post.Media), maxGroup)})
 	}
@@ -137,18 +107,14 @@ func checkMedia(m publishers.Media) string {
 	if isURL(m.Path) {
 		return "" // Telegram fetches it; its size is not known here
 	}
-	info, err := os.Stat(m.Path)
+	size, err := multipart.FileSize(m.Path)
 	switch {
 	case err != nil:
-		return fmt.Sprintf("cannot read %s: %v", m.Path, err)
-	case !info.Mode().IsRegular():
-		return fmt.Sprintf("%s is not a file", m.Path)
-	case info.Size() == 0:
-		return fmt.Sprintf("%s is empty", m.Path)
-	case kind == "photo" && info.Size() > maxPhoto:
-		return fmt.Sprintf("%s is %d bytes, Telegram takes photos up to 10 MB", m.Path, info.Size())
-	case info.Size() > maxUpload:
-		return fmt.Sprintf("%s is %d bytes, Telegram takes uploads up to 50 MB", m.Path, info.Size())
+		return err.Error()
+	case kind == "photo" && size > maxPhoto:
+		return fmt.Sprintf("%s is %d bytes, Telegram takes photos up to 10 MB", m.Path, size)
+	case size > maxUpload:
+		return fmt.Sprintf("%s is %d bytes, Telegram takes uploads up to 50 MB", m.Path, size)
 	}
 	return ""
 }
@@ -167,31 +133,6 @@ func kindOf(p string) string {
 func isURL(p string) bool {
 	l := strings.ToLower(p)
 	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
-}
-
-// withLink appends the post's link on its own paragraph unless the text
-// already carries it (a copy with UTM parameters counts).
-func withLink(text, link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" {
-		return text
-	}
-	for _, u := range publishers.URLs(text) {
-		if bare(u) == bare(link) {
-			return text
-		}
-	}
-	if strings.TrimSpace(text) == "" {
-		return link
-	}
-	return strings.TrimRight(text, " \t\n") + "\n\n" + link
-}
-
-// bare is a URL without its query and fragment.
-func bare(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	u, _, _ = strings.Cut(u, "?")
-	return u
 }
 
 // Preview shows the messages a post becomes, in order.

@@ -3,20 +3,21 @@ package telegram
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/messages"
+	"github.com/crieur/crieur/publishers/multipart"
 )
 
 // Publish sends the post's messages in order, each after the first as a reply
 // to the one before, and returns the first message.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
 	steps := p.plan(post)
 	var res publishers.Result
@@ -33,7 +34,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			if i == 0 {
 				return res, err
 			}
-			return res, partial(err, i, len(steps), res.RemoteID)
+			return res, messages.Partial(err, i, len(steps), res.RemoteID)
 		}
 		if i == 0 {
 			res = p.result(m)
@@ -68,16 +69,16 @@ type inputMedia struct {
 // (sendMediaGroup, the caption on its first item so that it shows under the
 // album). Local files are uploaded; URLs are fetched by Telegram.
 func (p *Publisher) sendMedia(ctx context.Context, media []publishers.Media, caption string, replyTo int64) (message, error) {
-	fields := []field{{name: "chat_id", value: p.chatID}}
+	fields := []multipart.Field{{Name: "chat_id", Value: p.chatID}}
 	if replyTo != 0 {
-		fields = append(fields, field{name: "reply_parameters", value: fmt.Sprintf(`{"message_id":%d}`, replyTo)})
+		fields = append(fields, multipart.Field{Name: "reply_parameters", Value: fmt.Sprintf(`{"message_id":%d}`, replyTo)})
 	}
 	if len(media) == 1 {
 		kind := kindOf(media[0].Path)
 		if caption != "" {
-			fields = append(fields, field{name: "caption", value: caption})
+			fields = append(fields, multipart.Field{Name: "caption", Value: caption})
 			if p.parseMode != "" {
-				fields = append(fields, field{name: "parse_mode", value: p.parseMode})
+				fields = append(fields, multipart.Field{Name: "parse_mode", Value: p.parseMode})
 			}
 		}
 		fields = append(fields, mediaField(kind, media[0].Path))
@@ -87,13 +88,13 @@ func (p *Publisher) sendMedia(ctx context.Context, media []publishers.Media, cap
 	}
 
 	items := make([]inputMedia, len(media))
-	var files []field
+	var files []multipart.Field
 	for i, m := range media {
 		items[i] = inputMedia{Type: kindOf(m.Path), Media: m.Path}
 		if !isURL(m.Path) {
 			name := "file" + strconv.Itoa(i)
 			items[i].Media = "attach://" + name
-			files = append(files, field{name: name, path: m.Path})
+			files = append(files, multipart.Field{Name: name, Path: m.Path})
 		}
 	}
 	if caption != "" {
@@ -103,7 +104,7 @@ func (p *Publisher) sendMedia(ctx context.Context, media []publishers.Media, cap
 	if err != nil {
 		return message{}, &publishers.Error{Class: publishers.Permanent, Message: err.Error(), Err: err}
 	}
-	fields = append(fields, field{name: "media", value: string(list)})
+	fields = append(fields, multipart.Field{Name: "media", Value: string(list)})
 	fields = append(fields, files...)
 	var album []message
 	if err := p.callForm(ctx, "sendMediaGroup", fields, &album); err != nil {
@@ -116,11 +117,11 @@ func (p *Publisher) sendMedia(ctx context.Context, media []publishers.Media, cap
 }
 
 // mediaField is the photo or video part: the file, or the URL Telegram fetches.
-func mediaField(kind, path string) field {
+func mediaField(kind, path string) multipart.Field {
 	if isURL(path) {
-		return field{name: kind, value: path}
+		return multipart.Field{Name: kind, Value: path}
 	}
-	return field{name: kind, path: path}
+	return multipart.Field{Name: kind, Path: path}
 }
 
 // result describes the first message. Only messages of public chats (those
@@ -138,28 +139,6 @@ func (p *Publisher) result(m message) publishers.Result {
 		res.RemoteURL = "https://t.me/" + name + "/" + res.RemoteID
 	}
 	return res
-}
-
-// invalid is the error for a post Validate refuses.
-func invalid(probs []publishers.Problem) *publishers.Error {
-	msgs := make([]string, len(probs))
-	for i, pr := range probs {
-		msgs[i] = pr.String()
-	}
-	return &publishers.Error{Class: publishers.Permanent, Message: strings.Join(msgs, "; ")}
-}
-
-// partial reports a thread cut short after its first messages went out.
-// Retrying would post those again, so it is permanent whatever the cause; the
-// first message's id is kept so that the calendar records it.
-func partial(err error, sent, total int, firstID string) *publishers.Error {
-	e := &publishers.Error{Class: publishers.Permanent, Err: err,
-		Message: fmt.Sprintf("only %d of %d messages published (first: %s), not retried to avoid duplicates: %v", sent, total, firstID, err)}
-	var pe *publishers.Error
-	if errors.As(err, &pe) {
-		e.Status = pe.Status
-	}
-	return e
 }
 
 // Check reads the bot's identity (getMe) and the chat (getChat): both fail

@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,30 +23,16 @@ func config(api string) publishers.Config {
 }
 
 // writeFile creates a file of the given content in a test directory.
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestConformance(t *testing.T) {
-	photo := writeFile(t, "cover.jpg", "JPEG DATA")
+	photo := publishertest.WriteFile(t, "cover.jpg", "JPEG DATA")
 	publishertest.Run(t, publishertest.Suite{
 		Network: "telegram",
 		Handler: func(t *testing.T) http.Handler {
 			return newFakeBot(t)
 		},
 		Configure: config,
-		Post: publishers.Post{
-			IdempotencyKey: "d1",
-			Text:           "Our spring issue is out.",
-			Link:           "https://example.org/spring",
-			Media:          []publishers.Media{{Path: photo, Alt: "A cover in green"}},
-			Thread:         []string{"It has twelve stories."},
-		},
+		Post:      publishertest.ThreadPost(photo),
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "1" || r.RemoteURL != "https://t.me/crieurtest/1" {
 				t.Errorf("result = %+v, want message 1 at https://t.me/crieurtest/1", r)
@@ -65,22 +50,12 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler, settings map[string]string) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg := config(srv.URL)
-	for k, v := range settings {
-		cfg.Settings[k] = v
-	}
-	pub, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pub.(*Publisher)
+	return publishertest.Start(t, h, New, config, settings).(*Publisher)
 }
 
 func TestPublishMessages(t *testing.T) {
-	photo := writeFile(t, "a.png", "PNG A")
-	video := writeFile(t, "b.mp4", "MP4 B")
+	photo := publishertest.WriteFile(t, "a.png", "PNG A")
+	video := publishertest.WriteFile(t, "b.mp4", "MP4 B")
 	long := strings.Repeat("Words go here and on. ", 250) // 5,500 units: two messages
 	caption := strings.Repeat("x", 1500)                  // too long for a caption
 
@@ -226,44 +201,26 @@ func TestResultURL(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		status int
-		body   string
-		class  publishers.Class
-		wait   time.Duration
-		text   string
-	}{
-		{"flood wait", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}}`, publishers.RateLimited, 5 * time.Second, "Too Many Requests"},
-		{"kicked", 403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the channel chat"}`, publishers.Auth, 0, "kicked"},
-		{"unknown token", 404, `{"ok":false,"error_code":404,"description":"Not Found"}`, publishers.Auth, 0, "bot_token"},
-		{"bad request", 400, `{"ok":false,"error_code":400,"description":"Bad Request: message is too long"}`, publishers.Permanent, 0, "message is too long"},
-		{"migrated group", 400, `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}}`, publishers.Permanent, 0, "set chat_id to -1009"},
-		{"server down", 503, `Service Unavailable`, publishers.Transient, 0, "Service Unavailable"},
-		{"ok but unreadable", 200, `<html>`, publishers.Permanent, 0, "unexpected answer"},
+	cases := []publishertest.ErrorCase{
+		{Name: "flood wait", Status: 429, Body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}}`, Class: publishers.RateLimited, Wait: 5 * time.Second, Text: "Too Many Requests"},
+		{Name: "kicked", Status: 403, Body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the channel chat"}`, Class: publishers.Auth, Text: "kicked"},
+		{Name: "unknown token", Status: 404, Body: `{"ok":false,"error_code":404,"description":"Not Found"}`, Class: publishers.Auth, Text: "bot_token"},
+		{Name: "bad request", Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: message is too long"}`, Class: publishers.Permanent, Text: "message is too long"},
+		{Name: "migrated group", Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}}`, Class: publishers.Permanent, Text: "set chat_id to -1009"},
+		{Name: "server down", Status: 503, Body: `Service Unavailable`, Class: publishers.Transient, Text: "Service Unavailable"},
+		{Name: "ok but unreadable", Status: 200, Body: `<html>`, Class: publishers.Permanent, Text: "unexpected answer"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			pub := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(c.status)
-				_, _ = w.Write([]byte(c.body))
-			}), nil)
-			_, err := pub.Publish(context.Background(), publishers.Post{Text: "Hi"})
-			class, wait := publishers.Classify(err)
-			if err == nil || class != c.class || wait != c.wait {
-				t.Fatalf("err = %v (%v, wait %v), want %v wait %v", err, class, wait, c.class, c.wait)
-			}
-			if !strings.Contains(err.Error(), c.text) || !strings.HasPrefix(strings.SplitN(err.Error(), ": ", 2)[1], "sendMessage") {
-				t.Errorf("error %q should name sendMessage and carry %q", err, c.text)
-			}
-		})
-	}
+	publishertest.CheckErrors(t, cases, func(t *testing.T, h http.Handler) error {
+		_, err := newPublisher(t, h, nil).Publish(context.Background(), publishers.Post{Text: "Hi"})
+		if err != nil && !strings.HasPrefix(strings.SplitN(err.Error(), ": ", 2)[1], "sendMessage") {
+			t.Errorf("error %q should name sendMessage", err)
+		}
+		return err
+	})
 }
 
 func TestTokenNeverInErrors(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close() // nothing listens there any more: the request fails in transport
+	base := publishertest.ClosedURL()
 	pub, err := New(config(base))
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +267,7 @@ func TestPartialThreadIsNotRetried(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	photo := writeFile(t, "a.jpg", "JPEG")
+	photo := publishertest.WriteFile(t, "a.jpg", "JPEG")
 	big := filepath.Join(t.TempDir(), "big.png")
 	if err := os.WriteFile(big, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -339,14 +296,7 @@ func TestValidate(t *testing.T) {
 	pub := &Publisher{chatID: testChat}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			probs := pub.Validate(c.post)
-			var got []string
-			for _, p := range probs {
-				got = append(got, p.Field)
-			}
-			if strings.Join(got, ",") != strings.Join(c.fields, ",") {
-				t.Errorf("problems = %v, want fields %v", probs, c.fields)
-			}
+			publishertest.CheckProblems(t, pub.Validate(c.post), c.fields)
 		})
 	}
 }
@@ -409,7 +359,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestPreview(t *testing.T) {
-	photo := writeFile(t, "a.jpg", "JPEG")
+	photo := publishertest.WriteFile(t, "a.jpg", "JPEG")
 	pub := &Publisher{chatID: testChat}
 	pv := pub.Preview(publishers.Post{Text: "Look 😀", Thread: []string{"More"}, Media: []publishers.Media{{Path: photo}}})
 	if len(pv.Parts) != 2 || pv.Parts[0] != "Look 😀" || pv.Count[0] != 7 || pv.Limit != 4096 {

@@ -209,9 +209,7 @@ func TestErrorsKeepSecretsOut(t *testing.T) {
 	}
 
 	// A connection failure does not print the URL, whose path may be a token.
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := publishertest.ClosedURL()
 	p, err := nw.New(publishers.Config{Settings: map[string]string{"url": base + "/TOPSECRET"}})
 	if err != nil {
 		t.Fatal(err)

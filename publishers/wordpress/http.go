@@ -1,16 +1,14 @@
 package wordpress
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"html"
-	"io"
 	"net/http"
 	"regexp"
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/httpjson"
 )
 
 // maxBody caps what is read of an answer: posts come back with their
@@ -42,51 +40,13 @@ var authCodes = map[string]bool{
 	"application_passwords_disabled": true,
 }
 
-// do sends a JSON request (body may be nil) and decodes the answer into out
-// (which may be nil).
-func (p *Publisher) do(ctx context.Context, method, url string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return publishers.Errorf(publishers.Permanent, "encoding the request: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return publishers.Errorf(publishers.Permanent, "building the request: %v", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return p.send(req, out)
-}
-
-// send authenticates req, sends it and classifies a failure.
-func (p *Publisher) send(req *http.Request, out any) error {
-	req.SetBasicAuth(p.user, p.password)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "crieur")
-	resp, err := p.cfg.Client().Do(req)
-	if err != nil {
-		return publishers.Transport(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return publishers.Transport(err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return classify(resp, data, p.cfg.Clock())
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return publishers.Errorf(publishers.Transient, "unreadable answer from WordPress (%d): %v", resp.StatusCode, err)
-	}
-	return nil
+// client calls the REST API of p's site with the application password.
+func (p *Publisher) client() *httpjson.Client {
+	return &httpjson.Client{Config: p.cfg, Network: "WordPress", MaxBody: maxBody, Failure: classify,
+		Authorize: func(req *http.Request) error {
+			req.SetBasicAuth(p.user, p.password)
+			return nil
+		}}
 }
 
 // classify turns a failed answer into a classified error carrying

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/mediatype"
 )
 
 // uploadMedia sends the file as the request body (the media endpoint names it
@@ -38,14 +39,14 @@ func (p *Publisher) uploadMedia(ctx context.Context, m publishers.Media) (int64,
 	var media struct {
 		ID int64 `json:"id"`
 	}
-	if err := p.send(req, &media); err != nil {
+	if err := p.client().Send(req, &media); err != nil {
 		return 0, err
 	}
 	if media.ID == 0 {
 		return 0, publishers.Errorf(publishers.Transient, "WordPress stored the media without an id")
 	}
 	if alt := strings.TrimSpace(m.Alt); alt != "" {
-		if err := p.do(ctx, "POST", fmt.Sprintf("%s/media/%d", p.api, media.ID), map[string]string{"alt_text": alt}, nil); err != nil {
+		if err := p.client().Do(ctx, "POST", fmt.Sprintf("%s/media/%d", p.api, media.ID), map[string]string{"alt_text": alt}, nil); err != nil {
 			return 0, err
 		}
 	}
@@ -55,26 +56,9 @@ func (p *Publisher) uploadMedia(ctx context.Context, m publishers.Media) (int64,
 // imageType returns the image MIME type of the file at path, from its
 // extension or, failing that, its first bytes.
 func imageType(path string) (string, error) {
-	st, err := os.Stat(path)
+	ctype, err := mediatype.Of(path)
 	if err != nil {
 		return "", err
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(path)))
-	if ctype == "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		head := make([]byte, 512)
-		n, _ := f.Read(head)
-		ctype = http.DetectContentType(head[:n])
-	}
-	if mt, _, err := mime.ParseMediaType(ctype); err == nil {
-		ctype = mt
 	}
 	if !strings.HasPrefix(ctype, "image/") {
 		return "", fmt.Errorf("%s is %s, not an image", filepath.Base(path), ctype)

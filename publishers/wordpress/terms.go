@@ -37,7 +37,7 @@ func (p *Publisher) termID(ctx context.Context, kind, name string) (int64, error
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := p.do(ctx, "GET", p.api+"/"+kind+"?"+q.Encode(), nil, &terms); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/"+kind+"?"+q.Encode(), nil, &terms); err != nil {
 		return 0, err
 	}
 	// search matches parts of names; only an exact (case-insensitive) name is
@@ -50,7 +50,7 @@ func (p *Publisher) termID(ctx context.Context, kind, name string) (int64, error
 	var created struct {
 		ID int64 `json:"id"`
 	}
-	err := p.do(ctx, "POST", p.api+"/"+kind, map[string]string{"name": name}, &created)
+	err := p.client().Do(ctx, "POST", p.api+"/"+kind, map[string]string{"name": name}, &created)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Code == "term_exists" && ae.Data.TermID != 0 {
 		// Created meanwhile, or differing from the search only in ways

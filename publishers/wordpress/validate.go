@@ -5,7 +5,11 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/longform"
 )
+
+// maxSlug stays under WordPress's 200-byte post_name column.
+const maxSlug = 190
 
 // Validate lists what would stop the post: a blog post needs a title and a
 // body, a slug to be found again by, and at most one image (the featured
@@ -18,14 +22,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	if strings.TrimSpace(post.Title) == "" {
 		add("title", "a blog post needs a title")
 	}
-	if strings.TrimSpace(post.Text) == "" {
-		add("text", "the body is empty")
-	} else if _, err := renderHTML(post); err != nil {
-		add("text", "cannot render the body: %v", err)
-	}
-	if slugify(post.Slug) == "" {
-		add("slug", "needs letters or digits: it names the post on the site and finds it again after a failure")
-	}
+	probs = append(probs, longform.CheckPost(post)...)
 	if len(post.Media) > 1 {
 		add("media", "WordPress takes one featured image, got %d; put other images in the body", len(post.Media))
 	}
@@ -42,11 +39,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	return probs
 }
 
-// invalid turns Validate's problems into the error Publish returns.
-func invalid(probs []publishers.Problem) error {
-	s := make([]string, len(probs))
-	for i, pr := range probs {
-		s[i] = pr.String()
-	}
-	return publishers.Errorf(publishers.Permanent, "%s", strings.Join(s, "; "))
+// Preview shows the body as written and, in Extra, the HTML that would be sent.
+func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
+	return longform.Preview(post, p.Validate(post))
 }

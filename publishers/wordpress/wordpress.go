@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/longform"
 )
 
 // statuses are the post statuses a channel may publish with. "future" is left
@@ -117,9 +118,9 @@ func (w wpPost) result(now time.Time) publishers.Result {
 // (creating missing ones) and creates the post.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
-		return publishers.Result{}, invalid(probs)
+		return publishers.Result{}, publishers.Invalid(probs)
 	}
-	content, err := renderHTML(post)
+	content, err := longform.PostHTML(post)
 	if err != nil {
 		return publishers.Result{}, publishers.Errorf(publishers.Permanent, "rendering the body: %v", err)
 	}
@@ -135,7 +136,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		"title":   post.Title,
 		"content": content,
 		"status":  p.status,
-		"slug":    slugify(post.Slug),
+		"slug":    longform.Slug(post.Slug, maxSlug),
 	}
 	if post.Excerpt != "" {
 		body["excerpt"] = post.Excerpt
@@ -154,7 +155,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		body["featured_media"] = id
 	}
 	var created wpPost
-	if err := p.do(ctx, "POST", p.api+"/posts", body, &created); err != nil {
+	if err := p.client().Do(ctx, "POST", p.api+"/posts", body, &created); err != nil {
 		return publishers.Result{}, err
 	}
 	if created.ID == 0 {
@@ -168,7 +169,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 // under another title is not taken for ours; it is reported for a person to
 // check, rather than risk a lost or a double post.
 func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.Result, bool, error) {
-	slug := slugify(post.Slug)
+	slug := longform.Slug(post.Slug, maxSlug)
 	if slug == "" {
 		return publishers.Result{}, false, publishers.Errorf(publishers.Permanent, "post has no slug to look up")
 	}
@@ -178,7 +179,7 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 		"context": {"edit"},
 	}
 	var found []wpPost
-	if err := p.do(ctx, "GET", p.api+"/posts?"+q.Encode(), nil, &found); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/posts?"+q.Encode(), nil, &found); err != nil {
 		return publishers.Result{}, false, err
 	}
 	for _, w := range found {
@@ -202,7 +203,7 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 		Name string `json:"name"`
 		Slug string `json:"slug"`
 	}
-	if err := p.do(ctx, "GET", p.api+"/users/me", nil, &me); err != nil {
+	if err := p.client().Do(ctx, "GET", p.api+"/users/me", nil, &me); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("authenticated as %s (user %d)", me.Name, me.ID), nil

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,18 +20,6 @@ const (
 	user     = "editor"
 	password = "abcd EFGH ijkl MNOP qrst UVWX"
 )
-
-// png is a 1×1 transparent PNG.
-var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
-
-func writeImage(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func config(site string) publishers.Config {
 	return publishers.Config{
@@ -54,7 +39,7 @@ func samplePost(t *testing.T) publishers.Post {
 		Text:           "We **ship** today.",
 		Markdown:       true,
 		Link:           "https://example.com/launch?utm_source=crieur",
-		Media:          []publishers.Media{{Path: writeImage(t, "door.png", png), Alt: "A red door"}},
+		Media:          []publishers.Media{{Path: publishertest.WriteFile(t, "door.png", publishertest.PNG), Alt: "A red door"}},
 		Tags:           []string{"Go", "Release Notes", "go"},
 		Excerpt:        "We ship.",
 	}
@@ -125,7 +110,7 @@ func (f *fakeWP) searchTerms(w http.ResponseWriter, r *http.Request, kind string
 			out = append(out, map[string]any{"id": id, "name": strings.ReplaceAll(name, "&", "&amp;")})
 		}
 	}
-	writeJSON(w, 200, out)
+	publishertest.WriteJSON(w, 200, out)
 }
 
 func (f *fakeWP) createTerm(w http.ResponseWriter, r *http.Request, kind string) {
@@ -137,14 +122,14 @@ func (f *fakeWP) createTerm(w http.ResponseWriter, r *http.Request, kind string)
 	}
 	for id, n := range f.terms[kind] {
 		if strings.EqualFold(n, name) {
-			writeJSON(w, 400, map[string]any{"code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
+			publishertest.WriteJSON(w, 400, map[string]any{"code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
 				"data": map[string]any{"status": 400, "term_id": id}})
 			return
 		}
 	}
 	f.nextID++
 	f.terms[kind][f.nextID] = name
-	writeJSON(w, 201, map[string]any{"id": f.nextID, "name": name})
+	publishertest.WriteJSON(w, 201, map[string]any{"id": f.nextID, "name": name})
 }
 
 func (f *fakeWP) upload(w http.ResponseWriter, r *http.Request) {
@@ -156,12 +141,12 @@ func (f *fakeWP) upload(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("media Content-Disposition = %q", got)
 	}
 	data, _ := io.ReadAll(r.Body)
-	if string(data) != string(png) {
-		t.Errorf("media body is %d bytes, want the file's %d", len(data), len(png))
+	if string(data) != publishertest.PNG {
+		t.Errorf("media body is %d bytes, want the file's %d", len(data), len(publishertest.PNG))
 	}
 	f.nextID++
 	f.media[f.nextID] = ""
-	writeJSON(w, 201, map[string]any{"id": f.nextID, "source_url": "https://blog.example/wp-content/uploads/door.png"})
+	publishertest.WriteJSON(w, 201, map[string]any{"id": f.nextID, "source_url": "https://blog.example/wp-content/uploads/door.png"})
 }
 
 func (f *fakeWP) setAlt(w http.ResponseWriter, r *http.Request, id string) {
@@ -175,7 +160,7 @@ func (f *fakeWP) setAlt(w http.ResponseWriter, r *http.Request, id string) {
 		f.t.Errorf("POST media/%s body = %v, want {alt_text} for an uploaded media", id, body)
 	}
 	f.media[n] = body["alt_text"]
-	writeJSON(w, 200, map[string]any{"id": n, "alt_text": body["alt_text"]})
+	publishertest.WriteJSON(w, 200, map[string]any{"id": n, "alt_text": body["alt_text"]})
 }
 
 func (f *fakeWP) createPost(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +168,7 @@ func (f *fakeWP) createPost(w http.ResponseWriter, r *http.Request) {
 	f.decode(r, &body)
 	f.posts = append(f.posts, body)
 	f.nextID++
-	writeJSON(w, 201, map[string]any{
+	publishertest.WriteJSON(w, 201, map[string]any{
 		"id": f.nextID, "slug": body["slug"], "status": body["status"], "date_gmt": "2026-11-25T10:00:02",
 		"link": "https://blog.example/" + body["slug"].(string) + "/",
 	})
@@ -198,14 +183,8 @@ func (f *fakeWP) decode(r *http.Request, v any) {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"code": code, "message": msg, "data": map[string]any{"status": status}})
+	publishertest.WriteJSON(w, status, map[string]any{"code": code, "message": msg, "data": map[string]any{"status": status}})
 }
 
 // checkPost checks the post body the fake received for samplePost.
@@ -266,13 +245,7 @@ func TestConformance(t *testing.T) {
 
 func newPublisher(t *testing.T, h http.Handler) *Publisher {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	p, err := New(config(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.(*Publisher)
+	return publishertest.Start(t, h, New, config, nil).(*Publisher)
 }
 
 func TestPublishSendsEveryField(t *testing.T) {
@@ -294,10 +267,10 @@ func TestTermExistsIsReused(t *testing.T) {
 	p := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case "GET":
-			writeJSON(w, 200, []any{})
+			publishertest.WriteJSON(w, 200, []any{})
 		case "POST":
 			created++
-			writeJSON(w, 400, map[string]any{"code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
+			publishertest.WriteJSON(w, 400, map[string]any{"code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
 				"data": map[string]any{"status": 400, "term_id": 12}})
 		}
 	}))
@@ -332,41 +305,23 @@ func TestNew(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	img := writeImage(t, "a.png", png)
-	text := writeImage(t, "notes.txt", []byte("hello"))
+	img := publishertest.WriteFile(t, "a.png", publishertest.PNG)
+	text := publishertest.WriteFile(t, "notes.txt", "hello")
 	ok := publishers.Post{Slug: "s", Title: "T", Text: "body", Markdown: true, Media: []publishers.Media{{Path: img}}}
-	cases := []struct {
-		name   string
-		change func(*publishers.Post)
-		fields []string
-	}{
-		{"valid", func(*publishers.Post) {}, nil},
-		{"no title", func(p *publishers.Post) { p.Title = "  " }, []string{"title"}},
-		{"empty body", func(p *publishers.Post) { p.Text = "" }, []string{"text"}},
-		{"slug without letters", func(p *publishers.Post) { p.Slug = "–!" }, []string{"slug"}},
-		{"missing file", func(p *publishers.Post) { p.Media[0].Path = img + ".gone" }, []string{"media[0]"}},
-		{"not an image", func(p *publishers.Post) { p.Media[0].Path = text }, []string{"media[0]"}},
-		{"two images", func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, []string{"media"}},
-		{"empty tag", func(p *publishers.Post) { p.Tags = []string{"a", " "} }, []string{"tags[1]"}},
-	}
 	p, err := New(config("https://blog.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			post := ok
-			post.Media = append([]publishers.Media(nil), ok.Media...)
-			c.change(&post)
-			var fields []string
-			for _, pr := range p.Validate(post) {
-				fields = append(fields, pr.Field)
-			}
-			if !reflect.DeepEqual(fields, c.fields) {
-				t.Errorf("problems on %v, want %v", fields, c.fields)
-			}
-		})
-	}
+	publishertest.CheckValidate(t, p, ok, []publishertest.ValidateCase{
+		{Name: "valid", Change: func(*publishers.Post) {}},
+		{Name: "no title", Change: func(p *publishers.Post) { p.Title = "  " }, Fields: []string{"title"}},
+		{Name: "empty body", Change: func(p *publishers.Post) { p.Text = "" }, Fields: []string{"text"}},
+		{Name: "slug without letters", Change: func(p *publishers.Post) { p.Slug = "–!" }, Fields: []string{"slug"}},
+		{Name: "missing file", Change: func(p *publishers.Post) { p.Media[0].Path = img + ".gone" }, Fields: []string{"media[0]"}},
+		{Name: "not an image", Change: func(p *publishers.Post) { p.Media[0].Path = text }, Fields: []string{"media[0]"}},
+		{Name: "two images", Change: func(p *publishers.Post) { p.Media = append(p.Media, p.Media[0]) }, Fields: []string{"media"}},
+		{Name: "empty tag", Change: func(p *publishers.Post) { p.Tags = []string{"a", " "} }, Fields: []string{"tags[1]"}},
+	})
 }
 
 func TestPublishRefusesInvalidPostWithoutCalling(t *testing.T) {
@@ -405,15 +360,8 @@ func TestFind(t *testing.T) {
 				_, _ = io.WriteString(w, c.answer)
 			}))
 			res, found, err := p.Find(context.Background(), publishers.Post{Slug: "Launch day", Title: "Launch day"})
-			if found != c.wantFound || (err != nil) != c.wantErr {
-				t.Fatalf("found = %v, err = %v; want %v, error %v", found, err, c.wantFound, c.wantErr)
-			}
-			if found {
-				want := publishers.Result{RemoteID: "9", RemoteURL: "https://blog.example/launch-day/", PublishedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-				if res != want {
-					t.Errorf("result = %+v, want %+v", res, want)
-				}
-			}
+			want := publishers.Result{RemoteID: "9", RemoteURL: "https://blog.example/launch-day/", PublishedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+			publishertest.CheckFind(t, res, found, err, c.wantFound, c.wantErr, want)
 		})
 	}
 }
@@ -433,10 +381,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := newPublisher(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(c.status)
-				_, _ = io.WriteString(w, c.body)
-			}))
+			p := newPublisher(t, publishertest.Reply(c.status, nil, c.body))
 			_, err := p.Check(context.Background())
 			var pe *publishers.Error
 			if !errors.As(err, &pe) || pe.Class != c.class || !strings.Contains(err.Error(), c.text) {
@@ -457,27 +402,11 @@ func TestCheck(t *testing.T) {
 		if u, pw, _ := r.BasicAuth(); u != user || pw != password {
 			t.Errorf("check not authenticated")
 		}
-		writeJSON(w, 200, map[string]any{"id": 2, "name": "Ed Itor", "slug": "editor"})
+		publishertest.WriteJSON(w, 200, map[string]any{"id": 2, "name": "Ed Itor", "slug": "editor"})
 	}))
 	got, err := p.Check(context.Background())
 	if err != nil || got != "authenticated as Ed Itor (user 2)" {
 		t.Fatalf("Check = %q, %v", got, err)
-	}
-}
-
-func TestSlugify(t *testing.T) {
-	cases := map[string]string{
-		"launch-day":               "launch-day",
-		"Launch Day: Crème 2026":   "launch-day-creme-2026",
-		"  --a__b--  ":             "a-b",
-		"Über straße":              "uber-stra-e",
-		"日本":                       "",
-		strings.Repeat("ab-", 100): strings.Repeat("ab-", 63) + "a",
-	}
-	for in, want := range cases {
-		if got := slugify(in); got != want {
-			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package ghost
+package longform
 
 import (
 	"strings"
@@ -7,13 +7,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// maxSlug stays under the 191 characters of Ghost's slug column.
-const maxSlug = 185
-
-// slugify derives the slug sent with a post from the calendar's slug: lower
-// case ASCII letters and digits joined by single dashes, accents dropped.
-// Ghost keeps such a slug as it is, which is what makes Find exact.
-func slugify(s string) string {
+// Slug derives the slug a blog post is sent with from the calendar's slug:
+// lower case ASCII letters and digits joined by single dashes, accents
+// dropped, at most max bytes. Blogs keep such a slug as it is, which is what
+// makes finding the post again by its slug exact.
+func Slug(s string, max int) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range norm.NFKD.String(s) {
@@ -31,8 +29,8 @@ func slugify(s string) string {
 		}
 	}
 	out := b.String()
-	if len(out) > maxSlug {
-		out = strings.TrimRight(out[:maxSlug], "-")
+	if len(out) > max {
+		out = strings.TrimRight(out[:max], "-")
 	}
 	return out
 }
