@@ -1,0 +1,204 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Blackout is a span when nothing is published: on one channel, or on every
+// channel when Channel is empty. A delivery due inside one waits for its end,
+// or with Drop is canceled.
+type Blackout struct {
+	ID        int64     `json:"id"`
+	Channel   string    `json:"channel,omitempty"`
+	ChannelID int64     `json:"-"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	Reason    string    `json:"reason"`
+	Drop      bool      `json:"drop"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Covers reports whether the blackout applies to channelID at instant t.
+func (b Blackout) Covers(channelID int64, t time.Time) bool {
+	return (b.ChannelID == 0 || b.ChannelID == channelID) && !t.Before(b.StartsAt) && t.Before(b.EndsAt)
+}
+
+// NotBlackedOut is a SQL condition for a claim query: true when no blackout
+// covers the delivery aliased d at the instant bound to its two placeholders
+// (pass the claim's "now" twice). A delivery it excludes stays pending with its
+// run_at, so it becomes claimable the moment the blackout ends.
+const NotBlackedOut = `NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id) AND b.starts_at <= ? AND b.ends_at > ?)`
+
+const blackoutCols = `b.id, COALESCE(b.channel_id, 0), COALESCE(c.name, ''), b.starts_at, b.ends_at, b.reason, b.drop_posts, b.created_at`
+const blackoutFrom = ` FROM blackouts b LEFT JOIN channels c ON c.id = b.channel_id`
+
+func scanBlackout(sc interface{ Scan(...any) error }) (Blackout, error) {
+	var b Blackout
+	var from, to, created int64
+	err := sc.Scan(&b.ID, &b.ChannelID, &b.Channel, &from, &to, &b.Reason, &b.Drop, &created)
+	b.StartsAt, b.EndsAt, b.CreatedAt = fromMS(from), fromMS(to), fromMS(created)
+	return b, err
+}
+
+// AddBlackout records a blackout. Channel may be empty (every channel).
+func (s *Store) AddBlackout(ctx context.Context, b *Blackout) error {
+	verr := &ValidationError{}
+	if strings.TrimSpace(b.Reason) == "" {
+		verr.Add(FieldError{Field: "reason", Message: "say why nothing is published then (--reason)"})
+	}
+	if !b.EndsAt.After(b.StartsAt) {
+		verr.Add(FieldError{Field: "to", Message: fmt.Sprintf("the blackout ends (%s) before it starts (%s)", b.EndsAt.UTC().Format(time.RFC3339), b.StartsAt.UTC().Format(time.RFC3339))})
+	}
+	var channelID any
+	if b.Channel != "" {
+		c, err := s.Channel(ctx, b.Channel)
+		if errors.Is(err, ErrNotFound) {
+			verr.Add(FieldError{Field: "channel", Message: fmt.Sprintf("unknown channel %q (see `crieur channel list`)", b.Channel)})
+		} else if err != nil {
+			return err
+		}
+		b.ChannelID, channelID = c.ID, c.ID
+	}
+	if err := verr.Err(); err != nil {
+		return err
+	}
+	b.CreatedAt = s.now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO blackouts (channel_id, starts_at, ends_at, reason, drop_posts, created_at) VALUES (?,?,?,?,?,?)`,
+			channelID, ms(b.StartsAt), ms(b.EndsAt), b.Reason, b.Drop, ms(b.CreatedAt))
+		if err != nil {
+			return err
+		}
+		b.ID, _ = res.LastInsertId()
+		return s.event(ctx, tx, Event{Kind: "blackout.added", ChannelID: b.ChannelID, Detail: map[string]any{
+			"blackout": b.ID, "from": b.StartsAt.UTC().Format(time.RFC3339), "to": b.EndsAt.UTC().Format(time.RFC3339), "reason": b.Reason, "drop": b.Drop}})
+	})
+}
+
+// Blackouts lists the blackouts that end after from and start before to
+// (either may be zero: unbounded), by start.
+func (s *Store) Blackouts(ctx context.Context, from, to time.Time) ([]Blackout, error) {
+	q := `SELECT ` + blackoutCols + blackoutFrom + ` WHERE 1=1`
+	var args []any
+	if !from.IsZero() {
+		q += ` AND b.ends_at > ?`
+		args = append(args, ms(from))
+	}
+	if !to.IsZero() {
+		q += ` AND b.starts_at < ?`
+		args = append(args, ms(to))
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY b.starts_at, b.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Blackout{}
+	for rows.Next() {
+		b, err := scanBlackout(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// RemoveBlackout deletes a blackout; deliveries it held become claimable.
+func (s *Store) RemoveBlackout(ctx context.Context, id int64) (Blackout, error) {
+	var b Blackout
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		b, err = scanBlackout(tx.QueryRowContext(ctx, `SELECT `+blackoutCols+blackoutFrom+` WHERE b.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return NotFound("blackout", fmt.Sprint(id))
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blackouts WHERE id=?`, id); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, Event{Kind: "blackout.removed", ChannelID: b.ChannelID, Detail: map[string]any{"blackout": id, "reason": b.Reason}})
+	})
+	return b, err
+}
+
+// BlackedOut tells whether a blackout covers channelID at instant at: until is
+// when the covering blackouts end (the delivery may run then), drop whether
+// one of them cancels what falls due inside it.
+func (s *Store) BlackedOut(ctx context.Context, channelID int64, at time.Time) (until time.Time, drop, ok bool, err error) {
+	// Back-to-back or overlapping blackouts hold a delivery until the last ends.
+	t := ms(at)
+	for {
+		var end sql.NullInt64
+		var d sql.NullBool
+		err = s.db.QueryRowContext(ctx, `SELECT max(ends_at), max(drop_posts) FROM blackouts
+			WHERE (channel_id IS NULL OR channel_id = ?) AND starts_at <= ? AND ends_at > ?`, channelID, t, t).Scan(&end, &d)
+		if err != nil || !end.Valid {
+			return until, drop, ok, err
+		}
+		ok, drop, until, t = true, drop || d.Bool, fromMS(end.Int64), end.Int64
+	}
+}
+
+// DropBlackedOut cancels the pending deliveries that are due by now inside a
+// blackout added with drop, each with a delivery.dropped event, and settles
+// their posts (a post left with nothing to publish is canceled). The
+// scheduler calls it before claiming; it returns how many it canceled.
+func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.post_id, d.channel_id, b.id, b.reason FROM deliveries d
+			JOIN blackouts b ON (b.channel_id IS NULL OR b.channel_id = d.channel_id)
+			WHERE d.status = 'pending' AND d.run_at IS NOT NULL AND d.run_at <= ?
+			  AND b.drop_posts = 1 AND b.starts_at <= d.run_at AND b.ends_at > d.run_at
+			GROUP BY d.id`, ms(now))
+		if err != nil {
+			return err
+		}
+		type hit struct {
+			delivery, post, channel, blackout int64
+			reason                            string
+		}
+		var hits []hit
+		for rows.Next() {
+			var h hit
+			if err := rows.Scan(&h.delivery, &h.post, &h.channel, &h.blackout, &h.reason); err != nil {
+				rows.Close()
+				return err
+			}
+			hits = append(hits, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		posts := map[int64]bool{}
+		for _, h := range hits {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, updated_at=? WHERE id=? AND status='pending'`, ms(s.now()), h.delivery); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, Event{Kind: "delivery.dropped", PostID: h.post, DeliveryID: h.delivery, ChannelID: h.channel,
+				Detail: map[string]any{"blackout": h.blackout, "reason": h.reason}}); err != nil {
+				return err
+			}
+			posts[h.post] = true
+		}
+		for id := range posts {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET status='canceled', version=version+1, updated_at=?
+				WHERE id=? AND status NOT IN ('published','partial','canceled')
+				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE post_id=? AND status<>'canceled')`, ms(s.now()), id, id); err != nil {
+				return err
+			}
+		}
+		n = len(hits)
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,272 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Move is one post re-timed: where it was and where it goes.
+type Move struct {
+	PostID int64     `json:"post_id"`
+	Slug   string    `json:"slug"`
+	Title  string    `json:"title,omitempty"`
+	Status string    `json:"status"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+}
+
+// MovePost re-times a post to at: every pending delivery follows (a queued
+// post leaves its slots). Published and canceled posts are refused. With dryRun
+// nothing is written.
+func (s *Store) MovePost(ctx context.Context, ref string, at time.Time, dryRun bool) (Move, error) {
+	var mv Move
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := movable(p); err != nil {
+			return err
+		}
+		posts := []Post{p}
+		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+			return err
+		}
+		p = posts[0]
+		at = at.UTC()
+		mv = Move{PostID: p.ID, Slug: p.Slug, Title: p.Title, Status: p.Status, To: at}
+		if p.PublishAt != nil {
+			mv.From = *p.PublishAt
+		}
+		if dryRun {
+			return nil
+		}
+		p.PublishAt, p.Queued = &at, false
+		if err := s.updatePostTx(ctx, tx, &p, "post.moved"); err != nil {
+			return err
+		}
+		mv.Status = p.Status
+		return s.event(ctx, tx, Event{Kind: "post.retimed", PostID: p.ID, Detail: map[string]any{"from": timeText(p, mv.From), "to": at.Format(time.RFC3339)}})
+	})
+	return mv, err
+}
+
+func timeText(p Post, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func movable(p Post) error {
+	switch p.Status {
+	case StatusPublished:
+		return fmt.Errorf("post %s is already published: it stays where it is: %w", p.Slug, ErrConflict)
+	case StatusCanceled:
+		return fmt.Errorf("post %s is canceled: schedule it again with `crieur post schedule`: %w", p.Slug, ErrConflict)
+	}
+	return nil
+}
+
+// Shift is a signed offset: calendar days (weeks count 7) applied on the wall
+// clock of each channel's zone, so 09:00 stays 09:00 across a DST change, plus
+// an exact duration.
+type Shift struct {
+	Days     int
+	Duration time.Duration
+}
+
+var shiftPart = regexp.MustCompile(`^(\d+)(w|d|h|m)`)
+
+// ParseShift reads "7d", "-2h", "1w", "+1d12h", "90m".
+func ParseShift(s string) (Shift, error) {
+	var sh Shift
+	text := strings.TrimSpace(s)
+	sign := 1
+	switch {
+	case strings.HasPrefix(text, "-"):
+		sign, text = -1, text[1:]
+	case strings.HasPrefix(text, "+"):
+		text = text[1:]
+	}
+	if text == "" {
+		return sh, Invalid("by", "%q is not a shift: use a number and a unit, e.g. 7d, -2h, 1w, 1d12h", s)
+	}
+	for text != "" {
+		m := shiftPart.FindStringSubmatch(text)
+		if m == nil {
+			return sh, Invalid("by", "%q is not a shift: use a number and a unit (w, d, h, m), e.g. 7d, -2h, 1w, 1d12h", s)
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 100000 {
+			return sh, Invalid("by", "%q is too large a shift", s)
+		}
+		switch m[2] {
+		case "w":
+			sh.Days += 7 * n
+		case "d":
+			sh.Days += n
+		case "h":
+			sh.Duration += time.Duration(n) * time.Hour
+		case "m":
+			sh.Duration += time.Duration(n) * time.Minute
+		}
+		text = text[len(m[0]):]
+	}
+	sh.Days *= sign
+	sh.Duration *= time.Duration(sign)
+	if sh.Days == 0 && sh.Duration == 0 {
+		return sh, Invalid("by", "a shift of %q moves nothing", s)
+	}
+	return sh, nil
+}
+
+// Apply moves t by the shift, reading days on t's wall clock in loc.
+func (sh Shift) Apply(t time.Time, loc *time.Location) time.Time {
+	if sh.Days != 0 {
+		l := t.In(loc)
+		t = time.Date(l.Year(), l.Month(), l.Day()+sh.Days, l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc)
+	}
+	return t.Add(sh.Duration).UTC()
+}
+
+func (sh Shift) String() string {
+	var b strings.Builder
+	d, dur := sh.Days, sh.Duration
+	if d < 0 || (d == 0 && dur < 0) {
+		b.WriteByte('-')
+		d, dur = -d, -dur
+	}
+	if d != 0 {
+		fmt.Fprintf(&b, "%dd", d)
+	}
+	if dur != 0 {
+		b.WriteString(strings.TrimSuffix(strings.TrimSuffix(dur.String(), "0s"), "0m"))
+	}
+	return b.String()
+}
+
+// ShiftCampaign moves every timed post of a campaign that is not yet
+// published by sh, in one transaction, keeping their relative timing. Days
+// are read in each post's first channel's zone (def when it has none);
+// a queued post's deliveries each move in their own channel's zone. Published
+// and canceled posts stay where they are. With dryRun nothing is written.
+func (s *Store) ShiftCampaign(ctx context.Context, campaign string, sh Shift, def *time.Location, dryRun bool) ([]Move, error) {
+	moves := []Move{}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var cid int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM campaigns WHERE name=?`, campaign).Scan(&cid); err != nil {
+			if err == sql.ErrNoRows {
+				return NotFound("campaign", campaign)
+			}
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.campaign_id = ? AND p.publish_at IS NOT NULL
+			AND p.status NOT IN ('published','canceled') ORDER BY p.publish_at, p.id`, cid)
+		if err != nil {
+			return err
+		}
+		var posts []Post
+		for rows.Next() {
+			p, err := scanPost(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			posts = append(posts, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+			return err
+		}
+		zones := map[string]*time.Location{}
+		zoneOf := func(name string) (*time.Location, error) {
+			if loc, ok := zones[name]; ok {
+				return loc, nil
+			}
+			c, err := scanChannel(tx.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE name=?`, name))
+			if err != nil {
+				return nil, err
+			}
+			zones[name] = c.Zone(def)
+			return zones[name], nil
+		}
+		for i := range posts {
+			p := &posts[i]
+			loc := def
+			if len(p.Channels) > 0 {
+				if loc, err = zoneOf(p.Channels[0]); err != nil {
+					return err
+				}
+			}
+			from := *p.PublishAt
+			to := sh.Apply(from, loc)
+			moves = append(moves, Move{PostID: p.ID, Slug: p.Slug, Title: p.Title, Status: p.Status, From: from, To: to})
+			if dryRun {
+				continue
+			}
+			if p.Queued {
+				if err := s.shiftDeliveriesTx(ctx, tx, p.ID, sh, zoneOf); err != nil {
+					return err
+				}
+			}
+			p.PublishAt = &to
+			if err := s.updatePostTx(ctx, tx, p, "post.moved"); err != nil {
+				return err
+			}
+			moves[len(moves)-1].Status = p.Status
+			if err := s.event(ctx, tx, Event{Kind: "post.retimed", PostID: p.ID, Detail: map[string]any{
+				"from": from.UTC().Format(time.RFC3339), "to": to.Format(time.RFC3339), "campaign": campaign, "by": sh.String()}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return moves, err
+}
+
+// shiftDeliveriesTx moves a queued post's pending deliveries, each in its own
+// channel's zone (they sit in different channels' slots).
+func (s *Store) shiftDeliveriesTx(ctx context.Context, tx *sql.Tx, postID int64, sh Shift, zoneOf func(string) (*time.Location, error)) error {
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, ch.name, d.due_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.post_id=? AND d.status='pending' AND d.due_at IS NOT NULL`, postID)
+	if err != nil {
+		return err
+	}
+	type due struct {
+		id   int64
+		ch   string
+		when int64
+	}
+	var dues []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.ch, &d.when); err != nil {
+			rows.Close()
+			return err
+		}
+		dues = append(dues, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range dues {
+		loc, err := zoneOf(d.ch)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, updated_at=? WHERE id=?`, ms(sh.Apply(fromMS(d.when), loc)), ms(s.now()), d.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

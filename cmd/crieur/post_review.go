@@ -1,0 +1,180 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+func init() {
+	registerVerb("post", newPostSubmitCmd)
+	registerVerb("post", newPostApproveCmd)
+	registerVerb("post", newPostRejectCmd)
+	registerVerb("post", newPostNoteCmd)
+	registerVerb("post", newPostMoveCmd)
+}
+
+func newPostSubmitCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "submit REF",
+		Short: "Send a draft to review",
+		Long: `Send a draft to review. Reviewers find it with 'crieur post list --status review'.
+On channels that require approval, nothing of it is published until someone
+approves it.`,
+		Example: `  crieur post submit winter-sale`,
+		Args:    exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.SubmitPost(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.showPost(p, "Submitted")
+		},
+	}
+}
+
+func newPostApproveCmd(a *app) *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:   "approve REF [--note TEXT]",
+		Short: "Approve a post: it is scheduled if it has a time",
+		Long: `Approve a post. The approval records who (the configured author, else your
+user name) and when. A post with a time becomes scheduled and the daemon will
+publish it; one without stays approved until it is scheduled. Editing what it
+says afterwards sends it back to review.`,
+		Example: `  crieur post approve winter-sale
+  crieur post approve 42 --note "Checked the prices with sales"`,
+		Args: exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.ApprovePost(a.ctx, args[0], note)
+			if err != nil {
+				return err
+			}
+			return a.showPost(p, "Approved")
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "a note kept with the post")
+	return cmd
+}
+
+func newPostRejectCmd(a *app) *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:     "reject REF --note TEXT",
+		Short:   "Send a post back to draft, saying why",
+		Example: `  crieur post reject winter-sale --note "The discount is 15%, not 20%"`,
+		Args:    exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.RejectPost(a.ctx, args[0], note)
+			if err != nil {
+				return err
+			}
+			return a.showPost(p, "Rejected")
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "why (required)")
+	return cmd
+}
+
+func newPostNoteCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "note REF TEXT...",
+		Short: "Add an editorial note to a post",
+		Long:  "Add an editorial note (a comment for the team; never published). 'post show' lists them.",
+		Example: `  crieur post note winter-sale "Check the link with the shop team"
+  crieur post note 42 needs a better photo`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageErr{fmt.Errorf("expected a post REF and the note's TEXT, got %d argument(s)", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			n, err := st.AddNote(a.ctx, args[0], strings.Join(args[1:], " "))
+			if err != nil {
+				return err
+			}
+			return a.emit(n, func(w io.Writer) error {
+				if !a.quiet() {
+					fmt.Fprintf(w, "Noted on %s by %s: %s\n", args[0], n.Author, n.Text)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newPostMoveCmd(a *app) *cobra.Command {
+	var to string
+	var dryRun, allowPast bool
+	cmd := &cobra.Command{
+		Use:   "move REF --to WHEN [--dry-run]",
+		Short: "Re-time a post (every channel follows)",
+		Long: `Give a post a new time. Every delivery not yet published follows, a queued
+post leaves its slots, and a running daemon sees the change at once. A
+published post is refused. Approval is kept: the text did not change.`,
+		Example: `  crieur post move winter-sale --to "2026-12-02 09:00"
+  crieur post move 42 --to "+1d" --dry-run`,
+		Args: exactArgs(1, "a post REF (id or slug)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" {
+				return usageErr{fmt.Errorf("give --to WHEN")}
+			}
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			p, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			at, err := a.parseWhen("to", to, a.timeZoneFor(cmd, st, p.Channels), allowPast)
+			if err != nil {
+				return err
+			}
+			mv, err := st.MovePost(a.ctx, args[0], at, dryRun)
+			if err != nil {
+				return err
+			}
+			return a.emit(mv, func(w io.Writer) error {
+				verb := "Moved"
+				if dryRun {
+					verb = "Would move"
+				}
+				fmt.Fprintf(w, "%s post %d (%s): %s → %s\n", verb, mv.PostID, mv.Slug, a.moveFrom(mv), a.when(&mv.To))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the new time, WHEN")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what would move, change nothing")
+	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past (publishes at once)")
+	return cmd
+}
+
+func (a *app) moveFrom(mv calendar.Move) string {
+	if mv.From.IsZero() {
+		return "unscheduled"
+	}
+	return a.when(&mv.From)
+}
