@@ -1,0 +1,886 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The scheduler's side of the store: claiming due deliveries under a lease,
+// recording outcomes, recovering expired leases, and what `crieur status`
+// shows. A claim is one write transaction (SQLite's BEGIN IMMEDIATE): two
+// daemons, or a daemon and `publish --due`, serialise on it, and a delivery
+// leaves 'pending' for exactly one of them.
+
+// DaemonActor is how the history names a scheduler process.
+func DaemonActor(owner string) string { return "daemon:" + owner }
+
+// ErrLeaseLost is returned when an outcome is recorded for a delivery whose
+// lease this owner no longer holds (it expired and was recovered).
+var ErrLeaseLost = errors.New("lease lost")
+
+// ClaimOptions tune ClaimDue.
+type ClaimOptions struct {
+	Owner string        // who holds the lease (host:pid:random)
+	Now   time.Time     // the scheduler's clock
+	Lease time.Duration // how long the claim holds without an outcome
+	Limit int           // at most this many deliveries
+	// PostID restricts the claim to one post's deliveries (post publish --now).
+	PostID int64
+}
+
+// ClaimResult is what one claim did.
+type ClaimResult struct {
+	Claimed []Delivery // now 'publishing', leased to the owner, attempts counted
+	Missed  []Delivery // later than their channel's max lateness: now 'missed'
+	// Deferred counts deliveries pushed later by a channel's rate limit.
+	Deferred int
+}
+
+// ClaimDue claims runnable, due deliveries of unpaused channels (nothing while
+// the kill switch is on), oldest first. In the same transaction, deliveries
+// later than their channel's max lateness become 'missed', and those over a
+// channel's rate limit get a later run_at (so the next wake is not a spin).
+func (s *Store) ClaimDue(ctx context.Context, o ClaimOptions) (ClaimResult, error) {
+	var res ClaimResult
+	if o.Limit <= 0 {
+		return res, nil
+	}
+	now := ms(o.Now)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res = ClaimResult{}
+		var paused int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, StatePauseAll).Scan(&paused); err != nil {
+			return err
+		}
+		if paused > 0 {
+			return nil
+		}
+		missed, err := s.markMissedTx(ctx, tx, now, o.PostID, DaemonActor(o.Owner))
+		if err != nil {
+			return err
+		}
+		res.Missed = missed
+		ids, spent, err := s.pickTx(ctx, tx, o, now)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			res.Deferred, err = s.deferTx(ctx, tx, spent, now)
+			return err
+		}
+		args := []any{o.Owner, ms(o.Now.Add(o.Lease)), now, now}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
+			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending' AND id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+			return err
+		}
+		if res.Deferred, err = s.deferTx(ctx, tx, spent, now); err != nil {
+			return err
+		}
+		claimed, err := deliveriesByID(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, d := range claimed {
+			late := int64(0)
+			if d.RunAt != nil {
+				late = now - ms(*d.RunAt)
+			}
+			if err := s.event(ctx, tx, Event{Kind: "delivery.attempt", Actor: DaemonActor(o.Owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"attempt": d.Attempts, "owner": o.Owner, "late_ms": late}}); err != nil {
+				return err
+			}
+		}
+		res.Claimed = claimed
+		return nil
+	})
+	return res, err
+}
+
+const missedReason = "later than the channel's max lateness"
+
+// markMissedTx turns runnable deliveries later than their channel's max
+// lateness (a positive one; zero means no limit) into 'missed'.
+func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64, actor string) ([]Delivery, error) {
+	// Only what is later than the smallest max lateness can be missed: that
+	// bound keeps this scan to the late end of the index, not all that is due.
+	var least sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0`).Scan(&least); err != nil {
+		return nil, err
+	}
+	if !least.Valid {
+		return nil, nil
+	}
+	// Lateness a blackout caused counts from the blackout's end: a post it
+	// held publishes when it ends (within the max lateness).
+	q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0
+		AND ch.max_lateness_ms > 0 AND d.run_at < ? - ch.max_lateness_ms AND ` + NotBlackedOut + `
+		AND NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id)
+			AND b.starts_at <= d.run_at AND b.ends_at > d.run_at AND b.ends_at >= ? - ch.max_lateness_ms)`
+	args := []any{now - least.Int64, now, now, now, now}
+	if postID != 0 {
+		q += ` AND d.post_id = ?`
+		args = append(args, postID)
+	}
+	ids, err := queryIDs(ctx, tx, q, args...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	out, err := deliveriesByID(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range out {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='missed', run_at=NULL, updated_at=?,
+			last_error=? WHERE id=?`, now, missedReason, d.ID); err != nil {
+			return nil, err
+		}
+		late := time.Duration(now-ms(*d.RunAt)) * time.Millisecond
+		if err := s.event(ctx, tx, Event{Kind: "delivery.missed", Actor: actor, PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+			Detail: map[string]any{"late": late.Round(time.Second).String()}}); err != nil {
+			return nil, err
+		}
+		if err := s.refreshPostTx(ctx, tx, d.PostID, actor); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		out[i].Status, out[i].LastError = DeliveryMissed, missedReason
+	}
+	return out, nil
+}
+
+// pickTx chooses which due deliveries to claim, oldest first, within each
+// rate-limited channel's budget, and returns the channels whose budget is
+// spent (with their limits).
+func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
+	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + NotBlackedOut
+	args := []any{now, now, now}
+	if o.PostID != 0 {
+		q += ` AND d.post_id = ?`
+		args = append(args, o.PostID)
+	}
+	// Read a little more than the limit so one throttled channel does not
+	// starve the others in this claim.
+	q += ` ORDER BY d.run_at, d.id LIMIT ?`
+	args = append(args, o.Limit*4+16)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	type cand struct{ id, ch int64 }
+	var cands []cand
+	limits := map[int64][2]int{}
+	for rows.Next() {
+		var c cand
+		var perMin, perDay int
+		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		cands = append(cands, c)
+		if perMin > 0 || perDay > 0 {
+			limits[c.ch] = [2]int{perMin, perDay}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	budget := map[int64]int{}
+	for ch, lim := range limits {
+		b, err := rateBudget(ctx, tx, ch, lim, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		budget[ch] = b
+	}
+	var ids []int64
+	exhausted := map[int64]bool{}
+	for _, c := range cands {
+		if len(ids) == o.Limit {
+			break
+		}
+		if _, limited := limits[c.ch]; limited {
+			if budget[c.ch] <= 0 {
+				exhausted[c.ch] = true
+				continue
+			}
+			budget[c.ch]--
+		}
+		ids = append(ids, c.id)
+	}
+	spent := map[int64][2]int{}
+	for ch := range exhausted {
+		spent[ch] = limits[ch]
+	}
+	return ids, spent, nil
+}
+
+// deferTx moves the due deliveries of channels whose rate budget is spent
+// to when their windows next admit a claim (after this claim's are counted).
+func (s *Store) deferTx(ctx context.Context, tx *sql.Tx, spent map[int64][2]int, now int64) (int, error) {
+	deferred := 0
+	for ch, lim := range spent {
+		at, err := nextFree(ctx, tx, ch, lim, now)
+		if err != nil {
+			return 0, err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at=?, updated_at=? WHERE channel_id=? AND status='pending'
+			AND run_at IS NOT NULL AND run_at <= ?`, at, now, ch, now)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := r.RowsAffected()
+		deferred += int(n)
+	}
+	return deferred, nil
+}
+
+var rateWindows = [2]time.Duration{time.Minute, 24 * time.Hour}
+
+// rateBudget is how many more claims a channel may have now: its limits
+// count claims (in flight or published) in sliding windows of a minute and a day.
+func rateBudget(ctx context.Context, tx *sql.Tx, ch int64, lim [2]int, now int64) (int, error) {
+	budget := int(^uint(0) >> 1)
+	for i, w := range rateWindows {
+		if lim[i] <= 0 {
+			continue
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE channel_id=? AND claimed_at > ?
+			AND status IN ('publishing','published')`, ch, now-w.Milliseconds()).Scan(&n); err != nil {
+			return 0, err
+		}
+		budget = min(budget, lim[i]-n)
+	}
+	return budget, nil
+}
+
+// nextFree is when a channel's rate windows next admit a claim: the
+// instant the oldest counted claim leaves each full window.
+func nextFree(ctx context.Context, tx *sql.Tx, ch int64, lim [2]int, now int64) (int64, error) {
+	at := now + 1000
+	for i, w := range rateWindows {
+		if lim[i] <= 0 {
+			continue
+		}
+		// The claim that must leave the window for one more to fit is the
+		// lim-th newest; with fewer in the window, it already fits.
+		var oldest sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT claimed_at FROM deliveries WHERE channel_id=? AND claimed_at > ?
+			AND status IN ('publishing','published') ORDER BY claimed_at DESC LIMIT 1 OFFSET ?`,
+			ch, now-w.Milliseconds(), lim[i]-1).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		if oldest.Valid {
+			at = max(at, oldest.Int64+w.Milliseconds()+1)
+		}
+	}
+	return at, nil
+}
+
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func deliveriesByID(ctx context.Context, q queryer, ids []int64) ([]Delivery, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.run_at, d.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Delivery returns one delivery by id.
+func (s *Store) Delivery(ctx context.Context, id int64) (Delivery, error) {
+	out, err := deliveriesByID(ctx, s.db, []int64{id})
+	if err != nil {
+		return Delivery{}, err
+	}
+	if len(out) == 0 {
+		return Delivery{}, NotFound("delivery", strconv.FormatInt(id, 10))
+	}
+	return out[0], nil
+}
+
+// ClaimExpired takes over deliveries left 'publishing' by an owner whose
+// lease expired (it crashed, or was killed): they are leased to owner, whose
+// job is to settle them (RecordOutcome) by what their network makes safe.
+// Attempts are not counted again.
+func (s *Store) ClaimExpired(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT id, lease_owner FROM deliveries WHERE status='publishing' AND lease_expires_at < ?
+			ORDER BY lease_expires_at LIMIT ?`, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		prev := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var o string
+			if err := rows.Scan(&id, &o); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			prev[id] = o
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return rows.Err()
+		}
+		args := []any{owner, ms(now.Add(lease)), ms(now)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner=?, lease_expires_at=?, updated_at=?
+			WHERE status='publishing' AND id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+			return err
+		}
+		out, err = deliveriesByID(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, d := range out {
+			if err := s.event(ctx, tx, Event{Kind: "delivery.lease_expired", Actor: DaemonActor(owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"previous_owner": prev[d.ID], "owner": owner}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ExtendLeases pushes the lease of owner's in-flight deliveries to until:
+// a long network call keeps its claim.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{ms(until), owner}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET lease_expires_at=? WHERE status='publishing' AND lease_owner=? AND id IN (`+
+		placeholders(len(ids))+`)`, args...)
+	return err
+}
+
+// Outcome kinds.
+const (
+	OutcomePublished = "published" // the network confirmed
+	OutcomeRetry     = "retry"     // back to pending at RetryAt
+	OutcomeFailed    = "failed"    // permanent failure, or out of attempts
+	OutcomeHeld      = "held"      // outcome unknown and unsafe to retry: a person decides
+	OutcomeAuth      = "auth"      // credentials refused: pending again, the channel paused
+	OutcomeRecovered = "recovered" // an expired lease, safe to retry: pending again now
+)
+
+// Outcome is what became of a claimed delivery.
+type Outcome struct {
+	Kind        string
+	RemoteID    string
+	RemoteURL   string
+	PublishedAt time.Time
+	RetryAt     time.Time
+	Error       string // the network's message, or why
+	Class       string // the error class, for the history
+	PauseReason string // for OutcomeAuth: how to fix it
+	// Found is set for OutcomePublished when an earlier attempt was found by a lookup.
+	Found bool
+}
+
+// RecordOutcome writes what became of a delivery claimed by owner, and
+// refreshes its post's status. A published outcome is recorded even when the
+// lease was lost meanwhile (the network's word is the truth), and flagged as
+// a duplicate when another attempt had already recorded one.
+func (s *Store) RecordOutcome(ctx context.Context, d Delivery, owner string, o Outcome) error {
+	now := ms(s.now())
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var status, holder, postStatus string
+		var attempts int
+		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status FROM deliveries d JOIN posts p ON p.id = d.post_id
+			WHERE d.id=?`, d.ID).Scan(&status, &holder, &attempts, &postStatus)
+		if errors.Is(err, sql.ErrNoRows) {
+			return NotFound("delivery", strconv.FormatInt(d.ID, 10))
+		}
+		if err != nil {
+			return err
+		}
+		mine := status == DeliveryPublishing && holder == owner
+		ev := Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: DaemonActor(owner),
+			Detail: map[string]any{"attempt": attempts}}
+		if o.Class != "" {
+			ev.Detail["class"] = o.Class
+		}
+		if o.Error != "" {
+			ev.Detail["error"] = o.Error
+		}
+		if o.Kind == OutcomePublished {
+			if status == DeliveryPublished {
+				ev.Kind = "delivery.duplicate"
+				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+				return s.event(ctx, tx, ev)
+			}
+			at := o.PublishedAt
+			if at.IsZero() {
+				at = s.now()
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
+				last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+				o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
+				return err
+			}
+			ev.Kind = "delivery.published"
+			ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+			if o.Found {
+				ev.Detail["found_by_lookup"] = true
+			}
+			if !mine {
+				ev.Detail["lease_lost"] = true
+			}
+			if err := s.event(ctx, tx, ev); err != nil {
+				return err
+			}
+			return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
+		}
+		if !mine {
+			return fmt.Errorf("delivery %d (%s): %w", d.ID, status, ErrLeaseLost)
+		}
+		set := func(q string, args ...any) error {
+			_, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+q+`, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+				append(args, now, d.ID)...)
+			return err
+		}
+		// A retry stays runnable only while its post is on the calendar.
+		runAt := func(t time.Time) any {
+			switch postStatus {
+			case StatusScheduled, StatusPartial, StatusFailed:
+				return ms(t)
+			}
+			return nil
+		}
+		switch o.Kind {
+		case OutcomeRetry, OutcomeRecovered, OutcomeAuth:
+			if postStatus == StatusCanceled {
+				err = set(`status='canceled', run_at=NULL, last_error=?`, o.Error)
+				ev.Kind = "delivery.canceled"
+				break
+			}
+			at := o.RetryAt
+			if at.IsZero() {
+				at = s.now()
+			}
+			attemptsQ := "attempts"
+			if o.Kind == OutcomeAuth {
+				// Refused credentials are not the post's fault: the attempt is given back.
+				attemptsQ = "max(attempts-1, 0)"
+			}
+			err = set(`status='pending', run_at=?, last_error=?, attempts=`+attemptsQ, runAt(at), o.Error)
+			ev.Kind = "delivery.retry"
+			ev.Detail["retry_at"] = at.UTC().Format(time.RFC3339Nano)
+			if o.Kind == OutcomeRecovered {
+				ev.Kind = "delivery.recovered"
+			}
+		case OutcomeFailed:
+			err = set(`status='failed', run_at=NULL, last_error=?`, o.Error)
+			ev.Kind = "delivery.failed"
+		case OutcomeHeld:
+			err = set(`status='held', run_at=NULL, last_error=?`, o.Error)
+			ev.Kind = "delivery.held"
+		default:
+			return fmt.Errorf("unknown outcome %q", o.Kind)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, ev); err != nil {
+			return err
+		}
+		if o.Kind == OutcomeAuth {
+			if err := s.setChannelPausedTx(ctx, tx, d.ChannelID, true, o.PauseReason); err != nil {
+				return err
+			}
+		}
+		return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
+	})
+}
+
+// refreshPostTx derives a post's status from its deliveries once none is left
+// to run: all published → published; some → partial; none → failed (all
+// canceled keeps the post canceled). A post with deliveries put back to run
+// is scheduled again. The version is bumped so a stale edit cannot undo it.
+func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, actor string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), max(published_at) FROM deliveries WHERE post_id=? GROUP BY status`, postID)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	var lastPublished sql.NullInt64
+	total := 0
+	for rows.Next() {
+		var st string
+		var n int
+		var pub sql.NullInt64
+		if err := rows.Scan(&st, &n, &pub); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[st] = n
+		total += n
+		if st == DeliveryPublished {
+			lastPublished = pub
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var current string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`, postID).Scan(&current); err != nil {
+		return err
+	}
+	if total == 0 {
+		return nil
+	}
+	open := counts[DeliveryPending] + counts[DeliveryPublishing] + counts[DeliveryHeld]
+	next := current
+	switch {
+	case open > 0:
+		if current == StatusPartial || current == StatusFailed || current == StatusPublished {
+			next = StatusScheduled
+		}
+	case counts[DeliveryPublished] == total:
+		next = StatusPublished
+	case counts[DeliveryPublished] > 0:
+		next = StatusPartial
+	case counts[DeliveryCanceled] == total:
+		next = StatusCanceled
+	default:
+		next = StatusFailed
+	}
+	if next == current {
+		return nil
+	}
+	var pubAt any
+	if next == StatusPublished || next == StatusPartial {
+		if lastPublished.Valid {
+			pubAt = lastPublished.Int64
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
+		next, pubAt, ms(s.now()), postID); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, Event{Kind: "post." + next, Actor: actor, PostID: postID, Detail: map[string]any{"from": current,
+		"deliveries": counts}})
+}
+
+// NextWake says when the scheduler next has work after now: run is the
+// earliest runnable delivery of an unpaused channel that no blackout holds, or
+// the end of a blackout holding some (none while the kill switch is on);
+// lease is the earliest lease to expire. Either is nil when there is none.
+func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error) {
+	var paused int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, StatePauseAll).Scan(&paused); err != nil {
+		return nil, nil, err
+	}
+	n := ms(now)
+	var next, exp sql.NullInt64
+	if paused == 0 {
+		// The partial index gives run_at in order; the first of an unpaused,
+		// not blacked-out channel wins.
+		if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND (d.run_at > ? OR `+NotBlackedOut+`)
+			ORDER BY d.run_at LIMIT 1`, n, n, n).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		var end sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, `SELECT min(ends_at) FROM blackouts WHERE starts_at <= ? AND ends_at > ?`, n, n).Scan(&end); err != nil {
+			return nil, nil, err
+		}
+		if end.Valid && (!next.Valid || end.Int64 < next.Int64) {
+			next = end
+		}
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT min(lease_expires_at) FROM deliveries WHERE status='publishing'`).Scan(&exp); err != nil {
+		return nil, nil, err
+	}
+	return fromNullMS(next), fromNullMS(exp), nil
+}
+
+// DueEntry is a delivery with its post's slug, for lists.
+type DueEntry struct {
+	Delivery
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	// Late is how late it is at the list's instant.
+	Late time.Duration `json:"-"`
+	// WouldMiss reports it is later than its channel's max lateness.
+	WouldMiss bool `json:"would_miss"`
+}
+
+// DueDeliveries lists what a claim at now would consider, without claiming:
+// `publish --due --dry-run`. Empty while the kill switch is on.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]DueEntry, error) {
+	if p, _, err := s.PausedAll(ctx); err != nil || p {
+		return nil, err
+	}
+	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+NotBlackedOut,
+		"d.run_at, d.id", limit, now, ms(now), ms(now), ms(now))
+}
+
+// HeldDeliveries lists deliveries a person must decide on (held), and those
+// failed or missed, newest first.
+func (s *Store) HeldDeliveries(ctx context.Context, statuses []string, limit int) ([]DueEntry, error) {
+	args := make([]any, len(statuses))
+	for i, st := range statuses {
+		args[i] = st
+	}
+	return s.entries(ctx, `d.status IN (`+placeholders(len(statuses))+`)`, "d.updated_at DESC, d.id", limit, s.now(), args...)
+}
+
+func (s *Store) entries(ctx context.Context, where, order string, limit int, now time.Time, args ...any) ([]DueEntry, error) {
+	q := `SELECT ` + deliveryCols + `, p.slug, p.title, ch.max_lateness_ms FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		JOIN posts p ON p.id = d.post_id WHERE ` + where + ` ORDER BY ` + order
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DueEntry
+	for rows.Next() {
+		var e DueEntry
+		var due, run, lease, published sql.NullInt64
+		var lateMS int64
+		err := rows.Scan(&e.ID, &e.PostID, &e.ChannelID, &e.Channel, &e.Network, &e.Status, &due, &run, &e.Attempts,
+			&e.LeaseOwner, &lease, &e.IdempotencyKey, &e.RemoteID, &e.RemoteURL, &published, &e.LastError, &e.Slug, &e.Title, &lateMS)
+		if err != nil {
+			return nil, err
+		}
+		e.DueAt, e.RunAt, e.LeaseExpiresAt, e.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
+		if e.RunAt != nil {
+			e.Late = now.Sub(*e.RunAt)
+			e.WouldMiss = lateMS > 0 && e.Late > time.Duration(lateMS)*time.Millisecond
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RetryDeliveries puts a post's held, failed or missed deliveries (on one
+// channel, or all) back to pending, due now, with their attempts reset.
+func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string) ([]Delivery, error) {
+	return s.decide(ctx, ref, channel, "delivery.retried", func(tx *sql.Tx, p Post, d Delivery) error {
+		if p.Status == StatusCanceled {
+			return fmt.Errorf("post %s is canceled; schedule it again first (`crieur post schedule %s --at …`): %w", p.Slug, p.Slug, ErrConflict)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', run_at=?, attempts=0, last_error='', lease_owner='',
+			lease_expires_at=NULL, updated_at=? WHERE id=?`, ms(s.now()), ms(s.now()), d.ID)
+		return err
+	})
+}
+
+// DismissDeliveries cancels a post's held, failed or missed deliveries (on one
+// channel, or all): a person decided they are not to be published.
+func (s *Store) DismissDeliveries(ctx context.Context, ref, channel string) ([]Delivery, error) {
+	return s.decide(ctx, ref, channel, "delivery.dismissed", func(tx *sql.Tx, _ Post, d Delivery) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, lease_owner='', lease_expires_at=NULL,
+			updated_at=? WHERE id=?`, ms(s.now()), d.ID)
+		return err
+	})
+}
+
+func (s *Store) decide(ctx context.Context, ref, channel, kind string, change func(*sql.Tx, Post, Delivery) error) ([]Delivery, error) {
+	var ids []int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ids = nil
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id WHERE d.post_id=? AND d.status IN ('held','failed','missed')`
+		args := []any{p.ID}
+		if channel != "" {
+			q += ` AND ch.name = ?`
+			args = append(args, channel)
+		}
+		found, err := queryIDs(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			where := "any channel"
+			if channel != "" {
+				where = "channel " + channel
+			}
+			return fmt.Errorf("post %s has no held, failed or missed delivery on %s: %w", p.Slug, where, ErrConflict)
+		}
+		ds, err := deliveriesByID(ctx, tx, found)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if err := change(tx, p, d); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"from": d.Status}}); err != nil {
+				return err
+			}
+		}
+		ids = found
+		return s.refreshPostTx(ctx, tx, p.ID, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return deliveriesByID(ctx, s.db, ids)
+}
+
+// Summary is what `crieur status` reports of the deliveries.
+type Summary struct {
+	Counts   map[string]int `json:"counts"`   // deliveries by status
+	Overdue  int            `json:"overdue"`  // runnable, due more than a minute ago, on unpaused channels, no blackout
+	NextDue  *time.Time     `json:"next_due"` // the next runnable delivery of an unpaused channel
+	Inflight int            `json:"in_flight"`
+}
+
+// DeliverySummary counts deliveries by status and what is overdue at now.
+func (s *Store) DeliverySummary(ctx context.Context, now time.Time) (Summary, error) {
+	sum := Summary{Counts: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return sum, err
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			rows.Close()
+			return sum, err
+		}
+		sum.Counts[st] = n
+	}
+	rows.Close()
+	sum.Inflight = sum.Counts[DeliveryPublishing]
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+NotBlackedOut,
+		ms(now.Add(-time.Minute)), ms(now), ms(now)).Scan(&sum.Overdue); err != nil {
+		return sum, err
+	}
+	var next sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 ORDER BY d.run_at LIMIT 1`).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return sum, err
+	}
+	sum.NextDue = fromNullMS(next)
+	return sum, nil
+}
+
+// ChangeWatcher tells cheaply whether any other connection committed to the
+// database since the last look (PRAGMA data_version on its own connection),
+// so a running daemon sees a CLI edit, cancel or pause at once.
+type ChangeWatcher struct {
+	db   *sql.DB
+	conn *sql.Conn
+	last int64
+}
+
+// Watch opens a ChangeWatcher on the store's file.
+func (s *Store) Watch(ctx context.Context) (*ChangeWatcher, error) {
+	db, err := sql.Open("sqlite", dsn(s.path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	w := &ChangeWatcher{db: db, conn: conn}
+	if _, err := w.Changed(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Changed reports whether the database changed since the last call.
+func (w *ChangeWatcher) Changed(ctx context.Context) (bool, error) {
+	var v int64
+	if err := w.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return false, err
+	}
+	changed := v != w.last
+	w.last = v
+	return changed, nil
+}
+
+// Close releases the watcher's connection.
+func (w *ChangeWatcher) Close() error {
+	w.conn.Close()
+	return w.db.Close()
+}
+
+// PausedChannels lists the paused channels.
+func (s *Store) PausedChannels(ctx context.Context) ([]Channel, error) {
+	all, err := s.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Channel
+	for _, c := range all {
+		if c.Paused {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/scheduler"
+)
+
+func init() { registerCommand(newStatusCmd) }
+
+// A heartbeat older than this means the daemon is not running any more.
+const heartbeatStale = time.Minute
+
+type statusDoc struct {
+	Daemon         daemonDoc      `json:"daemon"`
+	KillSwitch     killSwitchDoc  `json:"kill_switch"`
+	PausedChannels []pausedDoc    `json:"paused_channels"`
+	Deliveries     map[string]int `json:"deliveries"`
+	Overdue        int            `json:"overdue"`
+	NextDue        *time.Time     `json:"next_due"`
+	Attention      []attentionDoc `json:"attention"`
+}
+
+type daemonDoc struct {
+	State       string          `json:"state"` // running, stopped, unresponsive, never-ran
+	LastBeat    *time.Time      `json:"last_heartbeat"`
+	Host        string          `json:"host,omitempty"`
+	PID         int             `json:"pid,omitempty"`
+	Owner       string          `json:"owner,omitempty"`
+	StartedAt   *time.Time      `json:"started_at,omitempty"`
+	Concurrency int             `json:"concurrency,omitempty"`
+	Jobs        []scheduler.Job `json:"jobs"`
+}
+
+type killSwitchDoc struct {
+	On     bool   `json:"on"`
+	Reason string `json:"reason,omitempty"`
+}
+
+type pausedDoc struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+type attentionDoc struct {
+	Post    string     `json:"post"`
+	Channel string     `json:"channel"`
+	Status  string     `json:"status"`
+	DueAt   *time.Time `json:"due_at"`
+	Error   string     `json:"error"`
+}
+
+func newStatusCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Is the daemon running, is anything stuck, what needs a person",
+		Long: `Show the daemon's last heartbeat and its recurring jobs, the kill switch,
+paused channels, deliveries by state, what is overdue, and the deliveries
+that need a person: held (unknown outcome after a crash), failed, missed.`,
+		Example: `  crieur status
+  crieur status -o json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			doc, err := a.status()
+			if err != nil {
+				return err
+			}
+			return a.emit(doc, func(w io.Writer) error { return a.statusTable(w, doc) })
+		},
+	}
+}
+
+func (a *app) status() (statusDoc, error) {
+	var doc statusDoc
+	st, err := a.db()
+	if err != nil {
+		return doc, err
+	}
+	now := a.now()
+	doc.Daemon = daemonDoc{State: "never-ran", Jobs: []scheduler.Job{}}
+	hb, ok, err := scheduler.ReadHeartbeat(a.ctx, st)
+	if err != nil {
+		return doc, err
+	}
+	if ok {
+		at, started := hb.At, hb.Started
+		doc.Daemon = daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
+			Concurrency: hb.Concurrency, Jobs: hb.Jobs}
+		if doc.Daemon.Jobs == nil {
+			doc.Daemon.Jobs = []scheduler.Job{}
+		}
+		switch {
+		case hb.Stopped:
+			doc.Daemon.State = "stopped"
+		case now.Sub(hb.At) > heartbeatStale:
+			doc.Daemon.State = "unresponsive"
+		default:
+			doc.Daemon.State = "running"
+		}
+	}
+	doc.KillSwitch.On, doc.KillSwitch.Reason, err = st.PausedAll(a.ctx)
+	if err != nil {
+		return doc, err
+	}
+	paused, err := st.PausedChannels(a.ctx)
+	if err != nil {
+		return doc, err
+	}
+	doc.PausedChannels = []pausedDoc{}
+	for _, c := range paused {
+		doc.PausedChannels = append(doc.PausedChannels, pausedDoc{Name: c.Name, Reason: c.PauseReason})
+	}
+	sum, err := st.DeliverySummary(a.ctx, now)
+	if err != nil {
+		return doc, err
+	}
+	doc.Deliveries, doc.Overdue, doc.NextDue = sum.Counts, sum.Overdue, sum.NextDue
+	entries, err := st.HeldDeliveries(a.ctx, []string{calendar.DeliveryHeld, calendar.DeliveryFailed, calendar.DeliveryMissed}, 50)
+	if err != nil {
+		return doc, err
+	}
+	doc.Attention = []attentionDoc{}
+	for _, e := range entries {
+		doc.Attention = append(doc.Attention, attentionDoc{Post: e.Slug, Channel: e.Channel, Status: e.Status, DueAt: e.DueAt, Error: e.LastError})
+	}
+	return doc, nil
+}
+
+func (a *app) statusTable(w io.Writer, doc statusDoc) error {
+	now := a.now()
+	t := newTable(w)
+	d := doc.Daemon
+	switch d.State {
+	case "never-ran":
+		t.row("daemon:", "never ran on this calendar (start it with `crieur daemon`)")
+	default:
+		state := d.State
+		if d.State == "running" {
+			state = a.paint("32", state)
+		} else if d.State == "unresponsive" {
+			state = a.paint("31", state)
+		}
+		t.row("daemon:", fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)", state, d.Host, d.PID,
+			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat)))
+		if d.State != "stopped" {
+			for _, j := range d.Jobs {
+				t.row("", fmt.Sprintf("job %s (%s): next %s", j.Name, j.Spec, a.when(&j.Next)))
+			}
+		}
+	}
+	if doc.KillSwitch.On {
+		t.row("kill switch:", a.paint("31", "ON")+" — "+doc.KillSwitch.Reason+" (`crieur resume --all` lifts it)")
+	} else {
+		t.row("kill switch:", "off")
+	}
+	if len(doc.PausedChannels) == 0 {
+		t.row("paused:", "none")
+	}
+	for _, p := range doc.PausedChannels {
+		t.row("paused:", p.Name+" — "+dash(p.Reason))
+	}
+	t.row("deliveries:", countsText(doc.Deliveries))
+	t.row("next due:", a.when(doc.NextDue))
+	over := strconv.Itoa(doc.Overdue)
+	if doc.Overdue > 0 {
+		over = a.paint("31", over) + " due more than a minute ago and not yet claimed"
+	}
+	t.row("overdue:", over)
+	held := doc.Deliveries[calendar.DeliveryHeld]
+	t.row("held:", strconv.Itoa(held))
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(doc.Attention) > 0 {
+		fmt.Fprintln(w, "\nNeeds a person (`crieur post retry REF` or `crieur post dismiss REF`):")
+		tt := newTable(w, "POST", "CHANNEL", "STATUS", "DUE", "WHY")
+		for _, e := range doc.Attention {
+			tt.row(e.Post, e.Channel, a.paint(statusColor(e.Status), e.Status), a.when(e.DueAt), dash(truncate(e.Error, 70)))
+		}
+		return tt.flush()
+	}
+	return nil
+}
+
+// countsText is "2 pending, 5 published" in workflow order.
+func countsText(m map[string]int) string {
+	order := []string{calendar.DeliveryPending, calendar.DeliveryPublishing, calendar.DeliveryPublished, calendar.DeliveryHeld,
+		calendar.DeliveryFailed, calendar.DeliveryMissed, calendar.DeliveryCanceled}
+	var parts []string
+	for _, k := range order {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+		}
+	}
+	var rest []string
+	for k := range m {
+		if !contains(order, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}

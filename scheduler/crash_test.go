@@ -1,0 +1,187 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/publishers"
+)
+
+// The crash test: a daemon in a child process (this test binary, re-run as
+// TestCrashChild) publishes to a local HTTP network and is killed with
+// SIGKILL at random moments, then restarted, until every delivery is
+// settled. Every delivery must be published exactly once, or held (never
+// published twice) where the network gives no idempotency; none lost.
+//
+// Short form under `go test`; CRIEUR_CRASH_TEST=long (the Makefile's
+// crash-test target) runs more deliveries and kills.
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	posts, kills, window := 20, 6, 3*time.Second
+	if os.Getenv("CRIEUR_CRASH_TEST") == "long" {
+		posts, kills, window = 200, 40, 20*time.Second
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "crieur.db")
+	st, err := calendar.Open(ctx, dbPath, calendar.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Three networks, so one's idempotency cannot hide another's duplicate.
+	idem, lookup, unsafe := newNetwork(t, true), newNetwork(t, false), newNetwork(t, false)
+	// Each call takes 0-30 ms, so kills land mid-call as well as between.
+	slow := func(string, int) (int, http.Header, string) {
+		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
+		return 0, nil, ""
+	}
+	idem.Fault, lookup.Fault, unsafe.Fault = slow, slow, slow
+	for _, c := range []calendar.Channel{{Name: "idem", Network: "crash-idem"}, {Name: "lookup", Network: "crash-lookup"}, {Name: "unsafe", Network: "crash-unsafe"}} {
+		if err := st.AddChannel(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now().Add(500 * time.Millisecond)
+	for i := range posts {
+		at := start.Add(time.Duration(i) * window / time.Duration(posts))
+		p := calendar.Post{Slug: fmt.Sprintf("p%04d", i), Body: "crash", Channels: []string{"idem", "lookup", "unsafe"},
+			Status: calendar.StatusScheduled, PublishAt: &at}
+		if err := st.CreatePost(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func() int {
+		sum, err := st.DeliverySummary(ctx, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.Counts[calendar.DeliveryPending] + sum.Counts[calendar.DeliveryPublishing]
+	}
+	runs, killed := 0, 0
+	deadline := time.Now().Add(window + 2*time.Minute)
+	for open() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("not settled after %d runs: %d deliveries still open", runs, open())
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v=false")
+		cmd.Env = append(os.Environ(), "CRIEUR_CRASH_CHILD="+dbPath, "CRIEUR_CRASH_IDEM="+idem.srv.URL,
+			"CRIEUR_CRASH_LOOKUP="+lookup.srv.URL, "CRIEUR_CRASH_UNSAFE="+unsafe.srv.URL)
+		logf, _ := os.OpenFile(filepath.Join(dir, "child.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		runs++
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		if killed < kills {
+			select {
+			case <-time.After(time.Duration(100+rand.IntN(600)) * time.Millisecond):
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				killed++
+				<-exited
+			case err := <-exited:
+				t.Logf("child exited early: %v", err)
+			}
+		} else {
+			// The last run: let it settle everything, then stop it gracefully.
+			for open() > 0 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			if err := <-exited; err != nil {
+				t.Errorf("daemon stopped by SIGTERM exited with %v", err)
+			}
+		}
+		logf.Close()
+	}
+
+	var published, held, heldReached, dup int
+	made := map[string]map[string]int{"idem": idem.counts(), "lookup": lookup.counts(), "unsafe": unsafe.counts()}
+	all, err := st.Posts(ctx, calendar.PostFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all {
+		for _, d := range p.Deliveries {
+			n := made[d.Channel][d.IdempotencyKey]
+			if n > 1 {
+				dup++
+				t.Errorf("%s on %s published %d times", p.Slug, d.Channel, n)
+			}
+			switch d.Status {
+			case calendar.DeliveryPublished:
+				published++
+				if n != 1 {
+					t.Errorf("%s on %s recorded published but the network has %d posts", p.Slug, d.Channel, n)
+				}
+			case calendar.DeliveryHeld:
+				held++
+				heldReached += n
+				if d.Channel != "unsafe" {
+					t.Errorf("%s on %s held though its network is safe to retry", p.Slug, d.Channel)
+				}
+			default:
+				t.Errorf("%s on %s ended %s", p.Slug, d.Channel, d.Status)
+			}
+		}
+	}
+	msg := fmt.Sprintf("crash test: %d deliveries, %d runs, %d SIGKILLs: %d published exactly once, %d held (%d of them had reached the network), %d duplicates, %d lost",
+		3*posts, runs, killed, published, held, heldReached, dup, 3*posts-published-held)
+	t.Log(msg)
+	fmt.Println(msg)
+	if b, err := os.ReadFile(filepath.Join(dir, "child.log")); err == nil && t.Failed() {
+		t.Logf("child log:\n%s", b)
+	}
+}
+
+// TestCrashChild is the daemon TestCrash starts and kills; it does nothing
+// unless CRIEUR_CRASH_CHILD names a database.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv("CRIEUR_CRASH_CHILD")
+	if path == "" {
+		t.Skip("run by TestCrash")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	st, err := calendar.Open(ctx, path, calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	idem, lookup, unsafe := os.Getenv("CRIEUR_CRASH_IDEM"), os.Getenv("CRIEUR_CRASH_LOOKUP"), os.Getenv("CRIEUR_CRASH_UNSAFE")
+	nets := map[string]publishers.Network{
+		"crash-idem":   httpNetwork("crash-idem", idem, publishers.RetryIdempotent, time.Second),
+		"crash-lookup": httpNetwork("crash-lookup", lookup, publishers.RetryLookup, time.Second),
+		"crash-unsafe": httpNetwork("crash-unsafe", unsafe, publishers.RetryUnsafe, time.Second),
+	}
+	s := New(st, Options{
+		Owner:       "child-" + strconv.Itoa(os.Getpid()),
+		Concurrency: 4,
+		Lease:       1500 * time.Millisecond,
+		CallTimeout: time.Second,
+		Backoff:     Backoff{Base: 200 * time.Millisecond, Cap: time.Second},
+		Poll:        50 * time.Millisecond,
+		Factory:     Factory{Lookup: func(n string) (publishers.Network, error) { return nets[n], nil }},
+		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		RecoverSpec: "@every 1s", HeartbeatSpec: "@every 1s",
+	})
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

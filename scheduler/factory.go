@@ -1,0 +1,56 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/publishers"
+)
+
+// Factory builds the publisher of a channel. Its zero value uses the
+// registry of networks, the adapters' default HTTP client and the wall clock;
+// tests set Lookup to hand out fakes.
+type Factory struct {
+	Lookup func(name string) (publishers.Network, error)
+	HTTP   *http.Client
+	Now    func() time.Time
+	Out    io.Writer // where the log network writes when it has no path
+}
+
+// Network looks a network up.
+func (f Factory) Network(name string) (publishers.Network, error) {
+	if f.Lookup != nil {
+		return f.Lookup(name)
+	}
+	return publishers.Lookup(name)
+}
+
+// Publisher resolves the channel's secrets and builds its publisher.
+func (f Factory) Publisher(_ context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, publishers.Network, error) {
+	nw, err := f.Network(ch.Network)
+	if err != nil {
+		return nil, nw, err
+	}
+	secrets, err := st.ResolveSecrets(ch.Secrets)
+	if err != nil {
+		return nil, nw, err
+	}
+	if missing := nw.Missing(ch.Settings, secrets); len(missing) > 0 {
+		return nil, nw, fmt.Errorf("channel %s lacks %v", ch.Name, missing)
+	}
+	pub, err := nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, HTTP: f.HTTP, Now: f.Now, Out: f.Out})
+	if err != nil {
+		return nil, nw, fmt.Errorf("channel %s: %w", ch.Name, err)
+	}
+	return pub, nw, nil
+}
+
+// Publisher builds channel ch's publisher from the registry of networks.
+func Publisher(ctx context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, error) {
+	p, _, err := Factory{}.Publisher(ctx, st, ch)
+	return p, err
+}

@@ -1,0 +1,350 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// Default cron specs of the daemon's recurring jobs.
+const (
+	DefaultRecoverSpec   = "@every 30s"
+	DefaultSweepSpec     = "@every 1m"
+	DefaultHeartbeatSpec = "@every 15s"
+)
+
+// Run is the daemon: it publishes each delivery as it falls due until ctx is
+// canceled, then stops claiming, waits (up to Grace) for calls in flight,
+// records them, and returns.
+//
+// It sleeps until the next runnable run_at or lease expiry, and wakes early
+// when another process commits to the calendar (polled every Poll through
+// PRAGMA data_version), when a call ends, or when the safety sweep fires.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.started = s.o.Clock.Now()
+	s.lastProgress.Store(s.started.UnixMilli())
+	watcher, err := s.st.Watch(ctx)
+	if err != nil {
+		return err
+	}
+	defer watcher.Close()
+	// Calls outlive a stop request for Grace: a post half-sent is finished and recorded.
+	calls, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCalls()
+
+	kick := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	jobs := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	specs := []struct {
+		name, spec, def string
+		fn              func()
+	}{
+		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() {
+			if _, err := s.recoverExpired(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("lease recovery", "err", err)
+			}
+		}},
+		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke},
+		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }},
+	}
+	s.jobs = map[cron.EntryID]Job{}
+	for _, j := range specs {
+		spec := j.spec
+		if spec == "" {
+			spec = j.def
+		}
+		id, err := jobs.AddFunc(spec, j.fn)
+		if err != nil {
+			return fmt.Errorf("cron job %s %q: %w", j.name, spec, err)
+		}
+		s.jobs[id] = Job{Name: j.name, Spec: spec}
+	}
+	jobs.Start()
+	defer jobs.Stop()
+
+	if _, err := s.recoverExpired(ctx); err != nil {
+		return err
+	}
+	s.beat(ctx, jobs, false)
+	s.log.Info("daemon started", "owner", s.o.Owner, "concurrency", s.o.Concurrency)
+
+	done := make(chan struct{}, s.o.Concurrency)
+	var wg sync.WaitGroup
+	ticker := time.NewTicker(s.o.Poll)
+	defer ticker.Stop()
+	inflight := 0
+loop:
+	for ctx.Err() == nil {
+		now := s.o.Clock.Now()
+		s.lastLoop.Store(now.UnixMilli())
+		s.o.Metrics.setInflight(inflight)
+	drain:
+		for {
+			select {
+			case <-done:
+				inflight--
+			default:
+				break drain
+			}
+		}
+		claimedAll := false
+		if free := s.o.Concurrency - inflight; free > 0 {
+			claimed, _, err := s.claim(ctx, now, free, 0)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("claim", "err", err)
+			}
+			for _, d := range claimed {
+				inflight++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s.deliver(calls, d)
+					done <- struct{}{}
+				}()
+			}
+			claimedAll = len(claimed) == free
+		}
+		var timer <-chan time.Time
+		run, lease, err := s.st.NextWake(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("next wake", "err", err)
+		}
+		if lease != nil && !lease.After(now) {
+			if _, err := s.recoverExpired(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("lease recovery", "err", err)
+			}
+			continue
+		}
+		next := lease
+		if run != nil && inflight < s.o.Concurrency && (next == nil || run.Before(*next)) {
+			next = run
+		}
+		if next != nil {
+			d := next.Sub(now)
+			if d <= 0 && claimedAll {
+				continue // more is due and there was room: claim again at once
+			}
+			if d <= 0 {
+				d = s.o.Poll // due yet not claimable (an error, or another daemon took it): look again shortly
+			}
+			timer = s.o.Clock.After(d)
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-timer:
+				continue loop
+			case <-done:
+				inflight--
+				continue loop
+			case <-kick:
+				continue loop
+			case <-ticker.C:
+				if changed, err := watcher.Changed(ctx); err != nil || changed {
+					continue loop
+				}
+			}
+		}
+	}
+	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace)
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(s.o.Grace):
+		s.log.Warn("grace period over: canceling calls in flight (they are recorded as retries)")
+		cancelCalls()
+		<-finished
+	}
+	s.beat(context.WithoutCancel(ctx), jobs, true)
+	s.log.Info("daemon stopped", "published", s.counts.published.Load(), "failed", s.counts.failed.Load())
+	return nil
+}
+
+// Report is what RunOnce did.
+type Report struct {
+	Results   []Result `json:"results"`
+	Published int      `json:"published"`
+	Retried   int      `json:"retried"`
+	Failed    int      `json:"failed"`
+	Held      int      `json:"held"`
+	Missed    int      `json:"missed"`
+	Paused    int      `json:"paused"`
+}
+
+func (r *Report) add(res Result) {
+	r.Results = append(r.Results, res)
+	switch res.Outcome {
+	case calendar.OutcomePublished:
+		r.Published++
+	case calendar.OutcomeRetry, calendar.OutcomeRecovered:
+		r.Retried++
+	case calendar.OutcomeFailed:
+		r.Failed++
+	case calendar.OutcomeHeld:
+		r.Held++
+	case calendar.OutcomeAuth:
+		r.Paused++
+	case calendar.DeliveryMissed:
+		r.Missed++
+	}
+}
+
+// RunOnce publishes what is due now (of one post when postID is set) and
+// returns: `crieur publish --due`. It settles expired leases first, claims
+// with the same claim as the daemon, and does not wait for retries (they are
+// pending again, due later). A canceled ctx stops claiming; calls in flight
+// finish and are recorded.
+func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
+	var rep Report
+	rec, err := s.recoverExpired(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range rec {
+		rep.add(r)
+	}
+	now := s.o.Clock.Now()
+	calls := context.WithoutCancel(ctx)
+	results := make(chan Result, s.o.Concurrency)
+	inflight := 0
+	exhausted := false
+	for {
+		if !exhausted && ctx.Err() == nil {
+			free := s.o.Concurrency - inflight
+			claimed, missed, err := s.claim(ctx, now, free, postID)
+			if err != nil {
+				exhausted = true
+				if inflight == 0 {
+					return rep, err
+				}
+			}
+			for _, d := range missed {
+				r := Result{DeliveryID: d.ID, Channel: d.Channel, Outcome: calendar.DeliveryMissed, Attempt: d.Attempts, Error: d.LastError}
+				if p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10)); err == nil {
+					r.Post = p.Slug
+				}
+				if d.RunAt != nil {
+					r.Late = now.Sub(*d.RunAt).Round(time.Second).String()
+				}
+				rep.add(r)
+			}
+			for _, d := range claimed {
+				inflight++
+				go func() { results <- s.deliver(calls, d) }()
+			}
+			exhausted = exhausted || len(claimed) < free
+		}
+		if inflight == 0 {
+			return rep, nil
+		}
+		rep.add(<-results)
+		inflight--
+	}
+}
+
+// Heartbeat is what the daemon writes to the state table for `crieur status`.
+type Heartbeat struct {
+	Owner       string    `json:"owner"`
+	Host        string    `json:"host"`
+	PID         int       `json:"pid"`
+	Started     time.Time `json:"started_at"`
+	At          time.Time `json:"at"`
+	Stopped     bool      `json:"stopped"`
+	Concurrency int       `json:"concurrency"`
+	InFlight    int       `json:"in_flight"`
+	Published   uint64    `json:"published"`
+	Retried     uint64    `json:"retried"`
+	Failed      uint64    `json:"failed"`
+	Held        uint64    `json:"held"`
+	Missed      uint64    `json:"missed"`
+	Recovered   uint64    `json:"recovered"`
+	Jobs        []Job     `json:"jobs"`
+}
+
+// Job is one of the daemon's recurring jobs.
+type Job struct {
+	Name string    `json:"name"`
+	Spec string    `json:"spec"`
+	Next time.Time `json:"next"`
+}
+
+// beat writes the heartbeat and extends the leases of calls in flight.
+func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
+	now := s.o.Clock.Now()
+	ids := s.inflightIDs()
+	if err := s.st.ExtendLeases(ctx, s.o.Owner, ids, now.Add(s.o.Lease)); err != nil {
+		s.log.Error("extending leases", "err", err)
+	}
+	host, _ := os.Hostname()
+	hb := Heartbeat{Owner: s.o.Owner, Host: host, PID: os.Getpid(), Started: s.started.UTC(), At: now.UTC(), Stopped: stopped,
+		Concurrency: s.o.Concurrency, InFlight: len(ids), Published: s.counts.published.Load(), Retried: s.counts.retried.Load(),
+		Failed: s.counts.failed.Load(), Held: s.counts.held.Load(), Missed: s.counts.missed.Load(), Recovered: s.counts.recovered.Load()}
+	if !stopped {
+		for _, e := range jobs.Entries() {
+			j := s.jobs[e.ID]
+			j.Next = e.Next.UTC()
+			hb.Jobs = append(hb.Jobs, j)
+		}
+	}
+	b, _ := json.Marshal(hb)
+	if err := s.st.SetState(ctx, calendar.StateHeartbeat, string(b)); err != nil && ctx.Err() == nil {
+		s.log.Error("heartbeat", "err", err)
+	}
+	if sum, err := s.st.DeliverySummary(ctx, now); err == nil {
+		s.o.Metrics.setQueue(sum.Overdue, sum.Counts[calendar.DeliveryPending])
+	}
+}
+
+// ReadHeartbeat decodes the daemon's last heartbeat; ok is false when no
+// daemon ever ran on this calendar.
+func ReadHeartbeat(ctx context.Context, st *calendar.Store) (Heartbeat, bool, error) {
+	v, _, ok, err := st.State(ctx, calendar.StateHeartbeat)
+	if err != nil || !ok {
+		return Heartbeat{}, false, err
+	}
+	var hb Heartbeat
+	if err := json.Unmarshal([]byte(v), &hb); err != nil {
+		return Heartbeat{}, false, err
+	}
+	return hb, true, nil
+}
+
+// Health says whether the daemon is progressing: it is not when deliveries
+// are overdue (due more than a minute ago on unpaused channels) and nothing
+// was claimed or recorded for a minute, or when its loop stopped turning.
+func (s *Scheduler) Health(ctx context.Context) (bool, string) {
+	now := s.o.Clock.Now()
+	if last := s.lastLoop.Load(); last != 0 && now.Sub(time.UnixMilli(last)) > 3*time.Minute {
+		return false, "the scheduling loop has not turned for " + now.Sub(time.UnixMilli(last)).Round(time.Second).String()
+	}
+	sum, err := s.st.DeliverySummary(ctx, now)
+	if err != nil {
+		return false, "database: " + err.Error()
+	}
+	paused, _, err := s.st.PausedAll(ctx)
+	if err != nil {
+		return false, "database: " + err.Error()
+	}
+	if sum.Overdue > 0 && !paused {
+		last := time.UnixMilli(s.lastProgress.Load())
+		if now.Sub(last) > time.Minute {
+			return false, "deliveries are overdue and none was published or claimed for a minute"
+		}
+	}
+	return true, "ok"
+}

@@ -1,0 +1,448 @@
+// Package scheduler publishes due deliveries: it claims them from the
+// calendar under a lease, calls each channel's publisher, records the
+// outcome, retries with backoff, pauses a channel whose credentials are
+// refused, and settles deliveries a crash left in flight. The daemon (Run)
+// and `publish --due` (RunOnce) share every step of that path.
+package scheduler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/publishers"
+)
+
+// Defaults of Options.
+const (
+	DefaultConcurrency = 4
+	DefaultMaxAttempts = 8
+	DefaultLease       = 5 * time.Minute
+	DefaultCallTimeout = 2 * time.Minute
+	DefaultPoll        = 200 * time.Millisecond
+	DefaultGrace       = 30 * time.Second
+)
+
+// Options configure a Scheduler. Zero values take the defaults above.
+type Options struct {
+	// Owner names this process in leases and events; default host:pid:random.
+	Owner       string
+	Concurrency int
+	// MaxAttempts bounds transient failures; rate-limited attempts may run to
+	// three times as many (a network asking to wait is not a broken post).
+	MaxAttempts int
+	Backoff     Backoff
+	// Lease is how long a claim holds; in-flight claims are extended while
+	// their call runs, so only a dead process lets one expire.
+	Lease time.Duration
+	// CallTimeout bounds one network call.
+	CallTimeout time.Duration
+	// Poll is how often the daemon asks SQLite whether another process
+	// changed the calendar (PRAGMA data_version: cheap).
+	Poll time.Duration
+	// Grace bounds how long a stopping daemon waits for in-flight calls.
+	Grace   time.Duration
+	Clock   Clock
+	Factory Factory
+	Log     *slog.Logger
+	Metrics *Metrics
+	// Cron specs (robfig/cron, with seconds-free specs or @every) of the
+	// recurring jobs; empty takes the default.
+	RecoverSpec, SweepSpec, HeartbeatSpec string
+}
+
+// Scheduler publishes the deliveries of one calendar.
+type Scheduler struct {
+	st  *calendar.Store
+	o   Options
+	log *slog.Logger
+
+	mu       sync.Mutex
+	pubs     map[int64]cachedPub
+	inflight map[int64]calendar.Delivery
+
+	started      time.Time
+	jobs         map[cron.EntryID]Job // the daemon's recurring jobs, named
+	lastLoop     atomic.Int64         // unix ms of the daemon loop's last turn
+	lastProgress atomic.Int64         // unix ms of the last claim or record
+	counts       counters
+}
+
+type cachedPub struct {
+	updated time.Time
+	pub     publishers.Publisher
+	nw      publishers.Network
+}
+
+type counters struct {
+	published, retried, failed, held, missed, recovered, paused atomic.Uint64
+}
+
+// New builds a scheduler on a store. The store's clock is set to the
+// scheduler's, so events and claims agree on the time.
+func New(st *calendar.Store, o Options) *Scheduler {
+	if o.Owner == "" {
+		o.Owner = DefaultOwner()
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.Poll <= 0 {
+		o.Poll = DefaultPoll
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Clock == nil {
+		o.Clock = RealClock
+	}
+	if o.Factory.Now == nil {
+		o.Factory.Now = o.Clock.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	st.Now = o.Clock.Now
+	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}}
+}
+
+// DefaultOwner is host:pid:random, unique per process.
+func DefaultOwner() string {
+	host, _ := os.Hostname()
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return host + ":" + strconv.Itoa(os.Getpid()) + ":" + hex.EncodeToString(b[:])
+}
+
+// Owner is the name this scheduler's leases carry.
+func (s *Scheduler) Owner() string { return s.o.Owner }
+
+// Result is what became of one delivery in a RunOnce (or a daemon's step).
+type Result struct {
+	DeliveryID int64     `json:"delivery_id"`
+	Post       string    `json:"post"`
+	Channel    string    `json:"channel"`
+	Outcome    string    `json:"outcome"` // published, retry, failed, held, auth, recovered, missed
+	Attempt    int       `json:"attempt"`
+	RemoteID   string    `json:"remote_id,omitempty"`
+	RemoteURL  string    `json:"remote_url,omitempty"`
+	RetryAt    time.Time `json:"retry_at,omitzero"`
+	Error      string    `json:"error,omitempty"`
+	Late       string    `json:"late,omitempty"`
+}
+
+// deliver publishes one claimed delivery and records the outcome. It never
+// returns without recording something (or leaving the lease to expire, when
+// the database itself refuses, so that recovery settles it).
+func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery) Result {
+	r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
+	if d.RunAt != nil {
+		late := s.o.Clock.Now().Sub(*d.RunAt)
+		r.Late = late.Round(time.Millisecond).String()
+		s.o.Metrics.observeLateness(late)
+	}
+	out, nw := s.attempt(calls, d, &r)
+	s.record(d, out, nw.Name, &r)
+	return r
+}
+
+// attempt renders and publishes; it turns every failure, a panic included,
+// into an outcome.
+func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Result) (calendar.Outcome, publishers.Network) {
+	ctx, cancel := context.WithTimeout(calls, s.o.CallTimeout)
+	defer cancel()
+	ch, err := s.st.ChannelByID(ctx, d.ChannelID)
+	if err != nil {
+		return s.retryOutcome(d, err), publishers.Network{}
+	}
+	pub, nw, err := s.publisher(ctx, ch)
+	if err != nil {
+		// A missing secret or an unknown network will not mend by itself.
+		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: "config", Error: err.Error(),
+			PauseReason: fmt.Sprintf("cannot build the publisher (%v): fix it with `crieur channel edit %s …`, then `crieur resume %s`", err, ch.Name, ch.Name)}, nw
+	}
+	post, err := s.render(ctx, d, ch)
+	if err != nil {
+		return s.retryOutcome(d, err), nw
+	}
+	r.Post = post.Slug
+	if problems := pub.Validate(post); len(problems) > 0 {
+		msg := ""
+		for i, p := range problems {
+			if i > 0 {
+				msg += "; "
+			}
+			msg += p.String()
+		}
+		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: publishers.Permanent.String(), Error: msg}, nw
+	}
+	res, err := safePublish(ctx, pub, post)
+	if err == nil {
+		return calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
+	}
+	class, _ := publishers.Classify(err)
+	switch class {
+	case publishers.Auth:
+		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: class.String(), Error: err.Error(),
+			PauseReason: fmt.Sprintf("%s refused the credentials (%v): fix them with `crieur channel edit %s --secret …`, then `crieur resume %s`",
+				nw.Name, err, ch.Name, ch.Name)}, nw
+	case publishers.Permanent:
+		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(), Error: err.Error()}, nw
+	}
+	return s.retryOutcome(d, err), nw
+}
+
+// retryOutcome decides between a retry and giving up, for a transient or
+// rate-limited failure.
+func (s *Scheduler) retryOutcome(d calendar.Delivery, err error) calendar.Outcome {
+	class, wait := publishers.Classify(err)
+	limit := s.o.MaxAttempts
+	if class == publishers.RateLimited {
+		limit *= 3
+	}
+	if d.Attempts >= limit {
+		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(),
+			Error: fmt.Sprintf("gave up after %d attempts: %v", d.Attempts, err)}
+	}
+	delay := max(s.o.Backoff.Delay(d.Attempts), wait)
+	if class == publishers.RateLimited && wait > 0 {
+		delay = wait // the network said when; no need to wait longer
+	}
+	return calendar.Outcome{Kind: calendar.OutcomeRetry, Class: class.String(), Error: err.Error(), RetryAt: s.o.Clock.Now().Add(delay)}
+}
+
+// safePublish calls the adapter, turning a panic into a transient error so
+// the delivery is retried, not lost.
+func safePublish(ctx context.Context, pub publishers.Publisher, post publishers.Post) (res publishers.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &publishers.Error{Class: publishers.Transient, Message: fmt.Sprintf("adapter panicked: %v", v)}
+		}
+	}()
+	return pub.Publish(ctx, post)
+}
+
+// record writes an outcome, retrying a few times if the database is busy: a
+// confirmed publication must not be forgotten.
+func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network string, r *Result) {
+	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt
+	ctx := context.Background()
+	var err error
+	for try := range 6 {
+		if err = s.st.RecordOutcome(ctx, d, s.o.Owner, out); err == nil || errors.Is(err, calendar.ErrLeaseLost) {
+			break
+		}
+		time.Sleep(time.Duration(100<<try) * time.Millisecond)
+	}
+	s.forget(d.ID)
+	if errors.Is(err, calendar.ErrLeaseLost) {
+		s.log.Warn("lease lost before the outcome was recorded: another process settled this delivery",
+			"delivery", d.ID, "channel", d.Channel, "outcome", out.Kind, "err", out.Error)
+		r.Error = err.Error()
+		return
+	}
+	if err != nil {
+		s.log.Error("recording an outcome failed; the lease will expire and recovery will settle it",
+			"delivery", d.ID, "channel", d.Channel, "outcome", out.Kind, "err", err)
+		r.Error = err.Error()
+		return
+	}
+	s.lastProgress.Store(s.o.Clock.Now().UnixMilli())
+	attrs := []any{"delivery", d.ID, "post", r.Post, "channel", d.Channel, "attempt", d.Attempts}
+	switch out.Kind {
+	case calendar.OutcomePublished:
+		s.counts.published.Add(1)
+		s.o.Metrics.outcome("published", network)
+		s.log.Info("published", append(attrs, "remote_url", out.RemoteURL, "late", r.Late)...)
+	case calendar.OutcomeRetry, calendar.OutcomeRecovered:
+		s.counts.retried.Add(1)
+		s.o.Metrics.outcome("retried", network)
+		s.log.Warn("will retry", append(attrs, "class", out.Class, "retry_at", out.RetryAt, "err", out.Error)...)
+	case calendar.OutcomeFailed:
+		s.counts.failed.Add(1)
+		s.o.Metrics.outcome("failed", network)
+		s.log.Error("failed", append(attrs, "class", out.Class, "err", out.Error)...)
+	case calendar.OutcomeHeld:
+		s.counts.held.Add(1)
+		s.log.Warn("held for a person to decide", append(attrs, "reason", out.Error)...)
+	case calendar.OutcomeAuth:
+		s.counts.paused.Add(1)
+		s.o.Metrics.outcome("failed", network)
+		s.log.Error("channel paused", append(attrs, "reason", out.PauseReason)...)
+	}
+}
+
+// publisher returns the channel's publisher, rebuilt when the channel changed
+// (a new secret, a new setting).
+func (s *Scheduler) publisher(ctx context.Context, ch calendar.Channel) (publishers.Publisher, publishers.Network, error) {
+	s.mu.Lock()
+	c, ok := s.pubs[ch.ID]
+	s.mu.Unlock()
+	if ok && c.updated.Equal(ch.UpdatedAt) {
+		return c.pub, c.nw, nil
+	}
+	pub, nw, err := s.o.Factory.Publisher(ctx, s.st, ch)
+	if err != nil {
+		return nil, nw, err
+	}
+	s.mu.Lock()
+	s.pubs[ch.ID] = cachedPub{updated: ch.UpdatedAt, pub: pub, nw: nw}
+	s.mu.Unlock()
+	return pub, nw, nil
+}
+
+// render reads the post as the calendar has it now (the calendar is the
+// truth: an edit made a second ago is what goes out).
+func (s *Scheduler) render(ctx context.Context, d calendar.Delivery, ch calendar.Channel) (publishers.Post, error) {
+	p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10))
+	if err != nil {
+		return publishers.Post{}, err
+	}
+	var camp *calendar.Campaign
+	if p.Campaign != "" {
+		c, err := s.st.Campaign(ctx, p.Campaign)
+		if err != nil {
+			return publishers.Post{}, err
+		}
+		camp = &c
+	}
+	return Render(p, ch, d, camp), nil
+}
+
+func (s *Scheduler) track(ds []calendar.Delivery) {
+	s.mu.Lock()
+	for _, d := range ds {
+		s.inflight[d.ID] = d
+	}
+	s.mu.Unlock()
+}
+
+func (s *Scheduler) forget(id int64) {
+	s.mu.Lock()
+	delete(s.inflight, id)
+	s.mu.Unlock()
+}
+
+func (s *Scheduler) inflightIDs() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, 0, len(s.inflight))
+	for id := range s.inflight {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// claim takes up to n due deliveries (of one post when postID is set).
+func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int64) ([]calendar.Delivery, []calendar.Delivery, error) {
+	res, err := s.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range res.Missed {
+		s.counts.missed.Add(1)
+		late := "?"
+		if d.RunAt != nil {
+			late = now.Sub(*d.RunAt).Round(time.Second).String()
+		}
+		s.log.Warn("missed: later than the channel's max lateness; `crieur post retry` or `dismiss` it",
+			"delivery", d.ID, "channel", d.Channel, "late", late)
+	}
+	if res.Deferred > 0 {
+		s.log.Info("rate limit: deliveries moved later", "count", res.Deferred)
+	}
+	if len(res.Claimed) > 0 {
+		s.lastProgress.Store(s.o.Clock.Now().UnixMilli())
+		s.track(res.Claimed)
+	}
+	return res.Claimed, res.Missed, nil
+}
+
+// recoverExpired settles deliveries whose lease expired (their process died
+// mid-call): pending again where the network makes a retry safe, published
+// where a lookup finds the post, held for a person otherwise.
+func (s *Scheduler) recoverExpired(ctx context.Context) ([]Result, error) {
+	ds, err := s.st.ClaimExpired(ctx, s.o.Owner, s.o.Clock.Now(), s.o.Lease, 100)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	s.track(ds)
+	out := make([]Result, 0, len(ds))
+	for _, d := range ds {
+		r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
+		o, nw := s.settle(ctx, d, &r)
+		s.record(d, o, nw.Name, &r)
+		if o.Kind == calendar.OutcomeRecovered {
+			s.counts.recovered.Add(1)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Scheduler) settle(ctx context.Context, d calendar.Delivery, r *Result) (calendar.Outcome, publishers.Network) {
+	recovered := calendar.Outcome{Kind: calendar.OutcomeRecovered, Class: "crash",
+		Error: "the process publishing it stopped mid-call; retried safely", RetryAt: s.o.Clock.Now()}
+	held := func(nw publishers.Network, why string) calendar.Outcome {
+		return calendar.Outcome{Kind: calendar.OutcomeHeld, Class: "crash", Error: fmt.Sprintf(
+			"the process publishing it stopped mid-call and %s cannot tell whether it was published (%s): check the channel, then `crieur post retry` or `crieur post dismiss`",
+			nw.Name, why)}
+	}
+	nw, err := s.o.Factory.Network(d.Network)
+	if err != nil {
+		return held(nw, err.Error()), nw
+	}
+	switch nw.Safety {
+	case publishers.RetryIdempotent:
+		return recovered, nw
+	case publishers.RetryLookup:
+		ch, err := s.st.ChannelByID(ctx, d.ChannelID)
+		if err != nil {
+			return held(nw, err.Error()), nw
+		}
+		pub, _, err := s.publisher(ctx, ch)
+		if err != nil {
+			return held(nw, err.Error()), nw
+		}
+		f, ok := pub.(publishers.Finder)
+		if !ok {
+			return held(nw, "its adapter cannot look posts up"), nw
+		}
+		post, err := s.render(ctx, d, ch)
+		if err != nil {
+			return held(nw, err.Error()), nw
+		}
+		r.Post = post.Slug
+		fctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
+		defer cancel()
+		res, found, err := f.Find(fctx, post)
+		switch {
+		case err != nil:
+			return held(nw, "the lookup failed: "+err.Error()), nw
+		case found:
+			return calendar.Outcome{Kind: calendar.OutcomePublished, Found: true, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
+		}
+		return recovered, nw
+	}
+	return held(nw, "no idempotency key, no lookup"), nw
+}
