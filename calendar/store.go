@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -93,21 +94,23 @@ func dsn(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// schemaVersion is the newest migration; PRAGMA user_version mirrors it so
-// that an up-to-date database opens without consulting goose (start-up speed).
+// schemaVersion counts the embedded migrations; PRAGMA user_version mirrors
+// it so that an up-to-date database opens without consulting goose
+// (start-up speed). A count, not the newest number, so that a migration
+// added below the newest one (parallel work numbers them in ranges) is
+// still noticed and applied.
 func schemaVersion() (int64, error) {
 	entries, err := fs.ReadDir(migrations, "migrations")
 	if err != nil {
 		return 0, err
 	}
-	var max int64
+	var n int64
 	for _, e := range entries {
-		var n int64
-		if _, err := fmt.Sscanf(e.Name(), "%d_", &n); err == nil && n > max {
-			max = n
+		if strings.HasSuffix(e.Name(), ".sql") {
+			n++
 		}
 	}
-	return max, nil
+	return n, nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -129,7 +132,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return err
 	}

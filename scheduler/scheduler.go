@@ -355,6 +355,13 @@ func (s *Scheduler) inflightIDs() []int64 {
 
 // claim takes up to n due deliveries (of one post when postID is set).
 func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int64) ([]calendar.Delivery, []calendar.Delivery, error) {
+	// A blackout with --drop cancels what falls due inside it; other
+	// blackouts only hold deliveries back (the claim skips them).
+	if dropped, err := s.st.DropBlackedOut(ctx, now); err != nil {
+		return nil, nil, err
+	} else if dropped > 0 {
+		s.log.Info("blackout: deliveries dropped", "count", dropped)
+	}
 	res, err := s.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID})
 	if err != nil {
 		return nil, nil, err

@@ -96,6 +96,7 @@ a path go to stdout.
 --metrics-addr serves Prometheus metrics at /metrics and a health check at
 /healthz (503 when deliveries are overdue and the daemon is not progressing).`,
 		Example: `  crieur daemon
+  crieur daemon --ics /var/www/team/editorial.ics
   crieur daemon --concurrency 8 --metrics-addr 127.0.0.1:9464 --log-format json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -126,9 +127,21 @@ a path go to stdout.
 				defer srv.Close()
 				log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 			}
+			if path := a.v.GetString(keyICS); path != "" {
+				st, err := a.db()
+				if err != nil {
+					return err
+				}
+				stop, err := keepICS(a.ctx, st, path, log)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return s.Run(a.ctx)
 		},
 	}
+	cmd.Flags().String(keyICS, "", "keep this iCalendar file up to date (atomic rename) for a team to subscribe to")
 	bindSchedulerFlags(cmd)
 	cmd.Flags().String(keyMetricsAddr, "", "serve /metrics and /healthz on this address (e.g. 127.0.0.1:9464)")
 	return cmd

@@ -67,7 +67,7 @@ from now on (a running daemon sees it within a second); posts being sent at
 that moment finish and are recorded. With a CHANNEL, only that channel.`
 		cmd.Example = `  crieur pause --all --reason "breaking news: hold every post"
   crieur pause acme-mastodon --reason "rebranding"`
-		cmd.Flags().StringVar(&reason, "reason", "", "why, shown by `crieur status`")
+		cmd.Flags().StringVar(&reason, "reason", "", "why, shown by crieur status")
 	}
 	return cmd
 }
