@@ -81,6 +81,7 @@ wait "$daemon_pid"
 daemon_pid=""
 
 say "The calendar"
+run calendar --agenda --from "$(date -u +%Y-%m-%d)" --to "$(date -u +%Y-%m-%d)"
 run post list
 say "The archive channel's file"
 cat "$tmp/archive.log"
