@@ -1,0 +1,225 @@
+package calendar
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// An export writes what a load reads, so that exporting a calendar and
+// loading the files into an empty one reproduces its posts and campaigns.
+// Channels are not exported (their secrets stay in the calendar): the target
+// calendar needs channels of the same names. Times are written as RFC 3339
+// UTC instants, which read the same in every zone.
+
+// Export is what an export writes.
+type Export struct {
+	Campaigns []Campaign
+	Posts     []Post
+}
+
+// ExportPosts reads the posts f selects, with their children, and the
+// campaigns they belong to.
+func (s *Store) ExportPosts(ctx context.Context, f PostFilter) (Export, error) {
+	var out Export
+	const page = 2000 // loadChildren binds one parameter per post
+	f.Light = false
+	for offset := 0; ; offset += page {
+		f.Limit, f.Offset = page, offset
+		posts, err := s.Posts(ctx, f)
+		if err != nil {
+			return out, err
+		}
+		out.Posts = append(out.Posts, posts...)
+		if len(posts) < page {
+			break
+		}
+	}
+	used := map[string]bool{}
+	for _, p := range out.Posts {
+		used[p.Campaign] = true
+	}
+	all, err := s.Campaigns(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range all {
+		if used[c.Name] {
+			out.Campaigns = append(out.Campaigns, c)
+		}
+	}
+	return out, nil
+}
+
+// exportStatus is the status a load reads back: the states a post reaches by
+// itself (review, approved) fold into scheduled; the ones that record what
+// happened stay, so loading the export into the same calendar is a no-op.
+func exportStatus(p Post) string {
+	switch p.Status {
+	case StatusReview, StatusApproved:
+		return StatusScheduled
+	}
+	return p.Status
+}
+
+func exportAt(p Post) string {
+	if p.PublishAt == nil {
+		return ""
+	}
+	return p.PublishAt.UTC().Format("2006-01-02T15:04:05.999Z07:00") // milliseconds, as stored
+}
+
+// WriteCSV writes posts in crieur's CSV columns, one variant:CHANNEL column
+// per channel that has a variant; thread parts are separated by a "---" line.
+func WriteCSV(w io.Writer, posts []Post) error {
+	variantSet := map[string]bool{}
+	for _, p := range posts {
+		for ch := range p.Variants {
+			variantSet[ch] = true
+		}
+	}
+	var variants []string
+	for ch := range variantSet {
+		variants = append(variants, ch)
+	}
+	sort.Strings(variants)
+	cw := csv.NewWriter(w)
+	header := []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "alt", "thread"}
+	for _, v := range variants {
+		header = append(header, "variant:"+v)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, p := range posts {
+		var paths, alts []string
+		for _, m := range p.Media {
+			paths = append(paths, m.Path)
+			alts = append(alts, m.Alt)
+		}
+		alt := strings.Join(alts, "|")
+		if strings.Trim(alt, "|") == "" {
+			alt = ""
+		}
+		rec := []string{p.Slug, exportAt(p), exportStatus(p), strings.Join(p.Channels, ","), p.Campaign, strings.Join(p.Tags, ","),
+			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, strings.Join(p.Thread, threadSep)}
+		for _, v := range variants {
+			rec = append(rec, p.Variants[v])
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type exportCampaign struct {
+	Name  string            `json:"name" yaml:"name"`
+	From  string            `json:"from,omitempty" yaml:"from,omitempty"`
+	To    string            `json:"to,omitempty" yaml:"to,omitempty"`
+	UTM   map[string]string `json:"utm,omitempty" yaml:"utm,omitempty"`
+	Color string            `json:"color,omitempty" yaml:"color,omitempty"`
+}
+
+type exportMedia struct {
+	Path string `json:"path" yaml:"path"`
+	Alt  string `json:"alt,omitempty" yaml:"alt,omitempty"`
+}
+
+type exportPost struct {
+	Slug     string            `json:"slug" yaml:"slug"`
+	At       string            `json:"at,omitempty" yaml:"at,omitempty"`
+	Status   string            `json:"status" yaml:"status"`
+	Channels []string          `json:"channels" yaml:"channels,flow"`
+	Campaign string            `json:"campaign,omitempty" yaml:"campaign,omitempty"`
+	Tags     []string          `json:"tags,omitempty" yaml:"tags,omitempty,flow"`
+	Title    string            `json:"title,omitempty" yaml:"title,omitempty"`
+	Body     string            `json:"body,omitempty" yaml:"body,omitempty"`
+	Link     string            `json:"link,omitempty" yaml:"link,omitempty"`
+	Excerpt  string            `json:"excerpt,omitempty" yaml:"excerpt,omitempty"`
+	Media    []exportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
+	Variants map[string]string `json:"variants,omitempty" yaml:"variants,omitempty"`
+	Thread   []string          `json:"thread,omitempty" yaml:"thread,omitempty"`
+}
+
+type exportDoc struct {
+	Campaigns []exportCampaign `json:"campaigns,omitempty" yaml:"campaigns,omitempty"`
+	Posts     []exportPost     `json:"posts" yaml:"posts"`
+}
+
+func docOfExport(e Export) exportDoc {
+	d := exportDoc{Posts: make([]exportPost, 0, len(e.Posts))}
+	for _, c := range e.Campaigns {
+		ec := exportCampaign{Name: c.Name, From: c.StartsOn, To: c.EndsOn, UTM: c.UTM, Color: c.Color}
+		if len(ec.UTM) == 0 {
+			ec.UTM = nil
+		}
+		d.Campaigns = append(d.Campaigns, ec)
+	}
+	for _, p := range e.Posts {
+		ep := exportPost{Slug: p.Slug, At: exportAt(p), Status: exportStatus(p), Channels: nonNilList(p.Channels), Campaign: p.Campaign,
+			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: p.Thread}
+		if len(p.Variants) > 0 {
+			ep.Variants = p.Variants
+		}
+		for _, m := range p.Media {
+			ep.Media = append(ep.Media, exportMedia(m))
+		}
+		d.Posts = append(d.Posts, ep)
+	}
+	return d
+}
+
+// WriteJSON writes the export as a JSON load document.
+func WriteJSON(w io.Writer, e Export) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(docOfExport(e))
+}
+
+// WriteYAML writes the export as a YAML load document.
+func WriteYAML(w io.Writer, e Export) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(docOfExport(e)); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// WriteMarkdownDir writes one Markdown file per post under dir, named by its
+// slug. Campaign definitions (dates, UTM) are not part of a Markdown folder.
+func WriteMarkdownDir(dir string, posts []Post) error {
+	for _, p := range posts {
+		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: exportStatus(p), Channels: p.Channels,
+			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
+			Thread: p.Thread, Body: p.Body}
+		if len(d.Variants) == 0 {
+			d.Variants = nil
+		}
+		if len(d.Media) == 0 {
+			d.Media = nil
+		}
+		if len(d.Tags) == 0 {
+			d.Tags = nil
+		}
+		path := filepath.Join(dir, filepath.FromSlash(p.Slug)+".md")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, d.Render(), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return nil
+}

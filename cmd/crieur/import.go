@@ -1,0 +1,326 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/scheduler"
+)
+
+func init() { registerCommand(newImportCmd) }
+
+// progressAbove is the load size from which a terminal gets a progress bar.
+const progressAbove = 2000
+
+// loadMemoryLimit is the Go heap an import aims to stay under.
+const loadMemoryLimit = 140 << 20
+
+// maxWarnings is how many warnings a table shows before summing up the rest.
+const maxWarnings = 10
+
+type importOptions struct {
+	dryRun, allowPast            bool
+	format, campaign, dateFormat string
+	defaultChannels              []string
+}
+
+func newImportCmd(a *app) *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import PATH... [--dry-run] [--format csv|yaml|json|md] [--default-channel C] [--date-format F]",
+		Short: "Load a campaign from CSV, YAML, JSON or a Markdown folder (idempotent, all or nothing)",
+		Long: `Load posts (and campaigns) from files, as a CI job does on every merge.
+
+Formats: CSV (a header row; crieur's columns slug, at, channels, campaign, tags,
+title, body, link, excerpt, media, alt, status, thread, variant:CHANNEL, or
+Hootsuite's date, message, link; ',' or ';'; UTF-8 with or without BOM),
+YAML/JSON ({campaign, defaults, posts}), a Markdown folder (one .md per post:
+front matter + body; the file's path is the default slug). The format comes
+from the extension unless --format says; - reads stdin. Media paths are read
+relative to the file that names them, and kept as absolute paths.
+
+Posts are keyed by slug. A post the calendar already holds with the same
+content is unchanged; a changed one is updated (its deliveries re-timed); a
+changed one already published is a conflict. Running the same load twice
+changes nothing the second time.
+
+All or nothing: a load with any problem writes nothing and lists every
+problem as FILE:LINE: FIELD: MESSAGE. Exit 3 when any problem is a validation
+one (bad time, unknown channel, text over a network's limit, missing media,
+invalid UTF-8…), 5 when the only problems are conflicts (a published post the
+load would change, or one slug given twice in the load).`,
+		Example: `  crieur import campaign.yaml --dry-run
+  crieur import posts.csv --campaign black-friday
+  crieur import hootsuite.csv --default-channel acme-mastodon --date-format DD/MM/YYYY
+  crieur import content/ -o json        # a Markdown folder; JSON summary for CI`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr{errors.New("expected at least one PATH (a file, a folder, or - for stdin)")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// A big load holds its rows in memory; past this soft limit the
+				// collector works harder instead of letting the process grow.
+				debug.SetMemoryLimit(loadMemoryLimit)
+			}
+			set, err := a.readLoad(args, o)
+			if err != nil {
+				return err
+			}
+			opt := calendar.LoadOptions{
+				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
+				DefaultChannels: o.defaultChannels, Campaign: o.campaign, Check: networkCheck(), Plan: o.dryRun || a.verbose(),
+			}
+			bar := a.progressBar(len(set.Items))
+			if bar != nil {
+				opt.Progress = func(done, total int) {
+					bar.ChangeMax(total)
+					_ = bar.Set(done)
+				}
+			}
+			res, err := st.Load(a.ctx, set, opt)
+			if bar != nil {
+				_ = bar.Finish()
+			}
+			return a.reportLoad(res, err, o.dryRun)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.dryRun, "dry-run", false, "print the plan (create, update, unchanged, conflict) and write nothing")
+	fl.StringVar(&o.format, "format", "", "csv, yaml, json or md (default: from the extension; a folder is md)")
+	fl.StringVar(&o.campaign, "campaign", "", "the campaign of posts that name none (created if missing)")
+	fl.StringSliceVar(&o.defaultChannels, "default-channel", nil, "channels of posts that name none (Hootsuite CSVs name none)")
+	fl.StringVar(&o.dateFormat, "date-format", "", "how a CSV's slash dates read: DD/MM/YYYY or MM/DD/YYYY (default ISO, YYYY-MM-DD)")
+	fl.BoolVar(&o.allowPast, "allow-past", false, "accept times in the past for new or re-timed posts")
+	return cmd
+}
+
+// readLoad reads every PATH into one load.
+func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, error) {
+	switch o.format {
+	case "", "csv", "yaml", "json", "md":
+	default:
+		return nil, usageErr{fmt.Errorf("--format %q: use csv, yaml, json or md", o.format)}
+	}
+	switch o.dateFormat {
+	case "", calendar.DateISO, calendar.DateDMY, calendar.DateMDY:
+	default:
+		return nil, usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, calendar.DateDMY, calendar.DateMDY)}
+	}
+	set := &calendar.LoadSet{}
+	for _, path := range paths {
+		format := o.format
+		if path != "-" {
+			info, err := os.Stat(path)
+			if err != nil {
+				return nil, err
+			}
+			if info.IsDir() {
+				if format != "" && format != "md" {
+					return nil, usageErr{fmt.Errorf("%s is a folder: only a Markdown folder (md) can be loaded from one", path)}
+				}
+				part, err := calendar.ReadMarkdownDir(path)
+				if err != nil {
+					return nil, err
+				}
+				set.Merge(part)
+				continue
+			}
+		}
+		if format == "" {
+			format = formatOf(path)
+		}
+		if format == "" {
+			return nil, usageErr{fmt.Errorf("%s: cannot tell the format from its name: pass --format csv|yaml|json|md", path)}
+		}
+		var data []byte
+		var err error
+		if path == "-" {
+			data, err = io.ReadAll(a.in)
+		} else {
+			data, err = os.ReadFile(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch format {
+		case "csv":
+			set.Merge(calendar.ReadCSV(data, path, calendar.ReadOptions{DateFormat: o.dateFormat}))
+		case "yaml":
+			set.Merge(calendar.ReadYAML(data, path))
+		case "json":
+			set.Merge(calendar.ReadJSON(data, path))
+		case "md":
+			set.Merge(calendar.ReadMarkdown(data, path, filepath.Base(path)))
+		}
+	}
+	return set, nil
+}
+
+// formatOf is the load format a file name says.
+func formatOf(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".tsv", ".txt":
+		return "csv"
+	case ".yaml", ".yml":
+		return "yaml"
+	case ".json":
+		return "json"
+	case ".md", ".markdown":
+		return "md"
+	}
+	return ""
+}
+
+// progressBar shows a big load's progress on a terminal (stderr), never in
+// a pipe, a CI log or with -q.
+func (a *app) progressBar(items int) *progressbar.ProgressBar {
+	if !showProgress(isTTY(a.errOut), a.quiet(), items) {
+		return nil
+	}
+	return progressbar.NewOptions(2*items,
+		progressbar.OptionSetWriter(a.errOut),
+		progressbar.OptionSetDescription("loading"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetPredictTime(false),
+	)
+}
+
+func showProgress(tty, quiet bool, items int) bool {
+	return tty && !quiet && items > progressAbove
+}
+
+// networkCheck validates posts with each channel's network rules. It builds
+// one publisher per channel, with placeholder secrets: validation never
+// calls the network, so the real ones are not read.
+func networkCheck() calendar.CheckFunc {
+	var mu sync.Mutex
+	pubs := map[string]publishers.Publisher{}
+	broken := map[string]bool{}
+	return func(ch calendar.Channel, p *calendar.Post, c *calendar.Campaign) []calendar.CheckProblem {
+		mu.Lock()
+		pub, ok := pubs[ch.Name]
+		if !ok && !broken[ch.Name] {
+			var err error
+			if pub, err = validator(ch); err != nil {
+				broken[ch.Name] = true
+				mu.Unlock()
+				return []calendar.CheckProblem{{Field: "channels", Message: "cannot check posts for this channel: " + err.Error()}}
+			}
+			pubs[ch.Name] = pub
+		}
+		mu.Unlock()
+		if pub == nil {
+			return nil // reported once already
+		}
+		var out []calendar.CheckProblem
+		for _, prob := range pub.Validate(scheduler.Render(*p, ch, calendar.Delivery{}, c)) {
+			out = append(out, calendar.CheckProblem{Field: prob.Field, Message: prob.Message})
+		}
+		return out
+	}
+}
+
+// placeholderSecrets are tried in turn as every secret's value: some
+// adapters check a secret's shape (a webhook URL, an id:hex key) when built.
+var placeholderSecrets = []string{
+	"placeholder-for-validation",
+	"https://placeholder.invalid/api/webhooks/services/0/placeholder",
+	"placeholder:00",
+}
+
+func validator(ch calendar.Channel) (publishers.Publisher, error) {
+	nw, err := publishers.Lookup(ch.Network)
+	if err != nil {
+		return nil, err
+	}
+	for _, value := range placeholderSecrets {
+		secrets := map[string]string{}
+		for _, f := range nw.Secrets {
+			secrets[f.Name] = value
+		}
+		var pub publishers.Publisher
+		pub, err = nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Out: io.Discard})
+		if err == nil {
+			return pub, nil
+		}
+	}
+	return nil, err
+}
+
+// reportLoad prints a load's plan or summary; a failed load returns its
+// error (exit 3 or 5) after the summary when the output is JSON or YAML.
+func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) error {
+	if !dryRun && !a.verbose() {
+		res.Plan = nil
+	}
+	if a.format() != "table" {
+		if err := a.emit(res, nil); err != nil {
+			return err
+		}
+		return loadErr
+	}
+	w := a.out
+	for i, warn := range res.Warnings {
+		if i == maxWarnings && !a.verbose() {
+			fmt.Fprintf(a.errOut, "crieur: warning: … and %d more warnings (-v shows them all)\n", len(res.Warnings)-maxWarnings)
+			break
+		}
+		fmt.Fprintf(a.errOut, "crieur: warning: %s\n", warn.Error())
+	}
+	if dryRun {
+		t := newTable(w)
+		for _, e := range res.Plan {
+			if e.Action == calendar.ActionUnchanged && !a.verbose() {
+				continue
+			}
+			what := e.Slug
+			if e.Kind == "campaign" {
+				what = "campaign " + e.Name
+			}
+			detail := strings.Join(e.Changes, ", ")
+			if e.Reason != "" {
+				detail = e.Reason
+			}
+			where := ""
+			if e.File != "" {
+				where = fmt.Sprintf("%s:%d", e.File, e.Line)
+			}
+			t.row(e.Action, what, dash(detail), where)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	if loadErr != nil {
+		return loadErr
+	}
+	if a.quiet() {
+		return nil
+	}
+	verb := "Loaded"
+	if dryRun {
+		verb = "Dry run, nothing written"
+	}
+	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged.\n", verb, res.Created, res.Updated, res.Unchanged)
+	return nil
+}
