@@ -240,33 +240,6 @@ func networkCheck() calendar.CheckFunc {
 	}
 }
 
-// placeholderSecrets are tried in turn as every secret's value: some
-// adapters check a secret's shape (a webhook URL, an id:hex key) when built.
-var placeholderSecrets = []string{
-	"placeholder-for-validation",
-	"https://placeholder.invalid/api/webhooks/services/0/placeholder",
-	"placeholder:00",
-}
-
-func validator(ch calendar.Channel) (publishers.Publisher, error) {
-	nw, err := publishers.Lookup(ch.Network)
-	if err != nil {
-		return nil, err
-	}
-	for _, value := range placeholderSecrets {
-		secrets := map[string]string{}
-		for _, f := range nw.Secrets {
-			secrets[f.Name] = value
-		}
-		var pub publishers.Publisher
-		pub, err = nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Out: io.Discard})
-		if err == nil {
-			return pub, nil
-		}
-	}
-	return nil, err
-}
-
 // reportLoad prints a load's plan or summary; a failed load returns its
 // error (exit 3 or 5) after the summary when the output is JSON or YAML.
 func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) error {

@@ -98,7 +98,7 @@ func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel
 		}
 		pv.Media = append(pv.Media, m.Path+" — "+alt)
 	}
-	pub, err := offlinePublisher(a.ctx, st, ch)
+	pub, err := validator(ch)
 	if err != nil {
 		pv.Problems = append(pv.Problems, err.Error())
 		pv.Parts = append([]string{rp.Text}, rp.Thread...)

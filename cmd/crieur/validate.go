@@ -1,35 +1,42 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
 )
 
-// offlinePublisher builds a channel's publisher for validation and preview,
-// which never call the network: when a secret cannot be resolved here (a CI
-// job without the tokens), a placeholder stands in for it.
-func offlinePublisher(ctx context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, error) {
+// placeholderSecrets are tried in turn as every secret's value: some
+// adapters check a secret's shape (a webhook URL, an id:hex key) when built.
+var placeholderSecrets = []string{
+	"placeholder-for-validation",
+	"https://placeholder.invalid/api/webhooks/services/0/placeholder",
+	"placeholder:00",
+}
+
+// validator builds a channel's publisher for validation and preview, which
+// never call the network: placeholder values stand in for its secrets, so a
+// CI job without the tokens checks posts just the same.
+func validator(ch calendar.Channel) (publishers.Publisher, error) {
 	nw, err := publishers.Lookup(ch.Network)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := st.ResolveSecrets(ch.Secrets)
-	if err != nil {
-		secrets = map[string]string{}
-		for k := range ch.Secrets {
-			secrets[k] = "placeholder"
+	for _, value := range placeholderSecrets {
+		secrets := map[string]string{}
+		for _, f := range nw.Secrets {
+			secrets[f.Name] = value
+		}
+		var pub publishers.Publisher
+		pub, err = nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Out: io.Discard})
+		if err == nil {
+			return pub, nil
 		}
 	}
-	for _, f := range nw.Secrets {
-		if secrets[f.Name] == "" && f.Required {
-			secrets[f.Name] = "placeholder"
-		}
-	}
-	return nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets})
+	return nil, err
 }
 
 // checkPost asks each of the post's channels whether its network would take
@@ -47,7 +54,7 @@ func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
 		if err != nil {
 			return err
 		}
-		pub, err := offlinePublisher(a.ctx, st, ch)
+		pub, err := validator(ch)
 		if err != nil {
 			verr.Add(calendar.FieldError{Field: "channels", Message: fmt.Sprintf("%s: %v", name, err)})
 			continue
