@@ -176,6 +176,11 @@ func yamlError(err error, offset int) FieldError {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		line += offset
+		// yaml.v3 reports an unclosed flow collection at its context mark,
+		// counted from zero; the line a person must fix is the next one.
+		if strings.Contains(msg, "did not find expected") {
+			line++
+		}
 		msg = strings.TrimSpace(strings.TrimPrefix(yamlLineRE.ReplaceAllString(msg, ""), ":"))
 		msg = strings.TrimPrefix(msg, ": ")
 	}
@@ -206,10 +211,14 @@ func firstInvalidLine(b []byte) int {
 func (d Document) Render() []byte {
 	var b bytes.Buffer
 	b.WriteString("---\n")
-	enc := yaml.NewEncoder(&b)
+	var front bytes.Buffer
+	enc := yaml.NewEncoder(&front)
 	enc.SetIndent(2)
 	_ = enc.Encode(d)
 	_ = enc.Close()
+	if front.String() != "{}\n" { // an empty document has no front matter to show
+		b.Write(front.Bytes())
+	}
 	b.WriteString("---\n")
 	b.WriteString(d.Body)
 	b.WriteString("\n")

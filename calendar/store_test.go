@@ -343,7 +343,8 @@ func TestDocumentRoundTripAndErrors(t *testing.T) {
 		wantField string
 		want      string
 	}{
-		{"---\nslug: a\nchannels: [a\n---\nbody", 0, "", "did not find expected"},
+		{"---\nslug: a\nchannels: [a\n---\nbody", 3, "", "did not find expected"},
+		{"---\nslug: a\ntitle: b\ntags: : x\n---\nbody", 4, "", "mapping values are not allowed"},
 		{"---\nslug: a\nnope: 1\n---\nbody", 3, "nope", "unknown field"},
 		{"---\nslug: a\n", 1, "", "never closed"},
 		{"ok\n\xff", 2, "", "UTF-8"},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/crieur/crieur/calendar"
 )
@@ -27,7 +28,8 @@ var errUnchanged = errors.New("document unchanged: nothing changed")
 // editDocument opens doc in the editor and returns what was saved. A document
 // that does not parse is kept on disk and its path given in the error, so no
 // writing is lost.
-func (a *app) editDocument(doc calendar.Document, header string) (calendar.Document, string, error) {
+// retry is the command that applies the kept file once fixed ({{file}} is its path).
+func (a *app) editDocument(doc calendar.Document, header, retry string) (calendar.Document, string, error) {
 	dir := filepath.Join(os.TempDir(), "crieur-drafts")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return doc, "", err
@@ -62,7 +64,7 @@ func (a *app) editDocument(doc calendar.Document, header string) (calendar.Docum
 		var fe calendar.FieldError
 		if errors.As(err, &fe) {
 			fe.File = path
-			fe.Message += " (your text is kept in this file; fix it and run `crieur post new --file " + path + "`)"
+			fe.Message += " (your text is kept in this file; fix it and run `" + strings.ReplaceAll(retry, "{{file}}", path) + "`)"
 			return doc, path, fe
 		}
 		return doc, path, err

@@ -194,10 +194,29 @@ func (a *app) docOf(p calendar.Post) calendar.Document {
 	if len(d.Tags) == 0 {
 		d.Tags = nil
 	}
-	if p.PublishAt != nil && !p.Queued {
+	if p.PublishAt != nil {
 		d.At = p.PublishAt.In(a.zone()).Format("2006-01-02 15:04")
 	}
 	return d
+}
+
+// docHelp is the comment block at the top of an edited document.
+func docHelp(first, zone string) string {
+	return "# " + first + "\n" +
+		"# Fields: slug, title, at, channels, campaign, tags, link, excerpt, media (path#alt or {path, alt}),\n" +
+		"# variants ({channel: text}), thread (extra parts). at: \"2026-12-01 09:00\" (" + zone + "), \"tomorrow 9am\", \"+2h\".\n"
+}
+
+// zoneName names the viewer's zone for a person: "Europe/Paris", or the offset.
+func (a *app) zoneName() string {
+	loc := a.zone()
+	if loc.String() != "Local" {
+		return loc.String()
+	}
+	if tz := os.Getenv("TZ"); tz != "" {
+		return tz
+	}
+	return a.now().In(loc).Format("MST, UTC-07:00")
 }
 
 func newPostNewCmd(a *app) *cobra.Command {
@@ -235,7 +254,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			case cmd.Flags().Changed("body"):
 			default:
 				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
-				doc, _, err = a.editDocument(tmpl, "# Write the post below the closing ---. Save and quit to create it; an empty file cancels.\n# at: a time like \"2026-12-01 09:00\" or \"tomorrow 9am\"; variants: {channel: text}.\n")
+				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.errOut, "Nothing written: no post created.")
 					return nil
@@ -334,7 +353,8 @@ back to review.`,
 				doc.Variants = cloneMap(orig.Variants)
 				f.overlay(cmd, &doc)
 			default:
-				doc, _, err = a.editDocument(orig, fmt.Sprintf("# Editing post %d (version %d). Times are in %s. Save and quit to apply.\n", p.ID, p.Version, a.zone()))
+				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneName()),
+					"crieur post edit "+p.Slug+" --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.errOut, "No change.")
 					return nil
