@@ -43,7 +43,7 @@ func newInitCmd(a *app) *cobra.Command {
 		Long: `Create the calendar database (SQLite, 0600) and, if none exists, a commented
 config file. Running it again changes nothing.`,
 		Example: `  crieur init
-  crieur --db ./campaign.db init`,
+  crieur init --db ./campaign.db`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path := a.dbPath()
