@@ -26,7 +26,9 @@ func (s *Store) SubmitPost(ctx context.Context, ref string) (Post, error) {
 
 // ApprovePost records who approved the post and when (the store's Actor, its
 // clock). A post with a time becomes scheduled and its deliveries runnable; one
-// without a time becomes approved. An optional note is kept with the post.
+// without a time becomes approved; a partial or failed one edited since its
+// approval keeps its status (then `post retry`). An optional note is kept with
+// the post.
 func (s *Store) ApprovePost(ctx context.Context, ref, note string) (Post, error) {
 	return s.reviewDecision(ctx, ref, "post.approved", note, func(p *Post) error {
 		switch p.Status {
@@ -35,6 +37,16 @@ func (s *Store) ApprovePost(ctx context.Context, ref, note string) (Post, error)
 			if p.ApprovedAt != nil {
 				return fmt.Errorf("post %s is already approved (by %s): %w", p.Slug, p.ApprovedBy, ErrConflict)
 			}
+		case StatusPartial, StatusFailed:
+			// Edited after some deliveries ran: the new text needs approval
+			// before `post retry` may send it. The post keeps its status,
+			// which its deliveries decide.
+			if p.ApprovedAt != nil {
+				return fmt.Errorf("post %s is already approved (by %s): %w", p.Slug, p.ApprovedBy, ErrConflict)
+			}
+			now := s.now()
+			p.ApprovedAt, p.ApprovedBy = &now, s.Actor
+			return nil
 		default:
 			return fmt.Errorf("post %s is %s: there is nothing to approve: %w", p.Slug, p.Status, ErrConflict)
 		}

@@ -149,8 +149,9 @@ func (s *Store) BlackedOut(ctx context.Context, channelID int64, at time.Time) (
 
 // DropBlackedOut cancels the pending deliveries that are due by now inside a
 // blackout added with drop, each with a delivery.dropped event, and settles
-// their posts (a post left with nothing to publish is canceled). The
-// scheduler calls it before claiming; it returns how many it canceled.
+// their posts as their deliveries say (nothing else: canceled; published
+// elsewhere: partial). The scheduler calls it before claiming; it returns how
+// many it canceled.
 func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -190,10 +191,10 @@ func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) 
 			}
 			posts[h.post] = true
 		}
+		// Each post rolls up from all its deliveries: one published elsewhere
+		// makes it partial, none left at all canceled.
 		for id := range posts {
-			if _, err := tx.ExecContext(ctx, `UPDATE posts SET status='canceled', version=version+1, updated_at=?
-				WHERE id=? AND status NOT IN ('published','partial','canceled')
-				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE post_id=? AND status<>'canceled')`, ms(s.now()), id, id); err != nil {
+			if err := s.refreshPostTx(ctx, tx, id, ""); err != nil {
 				return err
 			}
 		}

@@ -120,6 +120,10 @@ func (s *Store) ChannelByID(ctx context.Context, id int64) (Channel, error) {
 func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		var gated bool
+		if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, c.ID).Scan(&gated); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE channels SET settings=?, secrets=?, tz=?, require_approval=?,
 			max_lateness_ms=?, rate_per_minute=?, rate_per_day=?, updated_at=? WHERE id=?`,
 			jsonText(nonNil(c.Settings)), jsonText(nonNil(c.Secrets)), c.TZ, c.RequireApproval,
@@ -131,6 +135,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
 			return NotFound("channel", c.Name)
 		}
 		c.UpdatedAt = now
+		if gated != c.RequireApproval {
+			if err := s.resettleChannelTx(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
 		return s.event(ctx, tx, Event{Kind: "channel.edited", ChannelID: c.ID, Detail: map[string]any{"name": c.Name}})
 	})
 }
@@ -146,6 +155,15 @@ func (s *Store) RemoveChannel(ctx context.Context, name string, force bool) erro
 		var pending int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE channel_id=? AND status IN ('pending','publishing','held')`, c.ID).Scan(&pending); err != nil {
 			return err
+		}
+		// Not even with force while a call is in flight: its outcome (the
+		// network's post id) would have no record left to be written to.
+		var inflight int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE channel_id=? AND status='publishing'`, c.ID).Scan(&inflight); err != nil {
+			return err
+		}
+		if inflight > 0 {
+			return fmt.Errorf("channel %q has %d deliveries being published right now; remove it once they are recorded: %w", name, inflight, ErrConflict)
 		}
 		if pending > 0 && !force {
 			return fmt.Errorf("channel %q has %d deliveries not yet published; cancel them or use --force: %w", name, pending, ErrConflict)

@@ -72,7 +72,14 @@ func (s *Store) ClaimDue(ctx context.Context, o ClaimOptions) (ClaimResult, erro
 			res.Deferred, err = s.deferTx(ctx, tx, spent, now)
 			return err
 		}
-		args := []any{o.Owner, ms(o.Now.Add(o.Lease)), now, now}
+		// The lease (and the rate windows' claim time) run from the moment of
+		// the claim, not from o.Now: `publish --due` keeps the instant it
+		// started at, and a lease counted from it could expire mid-call.
+		at := o.Now
+		if wall := s.now(); wall.After(at) {
+			at = wall
+		}
+		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now}
 		for _, id := range ids {
 			args = append(args, id)
 		}
@@ -442,8 +449,10 @@ func (s *Store) RecordOutcome(ctx context.Context, d Delivery, owner string, o O
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var status, holder, postStatus string
 		var attempts int
-		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status FROM deliveries d JOIN posts p ON p.id = d.post_id
-			WHERE d.id=?`, d.ID).Scan(&status, &holder, &attempts, &postStatus)
+		var postAt sql.NullInt64
+		var queued bool
+		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id=?`, d.ID).Scan(&status, &holder, &attempts, &postStatus, &postAt, &queued)
 		if errors.Is(err, sql.ErrNoRows) {
 			return NotFound("delivery", strconv.FormatInt(d.ID, 10))
 		}
@@ -514,20 +523,35 @@ func (s *Store) RecordOutcome(ctx context.Context, d Delivery, owner string, o O
 			if at.IsZero() {
 				at = s.now()
 			}
+			// The post may have been re-timed while this call ran (settleStatusTx
+			// re-times pending deliveries only): it takes the post's time now,
+			// and a retry never runs before it.
+			var due any
+			if !queued && postAt.Valid {
+				due = postAt.Int64
+				if postAt.Int64 > ms(at) {
+					at = fromMS(postAt.Int64)
+				}
+			}
 			attemptsQ := "attempts"
 			if o.Kind == OutcomeAuth {
 				// Refused credentials are not the post's fault: the attempt is given back.
 				attemptsQ = "max(attempts-1, 0)"
 			}
-			err = set(`status='pending', run_at=?, last_error=?, attempts=`+attemptsQ, runAt(at), o.Error)
+			err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)
 			ev.Kind = "delivery.retry"
 			ev.Detail["retry_at"] = at.UTC().Format(time.RFC3339Nano)
 			if o.Kind == OutcomeRecovered {
 				ev.Kind = "delivery.recovered"
 			}
 		case OutcomeFailed:
-			err = set(`status='failed', run_at=NULL, last_error=?`, o.Error)
+			// A thread cut short failed with its first parts live: their id is kept.
+			err = set(`status='failed', run_at=NULL, last_error=?, remote_id=COALESCE(NULLIF(?, ''), remote_id),
+				remote_url=COALESCE(NULLIF(?, ''), remote_url)`, o.Error, o.RemoteID, o.RemoteURL)
 			ev.Kind = "delivery.failed"
+			if o.RemoteID != "" {
+				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+			}
 		case OutcomeHeld:
 			err = set(`status='held', run_at=NULL, last_error=?`, o.Error)
 			ev.Kind = "delivery.held"
@@ -718,8 +742,24 @@ func (s *Store) entries(ctx context.Context, where, order string, limit int, now
 // channel, or all) back to pending, due now, with their attempts reset.
 func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string) ([]Delivery, error) {
 	return s.decide(ctx, ref, channel, "delivery.retried", func(tx *sql.Tx, p Post, d Delivery) error {
-		if p.Status == StatusCanceled {
+		// A retry is runnable at once, so it must pass the gates settleStatusTx
+		// applies to every runnable delivery: on the calendar, and approved.
+		switch p.Status {
+		case StatusScheduled, StatusPartial, StatusFailed:
+		case StatusCanceled:
 			return fmt.Errorf("post %s is canceled; schedule it again first (`crieur post schedule %s --at …`): %w", p.Slug, p.Slug, ErrConflict)
+		default:
+			return fmt.Errorf("post %s is %s, not on the calendar; schedule it (`crieur post schedule %s --at …`): %w", p.Slug, p.Status, p.Slug, ErrConflict)
+		}
+		if p.ApprovedAt == nil {
+			var gated bool
+			if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, d.ChannelID).Scan(&gated); err != nil {
+				return err
+			}
+			if gated {
+				return fmt.Errorf("post %s changed since it was approved and channel %s requires approval: `crieur post approve %s` first: %w",
+					p.Slug, d.Channel, p.Slug, ErrConflict)
+			}
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', run_at=?, attempts=0, last_error='', lease_owner='',
 			lease_expires_at=NULL, updated_at=? WHERE id=?`, ms(s.now()), ms(s.now()), d.ID)

@@ -329,10 +329,21 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	if err != nil {
 		return err
 	}
-	// Changing what an approved post says sends it back to review.
-	contentChanged := p.Title != old.Title || p.Body != old.Body || p.Link != old.Link || jsonText(p.Thread) != jsonText(old.Thread)
-	if contentChanged && old.ApprovedAt != nil && p.ApprovedAt != nil {
-		p.ApprovedAt, p.ApprovedBy = nil, ""
+	// Changing what an approved post says sends it back to review: all that
+	// a channel receives, its variant and the media included.
+	if old.ApprovedAt != nil && p.ApprovedAt != nil {
+		changed := p.Title != old.Title || p.Body != old.Body || p.Link != old.Link || p.Excerpt != old.Excerpt ||
+			jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread))
+		if !changed {
+			olds := []Post{old}
+			if err := s.loadChildrenTx(ctx, tx, olds); err != nil {
+				return err
+			}
+			changed = jsonText(nonNil(p.Variants)) != jsonText(olds[0].Variants) || jsonText(nonNilMedia(p.Media)) != jsonText(olds[0].Media)
+		}
+		if changed {
+			p.ApprovedAt, p.ApprovedBy = nil, ""
+		}
 	}
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `UPDATE posts SET slug=?, title=?, body=?, link=?, excerpt=?, campaign_id=?, tags=?, thread=?,
@@ -351,6 +362,11 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	}
 	p.Version++
 	p.UpdatedAt = now
+	if revives(old.Status, p.Status) {
+		if err := s.reviveTx(ctx, tx, p.ID); err != nil {
+			return err
+		}
+	}
 	if err := s.writeChildrenTx(ctx, tx, p, chans); err != nil {
 		return err
 	}
@@ -358,6 +374,36 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		return err
 	}
 	return s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+}
+
+// reviveTx puts a post's stopped deliveries (canceled, failed, missed) back
+// to pending, untimed, for a post put back in the workflow: they run again
+// (settleStatusTx or the queue times them), or "scheduled" would promise what
+// nothing runs. Held ones wait for a person.
+func (s *Store) reviveTx(ctx context.Context, tx *sql.Tx, postID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', attempts=0, last_error='', run_at=NULL,
+		lease_owner='', lease_expires_at=NULL, updated_at=? WHERE post_id=? AND status IN ('canceled','failed','missed')`, ms(s.now()), postID)
+	return err
+}
+
+// revives says whether a post going from status from to status to is put
+// back in the workflow after it stopped (canceled, failed, partly failed).
+func revives(from, to string) bool {
+	switch from {
+	case StatusCanceled, StatusFailed, StatusPartial:
+		switch to {
+		case StatusDraft, StatusReview, StatusApproved, StatusScheduled:
+			return true
+		}
+	}
+	return false
+}
+
+func nonNilMedia(m []Media) []Media {
+	if m == nil {
+		return []Media{}
+	}
+	return m
 }
 
 func nonNilList(l []string) []string {
@@ -472,7 +518,21 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 	}
 	switch p.Status {
 	case StatusCanceled:
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, updated_at=? WHERE post_id=? AND status='pending'`, ms(s.now()), p.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, updated_at=? WHERE post_id=? AND status='pending'`, ms(s.now()), p.ID); err != nil {
+			return err
+		}
+		// Live on some channels, nothing left in flight: it is partial, as
+		// refreshPostTx would say (it says so when a call in flight ends).
+		var published, open int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status='published'), count(*) FILTER (WHERE status IN ('publishing','held'))
+			FROM deliveries WHERE post_id=?`, p.ID).Scan(&published, &open); err != nil {
+			return err
+		}
+		if published == 0 || open > 0 {
+			return nil
+		}
+		p.Status = StatusPartial
+		_, err := tx.ExecContext(ctx, `UPDATE posts SET status=? WHERE id=?`, p.Status, p.ID)
 		return err
 	case StatusScheduled, StatusPartial, StatusFailed:
 		// Queued posts keep each delivery's own slot time; others take the post's time.
@@ -499,6 +559,34 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 	}
 }
 
+// resettleChannelTx settles again every post with a delivery still to run
+// on a channel whose approval rule changed: the gate applies at once to what
+// is already scheduled, and lifting it frees what waited only for it.
+func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int64) error {
+	ids, err := queryIDs(ctx, tx, `SELECT DISTINCT post_id FROM deliveries WHERE channel_id=? AND status='pending'`, channelID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
+		if err != nil {
+			return err
+		}
+		posts := []Post{p}
+		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+			return err
+		}
+		chans, err := s.resolveChannels(ctx, tx, &posts[0])
+		if err != nil {
+			return err
+		}
+		if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SchedulePost gives a post a time (or, with queue, each channel its next
 // free slot) and makes it scheduled.
 func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, queue bool) (Post, error) {
@@ -518,6 +606,12 @@ func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, que
 		p = posts[0]
 		if len(p.Channels) == 0 {
 			return Invalid("channels", "post %s has no channel: add one with `crieur post edit %s`", p.Slug, p.Slug)
+		}
+		if revives(p.Status, StatusScheduled) {
+			// Before the queue, which gives slots to pending deliveries only.
+			if err := s.reviveTx(ctx, tx, p.ID); err != nil {
+				return err
+			}
 		}
 		p.Status = StatusScheduled
 		if queue {

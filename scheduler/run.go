@@ -122,11 +122,16 @@ loop:
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("next wake", "err", err)
 		}
-		if lease != nil && !lease.After(now) {
-			if _, err := s.recoverExpired(ctx); err != nil && ctx.Err() == nil {
+		// Expired means earlier than now, as ClaimExpired reads it. When
+		// recovery fails, look again after a poll, not in a busy loop.
+		if lease != nil && lease.Before(now) {
+			_, err := s.recoverExpired(ctx)
+			if err == nil {
+				continue
+			}
+			if ctx.Err() == nil {
 				s.log.Error("lease recovery", "err", err)
 			}
-			continue
 		}
 		next := lease
 		if run != nil && inflight < s.o.Concurrency && (next == nil || run.Before(*next)) {
@@ -166,7 +171,7 @@ loop:
 	select {
 	case <-finished:
 	case <-time.After(s.o.Grace):
-		s.log.Warn("grace period over: canceling calls in flight (they are recorded as retries)")
+		s.log.Warn("grace period over: canceling calls in flight (recorded as retries, or held where the network cannot tell)")
 		cancelCalls()
 		<-finished
 	}
@@ -207,8 +212,9 @@ func (r *Report) add(res Result) {
 // RunOnce publishes what is due now (of one post when postID is set) and
 // returns: `crieur publish --due`. It settles expired leases first, claims
 // with the same claim as the daemon, and does not wait for retries (they are
-// pending again, due later). A canceled ctx stops claiming; calls in flight
-// finish and are recorded.
+// pending again, due later). A canceled ctx, or a failed claim, stops
+// claiming; calls in flight finish and are recorded, and the claim's error is
+// returned with the report.
 func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	var rep Report
 	rec, err := s.recoverExpired(ctx)
@@ -223,15 +229,13 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	results := make(chan Result, s.o.Concurrency)
 	inflight := 0
 	exhausted := false
+	var claimErr error // reported once the calls in flight are recorded
 	for {
 		if !exhausted && ctx.Err() == nil {
 			free := s.o.Concurrency - inflight
 			claimed, missed, err := s.claim(ctx, now, free, postID)
 			if err != nil {
-				exhausted = true
-				if inflight == 0 {
-					return rep, err
-				}
+				exhausted, claimErr = true, err
 			}
 			for _, d := range missed {
 				r := Result{DeliveryID: d.ID, Channel: d.Channel, Outcome: calendar.DeliveryMissed, Attempt: d.Attempts, Error: d.LastError}
@@ -250,7 +254,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 			exhausted = exhausted || len(claimed) < free
 		}
 		if inflight == 0 {
-			return rep, nil
+			return rep, claimErr
 		}
 		rep.add(<-results)
 		inflight--

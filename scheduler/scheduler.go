@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -196,20 +197,71 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		}
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: publishers.Permanent.String(), Error: msg}, nw
 	}
+	finder, canFind := pub.(publishers.Finder)
+	canFind = canFind && nw.Safety == publishers.RetryLookup
+	if canFind && d.Attempts > 1 {
+		// An earlier attempt's reply may have been lost after the post went
+		// out: look before posting again.
+		res, found, err := finder.Find(ctx, post)
+		if err != nil {
+			if class, _ := publishers.Classify(err); class == publishers.Auth {
+				return s.failure(d, nw, ch, err, false), nw
+			}
+			return s.retryOutcome(d, fmt.Errorf("looking for an earlier attempt: %w", err)), nw
+		}
+		if found {
+			return calendar.Outcome{Kind: calendar.OutcomePublished, Found: true, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
+		}
+	}
 	res, err := safePublish(ctx, pub, post)
 	if err == nil {
 		return calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
 	}
+	unsafe := nw.Safety != publishers.RetryIdempotent && !canFind
+	out := s.failure(d, nw, ch, err, unsafe)
+	// A thread cut short comes back with its first part, which is live: the
+	// calendar keeps its id.
+	out.RemoteID, out.RemoteURL = res.RemoteID, res.RemoteURL
+	return out, nw
+}
+
+// failure turns a failed call into an outcome by its class. With unsafe (the
+// network can neither deduplicate nor be looked up), a call that may have
+// reached the network is held for a person, as after a crash: retrying it
+// could post twice.
+func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calendar.Channel, err error, unsafe bool) calendar.Outcome {
 	class, _ := publishers.Classify(err)
 	switch class {
 	case publishers.Auth:
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: class.String(), Error: err.Error(),
 			PauseReason: fmt.Sprintf("%s refused the credentials (%v): fix them with `crieur channel edit %s --secret …`, then `crieur resume %s`",
-				nw.Name, err, ch.Name, ch.Name)}, nw
+				nw.Name, err, ch.Name, ch.Name)}
 	case publishers.Permanent:
-		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(), Error: err.Error()}, nw
+		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(), Error: err.Error()}
+	case publishers.Transient:
+		if unsafe && mayHaveReached(err) {
+			return calendar.Outcome{Kind: calendar.OutcomeHeld, Class: class.String(), Error: fmt.Sprintf(
+				"the call failed without a reply (%v) and %s cannot tell whether it was published: check the channel, then `crieur post retry` or `crieur post dismiss`",
+				err, nw.Name)}
+		}
 	}
-	return s.retryOutcome(d, err), nw
+	return s.retryOutcome(d, err)
+}
+
+// mayHaveReached reports whether a failed call's request may have reached
+// the network: no reply came (a timeout, a reset, a canceled call), and the
+// connection was made.
+func mayHaveReached(err error) bool {
+	var pe *publishers.Error
+	if errors.As(err, &pe) && pe.Status != 0 {
+		return false // the network answered that it failed
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var dns *net.DNSError
+	return !errors.As(err, &dns)
 }
 
 // retryOutcome decides between a retry and giving up, for a transient or
@@ -343,6 +395,13 @@ func (s *Scheduler) forget(id int64) {
 	s.mu.Unlock()
 }
 
+func (s *Scheduler) inFlight(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.inflight[id]
+	return ok
+}
+
 func (s *Scheduler) inflightIDs() []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -389,9 +448,21 @@ func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int6
 // mid-call): pending again where the network makes a retry safe, published
 // where a lookup finds the post, held for a person otherwise.
 func (s *Scheduler) recoverExpired(ctx context.Context) ([]Result, error) {
-	ds, err := s.st.ClaimExpired(ctx, s.o.Owner, s.o.Clock.Now(), s.o.Lease, 100)
-	if err != nil || len(ds) == 0 {
+	taken, err := s.st.ClaimExpired(ctx, s.o.Owner, s.o.Clock.Now(), s.o.Lease, 100)
+	if err != nil {
 		return nil, err
+	}
+	// A lease of this process's own that ran out while its call still runs
+	// (the machine slept through the heartbeat) is now renewed; the call
+	// records its outcome. Settling it as crashed would publish it twice.
+	ds := taken[:0]
+	for _, d := range taken {
+		if !s.inFlight(d.ID) {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return nil, nil
 	}
 	s.track(ds)
 	out := make([]Result, 0, len(ds))
