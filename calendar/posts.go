@@ -536,15 +536,18 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 		return err
 	case StatusScheduled, StatusPartial, StatusFailed:
 		// Queued posts keep each delivery's own slot time; others take the post's time.
+		// A new time runs at that time, whatever an earlier retry had planned.
 		if !p.Queued {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, updated_at=? WHERE post_id=? AND status='pending' AND (due_at IS NOT ? )`, due, ms(s.now()), p.ID, due); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, run_at=?, updated_at=? WHERE post_id=? AND status='pending' AND (due_at IS NOT ? )`, due, due, ms(s.now()), p.ID, due); err != nil {
 				return err
 			}
 		}
-		// Runnable where no approval is missing; a retry's later run_at is kept while the due time is unchanged.
+		// Runnable where no approval is missing. While the due time is unchanged,
+		// a later run_at (a retry's backoff, a `post retry` now) is kept: an edit
+		// of the text must not send a retried delivery back to its old time.
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at = CASE
 				WHEN (SELECT require_approval FROM channels WHERE id = deliveries.channel_id) = 1 AND ? = 0 THEN NULL
-				WHEN run_at IS NULL OR run_at < due_at OR attempts = 0 THEN due_at
+				WHEN run_at IS NULL OR run_at < due_at THEN due_at
 				ELSE run_at END
 			WHERE post_id=? AND status='pending'`, p.ApprovedAt != nil, p.ID)
 		return err

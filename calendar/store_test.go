@@ -408,3 +408,35 @@ func TestMigrationsAddedLaterAreApplied(t *testing.T) {
 		t.Fatalf("claimed_at column after reopening: %d, %v", n, err)
 	}
 }
+
+// A missed delivery put back by `post retry` stays due now when the post's
+// text is edited before the daemon claims it: it is not missed again.
+func TestEditAfterRetryKeepsTheRetryTime(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	at := t0.Add(-2 * time.Hour) // later than the default max lateness (1h)
+	p := &Post{Slug: "late", Body: "v1", Channels: []string{"a"}, PublishAt: &at, Status: StatusScheduled}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ClaimDue(ctx, ClaimOptions{Owner: "test", Now: t0, Lease: time.Minute, Limit: 10})
+	if err != nil || len(res.Missed) != 1 {
+		t.Fatalf("claim: %v missed=%d", err, len(res.Missed))
+	}
+	if _, err := s.RetryDeliveries(ctx, "late", ""); err != nil {
+		t.Fatal(err)
+	}
+	edited, _ := s.Post(ctx, "late")
+	edited.Body = "v2"
+	if err := s.UpdatePost(ctx, &edited); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.ClaimDue(ctx, ClaimOptions{Owner: "test", Now: t0, Lease: time.Minute, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Missed) != 0 || len(res.Claimed) != 1 {
+		t.Fatalf("after retry and edit: claimed %d, missed %d; want it claimed", len(res.Claimed), len(res.Missed))
+	}
+}
