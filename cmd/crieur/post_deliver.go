@@ -42,6 +42,18 @@ so a running daemon never publishes it a second time).`,
 				return fmt.Errorf("post %s is %s: put its failed deliveries back with `crieur post retry %s`: %w",
 					cur.Slug, cur.Status, cur.Slug, calendar.ErrConflict)
 			}
+			// Refuse before re-timing: a refused post keeps its time.
+			if cur.ApprovedAt == nil {
+				for _, name := range cur.Channels {
+					if ch, err := st.Channel(a.ctx, name); err == nil && ch.RequireApproval {
+						return fmt.Errorf("post %s is %s: channel %s requires approval first (`crieur post approve %s`): %w",
+							cur.Slug, cur.Status, name, cur.Slug, calendar.ErrConflict)
+					}
+				}
+			}
+			if err := a.checkPost(st, cur); err != nil {
+				return err
+			}
 			at := a.now().UTC()
 			p, err := st.SchedulePost(a.ctx, args[0], &at, false)
 			if err != nil {
