@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -148,14 +149,21 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 	p.Tags = []string(doc.Tags)
 	p.Thread = doc.Thread
 	p.Variants = doc.Variants
-	p.Media = []calendar.Media(doc.Media)
+	p.Media = append([]calendar.Media(nil), doc.Media...)
 	verr := &calendar.ValidationError{}
 	if strings.TrimSpace(p.Body) == "" && strings.TrimSpace(p.Title) == "" {
 		verr.Add(calendar.FieldError{Field: "body", Message: "the post has no text"})
 	}
 	for i, m := range p.Media {
-		if _, err := os.Stat(m.Path); err != nil && !strings.HasPrefix(m.Path, "http") {
+		if strings.HasPrefix(m.Path, "http") {
+			continue
+		}
+		if _, err := os.Stat(m.Path); err != nil {
 			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: fmt.Sprintf("%s: no such file", m.Path)})
+		} else if abs, err := filepath.Abs(m.Path); err == nil {
+			// Kept absolute, as import keeps them: the daemon that publishes
+			// the post may run in another directory.
+			p.Media[i].Path = abs
 		}
 	}
 	if doc.At != "" {

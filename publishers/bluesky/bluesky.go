@@ -6,6 +6,7 @@ package bluesky
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -253,8 +254,15 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 	}
 	t := &thread{pub: pub, post: p, key: key, retrying: retrying, dids: map[string]string{}}
 	var first record
-	for i, text := range parts(p) {
+	all := parts(p)
+	for i, text := range all {
 		ref, err := t.part(ctx, s, i, text)
+		if err != nil && i > 0 {
+			// The first posts are live: they are returned with the error,
+			// so that the calendar keeps their id, and the error says so.
+			res := pub.result(s, first)
+			return res, livePrefix(err, fmt.Sprintf("thread part %d/%d (the first %d are live from %s)", i+1, len(all), i, res.RemoteURL))
+		}
 		if err != nil {
 			return publishers.Result{}, err
 		}
@@ -264,6 +272,17 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 	}
 	pub.forget(key)
 	return pub.result(s, first), nil
+}
+
+// livePrefix says where a thread stopped, keeping the error's class.
+func livePrefix(err error, where string) error {
+	var pe *publishers.Error
+	if errors.As(err, &pe) {
+		cp := *pe
+		cp.Message = where + ": " + pe.Message
+		return &cp
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
 
 // forget drops a delivery that is known to be published from seen.

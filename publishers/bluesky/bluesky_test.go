@@ -308,6 +308,26 @@ func TestInterruptedThreadCompletes(t *testing.T) {
 	}
 }
 
+// TestRefusedThreadPartKeepsTheFirst: a part refused for good ends the
+// thread; the parts before it are live, so their id comes back with the error.
+func TestRefusedThreadPartKeepsTheFirst(t *testing.T) {
+	f, pub, _ := setup(t)
+	f.failCreate = map[int]fakeFault{1: {status: 400, body: `{"error":"InvalidRequest","message":"Invalid app.bsky.feed.post record"}`}}
+	res, err := pub.Publish(context.Background(), testPost(t))
+	if class, _ := publishers.Classify(err); err == nil || class != publishers.Permanent {
+		t.Fatalf("err = %v, want permanent", err)
+	}
+	rkey := recordKey("delivery-42", 0)
+	if res.RemoteID != f.uri(rkey) || res.RemoteURL != "https://bsky.app/profile/alice.test/post/"+rkey {
+		t.Errorf("result = %+v, want the first post, which went out", res)
+	}
+	for _, w := range []string{"thread part 2/2", "the first 1 are live", "Invalid app.bsky.feed.post record"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+}
+
 func pubBase(p *Publisher) string { return p.pds }
 
 func TestPublishWithoutIdempotencyKey(t *testing.T) {

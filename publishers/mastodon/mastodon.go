@@ -200,7 +200,9 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		st, err := p.postStatus(ctx, req, key)
 		if err != nil {
 			if i > 0 {
-				return publishers.Result{}, prefix(err, fmt.Sprintf("thread part %d/%d (the first %d are live from %s)", i+1, len(thread), i, first.URL))
+				// The first statuses are live: they are returned with the
+				// error, so that the calendar keeps their id.
+				return p.result(first), prefix(err, fmt.Sprintf("thread part %d/%d (the first %d are live from %s)", i+1, len(thread), i, first.URL))
 			}
 			return publishers.Result{}, err
 		}
@@ -209,11 +211,16 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		}
 		replyTo = st.ID
 	}
+	return p.result(first), nil
+}
+
+// result describes a thread by its first status.
+func (p *Publisher) result(first status) publishers.Result {
 	published := p.now()
 	if t, err := time.Parse(time.RFC3339, first.CreatedAt); err == nil {
 		published = t
 	}
-	return publishers.Result{RemoteID: first.ID, RemoteURL: first.URL, PublishedAt: published}, nil
+	return publishers.Result{RemoteID: first.ID, RemoteURL: first.URL, PublishedAt: published}
 }
 
 // Check verifies the token and reads the instance's limits.

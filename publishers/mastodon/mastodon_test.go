@@ -332,9 +332,13 @@ func TestFailureMidThread(t *testing.T) {
 	f := newFake(t)
 	f.failStatus = 1
 	p := newPub(t, f)
-	_, err := p.Publish(context.Background(), suitePost)
+	res, err := p.Publish(context.Background(), suitePost)
 	if class, _ := publishers.Classify(err); err == nil || class != publishers.Permanent {
 		t.Fatalf("err = %v, want permanent", err)
+	}
+	// The first status is live: the calendar must be able to keep its id.
+	if res.RemoteID != "101" || res.RemoteURL != "https://social.example/@crieur/101" {
+		t.Errorf("result = %+v, want the first status, which went out", res)
 	}
 	for _, w := range []string{"thread part 2/3", "https://social.example/@crieur/101", "character limit"} {
 		if !strings.Contains(err.Error(), w) {
