@@ -190,7 +190,9 @@ func TestReviewRunOnceReportsALaterClaimError(t *testing.T) {
 		// The database breaks under the run: the next claim fails while
 		// the other call is still in flight.
 		defer close(dropped)
-		db, err := sql.Open("sqlite", e.st.Path())
+		// A raw connection of the test's own: it needs the store's busy timeout
+	// too, or its DROP races the daemon's writes.
+	db, err := sql.Open("sqlite", "file:"+e.st.Path()+"?_pragma=busy_timeout(15000)")
 		if err != nil {
 			t.Error(err)
 			return
@@ -265,7 +267,9 @@ func TestReviewDaemonDoesNotSpinOnFailedRecovery(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(rctx) }()
 	eventually(t, "the daemon loop turning", func() bool { return s.lastLoop.Load() != 0 })
-	db, err := sql.Open("sqlite", e.st.Path())
+	// A raw connection of the test's own: it needs the store's busy timeout
+	// too, or its DROP races the daemon's writes.
+	db, err := sql.Open("sqlite", "file:"+e.st.Path()+"?_pragma=busy_timeout(15000)")
 	if err != nil {
 		t.Fatal(err)
 	}
