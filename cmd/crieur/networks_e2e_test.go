@@ -322,6 +322,14 @@ func wantCutThreadKeepsID(t *testing.T, env *e2e, fs *faultSet) {
 		t.Errorf("delivery %+v: want failed with the network's words, keeping the id of the part that went out", d)
 	}
 	env.wantHistory("delivery.attempt", "delivery.failed")
+	// A retry may post the live part again: a person must say so.
+	if code, _, errOut := env.exec(nil, "post", "retry", env.post().Slug); code != exitConflict || !strings.Contains(errOut, "partly live") {
+		t.Errorf("post retry of a partly live delivery: exit %d, %q; want a refusal (exit 5)", code, errOut)
+	}
+	env.cli("post", "retry", env.post().Slug, "--force")
+	if d := env.delivery(); d.Status != calendar.DeliveryPending {
+		t.Errorf("after post retry --force: %s, want pending", d.Status)
+	}
 }
 
 // e2e is one calendar, one channel on one network, and that network's fake.

@@ -87,6 +87,7 @@ so a running daemon never publishes it a second time).`,
 // decision on deliveries that are held, failed or missed.
 func newPostDecideCmd(a *app, retry bool) *cobra.Command {
 	var channel string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "dismiss REF [--channel C]",
 		Short: "Give up on a post's held, failed or missed deliveries (they become canceled)",
@@ -103,6 +104,9 @@ network, or decided it should not go out late.`,
 			decide, verb := st.DismissDeliveries, "Dismissed"
 			if retry {
 				decide, verb = st.RetryDeliveries, "Retrying"
+				if err := a.refusePartlyLive(st, args[0], channel, force); err != nil {
+					return err
+				}
 			}
 			ds, err := decide(a.ctx, args[0], channel)
 			if err != nil {
@@ -130,5 +134,28 @@ For a held delivery, check first that the post did not reach the network.`
   crieur post retry winter-sale --channel acme-mastodon`
 	}
 	cmd.Flags().StringVar(&channel, "channel", "", "only this channel's delivery")
+	if retry {
+		cmd.Flags().BoolVar(&force, "force", false, "retry even a delivery whose first part is already live (it may be posted again)")
+	}
 	return cmd
+}
+
+// refusePartlyLive refuses to retry a failed delivery the network already
+// shows in part (a thread cut short keeps its live first part's id): a retry
+// may post that part again, so a person must say so with --force.
+func (a *app) refusePartlyLive(st *calendar.Store, ref, channel string, force bool) error {
+	if force {
+		return nil
+	}
+	p, err := st.Post(a.ctx, ref)
+	if err != nil {
+		return err
+	}
+	for _, d := range p.Deliveries {
+		if (channel == "" || d.Channel == channel) && d.Status == calendar.DeliveryFailed && d.RemoteID != "" {
+			return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
+				d.Channel, firstSet(d.RemoteURL, d.RemoteID), calendar.ErrConflict)
+		}
+	}
+	return nil
 }
