@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -187,6 +188,9 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // written. The result is filled in all cases.
 func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error) {
 	res := LoadResult{DryRun: opt.DryRun, Errors: []FieldError{}, Warnings: append([]FieldError{}, set.Warnings...)}
+	problems := append([]FieldError{}, set.Problems...)
+	// Past this call set is no longer read: once planned, a big load's items
+	// (most of its memory) can be collected while the plan is written.
 	pl, err := s.plan(ctx, set, opt)
 	if err != nil {
 		return res, err
@@ -206,7 +210,7 @@ func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadRe
 		}
 	}
 	res.Conflicts = len(pl.conflicts)
-	problems := append(append([]FieldError{}, set.Problems...), pl.problems...)
+	problems = append(problems, pl.problems...)
 	fail := func(checked []FieldError) (LoadResult, error) {
 		problems = append(problems, checked...)
 		sortProblems(problems)
@@ -221,20 +225,24 @@ func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadRe
 		return res, &ConflictError{Problems: pl.conflicts}
 	}
 	if len(problems) > 0 || len(pl.conflicts) > 0 || opt.DryRun {
-		checked := pl.check(opt)
+		checked := pl.check(opt, runtime.GOMAXPROCS(0), nil)
 		if len(problems)+len(checked)+len(pl.conflicts) > 0 {
 			return fail(checked)
 		}
 		return res, nil
 	}
 	// The networks' checks run while the transaction writes: nothing is
-	// visible before the commit, and a problem found rolls it all back.
+	// visible before the commit, and a problem found rolls it all back. The
+	// writer is the load's critical path, so the checks leave it a processor
+	// until it has written everything and waits for them.
 	checked := make(chan []FieldError, 1)
-	go func() { checked <- pl.check(opt) }()
+	written := make(chan struct{})
+	go func() { checked <- pl.check(opt, max(1, runtime.GOMAXPROCS(0)-1), written) }()
 	var found []FieldError
 	received := false
 	wait := func() []FieldError {
 		if !received {
+			close(written)
 			found, received = <-checked, true
 		}
 		return found

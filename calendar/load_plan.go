@@ -230,6 +230,9 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 		return nil, err
 	}
 	now := s.now()
+	items := len(set.Items)
+	// set is not read past this point, so its items (most of a big load's
+	// memory) can be collected while the plan is written.
 	built := pl.buildAll(set.Items, opt, zones, now)
 	bySlug := make(map[string]*plannedPost, len(built))
 	pl.posts = make([]*plannedPost, 0, len(built))
@@ -248,7 +251,7 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 		pl.posts = append(pl.posts, pp)
 	}
 	if opt.Progress != nil {
-		opt.Progress(len(set.Items)/2, 2*len(set.Items))
+		opt.Progress(items/2, 2*items)
 	}
 	if err := s.classify(ctx, pl, bySlug, opt, now); err != nil {
 		return nil, err
@@ -584,6 +587,10 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 	for slug := range bySlug {
 		slugs = append(slugs, slug)
 	}
+	// In slug order, each chunk reads one stretch of the slug index (and, as
+	// posts are mostly created in slug order, of the table): in map order a
+	// big load's chunks would read pages all over the file, again and again.
+	sort.Strings(slugs)
 	const chunk = 900
 	for start := 0; start < len(slugs); start += chunk {
 		part := slugs[start:min(start+chunk, len(slugs))]
@@ -714,9 +721,10 @@ func (s *Store) postsByID(ctx context.Context, ids []int64) (map[int64]*Post, er
 	return out, nil
 }
 
-// check asks the networks about every post the load would write, in
-// parallel, and returns their problems in the load's order.
-func (pl *plan) check(opt LoadOptions) []FieldError {
+// check asks the networks about every post the load would write, with
+// that many workers (one more once more is closed, if it is not nil), and
+// returns their problems in the load's order.
+func (pl *plan) check(opt LoadOptions, workers int, more <-chan struct{}) []FieldError {
 	if opt.Check == nil {
 		return nil
 	}
@@ -729,27 +737,37 @@ func (pl *plan) check(opt LoadOptions) []FieldError {
 	found := make([][]FieldError, len(todo))
 	var wg sync.WaitGroup
 	next := make(chan int, 64)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				pp := todo[i]
-				var camp *Campaign
-				if c := pl.byName[pp.post.Campaign]; c != nil {
-					camp = &c.c
-				}
-				post := pp.post.asPost(pp.source())
-				for _, ch := range pp.chans {
-					for _, prob := range opt.Check(*ch, &post, camp) {
-						found[i] = append(found[i], pp.src.problem(checkField(prob.Field, ch.Name, &post), "%s: %s", ch.Name, prob.Message))
-					}
+	work := func() {
+		defer wg.Done()
+		for i := range next {
+			pp := todo[i]
+			var camp *Campaign
+			if c := pl.byName[pp.post.Campaign]; c != nil {
+				camp = &c.c
+			}
+			post := pp.post.asPost(pp.source())
+			for _, ch := range pp.chans {
+				for _, prob := range opt.Check(*ch, &post, camp) {
+					found[i] = append(found[i], pp.src.problem(checkField(prob.Field, ch.Name, &post), "%s: %s", ch.Name, prob.Message))
 				}
 			}
-		}()
+		}
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go work()
 	}
 	for i := range todo {
-		next <- i
+		for sent := false; !sent; {
+			select {
+			case next <- i:
+				sent = true
+			case <-more:
+				more = nil // a nil channel is never ready: one extra worker only
+				wg.Add(1)
+				go work()
+			}
+		}
 	}
 	close(next)
 	wg.Wait()

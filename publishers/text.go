@@ -252,6 +252,9 @@ var urlPattern = regexp.MustCompile("(?i)\\bhttps?://[^\\s<>\"'`]+")
 // Trailing sentence punctuation and unbalanced closing brackets are left out,
 // so "(see https://x.org/a_(b))." yields "https://x.org/a_(b)".
 func urlSpans(text string) [][2]int {
+	if !strings.Contains(text, "://") {
+		return nil // every match holds "://": skip the regexp (most texts have no URL)
+	}
 	var out [][2]int
 	for _, m := range urlPattern.FindAllStringIndex(text, -1) {
 		end := m[1]

@@ -191,8 +191,8 @@ func TestReviewRunOnceReportsALaterClaimError(t *testing.T) {
 		// the other call is still in flight.
 		defer close(dropped)
 		// A raw connection of the test's own: it needs the store's busy timeout
-	// too, or its DROP races the daemon's writes.
-	db, err := sql.Open("sqlite", "file:"+e.st.Path()+"?_pragma=busy_timeout(15000)")
+		// too, or its DROP races the daemon's writes.
+		db, err := sql.Open("sqlite", "file:"+e.st.Path()+"?_pragma=busy_timeout(15000)")
 		if err != nil {
 			t.Error(err)
 			return

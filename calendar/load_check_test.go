@@ -1,0 +1,47 @@
+package calendar
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// While the load writes, its checks run on fewer workers; once the writer is
+// done (more is closed) they get one more, so a slow check never leaves a
+// processor idle. Here the first post's check only returns when another
+// check runs beside it, which a single worker never does.
+func TestCheckTakesAnotherWorkerWhenTheWriterIsDone(t *testing.T) {
+	s := loadStore(t)
+	var rows strings.Builder
+	rows.WriteString("slug,at,channels,body\n")
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&rows, "p%d,2026-12-01 09:00,acme-log,Text %d\n", i, i)
+	}
+	beside := make(chan struct{})
+	var once sync.Once
+	opt := LoadOptions{Zone: time.UTC, Check: func(ch Channel, p *Post, _ *Campaign) []CheckProblem {
+		if p.Slug != "p0" {
+			once.Do(func() { close(beside) })
+			return nil
+		}
+		select {
+		case <-beside:
+		case <-time.After(10 * time.Second): // a failure guard, not a wait for a schedule
+			return []CheckProblem{{Field: "text", Message: "no other check ran beside this one"}}
+		}
+		return []CheckProblem{{Field: "text", Message: "refused"}}
+	}}
+	pl, err := s.plan(context.Background(), ReadCSV([]byte(rows.String()), "c.csv", ReadOptions{}), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := make(chan struct{})
+	close(more)
+	got := pl.check(opt, 1, more)
+	if len(got) != 1 || got[0].Line != 2 || !strings.Contains(got[0].Message, "acme-log: refused") {
+		t.Fatalf("want p0's refusal, got %+v", got)
+	}
+}
