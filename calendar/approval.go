@@ -86,26 +86,14 @@ func (s *Store) RejectPost(ctx context.Context, ref, note string) (Post, error) 
 func (s *Store) reviewDecision(ctx context.Context, ref, kind, note string, change func(*Post) error) (Post, error) {
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		p, err := s.postRow(ctx, tx, ref)
-		if err != nil {
-			return err
-		}
-		posts := []Post{p}
-		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-			return err
-		}
-		p = posts[0]
-		if err := change(&p); err != nil {
-			return err
-		}
-		id = p.ID
-		if err := s.updatePostTx(ctx, tx, &p, kind); err != nil {
+		var err error
+		if id, err = s.transitionTx(ctx, tx, ref, kind, change); err != nil {
 			return err
 		}
 		if strings.TrimSpace(note) == "" {
 			return nil
 		}
-		return s.addNoteTx(ctx, tx, p.ID, note)
+		return s.addNoteTx(ctx, tx, id, note)
 	})
 	if err != nil {
 		return Post{}, err

@@ -711,25 +711,31 @@ func (s *Store) CancelPost(ctx context.Context, ref string) (Post, error) {
 func (s *Store) transition(ctx context.Context, ref, kind string, change func(*Post) error) (Post, error) {
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		p, err := s.postRow(ctx, tx, ref)
-		if err != nil {
-			return err
-		}
-		posts := []Post{p}
-		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-			return err
-		}
-		p = posts[0]
-		if err := change(&p); err != nil {
-			return err
-		}
-		id = p.ID
-		return s.updatePostTx(ctx, tx, &p, kind)
+		var err error
+		id, err = s.transitionTx(ctx, tx, ref, kind, change)
+		return err
 	})
 	if err != nil {
 		return Post{}, err
 	}
 	return s.Post(ctx, strconv.FormatInt(id, 10))
+}
+
+// transitionTx is transition inside the caller's transaction; it returns the post's id.
+func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, ref, kind string, change func(*Post) error) (int64, error) {
+	p, err := s.postRow(ctx, tx, ref)
+	if err != nil {
+		return 0, err
+	}
+	posts := []Post{p}
+	if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+		return 0, err
+	}
+	p = posts[0]
+	if err := change(&p); err != nil {
+		return 0, err
+	}
+	return p.ID, s.updatePostTx(ctx, tx, &p, kind)
 }
 
 // DeletePost removes a post and its pending deliveries. A post with a delivery

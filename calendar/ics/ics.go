@@ -7,13 +7,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 const stamp = "20060102T150405Z"
@@ -129,25 +128,5 @@ func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := Write(tmp, entries, st.Now()); err != nil {
-		tmp.Close()
-		return err
-	}
-	// A replaced file keeps its mode (someone may serve it); a new one is private.
-	if fi, err := os.Stat(path); err == nil {
-		if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-			tmp.Close()
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o600, func(w io.Writer) error { return Write(w, entries, st.Now()) })
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/ics"
+	"github.com/crieur/crieur/internal/atomicfile"
 	"github.com/crieur/crieur/internal/calview"
 )
 
@@ -350,7 +350,7 @@ output); the file is replaced atomically.
 			if file == "" || file == "-" {
 				return write(a.out)
 			}
-			if err := writeFileAtomic(file, write); err != nil {
+			if err := atomicfile.Write(file, 0o600, write); err != nil {
 				return err
 			}
 			return a.exported(file)
@@ -370,29 +370,4 @@ func (a *app) exported(file string) error {
 		fmt.Fprintf(a.errOut, "Wrote %s.\n", file)
 	}
 	return nil
-}
-
-// writeFileAtomic writes through a temporary file renamed over path.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	// A replaced file keeps its mode (someone may serve it); a new one is
-	// private, like the calendar it comes from.
-	if fi, err := os.Stat(path); err == nil {
-		if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-			tmp.Close()
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crieur/crieur/internal/atomicfile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/longform"
 )
@@ -150,10 +151,10 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		return publishers.Result{}, fileError(err)
 	}
 	items = p.merge(items, it)
-	if err := writeAtomic(p.rssPath, p.rss(items, now)); err != nil {
+	if err := atomicfile.Write(p.rssPath, 0o644, bytesWriter(p.rss(items, now))); err != nil {
 		return publishers.Result{}, fileError(err)
 	}
-	if err := writeAtomic(p.atomPath, p.atom(items, now)); err != nil {
+	if err := atomicfile.Write(p.atomPath, 0o644, bytesWriter(p.atom(items, now))); err != nil {
 		return publishers.Result{}, fileError(err)
 	}
 	return publishers.Result{RemoteID: it.ID, RemoteURL: it.Link, PublishedAt: now}, nil

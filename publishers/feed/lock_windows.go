@@ -26,7 +26,3 @@ func lock(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
-
-// syncDir is a no-op: Windows has no directory fsync; the rename is durable
-// once the file system commits it.
-func syncDir(string) error { return nil }
