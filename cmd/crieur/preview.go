@@ -50,12 +50,7 @@ reject. Nothing is sent.`,
 			if err != nil {
 				return err
 			}
-			var campaign *calendar.Campaign
-			if p.Campaign != "" {
-				if c, err := st.Campaign(a.ctx, p.Campaign); err == nil {
-					campaign = &c
-				}
-			}
+			campaign := a.campaignOf(st, p)
 			if only != "" && !contains(p.Channels, only) {
 				return invalid("channel", "post %s is not on channel %q (it is on: %s)", p.Slug, only, strings.Join(p.Channels, ", "))
 			}

@@ -43,12 +43,7 @@ func validator(ch calendar.Channel) (publishers.Publisher, error) {
 // the post, so that nothing it would reject gets into the calendar.
 func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
 	verr := &calendar.ValidationError{}
-	var campaign *calendar.Campaign
-	if p.Campaign != "" {
-		if c, err := st.Campaign(a.ctx, p.Campaign); err == nil {
-			campaign = &c
-		}
-	}
+	campaign := a.campaignOf(st, p)
 	for _, name := range p.Channels {
 		ch, err := st.Channel(a.ctx, name)
 		if err != nil {
@@ -64,4 +59,16 @@ func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
 		}
 	}
 	return verr.Err()
+}
+
+// campaignOf is the post's campaign (its UTM defaults tag the links), or nil.
+func (a *app) campaignOf(st *calendar.Store, p calendar.Post) *calendar.Campaign {
+	if p.Campaign == "" {
+		return nil
+	}
+	c, err := st.Campaign(a.ctx, p.Campaign)
+	if err != nil {
+		return nil
+	}
+	return &c
 }
