@@ -93,7 +93,10 @@ func (s *Store) Entries(ctx context.Context, f ViewFilter) ([]Entry, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Entry{}
+	out := make([]Entry, 0, 256)
+	// A post's deliveries share its tags, and campaigns repeat them: each
+	// distinct tag list is decoded once.
+	tagLists := map[string][]string{}
 	for rows.Next() {
 		var e Entry
 		var at, updated int64
@@ -104,12 +107,15 @@ func (s *Store) Entries(ctx context.Context, f ViewFilter) ([]Entry, error) {
 			return nil, err
 		}
 		e.At, e.UpdatedAt, e.PublishedAt = fromMS(at), fromMS(updated), fromNullMS(published)
-		if tags != "[]" && tags != "" {
-			_ = json.Unmarshal([]byte(tags), &e.Tags)
+		list, ok := tagLists[tags]
+		if !ok {
+			list = []string{}
+			if tags != "[]" && tags != "" {
+				_ = json.Unmarshal([]byte(tags), &list)
+			}
+			tagLists[tags] = list
 		}
-		if e.Tags == nil {
-			e.Tags = []string{}
-		}
+		e.Tags = list
 		e.Label = label(e.Title, e.Label, e.Slug)
 		out = append(out, e)
 	}
