@@ -93,8 +93,8 @@ in a local calendar, and publishes each post on time on every network.`,
   crieur post new --body "Hello, world" --channel acme-log --queue
   crieur post list
   crieur daemon`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			tuneGC(cmd)
 			return a.loadConfig(cmd)
