@@ -547,6 +547,19 @@ func newPostShowCmd(a *app) *cobra.Command {
 	}
 }
 
+// changePost applies a store change to a post and shows the post it returns.
+func (a *app) changePost(verb string, change func(*calendar.Store) (calendar.Post, error)) error {
+	st, err := a.db()
+	if err != nil {
+		return err
+	}
+	p, err := change(st)
+	if err != nil {
+		return err
+	}
+	return a.showPost(p, verb)
+}
+
 func (a *app) showPostRef(st *calendar.Store, ref, verb string) error {
 	p, err := st.Post(a.ctx, ref)
 	if err != nil {
@@ -677,15 +690,9 @@ func newPostCancelCmd(a *app) *cobra.Command {
 		Example: `  crieur post cancel winter-sale`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.db()
-			if err != nil {
-				return err
-			}
-			p, err := st.CancelPost(a.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.showPost(p, "Canceled")
+			return a.changePost("Canceled", func(st *calendar.Store) (calendar.Post, error) {
+				return st.CancelPost(a.ctx, args[0])
+			})
 		},
 	}
 }

@@ -28,15 +28,9 @@ approves it.`,
 		Example: `  crieur post submit winter-sale`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.db()
-			if err != nil {
-				return err
-			}
-			p, err := st.SubmitPost(a.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.showPost(p, "Submitted")
+			return a.changePost("Submitted", func(st *calendar.Store) (calendar.Post, error) {
+				return st.SubmitPost(a.ctx, args[0])
+			})
 		},
 	}
 }
@@ -54,15 +48,9 @@ says afterwards sends it back to review.`,
   crieur post approve 42 --note "Checked the prices with sales"`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.db()
-			if err != nil {
-				return err
-			}
-			p, err := st.ApprovePost(a.ctx, args[0], note)
-			if err != nil {
-				return err
-			}
-			return a.showPost(p, "Approved")
+			return a.changePost("Approved", func(st *calendar.Store) (calendar.Post, error) {
+				return st.ApprovePost(a.ctx, args[0], note)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "a note kept with the post")
@@ -77,15 +65,9 @@ func newPostRejectCmd(a *app) *cobra.Command {
 		Example: `  crieur post reject winter-sale --note "The discount is 15%, not 20%"`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.db()
-			if err != nil {
-				return err
-			}
-			p, err := st.RejectPost(a.ctx, args[0], note)
-			if err != nil {
-				return err
-			}
-			return a.showPost(p, "Rejected")
+			return a.changePost("Rejected", func(st *calendar.Store) (calendar.Post, error) {
+				return st.RejectPost(a.ctx, args[0], note)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "why (required)")
