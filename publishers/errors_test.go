@@ -20,3 +20,20 @@ func TestInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://mastodon.social":         true,
+		"http://127.0.0.1:8080/api":       true,
+		"ftp://example.com":               false,
+		"mastodon.social":                 false,
+		"https://":                        false,
+		"://broken":                       false,
+		"":                                false,
+		"https://hooks.slack.com/x?y=1#z": true,
+	} {
+		if _, ok := HTTPURL(raw); ok != want {
+			t.Errorf("HTTPURL(%q) ok = %v, want %v", raw, ok, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package publishers
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -97,4 +98,15 @@ func (n Network) Setting(settings map[string]string, name string) string {
 		}
 	}
 	return ""
+}
+
+// HTTPURL parses an absolute http(s) URL, as a setting or secret that names
+// where a network lives; ok is false for anything else. Callers add their
+// network's own checks and say what they expected.
+func HTTPURL(raw string) (u *url.URL, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }

@@ -53,8 +53,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("devto: missing %s", strings.Join(missing, ", "))
 	}
 	base := strings.TrimRight(network.Setting(cfg.Settings, "api"), "/")
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if u, ok := publishers.HTTPURL(base); !ok || u.User != nil {
 		return nil, fmt.Errorf("devto: api %q is not an http(s) URL", base)
 	}
 	published, err := strconv.ParseBool(network.Setting(cfg.Settings, "published"))

@@ -58,8 +58,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("discord: secret webhook_url is required")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(u.Path, "/webhooks/") {
+	u, ok := publishers.HTTPURL(raw)
+	if !ok || !strings.Contains(u.Path, "/webhooks/") {
 		return nil, fmt.Errorf("discord: secret webhook_url is not a webhook URL (https://discord.com/api/webhooks/ID/TOKEN)")
 	}
 	p := &Publisher{cfg: cfg, webhook: u, mentions: []string{}, maxUpload: defaultUploadMB << 20}

@@ -58,8 +58,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("ghost: missing %s", strings.Join(missing, ", "))
 	}
 	site := strings.TrimRight(cfg.Settings["site"], "/")
-	u, err := url.Parse(site)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if u, ok := publishers.HTTPURL(site); !ok || u.User != nil {
 		return nil, fmt.Errorf("ghost: site %q is not an http(s) URL", site)
 	}
 	// The key is never quoted in errors: it is a secret.

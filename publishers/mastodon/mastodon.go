@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -69,8 +68,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !strings.Contains(base, "://") && base != "" {
 		base = "https://" + base
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if _, ok := publishers.HTTPURL(base); !ok {
 		return nil, fmt.Errorf("mastodon: setting instance %q is not an instance URL like https://mastodon.social", cfg.Settings["instance"])
 	}
 	vis := cfg.Settings["visibility"]

@@ -49,8 +49,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("slack: secret webhook_url is required")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(u.Path, "/services/") {
+	if u, ok := publishers.HTTPURL(raw); !ok || !strings.Contains(u.Path, "/services/") {
 		return nil, fmt.Errorf("slack: secret webhook_url is not an incoming webhook URL (https://hooks.slack.com/services/…)")
 	}
 	return &Publisher{cfg: cfg, webhook: raw}, nil

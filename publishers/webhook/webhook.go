@@ -50,8 +50,7 @@ type Publisher struct {
 // New builds a webhook publisher from the channel's settings and secrets.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
 	raw := strings.TrimSpace(cfg.Settings["url"])
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := publishers.HTTPURL(raw); !ok {
 		return nil, errors.New("webhook: setting url must be an absolute http(s) URL")
 	}
 	key, err := signingKey(cfg.Secrets["signing_key"])

@@ -64,8 +64,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("wordpress: missing %s", strings.Join(missing, ", "))
 	}
 	site := strings.TrimRight(network.Setting(cfg.Settings, "site"), "/")
-	u, err := url.Parse(site)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := publishers.HTTPURL(site)
+	if !ok {
 		return nil, fmt.Errorf("wordpress: site %q is not an http(s) URL", site)
 	}
 	if u.User != nil {
