@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -202,5 +203,5 @@ func (s *Store) setChannelPausedTx(ctx context.Context, tx *sql.Tx, id int64, pa
 }
 
 func isUnique(err error) bool {
-	return err != nil && regexp.MustCompile(`UNIQUE constraint failed`).MatchString(err.Error())
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

@@ -121,7 +121,10 @@ func kindName(k yaml.Kind) string {
 	return "value"
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLineRE  = regexp.MustCompile(`line (\d+)`)
+	yamlFieldRE = regexp.MustCompile(`field (\w+) not found`)
+)
 
 // ParseDocument reads front matter and body. Errors are FieldErrors whose Line
 // is the line in data (1-based), so a person can find the mistake.
@@ -185,7 +188,7 @@ func yamlError(err error, offset int) FieldError {
 		msg = strings.TrimPrefix(msg, ": ")
 	}
 	field := ""
-	if m := regexp.MustCompile(`field (\w+) not found`).FindStringSubmatch(msg); m != nil {
+	if m := yamlFieldRE.FindStringSubmatch(msg); m != nil {
 		field = m[1]
 		msg = "unknown field (known: slug, title, at, status, channels, campaign, tags, link, excerpt, media, variants, thread)"
 	}
