@@ -31,6 +31,9 @@ type app struct {
 	now    func() time.Time
 	store  *calendar.Store
 	ctx    context.Context
+	// loc caches the viewer's zone for locName: every time shown reads it.
+	loc     *time.Location
+	locName string
 }
 
 // Global flag and config keys.
@@ -220,12 +223,17 @@ func (a *app) close() {
 
 // zone is the viewer's zone: --tz, else the config's tz, else local.
 func (a *app) zone() *time.Location {
-	if tz := a.v.GetString(keyTZ); tz != "" {
+	tz := a.v.GetString(keyTZ)
+	if a.loc != nil && a.locName == tz {
+		return a.loc
+	}
+	a.loc, a.locName = time.Local, tz
+	if tz != "" {
 		if loc, err := when.LoadZone(tz); err == nil {
-			return loc
+			a.loc = loc
 		}
 	}
-	return time.Local
+	return a.loc
 }
 
 func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }
