@@ -25,10 +25,17 @@ import "time"
 // A bare date ("2026-12-01") or a day without a time ("tomorrow") is rejected:
 // picking a time for the user would publish at a moment nobody chose.
 // Explicit dates and days may lie in the past; rejecting past times is the
-// caller's decision. Local times in a DST gap or overlap follow the package
+// caller's decision. Times outside the years MinYear to MaxYear (UTC) are
+// rejected. Local times in a DST gap or overlap follow the package
 // rule (first instant after the gap; first occurrence).
 func Parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
-	return parse(s, now, loc)
+	t, err := parse(s, now, loc)
+	if err == nil {
+		if err = InRange(s, t); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return t, err
 }
 
 // LoadZone loads an IANA zone ("Europe/Paris", "America/New_York"), "UTC" or
