@@ -153,6 +153,12 @@ func ParseDocument(data []byte) (Document, error) {
 		front, rest = rest[:end], rest[end+5:]
 	}
 	d.BodyLine = 2 + strings.Count(front, "\n") + 2
+	var tree yaml.Node
+	if err := yaml.Unmarshal([]byte(front), &tree); err == nil {
+		if line, msg := yamlBudget(&tree, maxYAMLNodes/100); msg != "" {
+			return d, FieldError{Line: line + 1, Message: "front matter " + msg} // the front matter starts on line 2
+		}
+	}
 	dec := yaml.NewDecoder(strings.NewReader(front))
 	dec.KnownFields(true)
 	if err := dec.Decode(&d); err != nil && !errors.Is(err, errEOF(err)) {

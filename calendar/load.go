@@ -123,6 +123,9 @@ type LoadOptions struct {
 	Check CheckFunc
 	// Progress, when set, is told how far the load is (done of total steps).
 	Progress func(done, total int)
+	// MediaRoot, when set, is the folder every local media file must lie
+	// in; otherwise each file's media must lie in the load file's folder.
+	MediaRoot string
 	// Plan lists every post's action in the result (a dry run's plan);
 	// without it a big load keeps no per-post list.
 	Plan bool
@@ -189,6 +192,13 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error) {
 	res := LoadResult{DryRun: opt.DryRun, Errors: []FieldError{}, Warnings: append([]FieldError{}, set.Warnings...)}
 	problems := append([]FieldError{}, set.Problems...)
+	if len(set.Items) > MaxLoadPosts {
+		problems = append(problems, FieldError{File: set.Items[MaxLoadPosts].File, Line: set.Items[MaxLoadPosts].Line, Field: "posts",
+			Message: fmt.Sprintf("%d posts in one load; crieur takes at most %d (split the load)", len(set.Items), MaxLoadPosts)})
+		sortProblems(problems)
+		res.Errors = problems
+		return res, &ValidationError{Problems: problems}
+	}
 	// Past this call set is no longer read: once planned, a big load's items
 	// (most of its memory) can be collected while the plan is written.
 	pl, err := s.plan(ctx, set, opt)

@@ -127,6 +127,11 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 			continue
 		}
 		line, _ := r.FieldPos(0)
+		if row > MaxLoadPosts {
+			bad(line, "", "more than %d rows; crieur takes at most %d posts in one load (split the load)", MaxLoadPosts, MaxLoadPosts)
+			set.Items = nil
+			break
+		}
 		if len(rec) > len(cols) {
 			bad(line, "", "%d fields, the header has %d", len(rec), len(cols))
 			continue

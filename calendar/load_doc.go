@@ -66,6 +66,10 @@ func ReadYAML(data []byte, file string) *LoadSet {
 		d.bad(1, "", "empty document: expected posts: [...]")
 		return d.set
 	}
+	if line, msg := yamlBudget(&root, maxYAMLNodes); msg != "" {
+		d.bad(line, "", "%s", msg)
+		return d.set
+	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
 		d.bad(top.Line, "", "expected a mapping with posts: [...], got a %s", kindName(top.Kind))
@@ -296,6 +300,10 @@ func (d *docReader) read(top []entry, line int) {
 			list, ok := e.value.([]any)
 			if !ok && e.value != nil {
 				d.bad(e.line, "posts", "expected a list of posts")
+				continue
+			}
+			if len(list) > MaxLoadPosts {
+				d.bad(e.line, "posts", "%d posts in one file; crieur takes at most %d in one load (split the load)", len(list), MaxLoadPosts)
 				continue
 			}
 			posts, postsLine, hasPosts = list, e.line, true

@@ -3,18 +3,26 @@ package calendar
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/crieur/crieur/internal/safefile"
 )
 
 // ReadMarkdownDir reads a Markdown campaign folder: every .md file under dir
 // (recursively, in path order) is one post, read by ParseDocument. A file's
 // path relative to dir, without .md, slugified, is the post's default slug.
 func ReadMarkdownDir(dir string) (*LoadSet, error) {
+	return ReadMarkdownFolder(dir, DefaultMaxLoadFile)
+}
+
+// ReadMarkdownFolder is ReadMarkdownDir reading files of at most maxFile
+// bytes each. A file that is not a regular file (a FIFO, a device) or a
+// symlink that leads out of dir is a problem of the load, never read.
+func ReadMarkdownFolder(dir string, maxFile int64) (*LoadSet, error) {
 	set := &LoadSet{}
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -34,9 +42,10 @@ func ReadMarkdownDir(dir string) (*LoadSet, error) {
 	}
 	sort.Strings(files)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := safefile.ReadFileWithin(dir, f, maxFile)
 		if err != nil {
-			return nil, err
+			set.Problems = append(set.Problems, FieldError{File: f, Message: loadFileProblem(err)})
+			continue
 		}
 		rel, _ := filepath.Rel(dir, f)
 		set.Merge(ReadMarkdown(data, f, rel))

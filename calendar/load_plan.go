@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -284,8 +283,8 @@ func (s *Store) planCampaigns(ctx context.Context, pl *plan, set *LoadSet, opt L
 			return
 		}
 		for _, d := range []struct{ field, v string }{{"campaign.from", lc.StartsOn}, {"campaign.to", lc.EndsOn}} {
-			if _, err := time.Parse(time.DateOnly, d.v); d.v != "" && err != nil {
-				pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: d.field, Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD)", d.v)})
+			if err := CheckDay(d.field, d.v); d.v != "" && err != nil {
+				pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: d.field, Message: err.(*ValidationError).Problems[0].Message})
 			}
 		}
 		if lc.StartsOn != "" && lc.EndsOn != "" && lc.EndsOn < lc.StartsOn {
@@ -375,6 +374,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 	bad := func(field, format string, args ...any) {
 		pp.problems = append(pp.problems, it.problem(field, format, args...))
 	}
+	checkFieldSizes(it, bad)
 	p.Slug = strings.TrimSpace(it.Slug)
 	if p.Slug == "" {
 		p.Slug = defaultSlug(it.File, it.Row)
@@ -439,10 +439,8 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 				m.Path = filepath.Join(it.BaseDir, m.Path)
 			}
 			m.Path = filepath.Clean(m.Path)
-			if st, err := os.Stat(m.Path); err != nil {
-				bad(fmt.Sprintf("media[%d]", i), "%s: no such file", m.Path)
-			} else if st.IsDir() {
-				bad(fmt.Sprintf("media[%d]", i), "%s is a directory", m.Path)
+			if msg := checkLoadMedia(mediaRoot(opt, it), m.Path); msg != "" {
+				bad(fmt.Sprintf("media[%d]", i), "%s", msg)
 			}
 		}
 		p.Media = append(p.Media, m)
@@ -492,7 +490,7 @@ func parseWhen(s string, now time.Time, loc *time.Location) (time.Time, error) {
 		loc = time.UTC
 	}
 	if len(s) >= 20 && s[10] == 'T' {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
+		if t, err := time.Parse(time.RFC3339, s); err == nil && when.InRange(s, t) == nil {
 			return t.In(loc), nil
 		}
 	}
@@ -509,7 +507,7 @@ func parseWhen(s string, now time.Time, loc *time.Location) (time.Time, error) {
 			_, off := t.Zone()
 			_, before := t.Add(-26 * time.Hour).Zone()
 			_, after := t.Add(26 * time.Hour).Zone()
-			if t.Day() == d && off == before && off == after {
+			if t.Day() == d && off == before && off == after && when.InRange(s, t) == nil {
 				return t, nil
 			}
 		}

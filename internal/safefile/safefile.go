@@ -27,6 +27,20 @@ var ErrNotRegular = errors.New("not a regular file")
 // ErrOutside is wrapped when a path leaves the folder it is confined to.
 var ErrOutside = errors.New("outside the allowed folder")
 
+// problem is an error in the user's words that matches one of the errors
+// above.
+type problem struct {
+	msg  string
+	kind error
+}
+
+func (e *problem) Error() string        { return e.msg }
+func (e *problem) Is(target error) bool { return target == e.kind }
+
+func newProblem(kind error, format string, args ...any) error {
+	return &problem{msg: fmt.Sprintf(format, args...), kind: kind}
+}
+
 // kind names what a file is, in the user's words.
 func kind(m fs.FileMode) string {
 	switch {
@@ -52,7 +66,7 @@ func Open(path string, noFollow bool) (*os.File, fs.FileInfo, error) {
 	if info, err := os.Lstat(path); err != nil {
 		return nil, nil, err
 	} else if noFollow && info.Mode()&fs.ModeSymlink != 0 {
-		return nil, nil, fmt.Errorf("%s is a symlink: %w", path, ErrNotRegular)
+		return nil, nil, newProblem(ErrNotRegular, "%s is a symlink", path)
 	}
 	flags := os.O_RDONLY | openFlags
 	if noFollow {
@@ -61,7 +75,7 @@ func Open(path string, noFollow bool) (*os.File, fs.FileInfo, error) {
 	f, err := os.OpenFile(path, flags, 0)
 	if err != nil {
 		if isLoop(err) {
-			return nil, nil, fmt.Errorf("%s is a symlink: %w", path, ErrNotRegular)
+			return nil, nil, newProblem(ErrNotRegular, "%s is a symlink", path)
 		}
 		return nil, nil, err
 	}
@@ -72,7 +86,7 @@ func Open(path string, noFollow bool) (*os.File, fs.FileInfo, error) {
 	}
 	if !info.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, nil, fmt.Errorf("%s is %s: %w", path, kind(info.Mode()), ErrNotRegular)
+		return nil, nil, newProblem(ErrNotRegular, "%s is %s", path, kind(info.Mode()))
 	}
 	return f, info, nil
 }
@@ -105,13 +119,13 @@ func ReadAll(r io.Reader, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is over the limit of %s: %w", name, Size(limit), ErrTooBig)
+		return nil, newProblem(ErrTooBig, "%s is over the limit of %s", name, Size(limit))
 	}
 	return data, nil
 }
 
 func tooBig(path string, size, limit int64) error {
-	return fmt.Errorf("%s is %s, over the limit of %s: %w", path, Size(size), Size(limit), ErrTooBig)
+	return newProblem(ErrTooBig, "%s is %s, over the limit of %s", path, Size(size), Size(limit))
 }
 
 // Size writes a byte count for people: 16 MB, 1000000 bytes.
@@ -137,7 +151,7 @@ func Within(root, path string) (string, error) {
 		return "", err
 	}
 	if !inside(absRoot, absPath) {
-		return "", fmt.Errorf("%s is outside %s: %w", path, root, ErrOutside)
+		return "", newProblem(ErrOutside, "%s is outside %s", path, root)
 	}
 	realRoot, err := filepath.EvalSymlinks(absRoot)
 	if err != nil {
@@ -148,7 +162,7 @@ func Within(root, path string) (string, error) {
 		return "", err
 	}
 	if !inside(realRoot, real) {
-		return "", fmt.Errorf("%s is a symlink to %s, outside %s: %w", path, real, root, ErrOutside)
+		return "", newProblem(ErrOutside, "%s is a symlink to %s, outside %s", path, real, root)
 	}
 	return real, nil
 }
