@@ -51,6 +51,14 @@ func (s *Store) AddBlackout(ctx context.Context, b *Blackout) error {
 	if strings.TrimSpace(b.Reason) == "" {
 		verr.Add(FieldError{Field: "reason", Message: "say why nothing is published then (--reason)"})
 	}
+	for _, f := range []struct {
+		name string
+		t    time.Time
+	}{{"from", b.StartsAt}, {"to", b.EndsAt}} {
+		if err := CheckInstant(f.name, &f.t); err != nil {
+			verr.Problems = append(verr.Problems, err.(*ValidationError).Problems...)
+		}
+	}
 	if !b.EndsAt.After(b.StartsAt) {
 		verr.Add(FieldError{Field: "to", Message: fmt.Sprintf("the blackout ends (%s) before it starts (%s)", b.EndsAt.UTC().Format(time.RFC3339), b.StartsAt.UTC().Format(time.RFC3339))})
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
 
 func (s *Store) campaignID(ctx context.Context, q queryer, name string) (any, error) {
@@ -29,8 +28,8 @@ func (s *Store) AddCampaign(ctx context.Context, c *Campaign) error {
 		if d.v == "" {
 			continue
 		}
-		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
-			return Invalid(d.field, "%q is not a date (YYYY-MM-DD)", d.v)
+		if err := CheckDay(d.field, d.v); err != nil {
+			return err
 		}
 	}
 	if c.StartsOn != "" && c.EndsOn != "" && c.EndsOn < c.StartsOn {

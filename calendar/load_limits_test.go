@@ -241,3 +241,56 @@ func TestLoadBounds(t *testing.T) {
 		t.Errorf("many rows: %d items, %+v", len(cs.Items), cs.Problems)
 	}
 }
+
+// Every way a time reaches the calendar refuses years past 9999 (and before
+// 1900), naming the field.
+func TestInstantBounds(t *testing.T) {
+	s := loadStore(t)
+	ctx := context.Background()
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	ok := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	field := func(err error) string {
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) == 0 || !strings.Contains(ve.Problems[0].Message, "crieur takes times from 1900 to 9999") {
+			return fmt.Sprintf("not an out-of-range error: %v", err)
+		}
+		return ve.Problems[0].Field
+	}
+	if f := field(s.CreatePost(ctx, &Post{Slug: "far", Body: "x", Channels: []string{"acme-log"}, PublishAt: &far})); f != "at" {
+		t.Errorf("CreatePost in year 10000: %s", f)
+	}
+	p := Post{Slug: "p", Body: "x", Channels: []string{"acme-log"}, PublishAt: &ok}
+	if err := s.CreatePost(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	p.PublishAt = &far
+	if f := field(s.UpdatePost(ctx, &p)); f != "at" {
+		t.Errorf("UpdatePost to year 10000: %s", f)
+	}
+	if _, err := s.SchedulePost(ctx, "p", &far, false); field(err) != "at" {
+		t.Errorf("SchedulePost to year 10000: %v", err)
+	}
+	if _, err := s.MovePost(ctx, "p", far, false); field(err) != "to" {
+		t.Errorf("MovePost to year 10000: %v", err)
+	}
+	if err := s.AddBlackout(ctx, &Blackout{StartsAt: ok, EndsAt: far, Reason: "r"}); field(err) != "to" {
+		t.Errorf("AddBlackout to year 10000: %v", err)
+	}
+	if err := s.AddCampaign(ctx, &Campaign{Name: "old", StartsOn: "1899-12-31"}); field(err) != "from" {
+		t.Errorf("AddCampaign from 1899: %v", err)
+	}
+	if err := s.AddCampaign(ctx, &Campaign{Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	q := Post{Slug: "q", Body: "x", Campaign: "c", Channels: []string{"acme-log"}, PublishAt: &ok}
+	if err := s.CreatePost(ctx, &q); err != nil {
+		t.Fatal(err)
+	}
+	sh := Shift{Days: 3_000_000}
+	if _, err := s.ShiftCampaign(ctx, "c", sh, time.UTC, false); field(err) != "by" {
+		t.Errorf("ShiftCampaign past year 9999: %v", err)
+	}
+	if got, _ := s.Post(ctx, "q"); !got.PublishAt.Equal(ok) {
+		t.Errorf("a refused shift moved the post to %v", got.PublishAt)
+	}
+}

@@ -24,6 +24,9 @@ type Move struct {
 // post leaves its slots). Published and canceled posts are refused. With dryRun
 // nothing is written.
 func (s *Store) MovePost(ctx context.Context, ref string, at time.Time, dryRun bool) (Move, error) {
+	if err := CheckInstant("to", &at); err != nil {
+		return Move{}, err
+	}
 	var mv Move
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		p, err := s.postRow(ctx, tx, ref)
@@ -209,6 +212,9 @@ func (s *Store) ShiftCampaign(ctx context.Context, campaign string, sh Shift, de
 			}
 			from := *p.PublishAt
 			to := sh.Apply(from, loc)
+			if err := CheckInstant("by", &to); err != nil {
+				return fmt.Errorf("post %s: %w", p.Slug, err)
+			}
 			moves = append(moves, Move{PostID: p.ID, Slug: p.Slug, Title: p.Title, Status: p.Status, From: from, To: to})
 			if dryRun {
 				continue

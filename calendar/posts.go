@@ -256,6 +256,9 @@ func (s *Store) CreatePost(ctx context.Context, p *Post) error {
 }
 
 func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
+	if err := CheckInstant("at", p.PublishAt); err != nil {
+		return err
+	}
 	chans, err := s.resolveChannels(ctx, tx, p)
 	if err != nil {
 		return err
@@ -309,6 +312,9 @@ func (s *Store) UpdatePost(ctx context.Context, p *Post) error {
 }
 
 func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind string) error {
+	if err := CheckInstant("at", p.PublishAt); err != nil {
+		return err
+	}
 	old, err := s.postRow(ctx, tx, strconv.FormatInt(p.ID, 10))
 	if err != nil {
 		return err
@@ -593,6 +599,9 @@ func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int
 // SchedulePost gives a post a time (or, with queue, each channel its next
 // free slot) and makes it scheduled.
 func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, queue bool) (Post, error) {
+	if err := CheckInstant("at", at); err != nil {
+		return Post{}, err
+	}
 	var out Post
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		p, err := s.postRow(ctx, tx, ref)
