@@ -117,7 +117,7 @@ func checkLoadMedia(root, path string) string {
 	}
 	switch {
 	case errors.Is(err, safefile.ErrOutside):
-		return fmt.Sprintf("%s is outside the load's folder %s: a load's media must lie in its folder (or under --media-root)", path, root)
+		return err.Error() + ": a load's media must lie in its folder (or under --media-root)"
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("%s: no such file", path)
 	case errors.Is(err, safefile.ErrNotRegular):

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
 )
@@ -34,6 +34,8 @@ type importOptions struct {
 	dryRun, allowPast            bool
 	format, campaign, dateFormat string
 	defaultChannels              []string
+	mediaRoot                    string
+	maxFileMB                    int
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -49,7 +51,8 @@ Hootsuite's date, message, link; ',' or ';'; UTF-8 with or without BOM),
 YAML/JSON ({campaign, defaults, posts}), a Markdown folder (one .md per post:
 front matter + body; the file's path is the default slug). The format comes
 from the extension unless --format says; - reads stdin. Media paths are read
-relative to the file that names them, and kept as absolute paths.
+relative to the file that names them, and kept as absolute paths; each must
+lie in that file's folder (or under --media-root) and be a regular file.
 
 Posts are keyed by slug. A post the calendar already holds with the same
 content is unchanged; a changed one is updated (its deliveries re-timed); a
@@ -88,6 +91,7 @@ load would change, or one slug given twice in the load).`,
 			opt := calendar.LoadOptions{
 				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
 				DefaultChannels: o.defaultChannels, Campaign: o.campaign, Check: networkCheck(), Plan: o.dryRun || a.verbose(),
+				MediaRoot: o.mediaRoot,
 			}
 			bar := a.progressBar(len(set.Items))
 			if bar != nil {
@@ -110,6 +114,8 @@ load would change, or one slug given twice in the load).`,
 	fl.StringSliceVar(&o.defaultChannels, "default-channel", nil, "channels of posts that name none (Hootsuite CSVs name none)")
 	fl.StringVar(&o.dateFormat, "date-format", "", "how a CSV's slash dates read: DD/MM/YYYY or MM/DD/YYYY (default ISO, YYYY-MM-DD)")
 	fl.BoolVar(&o.allowPast, "allow-past", false, "accept times in the past for new or re-timed posts")
+	fl.StringVar(&o.mediaRoot, "media-root", "", "the folder every media file must lie in (default: each load file's own folder)")
+	fl.IntVar(&o.maxFileMB, "max-file-size", calendar.DefaultMaxLoadFile>>20, "the largest load file read, in MB")
 	return cmd
 }
 
@@ -125,7 +131,28 @@ func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, erro
 	default:
 		return nil, usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, calendar.DateDMY, calendar.DateMDY)}
 	}
+	if o.maxFileMB < 1 {
+		return nil, usageErr{fmt.Errorf("--max-file-size %d: give a size in MB, at least 1", o.maxFileMB)}
+	}
+	maxFile := int64(o.maxFileMB) << 20
+	if o.mediaRoot != "" {
+		if info, err := os.Stat(o.mediaRoot); err != nil || !info.IsDir() {
+			return nil, usageErr{fmt.Errorf("--media-root %s: not a folder", o.mediaRoot)}
+		}
+	}
 	set := &calendar.LoadSet{}
+	// A file that cannot be read as a load (a FIFO, a device, one over the
+	// size limit) is a problem of the load: exit 3, nothing written.
+	unreadable := func(path string, err error) (*calendar.LoadSet, error) {
+		if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooBig) {
+			msg := err.Error()
+			if errors.Is(err, safefile.ErrTooBig) {
+				msg += " (--max-file-size raises it)"
+			}
+			return nil, &calendar.ValidationError{Problems: []calendar.FieldError{{File: path, Message: msg}}}
+		}
+		return nil, err
+	}
 	for _, path := range paths {
 		format := o.format
 		if path != "-" {
@@ -137,7 +164,7 @@ func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, erro
 				if format != "" && format != "md" {
 					return nil, usageErr{fmt.Errorf("%s is a folder: only a Markdown folder (md) can be loaded from one", path)}
 				}
-				part, err := calendar.ReadMarkdownDir(path)
+				part, err := calendar.ReadMarkdownFolder(path, maxFile)
 				if err != nil {
 					return nil, err
 				}
@@ -154,12 +181,12 @@ func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, erro
 		var data []byte
 		var err error
 		if path == "-" {
-			data, err = io.ReadAll(a.in)
+			data, err = safefile.ReadAll(a.in, "stdin", maxFile)
 		} else {
-			data, err = os.ReadFile(path)
+			data, err = safefile.ReadFile(path, maxFile)
 		}
 		if err != nil {
-			return nil, err
+			return unreadable(path, err)
 		}
 		switch format {
 		case "csv":

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/calendar/when"
 )
 
@@ -65,9 +66,12 @@ func (a *app) readFileDoc(path string) (calendar.Document, error) {
 	var data []byte
 	var err error
 	if path == "-" {
-		data, err = io.ReadAll(a.in)
+		data, err = safefile.ReadAll(a.in, "stdin", calendar.DefaultMaxLoadFile)
 	} else {
-		data, err = os.ReadFile(path)
+		data, err = safefile.ReadFile(path, calendar.DefaultMaxLoadFile)
+	}
+	if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooBig) {
+		return calendar.Document{}, calendar.Invalid("file", "%v", err)
 	}
 	if err != nil {
 		return calendar.Document{}, err
@@ -141,6 +145,21 @@ func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (ti
 	return t.UTC(), nil
 }
 
+// userMedia says why a media file a person names cannot be posted, or "".
+// Any file of theirs will do, but a regular one: a device or a FIFO would
+// hang or never end. Each network's size limit is checked with the post.
+func userMedia(path string) string {
+	f, _, err := safefile.Open(path, false)
+	switch {
+	case errors.Is(err, safefile.ErrNotRegular):
+		return err.Error() + ": media must be regular files"
+	case err != nil:
+		return fmt.Sprintf("%s: no such file", path)
+	}
+	_ = f.Close()
+	return ""
+}
+
 // applyDoc writes a document's fields into p.
 func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Document, p *calendar.Post, allowPast bool) error {
 	p.Slug = firstSet(doc.Slug, p.Slug)
@@ -158,8 +177,8 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 		if strings.HasPrefix(m.Path, "http") {
 			continue
 		}
-		if _, err := os.Stat(m.Path); err != nil {
-			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: fmt.Sprintf("%s: no such file", m.Path)})
+		if msg := userMedia(m.Path); msg != "" {
+			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: msg})
 		} else if abs, err := filepath.Abs(m.Path); err == nil {
 			// Kept absolute, as import keeps them: the daemon that publishes
 			// the post may run in another directory.
