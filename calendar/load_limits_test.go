@@ -50,20 +50,20 @@ func TestLoadMediaConfined(t *testing.T) {
 		{"ok.png", "", ""},
 		{"alias.png", "", ""},
 		{"sub/../ok.png", "", ""},
-		{"../secret.txt", "", "outside "+dir+": a load's media must lie in its folder"},
-		{"../../../../../../etc/passwd", "", "outside "+dir+": a load's media must lie in its folder"},
-		{"/etc/passwd", "", "outside "+dir+": a load's media must lie in its folder"},
-		{secret, "", "outside "+dir+": a load's media must lie in its folder"},
-		{"out.png", "", "outside "+dir+": a load's media must lie in its folder"},
-		{"passwd.png", "", "outside "+dir+": a load's media must lie in its folder"},
-		{"zero.png", "", "outside "+dir+": a load's media must lie in its folder"},
+		{"../secret.txt", "", "outside " + dir + ": a load's media must lie in its folder"},
+		{"../../../../../../etc/passwd", "", "outside " + dir + ": a load's media must lie in its folder"},
+		{"/etc/passwd", "", "outside " + dir + ": a load's media must lie in its folder"},
+		{secret, "", "outside " + dir + ": a load's media must lie in its folder"},
+		{"out.png", "", "outside " + dir + ": a load's media must lie in its folder"},
+		{"passwd.png", "", "outside " + dir + ": a load's media must lie in its folder"},
+		{"zero.png", "", "outside " + dir + ": a load's media must lie in its folder"},
 		{"fifo.png", "", "is a FIFO (named pipe): a load's media must be regular files"},
 		{"sub", "", "is a folder"},
 		{"missing.png", "", "no such file"},
 		{"/dev/zero", "/", "is a device"},
 		// --media-root widens the confinement to a folder the user names
 		{"../secret.txt", filepath.Dir(dir), ""},
-		{"/etc/passwd", dir, "outside "+dir+": a load's media must lie in its folder"},
+		{"/etc/passwd", dir, "outside " + dir + ": a load's media must lie in its folder"},
 	}
 	for _, c := range cases {
 		t.Run(c.media+"@"+c.root, func(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/crieur/crieur/internal/safefile"
 )
 
 func init() { registerCommand(newPostCmd) }
