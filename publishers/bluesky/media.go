@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+
+	"github.com/crieur/crieur/internal/safefile"
 )
 
 const (
@@ -57,7 +59,7 @@ func checkImage(path string) string {
 // loadImage reads an image checked by checkImage; the type comes from the
 // content, never from the file name.
 func loadImage(path, alt string) (imageFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxImageBytes)
 	if err != nil {
 		return imageFile{}, err
 	}

@@ -184,7 +184,7 @@ func (p *Publisher) execute(ctx context.Context, pl payload, files []string) (me
 	}
 	fields := []multipart.Field{{Name: "payload_json", Value: string(body)}}
 	for i, f := range files {
-		fields = append(fields, multipart.Field{Name: fmt.Sprintf("files[%d]", i), Path: f})
+		fields = append(fields, multipart.Field{Name: fmt.Sprintf("files[%d]", i), Path: f, Limit: p.maxUpload})
 	}
 	f, err := multipart.Stream(fields)
 	if err != nil {

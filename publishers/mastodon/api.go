@@ -10,11 +10,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -65,7 +65,7 @@ type attachment struct {
 // upload sends one file with its alt text and waits, within bounds, until
 // the instance has processed it.
 func (p *Publisher) upload(ctx context.Context, m publishers.Media) (string, error) {
-	data, err := os.ReadFile(m.Path)
+	data, err := safefile.ReadFile(m.Path, mediaLimit(m.Path))
 	if err != nil {
 		return "", &publishers.Error{Class: publishers.Permanent, Message: "cannot read " + m.Path, Err: err}
 	}

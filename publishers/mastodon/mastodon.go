@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -146,10 +145,8 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 		if n := publishers.CountRunes(m.Alt); n > l.altLength {
 			probs = append(probs, publishers.Problem{Field: field, Message: fmt.Sprintf("alt text is %d characters, the instance takes %d", n, l.altLength)})
 		}
-		if info, err := os.Stat(m.Path); err != nil {
-			probs = append(probs, publishers.Problem{Field: field, Message: "cannot read " + m.Path})
-		} else if info.IsDir() {
-			probs = append(probs, publishers.Problem{Field: field, Message: m.Path + " is a directory"})
+		if msg := checkMediaFile(m.Path); msg != "" {
+			probs = append(probs, publishers.Problem{Field: field, Message: msg})
 		}
 	}
 	return probs

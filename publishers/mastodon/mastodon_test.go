@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -370,7 +372,11 @@ func TestValidate(t *testing.T) {
 		{"missing file", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: "testdata/nope.png"}}},
 			[]string{"media[0]: cannot read testdata/nope.png"}},
 		{"directory", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: "testdata"}}},
-			[]string{"media[0]: testdata is a directory"}},
+			[]string{"media[0]: testdata is a folder"}},
+		{"device", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: "/dev/zero"}}},
+			[]string{"media[0]: /dev/zero is a device"}},
+		{"image over Mastodon's limit", publishers.Post{Text: "hi", Media: []publishers.Media{{Path: bigImage(t)}}},
+			[]string{"media[0]: " + bigImage(t) + " is 17 MB, over Mastodon's upload limit of 16 MB"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -477,4 +483,23 @@ func TestCountChars(t *testing.T) {
 			t.Errorf("countChars(%q) = %d, want %d", c.in, got, c.want)
 		}
 	}
+}
+
+// bigImage is a sparse 17 MB .png in the test's temporary folder.
+func bigImage(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(os.TempDir(), "crieur-mastodon-big-"+strconv.Itoa(os.Getpid())+".png")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(17 << 20); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	return path
 }

@@ -11,13 +11,23 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+
+	"github.com/crieur/crieur/internal/safefile"
 )
+
+// DefaultLimit is the size limit of an uploaded file whose network names
+// none: above what any network crieur supports takes by default.
+const DefaultLimit = 100 << 20
 
 // Field is one part of a form: a value, or a local file to upload.
 type Field struct {
 	Name  string
 	Value string
 	Path  string // a local file, when set
+	// Limit is the most bytes the network takes for this file (0 means
+	// DefaultLimit). A bigger file is refused before anything is sent, and
+	// no more than its size at opening (within the limit) is ever read.
+	Limit int64
 }
 
 // Form is a multipart body ready to send: Body streams it, Length is its exact
@@ -45,21 +55,21 @@ func Stream(fields []Field) (Form, error) {
 		if f.Path == "" {
 			continue
 		}
-		file, err := os.Open(f.Path)
-		if err == nil {
-			var info os.FileInfo
-			if info, err = file.Stat(); err == nil {
-				sizes[i] = info.Size()
-			}
+		limit := f.Limit
+		if limit <= 0 {
+			limit = DefaultLimit
+		}
+		// A regular file only: a device or a FIFO would never end or hang.
+		file, info, err := safefile.Open(f.Path, false)
+		if err == nil && info.Size() > limit {
+			_ = file.Close()
+			err = fmt.Errorf("%s is %s, over the upload limit of %s", f.Path, safefile.Size(info.Size()), safefile.Size(limit))
 		}
 		if err != nil {
-			if file != nil {
-				_ = file.Close()
-			}
 			closeAll()
 			return Form{}, err
 		}
-		files[i] = file
+		files[i], sizes[i] = file, info.Size()
 	}
 
 	// A dry run with the same boundary measures the form: the file contents
@@ -83,7 +93,13 @@ func Stream(fields []Field) (Form, error) {
 	go func() {
 		defer closeAll()
 		pw.CloseWithError(write(w, fields, func(i int, part io.Writer) error {
-			if _, err := io.Copy(part, files[i]); err != nil {
+			// Exactly the size announced: a file that grew since is cut
+			// there (never past its limit), one that shrank fails.
+			n, err := io.Copy(part, io.LimitReader(files[i], sizes[i]))
+			if err == nil && n != sizes[i] {
+				err = fmt.Errorf("the file changed while it was sent (%d of %d bytes)", n, sizes[i])
+			}
+			if err != nil {
 				return fmt.Errorf("reading %s: %w", filepath.Base(fields[i].Path), err)
 			}
 			return nil

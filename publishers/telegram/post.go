@@ -21,6 +21,8 @@ var (
 	captionRules = publishers.Rules{Limit: 1024, Unit: "UTF-16 units", Count: publishers.CountUTF16}
 )
 
+// The Bot API's limits for uploaded files (core.telegram.org/bots/api,
+// "Sending files": photos up to 10 MB, other files up to 50 MB).
 const (
 	maxGroup  = 10       // items in one media group
 	maxPhoto  = 10 << 20 // bytes of an uploaded photo

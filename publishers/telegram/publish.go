@@ -94,7 +94,7 @@ func (p *Publisher) sendMedia(ctx context.Context, media []publishers.Media, cap
 		if !isURL(m.Path) {
 			name := "file" + strconv.Itoa(i)
 			items[i].Media = "attach://" + name
-			files = append(files, multipart.Field{Name: name, Path: m.Path})
+			files = append(files, multipart.Field{Name: name, Path: m.Path, Limit: uploadLimit(items[i].Type)})
 		}
 	}
 	if caption != "" {
@@ -121,7 +121,15 @@ func mediaField(kind, path string) multipart.Field {
 	if isURL(path) {
 		return multipart.Field{Name: kind, Value: path}
 	}
-	return multipart.Field{Name: kind, Path: path}
+	return multipart.Field{Name: kind, Path: path, Limit: uploadLimit(kind)}
+}
+
+// uploadLimit is the most bytes Telegram takes in an upload of that kind.
+func uploadLimit(kind string) int64 {
+	if kind == "photo" {
+		return maxPhoto
+	}
+	return maxUpload
 }
 
 // result describes the first message. Only messages of public chats (those
