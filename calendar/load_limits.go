@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -79,11 +80,14 @@ func yamlBudget(n *yaml.Node, budget int) (int, string) {
 	return line, msg
 }
 
-// checkFieldSizes records a problem for each text field over MaxFieldBytes.
+// checkFieldSizes records a problem for each text field over MaxFieldBytes
+// or holding a NUL byte.
 func checkFieldSizes(it *LoadItem, bad func(field, format string, args ...any)) {
 	check := func(field, v string) {
 		if len(v) > MaxFieldBytes {
 			bad(field, "%s is %s; a post's field takes at most %s", field, safefile.Size(int64(len(v))), safefile.Size(MaxFieldBytes))
+		} else if strings.IndexByte(v, 0) >= 0 {
+			bad(field, "contains a NUL byte (\\0), which no network takes")
 		}
 	}
 	check("slug", it.Slug)

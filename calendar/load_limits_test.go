@@ -209,17 +209,18 @@ func TestLoadBounds(t *testing.T) {
 		"far,9999-12-31T23:00:00-05:00,acme-log,x\n" +
 		"old,1899-12-31 09:00,acme-log,x\n" +
 		"zero,0001-01-01T00:00:00Z,acme-log,x\n" +
-		"huge,2027-01-01 09:00,acme-log," + huge + "\n"
+		"huge,2027-01-01 09:00,acme-log," + huge + "\n" +
+		"nul,2027-01-01 09:00,acme-log,a\x00b\n"
 	_, err := s.Load(context.Background(), ReadCSV([]byte(csv), "b.csv", ReadOptions{}), LoadOptions{Zone: time.UTC, AllowPast: true})
 	var ve *ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
+	if !errors.As(err, &ve) || len(ve.Problems) != 5 {
 		t.Fatalf("err = %v", err)
 	}
 	for i, want := range []struct {
 		line  int
 		field string
 		msg   string
-	}{{2, "at", "falls in year 10000"}, {3, "at", "falls in year 1899"}, {4, "at", "falls in year 1"}, {5, "body", "body is 1.0 MB; a post's field takes at most 1 MB"}} {
+	}{{2, "at", "falls in year 10000"}, {3, "at", "falls in year 1899"}, {4, "at", "falls in year 1"}, {5, "body", "body is 1.0 MB; a post's field takes at most 1 MB"}, {6, "body", `contains a NUL byte (\0)`}} {
 		p := ve.Problems[i]
 		if p.Line != want.line || p.Field != want.field || !strings.Contains(p.Message, want.msg) {
 			t.Errorf("problem %d = %+v, want line %d %s %q", i, p, want.line, want.field, want.msg)
