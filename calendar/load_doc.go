@@ -177,6 +177,7 @@ type jsonReader struct {
 	dec   *json.Decoder
 	lines []int // offsets of line starts, computed on first use
 	errAt int64
+	depth int // of the value being read: bounded, a load needs few levels
 }
 
 // lineAt is the 1-based line of the first non-blank byte at or after off.
@@ -215,6 +216,12 @@ func (j *jsonReader) value() (any, error) {
 	}
 	switch t := tok.(type) {
 	case json.Delim:
+		if t == '{' || t == '[' {
+			if j.depth++; j.depth > maxYAMLDepth {
+				return nil, fmt.Errorf("nested more than %d levels deep", maxYAMLDepth)
+			}
+			defer func() { j.depth-- }()
+		}
 		switch t {
 		case '{':
 			obj := lined{line: j.lineAt(start)}

@@ -295,3 +295,16 @@ func TestInstantBounds(t *testing.T) {
 		t.Errorf("a refused shift moved the post to %v", got.PublishAt)
 	}
 }
+
+// Deep nesting ends in an error with the line, not a stack overflow.
+func TestReadDeepNesting(t *testing.T) {
+	deep := strings.Repeat("[", 5_000_000)
+	for _, set := range []*LoadSet{
+		ReadJSON([]byte(`{"posts": `+deep), "deep.json"),
+		ReadYAML([]byte("posts: "+deep), "deep.yaml"),
+	} {
+		if len(set.Problems) != 1 || set.Problems[0].Line != 1 || !strings.Contains(set.Problems[0].Message, "depth") && !strings.Contains(set.Problems[0].Message, "deep") {
+			t.Errorf("problems = %+v", set.Problems)
+		}
+	}
+}

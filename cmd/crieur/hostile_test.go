@@ -85,6 +85,7 @@ func TestHostileInputs(t *testing.T) {
 	huge.WriteString(strings.Repeat("x", 2<<20))
 	huge.WriteString("\n")
 	must(os.WriteFile(w("huge.yaml"), huge.Bytes(), 0o600))
+	must(os.WriteFile(w("deep.json"), []byte(`{"posts": `+strings.Repeat("[", 5_000_000)), 0o600))
 
 	run := func(t *testing.T, c hostileCase) {
 		t.Helper()
@@ -150,6 +151,7 @@ func TestHostileInputs(t *testing.T) {
 		// YAML
 		{name: "alias bomb", args: []string{"import", "bomb.yaml"}, code: 3, stderr: []string{"bomb.yaml:", "aliases followed"}},
 		{name: "alias bomb, dry run", args: []string{"import", "bomb.yaml", "--dry-run"}, code: 3, stderr: []string{"aliases followed"}},
+		{name: "deep JSON", args: []string{"import", "deep.json"}, code: 3, stderr: []string{"deep.json:1: nested more than 100 levels deep"}},
 		// media confined to the load's folder
 		{name: "traversal", args: []string{"import", "traversal.yaml"}, code: 3,
 			stderr: []string{"traversal.yaml:5: media[0]: ", "etc/passwd is outside", "traversal.yaml:8: media[0]: /etc/shadow is outside"}},
