@@ -17,6 +17,10 @@ import (
 // DefaultMaxInput is the default size limit of one load file (32 MiB).
 const DefaultMaxInput = 32 << 20
 
+// MaxUpload is the size limit of an uploaded media file whose network names
+// none: above what any network crieur supports takes by default.
+const MaxUpload = 100 << 20
+
 // ErrTooBig is wrapped when an input is over its size limit.
 var ErrTooBig = errors.New("too big")
 

@@ -8,9 +8,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"os"
 	"path/filepath"
 
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediatype"
 )
@@ -27,7 +27,7 @@ func (p *Publisher) uploadImage(ctx context.Context, path string) (string, error
 	if err != nil {
 		return "", publishers.Errorf(publishers.Permanent, "media: %v", err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, safefile.MaxUpload)
 	if err != nil {
 		return "", publishers.Errorf(publishers.Permanent, "media: %v", err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // DefaultLimit is the size limit of an uploaded file whose network names
 // none: above what any network crieur supports takes by default.
-const DefaultLimit = 100 << 20
+const DefaultLimit = safefile.MaxUpload
 
 // Field is one part of a form: a value, or a local file to upload.
 type Field struct {

@@ -13,6 +13,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/longform"
 )
@@ -34,7 +35,7 @@ var imageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/g
 
 // sniffImage returns the content type of an image file from its first bytes.
 func sniffImage(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path, false) // a FIFO would hang, a device never end
 	if err != nil {
 		if os.IsNotExist(err) {
 			return "", fmt.Errorf("%s: no such file", path)

@@ -3,12 +3,13 @@ package wordpress
 import (
 	"context"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediatype"
 )
@@ -20,16 +21,18 @@ func (p *Publisher) uploadMedia(ctx context.Context, m publishers.Media) (int64,
 	if err != nil {
 		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
 	}
-	f, err := os.Open(m.Path)
+	// A regular file only (a device or a FIFO would never end or hang),
+	// sent at the size it has now.
+	f, st, err := safefile.Open(m.Path, false)
+	if err == nil && st.Size() > safefile.MaxUpload {
+		_ = f.Close()
+		err = fmt.Errorf("%s is %s, over the upload limit of %s", m.Path, safefile.Size(st.Size()), safefile.Size(safefile.MaxUpload))
+	}
 	if err != nil {
 		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, publishers.Errorf(publishers.Permanent, "media: %v", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", p.api+"/media", f)
+	req, err := http.NewRequestWithContext(ctx, "POST", p.api+"/media", io.LimitReader(f, st.Size()))
 	if err != nil {
 		return 0, publishers.Errorf(publishers.Permanent, "building the request: %v", err)
 	}
