@@ -111,12 +111,12 @@ func (l limits) rules() publishers.Rules {
 	return publishers.Rules{Limit: l.maxChars, Unit: "characters", Count: countChars, URLLength: l.urlLength}
 }
 
-// parts is the thread a post becomes: its text split to fit, then its
-// explicit thread parts.
+// parts is the thread a post becomes: its text with its link (Mastodon has
+// no link field) split to fit, then its explicit thread parts.
 func parts(post publishers.Post, r publishers.Rules) []string {
 	var out []string
-	if strings.TrimSpace(post.Text) != "" {
-		out = publishers.Split(post.Text, r, true)
+	if text := publishers.WithLink(strings.TrimSpace(post.Text), post.Link); strings.TrimSpace(text) != "" {
+		out = publishers.Split(text, r, true)
 	}
 	for _, t := range post.Thread {
 		if t = strings.TrimSpace(t); t != "" {

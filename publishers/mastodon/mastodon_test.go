@@ -478,3 +478,35 @@ func TestCountChars(t *testing.T) {
 		}
 	}
 }
+
+// Mastodon has no link field: the post's link, tagged, goes in the status
+// text and counts as a URL does there.
+func TestLinkArrives(t *testing.T) {
+	const link = "https://acme.example/guide?utm_campaign=winter&utm_medium=social&utm_source=mastodon"
+	cases := []struct {
+		name, text, want string
+	}{
+		{"appended", "Read our guide", "Read our guide\n\n" + link},
+		{"already in the text", "Read " + link + " today", "Read " + link + " today"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			p := newPub(t, f)
+			post := publishers.Post{Text: c.text, Link: link, IdempotencyKey: "k"}
+			pv := p.Preview(post)
+			if len(pv.Parts) != 1 || pv.Parts[0] != c.want {
+				t.Errorf("preview parts = %q, want %q", pv.Parts, c.want)
+			}
+			if want := publishers.CountRunes(c.want) - len(link) + 23; len(pv.Count) != 1 || pv.Count[0] != want {
+				t.Errorf("preview count = %v, want [%d] (the link counts 23)", pv.Count, want)
+			}
+			if _, err := p.Publish(context.Background(), post); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.statuses) != 1 || f.statuses[0].Status != c.want {
+				t.Errorf("the instance received %+v, want one status %q", f.statuses, c.want)
+			}
+		})
+	}
+}
