@@ -189,3 +189,11 @@ func (n noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return next.RoundTrip(req)
 }
+
+// Learner is implemented by adapters whose Check learns facts about the
+// channel worth keeping for offline checks, such as an instance's limits:
+// Learned returns them as channel settings, which `crieur channel test`
+// stores and the adapter reads back from Config.Settings.
+type Learner interface {
+	Learned() map[string]string
+}
