@@ -239,7 +239,32 @@ func TestConformance(t *testing.T) {
 			return f
 		},
 		Configure: config,
-		Post:      suitePost,
+		Post: func() publishers.Post {
+			p := suitePost
+			p.Link = "https://shop.example/spring?utm_campaign=spring&utm_medium=social&utm_source=mastodon"
+			return p
+		}(),
+		Received: func(h http.Handler) []publishertest.Arrived {
+			f := h.(*fake)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			var out []publishertest.Arrived
+			for i, st := range f.statuses {
+				a := publishertest.Arrived{Text: st.Status, Key: f.keys[i]}
+				for range st.MediaIDs {
+					a.Media = append(a.Media, publishertest.Media{Name: "pixel.png", Alt: f.alt})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
+		IgnoreKeys: func(h http.Handler) {
+			f := h.(*fake)
+			f.mu.Lock()
+			f.ignoreKeys = true
+			f.mu.Unlock()
+		},
+		Alt: true,
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "101" || r.RemoteURL != "https://social.example/@crieur/101" {
 				t.Errorf("result = %+v, want the first status", r)
