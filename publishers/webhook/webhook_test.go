@@ -139,7 +139,7 @@ func config(base, secret string) publishers.Config {
 
 func TestConformance(t *testing.T) {
 	publishertest.Run(t, publishertest.Suite{
-		Network:   "webhook",
+		Network: "webhook",
 		Handler: func(t *testing.T) http.Handler {
 			return &dedupe{next: receiver(t, secret, 200, `{"id":"evt_123"}`), seen: map[string]bool{}}
 		},
@@ -158,8 +158,8 @@ func TestConformance(t *testing.T) {
 			d.mu.Unlock()
 		},
 		KeyContract: "a webhook receiver must deduplicate on webhook-id (Standard Webhooks), as README says",
-		Configure: func(base string) publishers.Config { return config(base, secret) },
-		Post:      post,
+		Configure:   func(base string) publishers.Config { return config(base, secret) },
+		Post:        post,
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "evt_123" {
 				t.Errorf("RemoteID = %q, want the receiver's id", r.RemoteID)
