@@ -144,15 +144,17 @@ func contentText(content string) string {
 	return html.UnescapeString(tags.ReplaceAllString(breaks.ReplaceAllString(content, "\n"), ""))
 }
 
-// comparable reduces a status text to what survives the server's rendering:
-// no white space, no URL scheme, remote mentions as their local part.
+// comparable reduces a status text to what survives any server's rendering
+// (links shortened or marked up, Markdown rendered, mentions linked): its
+// letters and digits, without URL schemes, remote mentions as their local
+// part.
 func comparable(s string) string {
 	s = mention.ReplaceAllString(s, "@$1")
 	s = strings.NewReplacer("https://", "", "http://", "").Replace(s)
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
 		}
-		return r
+		return -1
 	}, s)
 }

@@ -761,3 +761,24 @@ func TestNeverTwiceWhenKeysAreIgnored(t *testing.T) {
 		t.Errorf("%d statuses, want 1", len(f.statuses))
 	}
 }
+
+// What a status's text becomes once a server rendered it still matches
+// the text crieur posted.
+func TestComparable(t *testing.T) {
+	cases := []struct{ name, posted, content string }{
+		{"mastodon link and mention", "Hi @alice@bikes.example, see https://shop.example/bikes/spring-sale-2026?utm_source=x!",
+			`<p>Hi <span class="h-card"><a href="https://bikes.example/@alice" class="u-url mention">@<span>alice</span></a></span>, see <a href="https://shop.example/bikes/spring-sale-2026?utm_source=x"><span class="invisible">https://</span><span class="ellipsis">shop.example/bikes/spring-sale</span><span class="invisible">-2026?utm_source=x</span></a>!</p>`},
+		{"markdown rendered (gotosocial)", "We **ship** today.\n\nCome & see", `<p>We <strong>ship</strong> today.</p><p>Come &amp; see</p>`},
+		{"link without its scheme", "Read https://acme.example/guide", `<p>Read <a href="https://acme.example/guide">acme.example/guide</a></p>`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if a, b := comparable(c.posted), comparable(contentText(c.content)); a != b {
+				t.Errorf("posted %q\nrendered %q", a, b)
+			}
+		})
+	}
+	if comparable("Sale ends Friday") == comparable("Sale ends Monday") {
+		t.Errorf("two texts compare equal")
+	}
+}
