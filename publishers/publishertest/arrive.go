@@ -47,12 +47,13 @@ func checkArrival(t *testing.T, s Suite, newPub func(*testing.T, http.Handler, t
 	if !strings.Contains(post.Link, "utm_") {
 		t.Fatalf("the suite's post must carry a UTM-tagged link, got %q", post.Link)
 	}
-	h := s.Handler(t)
+	inner := s.Handler(t)
+	h := &dropReply{next: inner, received: func() int { return len(s.Received(inner)) }, dropped: true}
 	p := newPub(t, h, 5*time.Second)
 	if _, err := p.Publish(context.Background(), post); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	got := s.Received(h)
+	got := h.read(func() []Arrived { return s.Received(inner) })
 	if len(got) == 0 {
 		t.Fatal("nothing arrived")
 	}
@@ -116,9 +117,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// dropReply serves next, but the first time a request creates something
-// (Received grows) it closes the connection instead of answering: the post
-// is made, the reply is lost.
+// dropReply serves next one request at a time, but the first time a request
+// creates something (Received grows) it closes the connection instead of
+// answering: the post is made, the reply is lost. Set dropped to answer
+// every request. What the fake received is read under the same lock (read).
 type dropReply struct {
 	next     http.Handler
 	received func() int
@@ -167,16 +169,17 @@ func checkUncertain(t *testing.T, s Suite, nw publishers.Network, newPub func(*t
 			}
 			count := func() int { return len(s.Received(inner)) }
 			h := &dropReply{next: inner, received: count}
+			received := func() []Arrived { return h.read(func() []Arrived { return s.Received(inner) }) }
 			post := s.Post
 
 			_, err := newPub(t, h, 5*time.Second).Publish(context.Background(), post)
-			first := s.Received(inner)
+			first := received()
 			if len(first) == 0 || !h.wasDropped() {
 				t.Fatal("no reply was dropped after a post was made: the fake's Received does not see it")
 			}
 			if err == nil {
 				// The adapter looked the post up itself (e.g. by its record key).
-				checkOnce(t, s.Received(inner))
+				checkOnce(t, received())
 				return
 			}
 			if class, _ := publishers.Classify(err); class != publishers.Transient {
@@ -210,7 +213,7 @@ func checkUncertain(t *testing.T, s Suite, nw publishers.Network, newPub func(*t
 					t.Fatal("a suite with KeyContract needs IgnoreKeys")
 				}
 				if ignore && s.KeyContract != "" {
-					got := s.Received(inner)
+					got := received()
 					if len(got) < 2 || got[len(got)-1].Key == "" || got[len(got)-1].Key != first[0].Key {
 						t.Errorf("the retry did not carry the first attempt's key: %+v", got)
 					}
@@ -221,7 +224,7 @@ func checkUncertain(t *testing.T, s Suite, nw publishers.Network, newPub func(*t
 					t.Logf("the retry failed: %v", rerr)
 				}
 			}
-			checkOnce(t, s.Received(inner))
+			checkOnce(t, received())
 		})
 	}
 }
@@ -240,6 +243,13 @@ func checkOnce(t *testing.T, got []Arrived) {
 		}
 		seen[k] = true
 	}
+}
+
+// read calls f while no request is being served.
+func (d *dropReply) read(f func() []Arrived) []Arrived {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return f()
 }
 
 func (d *dropReply) wasDropped() bool {
