@@ -52,6 +52,8 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 	if len(thread) > 0 {
 		want = comparable(thread[0])
 	}
+	// A thread's head cut at other limits than today's still starts the text.
+	whole := comparable(publishers.WithLink(strings.TrimSpace(post.Text), post.Link))
 	var alts []string
 	for _, m := range post.Media {
 		alts = append(alts, m.Alt)
@@ -78,7 +80,12 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 		if (st.InReplyToID != nil && *st.InReplyToID != "") || created.Before(since) {
 			continue
 		}
-		if comparable(contentText(st.Content)) != want || !sameAlts(st, alts) {
+		text := contentText(st.Content)
+		same := comparable(text) == want
+		if head, ok := threadHead(text); ok && !same {
+			same = len(head) >= 20 && strings.HasPrefix(whole, head)
+		}
+		if !same || !sameAlts(st, alts) {
 			continue
 		}
 		if st.URL == "" {
@@ -132,9 +139,21 @@ func sameAlts(st posted, alts []string) bool {
 	return true
 }
 
+// threadHead reports whether a status's text is the first part of a thread
+// crieur cut ("… 1/3"), and returns that part without its counter, made
+// comparable.
+func threadHead(text string) (string, bool) {
+	m := counter.FindStringIndex(strings.TrimSpace(text))
+	if m == nil {
+		return "", false
+	}
+	return comparable(strings.TrimSpace(text)[:m[0]]), true
+}
+
 var (
-	breaks = regexp.MustCompile(`(?i)<br\s*/?>|</p>\s*<p[^>]*>`)
-	tags   = regexp.MustCompile(`<[^>]*>`)
+	counter = regexp.MustCompile(`\s1/\d+$`)
+	breaks  = regexp.MustCompile(`(?i)<br\s*/?>|</p>\s*<p[^>]*>`)
+	tags    = regexp.MustCompile(`<[^>]*>`)
 )
 
 // contentText turns a status's HTML content back into its text: links show

@@ -782,3 +782,26 @@ func TestComparable(t *testing.T) {
 		t.Errorf("two texts compare equal")
 	}
 }
+
+// A thread's first status, cut at the limits of the day it went out, is
+// still found when the instance's limit has changed since.
+func TestFindThreadCutAtOtherLimits(t *testing.T) {
+	f := newFake(t)
+	p := newPub(t, f)
+	post := suitePost
+	if _, err := p.Publish(context.Background(), post); err != nil {
+		t.Fatal(err)
+	}
+	f.instance = `{"configuration":{"statuses":{"max_characters":5000}}}`
+	again := newPub(t, f)
+	again.limits = nil
+	res, found, err := again.Find(context.Background(), post)
+	if err != nil || !found || res.RemoteID != "101" {
+		t.Errorf("Find = %+v, %v, %v; want the thread's first status 101", res, found, err)
+	}
+	// A status that only starts like the post, without a counter, is not it.
+	other := publishers.Post{Text: "Spring is here and our bikes are 20% off this week only. And more."}
+	if _, found, err := again.Find(context.Background(), other); found || err != nil {
+		t.Errorf("Find matched another post: %v, %v", found, err)
+	}
+}
