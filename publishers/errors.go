@@ -167,3 +167,20 @@ func Invalid(probs []Problem) *Error {
 	}
 	return &Error{Class: Permanent, Message: strings.Join(msgs, "; ")}
 }
+
+// MayHaveReached reports whether a failed call's request may have reached
+// the network: no reply came (a timeout, a reset, a canceled call), and the
+// connection was made. The scheduler holds such a call for a person on a
+// network that can neither deduplicate nor be looked up.
+func MayHaveReached(err error) bool {
+	var pe *Error
+	if errors.As(err, &pe) && pe.Status != 0 {
+		return false // the network answered that it failed
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var dns *net.DNSError
+	return !errors.As(err, &dns)
+}

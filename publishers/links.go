@@ -71,3 +71,40 @@ func TagURL(u string, params map[string]string) string {
 	}
 	return b.String()
 }
+
+// HasLink reports whether text already carries link, with or without a query
+// or fragment (a copy of the link with UTM parameters counts).
+func HasLink(text, link string) bool {
+	link = strings.TrimSpace(link)
+	if link == "" {
+		return true
+	}
+	for _, u := range URLs(text) {
+		if bareURL(u) == bareURL(link) {
+			return true
+		}
+	}
+	return false
+}
+
+// WithLink is the one rule by which a post's link reaches a network that has
+// no link field: the text, then the link on its own paragraph, unless the
+// text already carries it (HasLink). The link is appended as given, UTM tags
+// included; Rules.Length counts it as the network counts URLs.
+func WithLink(text, link string) string {
+	link = strings.TrimSpace(link)
+	if HasLink(text, link) {
+		return text
+	}
+	if strings.TrimSpace(text) == "" {
+		return link
+	}
+	return strings.TrimRight(text, " \t\r\n") + "\n\n" + link
+}
+
+// bareURL is a URL without its query and fragment.
+func bareURL(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	u, _, _ = strings.Cut(u, "?")
+	return u
+}

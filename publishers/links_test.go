@@ -54,3 +54,27 @@ func TestTagLinks(t *testing.T) {
 		t.Errorf("nil params changed the text: %q", got)
 	}
 }
+
+func TestWithLink(t *testing.T) {
+	const link = "https://acme.example/guide?utm_campaign=winter&utm_source=mastodon"
+	cases := []struct{ name, text, link, want string }{
+		{"appended on its own paragraph", "Read our guide", link, "Read our guide\n\n" + link},
+		{"trailing space trimmed", "Read our guide \n", link, "Read our guide\n\n" + link},
+		{"already there, tagged", "Read " + link + " now", link, "Read " + link + " now"},
+		{"already there, bare", "Read https://acme.example/guide now", link, "Read https://acme.example/guide now"},
+		{"another page of the site is not the link", "See https://acme.example/other", link, "See https://acme.example/other\n\n" + link},
+		{"no text", "  ", link, link},
+		{"no link", "Read our guide", "", "Read our guide"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := WithLink(c.text, c.link); got != c.want {
+				t.Errorf("WithLink(%q, %q) = %q, want %q", c.text, c.link, got, c.want)
+			}
+		})
+	}
+	// The link counts as the network counts URLs: 23 on Mastodon.
+	if n := (Rules{URLLength: 23}).Length(WithLink("Read our guide", link)); n != len("Read our guide\n\n")+23 {
+		t.Errorf("Length = %d, want %d", n, len("Read our guide\n\n")+23)
+	}
+}

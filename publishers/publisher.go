@@ -147,12 +147,53 @@ func (c Config) Clock() time.Time {
 	return time.Now()
 }
 
-// Client returns c.HTTP or a client with a sane timeout.
+// Client returns c.HTTP or a client with a sane timeout. Either way its
+// transport never replays a publishing call by itself (see noReplay): every
+// adapter sends every request through it, so crieur decides every retry.
 func (c Config) Client() *http.Client {
-	if c.HTTP != nil {
+	if c.HTTP == nil {
+		return defaultClient
+	}
+	if _, ok := c.HTTP.Transport.(noReplay); ok {
 		return c.HTTP
 	}
-	return defaultClient
+	cp := *c.HTTP
+	cp.Transport = noReplay{next: c.HTTP.Transport}
+	return &cp
 }
 
-var defaultClient = &http.Client{Timeout: 30 * time.Second}
+var defaultClient = &http.Client{Timeout: 30 * time.Second, Transport: noReplay{}}
+
+// noReplay keeps net/http's Transport from sending a request a second time
+// on its own. The Transport re-sends a request whose body it can rewind
+// (GetBody) when a reused connection drops before the reply, if the method
+// is idempotent or the request carries an Idempotency-Key header: the server
+// may have acted on the first copy, and a network that ignores the key then
+// publishes twice. Without GetBody, a POST, PUT, PATCH or DELETE with a body
+// is never re-sent once written; the failure comes back to the adapter,
+// classified, and the scheduler decides.
+type noReplay struct{ next http.RoundTripper }
+
+func (n noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := n.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+	default:
+		if req.GetBody != nil {
+			req = req.WithContext(req.Context()) // a shallow copy: the caller's request is not changed
+			req.GetBody = nil
+		}
+	}
+	return next.RoundTrip(req)
+}
+
+// Learner is implemented by adapters whose Check learns facts about the
+// channel worth keeping for offline checks, such as an instance's limits:
+// Learned returns them as channel settings, which `crieur channel test`
+// stores and the adapter reads back from Config.Settings.
+type Learner interface {
+	Learned() map[string]string
+}

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -251,18 +250,7 @@ func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calen
 // mayHaveReached reports whether a failed call's request may have reached
 // the network: no reply came (a timeout, a reset, a canceled call), and the
 // connection was made.
-func mayHaveReached(err error) bool {
-	var pe *publishers.Error
-	if errors.As(err, &pe) && pe.Status != 0 {
-		return false // the network answered that it failed
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return false
-	}
-	var dns *net.DNSError
-	return !errors.As(err, &dns)
-}
+func mayHaveReached(err error) bool { return publishers.MayHaveReached(err) }
 
 // retryOutcome decides between a retry and giving up, for a transient or
 // rate-limited failure.

@@ -280,6 +280,12 @@ func serveMastodon(f *fakeNet, w http.ResponseWriter, r *http.Request, _ []byte)
 	case r.Method == "POST" && r.URL.Path == "/api/v2/media":
 		// A small image is processed at once: 200 with its URL.
 		publishertest.WriteJSON(w, 200, map[string]any{"id": "m1", "type": "image", "url": "https://files.example/m1.png"})
+	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/verify_credentials":
+		publishertest.WriteJSON(w, 200, map[string]string{"id": "1", "username": "acme", "acct": "acme"})
+	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/1/statuses":
+		// Before a retry, the adapter looks for the earlier attempt's status.
+		// A fault answers instead of this fake, so no attempt made one.
+		publishertest.WriteJSON(w, 200, []any{})
 	case r.Method == "POST" && r.URL.Path == "/api/v1/statuses":
 		id := strconv.Itoa(100 + f.next())
 		publishertest.WriteJSON(w, 200, map[string]any{"id": id, "url": "https://social.example/@acme/" + id,

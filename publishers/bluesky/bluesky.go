@@ -109,13 +109,7 @@ func New(cfg publishers.Config) (*Publisher, error) {
 // its text followed by them unchanged. p.Link is appended to the text when
 // the text does not already carry it.
 func parts(p publishers.Post) []string {
-	text := strings.TrimSpace(p.Text)
-	if p.Link != "" && !strings.Contains(text, p.Link) {
-		if text != "" {
-			text += "\n\n"
-		}
-		text += p.Link
-	}
+	text := strings.TrimSpace(publishers.WithLink(strings.TrimSpace(p.Text), p.Link))
 	if len(p.Thread) == 0 {
 		return publishers.Split(text, rules, true)
 	}

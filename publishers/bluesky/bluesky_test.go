@@ -80,6 +80,30 @@ func TestConformance(t *testing.T) {
 			}
 		},
 		Post: testPost(t),
+		Alt:  true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, rec := range h.(*fakePDS).posts() {
+				a := publishertest.Arrived{}
+				a.Text, _ = rec["text"].(string)
+				embed, _ := rec["embed"].(map[string]any)
+				if media, ok := embed["media"].(map[string]any); ok {
+					embed = media // recordWithMedia
+				}
+				if ext, ok := embed["external"].(map[string]any); ok {
+					a.Link, _ = ext["uri"].(string)
+					a.Title, _ = ext["title"].(string)
+				}
+				images, _ := embed["images"].([]any)
+				for _, im := range images {
+					m, _ := im.(map[string]any)
+					alt, _ := m["alt"].(string)
+					a.Media = append(a.Media, publishertest.Media{Name: "image", Alt: alt})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			rkey := recordKey("delivery-42", 0)
 			if want := "at://did:plc:alice/app.bsky.feed.post/" + rkey; r.RemoteID != want {

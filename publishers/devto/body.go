@@ -17,7 +17,7 @@ func bodyMarkdown(post publishers.Post) string {
 	if !post.Markdown {
 		text = plainMarkdown(text)
 	}
-	if post.Link != "" && !strings.Contains(post.Text, post.Link) {
+	if !publishers.HasLink(post.Text, post.Link) {
 		text += "\n\n" + post.Link
 	}
 	return text

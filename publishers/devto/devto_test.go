@@ -34,7 +34,7 @@ func samplePost() publishers.Post {
 		Title:      "Launch day",
 		Text:       "We **ship** today.",
 		Markdown:   true,
-		Link:       "https://example.com/launch",
+		Link:       "https://example.com/launch?utm_campaign=launch&utm_source=devto",
 		Media:      []publishers.Media{{Path: "https://example.com/cover.png", Alt: "A red door"}},
 		Tags:       []string{"Go", "#Release", "go"},
 		Excerpt:    "We ship.",
@@ -67,6 +67,15 @@ func (f *fakeForem) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		publishertest.WriteJSON(w, 401, map[string]any{"error": "unauthorized", "status": 401})
 		return
 	}
+	if r.Method == "GET" && r.URL.Path == "/api/articles/me/all" {
+		list := []any{}
+		for _, a := range f.articles {
+			list = append(list, map[string]any{"id": 1234, "title": a["title"], "url": "https://dev.to/ed/launch-day-4k2p",
+				"canonical_url": a["canonical_url"], "body_markdown": a["body_markdown"], "published_at": "2026-11-25T10:00:03Z"})
+		}
+		publishertest.WriteJSON(w, 200, list)
+		return
+	}
 	if r.Method != "POST" || r.URL.Path != "/api/articles" {
 		t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		publishertest.WriteJSON(w, 404, map[string]any{"error": "not found", "status": 404})
@@ -96,7 +105,7 @@ func (f *fakeForem) checkArticle(t *testing.T, want map[string]any) {
 }
 
 var sampleWant = map[string]any{
-	"title": "Launch day", "body_markdown": "We **ship** today.\n\nhttps://example.com/launch", "published": true,
+	"title": "Launch day", "body_markdown": "We **ship** today.\n\nhttps://example.com/launch?utm_campaign=launch&utm_source=devto", "published": true,
 	"tags": "go, release", "canonical_url": "https://example.com/launch", "description": "We ship.",
 	"main_image": "https://example.com/cover.png",
 }
@@ -115,6 +124,21 @@ func TestConformance(t *testing.T) {
 		},
 		Configure: config,
 		Post:      samplePost(),
+		Titles:    true,
+		// Forem's main_image has no alt text.
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, a := range h.(*fakeForem).articles {
+				got := publishertest.Arrived{}
+				got.Text, _ = a["body_markdown"].(string)
+				got.Title, _ = a["title"].(string)
+				if img, ok := a["main_image"].(string); ok {
+					got.Media = append(got.Media, publishertest.Media{Name: img})
+				}
+				out = append(out, got)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			want := publishers.Result{RemoteID: "1234", RemoteURL: "https://dev.to/ed/launch-day-4k2p", PublishedAt: time.Date(2026, 11, 25, 10, 0, 3, 0, time.UTC)}
 			if r != want {

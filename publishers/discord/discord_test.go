@@ -30,6 +30,18 @@ func TestConformance(t *testing.T) {
 		Handler:   func(t *testing.T) http.Handler { return &fakeDiscord{t: t} },
 		Configure: config,
 		Post:      publishertest.ThreadPost(photo),
+		Alt:       true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, run := range h.(*fakeDiscord).recorded() {
+				a := publishertest.Arrived{Text: run.payload.Content}
+				for _, at := range run.payload.Attachments {
+					a.Media = append(a.Media, publishertest.Media{Name: at.Filename, Alt: at.Description})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "1001" || r.RemoteURL != "https://discord.com/channels/777/555/1001" {
 				t.Errorf("result = %+v", r)

@@ -41,7 +41,7 @@ func samplePost(t *testing.T) publishers.Post {
 		Title:      "Launch day",
 		Text:       "We **ship** today.",
 		Markdown:   true,
-		Link:       "https://example.com/launch",
+		Link:       "https://example.com/launch?utm_campaign=launch&utm_medium=blog&utm_source=ghost",
 		Media:      []publishers.Media{{Path: publishertest.WriteFile(t, "door.png", publishertest.PNG), Alt: "A red door"}},
 		Tags:       []string{"News", "#internal", "news"},
 		Excerpt:    "We ship.",
@@ -102,6 +102,17 @@ func (f *fakeGhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.upload(w, r)
 	case r.Method == "POST" && r.URL.Path == "/ghost/api/admin/posts/":
 		f.createPost(w, r)
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/ghost/api/admin/posts/slug/"):
+		slug := strings.Trim(strings.TrimPrefix(r.URL.Path, "/ghost/api/admin/posts/slug/"), "/")
+		for _, p := range f.posts {
+			if p["slug"] == slug {
+				publishertest.WriteJSON(w, 200, map[string]any{"posts": []any{map[string]any{
+					"id": "6744a1b2c3d4e5f60718293a", "slug": slug, "title": p["title"],
+					"url": "https://blog.example/launch-day-creme-2026/", "published_at": "2026-11-25T10:00:02.000Z"}}})
+				return
+			}
+		}
+		writeErrors(w, 404, "Post not found.", "NotFoundError")
 	default:
 		t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		writeErrors(w, 404, "Resource not found", "NotFoundError")
@@ -168,7 +179,7 @@ func (f *fakeGhost) checkPost(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("post = %v,\nwant %v", got, want)
 	}
-	for _, s := range []string{"<strong>ship</strong>", `<a href="https://example.com/launch">`} {
+	for _, s := range []string{"<strong>ship</strong>", `<a href="https://example.com/launch?utm_campaign=launch&amp;utm_medium=blog&amp;utm_source=ghost">`} {
 		if !strings.Contains(html, s) {
 			t.Errorf("html %q lacks %q", html, s)
 		}
@@ -193,6 +204,22 @@ func TestConformance(t *testing.T) {
 		},
 		Configure: config,
 		Post:      samplePost(t),
+		Titles:    true,
+		Alt:       true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, p := range h.(*fakeGhost).posts {
+				a := publishertest.Arrived{}
+				a.Text, _ = p["html"].(string)
+				a.Title, _ = p["title"].(string)
+				if img, ok := p["feature_image"].(string); ok {
+					alt, _ := p["feature_image_alt"].(string)
+					a.Media = append(a.Media, publishertest.Media{Name: img, Alt: alt})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			want := publishers.Result{RemoteID: "6744a1b2c3d4e5f60718293a", RemoteURL: "https://blog.example/launch-day-creme-2026/",
 				PublishedAt: time.Date(2026, 11, 25, 10, 0, 2, 0, time.UTC)}

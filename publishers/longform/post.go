@@ -15,7 +15,7 @@ import (
 // as links, the post's link appended when the body does not already hold it.
 func PostHTML(post publishers.Post) (string, error) {
 	text := post.Text
-	link := post.Link != "" && !strings.Contains(text, post.Link)
+	link := !publishers.HasLink(text, post.Link)
 	if !post.Markdown {
 		if link {
 			text += "\n\n" + post.Link

@@ -135,51 +135,6 @@ func wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// loadLimits asks the instance for its limits once; until it answers,
-// Mastodon's defaults apply (and it is asked again next time).
-func (p *Publisher) loadLimits(ctx context.Context) limits {
-	p.mu.Lock()
-	known := p.limits
-	p.mu.Unlock()
-	if known != nil {
-		return *known
-	}
-	var inst struct {
-		Configuration struct {
-			Statuses struct {
-				MaxCharacters            int `json:"max_characters"`
-				CharactersReservedPerURL int `json:"characters_reserved_per_url"`
-				MaxMediaAttachments      int `json:"max_media_attachments"`
-			} `json:"statuses"`
-			MediaAttachments struct {
-				DescriptionLimit int `json:"description_limit"`
-			} `json:"media_attachments"`
-		} `json:"configuration"`
-	}
-	if _, err := p.do(ctx, http.MethodGet, "/api/v2/instance", nil, "", nil, &inst); err != nil {
-		return defaultLimits
-	}
-	l := defaultLimits
-	st := inst.Configuration.Statuses
-	for _, f := range []struct {
-		dst *int
-		v   int
-	}{
-		{&l.maxChars, st.MaxCharacters},
-		{&l.urlLength, st.CharactersReservedPerURL},
-		{&l.maxMedia, st.MaxMediaAttachments},
-		{&l.altLength, inst.Configuration.MediaAttachments.DescriptionLimit},
-	} {
-		if f.v > 0 {
-			*f.dst = f.v
-		}
-	}
-	p.mu.Lock()
-	p.limits = &l
-	p.mu.Unlock()
-	return l
-}
-
 // do sends one authenticated request and decodes a JSON answer into out. It
 // returns the status code, and a classified error for anything but a 2xx.
 func (p *Publisher) do(ctx context.Context, method, path string, body []byte, contentType string, header http.Header, out any) (int, error) {

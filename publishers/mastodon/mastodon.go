@@ -23,14 +23,24 @@ func init() {
 		Settings: []publishers.Field{
 			{Name: "instance", Required: true, Help: "the instance's base URL, e.g. https://mastodon.social"},
 			{Name: "visibility", Default: "public", Help: "public, unlisted, private or direct"},
+			// The instance's limits, stored by `crieur channel test` so that
+			// offline checks and previews use them; any can be set by hand.
+			{Name: settingMaxChars, Help: "characters per status (read from the instance by `channel test`; default 500)"},
+			{Name: settingURLLength, Help: "what a URL counts as (read from the instance by `channel test`; default 23)"},
+			{Name: settingMaxMedia, Help: "attachments per status (read from the instance by `channel test`; default 4)"},
+			{Name: settingAltLength, Help: "characters of alt text (read from the instance by `channel test`; default 1500)"},
+			{Name: settingSoftware, Help: "the server software, e.g. mastodon or gotosocial (read from the instance by `channel test`)"},
 		},
 		Secrets: []publishers.Field{
 			{Name: "token", Required: true, Help: "an access token with the write:statuses and write:media scopes"},
 		},
 		// Every status carries an Idempotency-Key derived from the delivery's
 		// key; Mastodon answers a repeated key with the status it created.
-		// It keeps keys for about an hour, so later retries are not covered.
-		Safety: publishers.RetryIdempotent,
+		// It keeps keys for about an hour, and some Mastodon-API servers
+		// (GoToSocial) ignore them: the key is a second guard only. Before
+		// a retry of an uncertain attempt, Find looks the status up among
+		// the account's recent statuses.
+		Safety: publishers.RetryLookup,
 		New:    New,
 	})
 }
@@ -48,13 +58,18 @@ type Publisher struct {
 	PollInterval time.Duration
 	PollLimit    int
 
-	mu     sync.Mutex
-	limits *limits // nil until the instance answered
+	mu      sync.Mutex
+	limits  *limits // nil until the instance answered
+	stored  limits  // from the channel's settings (or Mastodon's defaults)
+	account string  // the account's id, once asked
 }
 
 // limits are what the instance accepts; defaults are Mastodon's own.
 type limits struct {
 	maxChars, urlLength, maxMedia, altLength int
+	// software is the server's software in lower case ("mastodon",
+	// "gotosocial"), "" when unknown.
+	software string
 }
 
 var defaultLimits = limits{maxChars: 500, urlLength: 23, maxMedia: 4, altLength: 1500}
@@ -81,10 +96,15 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if token == "" {
 		return nil, errors.New("mastodon: secret token is missing")
 	}
+	stored, err := storedLimits(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
 	return &Publisher{
 		base: base, token: token, visibility: vis,
 		client: cfg.Client(), now: cfg.Clock,
 		PollInterval: time.Second, PollLimit: 120,
+		stored: stored,
 	}, nil
 }
 
@@ -103,19 +123,42 @@ func (p *Publisher) current() limits {
 	if p.limits != nil {
 		return *p.limits
 	}
-	return defaultLimits
+	return p.stored
 }
 
+// rules are how the instance counts a status: URLs at the length it
+// reserves for them, unless its software is known to count them in full.
 func (l limits) rules() publishers.Rules {
-	return publishers.Rules{Limit: l.maxChars, Unit: "characters", Count: countChars, URLLength: l.urlLength}
+	r := publishers.Rules{Limit: l.maxChars, Unit: "characters", Count: countChars, URLLength: l.urlLength}
+	if countsURLsInFull[l.software] {
+		r.URLLength = 0
+	}
+	return r
 }
 
-// parts is the thread a post becomes: its text split to fit, then its
+// splitRules are the rules a long text is cut by. On a server other than
+// Mastodon itself, whose counting crieur knows exactly, parts are cut a
+// margin below the limit (2%, at least one character), so that a server
+// counting a little differently still takes every part.
+func (l limits) splitRules() publishers.Rules {
+	r := l.rules()
+	if l.software != "" && l.software != "mastodon" {
+		r.Limit -= max(1, r.Limit/50)
+	}
+	return r
+}
+
+// parts is the thread a post becomes: its text with its link (Mastodon has
+// no link field), cut to fit when it does not (see splitRules), then its
 // explicit thread parts.
-func parts(post publishers.Post, r publishers.Rules) []string {
+func parts(post publishers.Post, l limits) []string {
 	var out []string
-	if strings.TrimSpace(post.Text) != "" {
-		out = publishers.Split(post.Text, r, true)
+	if text := publishers.WithLink(strings.TrimSpace(post.Text), post.Link); strings.TrimSpace(text) != "" {
+		r := l.rules()
+		if len(r.Check("text", text)) > 0 {
+			r = l.splitRules()
+		}
+		out = publishers.Split(text, r, true)
 	}
 	for _, t := range post.Thread {
 		if t = strings.TrimSpace(t); t != "" {
@@ -155,9 +198,10 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 // Preview shows the thread the post becomes, counted against the instance's
 // known limit.
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
-	r := p.current().rules()
+	l := p.current()
+	r := l.rules()
 	pv := publishers.Preview{Limit: r.Limit, Unit: r.Unit, Problems: p.Validate(post)}
-	pv.Parts = parts(post, r)
+	pv.Parts = parts(post, l)
 	for _, part := range pv.Parts {
 		pv.Count = append(pv.Count, r.Length(part))
 	}
@@ -176,7 +220,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		mediaIDs = append(mediaIDs, id)
 	}
 	l := p.loadLimits(ctx)
-	thread := parts(post, l.rules())
+	thread := parts(post, l)
 	if len(thread) == 0 {
 		thread = []string{""} // media only
 	}
@@ -218,7 +262,8 @@ func (p *Publisher) result(first status) publishers.Result {
 	return publishers.Result{RemoteID: first.ID, RemoteURL: first.URL, PublishedAt: published}
 }
 
-// Check verifies the token and reads the instance's limits.
+// Check verifies the token and reads the instance's limits (Learned then
+// gives them, for the channel to keep).
 func (p *Publisher) Check(ctx context.Context) (string, error) {
 	var acct struct {
 		Acct string `json:"acct"`

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,12 +51,40 @@ type fake struct {
 	mu          sync.Mutex
 	instance    string // the /api/v2/instance answer; "" answers 500
 	instanceHit int
-	processing  int  // how many 206 answers a media check gets before 200
-	syncUpload  bool // answer uploads 200 with a url, as for small images
+	instanceV1  string // the /api/v1/instance answer; "" answers 500
+	processing  int    // how many 206 answers a media check gets before 200
+	syncUpload  bool   // answer uploads 200 with a url, as for small images
 	statuses    []statusRequest
 	keys        []string
 	byKey       map[string]string // Idempotency-Key → answer, as Mastodon dedupes
 	failStatus  int               // answer the status with this index with a 422
+	ignoreKeys  bool              // ignore Idempotency-Key, as GoToSocial does
+	alt         string            // the last upload's description
+	rendered    []map[string]any  // the statuses as the API shows them, oldest first
+	older       []map[string]any  // statuses listed after those posted
+}
+
+// rendered is a status as the API shows it: its text in HTML, links and
+// mentions marked up as Mastodon does.
+func renderStatus(id string, req statusRequest, created time.Time, alt string) map[string]any {
+	text := html.EscapeString(req.Status)
+	text = regexp.MustCompile(`https?://[^\s<]+`).ReplaceAllStringFunc(text, func(u string) string {
+		scheme, rest, _ := strings.Cut(u, "://")
+		cut := min(len(rest), 30)
+		return fmt.Sprintf(`<a href="%s" rel="nofollow noopener" target="_blank"><span class="invisible">%s://</span><span class="ellipsis">%s</span><span class="invisible">%s</span></a>`, u, scheme, rest[:cut], rest[cut:])
+	})
+	text = regexp.MustCompile(`@(\w+)@([\w.-]+)`).ReplaceAllString(text, `<span class="h-card"><a href="https://$2/@$1" class="u-url mention">@<span>$1</span></a></span>`)
+	text = "<p>" + strings.ReplaceAll(strings.ReplaceAll(text, "\n\n", "</p><p>"), "\n", "<br />") + "</p>"
+	var reply any
+	if req.InReplyToID != "" {
+		reply = req.InReplyToID
+	}
+	media := []map[string]any{}
+	for _, m := range req.MediaIDs {
+		media = append(media, map[string]any{"id": m, "description": alt})
+	}
+	return map[string]any{"id": id, "url": "https://social.example/@crieur/" + id, "uri": "https://social.example/users/crieur/statuses/" + id,
+		"created_at": created.UTC().Format(time.RFC3339Nano), "in_reply_to_id": reply, "content": text, "media_attachments": media}
 }
 
 func newFake(t *testing.T) *fake {
@@ -83,6 +113,12 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		_, _ = io.WriteString(w, f.instance)
+	case r.Method == "GET" && r.URL.Path == "/api/v1/instance":
+		if f.instanceV1 == "" {
+			w.WriteHeader(500)
+			return
+		}
+		_, _ = io.WriteString(w, f.instanceV1)
 	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/verify_credentials":
 		_, _ = io.WriteString(w, `{"id":"1","username":"crieur","acct":"crieur"}`)
 	case r.Method == "POST" && r.URL.Path == "/api/v2/media":
@@ -97,6 +133,15 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":"https://files.example/m1.png"}`)
 	case r.Method == "POST" && r.URL.Path == "/api/v1/statuses":
 		f.status(w, r)
+	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/1/statuses":
+		if got := r.URL.Query().Get("limit"); got != "40" {
+			t.Errorf("statuses listed with limit %q, want 40", got)
+		}
+		list := append([]map[string]any(nil), f.older...)
+		for _, st := range f.rendered {
+			list = append([]map[string]any{st}, list...) // newest first
+		}
+		_ = json.NewEncoder(w).Encode(list)
 	default:
 		t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
 		w.WriteHeader(404)
@@ -125,6 +170,7 @@ func (f *fake) media(w http.ResponseWriter, r *http.Request) {
 	if d := r.FormValue("description"); d != "A red bike leaning on a wall" {
 		t.Errorf("description = %q, want the alt text", d)
 	}
+	f.alt = r.FormValue("description")
 	if f.syncUpload {
 		_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":"https://files.example/m1.png"}`)
 		return
@@ -139,7 +185,7 @@ func (f *fake) status(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("status Content-Type = %q", ct)
 	}
 	key := r.Header.Get("Idempotency-Key")
-	if answer, ok := f.byKey[key]; ok && key != "" {
+	if answer, ok := f.byKey[key]; ok && key != "" && !f.ignoreKeys {
 		_, _ = io.WriteString(w, answer)
 		return
 	}
@@ -156,6 +202,7 @@ func (f *fake) status(w http.ResponseWriter, r *http.Request) {
 	f.statuses = append(f.statuses, req)
 	f.keys = append(f.keys, key)
 	id := fmt.Sprintf("10%d", i+1)
+	f.rendered = append(f.rendered, renderStatus(id, req, time.Date(2026, 11, 25, 9, 0, 1, 0, time.UTC), f.alt))
 	answer := fmt.Sprintf(`{"id":%q,"url":"https://social.example/@crieur/%s","uri":"https://social.example/users/crieur/statuses/%s","created_at":"2026-11-25T09:00:01.000Z"}`, id, id, id)
 	if key != "" {
 		f.byKey[key] = answer
@@ -194,7 +241,32 @@ func TestConformance(t *testing.T) {
 			return f
 		},
 		Configure: config,
-		Post:      suitePost,
+		Post: func() publishers.Post {
+			p := suitePost
+			p.Link = "https://shop.example/spring?utm_campaign=spring&utm_medium=social&utm_source=mastodon"
+			return p
+		}(),
+		Received: func(h http.Handler) []publishertest.Arrived {
+			f := h.(*fake)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			var out []publishertest.Arrived
+			for i, st := range f.statuses {
+				a := publishertest.Arrived{Text: st.Status, Key: f.keys[i]}
+				for range st.MediaIDs {
+					a.Media = append(a.Media, publishertest.Media{Name: "pixel.png", Alt: f.alt})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
+		IgnoreKeys: func(h http.Handler) {
+			f := h.(*fake)
+			f.mu.Lock()
+			f.ignoreKeys = true
+			f.mu.Unlock()
+		},
+		Alt: true,
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "101" || r.RemoteURL != "https://social.example/@crieur/101" {
 				t.Errorf("result = %+v, want the first status", r)
@@ -418,6 +490,11 @@ func TestCheck(t *testing.T) {
 	if !strings.HasPrefix(msg, "authenticated as @crieur on 127.0.0.1:") || !strings.HasSuffix(msg, "(120 characters per status)") {
 		t.Errorf("Check = %q", msg)
 	}
+	// What Check read is given back for the channel to keep.
+	wantLearned := map[string]string{"max_characters": "120", "characters_reserved_per_url": "23", "max_media_attachments": "2", "description_limit": "40"}
+	if got := p.Learned(); !reflect.DeepEqual(got, wantLearned) {
+		t.Errorf("Learned = %v, want %v", got, wantLearned)
+	}
 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(401)
@@ -502,4 +579,254 @@ func bigImage(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.Remove(path) })
 	return path
+}
+
+// Mastodon has no link field: the post's link, tagged, goes in the status
+// text and counts as a URL does there.
+func TestLinkArrives(t *testing.T) {
+	const link = "https://acme.example/guide?utm_campaign=winter&utm_medium=social&utm_source=mastodon"
+	cases := []struct {
+		name, text, want string
+	}{
+		{"appended", "Read our guide", "Read our guide\n\n" + link},
+		{"already in the text", "Read " + link + " today", "Read " + link + " today"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			p := newPub(t, f)
+			post := publishers.Post{Text: c.text, Link: link, IdempotencyKey: "k"}
+			pv := p.Preview(post)
+			if len(pv.Parts) != 1 || pv.Parts[0] != c.want {
+				t.Errorf("preview parts = %q, want %q", pv.Parts, c.want)
+			}
+			if want := publishers.CountRunes(c.want) - len(link) + 23; len(pv.Count) != 1 || pv.Count[0] != want {
+				t.Errorf("preview count = %v, want [%d] (the link counts 23)", pv.Count, want)
+			}
+			if _, err := p.Publish(context.Background(), post); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.statuses) != 1 || f.statuses[0].Status != c.want {
+				t.Errorf("the instance received %+v, want one status %q", f.statuses, c.want)
+			}
+		})
+	}
+}
+
+// A URL counts characters_reserved_per_url on Mastodon, but in full on
+// servers known to count every character (GoToSocial advertises 25 and
+// counts all); there, a long text is cut a margin below the limit.
+func TestSoftwareCountsURLs(t *testing.T) {
+	url := "https://shop.example/bikes/spring-sale-2026?utm_source=mastodon" // 63 characters
+	text := "See " + url
+	long := strings.Repeat("Ride more. ", 40) // 440 characters: four parts at 120
+	cases := []struct {
+		name, v2, v1 string
+		software     string
+		count        int // text's count
+		maxPart      int // the longest part of long may count this much
+	}{
+		{"mastodon", `{"version":"4.3.2","configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":23}}}`, "", "mastodon", 4 + 23, 120},
+		{"gotosocial by its source", `{"version":"0.18.3+git-9c8f5a0","source_url":"https://codeberg.org/superseriousbusiness/gotosocial","configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":25}}}`, "", "gotosocial", 4 + 63, 118},
+		{"gotosocial by its v1 version", "", `{"version":"3.5.3+gotosocial-0.18.3","configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":25}}}`, "gotosocial", 4 + 63, 118},
+		{"unknown software", `{"configuration":{"statuses":{"max_characters":120,"characters_reserved_per_url":30}}}`, "", "", 4 + 30, 120},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.instance, f.instanceV1 = c.v2, c.v1
+			p := newPub(t, f)
+			l := p.loadLimits(context.Background())
+			if l.software != c.software {
+				t.Errorf("software = %q, want %q", l.software, c.software)
+			}
+			if pv := p.Preview(publishers.Post{Text: text}); len(pv.Count) != 1 || pv.Count[0] != c.count {
+				t.Errorf("count of %q = %v, want %d", text, pv.Count, c.count)
+			}
+			if got := p.Learned()[settingSoftware]; got != c.software {
+				t.Errorf("Learned software = %q, want %q", got, c.software)
+			}
+			pv := p.Preview(publishers.Post{Text: long})
+			longest := 0
+			for _, n := range pv.Count {
+				longest = max(longest, n)
+			}
+			if len(pv.Parts) < 4 || longest > c.maxPart {
+				t.Errorf("long text cut into %d parts of up to %d characters, want parts of at most %d", len(pv.Parts), longest, c.maxPart)
+			}
+			// A text that fits the limit is never cut for the margin.
+			if pv := p.Preview(publishers.Post{Text: strings.Repeat("a", 119)}); len(pv.Parts) != 1 {
+				t.Errorf("a 119-character text was cut into %d parts", len(pv.Parts))
+			}
+		})
+	}
+}
+
+// Limits stored on the channel (by `channel test`) are used offline, before
+// the instance is asked.
+func TestStoredLimits(t *testing.T) {
+	cfg := config("https://social.example")
+	cfg.Settings[settingMaxChars] = "5000"
+	cfg.Settings[settingURLLength] = "25"
+	cfg.Settings[settingSoftware] = "gotosocial"
+	pub, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pub.(*Publisher)
+	part := strings.Repeat("é", 692)
+	if probs := p.Validate(publishers.Post{Text: "hi", Thread: []string{part}}); len(probs) != 0 {
+		t.Errorf("a 692-character part is refused at 5000: %v", probs)
+	}
+	pv := p.Preview(publishers.Post{Text: strings.Repeat("Ride more. ", 1000)}) // 10,999 characters
+	if pv.Limit != 5000 || len(pv.Parts) != 3 {
+		t.Errorf("preview limit %d in %d parts, want 5000 in 3", pv.Limit, len(pv.Parts))
+	}
+	if pv := p.Preview(publishers.Post{Text: "See https://shop.example/bikes"}); pv.Count[0] != 30 {
+		t.Errorf("URL counted %v on gotosocial, want in full (30)", pv.Count)
+	}
+
+	for _, bad := range []string{"many", "0", "-3"} {
+		cfg := config("https://social.example")
+		cfg.Settings[settingMaxChars] = bad
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "max_characters") {
+			t.Errorf("max_characters=%s: err = %v, want one naming the setting", bad, err)
+		}
+	}
+}
+
+// Find recognises the status an uncertain attempt created, so that a retry
+// on a server that ignores Idempotency-Key never posts twice.
+func TestFind(t *testing.T) {
+	planned := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	post := suitePost
+	post.ScheduledAt = planned
+	other := func(id string, created time.Time) map[string]any {
+		return renderStatus(id, statusRequest{Status: "Something else entirely"}, created, "")
+	}
+	cases := []struct {
+		name      string
+		publish   bool // the post went out before Find
+		change    func(*publishers.Post)
+		older     []map[string]any
+		found     bool
+		cannotTel bool
+	}{
+		{"the earlier attempt's thread", true, nil, nil, true, false},
+		{"nothing published", false, nil, nil, false, false},
+		{"same text, long before the post's time", true, func(p *publishers.Post) { p.ScheduledAt = planned.Add(24 * time.Hour) }, nil, false, false},
+		{"other text", true, func(p *publishers.Post) { p.Text = "A different post" }, nil, false, false},
+		{"other alt text", true, func(p *publishers.Post) {
+			p.Media = []publishers.Media{{Path: pixel, Alt: "Another picture"}}
+		}, nil, false, false},
+		{"40 newer statuses, none matching: cannot tell", false, nil, func() []map[string]any {
+			var out []map[string]any
+			for i := range 40 {
+				out = append(out, other(fmt.Sprint(900-i), planned.Add(time.Duration(40-i)*time.Minute)))
+			}
+			return out
+		}(), false, true},
+		{"40 statuses reaching back past the post's time", false, nil, func() []map[string]any {
+			var out []map[string]any
+			for i := range 40 {
+				out = append(out, other(fmt.Sprint(900-i), planned.Add(time.Duration(20-i)*time.Minute)))
+			}
+			return out
+		}(), false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.older = c.older
+			p := newPub(t, f)
+			if c.publish {
+				if _, err := p.Publish(context.Background(), post); err != nil {
+					t.Fatal(err)
+				}
+			}
+			look := post
+			if c.change != nil {
+				c.change(&look)
+			}
+			res, found, err := p.Find(context.Background(), look)
+			if c.cannotTel {
+				if class, _ := publishers.Classify(err); err == nil || class != publishers.Transient || !strings.Contains(err.Error(), "cannot tell") {
+					t.Fatalf("Find = %v, %v; want a transient 'cannot tell'", found, err)
+				}
+				return
+			}
+			want := publishers.Result{RemoteID: "101", RemoteURL: "https://social.example/@crieur/101", PublishedAt: time.Date(2026, 11, 25, 9, 0, 1, 0, time.UTC)}
+			publishertest.CheckFind(t, res, found, err, c.found, false, want)
+		})
+	}
+}
+
+// A server that ignores Idempotency-Key and whose reply was lost: the retry
+// the scheduler makes after Find never creates a second status.
+func TestNeverTwiceWhenKeysAreIgnored(t *testing.T) {
+	nw, err := publishers.Lookup("mastodon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nw.Safety != publishers.RetryLookup {
+		t.Fatalf("mastodon declares %v, want lookup", nw.Safety)
+	}
+	f := newFake(t)
+	f.ignoreKeys = true
+	p := newPub(t, f)
+	post := publishers.Post{Text: "Read our guide", Link: "https://acme.example/guide?utm_source=mastodon", IdempotencyKey: "d1", ScheduledAt: now}
+	if _, err := p.Publish(context.Background(), post); err != nil {
+		t.Fatal(err)
+	}
+	res, found, err := p.Find(context.Background(), post)
+	if err != nil || !found || res.RemoteID != "101" {
+		t.Fatalf("Find = %+v, %v, %v; want status 101", res, found, err)
+	}
+	if len(f.statuses) != 1 {
+		t.Errorf("%d statuses, want 1", len(f.statuses))
+	}
+}
+
+// What a status's text becomes once a server rendered it still matches
+// the text crieur posted.
+func TestComparable(t *testing.T) {
+	cases := []struct{ name, posted, content string }{
+		{"mastodon link and mention", "Hi @alice@bikes.example, see https://shop.example/bikes/spring-sale-2026?utm_source=x!",
+			`<p>Hi <span class="h-card"><a href="https://bikes.example/@alice" class="u-url mention">@<span>alice</span></a></span>, see <a href="https://shop.example/bikes/spring-sale-2026?utm_source=x"><span class="invisible">https://</span><span class="ellipsis">shop.example/bikes/spring-sale</span><span class="invisible">-2026?utm_source=x</span></a>!</p>`},
+		{"markdown rendered (gotosocial)", "We **ship** today.\n\nCome & see", `<p>We <strong>ship</strong> today.</p><p>Come &amp; see</p>`},
+		{"link without its scheme", "Read https://acme.example/guide", `<p>Read <a href="https://acme.example/guide">acme.example/guide</a></p>`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if a, b := comparable(c.posted), comparable(contentText(c.content)); a != b {
+				t.Errorf("posted %q\nrendered %q", a, b)
+			}
+		})
+	}
+	if comparable("Sale ends Friday") == comparable("Sale ends Monday") {
+		t.Errorf("two texts compare equal")
+	}
+}
+
+// A thread's first status, cut at the limits of the day it went out, is
+// still found when the instance's limit has changed since.
+func TestFindThreadCutAtOtherLimits(t *testing.T) {
+	f := newFake(t)
+	p := newPub(t, f)
+	post := suitePost
+	if _, err := p.Publish(context.Background(), post); err != nil {
+		t.Fatal(err)
+	}
+	f.instance = `{"configuration":{"statuses":{"max_characters":5000}}}`
+	again := newPub(t, f)
+	again.limits = nil
+	res, found, err := again.Find(context.Background(), post)
+	if err != nil || !found || res.RemoteID != "101" {
+		t.Errorf("Find = %+v, %v, %v; want the thread's first status 101", res, found, err)
+	}
+	// A status that only starts like the post, without a counter, is not it.
+	other := publishers.Post{Text: "Spring is here and our bikes are 20% off this week only. And more."}
+	if _, found, err := again.Find(context.Background(), other); found || err != nil {
+		t.Errorf("Find matched another post: %v, %v", found, err)
+	}
 }

@@ -56,29 +56,8 @@ func Check(pieces []Piece, media int, rules publishers.Rules) []publishers.Probl
 }
 
 // WithLink appends the post's link on its own paragraph unless the text
-// already carries it (a copy with UTM parameters counts).
-func WithLink(text, link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" {
-		return text
-	}
-	for _, u := range publishers.URLs(text) {
-		if bare(u) == bare(link) {
-			return text
-		}
-	}
-	if strings.TrimSpace(text) == "" {
-		return link
-	}
-	return strings.TrimRight(text, " \t\n") + "\n\n" + link
-}
-
-// bare is a URL without its query and fragment.
-func bare(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	u, _, _ = strings.Cut(u, "?")
-	return u
-}
+// already carries it: publishers.WithLink, the rule every adapter follows.
+func WithLink(text, link string) string { return publishers.WithLink(text, link) }
 
 // Partial reports messages cut short after the first sent of total went out.
 // Retrying would post those again, so it is permanent whatever the cause;

@@ -177,7 +177,7 @@ func (p *Publisher) build(post publishers.Post, rcpts []*mail.Address, now time.
 			extraText = append(extraText, "[image: "+img.alt+"]")
 		}
 	}
-	if post.Link != "" && !strings.Contains(post.Text, post.Link) {
+	if !publishers.HasLink(post.Text, post.Link) {
 		extraHTML = append(extraHTML, fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(post.Link), html.EscapeString(post.Link)))
 		extraText = append(extraText, post.Link)
 	}

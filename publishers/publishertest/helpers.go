@@ -173,13 +173,13 @@ func CheckProblems(t *testing.T, probs []publishers.Problem, want []string) {
 }
 
 // ThreadPost is a representative post for a chat network's Suite: text with
-// a link, one image (the file or URL at image) with alt text, and a thread
-// part.
+// a UTM-tagged link, one image (the file or URL at image) with alt text, and
+// a thread part.
 func ThreadPost(image string) publishers.Post {
 	return publishers.Post{
 		IdempotencyKey: "d1",
 		Text:           "Our spring issue is out.",
-		Link:           "https://example.org/spring",
+		Link:           "https://example.org/spring?utm_campaign=spring&utm_medium=social&utm_source=crieur",
 		Media:          []publishers.Media{{Path: image, Alt: "A cover in green"}},
 		Thread:         []string{"It has twelve stories."},
 	}

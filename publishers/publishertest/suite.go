@@ -44,6 +44,24 @@ type Suite struct {
 	Invalid       Fault         // a 4xx validation error
 	InvalidText   string        // words of the network's message the error must carry
 	ServerError   Fault         // default 500
+
+	// Received reads back what the fake built by Handler created, in order
+	// (see Arrived): the suite checks that the post arrives as the network
+	// expects, and that an uncertain attempt never makes it twice.
+	Received func(h http.Handler) []Arrived
+	// IgnoreKeys, for a fake that deduplicates on idempotency keys as its
+	// network does, makes it ignore them (as some servers do). Nil: the
+	// fake never deduplicates.
+	IgnoreKeys func(h http.Handler)
+	// Titles: the network shows the post's title, which must arrive.
+	Titles bool
+	// Alt: the network carries alt text with media, which must arrive.
+	Alt bool
+	// KeyContract, for a network whose receiver is the user's own code
+	// bound by contract to deduplicate on the key it is sent (webhook), says
+	// so: with a receiver that breaks it, the suite checks only that a retry
+	// carries the same key.
+	KeyContract string
 }
 
 // Run publishes the suite's post against the fake, then drives each error class.
@@ -70,6 +88,9 @@ func Run(t *testing.T, s Suite) {
 			t.Fatalf("the suite's post should be valid, got %v", probs)
 		}
 	})
+
+	t.Run("arrives", func(t *testing.T) { checkArrival(t, s, newPub) })
+	t.Run("uncertain", func(t *testing.T) { checkUncertain(t, s, nw, newPub) })
 
 	t.Run("publish", func(t *testing.T) {
 		p := newPub(t, s.Handler(t), 5*time.Second)

@@ -94,8 +94,25 @@ func TestConformance(t *testing.T) {
 		Post: publishers.Post{
 			IdempotencyKey: "delivery-7-key",
 			Text:           "Our spring issue is out.",
-			Link:           "https://example.org/spring",
+			Link:           "https://example.org/spring?utm_campaign=spring&utm_medium=social&utm_source=slack",
 			Media:          []publishers.Media{{Path: "https://cdn.example.org/cover.png", Alt: "A cover in green"}},
+		},
+		Alt: true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, m := range h.(*fakeSlack).recorded() {
+				a := publishertest.Arrived{Text: m.Text}
+				for _, b := range m.Blocks {
+					switch {
+					case b.Type == "image":
+						a.Media = append(a.Media, publishertest.Media{Name: b.ImageURL, Alt: b.AltText})
+					case b.Text != nil:
+						a.Text += "\n" + b.Text.Text
+					}
+				}
+				out = append(out, a)
+			}
+			return out
 		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "delivery-7-key" || r.RemoteURL != "" {

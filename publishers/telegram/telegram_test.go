@@ -33,6 +33,21 @@ func TestConformance(t *testing.T) {
 		},
 		Configure: config,
 		Post:      publishertest.ThreadPost(photo),
+		// Telegram has no alt text: the image arrives without it.
+		Received: func(h http.Handler) []publishertest.Arrived {
+			var out []publishertest.Arrived
+			for _, c := range h.(*fakeBot).recorded() {
+				if !strings.HasPrefix(c.method, "send") {
+					continue
+				}
+				a := publishertest.Arrived{Text: c.fields["text"] + c.fields["caption"]}
+				for _, name := range c.names {
+					a.Media = append(a.Media, publishertest.Media{Name: name})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "1" || r.RemoteURL != "https://t.me/crieurtest/1" {
 				t.Errorf("result = %+v, want message 1 at https://t.me/crieurtest/1", r)

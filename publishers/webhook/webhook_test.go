@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +29,7 @@ var (
 		Slug:           "spring-sale",
 		Title:          "Spring sale",
 		Text:           "Bikes 20% off https://shop.example/bikes?utm_source=hook",
-		Link:           "https://shop.example/bikes",
+		Link:           "https://shop.example/bikes?utm_campaign=sale&utm_source=hook",
 		Media:          []publishers.Media{{Path: "img/bike.jpg", Alt: "A red bike"}},
 		Thread:         []string{"More to come."},
 		Tags:           []string{"sale"},
@@ -95,7 +97,7 @@ func receiver(t *testing.T, secret string, status int, reply string) http.Handle
 		}
 		want := map[string]any{
 			"id": 42.0, "idempotency_key": "d42-7f3a", "slug": "spring-sale", "title": "Spring sale",
-			"text": post.Text, "link": "https://shop.example/bikes",
+			"text": post.Text, "link": post.Link,
 			"media":        []any{map[string]any{"path": "img/bike.jpg", "alt": "A red bike"}},
 			"thread":       []any{"More to come."},
 			"tags":         []any{"sale"},
@@ -137,10 +139,27 @@ func config(base, secret string) publishers.Config {
 
 func TestConformance(t *testing.T) {
 	publishertest.Run(t, publishertest.Suite{
-		Network:   "webhook",
-		Handler:   func(t *testing.T) http.Handler { return receiver(t, secret, 200, `{"id":"evt_123"}`) },
-		Configure: func(base string) publishers.Config { return config(base, secret) },
-		Post:      post,
+		Network: "webhook",
+		Handler: func(t *testing.T) http.Handler {
+			return &dedupe{next: receiver(t, secret, 200, `{"id":"evt_123"}`), seen: map[string]bool{}}
+		},
+		Titles: true,
+		Alt:    true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			d := h.(*dedupe)
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			return append([]publishertest.Arrived(nil), d.got...)
+		},
+		IgnoreKeys: func(h http.Handler) {
+			d := h.(*dedupe)
+			d.mu.Lock()
+			d.ignore = true
+			d.mu.Unlock()
+		},
+		KeyContract: "a webhook receiver must deduplicate on webhook-id (Standard Webhooks), as README says",
+		Configure:   func(base string) publishers.Config { return config(base, secret) },
+		Post:        post,
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			if r.RemoteID != "evt_123" {
 				t.Errorf("RemoteID = %q, want the receiver's id", r.RemoteID)
@@ -229,4 +248,33 @@ func TestSignKnownVector(t *testing.T) {
 	if got := Sign([]byte("key"), "msg_1", "1700000000", []byte(`{"a":1}`)); got != want {
 		t.Errorf("Sign = %q, want %q", got, want)
 	}
+}
+
+// dedupe is a receiver that keeps what it received and, as Standard Webhooks
+// asks of receivers, acts once per webhook-id (unless ignore).
+type dedupe struct {
+	next   http.Handler
+	mu     sync.Mutex
+	seen   map[string]bool
+	ignore bool
+	got    []publishertest.Arrived
+}
+
+func (d *dedupe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var pl payload
+	_ = json.Unmarshal(body, &pl)
+	key := r.Header.Get("webhook-id")
+	d.mu.Lock()
+	if !d.seen[key] || d.ignore {
+		d.seen[key] = true
+		a := publishertest.Arrived{Text: pl.Text, Title: pl.Title, Link: pl.Link, Key: key}
+		for _, m := range pl.Media {
+			a.Media = append(a.Media, publishertest.Media{Name: m.Path, Alt: m.Alt})
+		}
+		d.got = append(d.got, a)
+	}
+	d.mu.Unlock()
+	d.next.ServeHTTP(w, r)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -53,6 +54,7 @@ type fakeWP struct {
 	terms  map[string]map[int64]string
 	nextID int64
 	posts  []map[string]any
+	ids    []int64          // the posts' ids
 	media  map[int64]string // alt text by media id
 }
 
@@ -93,6 +95,16 @@ func (f *fakeWP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.setAlt(w, r, strings.TrimPrefix(route, "media/"))
 	case r.Method == "POST" && route == "posts":
 		f.createPost(w, r)
+	case r.Method == "GET" && route == "posts":
+		found := []any{}
+		for i, p := range f.posts {
+			if p["slug"] == r.URL.Query().Get("slug") {
+				found = append(found, map[string]any{"id": f.ids[i], "slug": p["slug"], "status": p["status"],
+					"title": map[string]any{"raw": p["title"]}, "date_gmt": "2026-11-25T10:00:02",
+					"link": "https://blog.example/" + p["slug"].(string) + "/"})
+			}
+		}
+		publishertest.WriteJSON(w, 200, found)
 	default:
 		t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		writeErr(w, 404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -168,6 +180,7 @@ func (f *fakeWP) createPost(w http.ResponseWriter, r *http.Request) {
 	f.decode(r, &body)
 	f.posts = append(f.posts, body)
 	f.nextID++
+	f.ids = append(f.ids, f.nextID)
 	publishertest.WriteJSON(w, 201, map[string]any{
 		"id": f.nextID, "slug": body["slug"], "status": body["status"], "date_gmt": "2026-11-25T10:00:02",
 		"link": "https://blog.example/" + body["slug"].(string) + "/",
@@ -227,6 +240,22 @@ func TestConformance(t *testing.T) {
 		},
 		Configure: config,
 		Post:      post,
+		Titles:    true,
+		Alt:       true,
+		Received: func(h http.Handler) []publishertest.Arrived {
+			f := h.(*fakeWP)
+			var out []publishertest.Arrived
+			for _, p := range f.posts {
+				a := publishertest.Arrived{}
+				a.Text, _ = p["content"].(string)
+				a.Title, _ = p["title"].(string)
+				if id, ok := p["featured_media"].(float64); ok {
+					a.Media = append(a.Media, publishertest.Media{Name: fmt.Sprint(int64(id)), Alt: f.media[int64(id)]})
+				}
+				out = append(out, a)
+			}
+			return out
+		},
 		CheckResult: func(t *testing.T, r publishers.Result) {
 			want := publishers.Result{RemoteID: "103", RemoteURL: "https://blog.example/launch-day-creme-2026/",
 				PublishedAt: time.Date(2026, 11, 25, 10, 0, 2, 0, time.UTC)}
