@@ -120,13 +120,14 @@ func (l *lineWriter) line(s string) {
 
 // WriteFile writes the feed of the entries the filter selects to path,
 // atomically: a temporary file beside it, then a rename, so a calendar
-// application polling the file never reads half of it. The daemon calls it
-// after each change (its --ics flag).
-func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.ViewFilter) error {
+// application polling the file never reads half of it; the file gets m.File
+// (the export rule: shared unless --private). The daemon calls it after each
+// change (its --ics flag).
+func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.ViewFilter, m atomicfile.Modes) error {
 	f.WithBody = true
 	entries, err := st.Entries(ctx, f)
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, 0o600, func(w io.Writer) error { return Write(w, entries, st.Now()) })
+	return m.WriteFile(path, func(w io.Writer) error { return Write(w, entries, st.Now()) })
 }

@@ -12,6 +12,7 @@ import (
 	ical "github.com/arran4/golang-ical"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -157,25 +158,23 @@ func TestWriteFileIsAtomicAndStable(t *testing.T) {
 	st := fixture(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "calendar.ics")
-	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}); err != nil {
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Shared); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := os.ReadFile(path)
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("new feed mode %v, want 0600", fi.Mode().Perm())
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Fatalf("new shared feed mode %v, want 0644", fi.Mode().Perm())
 	}
 	if _, err := st.MovePost(ctx, "long", time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}); err != nil {
+	// The mode follows the export rule, not the file it replaces.
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Private); err != nil {
 		t.Fatal(err)
 	}
 	second, _ := os.ReadFile(path)
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
-		t.Fatalf("replaced feed mode %v, want the 0644 it had", fi.Mode().Perm())
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("private feed mode %v, want 0600", fi.Mode().Perm())
 	}
 	uids := func(b []byte) []string {
 		cal, err := ical.ParseCalendar(bytes.NewReader(b))
@@ -199,7 +198,7 @@ func TestWriteFileIsAtomicAndStable(t *testing.T) {
 	if len(left) != 1 {
 		t.Fatalf("temporary files left: %v", left)
 	}
-	if err := WriteFile(ctx, st, filepath.Join(dir, "no", "such", "dir.ics"), calendar.ViewFilter{}); err == nil {
+	if err := WriteFile(ctx, st, filepath.Join(dir, "no", "such", "dir.ics"), calendar.ViewFilter{}, atomicfile.Shared); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
 	}
 }
