@@ -255,8 +255,10 @@ unless --private (0600). -o FILE still works here but is deprecated: -o
 chooses table, json or yaml everywhere else.
 
   ics   RFC 5545, one event per delivery, with a stable UID
-        (delivery-ID@crieur) so a calendar application updates its events on
-        every re-import. --from/--to bound it (default: everything timed).
+        (delivery-ID-CALENDAR@crieur, CALENDAR a random id made once per
+        calendar) so a calendar application updates its events on every
+        re-import, and two calendars never clash. --from/--to bound it
+        (default: everything timed).
   html  one self-contained page (no script, nothing fetched) with the month
         grid (--month, default this month), campaign colours and a legend;
         on a phone the grid becomes a list of days.
@@ -341,7 +343,11 @@ chooses table, json or yaml everywhere else.
 					if err != nil {
 						return err
 					}
-					return ics.Write(w, entries, st.Now())
+					calID, err := st.CalendarID(a.ctx)
+					if err != nil {
+						return err
+					}
+					return ics.Write(w, calID, entries, st.Now())
 				case "json":
 					f.WithBody = true
 					entries, err := st.Entries(a.ctx, f)
