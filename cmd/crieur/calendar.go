@@ -126,7 +126,7 @@ with --no-color or NO_COLOR; --color=always forces it (e.g. for "less -R"),
 				return err
 			}
 			return a.emit(v, func(w io.Writer) error {
-				return calview.Text{Width: a.termWidth(), Color: color}.Render(w, v)
+				return calview.Text{Width: a.termWidth(), Color: color}.Render(colourWriter(w, color), v)
 			})
 		},
 	}

@@ -40,6 +40,17 @@ func newTermWriter(w io.Writer, keepSGR bool) *termWriter {
 	return &termWriter{w: w, keepSGR: keepSGR}
 }
 
+// colourWriter is w (a termWriter made by emit) keeping crieur's colours
+// when colour is on by the command's own choice (--color=always), not only
+// on a terminal.
+func colourWriter(w io.Writer, colour bool) io.Writer {
+	t, ok := w.(*termWriter)
+	if !ok || t.keepSGR == colour {
+		return w
+	}
+	return &termWriter{w: t.w, keepSGR: colour}
+}
+
 // termSafe is s as it may be printed on a terminal (no colour kept).
 func termSafe(s string) string {
 	var b bytes.Buffer
