@@ -270,3 +270,42 @@ func TestWriteFileIsAtomicAndStable(t *testing.T) {
 		t.Fatal("writing into a missing directory succeeded")
 	}
 }
+
+// End to end: a webhook's reply whose url carries CRLF and a VEVENT is
+// recorded (without the address) and the feed still has one VEVENT per
+// delivery.
+func TestHostileRemoteURLFromAReplyStaysOutOfTheFeed(t *testing.T) {
+	ctx := context.Background()
+	st := fixture(t)
+	st.Now = func() time.Time { return time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC) }
+	res, err := st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "me", Now: st.Now(), Lease: time.Minute, Limit: 10})
+	if err != nil || len(res.Claimed) == 0 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	for _, d := range res.Claimed {
+		o := calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r",
+			RemoteURL: "https://hooks.example/x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nSUMMARY:injected"}
+		if err := st.RecordOutcome(ctx, d, "me", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := st.Entries(ctx, calendar.ViewFilter{WithBody: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "feed.ics")
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Shared); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	cal, err := ical.ParseCalendar(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(cal.Events()); got != len(entries) {
+		t.Fatalf("%d VEVENTs for %d deliveries:\n%s", got, len(entries), b)
+	}
+	if strings.Contains(string(b), "injected") {
+		t.Fatalf("the reply's text reached the feed:\n%s", b)
+	}
+}
