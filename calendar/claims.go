@@ -445,6 +445,7 @@ type Outcome struct {
 // lease was lost meanwhile (the network's word is the truth), and flagged as
 // a duplicate when another attempt had already recorded one.
 func (s *Store) RecordOutcome(ctx context.Context, d Delivery, owner string, o Outcome) error {
+	urlNote := o.DropBadRemoteURL()
 	now := ms(s.now())
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var status, holder, postStatus string
@@ -467,6 +468,9 @@ func (s *Store) RecordOutcome(ctx context.Context, d Delivery, owner string, o O
 		}
 		if o.Error != "" {
 			ev.Detail["error"] = o.Error
+		}
+		if urlNote != "" {
+			ev.Detail["note"] = urlNote
 		}
 		if o.Kind == OutcomePublished {
 			if status == DeliveryPublished {

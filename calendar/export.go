@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 // An export writes what a load reads, so that exporting a calendar and
@@ -198,8 +199,9 @@ func WriteYAML(w io.Writer, e Export) error {
 }
 
 // WriteMarkdownDir writes one Markdown file per post under dir, named by its
-// slug. Campaign definitions (dates, UTM) are not part of a Markdown folder.
-func WriteMarkdownDir(dir string, posts []Post) error {
+// slug, each replaced atomically with modes (the export rule). Campaign
+// definitions (dates, UTM) are not part of a Markdown folder.
+func WriteMarkdownDir(dir string, posts []Post, modes atomicfile.Modes) error {
 	for _, p := range posts {
 		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: exportStatus(p), Channels: p.Channels,
 			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
@@ -214,10 +216,10 @@ func WriteMarkdownDir(dir string, posts []Post) error {
 			d.Tags = nil
 		}
 		path := filepath.Join(dir, filepath.FromSlash(p.Slug)+".md")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := modes.MkdirAll(filepath.Dir(path)); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, d.Render(), 0o644); err != nil {
+		if err := modes.WriteFile(path, func(w io.Writer) error { _, err := w.Write(d.Render()); return err }); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 	}

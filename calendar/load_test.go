@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 // loadStore is a calendar with three channels, one of them in Paris.
@@ -546,7 +547,7 @@ func TestExportRoundTrip(t *testing.T) {
 				set = ReadJSON([]byte(b.String()), "x.json")
 			case "md":
 				out := filepath.Join(t.TempDir(), "md")
-				if err := WriteMarkdownDir(out, e.Posts); err != nil {
+				if err := WriteMarkdownDir(out, e.Posts, atomicfile.Shared); err != nil {
 					t.Fatal(err)
 				}
 				set, err = ReadMarkdownDir(out)

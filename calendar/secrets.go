@@ -1,12 +1,16 @@
 package calendar
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 // A secret reference says where a channel's secret lives:
@@ -24,46 +28,129 @@ func SecretsPath(dbPath string) string { return dbPath + ".secrets" }
 
 // StoreSecret keeps value under key in the secrets file and returns its reference.
 func (s *Store) StoreSecret(key, value string) (string, error) {
-	path := SecretsPath(s.path)
-	m, err := readSecrets(path)
-	if err != nil {
-		return "", err
-	}
-	m[key] = value
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if _, err := s.ChangeSecrets(map[string]string{key: value}, nil); err != nil {
 		return "", err
 	}
 	return "stored:" + key, nil
 }
 
-// NormalizeSecretRef validates a reference written by a person; a bare value
-// is stored and replaced by its reference (key is channel/name).
-func (s *Store) NormalizeSecretRef(key, ref string) (string, error) {
+// ChangeSecrets sets and deletes keys of the secrets file in one atomic
+// replacement made under a lock held across the read, the change and the
+// write (other commands, and other processes, wait their turn: none loses
+// another's secret). The file is always 0600. undo puts back what the keys
+// held before (under the lock again), for a command whose other writes failed
+// after the secrets were changed.
+func (s *Store) ChangeSecrets(set map[string]string, del []string) (undo func() error, err error) {
+	prev := map[string]*string{}
+	err = s.withSecrets(func(m map[string]string) bool {
+		for _, k := range del {
+			if v, ok := m[k]; ok {
+				prev[k] = &v
+				delete(m, k)
+			}
+		}
+		for k, v := range set {
+			if _, seen := prev[k]; !seen {
+				if old, ok := m[k]; ok {
+					prev[k] = &old
+				} else {
+					prev[k] = nil
+				}
+			}
+			m[k] = v
+		}
+		return len(prev) > 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		return s.withSecrets(func(m map[string]string) bool {
+			for k, v := range prev {
+				if v == nil {
+					delete(m, k)
+				} else {
+					m[k] = *v
+				}
+			}
+			return len(prev) > 0
+		})
+	}, nil
+}
+
+// ForgetChannelSecrets deletes the stored secrets kept for the channel
+// called name (keys "name/…") that no channel refers to any more: after a
+// channel is removed, or after an edit replaced a stored secret by a reference.
+func (s *Store) ForgetChannelSecrets(ctx context.Context, name string) error {
+	chans, err := s.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, c := range chans {
+		for _, ref := range c.Secrets {
+			if k, ok := strings.CutPrefix(ref, "stored:"); ok {
+				used[k] = true
+			}
+		}
+	}
+	return s.withSecrets(func(m map[string]string) bool {
+		changed := false
+		for k := range m {
+			if strings.HasPrefix(k, name+"/") && !used[k] {
+				delete(m, k)
+				changed = true
+			}
+		}
+		return changed
+	})
+}
+
+// withSecrets runs change on the secrets file's content under its lock and
+// writes the result back when change reports a change.
+func (s *Store) withSecrets(change func(map[string]string) bool) error {
+	path := SecretsPath(s.path)
+	unlock, err := atomicfile.Lock(path + ".lock")
+	if err != nil {
+		return fmt.Errorf("locking the secrets file: %w", err)
+	}
+	defer unlock()
+	m, err := readSecrets(path)
+	if err != nil {
+		return err
+	}
+	if !change(m) {
+		return nil
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteMode(path, 0o600, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// NormalizeSecretRef validates a reference written by a person. A bare value
+// is not stored here: it returns the stored:key reference and the value, for
+// the caller to write with ChangeSecrets once the whole command is known to
+// succeed (key is channel/name).
+func NormalizeSecretRef(key, ref string) (norm, value string, err error) {
 	switch {
 	case strings.HasPrefix(ref, "env:"):
 		if strings.TrimPrefix(ref, "env:") == "" {
-			return "", errors.New("env: needs a variable name, e.g. env:MASTODON_TOKEN")
+			return "", "", errors.New("env: needs a variable name, e.g. env:MASTODON_TOKEN")
 		}
-		return ref, nil
+		return ref, "", nil
 	case strings.HasPrefix(ref, "file:"):
 		if strings.TrimPrefix(ref, "file:") == "" {
-			return "", errors.New("file: needs a path, e.g. file:~/.config/crieur/token")
+			return "", "", errors.New("file: needs a path, e.g. file:~/.config/crieur/token")
 		}
-		return ref, nil
+		return ref, "", nil
 	case strings.HasPrefix(ref, "stored:"):
-		return ref, nil
+		return ref, "", nil
 	case ref == "":
-		return "", errors.New("empty secret")
+		return "", "", errors.New("empty secret")
 	}
-	return s.StoreSecret(key, ref)
+	return "stored:" + key, ref, nil
 }
 
 // ResolveSecrets turns a channel's references into values. Errors name the

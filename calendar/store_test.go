@@ -87,9 +87,12 @@ func TestOpenCreatesPrivateFilesAndIsRepeatable(t *testing.T) {
 
 func TestSecretsResolveWithoutLeaking(t *testing.T) {
 	s := newTestStore(t, t0)
-	ref, err := s.NormalizeSecretRef("acme/token", "hunter2")
-	if err != nil || ref != "stored:acme/token" {
-		t.Fatalf("NormalizeSecretRef = %q, %v", ref, err)
+	ref, value, err := NormalizeSecretRef("acme/token", "hunter2")
+	if err != nil || ref != "stored:acme/token" || value != "hunter2" {
+		t.Fatalf("NormalizeSecretRef = %q, %q, %v", ref, value, err)
+	}
+	if _, err := s.ChangeSecrets(map[string]string{"acme/token": value}, nil); err != nil {
+		t.Fatal(err)
 	}
 	t.Setenv("CRIEUR_TEST_TOKEN", "from-env")
 	file := filepath.Join(t.TempDir(), "tok")

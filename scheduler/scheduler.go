@@ -285,6 +285,9 @@ func safePublish(ctx context.Context, pub publishers.Publisher, post publishers.
 // record writes an outcome, retrying a few times if the database is busy: a
 // confirmed publication must not be forgotten.
 func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network string, r *Result) {
+	if note := out.DropBadRemoteURL(); note != "" {
+		s.log.Warn(note, "delivery", d.ID, "channel", d.Channel)
+	}
 	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt
 	ctx := context.Background()
 	var err error

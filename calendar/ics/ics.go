@@ -17,11 +17,14 @@ import (
 
 const stamp = "20060102T150405Z"
 
-// Write writes entries as one VCALENDAR. now is the DTSTAMP: when the feed
-// was made. Each event's UID depends only on its delivery, so importing the
-// feed again updates events instead of duplicating them; SEQUENCE follows the
-// post's version.
-func Write(w io.Writer, entries []calendar.Entry, now time.Time) error {
+// Write writes entries as one VCALENDAR. calID is the calendar's identifier
+// (Store.CalendarID); now is the DTSTAMP: when the feed was made. Each
+// event's UID depends only on its delivery and calendar, so importing the
+// feed again updates events instead of duplicating them, and two calendars
+// never share a UID; SEQUENCE follows the post's version. Every TEXT value is
+// escaped and a URL that is not a plain http(s) address is left out, so no
+// value can end its line and add properties or events.
+func Write(w io.Writer, calID string, entries []calendar.Entry, now time.Time) error {
 	lw := &lineWriter{w: w}
 	lw.line("BEGIN:VCALENDAR")
 	lw.line("VERSION:2.0")
@@ -31,7 +34,7 @@ func Write(w io.Writer, entries []calendar.Entry, now time.Time) error {
 	lw.line("X-WR-CALNAME:crieur")
 	for _, e := range entries {
 		lw.line("BEGIN:VEVENT")
-		lw.line("UID:" + UID(e))
+		lw.line("UID:" + escape(UID(e, calID)))
 		lw.line("DTSTAMP:" + now.UTC().Format(stamp))
 		lw.line("DTSTART:" + e.At.UTC().Format(stamp))
 		lw.line("DURATION:PT15M")
@@ -43,8 +46,8 @@ func Write(w io.Writer, entries []calendar.Entry, now time.Time) error {
 		if desc := description(e); desc != "" {
 			lw.line("DESCRIPTION:" + escape(desc))
 		}
-		if e.RemoteURL != "" {
-			lw.line("URL:" + e.RemoteURL)
+		if u, ok := URI(e.RemoteURL); ok {
+			lw.line("URL:" + u)
 		}
 		if e.Campaign != "" {
 			lw.line("CATEGORIES:" + escape(e.Campaign))
@@ -58,8 +61,21 @@ func Write(w io.Writer, entries []calendar.Entry, now time.Time) error {
 	return lw.err
 }
 
-// UID is an entry's stable identifier: delivery-<id>@crieur.
-func UID(e calendar.Entry) string { return fmt.Sprintf("delivery-%d@crieur", e.DeliveryID) }
+// UID is an entry's stable, globally unique identifier:
+// delivery-<id>-<calendar id>@crieur.
+func UID(e calendar.Entry, calID string) string {
+	return fmt.Sprintf("delivery-%d-%s@crieur", e.DeliveryID, calID)
+}
+
+// URI returns s as an iCalendar URI value when it is a plain http(s) URL
+// (calendar.WebURL: no control character, space or quote); ok is false
+// otherwise, and the URL is left out.
+func URI(s string) (string, bool) {
+	if !calendar.WebURL(s) {
+		return "", false
+	}
+	return s, true
+}
 
 // Status maps a delivery (and its post) to VEVENT STATUS: what is settled is
 // CONFIRMED, what still waits for a decision TENTATIVE, what will not happen
@@ -83,9 +99,17 @@ func description(e calendar.Entry) string {
 	return strings.Join(parts, "\n\n")
 }
 
-// escape escapes a TEXT value (RFC 5545 §3.3.11).
+// escape escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon,
+// comma and line breaks are escaped; other control characters, which a
+// value may not hold, are dropped.
 func escape(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		if (r < ' ' && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\r", `\n`)
 	return r.Replace(s)
 }
@@ -120,13 +144,18 @@ func (l *lineWriter) line(s string) {
 
 // WriteFile writes the feed of the entries the filter selects to path,
 // atomically: a temporary file beside it, then a rename, so a calendar
-// application polling the file never reads half of it. The daemon calls it
-// after each change (its --ics flag).
-func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.ViewFilter) error {
+// application polling the file never reads half of it; the file gets m.File
+// (the export rule: shared unless --private). The daemon calls it after each
+// change (its --ics flag).
+func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.ViewFilter, m atomicfile.Modes) error {
 	f.WithBody = true
 	entries, err := st.Entries(ctx, f)
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, 0o600, func(w io.Writer) error { return Write(w, entries, st.Now()) })
+	calID, err := st.CalendarID(ctx)
+	if err != nil {
+		return err
+	}
+	return m.WriteFile(path, func(w io.Writer) error { return Write(w, calID, entries, st.Now()) })
 }

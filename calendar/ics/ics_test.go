@@ -12,6 +12,7 @@ import (
 	ical "github.com/arran4/golang-ical"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -56,7 +57,7 @@ func TestWriteParsesAsRFC5545(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := Write(&buf, entries, now); err != nil {
+	if err := Write(&buf, "c0ffee", entries, now); err != nil {
 		t.Fatal(err)
 	}
 	raw := buf.String()
@@ -97,9 +98,9 @@ func TestWriteParsesAsRFC5545(t *testing.T) {
 		start                          time.Time
 		descHas                        string
 	}{
-		{UID(entries[0]), "[acme-gated] Winter sale; 20% off, today", "TENTATIVE", "winter-sale", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), "Line two, with a comma; and a \\ backslash"},
-		{UID(entries[1]), "[acme-log] Winter sale; 20% off, today", "TENTATIVE", "winter-sale", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), "Line one\nLine two"},
-		{UID(entries[2]), "[acme-log] " + strings.TrimSpace(strings.Repeat("Écrire à l’heure — ", 8)), "CONFIRMED", "", time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC), "é"},
+		{UID(entries[0], "c0ffee"), "[acme-gated] Winter sale; 20% off, today", "TENTATIVE", "winter-sale", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), "Line two, with a comma; and a \\ backslash"},
+		{UID(entries[1], "c0ffee"), "[acme-log] Winter sale; 20% off, today", "TENTATIVE", "winter-sale", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), "Line one\nLine two"},
+		{UID(entries[2], "c0ffee"), "[acme-log] " + strings.TrimSpace(strings.Repeat("Écrire à l’heure — ", 8)), "CONFIRMED", "", time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC), "é"},
 	}
 	for _, tt := range tests {
 		e, ok := byUID[tt.uid]
@@ -125,9 +126,77 @@ func TestWriteParsesAsRFC5545(t *testing.T) {
 		if got := prop(e, ical.ComponentPropertyDtstamp); got != "20261125T100000Z" {
 			t.Errorf("%s dtstamp %q", tt.uid, got)
 		}
-		if !strings.HasPrefix(tt.uid, "delivery-") || !strings.HasSuffix(tt.uid, "@crieur") {
+		if !strings.HasPrefix(tt.uid, "delivery-") || !strings.HasSuffix(tt.uid, "-c0ffee@crieur") {
 			t.Errorf("uid %q", tt.uid)
 		}
+	}
+}
+
+// A remote URL or any text that tries to end its line and add a VEVENT (a
+// hostile webhook reply, a title) stays one value: one VEVENT per delivery.
+func TestWriteHostileValuesStayOneEvent(t *testing.T) {
+	inject := "\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nSUMMARY:injected\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil2"
+	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	entries := []calendar.Entry{
+		{DeliveryID: 1, At: at, Channel: "hook", Slug: "a", Label: "title" + inject, Status: calendar.DeliveryPublished,
+			RemoteURL: "https://example.com/x" + inject, Campaign: "c" + inject, Body: "b" + inject},
+		{DeliveryID: 2, At: at, Channel: "hook", Slug: "b" + inject, Label: "plain", Status: calendar.DeliveryPublished,
+			RemoteURL: "javascript:alert(1)"},
+		{DeliveryID: 3, At: at, Channel: "hook", Slug: "c", Label: "ok", Status: calendar.DeliveryPublished,
+			RemoteURL: "https://example.com/post/3?a=1&b=2"},
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, "cal1", entries, now); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ical.ParseCalendar(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := cal.Events()
+	if len(events) != len(entries) {
+		t.Fatalf("%d events for %d deliveries:\n%s", len(events), len(entries), buf.String())
+	}
+	for i, e := range events {
+		if want := UID(entries[i], "cal1"); e.Id() != want {
+			t.Errorf("event %d UID %q, want %q", i, e.Id(), want)
+		}
+	}
+	url := func(e *ical.VEvent) string {
+		if p := e.GetProperty(ical.ComponentPropertyUrl); p != nil {
+			return p.Value
+		}
+		return ""
+	}
+	if got := url(events[0]); got != "" {
+		t.Errorf("a URL with CR/LF was written: %q", got)
+	}
+	if got := url(events[1]); got != "" {
+		t.Errorf("a non-http(s) URL was written: %q", got)
+	}
+	if got := url(events[2]); got != "https://example.com/post/3?a=1&b=2" {
+		t.Errorf("a plain https URL was not written as it is: %q", got)
+	}
+	if got := events[0].GetProperty(ical.ComponentPropertySummary).Value; !strings.Contains(got, "BEGIN:VEVENT") {
+		t.Errorf("the title's text was lost instead of escaped: %q", got)
+	}
+}
+
+func TestUIDsDifferBetweenCalendars(t *testing.T) {
+	ctx := context.Background()
+	a, b := fixture(t), fixture(t)
+	ida, err := a.CalendarID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := a.CalendarID(ctx)
+	idb, _ := b.CalendarID(ctx)
+	if ida == "" || ida != again || ida == idb {
+		t.Fatalf("calendar ids %q, %q (again), %q (another calendar)", ida, again, idb)
+	}
+	e := calendar.Entry{DeliveryID: 1}
+	if UID(e, ida) == UID(e, idb) {
+		t.Errorf("delivery 1 of two calendars has one UID %q", UID(e, ida))
 	}
 }
 
@@ -157,25 +226,23 @@ func TestWriteFileIsAtomicAndStable(t *testing.T) {
 	st := fixture(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "calendar.ics")
-	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}); err != nil {
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Shared); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := os.ReadFile(path)
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("new feed mode %v, want 0600", fi.Mode().Perm())
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Fatalf("new shared feed mode %v, want 0644", fi.Mode().Perm())
 	}
 	if _, err := st.MovePost(ctx, "long", time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}); err != nil {
+	// The mode follows the export rule, not the file it replaces.
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Private); err != nil {
 		t.Fatal(err)
 	}
 	second, _ := os.ReadFile(path)
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
-		t.Fatalf("replaced feed mode %v, want the 0644 it had", fi.Mode().Perm())
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("private feed mode %v, want 0600", fi.Mode().Perm())
 	}
 	uids := func(b []byte) []string {
 		cal, err := ical.ParseCalendar(bytes.NewReader(b))
@@ -199,7 +266,46 @@ func TestWriteFileIsAtomicAndStable(t *testing.T) {
 	if len(left) != 1 {
 		t.Fatalf("temporary files left: %v", left)
 	}
-	if err := WriteFile(ctx, st, filepath.Join(dir, "no", "such", "dir.ics"), calendar.ViewFilter{}); err == nil {
+	if err := WriteFile(ctx, st, filepath.Join(dir, "no", "such", "dir.ics"), calendar.ViewFilter{}, atomicfile.Shared); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
+	}
+}
+
+// End to end: a webhook's reply whose url carries CRLF and a VEVENT is
+// recorded (without the address) and the feed still has one VEVENT per
+// delivery.
+func TestHostileRemoteURLFromAReplyStaysOutOfTheFeed(t *testing.T) {
+	ctx := context.Background()
+	st := fixture(t)
+	st.Now = func() time.Time { return time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC) }
+	res, err := st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "me", Now: st.Now(), Lease: time.Minute, Limit: 10})
+	if err != nil || len(res.Claimed) == 0 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	for _, d := range res.Claimed {
+		o := calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r",
+			RemoteURL: "https://hooks.example/x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nSUMMARY:injected"}
+		if err := st.RecordOutcome(ctx, d, "me", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := st.Entries(ctx, calendar.ViewFilter{WithBody: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "feed.ics")
+	if err := WriteFile(ctx, st, path, calendar.ViewFilter{}, atomicfile.Shared); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	cal, err := ical.ParseCalendar(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(cal.Events()); got != len(entries) {
+		t.Fatalf("%d VEVENTs for %d deliveries:\n%s", got, len(entries), b)
+	}
+	if strings.Contains(string(b), "injected") {
+		t.Fatalf("the reply's text reached the feed:\n%s", b)
 	}
 }

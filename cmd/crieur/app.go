@@ -286,7 +286,7 @@ func (a *app) reportError(err error) int {
 		_ = writeJSON(a.errOut, errorDoc(err))
 		return code
 	}
-	fmt.Fprintf(a.errOut, "crieur: %v\n", err)
+	fmt.Fprintf(a.errOut, "crieur: %s\n", termSafe(err.Error()))
 	if code == exitUsage {
 		fmt.Fprintln(a.errOut, "Run 'crieur --help' or 'crieur COMMAND --help' for usage.")
 	}

@@ -126,7 +126,7 @@ with --no-color or NO_COLOR; --color=always forces it (e.g. for "less -R"),
 				return err
 			}
 			return a.emit(v, func(w io.Writer) error {
-				return calview.Text{Width: a.termWidth(), Color: color}.Render(w, v)
+				return calview.Text{Width: a.termWidth(), Color: color}.Render(colourWriter(w, color), v)
 			})
 		},
 	}
@@ -245,31 +245,41 @@ func onChannel(bs []calendar.Blackout, channel string) []calendar.Blackout {
 func newCalendarExportCmd(a *app) *cobra.Command {
 	var vf viewFlags
 	var format, month, from, to, file string
+	var private bool
 	cmd := &cobra.Command{
-		Use:   "export --format ics|html|json [--from D --to D | --month YYYY-MM] [-o FILE]",
+		Use:   "export --format ics|html|json [--from D --to D | --month YYYY-MM] [--out FILE] [--private]",
 		Short: "Export the calendar as an iCalendar feed, a web page or JSON",
-		Long: `Export the calendar. -o FILE names the file to write (default: standard
-output); the file is replaced atomically.
+		Long: `Export the calendar. --out FILE names the file to write (default: standard
+output); the file is replaced atomically. It is made to be shared (0644)
+unless --private (0600). -o FILE still works here but is deprecated: -o
+chooses table, json or yaml everywhere else.
 
   ics   RFC 5545, one event per delivery, with a stable UID
-        (delivery-ID@crieur) so a calendar application updates its events on
-        every re-import. --from/--to bound it (default: everything timed).
+        (delivery-ID-CALENDAR@crieur, CALENDAR a random id made once per
+        calendar) so a calendar application updates its events on every
+        re-import, and two calendars never clash. --from/--to bound it
+        (default: everything timed).
   html  one self-contained page (no script, nothing fetched) with the month
         grid (--month, default this month), campaign colours and a legend;
         on a phone the grid becomes a list of days.
   json  the entries of --from/--to, as data.`,
-		Example: `  crieur calendar export --format ics -o ~/public/editorial.ics
-  crieur calendar export --format html --month 2026-12 -o december.html
+		Example: `  crieur calendar export --format ics --out ~/public/editorial.ics
+  crieur calendar export --format html --month 2026-12 --out december.html
   crieur calendar export --format json --from 2026-12-01 --to 2026-12-31`,
 		Args: exactArgs(0, "no arguments"),
-		// Here -o names the file (--format says what to write), so it is taken
-		// before the global --output is checked for table/json/yaml.
+		// -o FILE (before --out existed) still names the file here, with a
+		// deprecation notice; it is taken before the global --output is
+		// checked for table/json/yaml.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if fl := cmd.Flag(keyOutput); fl != nil && fl.Changed {
+				if file != "" {
+					return usageErr{errors.New("give the file once, with --out FILE")}
+				}
 				file = fl.Value.String()
 				if err := fl.Value.Set("table"); err != nil {
 					return err
 				}
+				fmt.Fprintf(a.errOut, "warning: -o FILE is deprecated for calendar export: use --out %s\n", file)
 			}
 			return a.loadConfig(cmd)
 		},
@@ -318,8 +328,9 @@ output); the file is replaced atomically.
 			if err != nil {
 				return err
 			}
+			modes := atomicfile.ExportModes(private)
 			if format == "ics" && file != "" && file != "-" {
-				if err := ics.WriteFile(a.ctx, st, file, f); err != nil {
+				if err := ics.WriteFile(a.ctx, st, file, f, modes); err != nil {
 					return err
 				}
 				return a.exported(file)
@@ -332,7 +343,11 @@ output); the file is replaced atomically.
 					if err != nil {
 						return err
 					}
-					return ics.Write(w, entries, st.Now())
+					calID, err := st.CalendarID(a.ctx)
+					if err != nil {
+						return err
+					}
+					return ics.Write(w, calID, entries, st.Now())
 				case "json":
 					f.WithBody = true
 					entries, err := st.Entries(a.ctx, f)
@@ -350,7 +365,7 @@ output); the file is replaced atomically.
 			if file == "" || file == "-" {
 				return write(a.out)
 			}
-			if err := atomicfile.Write(file, 0o600, write); err != nil {
+			if err := modes.WriteFile(file, write); err != nil {
 				return err
 			}
 			return a.exported(file)
@@ -362,6 +377,8 @@ output); the file is replaced atomically.
 	fl.StringVar(&month, "month", "", "the month, YYYY-MM (html: default this month)")
 	fl.StringVar(&from, "from", "", "from this day or WHEN")
 	fl.StringVar(&to, "to", "", "to this day (inclusive) or WHEN")
+	fl.StringVar(&file, "out", "", "the file to write (default: standard output)")
+	fl.BoolVar(&private, keyPrivate, false, privateUsage)
 	return cmd
 }
 

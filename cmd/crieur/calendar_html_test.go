@@ -53,7 +53,7 @@ func TestCalendarHTMLInChromium(t *testing.T) {
 	}
 	crieur("blackout", "add", "2030-06-20", "2030-06-21", "--reason", "Summer offsite")
 	page := filepath.Join(dir, "june.html")
-	crieur("calendar", "export", "--format", "html", "--month", "2030-06", "-o", page)
+	crieur("calendar", "export", "--format", "html", "--month", "2030-06", "--out", page)
 
 	chromium := func(extra ...string) []byte {
 		t.Helper()

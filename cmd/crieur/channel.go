@@ -43,6 +43,9 @@ type channelFlags struct {
 	maxLateness     time.Duration
 	perMinute       int
 	perDay          int
+	// storeSecrets are the bare secret values to write to the secrets file
+	// once the whole command is known to succeed (see saveChannel).
+	storeSecrets map[string]string
 }
 
 func (f *channelFlags) bind(cmd *cobra.Command, add bool) {
@@ -121,10 +124,16 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q (it has: %s)", nw.Name, k, fieldNames(nw.Secrets))})
 			continue
 		}
-		norm, err := st.NormalizeSecretRef(c.Name+"/"+k, ref)
+		norm, value, err := calendar.NormalizeSecretRef(c.Name+"/"+k, ref)
 		if err != nil {
 			verr.Add(calendar.FieldError{Field: "secret", Message: k + ": " + err.Error()})
 			continue
+		}
+		if value != "" {
+			if f.storeSecrets == nil {
+				f.storeSecrets = map[string]string{}
+			}
+			f.storeSecrets[strings.TrimPrefix(norm, "stored:")] = value
 		}
 		c.Secrets[k] = norm
 	}
@@ -158,6 +167,30 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
 	}
 	return verr.Err()
+}
+
+// saveChannel writes a checked channel: its new stored secrets first, then
+// the channel (write); if the channel cannot be written, the secrets file is
+// put back as it was. Stored secrets the channel no longer refers to are then
+// deleted.
+func (f *channelFlags) saveChannel(a *app, st *calendar.Store, name string, write func() error) error {
+	undo := func() error { return nil }
+	if len(f.storeSecrets) > 0 {
+		var err error
+		if undo, err = st.ChangeSecrets(f.storeSecrets, nil); err != nil {
+			return err
+		}
+	}
+	if err := write(); err != nil {
+		if uerr := undo(); uerr != nil {
+			fmt.Fprintf(a.errOut, "warning: could not put the secrets file back as it was: %v\n", uerr)
+		}
+		return err
+	}
+	if err := st.ForgetChannelSecrets(a.ctx, name); err != nil {
+		fmt.Fprintf(a.errOut, "warning: could not delete the secrets %s no longer uses: %v\n", name, err)
+	}
+	return nil
 }
 
 func fieldNames(fs []publishers.Field) string {
@@ -217,7 +250,7 @@ Networks: ` + networksHelp(),
 			if err := f.apply(a, cmd, st, c); err != nil {
 				return err
 			}
-			if err := st.AddChannel(a.ctx, c); err != nil {
+			if err := f.saveChannel(a, st, c.Name, func() error { return st.AddChannel(a.ctx, c) }); err != nil {
 				return err
 			}
 			return a.showChannel(*c, "Added channel")
@@ -263,7 +296,7 @@ func newChannelEditCmd(a *app) *cobra.Command {
 			if err := f.apply(a, cmd, st, &c); err != nil {
 				return err
 			}
-			if err := st.UpdateChannel(a.ctx, &c); err != nil {
+			if err := f.saveChannel(a, st, c.Name, func() error { return st.UpdateChannel(a.ctx, &c) }); err != nil {
 				return err
 			}
 			return a.showChannel(c, "Updated channel")
@@ -411,6 +444,9 @@ func newChannelRemoveCmd(a *app) *cobra.Command {
 			}
 			if err := st.RemoveChannel(a.ctx, args[0], force); err != nil {
 				return err
+			}
+			if err := st.ForgetChannelSecrets(a.ctx, args[0]); err != nil {
+				fmt.Fprintf(a.errOut, "warning: could not delete %s's stored secrets: %v\n", args[0], err)
 			}
 			return a.emit(map[string]any{"removed": args[0]}, func(w io.Writer) error {
 				if !a.quiet() {

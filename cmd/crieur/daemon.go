@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crieur/crieur/internal/atomicfile"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -132,7 +133,8 @@ a path go to stdout.
 				if err != nil {
 					return err
 				}
-				stop, err := keepICS(a.ctx, st, path, log)
+				private, _ := cmd.Flags().GetBool(keyPrivate)
+				stop, err := keepICS(a.ctx, st, path, atomicfile.ExportModes(private), log)
 				if err != nil {
 					return err
 				}
@@ -142,6 +144,7 @@ a path go to stdout.
 		},
 	}
 	cmd.Flags().String(keyICS, "", "keep this iCalendar file up to date (atomic rename) for a team to subscribe to")
+	cmd.Flags().Bool(keyPrivate, false, "--ics: "+privateUsage)
 	bindSchedulerFlags(cmd)
 	cmd.Flags().String(keyMetricsAddr, "", "serve /metrics and /healthz on this address (e.g. 127.0.0.1:9464)")
 	return cmd

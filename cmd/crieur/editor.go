@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/crieur/crieur/calendar"
@@ -30,8 +29,8 @@ var errUnchanged = errors.New("document unchanged: nothing changed")
 // writing is lost.
 // retry is the command that applies the kept file once fixed ({{file}} is its path).
 func (a *app) editDocument(doc calendar.Document, header, retry string) (calendar.Document, string, error) {
-	dir := filepath.Join(os.TempDir(), "crieur-drafts")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir, err := draftsDir()
+	if err != nil {
 		return doc, "", err
 	}
 	f, err := os.CreateTemp(dir, "post-*.md")

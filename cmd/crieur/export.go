@@ -19,6 +19,7 @@ func init() { registerCommand(newExportCmd) }
 func newExportCmd(a *app) *cobra.Command {
 	var format, out, campaign, channel, from, to string
 	var status []string
+	var private bool
 	cmd := &cobra.Command{
 		Use:   "export [--format csv|yaml|json|md] [--out FILE|DIR] [--campaign C] [--channel C] [--status S] [--from D] [--to D]",
 		Short: "Write posts in a format `crieur import` reads back",
@@ -28,7 +29,8 @@ Channels are not exported (their secrets stay in the calendar); the target
 calendar needs channels of the same names. Times are RFC 3339 UTC instants.
 
 The file goes to --out (stdout by default; a folder for md). The format is
---format, else --out's extension, else -o json|yaml, else csv.`,
+--format, else --out's extension, else -o json|yaml, else csv. Files are made
+to be shared (0644, folders 0755) unless --private (0600, 0700).`,
 		Example: `  crieur export --format yaml --campaign black-friday --out black-friday.yaml
   crieur export --status scheduled,draft > calendar.csv
   crieur export --format md --out content/`,
@@ -79,11 +81,12 @@ The file goes to --out (stdout by default; a folder for md). The format is
 			if err != nil {
 				return err
 			}
+			modes := atomicfile.ExportModes(private)
 			if format == "md" {
-				if err := calendar.WriteMarkdownDir(out, e.Posts); err != nil {
+				if err := calendar.WriteMarkdownDir(out, e.Posts, modes); err != nil {
 					return err
 				}
-			} else if err := writeExport(a.out, out, func(w io.Writer) error {
+			} else if err := writeExport(a.out, out, modes, func(w io.Writer) error {
 				switch format {
 				case "csv":
 					return calendar.WriteCSV(w, e.Posts)
@@ -108,12 +111,13 @@ The file goes to --out (stdout by default; a folder for md). The format is
 	fl.StringSliceVar(&status, "status", nil, "only these states: "+strings.Join(calendar.PostStatuses, ", "))
 	fl.StringVar(&from, "from", "", "publish time from (a date or WHEN)")
 	fl.StringVar(&to, "to", "", "publish time before (a date or WHEN)")
+	fl.BoolVar(&private, keyPrivate, false, privateUsage)
 	return cmd
 }
 
 // writeExport writes to stdout, or to path through a temporary file renamed
-// into place, so a reader never sees half an export.
-func writeExport(stdout io.Writer, path string, write func(io.Writer) error) error {
+// into place, so a reader never sees half an export; the file gets modes.File.
+func writeExport(stdout io.Writer, path string, modes atomicfile.Modes, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {
@@ -121,5 +125,5 @@ func writeExport(stdout io.Writer, path string, write func(io.Writer) error) err
 		}
 		return bw.Flush()
 	}
-	return atomicfile.Write(path, 0o600, write)
+	return modes.WriteFile(path, write)
 }

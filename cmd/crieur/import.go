@@ -285,7 +285,7 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 			fmt.Fprintf(a.errOut, "crieur: warning: … and %d more warnings (-v shows them all)\n", len(res.Warnings)-maxWarnings)
 			break
 		}
-		fmt.Fprintf(a.errOut, "crieur: warning: %s\n", warn.Error())
+		fmt.Fprintf(a.errOut, "crieur: warning: %s\n", termSafe(warn.Error()))
 	}
 	if dryRun {
 		t := newTable(w)

@@ -37,7 +37,8 @@ func writeYAML(w io.Writer, v any) error {
 	return enc.Encode(generic)
 }
 
-// emit prints v as JSON or YAML when asked, else calls table.
+// emit prints v as JSON or YAML when asked, else calls table with a writer
+// that keeps escape sequences in the text from reaching the terminal.
 func (a *app) emit(v any, table func(w io.Writer) error) error {
 	switch a.format() {
 	case "json":
@@ -45,11 +46,14 @@ func (a *app) emit(v any, table func(w io.Writer) error) error {
 	case "yaml":
 		return writeYAML(a.out, v)
 	}
-	return table(a.out)
+	return table(newTermWriter(a.out, a.color()))
 }
 
 // isTTY reports whether w is a terminal.
 func isTTY(w io.Writer) bool {
+	if t, ok := w.(*termWriter); ok {
+		w = t.w
+	}
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
@@ -94,7 +98,7 @@ type table struct {
 }
 
 func newTable(w io.Writer, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	t := &table{tw: tabwriter.NewWriter(newTermWriter(w, isTTY(w)), 0, 0, 2, ' ', 0)}
 	if len(header) > 0 {
 		t.row(header...)
 	}

@@ -2,6 +2,7 @@ package calview
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,68 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Fatalf("%q missing", s)
 		}
+	}
+}
+
+// The page tells what went out from what is to come, makes what needs a
+// person stand out, and caps a busy day with "+N more" like the terminal.
+func TestHTMLStatesAndBusyDay(t *testing.T) {
+	utc := time.UTC
+	from, to := MonthRange(2030, time.June, utc)
+	with := func(e calendar.Entry, status string) calendar.Entry { e.Status = status; return e }
+	es := []calendar.Entry{
+		with(entry(time.Date(2030, 6, 3, 9, 0, 0, 0, utc), "acme-bsky", "Went out", ""), calendar.DeliveryPublished),
+		with(entry(time.Date(2030, 6, 3, 10, 0, 0, 0, utc), "acme-bsky", "Broke", ""), calendar.DeliveryFailed),
+		with(entry(time.Date(2030, 6, 3, 11, 0, 0, 0, utc), "acme-bsky", "Unsure", ""), calendar.DeliveryHeld),
+		entry(time.Date(2030, 6, 4, 9, 0, 0, 0, utc), "acme-bsky", "To come", ""),
+	}
+	for h := 8; h < 14; h++ {
+		es = append(es, entry(time.Date(2030, 6, 12, h, 0, 0, 0, utc), "acme-bsky", fmt.Sprintf("Busy %d", h), ""))
+	}
+	v := Build("month", from, to, utc, from, es, nil)
+	var buf bytes.Buffer
+	if err := HTML(&buf, v, "June"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	li := func(title string) string {
+		i := strings.Index(out, title)
+		if i < 0 {
+			t.Fatalf("%q missing", title)
+		}
+		return out[strings.LastIndex(out[:i], "<li"):i]
+	}
+	for title, want := range map[string][]string{
+		"Went out": {`class="e published"`, `<span class="mk">✓</span>`},
+		"Broke":    {`class="e failed attn"`, `<span class="mk">✗</span>`},
+		"Unsure":   {`class="e held attn"`, `<span class="mk">!</span>`},
+		"To come":  {`class="e pending"`},
+	} {
+		got := li(title)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %s", title, got, w)
+			}
+		}
+		if title == "To come" && strings.Contains(got, `class="mk"`) {
+			t.Errorf("an entry to come is marked: %q", got)
+		}
+	}
+	for _, s := range []string{"li.e.published {", "li.e.attn {"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("no style for %q", s)
+		}
+	}
+	day := out[strings.Index(out, `id="d2030-06-12"`):]
+	day = day[:strings.Index(day, "</section>")]
+	shown := day[:strings.Index(day, "<details")]
+	if n := strings.Count(shown, "<li"); n != htmlLines-1 {
+		t.Errorf("a busy day shows %d entries before its +N more, want %d", n, htmlLines-1)
+	}
+	if !strings.Contains(day, "<summary>+3 more</summary>") || strings.Count(day, "<li") != 6 {
+		t.Errorf("the busy day does not end with +3 more (the rest under it):\n%s", day)
+	}
+	if quiet := out[strings.Index(out, `id="d2030-06-03"`):]; strings.Contains(quiet[:strings.Index(quiet, "</section>")], "more</summary>") {
+		t.Error("a day of three entries is capped")
 	}
 }

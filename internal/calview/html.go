@@ -11,14 +11,21 @@ import (
 	"github.com/crieur/crieur/calendar"
 )
 
+// htmlLines is how many entries a day of the page shows before "+N more"
+// (the rest unfold under it, without a script), as in the terminal grid.
+const htmlLines = 4
+
 // HTML writes v as one self-contained page: inline CSS, no script, nothing
 // fetched. The month grid turns into a list of days on a narrow screen.
+// Published entries are marked ✓ and muted, failed, missed and held ones
+// stand out (✗, !), so what is done reads apart from what is to come.
 func HTML(w io.Writer, v View, title string) error {
 	type cell struct {
-		Day       *Day
-		Number    int
-		Weekday   string
-		Blackouts string
+		Day           *Day
+		Number        int
+		Weekday       string
+		Blackouts     string
+		Shown, Hidden []calendar.Entry
 	}
 	lead := (int(v.From.Weekday()) + 6) % 7
 	var cells []cell
@@ -31,7 +38,11 @@ func HTML(w io.Writer, v View, title string) error {
 		for _, b := range d.Blackouts {
 			bl = append(bl, blackoutText(b))
 		}
-		cells = append(cells, cell{Day: d, Number: d.start.Day(), Weekday: d.start.Format("Monday 2 January"), Blackouts: strings.Join(bl, "; ")})
+		c := cell{Day: d, Number: d.start.Day(), Weekday: d.start.Format("Monday 2 January"), Blackouts: strings.Join(bl, "; "), Shown: d.Entries}
+		if len(d.Entries) > htmlLines {
+			c.Shown, c.Hidden = d.Entries[:htmlLines-1], d.Entries[htmlLines-1:]
+		}
+		cells = append(cells, c)
 	}
 	for len(cells)%7 != 0 {
 		cells = append(cells, cell{})
@@ -63,12 +74,38 @@ func HTML(w io.Writer, v View, title string) error {
 		},
 		"swatch": func(c Campaign) template.CSS { return template.CSS("--c:" + c.Color) },
 		"iso":    func(e calendar.Entry) string { return e.At.UTC().Format(time.RFC3339) },
+		"state":  entryState,
+		"mark":   entryMark,
 	}
 	t, err := template.New("page").Funcs(funcs).Parse(page)
 	if err != nil {
 		return fmt.Errorf("calendar page template: %w", err)
 	}
 	return t.Execute(w, data)
+}
+
+// entryState is an entry's classes on the page: its delivery's state, and
+// "attn" when a person has to look at it.
+func entryState(e calendar.Entry) string {
+	switch e.Status {
+	case calendar.DeliveryFailed, calendar.DeliveryMissed, calendar.DeliveryHeld:
+		return e.Status + " attn"
+	}
+	return e.Status
+}
+
+// entryMark is the sign before an entry: ✓ published, ✗ failed or missed,
+// ! held; nothing for what is still to come.
+func entryMark(e calendar.Entry) string {
+	switch e.Status {
+	case calendar.DeliveryPublished:
+		return "✓"
+	case calendar.DeliveryFailed, calendar.DeliveryMissed:
+		return "✗"
+	case calendar.DeliveryHeld:
+		return "!"
+	}
+	return ""
 }
 
 func sortedNames(m map[string]string) []string {
@@ -105,6 +142,14 @@ h1 { margin: 0; font-size: 22px; }
 ul { list-style: none; margin: 4px 0 0; padding: 0; }
 li.e { border-left: 4px solid var(--c, #9aa3b2); background: color-mix(in srgb, var(--c, #9aa3b2) 14%, white); margin: 3px 0; padding: 2px 5px; border-radius: 3px; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 li.e.canceled { text-decoration: line-through; opacity: .6; }
+li.e.published { opacity: .62; background: #f1f2f5; }
+li.e.attn { border-left-color: #b42318; background: #fdecea; box-shadow: inset 0 0 0 1px #e8a29b; }
+.mk { font-weight: 700; margin-right: 3px; }
+li.e.published .mk { color: #1a7f37; }
+li.e.attn .mk { color: #b42318; }
+details.more { margin: 2px 0 0; font-size: 12px; }
+details.more summary { color: var(--muted); cursor: pointer; list-style: none; padding: 1px 5px; }
+details.more summary::-webkit-details-marker { display: none; }
 .t { font-variant-numeric: tabular-nums; font-weight: 600; }
 .ch { color: var(--muted); }
 .legend { margin: 8px 20px 24px; display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 13px; }
@@ -135,12 +180,21 @@ li.e.canceled { text-decoration: line-through; opacity: .6; }
 <section class="day{{if .Day.Today}} today{{end}}{{if .Day.Blackouts}} blackout{{end}}{{if and (not .Day.Entries) (not .Day.Blackouts)}} quiet{{end}}" id="d{{.Day.Date}}">
 <div class="num"><span class="n">{{.Number}}</span><span class="wd">{{.Weekday}}</span>{{if .Day.Today}} · today{{end}}</div>
 {{- if .Blackouts}}<span class="why">Blackout: {{.Blackouts}}</span>{{end}}
-{{- if .Day.Entries}}
+{{- if .Shown}}
 <ul>
-{{- range .Day.Entries}}
-<li class="e {{.Status}}" style="{{color .}}" title="{{.Channel}} · {{.Status}}{{if .Campaign}} · {{.Campaign}}{{end}}"><time class="t" datetime="{{iso .}}">{{clock .}}</time> <span class="ch">{{abbr .}}</span> {{.Label}}</li>
+{{- range .Shown}}
+{{template "entry" .}}
 {{- end}}
 </ul>
+{{- end}}
+{{- if .Hidden}}
+<details class="more"><summary>+{{len .Hidden}} more</summary>
+<ul>
+{{- range .Hidden}}
+{{template "entry" .}}
+{{- end}}
+</ul>
+</details>
 {{- end}}
 </section>
 {{- end}}
@@ -153,7 +207,9 @@ li.e.canceled { text-decoration: line-through; opacity: .6; }
 {{- range .Channels}}
 <span><b>{{index . 0}}</b> {{index . 1}}</span>
 {{- end}}
+<span><b class="mk">✓</b> published · <b class="mk">✗</b> failed or missed · <b class="mk">!</b> held · unmarked: to come</span>
 </footer>
 </body>
 </html>
+{{- define "entry"}}<li class="e {{state .}}" style="{{color .}}" title="{{.Channel}} · {{.Status}}{{if .Campaign}} · {{.Campaign}}{{end}}">{{with mark .}}<span class="mk">{{.}}</span>{{end}}<time class="t" datetime="{{iso .}}">{{clock .}}</time> <span class="ch">{{abbr .}}</span> {{.Label}}</li>{{end}}
 `
