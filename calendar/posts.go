@@ -275,6 +275,9 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
 	if p.Status == "" {
 		p.Status = StatusDraft
 	}
+	if err := needsChannel(p, chans); err != nil {
+		return err
+	}
 	if p.Author == "" {
 		p.Author = s.Actor
 	}
@@ -323,6 +326,9 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	}
 	chans, err := s.resolveChannels(ctx, tx, p)
 	if err != nil {
+		return err
+	}
+	if err := needsChannel(p, chans); err != nil {
 		return err
 	}
 	campaignID, err := s.campaignID(ctx, tx, p.Campaign)
@@ -374,6 +380,19 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		return err
 	}
 	return s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+}
+
+// needsChannel refuses a post that is timed to publish (scheduled, in review
+// or approved, with a time) but has no channel: nothing would ever publish it.
+func needsChannel(p *Post, chans map[string]Channel) error {
+	if len(chans) > 0 || p.PublishAt == nil {
+		return nil
+	}
+	switch p.Status {
+	case StatusScheduled, StatusReview, StatusApproved:
+		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", firstNonEmpty(p.Slug, "(new)"))
+	}
+	return nil
 }
 
 // reviveTx puts a post's stopped deliveries (canceled, failed, missed) back

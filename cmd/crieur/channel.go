@@ -401,7 +401,11 @@ func newChannelRemoveCmd(a *app) *cobra.Command {
 		Use:     "remove NAME",
 		Aliases: []string{"rm"},
 		Short:   "Remove a channel",
-		Long:    "Remove a channel. One with deliveries still to publish is refused unless --force.",
+		Long: `Remove a channel. One with deliveries still to publish is refused unless
+--force, and the refusal says what removing it would do. With --force, its
+deliveries not yet published are dropped; posts left with no channel go back
+to draft (keeping their time; the output lists them), posts with other
+channels keep those, and published posts stay published.`,
 		Example: `  crieur channel remove old-twitter`,
 		Args:    exactArgs(1, "a channel NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -409,12 +413,13 @@ func newChannelRemoveCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := st.RemoveChannel(a.ctx, args[0], force); err != nil {
+			rm, err := st.RemoveChannelReport(a.ctx, args[0], force)
+			if err != nil {
 				return err
 			}
-			return a.emit(map[string]any{"removed": args[0]}, func(w io.Writer) error {
+			return a.emit(rm, func(w io.Writer) error {
 				if !a.quiet() {
-					fmt.Fprintf(w, "Removed channel %s.\n", args[0])
+					fmt.Fprintf(w, "Removed channel %s: %s.\n", args[0], rm.Summary())
 				}
 				return nil
 			})

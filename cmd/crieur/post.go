@@ -287,6 +287,9 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			case doc.Status != "":
 				p.Status = doc.Status
 			}
+			if queue && len(p.Channels) == 0 {
+				return invalid("channels", "--queue fills each channel's next free slot, and the post has no channel: add --channel NAME")
+			}
 			if p.Status == calendar.StatusScheduled || queue {
 				if err := a.checkPost(st, *p); err != nil {
 					return err
