@@ -319,6 +319,18 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	if old.Version != p.Version {
 		return fmt.Errorf("post %s was changed (version %d) since this copy was read (version %d); reload and edit again: %w", old.Slug, old.Version, p.Version, ErrConflict)
 	}
+	if kind == "post.edited" {
+		// A delivery already claimed publishes what it read: an edit now
+		// would show a text that is not the one going out.
+		busy, err := queryNames(ctx, tx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+			WHERE d.post_id=? AND d.status='publishing' ORDER BY ch.name`, p.ID)
+		if err != nil {
+			return err
+		}
+		if len(busy) > 0 {
+			return fmt.Errorf("post %s is already being published on %s; your edit was not applied: %w", old.Slug, strings.Join(busy, ", "), ErrConflict)
+		}
+	}
 	if p.Slug != old.Slug {
 		if err := ValidSlug(p.Slug); err != nil {
 			return err
@@ -380,6 +392,23 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		return err
 	}
 	return s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+}
+
+func queryNames(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 // needsChannel refuses a post that is timed to publish (scheduled, in review

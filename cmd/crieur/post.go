@@ -166,7 +166,10 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 			p.Media[i].Path = abs
 		}
 	}
-	if doc.At != "" {
+	// The time shown, given back untouched, keeps the stored instant exactly
+	// (seconds, queue slots) and is not checked against now again.
+	untouched := doc.At != "" && p.PublishAt != nil && doc.At == a.atText(*p.PublishAt)
+	if doc.At != "" && !untouched {
 		t, err := a.parseWhen("at", doc.At, a.timeZoneFor(cmd, st, p.Channels), allowPast)
 		if err != nil {
 			var ve *calendar.ValidationError
@@ -176,7 +179,7 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 		} else if p.PublishAt == nil || !p.PublishAt.Equal(t) {
 			p.PublishAt, p.Queued = &t, false
 		}
-	} else if p.PublishAt != nil && !p.Queued {
+	} else if doc.At == "" && p.PublishAt != nil && !p.Queued {
 		p.PublishAt = nil
 	}
 	return verr.Err()
@@ -203,9 +206,14 @@ func (a *app) docOf(p calendar.Post) calendar.Document {
 		d.Tags = nil
 	}
 	if p.PublishAt != nil {
-		d.At = p.PublishAt.In(a.zone()).Format("2006-01-02 15:04")
+		d.At = a.atText(*p.PublishAt)
 	}
 	return d
+}
+
+// atText is how a stored time is written in a document a person edits.
+func (a *app) atText(t time.Time) string {
+	return t.In(a.zone()).Format("2006-01-02 15:04")
 }
 
 // docHelp is the comment block at the top of an edited document.

@@ -1,0 +1,127 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A channel without its own zone has its slots read in the calendar's zone
+// (Store.Zone), else UTC: never the machine's zone.
+func TestQueueReadsSlotsInTheCalendarZone(t *testing.T) {
+	ctx := context.Background()
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		zone   *time.Location
+		chanTZ string
+		want   time.Time
+	}{
+		{"calendar zone", kolkata, "", time.Date(2026, 12, 1, 4, 30, 0, 0, time.UTC)},
+		{"no zone at all is UTC", nil, "", time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)},
+		{"channel zone wins", kolkata, "America/New_York", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStore(t, now)
+			s.Zone = tc.zone
+			addChannel(t, s, "a", tc.chanTZ, false)
+			if _, err := s.AddSlot(ctx, "a", "daily 10:00"); err != nil {
+				t.Fatal(err)
+			}
+			p := &Post{Body: "x", Channels: []string{"a"}}
+			if err := s.CreatePost(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			q, err := s.SchedulePost(ctx, p.Slug, nil, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !q.PublishAt.Equal(tc.want) {
+				t.Errorf("queued at %v, want %v", q.PublishAt.UTC(), tc.want)
+			}
+		})
+	}
+}
+
+func TestTimedPostNeedsAChannel(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	at := t0.Add(2 * time.Hour)
+	p := &Post{Body: "x", Status: StatusScheduled, PublishAt: &at}
+	err := s.CreatePost(ctx, p)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "no channel") {
+		t.Fatalf("scheduled without channel: err = %v, want a validation error", err)
+	}
+	d := &Post{Body: "idea", PublishAt: &at}
+	if err := s.CreatePost(ctx, d); err != nil {
+		t.Fatalf("a draft with a time and no channel: %v", err)
+	}
+}
+
+func TestRemoveChannelSaysWhatBecomesOfItsPosts(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "a", "", false)
+	addChannel(t, s, "b", "", false)
+	at := t0.Add(time.Hour)
+	for _, p := range []*Post{
+		{Slug: "only-a", Body: "1", Channels: []string{"a"}, Status: StatusScheduled, PublishAt: &at},
+		{Slug: "both", Body: "2", Channels: []string{"a", "b"}, Status: StatusScheduled, PublishAt: &at},
+	} {
+		if err := s.CreatePost(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.RemoveChannelReport(ctx, "a", false)
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "only-a") || !strings.Contains(err.Error(), "draft") {
+		t.Fatalf("without force: err = %v", err)
+	}
+	r, err := s.RemoveChannelReport(ctx, "a", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(r.Drafted, ",") != "only-a" || strings.Join(r.Kept, ",") != "both" || r.Pending != 2 {
+		t.Fatalf("removal = %+v", r)
+	}
+	p, _ := s.Post(ctx, "only-a")
+	if p.Status != StatusDraft || p.PublishAt == nil || !p.PublishAt.Equal(at) {
+		t.Errorf("only-a: %s at %v, want a draft keeping its time", p.Status, p.PublishAt)
+	}
+	p, _ = s.Post(ctx, "both")
+	if p.Status != StatusScheduled || strings.Join(p.Channels, ",") != "b" {
+		t.Errorf("both: %s on %v, want scheduled on b", p.Status, p.Channels)
+	}
+}
+
+// An edit that lands after a delivery was claimed is refused whole.
+func TestEditAfterClaimIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s := claimStore(t)
+	claimChannel(t, s, "a", nil)
+	claimChannel(t, s, "b", nil)
+	claimPost(t, s, "p", c0, "a", "b")
+	if r := claim(t, s, "d1", c0, 1); len(r.Claimed) != 1 {
+		t.Fatalf("claimed %d", len(r.Claimed))
+	}
+	p, err := s.Post(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body = "new text"
+	err = s.UpdatePost(ctx, &p)
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already being published on a") || !strings.Contains(err.Error(), "not applied") {
+		t.Fatalf("err = %v", err)
+	}
+	got, _ := s.Post(ctx, "p")
+	if got.Body != "p" {
+		t.Errorf("body = %q: the edit was half applied", got.Body)
+	}
+}
