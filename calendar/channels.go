@@ -119,8 +119,16 @@ func (s *Store) ChannelByID(ctx context.Context, id int64) (Channel, error) {
 
 // UpdateChannel writes every field of c (found by ID).
 func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
+	_, err := s.UpdateChannelReport(ctx, c)
+	return err
+}
+
+// UpdateChannelReport is UpdateChannel, also saying which posts a change of
+// the approval rule moved (to review, or back to scheduled).
+func (s *Store) UpdateChannelReport(ctx context.Context, c *Channel) (ApprovalMoves, error) {
+	var mv ApprovalMoves
 	now := s.now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var gated bool
 		if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, c.ID).Scan(&gated); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -137,12 +145,13 @@ func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
 		}
 		c.UpdatedAt = now
 		if gated != c.RequireApproval {
-			if err := s.resettleChannelTx(ctx, tx, c.ID); err != nil {
+			if mv, err = s.resettleChannelTx(ctx, tx, c.ID); err != nil {
 				return err
 			}
 		}
 		return s.event(ctx, tx, Event{Kind: "channel.edited", ChannelID: c.ID, Detail: map[string]any{"name": c.Name}})
 	})
+	return mv, err
 }
 
 // ChannelRemoval says what removing a channel does (or did) to its posts.

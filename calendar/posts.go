@@ -613,29 +613,45 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 // resettleChannelTx settles again every post with a delivery still to run
 // on a channel whose approval rule changed: the gate applies at once to what
 // is already scheduled, and lifting it frees what waited only for it.
-func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int64) error {
+// It says how many posts it moved to review and back to scheduled.
+func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int64) (ApprovalMoves, error) {
+	var mv ApprovalMoves
 	ids, err := queryIDs(ctx, tx, `SELECT DISTINCT post_id FROM deliveries WHERE channel_id=? AND status='pending'`, channelID)
 	if err != nil {
-		return err
+		return mv, err
 	}
 	for _, id := range ids {
 		p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
 		if err != nil {
-			return err
+			return mv, err
 		}
 		posts := []Post{p}
 		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-			return err
+			return mv, err
 		}
 		chans, err := s.resolveChannels(ctx, tx, &posts[0])
 		if err != nil {
-			return err
+			return mv, err
 		}
 		if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
-			return err
+			return mv, err
+		}
+		switch now := posts[0].Status; {
+		case now == p.Status:
+		case now == StatusReview:
+			mv.ToReview = append(mv.ToReview, p.Slug)
+		case now == StatusScheduled:
+			mv.ToScheduled = append(mv.ToScheduled, p.Slug)
 		}
 	}
-	return nil
+	return mv, nil
+}
+
+// ApprovalMoves are the posts (slugs) that changing a channel's approval
+// rule moved: to review (the gate now holds them) or back to scheduled.
+type ApprovalMoves struct {
+	ToReview    []string `json:"to_review"`
+	ToScheduled []string `json:"to_scheduled"`
 }
 
 // SchedulePost gives a post a time (or, with queue, each channel its next

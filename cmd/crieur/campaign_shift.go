@@ -42,6 +42,11 @@ canceled posts stay where they are.`,
 			if err != nil {
 				return err
 			}
+			for _, mv := range moves {
+				if err := a.warnBlackout(st, mv); err != nil {
+					return err
+				}
+			}
 			return a.emit(moves, func(w io.Writer) error {
 				if len(moves) == 0 {
 					fmt.Fprintf(w, "Campaign %s has no timed post left to move.\n", args[0])

@@ -263,14 +263,32 @@ func newChannelEditCmd(a *app) *cobra.Command {
 			if err := f.apply(a, cmd, st, &c); err != nil {
 				return err
 			}
-			if err := st.UpdateChannel(a.ctx, &c); err != nil {
+			moved, err := st.UpdateChannelReport(a.ctx, &c)
+			if err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("require-approval") && !a.quiet() {
+				a.sayApprovalMoves(c, moved)
 			}
 			return a.showChannel(c, "Updated channel")
 		},
 	}
 	f.bind(cmd, false)
 	return cmd
+}
+
+// sayApprovalMoves tells, on stderr, what turning a channel's approval rule
+// on or off did to the posts waiting on it.
+func (a *app) sayApprovalMoves(c calendar.Channel, mv calendar.ApprovalMoves) {
+	if len(mv.ToReview) > 0 {
+		fmt.Fprintf(a.errOut, "%d post(s) on %s now wait for approval (moved to review): %s\n", len(mv.ToReview), c.Name, strings.Join(mv.ToReview, ", "))
+	}
+	if len(mv.ToScheduled) > 0 {
+		fmt.Fprintf(a.errOut, "%d post(s) on %s no longer wait for approval (back to scheduled): %s\n", len(mv.ToScheduled), c.Name, strings.Join(mv.ToScheduled, ", "))
+	}
+	if len(mv.ToReview)+len(mv.ToScheduled) == 0 {
+		fmt.Fprintf(a.errOut, "No post on %s had to move.\n", c.Name)
+	}
 }
 
 // channelDoc is a channel as shown: secrets redacted.

@@ -131,9 +131,13 @@ func (a *app) timeZoneFor(cmd *cobra.Command, st *calendar.Store, channels []str
 // parseWhen reads a WHEN for field, refusing the past unless allowPast.
 func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (time.Time, error) {
 	now := a.now()
-	t, err := when.Parse(s, now, loc)
+	t, gap, err := when.ParseGap(s, now, loc)
 	if err != nil {
 		return t, invalid(field, "%v", err)
+	}
+	if gap && !a.quiet() {
+		fmt.Fprintf(a.errOut, "Note: %s does not exist in %s (the clocks go forward then); it is read as %s, just after the gap.\n",
+			s, loc, t.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	if !allowPast && t.Before(now.Add(-time.Second)) {
 		return t, invalid(field, "%s is in the past (%s); use --allow-past to record it anyway", s, a.when(&t))

@@ -25,10 +25,27 @@ func newPostSubmitCmd(a *app) *cobra.Command {
 		Short: "Send a draft to review",
 		Long: `Send a draft to review. Reviewers find it with 'crieur post list --status review'.
 On channels that require approval, nothing of it is published until someone
-approves it.`,
+approves it. Submitting a post already in review does nothing (exit 0).`,
 		Example: `  crieur post submit winter-sale`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			cur, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if cur.Status == calendar.StatusReview {
+				// Submitting twice is not a mistake worth failing a script for.
+				return a.emit(cur, func(w io.Writer) error {
+					if !a.quiet() {
+						fmt.Fprintf(w, "Post %d (%s) is already in review: nothing to do.\n", cur.ID, cur.Slug)
+					}
+					return nil
+				})
+			}
 			return a.changePost("Submitted", func(st *calendar.Store) (calendar.Post, error) {
 				return st.SubmitPost(a.ctx, args[0])
 			})
@@ -150,6 +167,9 @@ from now. Other forms ("2026-12-02 09:00", "tomorrow 9am") are absolute.`,
 			}
 			mv, err := st.MovePost(a.ctx, args[0], at, dryRun)
 			if err != nil {
+				return err
+			}
+			if err := a.warnBlackout(st, mv); err != nil {
 				return err
 			}
 			return a.emit(mv, func(w io.Writer) error {
