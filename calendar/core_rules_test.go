@@ -3,6 +3,7 @@ package calendar
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,36 @@ func TestEditAfterClaimIsRefused(t *testing.T) {
 	got, _ := s.Post(ctx, "p")
 	if got.Body != "p" {
 		t.Errorf("body = %q: the edit was half applied", got.Body)
+	}
+}
+
+// Posts left scheduled with no channel by an earlier crieur become drafts.
+func TestMigrationDraftsChannellessPosts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(ctx, path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`INSERT INTO posts (slug, title, body, link, excerpt, author, tags, thread, status, publish_at, queued,
+		approved_by, source, content_hash, version, created_at, updated_at)
+		VALUES ('lost', '', 'x', '', '', 'a', '[]', '[]', 'scheduled', 1, 0, '', '', '', 1, 1, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM goose_db_version WHERE version_id = 500; PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.Post(ctx, "lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != StatusDraft || p.PublishAt == nil {
+		t.Errorf("status %s at %v, want a draft keeping its time", p.Status, p.PublishAt)
 	}
 }
