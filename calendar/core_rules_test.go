@@ -109,7 +109,8 @@ func TestEditAfterClaimIsRefused(t *testing.T) {
 	claimChannel(t, s, "a", nil)
 	claimChannel(t, s, "b", nil)
 	claimPost(t, s, "p", c0, "a", "b")
-	if r := claim(t, s, "d1", c0, 1); len(r.Claimed) != 1 {
+	r := claim(t, s, "d1", c0, 1)
+	if len(r.Claimed) != 1 {
 		t.Fatalf("claimed %d", len(r.Claimed))
 	}
 	p, err := s.Post(ctx, "p")
@@ -118,7 +119,7 @@ func TestEditAfterClaimIsRefused(t *testing.T) {
 	}
 	p.Body = "new text"
 	err = s.UpdatePost(ctx, &p)
-	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already being published on a") || !strings.Contains(err.Error(), "not applied") {
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already being published on "+r.Claimed[0].Channel+";") || !strings.Contains(err.Error(), "not applied") {
 		t.Fatalf("err = %v", err)
 	}
 	got, _ := s.Post(ctx, "p")
