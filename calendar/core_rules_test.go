@@ -158,3 +158,38 @@ func TestMigrationDraftsChannellessPosts(t *testing.T) {
 		t.Errorf("status %s at %v, want a draft keeping its time", p.Status, p.PublishAt)
 	}
 }
+
+// An edit read before the post went out and written after it was published
+// everywhere is refused, not reported as applied.
+func TestEditAfterPublishIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s := claimStore(t)
+	claimChannel(t, s, "a", nil)
+	claimPost(t, s, "p", c0, "a")
+	stale, err := s.Post(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := claim(t, s, "d1", c0, 1)
+	if len(r.Claimed) != 1 {
+		t.Fatalf("claimed %d", len(r.Claimed))
+	}
+	if err := s.RecordOutcome(ctx, r.Claimed[0], "d1", Outcome{Kind: OutcomePublished, RemoteID: "1", PublishedAt: c0}); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := s.Post(ctx, "p")
+	if cur.Status != StatusPublished {
+		t.Fatalf("status %s", cur.Status)
+	}
+	stale.Version = cur.Version // as if read just now: only the publication stands in the way
+	stale.Body = "new text"
+	err = s.UpdatePost(ctx, &stale)
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already published on a; your edit was not applied") {
+		t.Fatalf("err = %v", err)
+	}
+	stale.Body = cur.Body
+	stale.Tags = []string{"kept"}
+	if err := s.UpdatePost(ctx, &stale); err != nil {
+		t.Fatalf("tagging a published post: %v", err)
+	}
+}

@@ -330,6 +330,17 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		if len(busy) > 0 {
 			return fmt.Errorf("post %s is already being published on %s; your edit was not applied: %w", old.Slug, strings.Join(busy, ", "), ErrConflict)
 		}
+		// Published everywhere while the edit was being written: the text
+		// that went out is the old one, and saying "updated" would mislead.
+		if old.Status == StatusPublished && (p.Title != old.Title || p.Body != old.Body || p.Link != old.Link ||
+			p.Excerpt != old.Excerpt || jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread))) {
+			live, err := queryNames(ctx, tx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+				WHERE d.post_id=? AND d.status='published' ORDER BY ch.name`, p.ID)
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("post %s is already published on %s; your edit was not applied: %w", old.Slug, strings.Join(live, ", "), ErrConflict)
+		}
 	}
 	if p.Slug != old.Slug {
 		if err := ValidSlug(p.Slug); err != nil {
