@@ -235,7 +235,7 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 		if err != nil {
 			return err
 		}
-		var orphans []int64
+		var orphans, kept []int64
 		for rows.Next() {
 			var id int64
 			var slug string
@@ -248,6 +248,7 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 				orphans = append(orphans, id)
 				r.Drafted = append(r.Drafted, slug)
 			} else {
+				kept = append(kept, id)
 				r.Kept = append(r.Kept, slug)
 			}
 		}
@@ -267,6 +268,13 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 				return err
 			}
 			if err := s.event(ctx, tx, Event{Kind: "post.drafted", PostID: id, Detail: map[string]any{"reason": "its only channel " + name + " was removed"}}); err != nil {
+				return err
+			}
+		}
+		// The others are settled again on the channels they keep: one waiting
+		// in review only for the removed channel's approval goes on.
+		for _, id := range kept {
+			if _, err := s.resettlePostTx(ctx, tx, id); err != nil {
 				return err
 			}
 		}

@@ -193,3 +193,30 @@ func TestEditAfterPublishIsRefused(t *testing.T) {
 		t.Fatalf("tagging a published post: %v", err)
 	}
 }
+
+// A post waiting in review only for the removed channel's approval goes on.
+func TestRemoveGatedChannelFreesPostsItHeld(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, t0)
+	addChannel(t, s, "gated", "", true)
+	addChannel(t, s, "open", "", false)
+	at := t0.Add(time.Hour)
+	p := &Post{Slug: "p", Body: "x", Channels: []string{"gated", "open"}, Status: StatusScheduled, PublishAt: &at}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != StatusReview {
+		t.Fatalf("status %s, want review", p.Status)
+	}
+	if _, err := s.RemoveChannelReport(ctx, "gated", true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Post(ctx, "p")
+	if got.Status != StatusScheduled {
+		t.Errorf("status %s, want scheduled on the channel left", got.Status)
+	}
+	runs := runAt(t, s, got.ID)
+	if len(runs) != 1 || runs[0] == nil || *runs[0] != ms(at) {
+		t.Errorf("run_at = %v, want the post's time", runs)
+	}
+}

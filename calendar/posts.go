@@ -632,30 +632,41 @@ func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int
 		return mv, err
 	}
 	for _, id := range ids {
-		p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
+		ch, err := s.resettlePostTx(ctx, tx, id)
 		if err != nil {
 			return mv, err
 		}
-		posts := []Post{p}
-		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-			return mv, err
-		}
-		chans, err := s.resolveChannels(ctx, tx, &posts[0])
-		if err != nil {
-			return mv, err
-		}
-		if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
-			return mv, err
-		}
-		switch now := posts[0].Status; {
-		case now == p.Status:
-		case now == StatusReview:
-			mv.ToReview = append(mv.ToReview, p.Slug)
-		case now == StatusScheduled:
-			mv.ToScheduled = append(mv.ToScheduled, p.Slug)
+		switch {
+		case ch.from == ch.to:
+		case ch.to == StatusReview:
+			mv.ToReview = append(mv.ToReview, ch.slug)
+		case ch.to == StatusScheduled:
+			mv.ToScheduled = append(mv.ToScheduled, ch.slug)
 		}
 	}
 	return mv, nil
+}
+
+type statusChange struct{ slug, from, to string }
+
+// resettlePostTx settles one post again on its channels as they are now.
+func (s *Store) resettlePostTx(ctx context.Context, tx *sql.Tx, id int64) (statusChange, error) {
+	p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
+	if err != nil {
+		return statusChange{}, err
+	}
+	posts := []Post{p}
+	if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+		return statusChange{}, err
+	}
+	chans, err := s.resolveChannels(ctx, tx, &posts[0])
+	if err != nil {
+		return statusChange{}, err
+	}
+	if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
+		return statusChange{}, err
+	}
+	return statusChange{slug: p.Slug, from: p.Status, to: posts[0].Status}, nil
 }
 
 // ApprovalMoves are the posts (slugs) that changing a channel's approval
