@@ -224,3 +224,32 @@ func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) 
 	})
 	return n, err
 }
+
+// PostsInBlackout lists the posts (slugs) with a delivery still to publish
+// that falls due inside b: adding b holds them to its end (or, with Drop,
+// cancels them), which the person adding it should hear of.
+func (s *Store) PostsInBlackout(ctx context.Context, b Blackout) ([]string, error) {
+	q := `SELECT DISTINCT p.slug FROM deliveries d JOIN posts p ON p.id = d.post_id
+		WHERE d.status IN ('pending','held') AND d.due_at >= ? AND d.due_at < ?`
+	args := []any{ms(b.StartsAt), ms(b.EndsAt)}
+	if b.ChannelID != 0 {
+		q += ` AND d.channel_id = ?`
+		args = append(args, b.ChannelID)
+	}
+	return queryNames(ctx, s.db, q+` ORDER BY p.slug`, args...)
+}
+
+// BlackoutCovering returns the first blackout that covers instant at on one
+// of the post's channels, or nil: a move into it deserves a warning.
+func (s *Store) BlackoutCovering(ctx context.Context, postID int64, at time.Time) (*Blackout, error) {
+	b, err := scanBlackout(s.db.QueryRowContext(ctx, `SELECT `+blackoutCols+blackoutFrom+`
+		WHERE b.starts_at <= ? AND b.ends_at > ? AND (b.channel_id IS NULL OR b.channel_id IN
+			(SELECT channel_id FROM deliveries WHERE post_id = ?)) ORDER BY b.starts_at, b.id LIMIT 1`, ms(at), ms(at), postID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}

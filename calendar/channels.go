@@ -119,8 +119,16 @@ func (s *Store) ChannelByID(ctx context.Context, id int64) (Channel, error) {
 
 // UpdateChannel writes every field of c (found by ID).
 func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
+	_, err := s.UpdateChannelReport(ctx, c)
+	return err
+}
+
+// UpdateChannelReport is UpdateChannel, also saying which posts a change of
+// the approval rule moved (to review, or back to scheduled).
+func (s *Store) UpdateChannelReport(ctx context.Context, c *Channel) (ApprovalMoves, error) {
+	var mv ApprovalMoves
 	now := s.now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var gated bool
 		if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, c.ID).Scan(&gated); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -137,24 +145,77 @@ func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
 		}
 		c.UpdatedAt = now
 		if gated != c.RequireApproval {
-			if err := s.resettleChannelTx(ctx, tx, c.ID); err != nil {
+			if mv, err = s.resettleChannelTx(ctx, tx, c.ID); err != nil {
 				return err
 			}
 		}
 		return s.event(ctx, tx, Event{Kind: "channel.edited", ChannelID: c.ID, Detail: map[string]any{"name": c.Name}})
 	})
+	return mv, err
+}
+
+// ChannelRemoval says what removing a channel does (or did) to its posts.
+type ChannelRemoval struct {
+	Channel string `json:"removed"`
+	// Pending counts deliveries not yet published on the channel: they are dropped.
+	Pending int `json:"pending_dropped"`
+	// Drafted are the posts (slugs) left with no channel: they go back to
+	// draft, keeping their time, since nothing could publish them.
+	Drafted []string `json:"back_to_draft"`
+	// Kept are the posts (slugs) that go on with their other channels.
+	Kept []string `json:"kept_other_channels"`
+	// Published counts deliveries already published on the channel; the
+	// posts keep their status and their history.
+	Published int `json:"published"`
+}
+
+// Summary says in words what the removal does to the channel's posts.
+func (r ChannelRemoval) Summary() string {
+	var parts []string
+	if len(r.Drafted) > 0 {
+		parts = append(parts, fmt.Sprintf("%d post(s) left with no channel go back to draft (%s)", len(r.Drafted), slugList(r.Drafted)))
+	}
+	if len(r.Kept) > 0 {
+		parts = append(parts, fmt.Sprintf("%d post(s) keep their other channels (%s)", len(r.Kept), slugList(r.Kept)))
+	}
+	if r.Published > 0 {
+		parts = append(parts, fmt.Sprintf("%d published post(s) stay published, with their history", r.Published))
+	}
+	if len(parts) == 0 {
+		return "no post uses it"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func slugList(slugs []string) string {
+	const most = 10
+	if len(slugs) <= most {
+		return strings.Join(slugs, ", ")
+	}
+	return strings.Join(slugs[:most], ", ") + fmt.Sprintf(", and %d more", len(slugs)-most)
 }
 
 // RemoveChannel deletes a channel. A channel with deliveries still to publish
 // is refused unless force: removing it would drop them silently.
 func (s *Store) RemoveChannel(ctx context.Context, name string, force bool) error {
+	_, err := s.RemoveChannelReport(ctx, name, force)
+	return err
+}
+
+// RemoveChannelReport deletes a channel and says what became of its posts:
+// those left with no channel go back to draft (nothing could publish them),
+// the others keep their other channels. Without force, a channel with
+// deliveries still to publish is refused, and the error says what removing
+// it would do.
+func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool) (ChannelRemoval, error) {
+	r := ChannelRemoval{Channel: name, Drafted: []string{}, Kept: []string{}}
 	c, err := s.Channel(ctx, name)
 	if err != nil {
-		return err
+		return r, err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var pending int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE channel_id=? AND status IN ('pending','publishing','held')`, c.ID).Scan(&pending); err != nil {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status IN ('pending','publishing','held')),
+			count(*) FILTER (WHERE status='published') FROM deliveries WHERE channel_id=?`, c.ID).Scan(&r.Pending, &r.Published); err != nil {
 			return err
 		}
 		// Not even with force while a call is in flight: its outcome (the
@@ -166,14 +227,60 @@ func (s *Store) RemoveChannel(ctx context.Context, name string, force bool) erro
 		if inflight > 0 {
 			return fmt.Errorf("channel %q has %d deliveries being published right now; remove it once they are recorded: %w", name, inflight, ErrConflict)
 		}
-		if pending > 0 && !force {
-			return fmt.Errorf("channel %q has %d deliveries not yet published; cancel them or use --force: %w", name, pending, ErrConflict)
+		// The posts still waiting on this channel, and whether any other
+		// channel is left to publish them.
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.slug, (SELECT count(*) FROM deliveries o WHERE o.post_id = p.id AND o.channel_id <> ?)
+			FROM posts p WHERE p.status NOT IN ('published','canceled','draft')
+			AND EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.channel_id = ?) ORDER BY p.id`, c.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		var orphans, kept []int64
+		for rows.Next() {
+			var id int64
+			var slug string
+			var others int
+			if err := rows.Scan(&id, &slug, &others); err != nil {
+				rows.Close()
+				return err
+			}
+			if others == 0 {
+				orphans = append(orphans, id)
+				r.Drafted = append(r.Drafted, slug)
+			} else {
+				kept = append(kept, id)
+				r.Kept = append(r.Kept, slug)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if r.Pending > 0 && !force {
+			return fmt.Errorf("channel %q has %d deliveries not yet published; removing it with --force would drop them: %s: %w", name, r.Pending, r.Summary(), ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE id=?`, c.ID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, Event{Kind: "channel.removed", ChannelID: c.ID, Detail: map[string]any{"name": name, "pending_dropped": pending}})
+		for _, id := range orphans {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, queued=0, approved_at=NULL, approved_by='', version=version+1, updated_at=? WHERE id=?`,
+				StatusDraft, ms(s.now()), id); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, Event{Kind: "post.drafted", PostID: id, Detail: map[string]any{"reason": "its only channel " + name + " was removed"}}); err != nil {
+				return err
+			}
+		}
+		// The others are settled again on the channels they keep: one waiting
+		// in review only for the removed channel's approval goes on.
+		for _, id := range kept {
+			if _, err := s.resettlePostTx(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return s.event(ctx, tx, Event{Kind: "channel.removed", ChannelID: c.ID, Detail: map[string]any{"name": name, "pending_dropped": r.Pending, "back_to_draft": len(r.Drafted)}})
 	})
+	return r, err
 }
 
 // SetChannelPaused pauses or resumes one channel. A paused channel publishes

@@ -278,6 +278,9 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
 	if p.Status == "" {
 		p.Status = StatusDraft
 	}
+	if err := needsChannel(p, chans); err != nil {
+		return err
+	}
 	if p.Author == "" {
 		p.Author = s.Actor
 	}
@@ -322,6 +325,29 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	if old.Version != p.Version {
 		return fmt.Errorf("post %s was changed (version %d) since this copy was read (version %d); reload and edit again: %w", old.Slug, old.Version, p.Version, ErrConflict)
 	}
+	if kind == "post.edited" {
+		// A delivery already claimed publishes what it read: an edit now
+		// would show a text that is not the one going out.
+		busy, err := queryNames(ctx, tx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+			WHERE d.post_id=? AND d.status='publishing' ORDER BY ch.name`, p.ID)
+		if err != nil {
+			return err
+		}
+		if len(busy) > 0 {
+			return fmt.Errorf("post %s is already being published on %s; your edit was not applied: %w", old.Slug, strings.Join(busy, ", "), ErrConflict)
+		}
+		// Published everywhere while the edit was being written: the text
+		// that went out is the old one, and saying "updated" would mislead.
+		if old.Status == StatusPublished && (p.Title != old.Title || p.Body != old.Body || p.Link != old.Link ||
+			p.Excerpt != old.Excerpt || jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread))) {
+			live, err := queryNames(ctx, tx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+				WHERE d.post_id=? AND d.status='published' ORDER BY ch.name`, p.ID)
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("post %s is already published on %s; your edit was not applied: %w", old.Slug, strings.Join(live, ", "), ErrConflict)
+		}
+	}
 	if p.Slug != old.Slug {
 		if err := ValidSlug(p.Slug); err != nil {
 			return err
@@ -329,6 +355,9 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	}
 	chans, err := s.resolveChannels(ctx, tx, p)
 	if err != nil {
+		return err
+	}
+	if err := needsChannel(p, chans); err != nil {
 		return err
 	}
 	campaignID, err := s.campaignID(ctx, tx, p.Campaign)
@@ -380,6 +409,36 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		return err
 	}
 	return s.event(ctx, tx, Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+}
+
+func queryNames(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// needsChannel refuses a post that is timed to publish (scheduled, in review
+// or approved, with a time) but has no channel: nothing would ever publish it.
+func needsChannel(p *Post, chans map[string]Channel) error {
+	if len(chans) > 0 || p.PublishAt == nil {
+		return nil
+	}
+	switch p.Status {
+	case StatusScheduled, StatusReview, StatusApproved:
+		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", firstNonEmpty(p.Slug, "(new)"))
+	}
+	return nil
 }
 
 // reviveTx puts a post's stopped deliveries (canceled, failed, missed) back
@@ -571,29 +630,56 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 // resettleChannelTx settles again every post with a delivery still to run
 // on a channel whose approval rule changed: the gate applies at once to what
 // is already scheduled, and lifting it frees what waited only for it.
-func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int64) error {
+// It says how many posts it moved to review and back to scheduled.
+func (s *Store) resettleChannelTx(ctx context.Context, tx *sql.Tx, channelID int64) (ApprovalMoves, error) {
+	var mv ApprovalMoves
 	ids, err := queryIDs(ctx, tx, `SELECT DISTINCT post_id FROM deliveries WHERE channel_id=? AND status='pending'`, channelID)
 	if err != nil {
-		return err
+		return mv, err
 	}
 	for _, id := range ids {
-		p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
+		ch, err := s.resettlePostTx(ctx, tx, id)
 		if err != nil {
-			return err
+			return mv, err
 		}
-		posts := []Post{p}
-		if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-			return err
-		}
-		chans, err := s.resolveChannels(ctx, tx, &posts[0])
-		if err != nil {
-			return err
-		}
-		if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
-			return err
+		switch {
+		case ch.from == ch.to:
+		case ch.to == StatusReview:
+			mv.ToReview = append(mv.ToReview, ch.slug)
+		case ch.to == StatusScheduled:
+			mv.ToScheduled = append(mv.ToScheduled, ch.slug)
 		}
 	}
-	return nil
+	return mv, nil
+}
+
+type statusChange struct{ slug, from, to string }
+
+// resettlePostTx settles one post again on its channels as they are now.
+func (s *Store) resettlePostTx(ctx context.Context, tx *sql.Tx, id int64) (statusChange, error) {
+	p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
+	if err != nil {
+		return statusChange{}, err
+	}
+	posts := []Post{p}
+	if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
+		return statusChange{}, err
+	}
+	chans, err := s.resolveChannels(ctx, tx, &posts[0])
+	if err != nil {
+		return statusChange{}, err
+	}
+	if err := s.settleStatusTx(ctx, tx, &posts[0], chans); err != nil {
+		return statusChange{}, err
+	}
+	return statusChange{slug: p.Slug, from: p.Status, to: posts[0].Status}, nil
+}
+
+// ApprovalMoves are the posts (slugs) that changing a channel's approval
+// rule moved: to review (the gate now holds them) or back to scheduled.
+type ApprovalMoves struct {
+	ToReview    []string `json:"to_review"`
+	ToScheduled []string `json:"to_scheduled"`
 }
 
 // SchedulePost gives a post a time (or, with queue, each channel its next

@@ -175,7 +175,7 @@ func (s *Store) freeSlotTx(ctx context.Context, tx *sql.Tx, c Channel, postID in
 		blackouts = append(blackouts, b)
 	}
 	rows.Close()
-	loc := c.Zone(time.UTC)
+	loc := s.SlotZone(c)
 	best := time.Time{}
 	for _, sc := range scheds {
 		for _, t := range sc.Between(now, now.Add(queueHorizon), loc, 0) {

@@ -33,6 +33,23 @@ type Store struct {
 	Actor string
 	// Now is the clock; tests inject theirs.
 	Now func() time.Time
+	// Zone is the calendar's zone (config tz): a slot of a channel without
+	// its own zone is read in it. Nil means UTC, never the machine's zone.
+	Zone *time.Location
+}
+
+// calendarZone is Zone, or UTC when none is set.
+func (s *Store) calendarZone() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
+}
+
+// SlotZone is the zone a channel's slots are read in: its own, else the
+// calendar's (UTC when none is set). The queue and every view of a slot use it.
+func (s *Store) SlotZone(c Channel) *time.Location {
+	return c.Zone(s.calendarZone())
 }
 
 // Options tune Open.

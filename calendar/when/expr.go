@@ -24,7 +24,10 @@ var (
 	spaces     = regexp.MustCompile(`\s+`)
 )
 
-func parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
+func parse(s string, now time.Time, loc *time.Location, gap *bool) (time.Time, error) {
+	if gap == nil {
+		gap = new(bool)
+	}
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -49,7 +52,7 @@ func parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
 				return t.In(loc), nil
 			}
 		}
-		return parseDateTime(s, m, loc)
+		return parseDateTime(s, m, loc, gap)
 	}
 	tokens := joinMeridiem(strings.Fields(text))
 	var (
@@ -94,7 +97,11 @@ func parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	}
 	local := now.In(loc)
 	y, mo, d := local.Date()
-	at := func(addDays int) time.Time { return resolve(y, mo, d+addDays, c.hour, c.min, 0, loc) }
+	at := func(addDays int) time.Time {
+		t, skipped := resolveGap(y, mo, d+addDays, c.hour, c.min, 0, loc)
+		*gap = skipped
+		return t
+	}
 	switch {
 	case dayWord == "today":
 		return at(0), nil
@@ -119,7 +126,7 @@ func parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
 
 // parseDateTime reads a local "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DD 9am"
 // (m is datePrefix's match) in loc.
-func parseDateTime(s string, m []string, loc *time.Location) (time.Time, error) {
+func parseDateTime(s string, m []string, loc *time.Location, gap *bool) (time.Time, error) {
 	bad := func(format string, args ...any) error {
 		return &invalid{fmt.Sprintf("bad time %q: ", s) + fmt.Sprintf(format, args...)}
 	}
@@ -148,7 +155,9 @@ func parseDateTime(s string, m []string, loc *time.Location) (time.Time, error) 
 			// The offset layouts failed on a valid wall time: the offset is wrong.
 			return time.Time{}, bad("bad UTC offset %q (expected Z or ±HH:MM)", w[4])
 		}
-		return resolve(y, time.Month(mo), d, h, mi, sec, loc), nil
+		t, skipped := resolveGap(y, time.Month(mo), d, h, mi, sec, loc)
+		*gap = skipped
+		return t, nil
 	}
 	tokens := joinMeridiem(strings.Fields(rest))
 	if len(tokens) == 1 && looksLikeClock(tokens[0]) {
@@ -156,7 +165,9 @@ func parseDateTime(s string, m []string, loc *time.Location) (time.Time, error) 
 		if err != nil {
 			return time.Time{}, bad("%v", err)
 		}
-		return resolve(y, time.Month(mo), d, c.hour, c.min, 0, loc), nil
+		t, skipped := resolveGap(y, time.Month(mo), d, c.hour, c.min, 0, loc)
+		*gap = skipped
+		return t, nil
 	}
 	return time.Time{}, bad("%s", whenExamples)
 }

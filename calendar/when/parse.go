@@ -29,13 +29,27 @@ import "time"
 // rejected. Local times in a DST gap or overlap follow the package
 // rule (first instant after the gap; first occurrence).
 func Parse(s string, now time.Time, loc *time.Location) (time.Time, error) {
-	t, err := parse(s, now, loc)
+	t, err := parse(s, now, loc, nil)
 	if err == nil {
 		if err = InRange(s, t); err != nil {
 			return time.Time{}, err
 		}
 	}
 	return t, err
+}
+
+// ParseGap is Parse, also saying whether the local time written in s does
+// not exist in loc (it falls in a daylight-saving gap): it was then moved to
+// the first instant after the gap, which the caller should tell the user.
+func ParseGap(s string, now time.Time, loc *time.Location) (time.Time, bool, error) {
+	var gap bool
+	t, err := parse(s, now, loc, &gap)
+	if err == nil {
+		if err = InRange(s, t); err != nil {
+			return time.Time{}, false, err
+		}
+	}
+	return t, gap, err
 }
 
 // LoadZone loads an IANA zone ("Europe/Paris", "America/New_York"), "UTC" or

@@ -8,8 +8,24 @@ import "time"
 // time.Date leaves both cases unspecified, so its answer is checked and corrected.
 // The arguments must name a real calendar date.
 func resolve(year int, month time.Month, day, hour, min, sec int, loc *time.Location) time.Time {
+	t, _ := resolveGap(year, month, day, hour, min, sec, loc)
+	return t
+}
+
+// resolveGap is resolve, also saying whether the wall time fell in a
+// spring-forward gap (and so was moved to the first instant after it).
+func resolveGap(year int, month time.Month, day, hour, min, sec int, loc *time.Location) (time.Time, bool) {
 	t := time.Date(year, month, day, hour, min, sec, 0, loc)
 	want := wallSeconds(year, month, day, hour, min, sec)
+	got := wallOf(t)
+	if got != want {
+		return resolveWall(t, want), true
+	}
+	return resolveWall(t, want), false
+}
+
+// resolveWall corrects time.Date's answer t for the wall reading want.
+func resolveWall(t time.Time, want int64) time.Time {
 	got := wallOf(t)
 	switch {
 	case got > want:

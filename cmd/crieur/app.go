@@ -34,6 +34,9 @@ type app struct {
 	// loc caches the viewer's zone for locName: every time shown reads it.
 	loc     *time.Location
 	locName string
+	// calTZ is the calendar's zone as configured (config file or CRIEUR_TZ),
+	// whatever --tz says: slots are read in it, never in the viewer's zone.
+	calTZ string
 }
 
 // Global flag and config keys.
@@ -150,7 +153,31 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 			return usageErr{fmt.Errorf("--tz: %w", err)}
 		}
 	}
+	a.calTZ = configuredTZ(v, path)
+	if a.calTZ != "" {
+		if _, err := when.LoadZone(a.calTZ); err != nil {
+			return fmt.Errorf("config %s: tz: %w", path, err)
+		}
+	}
 	return nil
+}
+
+// configuredTZ is the calendar's zone: CRIEUR_TZ, else the config file's tz;
+// the --tz flag only changes how times are read and shown.
+func configuredTZ(v *viper.Viper, path string) string {
+	if tz := os.Getenv("CRIEUR_TZ"); tz != "" {
+		return tz
+	}
+	if !v.InConfig(keyTZ) {
+		return ""
+	}
+	cv := viper.New()
+	cv.SetConfigFile(path)
+	cv.SetConfigType("yaml")
+	if err := cv.ReadInConfig(); err != nil {
+		return ""
+	}
+	return cv.GetString(keyTZ)
 }
 
 // tuneGC lets a short-lived command collect garbage less often: it lives for
@@ -205,6 +232,7 @@ func (a *app) openStore(create bool) (*calendar.Store, error) {
 		return nil, err
 	}
 	s.Now = a.now
+	s.Zone = a.calendarZone()
 	if author := a.v.GetString(keyAuthor); author != "" {
 		s.Actor = author
 	}
@@ -234,6 +262,17 @@ func (a *app) zone() *time.Location {
 		}
 	}
 	return a.loc
+}
+
+// calendarZone is the calendar's zone (config tz), UTC when none is set: the
+// zone of slots on channels without their own. Never the machine's zone.
+func (a *app) calendarZone() *time.Location {
+	if a.calTZ != "" {
+		if loc, err := when.LoadZone(a.calTZ); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
 
 func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,6 +64,15 @@ Times are read in --tz, else the channel's zone, else the calendar's.`,
 			b := &calendar.Blackout{Channel: channel, StartsAt: from, EndsAt: to, Reason: reason, Drop: drop}
 			if err := st.AddBlackout(a.ctx, b); err != nil {
 				return err
+			}
+			if inside, err := st.PostsInBlackout(a.ctx, *b); err != nil {
+				return err
+			} else if len(inside) > 0 && !a.quiet() {
+				fate := "wait for its end"
+				if b.Drop {
+					fate = "be canceled"
+				}
+				fmt.Fprintf(a.errOut, "Warning: %d post(s) due inside this blackout will %s: %s\n", len(inside), fate, namesText(inside))
 			}
 			return a.emit(b, func(w io.Writer) error {
 				if a.quiet() {
@@ -170,4 +180,28 @@ func newBlackoutRemoveCmd(a *app) *cobra.Command {
 			})
 		},
 	}
+}
+
+// namesText lists names for a message, the first ten and a count of the rest.
+func namesText(names []string) string {
+	const most = 10
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:most], ", ") + fmt.Sprintf(", and %d more", len(names)-most)
+}
+
+// warnBlackout says on stderr that a move lands inside a blackout.
+func (a *app) warnBlackout(st *calendar.Store, mv calendar.Move) error {
+	b, err := st.BlackoutCovering(a.ctx, mv.PostID, mv.To)
+	if err != nil || b == nil || a.quiet() {
+		return err
+	}
+	fate := "it will wait for the blackout's end"
+	if b.Drop {
+		fate = "it will be canceled then"
+	}
+	fmt.Fprintf(a.errOut, "Warning: post %s at %s falls inside blackout %d (%s, %s – %s): %s.\n",
+		mv.Slug, a.when(&mv.To), b.ID, b.Reason, a.when(&b.StartsAt), a.when(&b.EndsAt), fate)
+	return nil
 }

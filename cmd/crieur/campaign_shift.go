@@ -20,7 +20,8 @@ func newCampaignShiftCmd(a *app) *cobra.Command {
 		Long: `Move every post of the campaign that is not yet published by DURATION, in
 one transaction: they keep their relative timing. DURATION is a signed sum of
 weeks (w), days (d), hours (h) and minutes (m): 7d, -2h, 1w, 1d12h. Days are
-calendar days in each post's channel zone, so a 09:00 post stays at 09:00
+calendar days in each post's channel zone (else the calendar's, as for
+slots; not --tz), so a 09:00 post stays at 09:00
 across a daylight-saving change; hours and minutes are exact. Published and
 canceled posts stay where they are.`,
 		Example: `  crieur campaign shift winter-sale --by 7d
@@ -38,9 +39,14 @@ canceled posts stay where they are.`,
 			if err != nil {
 				return err
 			}
-			moves, err := st.ShiftCampaign(a.ctx, args[0], sh, a.zone(), dryRun)
+			moves, err := st.ShiftCampaign(a.ctx, args[0], sh, a.calendarZone(), dryRun)
 			if err != nil {
 				return err
+			}
+			for _, mv := range moves {
+				if err := a.warnBlackout(st, mv); err != nil {
+					return err
+				}
 			}
 			return a.emit(moves, func(w io.Writer) error {
 				if len(moves) == 0 {

@@ -296,14 +296,36 @@ func newChannelEditCmd(a *app) *cobra.Command {
 			if err := f.apply(a, cmd, st, &c); err != nil {
 				return err
 			}
-			if err := f.saveChannel(a, st, c.Name, func() error { return st.UpdateChannel(a.ctx, &c) }); err != nil {
+			var moved calendar.ApprovalMoves
+			if err := f.saveChannel(a, st, c.Name, func() error {
+				var err error
+				moved, err = st.UpdateChannelReport(a.ctx, &c)
 				return err
+			}); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("require-approval") && !a.quiet() {
+				a.sayApprovalMoves(c, moved)
 			}
 			return a.showChannel(c, "Updated channel")
 		},
 	}
 	f.bind(cmd, false)
 	return cmd
+}
+
+// sayApprovalMoves tells, on stderr, what turning a channel's approval rule
+// on or off did to the posts waiting on it.
+func (a *app) sayApprovalMoves(c calendar.Channel, mv calendar.ApprovalMoves) {
+	if len(mv.ToReview) > 0 {
+		fmt.Fprintf(a.errOut, "%d post(s) on %s now wait for approval (moved to review): %s\n", len(mv.ToReview), c.Name, strings.Join(mv.ToReview, ", "))
+	}
+	if len(mv.ToScheduled) > 0 {
+		fmt.Fprintf(a.errOut, "%d post(s) on %s no longer wait for approval (back to scheduled): %s\n", len(mv.ToScheduled), c.Name, strings.Join(mv.ToScheduled, ", "))
+	}
+	if len(mv.ToReview)+len(mv.ToScheduled) == 0 {
+		fmt.Fprintf(a.errOut, "No post on %s had to move.\n", c.Name)
+	}
 }
 
 // channelDoc is a channel as shown: secrets redacted.
@@ -434,7 +456,11 @@ func newChannelRemoveCmd(a *app) *cobra.Command {
 		Use:     "remove NAME",
 		Aliases: []string{"rm"},
 		Short:   "Remove a channel",
-		Long:    "Remove a channel. One with deliveries still to publish is refused unless --force.",
+		Long: `Remove a channel. One with deliveries still to publish is refused unless
+--force, and the refusal says what removing it would do. With --force, its
+deliveries not yet published are dropped; posts left with no channel go back
+to draft (keeping their time; the output lists them), posts with other
+channels keep those, and published posts stay published.`,
 		Example: `  crieur channel remove old-twitter`,
 		Args:    exactArgs(1, "a channel NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -442,15 +468,16 @@ func newChannelRemoveCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := st.RemoveChannel(a.ctx, args[0], force); err != nil {
+			rm, err := st.RemoveChannelReport(a.ctx, args[0], force)
+			if err != nil {
 				return err
 			}
 			if err := st.ForgetChannelSecrets(a.ctx, args[0]); err != nil {
 				fmt.Fprintf(a.errOut, "warning: could not delete %s's stored secrets: %v\n", args[0], err)
 			}
-			return a.emit(map[string]any{"removed": args[0]}, func(w io.Writer) error {
+			return a.emit(rm, func(w io.Writer) error {
 				if !a.quiet() {
-					fmt.Fprintf(w, "Removed channel %s.\n", args[0])
+					fmt.Fprintf(w, "Removed channel %s: %s.\n", args[0], rm.Summary())
 				}
 				return nil
 			})

@@ -135,9 +135,13 @@ func (a *app) timeZoneFor(cmd *cobra.Command, st *calendar.Store, channels []str
 // parseWhen reads a WHEN for field, refusing the past unless allowPast.
 func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (time.Time, error) {
 	now := a.now()
-	t, err := when.Parse(s, now, loc)
+	t, gap, err := when.ParseGap(s, now, loc)
 	if err != nil {
 		return t, invalid(field, "%v", err)
+	}
+	if gap && !a.quiet() {
+		fmt.Fprintf(a.errOut, "Note: %s does not exist in %s (the clocks go forward then); it is read as %s, just after the gap.\n",
+			s, loc, t.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	if !allowPast && t.Before(now.Add(-time.Second)) {
 		return t, invalid(field, "%s is in the past (%s); use --allow-past to record it anyway", s, a.when(&t))
@@ -162,6 +166,8 @@ func userMedia(path string) string {
 
 // applyDoc writes a document's fields into p.
 func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Document, p *calendar.Post, allowPast bool) error {
+	// The zone the stored time was shown in (docOf), before channels change.
+	shownIn := a.timeZoneFor(cmd, st, p.Channels)
 	p.Slug = firstSet(doc.Slug, p.Slug)
 	p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = doc.Title, doc.Body, doc.Link, doc.Excerpt, doc.Campaign
 	p.Channels = []string(doc.Channels)
@@ -185,7 +191,10 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 			p.Media[i].Path = abs
 		}
 	}
-	if doc.At != "" {
+	// The time shown, given back untouched, keeps the stored instant exactly
+	// (seconds, queue slots) and is not checked against now again.
+	untouched := doc.At != "" && p.PublishAt != nil && doc.At == atText(*p.PublishAt, shownIn)
+	if doc.At != "" && !untouched {
 		t, err := a.parseWhen("at", doc.At, a.timeZoneFor(cmd, st, p.Channels), allowPast)
 		if err != nil {
 			var ve *calendar.ValidationError
@@ -195,7 +204,7 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 		} else if p.PublishAt == nil || !p.PublishAt.Equal(t) {
 			p.PublishAt, p.Queued = &t, false
 		}
-	} else if p.PublishAt != nil && !p.Queued {
+	} else if doc.At == "" && p.PublishAt != nil && !p.Queued {
 		p.PublishAt = nil
 	}
 	return verr.Err()
@@ -208,8 +217,9 @@ func firstSet(a, b string) string {
 	return b
 }
 
-// docOf turns a post into the document a person edits.
-func (a *app) docOf(p calendar.Post) calendar.Document {
+// docOf turns a post into the document a person edits; its time is written
+// in loc, the zone a time typed there is read in (timeZoneFor).
+func (a *app) docOf(p calendar.Post, loc *time.Location) calendar.Document {
 	d := calendar.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
 		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: p.Thread, Body: p.Body}
 	if len(d.Variants) == 0 {
@@ -222,9 +232,22 @@ func (a *app) docOf(p calendar.Post) calendar.Document {
 		d.Tags = nil
 	}
 	if p.PublishAt != nil {
-		d.At = p.PublishAt.In(a.zone()).Format("2006-01-02 15:04")
+		d.At = atText(*p.PublishAt, loc)
 	}
 	return d
+}
+
+// atText is how a stored time is written in a document a person edits.
+func atText(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04")
+}
+
+// zoneLabel names loc for a person: the viewer's zone as zoneName says, else its IANA name.
+func (a *app) zoneLabel(loc *time.Location) string {
+	if loc == a.zone() {
+		return a.zoneName()
+	}
+	return loc.String()
 }
 
 // docHelp is the comment block at the top of an edited document.
@@ -281,7 +304,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			case cmd.Flags().Changed("body"):
 			default:
 				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
-				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
+				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneLabel(a.timeZoneFor(cmd, st, f.channels))), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.errOut, "Nothing written: no post created.")
 					return nil
@@ -305,6 +328,9 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				p.Status = calendar.StatusScheduled
 			case doc.Status != "":
 				p.Status = doc.Status
+			}
+			if queue && len(p.Channels) == 0 {
+				return invalid("channels", "--queue fills each channel's next free slot, and the post has no channel: add --channel NAME")
 			}
 			if p.Status == calendar.StatusScheduled || queue {
 				if err := a.checkPost(st, *p); err != nil {
@@ -367,7 +393,8 @@ back to review.`,
 			if cmd.Flags().Changed("if-version") && p.Version != ifVersion {
 				return fmt.Errorf("post %s is at version %d, not %d: it changed since you read it: %w", p.Slug, p.Version, ifVersion, calendar.ErrConflict)
 			}
-			orig := a.docOf(p)
+			docZone := a.timeZoneFor(cmd, st, p.Channels)
+			orig := a.docOf(p, docZone)
 			var doc calendar.Document
 			switch {
 			case f.file != "":
@@ -380,7 +407,7 @@ back to review.`,
 				doc.Variants = cloneMap(orig.Variants)
 				f.overlay(cmd, &doc)
 			default:
-				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneName()),
+				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneLabel(docZone)),
 					"crieur post edit "+p.Slug+" --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.errOut, "No change.")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,10 +25,27 @@ func newPostSubmitCmd(a *app) *cobra.Command {
 		Short: "Send a draft to review",
 		Long: `Send a draft to review. Reviewers find it with 'crieur post list --status review'.
 On channels that require approval, nothing of it is published until someone
-approves it.`,
+approves it. Submitting a post already in review does nothing (exit 0).`,
 		Example: `  crieur post submit winter-sale`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			cur, err := st.Post(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if cur.Status == calendar.StatusReview {
+				// Submitting twice is not a mistake worth failing a script for.
+				return a.emit(cur, func(w io.Writer) error {
+					if !a.quiet() {
+						fmt.Fprintf(w, "Post %d (%s) is already in review: nothing to do.\n", cur.ID, cur.Slug)
+					}
+					return nil
+				})
+			}
 			return a.changePost("Submitted", func(st *calendar.Store) (calendar.Post, error) {
 				return st.SubmitPost(a.ctx, args[0])
 			})
@@ -114,9 +132,14 @@ func newPostMoveCmd(a *app) *cobra.Command {
 		Short: "Re-time a post (every channel follows)",
 		Long: `Give a post a new time. Every delivery not yet published follows, a queued
 post leaves its slots, and a running daemon sees the change at once. A
-published post is refused. Approval is kept: the text did not change.`,
+published post is refused. Approval is kept: the text did not change.
+
+A relative --to (+1d, -2h, +30m, +1w, +1d12h) counts from the post's own time:
+"+1d" postpones it a day, at the same local time. A post without a time counts
+from now. Other forms ("2026-12-02 09:00", "tomorrow 9am") are absolute.`,
 		Example: `  crieur post move winter-sale --to "2026-12-02 09:00"
-  crieur post move 42 --to "+1d" --dry-run`,
+  crieur post move 42 --to "+1d" --dry-run     # a day later than planned
+  crieur post move 42 --to "-2h"               # two hours earlier than planned`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
@@ -130,12 +153,23 @@ published post is refused. Approval is kept: the text did not change.`,
 			if err != nil {
 				return err
 			}
-			at, err := a.parseWhen("to", to, a.timeZoneFor(cmd, st, p.Channels), allowPast)
-			if err != nil {
+			loc := a.timeZoneFor(cmd, st, p.Channels)
+			var at time.Time
+			if sh, ok := relativeMove(to); ok && p.PublishAt != nil {
+				// "+1d" postpones the post a day: it counts from the post's own
+				// time (days on its wall clock), not from now.
+				at = sh.Apply(*p.PublishAt, loc)
+				if !allowPast && at.Before(a.now().Add(-time.Second)) {
+					return invalid("to", "%s from %s is in the past (%s); use --allow-past to record it anyway", to, a.when(p.PublishAt), a.when(&at))
+				}
+			} else if at, err = a.parseWhen("to", to, loc, allowPast); err != nil {
 				return err
 			}
 			mv, err := st.MovePost(a.ctx, args[0], at, dryRun)
 			if err != nil {
+				return err
+			}
+			if err := a.warnBlackout(st, mv); err != nil {
 				return err
 			}
 			return a.emit(mv, func(w io.Writer) error {
@@ -152,6 +186,17 @@ published post is refused. Approval is kept: the text did not change.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what would move, change nothing")
 	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past (publishes at once)")
 	return cmd
+}
+
+// relativeMove reads a signed offset (+1d, -2h, +30m): a move relative to the
+// post's own time.
+func relativeMove(s string) (calendar.Shift, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") && !strings.HasPrefix(s, "-") {
+		return calendar.Shift{}, false
+	}
+	sh, err := calendar.ParseShift(s)
+	return sh, err == nil
 }
 
 func (a *app) moveFrom(mv calendar.Move) string {

@@ -26,7 +26,9 @@ func newSlotCmd(a *app) *cobra.Command {
 		Short: "Add a recurring slot, in the channel's zone",
 		Long: `Add a recurring publish slot. SPEC is a cron spec ("0 9 * * 1-5") or a readable
 form: "mon-fri 09:00,12:30", "daily 09:00", "weekdays 9am", "weekends 10:00",
-"mon,wed,fri 18:00". Times are the channel's local times, and stay so across
+"mon,wed,fri 18:00". Times are the channel's local times (its --tz, else the
+calendar's zone, tz in the config; UTC when neither is set), never the zone of
+the machine or of --tz, and stay so across
 daylight-saving changes: a slot in the spring-forward gap fires once, just after
 it; one in the fall-back hour fires once.`,
 		Example: `  crieur slot add acme-mastodon "mon-fri 09:00,12:30"
@@ -46,10 +48,14 @@ it; one in the fall-back hour fires once.`,
 					fmt.Fprintln(w, sl.ID)
 					return nil
 				}
-				fmt.Fprintf(w, "Added slot %d to %s: %s\n", sl.ID, sl.Channel, sl.Cron)
+				loc := a.slotZone(st, sl)
+				fmt.Fprintf(w, "Added slot %d to %s: %s (%s time)\n", sl.ID, sl.Channel, sl.Cron, loc)
 				next := a.nextSlots(st, sl, 3)
 				if len(next) > 0 {
-					fmt.Fprintf(w, "Next: %s\n", joinTimes(a, next))
+					fmt.Fprintf(w, "Next: %s\n", joinTimes(next, loc))
+				}
+				if c, err := st.Channel(a.ctx, sl.Channel); err == nil && c.TZ == "" && a.calTZ == "" {
+					fmt.Fprintf(a.errOut, "Note: %s has no zone and the calendar has none (tz in the config): its slots are UTC times. Set one with `crieur channel edit %s --tz ZONE`.\n", sl.Channel, sl.Channel)
 				}
 				return nil
 			})
@@ -77,13 +83,27 @@ it; one in the fall-back hour fires once.`,
 			}
 			type slotDoc struct {
 				calendar.Slot
+				Zone string     `json:"zone"`
 				Next *time.Time `json:"next"`
+				loc  *time.Location
 			}
 			docs := make([]slotDoc, len(slots))
 			for i, sl := range slots {
 				docs[i].Slot = sl
+				docs[i].loc = a.slotZone(st, sl)
+				docs[i].Zone = docs[i].loc.String()
 				if n := a.nextSlots(st, sl, 1); len(n) > 0 {
-					docs[i].Next = &n[0]
+					next := n[0].UTC()
+					docs[i].Next = &next
+				}
+			}
+			// The viewer's zone (--tz) is shown beside, labelled, when it differs.
+			viewer := ""
+			if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
+				for _, d := range docs {
+					if d.Zone != a.zone().String() {
+						viewer = a.zone().String()
+					}
 				}
 			}
 			return a.emit(docs, func(w io.Writer) error {
@@ -91,9 +111,17 @@ it; one in the fall-back hour fires once.`,
 					fmt.Fprintln(w, "No slots. Add one: crieur slot add CHANNEL \"mon-fri 09:00\"")
 					return nil
 				}
-				t := newTable(w, "ID", "CHANNEL", "SPEC", "CRON", "NEXT")
+				cols := []string{"ID", "CHANNEL", "SPEC", "CRON", "ZONE", "NEXT (SLOT'S ZONE)"}
+				if viewer != "" {
+					cols = append(cols, "NEXT IN "+viewer)
+				}
+				t := newTable(w, cols...)
 				for _, d := range docs {
-					t.row(strconv.FormatInt(d.ID, 10), d.Channel, d.Spec, d.Cron, a.when(d.Next))
+					row := []string{strconv.FormatInt(d.ID, 10), d.Channel, d.Spec, d.Cron, d.Zone, inZone(d.Next, d.loc)}
+					if viewer != "" {
+						row = append(row, a.when(d.Next))
+					}
+					t.row(row...)
 				}
 				return t.flush()
 			})
@@ -128,27 +156,41 @@ it; one in the fall-back hour fires once.`,
 	return addVerbs(a, cmd)
 }
 
-// nextSlots returns a slot's next n instants in its channel's zone.
-func (a *app) nextSlots(st *calendar.Store, sl calendar.Slot, n int) []time.Time {
+// slotZone is the zone a slot's times are in: its channel's, else the
+// calendar's (the same rule the queue follows), never the viewer's.
+func (a *app) slotZone(st *calendar.Store, sl calendar.Slot) *time.Location {
 	c, err := st.Channel(a.ctx, sl.Channel)
 	if err != nil {
-		return nil
+		return a.calendarZone()
 	}
+	return st.SlotZone(c)
+}
+
+// nextSlots returns a slot's next n instants, read in the slot's zone.
+func (a *app) nextSlots(st *calendar.Store, sl calendar.Slot, n int) []time.Time {
 	sc, err := when.ParseSchedule(sl.Cron)
 	if err != nil {
 		return nil
 	}
 	now := a.now()
-	return sc.Between(now, now.AddDate(1, 0, 0), c.Zone(a.zone()), n)
+	return sc.Between(now, now.AddDate(1, 0, 0), a.slotZone(st, sl), n)
 }
 
-func joinTimes(a *app, ts []time.Time) string {
+// inZone formats an instant in loc.
+func inZone(t *time.Time, loc *time.Location) string {
+	if t == nil {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func joinTimes(ts []time.Time, loc *time.Location) string {
 	s := ""
-	for i, t := range ts {
+	for i := range ts {
 		if i > 0 {
 			s += ", "
 		}
-		s += a.when(&t)
+		s += inZone(&ts[i], loc)
 	}
 	return s
 }
