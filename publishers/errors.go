@@ -152,9 +152,15 @@ func positive(d time.Duration) time.Duration {
 	return d
 }
 
-// Transport classifies an error from http.Client.Do: always transient (the
-// request may or may not have reached the network).
+// Transport classifies an error from http.Client.Do: transient (the request
+// may or may not have reached the network), except a redirect to another host
+// that crieur refused (see SameHostRedirects): permanent, since the network
+// would only redirect again.
 func Transport(err error) *Error {
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return &Error{Class: Permanent, Err: err, Message: re.Error()}
+	}
 	return &Error{Class: Transient, Err: err, Message: err.Error()}
 }
 

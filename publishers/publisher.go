@@ -137,6 +137,10 @@ type Config struct {
 	Now func() time.Time
 	// Out is where local adapters (log) write; nil means stdout.
 	Out io.Writer
+	// Redact removes the channel's secrets from what the publisher returns;
+	// the registry sets it (see Register). Adapters Add the credentials they
+	// obtain at run time (session tokens). Nil redacts nothing.
+	Redact *Redactor
 }
 
 // Clock returns c.Now or time.Now.
@@ -147,12 +151,13 @@ func (c Config) Clock() time.Time {
 	return time.Now()
 }
 
-// Client returns c.HTTP or a client with a sane timeout.
+// Client returns c.HTTP or a client with a sane timeout, either way refusing
+// to follow a redirect to another host (see SameHostRedirects).
 func (c Config) Client() *http.Client {
 	if c.HTTP != nil {
-		return c.HTTP
+		return SameHostRedirects(c.HTTP)
 	}
 	return defaultClient
 }
 
-var defaultClient = &http.Client{Timeout: 30 * time.Second}
+var defaultClient = SameHostRedirects(&http.Client{Timeout: 30 * time.Second})

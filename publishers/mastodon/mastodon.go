@@ -24,6 +24,7 @@ func init() {
 		Settings: []publishers.Field{
 			{Name: "instance", Required: true, Help: "the instance's base URL, e.g. https://mastodon.social"},
 			{Name: "visibility", Default: "public", Help: "public, unlisted, private or direct"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
 			{Name: "token", Required: true, Help: "an access token with the write:statuses and write:media scopes"},
@@ -68,8 +69,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !strings.Contains(base, "://") && base != "" {
 		base = "https://" + base
 	}
-	if _, ok := publishers.HTTPURL(base); !ok {
+	u, ok := publishers.HTTPURL(base)
+	if !ok {
 		return nil, fmt.Errorf("mastodon: setting instance %q is not an instance URL like https://mastodon.social", cfg.Settings["instance"])
+	}
+	if err := publishers.CheckHTTPS("mastodon: setting instance", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	vis := cfg.Settings["visibility"]
 	if vis == "" {
