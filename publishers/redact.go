@@ -114,7 +114,9 @@ func forms(v string) []string {
 		base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
 		base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
 	if j, err := json.Marshal(v); err == nil {
-		out = append(out, string(j[1:len(j)-1]))
+		// Go's JSON form, and PHP's (WordPress), which escapes slashes.
+		esc := string(j[1 : len(j)-1])
+		out = append(out, esc, strings.ReplaceAll(esc, "/", `\/`))
 	}
 	if t := strings.TrimSpace(v); t != v {
 		out = append(out, forms(t)...)
@@ -250,8 +252,8 @@ func (r *Redactor) Problems(probs []Problem) []Problem {
 // Redacting wraps pub so that nothing it returns carries one of r's secrets:
 // errors (class kept), results, check messages and problems. The wrapper has
 // exactly the optional capabilities of pub (Finder, Checker, Previewer); a new
-// optional interface must be added here too (TestRedactingKeepsCapabilities
-// in publishers/all fails until it is). Unwrap returns pub.
+// optional interface must be added here too, or callers' type assertions
+// will not find it. Unwrap returns pub.
 func Redacting(pub Publisher, r *Redactor) Publisher {
 	if pub == nil || r == nil {
 		return pub

@@ -67,6 +67,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err := publishers.CheckHTTPS("webhook: "+what, u, cfg.Settings); err != nil {
 		return nil, err
 	}
+	// The path and query are the capability: never echoed back either.
+	cfg.Redact.Add(u.RequestURI())
 	key, err := signingKey(cfg.Secrets["signing_key"])
 	if err != nil {
 		return nil, err
