@@ -178,7 +178,7 @@ func CheckHTTPS(what string, u *url.URL, settings map[string]string) error {
 	if v := strings.TrimSpace(settings[InsecureHTTP.Name]); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("setting %s must be true or false, got %q", InsecureHTTP.Name, v)
+			return &insecureError{msg: fmt.Sprintf("setting %s must be true or false, got %q", InsecureHTTP.Name, v)}
 		}
 		insecure = b
 	}
@@ -188,9 +188,12 @@ func CheckHTTPS(what string, u *url.URL, settings map[string]string) error {
 	return &insecureError{what: what, host: u.Hostname()}
 }
 
-type insecureError struct{ what, host string }
+type insecureError struct{ what, host, msg string }
 
 func (e *insecureError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
 	return fmt.Sprintf("%s uses http:// to %s: crieur sends a channel's credentials only over https, except to this machine (localhost, 127.0.0.1, ::1); use https://, or set %s=true for a lab", e.what, e.host, InsecureHTTP.Name)
 }
 

@@ -158,9 +158,16 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	if c.RatePerMinute < 0 || c.RatePerDay < 0 {
 		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
 	}
-	// Credentials over plain http are refused now, not at the first post.
+	// Credentials over plain http are refused now, not at the first post:
+	// with stand-in secrets (a setting's URL), then with the secrets
+	// themselves when they resolve (a webhook URL kept as a secret).
 	if _, err := validator(*c); errors.Is(err, publishers.ErrInsecureHTTP) {
 		verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
+	} else if resolved, rerr := st.ResolveSecrets(c.Secrets); rerr == nil {
+		_, err := nw.New(publishers.Config{Channel: c.Name, Settings: c.Settings, Secrets: resolved, Out: io.Discard})
+		if errors.Is(err, publishers.ErrInsecureHTTP) {
+			verr.Add(calendar.FieldError{Field: "secret", Message: err.Error()})
+		}
 	}
 	return verr.Err()
 }
