@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -118,6 +119,9 @@ func forms(v string) []string {
 		esc := string(j[1 : len(j)-1])
 		out = append(out, esc, strings.ReplaceAll(esc, "/", `\/`))
 	}
+	// Go's %q form, as errors quote what a server said.
+	q := strconv.Quote(v)
+	out = append(out, q[1:len(q)-1])
 	if t := strings.TrimSpace(v); t != v {
 		out = append(out, forms(t)...)
 	}

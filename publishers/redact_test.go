@@ -40,6 +40,13 @@ func TestRedactorForms(t *testing.T) {
 			}
 		})
 	}
+	odd := `pa"ss\w	ord`
+	rq := NewRedactor(map[string]string{"p": odd}, nil)
+	for _, in := range []string{fmt.Sprintf("server said %q", odd), fmt.Sprintf(`{"e":%q}`, odd)} {
+		if got := rq.String(in); strings.Contains(got, "ss") {
+			t.Errorf("quoted secret not redacted: %q", got)
+		}
+	}
 	if got := r.String("abc and alice"); got != "abc and alice" {
 		t.Errorf("short values and settings must stay: %q", got)
 	}
