@@ -96,6 +96,19 @@ func IsTimeout(err error) bool {
 // now is used to turn a reset instant into a wait.
 func FromResponse(resp *http.Response, message string, now time.Time) *Error {
 	e := &Error{Status: resp.StatusCode, Message: strings.TrimSpace(message)}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// A redirect the client did not follow (a body it cannot send
+		// again): said plainly, naming only where it pointed.
+		to := "elsewhere"
+		if loc, err := resp.Location(); err == nil {
+			to = origin(loc)
+		}
+		said := "the network redirected the request to " + to + "; crieur does not follow it with the channel's credentials (check the channel's URL)"
+		if e.Message != "" {
+			said += ": " + e.Message
+		}
+		e.Message = said
+	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
