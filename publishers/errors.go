@@ -96,6 +96,19 @@ func IsTimeout(err error) bool {
 // now is used to turn a reset instant into a wait.
 func FromResponse(resp *http.Response, message string, now time.Time) *Error {
 	e := &Error{Status: resp.StatusCode, Message: strings.TrimSpace(message)}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// A redirect the client did not follow (a body it cannot send
+		// again): said plainly, naming only where it pointed.
+		to := "elsewhere"
+		if loc, err := resp.Location(); err == nil {
+			to = origin(loc)
+		}
+		said := "the network redirected the request to " + to + "; crieur does not follow it with the channel's credentials (check the channel's URL)"
+		if e.Message != "" {
+			said += ": " + e.Message
+		}
+		e.Message = said
+	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
@@ -152,9 +165,15 @@ func positive(d time.Duration) time.Duration {
 	return d
 }
 
-// Transport classifies an error from http.Client.Do: always transient (the
-// request may or may not have reached the network).
+// Transport classifies an error from http.Client.Do: transient (the request
+// may or may not have reached the network), except a redirect to another host
+// that crieur refused (see SameHostRedirects): permanent, since the network
+// would only redirect again.
 func Transport(err error) *Error {
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return &Error{Class: Permanent, Err: err, Message: re.Error()}
+	}
 	return &Error{Class: Transient, Err: err, Message: err.Error()}
 }
 

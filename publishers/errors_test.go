@@ -1,6 +1,12 @@
 package publishers
 
-import "testing"
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestInvalid(t *testing.T) {
 	cases := []struct {
@@ -35,5 +41,14 @@ func TestHTTPURL(t *testing.T) {
 		if _, ok := HTTPURL(raw); ok != want {
 			t.Errorf("HTTPURL(%q) ok = %v, want %v", raw, ok, want)
 		}
+	}
+}
+
+func TestFromResponseRedirect(t *testing.T) {
+	resp := &http.Response{StatusCode: 307, Header: http.Header{"Location": {"https://other.example:8443/x?token=abc"}},
+		Request: &http.Request{URL: &url.URL{Scheme: "https", Host: "api.example"}}}
+	e := FromResponse(resp, "", time.Now())
+	if e.Class != Permanent || !strings.Contains(e.Error(), "redirected the request to https://other.example:8443") || strings.Contains(e.Error(), "token=abc") {
+		t.Errorf("FromResponse(307) = %v", e)
 	}
 }

@@ -137,6 +137,10 @@ type Config struct {
 	Now func() time.Time
 	// Out is where local adapters (log) write; nil means stdout.
 	Out io.Writer
+	// Redact removes the channel's secrets from what the publisher returns;
+	// the registry sets it (see Register). Adapters Add the credentials they
+	// obtain at run time (session tokens). Nil redacts nothing.
+	Redact *Redactor
 }
 
 // Clock returns c.Now or time.Now.
@@ -148,21 +152,23 @@ func (c Config) Clock() time.Time {
 }
 
 // Client returns c.HTTP or a client with a sane timeout. Either way its
-// transport never replays a publishing call by itself (see noReplay): every
-// adapter sends every request through it, so crieur decides every retry.
+// transport never replays a publishing call by itself (see noReplay), and it
+// refuses to follow a redirect to another host (see SameHostRedirects): every
+// adapter sends every request through it, so crieur decides every retry and
+// no credential leaves for a host the channel does not name.
 func (c Config) Client() *http.Client {
 	if c.HTTP == nil {
 		return defaultClient
 	}
 	if _, ok := c.HTTP.Transport.(noReplay); ok {
-		return c.HTTP
+		return SameHostRedirects(c.HTTP)
 	}
 	cp := *c.HTTP
 	cp.Transport = noReplay{next: c.HTTP.Transport}
-	return &cp
+	return SameHostRedirects(&cp)
 }
 
-var defaultClient = &http.Client{Timeout: 30 * time.Second, Transport: noReplay{}}
+var defaultClient = SameHostRedirects(&http.Client{Timeout: 30 * time.Second, Transport: noReplay{}})
 
 // noReplay keeps net/http's Transport from sending a request a second time
 // on its own. The Transport re-sends a request whose body it can rewind

@@ -1,9 +1,12 @@
 package publishers
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -33,8 +36,14 @@ var (
 	networks = map[string]Network{}
 )
 
-// Register adds a network; adapters call it from init.
+// Register adds a network; adapters call it from init. The registered New
+// wraps the adapter's: it gives the adapter a Redactor of the channel's
+// secrets (Config.Redact) and returns a publisher whose errors and results
+// pass through it (see Redacting).
 func Register(n Network) {
+	if n.New != nil {
+		n.New = redactingNew(n.New)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if _, dup := networks[n.Name]; dup {
@@ -80,8 +89,30 @@ func (n Network) Missing(settings, secrets map[string]string) []string {
 		}
 	}
 	for _, f := range n.Secrets {
-		if f.Required && secrets[f.Name] == "" {
+		// A secret that was once a setting may still be given as one.
+		if f.Required && secrets[f.Name] == "" && (settings[f.Name] == "" || !n.hasSetting(f.Name)) {
 			out = append(out, "secret "+f.Name)
+		}
+	}
+	return out
+}
+
+func (n Network) hasSetting(name string) bool {
+	for _, f := range n.Settings {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Deprecated lists the settings of the channel that should be secrets: the
+// network now takes them as secrets, and a setting is shown by channel show.
+func (n Network) Deprecated(settings map[string]string) []string {
+	var out []string
+	for _, f := range n.Secrets {
+		if settings[f.Name] != "" && n.hasSetting(f.Name) {
+			out = append(out, f.Name)
 		}
 	}
 	return out
@@ -109,4 +140,72 @@ func HTTPURL(raw string) (u *url.URL, ok bool) {
 		return nil, false
 	}
 	return u, true
+}
+
+func redactingNew(build func(Config) (Publisher, error)) func(Config) (Publisher, error) {
+	return func(cfg Config) (Publisher, error) {
+		red := NewRedactor(cfg.Secrets, cfg.Settings)
+		if cfg.Redact != nil {
+			cfg.Redact.mu.RLock()
+			red.fixed = append(red.fixed, cfg.Redact.forms...)
+			cfg.Redact.mu.RUnlock()
+			red.rebuild()
+		}
+		cfg.Redact = red
+		pub, err := build(cfg)
+		if err != nil {
+			return nil, red.Error(err)
+		}
+		return Redacting(pub, red), nil
+	}
+}
+
+// InsecureHTTP is the setting that lets a channel's credentials travel over
+// plain http:// to a host other than this machine; adapters whose network
+// lives at a URL list it among their settings and pass their URL to
+// CheckHTTPS.
+var InsecureHTTP = Field{Name: "insecure_http", Help: "true lets the credentials travel over plain http:// to another machine (a lab only; default false)"}
+
+// ErrInsecureHTTP is the cause of CheckHTTPS's refusal.
+var ErrInsecureHTTP = errors.New("credentials over plain http refused")
+
+// CheckHTTPS refuses an http:// URL that carries a channel's credentials
+// unless it points at this machine (localhost, 127.0.0.0/8, ::1) or the
+// channel's setting insecure_http is true. what names the URL in the message,
+// e.g. "setting instance". It calls no network.
+func CheckHTTPS(what string, u *url.URL, settings map[string]string) error {
+	insecure := false
+	if v := strings.TrimSpace(settings[InsecureHTTP.Name]); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return &insecureError{msg: fmt.Sprintf("setting %s must be true or false, got %q", InsecureHTTP.Name, v)}
+		}
+		insecure = b
+	}
+	if u == nil || !strings.EqualFold(u.Scheme, "http") || insecure || Loopback(u.Hostname()) {
+		return nil
+	}
+	return &insecureError{what: what, host: u.Hostname()}
+}
+
+type insecureError struct{ what, host, msg string }
+
+func (e *insecureError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("%s uses http:// to %s: crieur sends a channel's credentials only over https, except to this machine (localhost, 127.0.0.1, ::1); use https://, or set %s=true for a lab", e.what, e.host, InsecureHTTP.Name)
+}
+
+func (e *insecureError) Is(target error) bool { return target == ErrInsecureHTTP }
+
+// Loopback reports whether host names this machine: localhost (or a name
+// under .localhost), 127.0.0.0/8 or ::1.
+func Loopback(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

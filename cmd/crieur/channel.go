@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -165,6 +166,17 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	if c.RatePerMinute < 0 || c.RatePerDay < 0 {
 		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
+	}
+	// Credentials over plain http are refused now, not at the first post:
+	// with stand-in secrets (a setting's URL), then with the secrets
+	// themselves when they resolve (a webhook URL kept as a secret).
+	if _, err := validator(*c); errors.Is(err, publishers.ErrInsecureHTTP) {
+		verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
+	} else if resolved, rerr := st.ResolveSecrets(c.Secrets); rerr == nil {
+		_, err := nw.New(publishers.Config{Channel: c.Name, Settings: c.Settings, Secrets: resolved, Out: io.Discard})
+		if errors.Is(err, publishers.ErrInsecureHTTP) {
+			verr.Add(calendar.FieldError{Field: "secret", Message: err.Error()})
+		}
 	}
 	return verr.Err()
 }
@@ -335,6 +347,11 @@ func channelDoc(c calendar.Channel) calendar.Channel {
 }
 
 func (a *app) showChannel(c calendar.Channel, verb string) error {
+	if nw, err := publishers.Lookup(c.Network); err == nil {
+		for _, k := range nw.Deprecated(c.Settings) {
+			fmt.Fprintf(a.errOut, "crieur: warning: channel %s keeps its %s as a setting, which is shown to anyone; make it a secret: crieur channel edit %s --secret %s=env:VAR --set %s=\n", c.Name, k, c.Name, k, k)
+		}
+	}
 	return a.emit(channelDoc(c), func(w io.Writer) error {
 		if a.quiet() {
 			fmt.Fprintln(w, c.Name)

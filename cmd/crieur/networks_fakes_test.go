@@ -136,9 +136,11 @@ func networkCases() []netCase {
 		},
 		{
 			network:  "webhook",
-			settings: func(base, _ string) []string { return []string{"url=" + base + "/hooks/crieur"} },
-			secrets:  func(string) map[string]string { return map[string]string{"signing_key": webhookKey} },
-			media:    mediaFile, serve: serveWebhook, check: checkWebhook,
+			settings: func(string, string) []string { return nil },
+			secrets: func(base string) map[string]string {
+				return map[string]string{"url": base + "/hooks/crieur", "signing_key": webhookKey}
+			},
+			media: mediaFile, serve: serveWebhook, check: checkWebhook,
 			faults: &faultSet{
 				on:          is("POST", "/hooks/crieur"),
 				auth:        fault{status: 401, body: `{"error":"bad signature"}`},

@@ -33,6 +33,7 @@ func init() {
 			{Name: "handle", Required: true, Help: "the account's handle, e.g. alice.bsky.social"},
 			{Name: "pds", Default: defaultPDS, Help: "the account's PDS (or entryway) URL"},
 			{Name: "langs", Help: "languages of the posts, comma-separated BCP 47 tags (e.g. en,fr)"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
 			{Name: "app_password", Required: true, Help: "an app password (Bluesky settings: Privacy and security, App passwords)"},
@@ -56,6 +57,8 @@ type Publisher struct {
 	pds      string
 	password string
 	langs    []string
+	redact   *publishers.Redactor // session tokens are added to it
+	settings map[string]string    // for insecure_http
 
 	// sessMu is held while a session is created or refreshed, so that
 	// concurrent posts wait for one session instead of each asking for one.
@@ -82,8 +85,12 @@ func New(cfg publishers.Config) (*Publisher, error) {
 	if pds == "" {
 		pds = defaultPDS
 	}
-	if !strings.HasPrefix(pds, "https://") && !strings.HasPrefix(pds, "http://") {
+	u, ok := publishers.HTTPURL(pds)
+	if !ok {
 		return nil, fmt.Errorf("bluesky: setting pds must be an http(s) URL, got %q", pds)
+	}
+	if err := publishers.CheckHTTPS("bluesky: setting pds", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	var langs []string
 	for _, l := range strings.Split(cfg.Settings["langs"], ",") {
@@ -100,6 +107,8 @@ func New(cfg publishers.Config) (*Publisher, error) {
 		pds:      pds,
 		password: password,
 		langs:    langs,
+		redact:   cfg.Redact,
+		settings: cfg.Settings,
 		seen:     map[string]bool{},
 	}, nil
 }

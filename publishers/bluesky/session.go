@@ -109,6 +109,7 @@ func (p *Publisher) newSession(a sessionAnswer, host string) (*session, error) {
 	if a.AccessJwt == "" || a.DID == "" {
 		return nil, &publishers.Error{Class: publishers.Transient, Message: "the PDS granted a session without a token or DID"}
 	}
+	p.redact.Add(a.AccessJwt, a.RefreshJwt)
 	s := &session{
 		access:  a.AccessJwt,
 		refresh: a.RefreshJwt,
@@ -121,7 +122,11 @@ func (p *Publisher) newSession(a sessionAnswer, host string) (*session, error) {
 		s.handle = p.handle
 	}
 	if pds := pdsEndpoint(a.DIDDoc); pds != "" {
-		s.service = pds
+		// The account's PDS gets the session's token: plain http only where
+		// the channel's own pds setting could use it.
+		if u, ok := publishers.HTTPURL(pds); ok && publishers.CheckHTTPS("", u, p.settings) == nil {
+			s.service = pds
+		}
 	}
 	return s, nil
 }

@@ -19,6 +19,7 @@ var network = publishers.Network{
 	Settings: []publishers.Field{
 		{Name: "api", Default: "https://dev.to", Help: "base URL of the Forem"},
 		{Name: "published", Default: "true", Help: "publish articles (true) or leave them as drafts (false)"},
+		publishers.InsecureHTTP,
 	},
 	Secrets: []publishers.Field{
 		{Name: "api_key", Required: true, Help: "API key from Settings → Extensions"},
@@ -53,8 +54,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("devto: missing %s", strings.Join(missing, ", "))
 	}
 	base := strings.TrimRight(network.Setting(cfg.Settings, "api"), "/")
-	if u, ok := publishers.HTTPURL(base); !ok || u.User != nil {
+	u, ok := publishers.HTTPURL(base)
+	if !ok || u.User != nil {
 		return nil, fmt.Errorf("devto: api %q is not an http(s) URL", base)
+	}
+	if err := publishers.CheckHTTPS("devto: setting api", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	published, err := strconv.ParseBool(network.Setting(cfg.Settings, "published"))
 	if err != nil {

@@ -29,6 +29,7 @@ func init() {
 		Settings: []publishers.Field{
 			{Name: "mentions", Help: "which mentions may ping, comma-separated among users, roles, everyone (default: none)"},
 			{Name: "max_upload_mb", Default: strconv.Itoa(defaultUploadMB), Help: "the server's upload limit per file in MB (higher on boosted servers)"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
 			{Name: "webhook_url", Required: true, Help: "https://discord.com/api/webhooks/ID/TOKEN (channel settings, Integrations, Webhooks)"},
@@ -62,6 +63,10 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !ok || !strings.Contains(u.Path, "/webhooks/") {
 		return nil, fmt.Errorf("discord: secret webhook_url is not a webhook URL (https://discord.com/api/webhooks/ID/TOKEN)")
 	}
+	if err := publishers.CheckHTTPS("discord: secret webhook_url", u, cfg.Settings); err != nil {
+		return nil, err
+	}
+	cfg.Redact.Add(u.Path[strings.LastIndex(u.Path, "/")+1:])
 	p := &Publisher{cfg: cfg, webhook: u, mentions: []string{}, maxUpload: defaultUploadMB << 20}
 	for _, m := range strings.Split(cfg.Settings["mentions"], ",") {
 		if m = strings.TrimSpace(strings.ToLower(m)); m == "" {

@@ -22,6 +22,7 @@ var network = publishers.Network{
 	Settings: []publishers.Field{
 		{Name: "site", Required: true, Help: "admin URL of the site, e.g. https://blog.ghost.io"},
 		{Name: "newsletter", Help: "slug of a newsletter: each post is also sent by email to its subscribers"},
+		publishers.InsecureHTTP,
 	},
 	Secrets: []publishers.Field{
 		{Name: "admin_key", Required: true, Help: "Admin API key of a custom integration, <id>:<secret>"},
@@ -58,8 +59,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, fmt.Errorf("ghost: missing %s", strings.Join(missing, ", "))
 	}
 	site := strings.TrimRight(cfg.Settings["site"], "/")
-	if u, ok := publishers.HTTPURL(site); !ok || u.User != nil {
+	u, ok := publishers.HTTPURL(site)
+	if !ok || u.User != nil {
 		return nil, fmt.Errorf("ghost: site %q is not an http(s) URL", site)
+	}
+	if err := publishers.CheckHTTPS("ghost: setting site", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	// The key is never quoted in errors: it is a secret.
 	id, hexSecret, ok := strings.Cut(strings.TrimSpace(cfg.Secrets["admin_key"]), ":")
@@ -67,6 +72,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !ok || id == "" || err != nil || len(secret) == 0 {
 		return nil, errors.New("ghost: admin_key is not an Admin API key (<id>:<hex secret>); copy it from Settings → Integrations")
 	}
+	cfg.Redact.Add(hexSecret)
 	return &Publisher{
 		cfg:        cfg,
 		api:        strings.TrimSuffix(site, "/ghost") + "/ghost/api/admin",

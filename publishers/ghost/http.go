@@ -46,7 +46,9 @@ func (p *Publisher) token() (string, error) {
 		"aud": "/admin/",
 	})
 	tok.Header["kid"] = p.keyID
-	return tok.SignedString(p.secret)
+	signed, err := tok.SignedString(p.secret)
+	p.cfg.Redact.Add(signed)
+	return signed, err
 }
 
 // apiError is one entry of Ghost's {"errors":[…]} body.

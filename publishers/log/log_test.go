@@ -42,7 +42,7 @@ func newPub(t *testing.T, settings map[string]string, out *bytes.Buffer) *Publis
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.(*Publisher)
+	return publishers.Unwrap(p).(*Publisher)
 }
 
 func TestRender(t *testing.T) {

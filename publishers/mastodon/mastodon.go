@@ -30,6 +30,7 @@ func init() {
 			{Name: settingMaxMedia, Help: "attachments per status (read from the instance by `channel test`; default 4)"},
 			{Name: settingAltLength, Help: "characters of alt text (read from the instance by `channel test`; default 1500)"},
 			{Name: settingSoftware, Help: "the server software, e.g. mastodon or gotosocial (read from the instance by `channel test`)"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
 			{Name: "token", Required: true, Help: "an access token with the write:statuses and write:media scopes"},
@@ -82,8 +83,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !strings.Contains(base, "://") && base != "" {
 		base = "https://" + base
 	}
-	if _, ok := publishers.HTTPURL(base); !ok {
+	u, ok := publishers.HTTPURL(base)
+	if !ok {
 		return nil, fmt.Errorf("mastodon: setting instance %q is not an instance URL like https://mastodon.social", cfg.Settings["instance"])
+	}
+	if err := publishers.CheckHTTPS("mastodon: setting instance", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	vis := cfg.Settings["visibility"]
 	if vis == "" {

@@ -648,3 +648,31 @@ func TestPreview(t *testing.T) {
 		t.Errorf("problems = %v, want the missing media", pv.Problems)
 	}
 }
+
+// TestEchoedCredentialsRedacted: an SMTP server whose refusal repeats the
+// AUTH PLAIN line (or the password) leaves neither in the error, through the
+// publisher the registry builds.
+func TestEchoedCredentialsRedacted(t *testing.T) {
+	const user, pass = "newsbot", "s3cret-pass"
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
+	nw, err := publishers.Lookup("newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, echo := range []string{plain, pass, user + ":" + pass} {
+		f := newFakeSMTP(t, script{auth: true, replies: map[string]string{"AUTH": "535 5.7.8 refused AUTH PLAIN " + echo}})
+		host, port := f.addr()
+		p, err := nw.New(publishers.Config{Channel: "news", Settings: with(baseSettings(), "smtp_host", host, "smtp_port", port),
+			Secrets: map[string]string{"smtp_user": user, "smtp_password": pass}, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.Publish(context.Background(), publishers.Post{IdempotencyKey: "k", Title: "t", Text: "b", Markdown: true})
+		if class, _ := publishers.Classify(err); err == nil || class != publishers.Auth {
+			t.Fatalf("Publish = %v, want an auth error", err)
+		}
+		if strings.Contains(err.Error(), pass) || strings.Contains(err.Error(), plain) || !strings.Contains(err.Error(), publishers.Redacted) {
+			t.Errorf("error %q: want the echo redacted", err)
+		}
+	}
+}

@@ -152,6 +152,7 @@ func Run(t *testing.T, s Suite) {
 			}
 		})
 	}
+	t.Run("security", func(t *testing.T) { Security(t, s) })
 }
 
 func withDefault(f Fault, status int) Fault {

@@ -28,6 +28,7 @@ func init() {
 	publishers.Register(publishers.Network{
 		Name:        "slack",
 		Description: "Slack channel, through an incoming webhook",
+		Settings:    []publishers.Field{publishers.InsecureHTTP},
 		Secrets: []publishers.Field{
 			{Name: "webhook_url", Required: true, Help: "https://hooks.slack.com/services/T…/B…/… (a Slack app's Incoming Webhooks page)"},
 		},
@@ -49,9 +50,14 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("slack: secret webhook_url is required")
 	}
-	if u, ok := publishers.HTTPURL(raw); !ok || !strings.Contains(u.Path, "/services/") {
+	u, ok := publishers.HTTPURL(raw)
+	if !ok || !strings.Contains(u.Path, "/services/") {
 		return nil, fmt.Errorf("slack: secret webhook_url is not an incoming webhook URL (https://hooks.slack.com/services/…)")
 	}
+	if err := publishers.CheckHTTPS("slack: secret webhook_url", u, cfg.Settings); err != nil {
+		return nil, err
+	}
+	cfg.Redact.Add(u.Path)
 	return &Publisher{cfg: cfg, webhook: raw}, nil
 }
 

@@ -30,6 +30,7 @@ func init() {
 			{Name: "chat_id", Required: true, Help: "numeric chat id or @channelusername; the bot must be allowed to post there"},
 			{Name: "parse_mode", Help: "empty (plain text, the default), HTML or MarkdownV2: the body must then be valid markup in each part"},
 			{Name: "api", Default: defaultAPI, Help: "Bot API base URL (a local Bot API server)"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
 			{Name: "bot_token", Required: true, Help: "the token @BotFather gave the bot"},
@@ -74,6 +75,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	}
 	if u, err := url.Parse(p.api); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("telegram: setting api %q is not an http(s) URL", p.api)
+	} else if err := publishers.CheckHTTPS("telegram: setting api", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

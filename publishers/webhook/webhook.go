@@ -27,9 +27,11 @@ func init() {
 		Name:        "webhook",
 		Description: "POSTs each post as signed JSON (Standard Webhooks) to a URL",
 		Settings: []publishers.Field{
-			{Name: "url", Required: true, Help: "the http(s) URL that receives the posts"},
+			{Name: "url", Help: "deprecated: give the URL as --secret url=… (a setting is shown by channel show)"},
+			publishers.InsecureHTTP,
 		},
 		Secrets: []publishers.Field{
+			{Name: "url", Required: true, Help: "the http(s) URL that receives the posts (a capability URL, so a secret)"},
 			{Name: "signing_key", Help: "HMAC key: whsec_<base64> as Standard Webhooks issues it, or any string"},
 		},
 		// Every attempt carries the delivery's key in webhook-id and
@@ -49,10 +51,24 @@ type Publisher struct {
 
 // New builds a webhook publisher from the channel's settings and secrets.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
-	raw := strings.TrimSpace(cfg.Settings["url"])
-	if _, ok := publishers.HTTPURL(raw); !ok {
-		return nil, errors.New("webhook: setting url must be an absolute http(s) URL")
+	what := "secret url"
+	raw := strings.TrimSpace(cfg.Secrets["url"])
+	if raw == "" {
+		what = "setting url"
+		raw = strings.TrimSpace(cfg.Settings["url"])
 	}
+	if raw == "" {
+		return nil, errors.New("webhook: secret url is required (--secret url=env:WEBHOOK_URL)")
+	}
+	u, ok := publishers.HTTPURL(raw)
+	if !ok {
+		return nil, fmt.Errorf("webhook: %s must be an absolute http(s) URL", what)
+	}
+	if err := publishers.CheckHTTPS("webhook: "+what, u, cfg.Settings); err != nil {
+		return nil, err
+	}
+	// The path and query are the capability: never echoed back either.
+	cfg.Redact.Add(u.RequestURI())
 	key, err := signingKey(cfg.Secrets["signing_key"])
 	if err != nil {
 		return nil, err
@@ -218,7 +234,7 @@ func message(body []byte) string {
 // a token in their path or query.
 func transportError(err error) *publishers.Error {
 	var ue *url.Error
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) && !errors.Is(err, publishers.ErrRedirectOtherHost) {
 		return &publishers.Error{Class: publishers.Transient, Message: "POST webhook: " + ue.Err.Error(), Err: ue.Err}
 	}
 	return publishers.Transport(err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,8 +128,8 @@ func must(b []byte, err error) []byte {
 func config(base, secret string) publishers.Config {
 	cfg := publishers.Config{
 		Channel:  "ops-hook",
-		Settings: map[string]string{"url": base + "/hooks/crieur"},
-		Secrets:  map[string]string{},
+		Settings: map[string]string{},
+		Secrets:  map[string]string{"url": base + "/hooks/crieur"},
 		Now:      func() time.Time { return now },
 	}
 	if secret != "" {
@@ -277,4 +278,53 @@ func (d *dedupe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d.mu.Unlock()
 	d.next.ServeHTTP(w, r)
+}
+
+func TestURLIsASecretAndAnOldSettingStillWorks(t *testing.T) {
+	nw, _ := publishers.Lookup("webhook")
+	hit := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit[r.URL.Path]++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	cases := []struct {
+		name     string
+		settings map[string]string
+		secrets  map[string]string
+		want     string // path that receives the post; "" when New must refuse
+		missing  []string
+	}{
+		{"secret", nil, map[string]string{"url": srv.URL + "/secret"}, "/secret", nil},
+		{"old setting", map[string]string{"url": srv.URL + "/setting"}, nil, "/setting", nil},
+		{"secret preferred", map[string]string{"url": srv.URL + "/setting"}, map[string]string{"url": srv.URL + "/secret"}, "/secret", nil},
+		{"neither", nil, nil, "", []string{"secret url"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := nw.Missing(c.settings, c.secrets); !reflect.DeepEqual(got, c.missing) {
+				t.Errorf("Missing = %v, want %v", got, c.missing)
+			}
+			p, err := nw.New(publishers.Config{Settings: c.settings, Secrets: c.secrets})
+			if c.want == "" {
+				if err == nil || !strings.Contains(err.Error(), "secret url is required") {
+					t.Fatalf("New = %v, want secret url is required", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := hit[c.want]
+			if _, err := p.Publish(context.Background(), post); err != nil {
+				t.Fatal(err)
+			}
+			if hit[c.want] != before+1 {
+				t.Errorf("%s got no post (hits %v)", c.want, hit)
+			}
+		})
+	}
+	if got := nw.Deprecated(map[string]string{"url": "https://h.example/x"}); !reflect.DeepEqual(got, []string{"url"}) {
+		t.Errorf("Deprecated = %v, want [url]", got)
+	}
 }

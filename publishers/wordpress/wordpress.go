@@ -26,6 +26,7 @@ var network = publishers.Network{
 		{Name: "site", Required: true, Help: "base URL of the site, e.g. https://blog.example.com"},
 		{Name: "status", Default: "publish", Help: "post status: publish, draft, pending or private"},
 		{Name: "categories", Help: "comma-separated category names given to every post (created if missing)"},
+		publishers.InsecureHTTP,
 	},
 	Secrets: []publishers.Field{
 		{Name: "user", Required: true, Help: "the WordPress user name"},
@@ -70,6 +71,9 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	}
 	if u.User != nil {
 		return nil, errors.New("wordpress: site must not carry credentials; use the user and app_password secrets")
+	}
+	if err := publishers.CheckHTTPS("wordpress: setting site", u, cfg.Settings); err != nil {
+		return nil, err
 	}
 	status := network.Setting(cfg.Settings, "status")
 	if !statuses[status] {
