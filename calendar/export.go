@@ -114,12 +114,47 @@ func WriteCSV(w io.Writer, posts []Post) error {
 		for _, v := range variants {
 			rec = append(rec, p.Variants[v])
 		}
+		for i := range rec {
+			rec[i] = guardCell(rec[i])
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// A spreadsheet opening a CSV runs a cell that starts with = + - @ (or a
+// tab or CR before one) as a formula: an export neutralises such cells by
+// putting a single quote before them, as OWASP advises, and ReadCSV takes
+// that quote off again. So that a text really starting with quotes and one
+// of those characters survives too, the rule counts the quotes: a cell made
+// of quotes then a formula character gets one more quote on the way out and
+// loses one on the way in; any other cell is written and read as it is.
+func guardCell(s string) string {
+	if needsGuard(s, 0) {
+		return "'" + s
+	}
+	return s
+}
+
+// unguardCell undoes guardCell.
+func unguardCell(s string) string {
+	if needsGuard(s, 1) {
+		return s[1:]
+	}
+	return s
+}
+
+// needsGuard says whether s is at least quotes single quotes followed by a
+// character a spreadsheet reads as the start of a formula.
+func needsGuard(s string, quotes int) bool {
+	i := 0
+	for i < len(s) && s[i] == '\'' {
+		i++
+	}
+	return i >= quotes && i < len(s) && strings.IndexByte("=+-@\t\r", s[i]) >= 0
 }
 
 type exportCampaign struct {

@@ -141,6 +141,7 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 				ok = false
 				continue
 			}
+			v = unguardCell(v) // a cell an export kept from being read as a formula
 			switch col := cols[i]; col {
 			case "slug":
 				it.Slug = v
