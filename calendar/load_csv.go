@@ -241,7 +241,7 @@ func csvDate(v, format string) (string, error) {
 	case DateMDY:
 		return fmt.Sprintf("%s-%02d-%02d%s", m[3], a, b, m[4]), nil
 	}
-	return "", fmt.Errorf("%q: a slash date needs its format named: %s or %s", v, DateDMY, DateMDY)
+	return "", fmt.Errorf("%q: a slash date needs its format named: pass --date-format %s or --date-format %s", v, DateDMY, DateMDY)
 }
 
 // csvDelimiter is ';' when the header line holds more of them than commas

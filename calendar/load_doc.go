@@ -342,6 +342,18 @@ func (d *docReader) read(top []entry, line int) {
 		if !given["link"] {
 			it.Link = defaults.Link
 		}
+		it.Defaults = defaults.FieldLines // shared while the post overrides none of them
+		for k := range defaults.FieldLines {
+			if given[k] {
+				it.Defaults = map[string]int{}
+				for k, l := range defaults.FieldLines {
+					if !given[k] {
+						it.Defaults[k] = l
+					}
+				}
+				break
+			}
+		}
 		d.set.Items = append(d.set.Items, it)
 	}
 }

@@ -52,6 +52,14 @@ type plan struct {
 	problems  []FieldError
 	conflicts []FieldError
 	warnings  []FieldError
+	// twice are the plan entries of posts whose slug came earlier in the
+	// load, each with the number of posts planned before it.
+	twice []twiceEntry
+}
+
+type twiceEntry struct {
+	before int
+	entry  PlanEntry
 }
 
 func (pl *plan) entries() []PlanEntry {
@@ -62,12 +70,21 @@ func (pl *plan) entries() []PlanEntry {
 		}
 		out = append(out, PlanEntry{Kind: "campaign", Action: c.action, Name: c.c.Name, File: c.file, Line: c.line, Changes: c.changes})
 	}
-	for _, p := range pl.posts {
-		e := PlanEntry{Kind: "post", Action: p.action, Slug: p.post.Slug, File: p.src.File, Line: p.src.Line, Changes: p.changes}
+	twice := pl.twice
+	for i, p := range pl.posts {
+		for len(twice) > 0 && twice[0].before <= i {
+			out = append(out, twice[0].entry)
+			twice = twice[1:]
+		}
+		e := PlanEntry{Kind: "post", Action: p.action, Slug: p.post.Slug, At: p.post.PublishAt, Channels: p.post.Channels,
+			File: p.src.File, Line: p.src.Line, Changes: p.changes}
 		if p.action == ActionConflict {
 			e.Reason = fmt.Sprintf("already %s", p.old.Status)
 		}
 		out = append(out, e)
+	}
+	for _, t := range twice {
+		out = append(out, t.entry)
 	}
 	return out
 }
@@ -80,10 +97,11 @@ type itemRef struct {
 	At         string
 	noSlug     bool
 	FieldLines map[string]int
+	Defaults   map[string]int
 }
 
 func (r *itemRef) problem(field, format string, args ...any) FieldError {
-	it := LoadItem{File: r.File, Line: r.Line, FieldLines: r.FieldLines}
+	it := LoadItem{File: r.File, Line: r.Line, FieldLines: r.FieldLines, Defaults: r.Defaults}
 	return it.problem(field, format, args...)
 }
 
@@ -236,20 +254,25 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 	built := pl.buildAll(set.Items, opt, zones, now)
 	bySlug := make(map[string]*plannedPost, len(built))
 	pl.posts = make([]*plannedPost, 0, len(built))
+	var noSlug slugless
 	for i := range built {
 		pp := &built[i]
 		pl.problems = append(pl.problems, pp.problems...)
 		pp.problems = nil
 		if prev, dup := bySlug[pp.post.Slug]; dup {
-			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "slug %q is given twice in this load (first at %s:%d)", pp.post.Slug, prev.src.File, prev.src.Line))
+			first := fmt.Sprintf("%s:%d", prev.src.File, prev.src.Line)
+			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "slug %q is given twice in this load (first at %s)", pp.post.Slug, first))
+			pl.twice = append(pl.twice, twiceEntry{before: len(pl.posts), entry: PlanEntry{Kind: "post", Action: ActionConflict, Slug: pp.post.Slug,
+				At: pp.post.PublishAt, Channels: pp.post.Channels, File: pp.src.File, Line: pp.src.Line, Reason: "slug given twice (first at " + first + ")"}})
 			continue
 		}
 		if pp.src.noSlug {
-			pl.warnings = append(pl.warnings, pp.src.problem("slug", "no slug: keyed as %q, which changes if the post moves in the file; give it a slug", pp.post.Slug))
+			noSlug.add(pp)
 		}
 		bySlug[pp.post.Slug] = pp
 		pl.posts = append(pl.posts, pp)
 	}
+	pl.warnings = append(pl.warnings, noSlug.warnings()...)
 	if opt.Progress != nil {
 		opt.Progress(items/2, 2*items)
 	}
@@ -257,6 +280,38 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 		return nil, err
 	}
 	return pl, nil
+}
+
+// slugless gathers the posts that have no slug, by file: a format without
+// slugs (a Hootsuite CSV) gets one warning per file, not one per row.
+type slugless struct {
+	files []string
+	by    map[string][]*plannedPost
+}
+
+func (s *slugless) add(pp *plannedPost) {
+	if s.by == nil {
+		s.by = map[string][]*plannedPost{}
+	}
+	if _, ok := s.by[pp.src.File]; !ok {
+		s.files = append(s.files, pp.src.File)
+	}
+	s.by[pp.src.File] = append(s.by[pp.src.File], pp)
+}
+
+func (s *slugless) warnings() []FieldError {
+	var out []FieldError
+	for _, f := range s.files {
+		posts := s.by[f]
+		first := posts[0]
+		if len(posts) == 1 {
+			out = append(out, first.src.problem("slug", "no slug: keyed as %q, which changes if the post moves in the file; give it a slug", first.post.Slug))
+			continue
+		}
+		out = append(out, first.src.problem("slug", "%d posts have no slug: each is keyed by its place in the file (this one as %q), which changes if rows move; add a slug column to keep them apart",
+			len(posts), first.post.Slug))
+	}
+	return out
 }
 
 // planCampaigns merges the campaigns a load defines or names with the calendar's.
@@ -370,7 +425,7 @@ func (pl *plan) buildAll(items []LoadItem, opt LoadOptions, zones map[string]*ti
 // build normalizes one item into the post it describes, recording problems.
 // It only reads the plan, so items build in parallel.
 func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) {
-	pp.src = itemRef{File: it.File, Line: it.Line, At: it.At, noSlug: strings.TrimSpace(it.Slug) == "", FieldLines: it.FieldLines}
+	pp.src = itemRef{File: it.File, Line: it.Line, At: it.At, noSlug: strings.TrimSpace(it.Slug) == "", FieldLines: it.FieldLines, Defaults: it.Defaults}
 	p := &pp.post
 	bad := func(field, format string, args ...any) {
 		pp.problems = append(pp.problems, it.problem(field, format, args...))
@@ -448,7 +503,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 		p.Media = append(p.Media, m)
 	}
 	if len(names) == 0 && statusClass(strings.ToLower(strings.TrimSpace(it.Status))) == StatusScheduled && strings.TrimSpace(it.At) != "" {
-		bad("channels", "no channel to publish on: name some (or give a default channel)")
+		bad("channels", "no channel to publish on: name some, or pass --default-channel C")
 	}
 	if p.Body == "" && p.Title == "" && len(p.Media) == 0 {
 		bad("body", "the post has no text")
@@ -659,7 +714,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 	for _, pp := range pl.posts {
 		timed := pp.action == ActionCreate || (pp.action == ActionUpdate && contains(pp.changes, "at"))
 		if timed && pp.pastTime && !opt.AllowPast {
-			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); allow past times to load it anyway",
+			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
 				strings.TrimSpace(pp.src.At), pp.post.PublishAt.Format("2006-01-02 15:04 UTC")))
 		}
 		if pp.action == ActionCreate {

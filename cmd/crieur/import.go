@@ -294,6 +294,10 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 	if dryRun {
 		verb = "Dry run, nothing written"
 	}
-	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged.\n", verb, res.Created, res.Updated, res.Unchanged)
+	campaigns := ""
+	if res.CampaignsCreated+res.CampaignsUpdated > 0 {
+		campaigns = fmt.Sprintf("; campaigns: %d created, %d updated", res.CampaignsCreated, res.CampaignsUpdated)
+	}
+	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged%s.\n", verb, res.Created, res.Updated, res.Unchanged, campaigns)
 	return nil
 }
