@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -59,22 +60,46 @@ func (s *Store) ExportPosts(ctx context.Context, f PostFilter) (Export, error) {
 	return out, nil
 }
 
-// exportStatus is the status a load reads back: the states a post reaches by
-// itself (review, approved) fold into scheduled; the ones that record what
-// happened stay, so loading the export into the same calendar is a no-op.
+// exportStatus is the status a load reads back: the post's own. A load
+// folds the workflow states (review, approved, scheduled) into one, so
+// loading the export into the same calendar is a no-op; into a new one a
+// post in review stays in review, and an approved one is approved again only
+// with --keep-approvals.
 func exportStatus(p Post) string {
-	switch p.Status {
-	case StatusReview, StatusApproved:
-		return StatusScheduled
-	}
 	return p.Status
+}
+
+// exportInstant writes an instant as exports do: UTC, milliseconds as stored.
+func exportInstant(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999Z07:00")
+}
+
+// exportTimes is each channel's own time, for a queued post whose channels
+// publish at different times.
+func exportTimes(p Post) map[string]string {
+	times := channelTimes(&p)
+	if len(times) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(times))
+	for ch, t := range times {
+		out[ch] = exportInstant(time.UnixMilli(t))
+	}
+	return out
+}
+
+func exportApproval(p Post) (by, at string) {
+	if p.ApprovedAt == nil {
+		return "", ""
+	}
+	return p.ApprovedBy, exportInstant(*p.ApprovedAt)
 }
 
 func exportAt(p Post) string {
 	if p.PublishAt == nil {
 		return ""
 	}
-	return p.PublishAt.UTC().Format("2006-01-02T15:04:05.999Z07:00") // milliseconds, as stored
+	return exportInstant(*p.PublishAt)
 }
 
 // WriteCSV writes posts in crieur's CSV columns, one variant:CHANNEL column
@@ -91,10 +116,26 @@ func WriteCSV(w io.Writer, posts []Post) error {
 		variants = append(variants, ch)
 	}
 	sort.Strings(variants)
+	// The columns of channel times, approvals and notes only when a post has some.
+	var hasTimes, hasApproval, hasNotes bool
+	for _, p := range posts {
+		hasTimes = hasTimes || len(channelTimes(&p)) > 0
+		hasApproval = hasApproval || p.ApprovedAt != nil
+		hasNotes = hasNotes || len(p.Notes) > 0
+	}
 	cw := csv.NewWriter(w)
 	header := []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "alt", "thread"}
 	for _, v := range variants {
 		header = append(header, "variant:"+v)
+	}
+	if hasTimes {
+		header = append(header, "times")
+	}
+	if hasApproval {
+		header = append(header, "approved_by", "approved_at")
+	}
+	if hasNotes {
+		header = append(header, "notes")
 	}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -113,6 +154,29 @@ func WriteCSV(w io.Writer, posts []Post) error {
 			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, strings.Join(p.Thread, threadSep)}
 		for _, v := range variants {
 			rec = append(rec, p.Variants[v])
+		}
+		if hasTimes {
+			times := exportTimes(p)
+			names := make([]string, 0, len(times))
+			for ch := range times {
+				names = append(names, ch)
+			}
+			sort.Strings(names)
+			for i, ch := range names {
+				names[i] = ch + "=" + times[ch]
+			}
+			rec = append(rec, strings.Join(names, "|"))
+		}
+		if hasApproval {
+			by, at := exportApproval(p)
+			rec = append(rec, by, at)
+		}
+		if hasNotes {
+			notes := make([]string, len(p.Notes))
+			for i, n := range p.Notes {
+				notes[i] = exportInstant(n.At) + " " + n.Author + ": " + n.Text
+			}
+			rec = append(rec, strings.Join(notes, threadSep))
 		}
 		for i := range rec {
 			rec[i] = guardCell(rec[i])
@@ -170,6 +234,12 @@ type exportMedia struct {
 	Alt  string `json:"alt,omitempty" yaml:"alt,omitempty"`
 }
 
+type exportNote struct {
+	At     string `json:"at" yaml:"at"`
+	Author string `json:"author,omitempty" yaml:"author,omitempty"`
+	Text   string `json:"text" yaml:"text"`
+}
+
 type exportPost struct {
 	Slug     string            `json:"slug" yaml:"slug"`
 	At       string            `json:"at,omitempty" yaml:"at,omitempty"`
@@ -184,6 +254,11 @@ type exportPost struct {
 	Media    []exportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
 	Variants map[string]string `json:"variants,omitempty" yaml:"variants,omitempty"`
 	Thread   []string          `json:"thread,omitempty" yaml:"thread,omitempty"`
+	// Times are the channels' own times (a queued post's slots).
+	Times      map[string]string `json:"times,omitempty" yaml:"times,omitempty"`
+	ApprovedBy string            `json:"approved_by,omitempty" yaml:"approved_by,omitempty"`
+	ApprovedAt string            `json:"approved_at,omitempty" yaml:"approved_at,omitempty"`
+	Notes      []exportNote      `json:"notes,omitempty" yaml:"notes,omitempty"`
 }
 
 type exportDoc struct {
@@ -208,6 +283,11 @@ func docOfExport(e Export) exportDoc {
 		}
 		for _, m := range p.Media {
 			ep.Media = append(ep.Media, exportMedia(m))
+		}
+		ep.Times = exportTimes(p)
+		ep.ApprovedBy, ep.ApprovedAt = exportApproval(p)
+		for _, n := range p.Notes {
+			ep.Notes = append(ep.Notes, exportNote{At: exportInstant(n.At), Author: n.Author, Text: n.Text})
 		}
 		d.Posts = append(d.Posts, ep)
 	}
@@ -236,7 +316,11 @@ func WriteYAML(w io.Writer, e Export) error {
 // slug. Campaign definitions (dates, UTM) are not part of a Markdown folder.
 func WriteMarkdownDir(dir string, posts []Post) error {
 	for _, p := range posts {
-		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: exportStatus(p), Channels: p.Channels,
+		status := exportStatus(p)
+		if status == StatusApproved {
+			status = StatusReview // a Markdown file carries no approval: a new calendar reviews it again
+		}
+		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: status, Channels: p.Channels,
 			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
 			Thread: p.Thread, Body: p.Body}
 		if len(d.Variants) == 0 {

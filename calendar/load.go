@@ -44,6 +44,12 @@ type LoadItem struct {
 	Media    []Media
 	Variants map[string]string
 	Thread   []string
+	// Times gives channels their own time (a queued post's slots), as WHENs.
+	Times map[string]string
+	// ApprovedBy and ApprovedAt record a review an export carried; a load
+	// keeps them only with LoadOptions.KeepApprovals.
+	ApprovedBy, ApprovedAt string
+	Notes                  []LoadNote
 	// BaseDir is the directory relative media paths are read from.
 	BaseDir string
 	// FieldLines holds the line of each field that starts elsewhere than Line.
@@ -130,6 +136,9 @@ type LoadOptions struct {
 	// DefaultChannels and Campaign apply to posts that name none.
 	DefaultChannels []string
 	Campaign        string
+	// KeepApprovals keeps the approvals a load records for the posts it
+	// creates; without it those posts go to review like any new post.
+	KeepApprovals bool
 	// Check validates a post against each of its channels' networks.
 	Check CheckFunc
 	// Progress, when set, is told how far the load is (done of total steps).

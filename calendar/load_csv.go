@@ -33,7 +33,8 @@ var csvColumns = map[string]string{
 	"slug": "slug", "at": "at", "date": "at", "time": "time", "channels": "channels", "channel": "channels",
 	"campaign": "campaign", "tags": "tags", "tag": "tags", "title": "title", "body": "body", "message": "body",
 	"text": "body", "link": "link", "url": "link", "media": "media", "alt": "alt", "status": "status",
-	"excerpt": "excerpt", "thread": "thread",
+	"excerpt": "excerpt", "thread": "thread", "times": "times", "approved_by": "approved_by", "approved_at": "approved_at",
+	"notes": "notes",
 }
 
 // threadSep separates thread parts in one CSV cell.
@@ -169,6 +170,14 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 				if strings.TrimSpace(v) != "" {
 					it.Thread = strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), threadSep)
 				}
+			case "times":
+				it.Times = timesCell(v)
+			case "approved_by":
+				it.ApprovedBy = v
+			case "approved_at":
+				it.ApprovedAt = v
+			case "notes":
+				it.Notes = notesCell(v)
 			case "media":
 				media = splitCell(v)
 			case "alt":
@@ -222,6 +231,36 @@ func splitCell(v string) []string {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// timesCell reads "channel=WHEN|channel=WHEN".
+func timesCell(v string) map[string]string {
+	var out map[string]string
+	for _, p := range splitCell(v) {
+		name, at, _ := strings.Cut(p, "=")
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[strings.TrimSpace(name)] = strings.TrimSpace(at)
+	}
+	return out
+}
+
+// notesCell reads notes written "AT AUTHOR: TEXT", separated as thread parts are.
+func notesCell(v string) []LoadNote {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var out []LoadNote
+	for _, p := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), threadSep) {
+		at, rest, _ := strings.Cut(p, " ")
+		author, text, found := strings.Cut(rest, ": ")
+		if !found {
+			author, text = "", rest
+		}
+		out = append(out, LoadNote{At: at, Author: author, Text: text})
 	}
 	return out
 }

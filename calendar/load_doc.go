@@ -24,7 +24,8 @@ import (
 // rules and messages are the same; YAML lines come from its nodes, JSON lines
 // from the decoder's offsets.
 
-var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread"}
+var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread",
+	"times", "approved_by", "approved_at", "notes"}
 var defaultKeys = []string{"channels", "tags", "campaign", "status", "link"}
 var campaignKeys = []string{"name", "from", "to", "utm", "color"}
 
@@ -442,6 +443,14 @@ func (d *docReader) field(it *LoadItem, f entry) {
 		it.Variants, err = asMap(f.value)
 	case "media":
 		it.Media, err = asMedia(f.value)
+	case "times":
+		it.Times, err = asMap(f.value)
+	case "approved_by":
+		it.ApprovedBy, err = asString(f.value)
+	case "approved_at":
+		it.ApprovedAt, err = asString(f.value)
+	case "notes":
+		it.Notes, err = asNotes(f.value)
 	}
 	if err != nil {
 		d.bad(f.line, f.key, "%v", err)
@@ -511,6 +520,31 @@ func asMap(v any) (map[string]string, error) {
 			return nil, fmt.Errorf("%s: %v", e.key, err)
 		}
 		out[e.key] = s
+	}
+	return out, nil
+}
+
+// asNotes reads a list of {at, author, text}.
+func asNotes(v any) ([]LoadNote, error) {
+	l, ok := v.([]any)
+	if !ok {
+		if v == nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("expected a list of {at, author, text}")
+	}
+	var out []LoadNote
+	for _, x := range l {
+		m, err := asMap(x)
+		if err != nil {
+			return nil, fmt.Errorf("notes: expected {at, author, text}")
+		}
+		for k := range m {
+			if k != "at" && k != "author" && k != "text" {
+				return nil, fmt.Errorf("notes: unknown field %q (known: at, author, text)", k)
+			}
+		}
+		out = append(out, LoadNote{At: m["at"], Author: m["author"], Text: m["text"]})
 	}
 	return out, nil
 }

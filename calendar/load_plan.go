@@ -33,6 +33,8 @@ type plannedPost struct {
 	problems []FieldError // found while building, before the plan orders them
 	refresh  bool         // unchanged, but its stored hash is stale: store the current one
 	pastTime bool
+	// dropped is an approval the load recorded but did not keep (no --keep-approvals).
+	dropped bool
 }
 
 type plannedCampaign struct {
@@ -113,13 +115,18 @@ type loadPost struct {
 	Media                                              []Media
 	Variants                                           map[string]string
 	PublishAt                                          *time.Time
+	Times                                              map[string]time.Time
+	ApprovedBy                                         string
+	ApprovedAt                                         *time.Time
+	Notes                                              []Note
 }
 
 // asPost is the post the load describes (Source is its file:line).
 func (lp *loadPost) asPost(source string) Post {
 	return Post{Slug: lp.Slug, Title: lp.Title, Body: lp.Body, Link: lp.Link, Excerpt: lp.Excerpt, Campaign: lp.Campaign,
 		Status: lp.Status, Tags: lp.Tags, Channels: lp.Channels, Thread: lp.Thread, Media: lp.Media, Variants: lp.Variants,
-		PublishAt: lp.PublishAt, Source: source}
+		PublishAt: lp.PublishAt, Source: source, ApprovedBy: lp.ApprovedBy, ApprovedAt: lp.ApprovedAt, Notes: lp.Notes,
+		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times)}
 }
 
 func (pp *plannedPost) source() string {
@@ -142,6 +149,7 @@ type canonical struct {
 	Thread   []string          `json:"thread"`
 	At       int64             `json:"at"` // ms; 0 when unscheduled
 	Status   string            `json:"status"`
+	Times    map[string]int64  `json:"times"` // ms, channels whose time is not At; nil when none
 }
 
 // statusClass folds the workflow states a post moves through by itself
@@ -165,6 +173,7 @@ func canonicalOf(p *Post) canonical {
 	if p.PublishAt != nil {
 		c.At = p.PublishAt.UnixMilli()
 	}
+	c.Times = channelTimes(p)
 	return c
 }
 
@@ -205,6 +214,19 @@ func (c canonical) hash() string {
 	for _, m := range c.Media {
 		put(m.Path)
 		put(m.Alt)
+	}
+	if len(c.Times) > 0 { // only then: the hashes of posts without their own times stay as they were
+		put("times")
+		names := make([]string, 0, len(c.Times))
+		for k := range c.Times {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		put(strconv.Itoa(len(names)))
+		for _, k := range names {
+			put(k)
+			put(strconv.FormatInt(c.Times[k], 10))
+		}
 	}
 	var sum [32]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
@@ -523,6 +545,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 		}
 	}
 	p.Status = strings.ToLower(strings.TrimSpace(it.Status))
+	pl.buildExtras(pp, it, opt, zone, now, bad)
 	switch {
 	case p.Status == "" && p.PublishAt != nil:
 		p.Status = StatusScheduled
@@ -719,11 +742,16 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 		}
 		if pp.action == ActionCreate {
 			switch pp.post.Status {
-			case StatusApproved, StatusPublished, StatusPartial, StatusFailed:
+			case StatusApproved:
+				if pp.post.ApprovedAt == nil {
+					pl.problems = append(pl.problems, pp.src.problem("status", "a new post cannot be loaded as approved without its approval (approved_by, approved_at) and --keep-approvals"))
+				}
+			case StatusPublished, StatusPartial, StatusFailed:
 				pl.problems = append(pl.problems, pp.src.problem("status", "a new post cannot be loaded as %s (use draft, scheduled or canceled)", pp.post.Status))
 			}
 		}
 	}
+	pl.approvalWarnings(opt)
 	return nil
 }
 

@@ -68,18 +68,30 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptio
 	if err := s.createMany(ctx, tx, pl, creates, progress); err != nil {
 		return err
 	}
+	for _, pp := range creates {
+		if pp.post.hasExtras() {
+			if err := s.applyExtrasTx(ctx, tx, pp.id, &pp.post, true); err != nil {
+				return err
+			}
+		}
+	}
 	for _, pp := range updates {
 		p := *pp.old
 		n := pp.post.asPost(pp.source())
 		p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = n.Title, n.Body, n.Link, n.Excerpt, n.Campaign
 		p.Tags, p.Channels, p.Variants, p.Media, p.Thread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread
-		p.PublishAt, p.Queued, p.Source = n.PublishAt, false, n.Source
+		p.PublishAt, p.Queued, p.Source = n.PublishAt, len(pp.post.Times) > 0, n.Source
 		if statusClass(p.Status) != statusClass(n.Status) {
 			p.Status = n.Status
 		}
 		p.ContentHash = storedHash(pp.hash, p.Version+1)
 		if err := s.updatePostTx(ctx, tx, &p, "post.loaded"); err != nil {
 			return err
+		}
+		if p.Queued {
+			if err := s.applyExtrasTx(ctx, tx, p.ID, &pp.post, false); err != nil {
+				return err
+			}
 		}
 		progress(1)
 	}
@@ -175,6 +187,7 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 	for i, pp := range creates {
 		p := &pp.post
 		id := maxID + int64(i) + 1
+		pp.id = id
 		status := newPostStatus(p, pp.chans)
 		var campaignID any
 		if p.Campaign != "" {

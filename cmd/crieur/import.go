@@ -31,9 +31,9 @@ const loadMemoryLimit = 140 << 20
 const maxWarnings = 10
 
 type importOptions struct {
-	dryRun, allowPast            bool
-	format, campaign, dateFormat string
-	defaultChannels              []string
+	dryRun, allowPast, keepApprovals bool
+	format, campaign, dateFormat     string
+	defaultChannels                  []string
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -88,6 +88,7 @@ load would change, or one slug given twice in the load).`,
 			opt := calendar.LoadOptions{
 				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
 				DefaultChannels: o.defaultChannels, Campaign: o.campaign, Check: networkCheck(), Plan: o.dryRun || a.verbose(),
+				KeepApprovals: o.keepApprovals,
 			}
 			bar := a.progressBar(len(set.Items))
 			if bar != nil {
@@ -110,6 +111,7 @@ load would change, or one slug given twice in the load).`,
 	fl.StringSliceVar(&o.defaultChannels, "default-channel", nil, "channels of posts that name none (Hootsuite CSVs name none)")
 	fl.StringVar(&o.dateFormat, "date-format", "", "how a CSV's slash dates read: DD/MM/YYYY or MM/DD/YYYY (default ISO, YYYY-MM-DD)")
 	fl.BoolVar(&o.allowPast, "allow-past", false, "accept times in the past for new or re-timed posts")
+	fl.BoolVar(&o.keepApprovals, "keep-approvals", false, "keep the approvals an export recorded for the posts the load creates (else they go to review)")
 	return cmd
 }
 
