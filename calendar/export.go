@@ -88,6 +88,25 @@ func exportTimes(p Post) map[string]string {
 	return out
 }
 
+// exportThread is a post's thread parts, or true when it has none but its
+// author allows a thread; nil otherwise.
+func exportThread(p Post) any {
+	if len(p.Thread) > 0 {
+		return p.Thread
+	}
+	if p.AutoThread {
+		return true
+	}
+	return nil
+}
+
+func threadCell(p Post) string {
+	if len(p.Thread) == 0 && p.AutoThread {
+		return "true"
+	}
+	return strings.Join(p.Thread, threadSep)
+}
+
 func exportApproval(p Post) (by, at string) {
 	if p.ApprovedAt == nil {
 		return "", ""
@@ -151,7 +170,7 @@ func WriteCSV(w io.Writer, posts []Post) error {
 			alt = ""
 		}
 		rec := []string{p.Slug, exportAt(p), exportStatus(p), strings.Join(p.Channels, ","), p.Campaign, strings.Join(p.Tags, ","),
-			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, strings.Join(p.Thread, threadSep)}
+			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, threadCell(p)}
 		for _, v := range variants {
 			rec = append(rec, p.Variants[v])
 		}
@@ -253,7 +272,9 @@ type exportPost struct {
 	Excerpt  string            `json:"excerpt,omitempty" yaml:"excerpt,omitempty"`
 	Media    []exportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
 	Variants map[string]string `json:"variants,omitempty" yaml:"variants,omitempty"`
-	Thread   []string          `json:"thread,omitempty" yaml:"thread,omitempty"`
+	// Thread is the explicit parts, or true when the author allows an
+	// over-long text to become a thread.
+	Thread any `json:"thread,omitempty" yaml:"thread,omitempty"`
 	// Times are the channels' own times (a queued post's slots).
 	Times      map[string]string `json:"times,omitempty" yaml:"times,omitempty"`
 	ApprovedBy string            `json:"approved_by,omitempty" yaml:"approved_by,omitempty"`
@@ -277,7 +298,7 @@ func docOfExport(e Export) exportDoc {
 	}
 	for _, p := range e.Posts {
 		ep := exportPost{Slug: p.Slug, At: exportAt(p), Status: exportStatus(p), Channels: nonNilList(p.Channels), Campaign: p.Campaign,
-			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: p.Thread}
+			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: exportThread(p)}
 		if len(p.Variants) > 0 {
 			ep.Variants = p.Variants
 		}
@@ -322,7 +343,7 @@ func WriteMarkdownDir(dir string, posts []Post) error {
 		}
 		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: status, Channels: p.Channels,
 			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
-			Thread: p.Thread, Body: p.Body}
+			Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
 		if len(d.Variants) == 0 {
 			d.Variants = nil
 		}

@@ -44,6 +44,9 @@ type LoadItem struct {
 	Media    []Media
 	Variants map[string]string
 	Thread   []string
+	// AutoThread: the author allows an over-long text to become a thread
+	// (`thread: true`; explicit thread parts imply it).
+	AutoThread bool
 	// Times gives channels their own time (a queued post's slots), as WHENs.
 	Times map[string]string
 	// ApprovedBy and ApprovedAt record a review an export carried; a load

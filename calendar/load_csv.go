@@ -167,7 +167,9 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 			case "status":
 				it.Status = v
 			case "thread":
-				if strings.TrimSpace(v) != "" {
+				if isBool(v) {
+					it.AutoThread = strings.EqualFold(strings.TrimSpace(v), "true")
+				} else if strings.TrimSpace(v) != "" {
 					it.Thread = strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), threadSep)
 				}
 			case "times":

@@ -438,6 +438,10 @@ func (d *docReader) field(it *LoadItem, f entry) {
 	case "tags":
 		it.Tags, err = asList(f.value)
 	case "thread":
+		if s, ok := f.value.(string); ok && isBool(s) {
+			it.AutoThread = strings.EqualFold(strings.TrimSpace(s), "true")
+			break
+		}
 		it.Thread, err = asStrings(f.value)
 	case "variants":
 		it.Variants, err = asMap(f.value)
@@ -522,6 +526,12 @@ func asMap(v any) (map[string]string, error) {
 		out[e.key] = s
 	}
 	return out, nil
+}
+
+// isBool says whether a thread cell or value is true or false rather than a part.
+func isBool(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.EqualFold(s, "true") || strings.EqualFold(s, "false")
 }
 
 // asNotes reads a list of {at, author, text}.

@@ -116,6 +116,7 @@ type loadPost struct {
 	Variants                                           map[string]string
 	PublishAt                                          *time.Time
 	Times                                              map[string]time.Time
+	AutoThread                                         bool
 	ApprovedBy                                         string
 	ApprovedAt                                         *time.Time
 	Notes                                              []Note
@@ -126,7 +127,7 @@ func (lp *loadPost) asPost(source string) Post {
 	return Post{Slug: lp.Slug, Title: lp.Title, Body: lp.Body, Link: lp.Link, Excerpt: lp.Excerpt, Campaign: lp.Campaign,
 		Status: lp.Status, Tags: lp.Tags, Channels: lp.Channels, Thread: lp.Thread, Media: lp.Media, Variants: lp.Variants,
 		PublishAt: lp.PublishAt, Source: source, ApprovedBy: lp.ApprovedBy, ApprovedAt: lp.ApprovedAt, Notes: lp.Notes,
-		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times)}
+		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times), AutoThread: lp.AutoThread}
 }
 
 func (pp *plannedPost) source() string {
@@ -150,6 +151,9 @@ type canonical struct {
 	At       int64             `json:"at"` // ms; 0 when unscheduled
 	Status   string            `json:"status"`
 	Times    map[string]int64  `json:"times"` // ms, channels whose time is not At; nil when none
+	// AutoThread is "thread: true" (the author allows a thread; explicit
+	// parts imply it, so it counts only without them).
+	AutoThread bool `json:"thread: true"`
 }
 
 // statusClass folds the workflow states a post moves through by itself
@@ -165,7 +169,7 @@ func statusClass(s string) string {
 func canonicalOf(p *Post) canonical {
 	c := canonical{Slug: p.Slug, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Campaign: p.Campaign,
 		Tags: nonNilList(p.Tags), Channels: append([]string{}, p.Channels...), Variants: nonNil(p.Variants),
-		Media: p.Media, Thread: nonNilList(p.Thread), Status: statusClass(p.Status)}
+		Media: p.Media, Thread: nonNilList(p.Thread), Status: statusClass(p.Status), AutoThread: p.AutoThread && len(p.Thread) == 0}
 	sort.Strings(c.Channels)
 	if c.Media == nil {
 		c.Media = []Media{}
@@ -214,6 +218,9 @@ func (c canonical) hash() string {
 	for _, m := range c.Media {
 		put(m.Path)
 		put(m.Alt)
+	}
+	if c.AutoThread { // only then: the hashes of posts written before stay as they were
+		put("auto_thread")
 	}
 	if len(c.Times) > 0 { // only then: the hashes of posts without their own times stay as they were
 		put("times")
@@ -505,6 +512,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 			p.Thread = append(p.Thread, t)
 		}
 	}
+	p.AutoThread = it.AutoThread || len(p.Thread) > 0
 	for i, m := range it.Media {
 		m.Path, m.Alt = strings.TrimSpace(m.Path), strings.TrimSpace(m.Alt)
 		if m.Path == "" {

@@ -79,7 +79,7 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptio
 		p := *pp.old
 		n := pp.post.asPost(pp.source())
 		p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = n.Title, n.Body, n.Link, n.Excerpt, n.Campaign
-		p.Tags, p.Channels, p.Variants, p.Media, p.Thread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread
+		p.Tags, p.Channels, p.Variants, p.Media, p.Thread, p.AutoThread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread, n.AutoThread
 		p.PublishAt, p.Queued, p.Source = n.PublishAt, len(pp.post.Times) > 0, n.Source
 		if statusClass(p.Status) != statusClass(n.Status) {
 			p.Status = n.Status
@@ -174,8 +174,8 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 	}
 	now := strconv.FormatInt(ms(s.now()), 10)
 	posts := newBatch(ctx, tx, `INSERT INTO posts (id, slug, title, body, link, excerpt, campaign_id, author, tags, thread,
-		status, publish_at, source, content_hash, queued, approved_by, version, created_at, updated_at) VALUES `,
-		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 14, 200)
+		status, publish_at, source, content_hash, auto_thread, queued, approved_by, version, created_at, updated_at) VALUES `,
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 15, 200)
 	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
 	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
 	defer func() {
@@ -194,7 +194,7 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 			campaignID = pl.byName[p.Campaign].c.ID
 		}
 		if err := posts.add(id, p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
-			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.source(), storedHash(pp.hash, 1)); err != nil {
+			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.source(), storedHash(pp.hash, 1), p.AutoThread); err != nil {
 			return err
 		}
 		for _, c := range pp.chans {

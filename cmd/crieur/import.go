@@ -235,7 +235,8 @@ func networkCheck() calendar.CheckFunc {
 			return nil // reported once already
 		}
 		var out []calendar.CheckProblem
-		for _, prob := range pub.Validate(scheduler.Render(*p, ch, calendar.Delivery{}, c)) {
+		rp := scheduler.Render(*p, ch, calendar.Delivery{}, c)
+		for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
 			out = append(out, calendar.CheckProblem{Field: prob.Field, Message: prob.Message})
 		}
 		return out
