@@ -180,6 +180,11 @@ func (s *Store) applyExtrasTx(ctx context.Context, tx *sql.Tx, id int64, lp *loa
 	}
 	if created && lp.ApprovedAt != nil {
 		p.ApprovedAt, p.ApprovedBy = lp.ApprovedAt, lp.ApprovedBy
+		// The history says who let a file carry the approval in.
+		if err := s.event(ctx, tx, Event{Kind: "post.approved", PostID: p.ID, Detail: map[string]any{
+			"approved_by": lp.ApprovedBy, "approved_at": lp.ApprovedAt.Format(time.RFC3339), "via": "import --keep-approvals"}}); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET queued=?, approved_at=?, approved_by=? WHERE id=?`,
 		p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.ID); err != nil {
