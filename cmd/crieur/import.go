@@ -44,7 +44,8 @@ func newImportCmd(a *app) *cobra.Command {
 		Long: `Load posts (and campaigns) from files, as a CI job does on every merge.
 
 Formats: CSV (a header row; crieur's columns slug, at, channels, campaign, tags,
-title, body, link, excerpt, media, alt, status, thread, variant:CHANNEL, or
+title, body, link, excerpt, media, alt, status, thread (parts, or true to allow
+a thread), variant:CHANNEL, times, approved_by, approved_at, notes, or
 Hootsuite's date, message, link; ',' or ';'; UTF-8 with or without BOM),
 YAML/JSON ({campaign, defaults, posts}), a Markdown folder (one .md per post:
 front matter + body; the file's path is the default slug). The format comes
