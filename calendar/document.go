@@ -27,11 +27,54 @@ type Document struct {
 	Excerpt  string            `yaml:"excerpt,omitempty"`
 	Media    MediaList         `yaml:"media,omitempty"`
 	Variants map[string]string `yaml:"variants,omitempty"`
-	Thread   []string          `yaml:"thread,omitempty"`
+	Thread   ThreadField       `yaml:"thread,omitempty"`
 	Body     string            `yaml:"-"`
 	// BodyLine is the file line the body starts on.
 	BodyLine int `yaml:"-"`
 }
+
+// ThreadField is a document's thread: its explicit parts (`thread: [part
+// 2, part 3]`), or the author's leave to cut an over-long text into a thread
+// (`thread: true`). Explicit parts imply that leave.
+type ThreadField struct {
+	Parts []string
+	Auto  bool
+}
+
+// UnmarshalYAML accepts true/false, one part, or a list of parts.
+func (t *ThreadField) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if isBool(n.Value) {
+			*t = ThreadField{Auto: strings.EqualFold(strings.TrimSpace(n.Value), "true")}
+		} else if strings.TrimSpace(n.Value) != "" {
+			*t = ThreadField{Parts: []string{n.Value}, Auto: true}
+		}
+		return nil
+	case yaml.SequenceNode:
+		var parts []string
+		if err := n.Decode(&parts); err != nil {
+			return err
+		}
+		*t = ThreadField{Parts: parts, Auto: len(parts) > 0}
+		return nil
+	}
+	return fmt.Errorf("line %d: thread: expected true, or a list of parts", n.Line)
+}
+
+// MarshalYAML writes the parts, or true.
+func (t ThreadField) MarshalYAML() (any, error) {
+	if len(t.Parts) > 0 {
+		return t.Parts, nil
+	}
+	if t.Auto {
+		return true, nil
+	}
+	return nil, nil
+}
+
+// IsZero makes omitempty leave out a post that is no thread.
+func (t ThreadField) IsZero() bool { return len(t.Parts) == 0 && !t.Auto }
 
 // StringList reads a YAML list or a comma-separated string.
 type StringList []string

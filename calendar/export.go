@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -60,22 +61,65 @@ func (s *Store) ExportPosts(ctx context.Context, f PostFilter) (Export, error) {
 	return out, nil
 }
 
-// exportStatus is the status a load reads back: the states a post reaches by
-// itself (review, approved) fold into scheduled; the ones that record what
-// happened stay, so loading the export into the same calendar is a no-op.
+// exportStatus is the status a load reads back: the post's own. A load
+// folds the workflow states (review, approved, scheduled) into one, so
+// loading the export into the same calendar is a no-op; into a new one a
+// post in review stays in review, and an approved one is approved again only
+// with --keep-approvals.
 func exportStatus(p Post) string {
-	switch p.Status {
-	case StatusReview, StatusApproved:
-		return StatusScheduled
-	}
 	return p.Status
+}
+
+// exportInstant writes an instant as exports do: UTC, milliseconds as stored.
+func exportInstant(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999Z07:00")
+}
+
+// exportTimes is each channel's own time, for a queued post whose channels
+// publish at different times.
+func exportTimes(p Post) map[string]string {
+	times := channelTimes(&p)
+	if len(times) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(times))
+	for ch, t := range times {
+		out[ch] = exportInstant(time.UnixMilli(t))
+	}
+	return out
+}
+
+// exportThread is a post's thread parts, or true when it has none but its
+// author allows a thread; nil otherwise.
+func exportThread(p Post) any {
+	if len(p.Thread) > 0 {
+		return p.Thread
+	}
+	if p.AutoThread {
+		return true
+	}
+	return nil
+}
+
+func threadCell(p Post) string {
+	if len(p.Thread) == 0 && p.AutoThread {
+		return "true"
+	}
+	return strings.Join(p.Thread, threadSep)
+}
+
+func exportApproval(p Post) (by, at string) {
+	if p.ApprovedAt == nil {
+		return "", ""
+	}
+	return p.ApprovedBy, exportInstant(*p.ApprovedAt)
 }
 
 func exportAt(p Post) string {
 	if p.PublishAt == nil {
 		return ""
 	}
-	return p.PublishAt.UTC().Format("2006-01-02T15:04:05.999Z07:00") // milliseconds, as stored
+	return exportInstant(*p.PublishAt)
 }
 
 // WriteCSV writes posts in crieur's CSV columns, one variant:CHANNEL column
@@ -92,10 +136,26 @@ func WriteCSV(w io.Writer, posts []Post) error {
 		variants = append(variants, ch)
 	}
 	sort.Strings(variants)
+	// The columns of channel times, approvals and notes only when a post has some.
+	var hasTimes, hasApproval, hasNotes bool
+	for _, p := range posts {
+		hasTimes = hasTimes || len(channelTimes(&p)) > 0
+		hasApproval = hasApproval || p.ApprovedAt != nil
+		hasNotes = hasNotes || len(p.Notes) > 0
+	}
 	cw := csv.NewWriter(w)
 	header := []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "alt", "thread"}
 	for _, v := range variants {
 		header = append(header, "variant:"+v)
+	}
+	if hasTimes {
+		header = append(header, "times")
+	}
+	if hasApproval {
+		header = append(header, "approved_by", "approved_at")
+	}
+	if hasNotes {
+		header = append(header, "notes")
 	}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -111,9 +171,35 @@ func WriteCSV(w io.Writer, posts []Post) error {
 			alt = ""
 		}
 		rec := []string{p.Slug, exportAt(p), exportStatus(p), strings.Join(p.Channels, ","), p.Campaign, strings.Join(p.Tags, ","),
-			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, strings.Join(p.Thread, threadSep)}
+			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, threadCell(p)}
 		for _, v := range variants {
 			rec = append(rec, p.Variants[v])
+		}
+		if hasTimes {
+			times := exportTimes(p)
+			names := make([]string, 0, len(times))
+			for ch := range times {
+				names = append(names, ch)
+			}
+			sort.Strings(names)
+			for i, ch := range names {
+				names[i] = ch + "=" + times[ch]
+			}
+			rec = append(rec, strings.Join(names, "|"))
+		}
+		if hasApproval {
+			by, at := exportApproval(p)
+			rec = append(rec, by, at)
+		}
+		if hasNotes {
+			notes := make([]string, len(p.Notes))
+			for i, n := range p.Notes {
+				notes[i] = exportInstant(n.At) + " " + n.Author + ": " + n.Text
+			}
+			rec = append(rec, strings.Join(notes, threadSep))
+		}
+		for i := range rec {
+			rec[i] = guardCell(rec[i])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -121,6 +207,38 @@ func WriteCSV(w io.Writer, posts []Post) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// A spreadsheet opening a CSV runs a cell that starts with = + - @ (or a
+// tab or CR before one) as a formula: an export neutralises such cells by
+// putting a single quote before them, as OWASP advises, and ReadCSV takes
+// that quote off again. So that a text really starting with quotes and one
+// of those characters survives too, the rule counts the quotes: a cell made
+// of quotes then a formula character gets one more quote on the way out and
+// loses one on the way in; any other cell is written and read as it is.
+func guardCell(s string) string {
+	if needsGuard(s, 0) {
+		return "'" + s
+	}
+	return s
+}
+
+// unguardCell undoes guardCell.
+func unguardCell(s string) string {
+	if needsGuard(s, 1) {
+		return s[1:]
+	}
+	return s
+}
+
+// needsGuard says whether s is at least quotes single quotes followed by a
+// character a spreadsheet reads as the start of a formula.
+func needsGuard(s string, quotes int) bool {
+	i := 0
+	for i < len(s) && s[i] == '\'' {
+		i++
+	}
+	return i >= quotes && i < len(s) && strings.IndexByte("=+-@\t\r", s[i]) >= 0
 }
 
 type exportCampaign struct {
@@ -136,6 +254,12 @@ type exportMedia struct {
 	Alt  string `json:"alt,omitempty" yaml:"alt,omitempty"`
 }
 
+type exportNote struct {
+	At     string `json:"at" yaml:"at"`
+	Author string `json:"author,omitempty" yaml:"author,omitempty"`
+	Text   string `json:"text" yaml:"text"`
+}
+
 type exportPost struct {
 	Slug     string            `json:"slug" yaml:"slug"`
 	At       string            `json:"at,omitempty" yaml:"at,omitempty"`
@@ -149,7 +273,14 @@ type exportPost struct {
 	Excerpt  string            `json:"excerpt,omitempty" yaml:"excerpt,omitempty"`
 	Media    []exportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
 	Variants map[string]string `json:"variants,omitempty" yaml:"variants,omitempty"`
-	Thread   []string          `json:"thread,omitempty" yaml:"thread,omitempty"`
+	// Thread is the explicit parts, or true when the author allows an
+	// over-long text to become a thread.
+	Thread any `json:"thread,omitempty" yaml:"thread,omitempty"`
+	// Times are the channels' own times (a queued post's slots).
+	Times      map[string]string `json:"times,omitempty" yaml:"times,omitempty"`
+	ApprovedBy string            `json:"approved_by,omitempty" yaml:"approved_by,omitempty"`
+	ApprovedAt string            `json:"approved_at,omitempty" yaml:"approved_at,omitempty"`
+	Notes      []exportNote      `json:"notes,omitempty" yaml:"notes,omitempty"`
 }
 
 type exportDoc struct {
@@ -168,12 +299,17 @@ func docOfExport(e Export) exportDoc {
 	}
 	for _, p := range e.Posts {
 		ep := exportPost{Slug: p.Slug, At: exportAt(p), Status: exportStatus(p), Channels: nonNilList(p.Channels), Campaign: p.Campaign,
-			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: p.Thread}
+			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: exportThread(p)}
 		if len(p.Variants) > 0 {
 			ep.Variants = p.Variants
 		}
 		for _, m := range p.Media {
 			ep.Media = append(ep.Media, exportMedia(m))
+		}
+		ep.Times = exportTimes(p)
+		ep.ApprovedBy, ep.ApprovedAt = exportApproval(p)
+		for _, n := range p.Notes {
+			ep.Notes = append(ep.Notes, exportNote{At: exportInstant(n.At), Author: n.Author, Text: n.Text})
 		}
 		d.Posts = append(d.Posts, ep)
 	}
@@ -203,9 +339,13 @@ func WriteYAML(w io.Writer, e Export) error {
 // definitions (dates, UTM) are not part of a Markdown folder.
 func WriteMarkdownDir(dir string, posts []Post, modes atomicfile.Modes) error {
 	for _, p := range posts {
-		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: exportStatus(p), Channels: p.Channels,
+		status := exportStatus(p)
+		if status == StatusApproved {
+			status = StatusReview // a Markdown file carries no approval: a new calendar reviews it again
+		}
+		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: status, Channels: p.Channels,
 			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
-			Thread: p.Thread, Body: p.Body}
+			Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
 		if len(d.Variants) == 0 {
 			d.Variants = nil
 		}

@@ -44,13 +44,33 @@ type LoadItem struct {
 	Media    []Media
 	Variants map[string]string
 	Thread   []string
+	// AutoThread: the author allows an over-long text to become a thread
+	// (`thread: true`; explicit thread parts imply it).
+	AutoThread bool
+	// Times gives channels their own time (a queued post's slots), as WHENs.
+	Times map[string]string
+	// ApprovedBy and ApprovedAt record a review an export carried; a load
+	// keeps them only with LoadOptions.KeepApprovals.
+	ApprovedBy, ApprovedAt string
+	Notes                  []LoadNote
 	// BaseDir is the directory relative media paths are read from.
 	BaseDir string
 	// FieldLines holds the line of each field that starts elsewhere than Line.
 	FieldLines map[string]int
+	// Defaults holds the line of each field the post takes from the
+	// document's defaults: a problem with it is the default's, reported
+	// once at that line.
+	Defaults map[string]int
 }
 
 func (it *LoadItem) problem(field, format string, args ...any) FieldError {
+	root := field
+	if i := strings.IndexAny(field, ".["); i > 0 {
+		root = field[:i]
+	}
+	if l, ok := it.Defaults[root]; ok {
+		return FieldError{File: it.File, Line: l, Field: "defaults." + field, Message: fmt.Sprintf(format, args...)}
+	}
 	line := it.Line
 	if l, ok := it.FieldLines[field]; ok && l > 0 {
 		line = l
@@ -119,6 +139,9 @@ type LoadOptions struct {
 	// DefaultChannels and Campaign apply to posts that name none.
 	DefaultChannels []string
 	Campaign        string
+	// KeepApprovals keeps the approvals a load records for the posts it
+	// creates; without it those posts go to review like any new post.
+	KeepApprovals bool
 	// Check validates a post against each of its channels' networks.
 	Check CheckFunc
 	// Progress, when set, is told how far the load is (done of total steps).
@@ -141,27 +164,34 @@ const (
 
 // PlanEntry is what a load does (or would do) to one post or campaign.
 type PlanEntry struct {
-	Kind    string   `json:"kind"` // post or campaign
-	Action  string   `json:"action"`
-	Slug    string   `json:"slug,omitempty"`
-	Name    string   `json:"name,omitempty"`
-	File    string   `json:"file,omitempty"`
-	Line    int      `json:"line,omitempty"`
-	Changes []string `json:"changes,omitempty"`
-	Reason  string   `json:"reason,omitempty"`
+	Kind   string `json:"kind"` // post or campaign
+	Action string `json:"action"`
+	Slug   string `json:"slug,omitempty"`
+	Name   string `json:"name,omitempty"`
+	// At (UTC) and Channels are the post's time and channels as the load
+	// would leave them.
+	At       *time.Time `json:"at,omitempty"`
+	Channels []string   `json:"channels,omitempty"`
+	File     string     `json:"file,omitempty"`
+	Line     int        `json:"line,omitempty"`
+	Changes  []string   `json:"changes,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
 }
 
-// LoadResult is a load's summary. When the load fails, the counts describe
-// the plan only for a dry run; otherwise they are zero: nothing was written.
+// LoadResult is a load's summary; its counts are those of its plan. When
+// the load fails nothing is written: the plan then lists only the
+// conflicts, and the other counts are zero.
 type LoadResult struct {
-	Created   int          `json:"created"`
-	Updated   int          `json:"updated"`
-	Unchanged int          `json:"unchanged"`
-	Conflicts int          `json:"conflicts"`
-	Errors    []FieldError `json:"errors"`
-	Warnings  []FieldError `json:"warnings"`
-	Plan      []PlanEntry  `json:"plan,omitempty"`
-	DryRun    bool         `json:"dry_run"`
+	Created          int          `json:"created"`
+	Updated          int          `json:"updated"`
+	Unchanged        int          `json:"unchanged"`
+	Conflicts        int          `json:"conflicts"`
+	CampaignsCreated int          `json:"campaigns_created"`
+	CampaignsUpdated int          `json:"campaigns_updated"`
+	Errors           []FieldError `json:"errors"`
+	Warnings         []FieldError `json:"warnings"`
+	Plan             []PlanEntry  `json:"plan,omitempty"`
+	DryRun           bool         `json:"dry_run"`
 }
 
 // ConflictError lists the conflicts that stopped a load: nothing was written.
@@ -219,18 +249,36 @@ func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadRe
 			res.Unchanged++
 		}
 	}
+	for _, pc := range pl.campaigns {
+		switch pc.action {
+		case ActionCreate:
+			res.CampaignsCreated++
+		case ActionUpdate:
+			res.CampaignsUpdated++
+		}
+	}
 	res.Conflicts = len(pl.conflicts)
 	problems = append(problems, pl.problems...)
 	fail := func(checked []FieldError) (LoadResult, error) {
-		problems = append(problems, checked...)
+		problems = uniqueProblems(append(problems, checked...))
 		sortProblems(problems)
 		sortProblems(pl.conflicts)
-		res.Errors = append(append(res.Errors, problems...), pl.conflicts...)
-		if !opt.DryRun {
-			res.Created, res.Updated, res.Unchanged = 0, 0, 0
+		all := append(append([]FieldError{}, problems...), pl.conflicts...)
+		sortProblems(all)
+		res.Errors = append(res.Errors, all...)
+		// Nothing is written: the plan keeps only what stops the load.
+		res.Created, res.Updated, res.Unchanged, res.CampaignsCreated, res.CampaignsUpdated = 0, 0, 0, 0, 0
+		if res.Plan != nil {
+			kept := res.Plan[:0]
+			for _, e := range res.Plan {
+				if e.Action == ActionConflict {
+					kept = append(kept, e)
+				}
+			}
+			res.Plan = kept
 		}
 		if len(problems) > 0 {
-			return res, &ValidationError{Problems: append(problems, pl.conflicts...)}
+			return res, &ValidationError{Problems: all}
 		}
 		return res, &ConflictError{Problems: pl.conflicts}
 	}
@@ -279,6 +327,20 @@ func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadRe
 }
 
 var errChecksFailed = errors.New("a network refuses some posts")
+
+// uniqueProblems drops repeats (a default's problem is found once per post
+// that takes it).
+func uniqueProblems(p []FieldError) []FieldError {
+	seen := make(map[FieldError]bool, len(p))
+	out := p[:0]
+	for _, e := range p {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 func sortProblems(p []FieldError) {
 	sort.SliceStable(p, func(i, j int) bool {

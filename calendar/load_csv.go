@@ -33,7 +33,8 @@ var csvColumns = map[string]string{
 	"slug": "slug", "at": "at", "date": "at", "time": "time", "channels": "channels", "channel": "channels",
 	"campaign": "campaign", "tags": "tags", "tag": "tags", "title": "title", "body": "body", "message": "body",
 	"text": "body", "link": "link", "url": "link", "media": "media", "alt": "alt", "status": "status",
-	"excerpt": "excerpt", "thread": "thread",
+	"excerpt": "excerpt", "thread": "thread", "times": "times", "approved_by": "approved_by", "approved_at": "approved_at",
+	"notes": "notes",
 }
 
 // threadSep separates thread parts in one CSV cell.
@@ -146,6 +147,7 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 				ok = false
 				continue
 			}
+			v = unguardCell(v) // a cell an export kept from being read as a formula
 			switch col := cols[i]; col {
 			case "slug":
 				it.Slug = v
@@ -170,9 +172,19 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 			case "status":
 				it.Status = v
 			case "thread":
-				if strings.TrimSpace(v) != "" {
+				if isBool(v) {
+					it.AutoThread = strings.EqualFold(strings.TrimSpace(v), "true")
+				} else if strings.TrimSpace(v) != "" {
 					it.Thread = strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), threadSep)
 				}
+			case "times":
+				it.Times = timesCell(v)
+			case "approved_by":
+				it.ApprovedBy = v
+			case "approved_at":
+				it.ApprovedAt = v
+			case "notes":
+				it.Notes = notesCell(v)
 			case "media":
 				media = splitCell(v)
 			case "alt":
@@ -230,6 +242,36 @@ func splitCell(v string) []string {
 	return out
 }
 
+// timesCell reads "channel=WHEN|channel=WHEN".
+func timesCell(v string) map[string]string {
+	var out map[string]string
+	for _, p := range splitCell(v) {
+		name, at, _ := strings.Cut(p, "=")
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[strings.TrimSpace(name)] = strings.TrimSpace(at)
+	}
+	return out
+}
+
+// notesCell reads notes written "AT AUTHOR: TEXT", separated as thread parts are.
+func notesCell(v string) []LoadNote {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var out []LoadNote
+	for _, p := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), threadSep) {
+		at, rest, _ := strings.Cut(p, " ")
+		author, text, found := strings.Cut(rest, ": ")
+		if !found {
+			author, text = "", rest
+		}
+		out = append(out, LoadNote{At: at, Author: author, Text: text})
+	}
+	return out
+}
+
 // csvDate turns a slash date ("01/12/2026 09:00") into the ISO form WHEN
 // reads, per the chosen format; other forms pass through unchanged.
 func csvDate(v, format string) (string, error) {
@@ -245,7 +287,7 @@ func csvDate(v, format string) (string, error) {
 	case DateMDY:
 		return fmt.Sprintf("%s-%02d-%02d%s", m[3], a, b, m[4]), nil
 	}
-	return "", fmt.Errorf("%q: a slash date needs its format named: %s or %s", v, DateDMY, DateMDY)
+	return "", fmt.Errorf("%q: a slash date needs its format named: pass --date-format %s or --date-format %s", v, DateDMY, DateMDY)
 }
 
 // csvDelimiter is ';' when the header line holds more of them than commas

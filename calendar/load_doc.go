@@ -24,7 +24,8 @@ import (
 // rules and messages are the same; YAML lines come from its nodes, JSON lines
 // from the decoder's offsets.
 
-var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread"}
+var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread",
+	"times", "approved_by", "approved_at", "notes"}
 var defaultKeys = []string{"channels", "tags", "campaign", "status", "link"}
 var campaignKeys = []string{"name", "from", "to", "utm", "color"}
 
@@ -357,6 +358,18 @@ func (d *docReader) read(top []entry, line int) {
 		if !given["link"] {
 			it.Link = defaults.Link
 		}
+		it.Defaults = defaults.FieldLines // shared while the post overrides none of them
+		for k := range defaults.FieldLines {
+			if given[k] {
+				it.Defaults = map[string]int{}
+				for k, l := range defaults.FieldLines {
+					if !given[k] {
+						it.Defaults[k] = l
+					}
+				}
+				break
+			}
+		}
 		d.set.Items = append(d.set.Items, it)
 	}
 }
@@ -440,11 +453,23 @@ func (d *docReader) field(it *LoadItem, f entry) {
 	case "tags":
 		it.Tags, err = asList(f.value)
 	case "thread":
+		if s, ok := f.value.(string); ok && isBool(s) {
+			it.AutoThread = strings.EqualFold(strings.TrimSpace(s), "true")
+			break
+		}
 		it.Thread, err = asStrings(f.value)
 	case "variants":
 		it.Variants, err = asMap(f.value)
 	case "media":
 		it.Media, err = asMedia(f.value)
+	case "times":
+		it.Times, err = asMap(f.value)
+	case "approved_by":
+		it.ApprovedBy, err = asString(f.value)
+	case "approved_at":
+		it.ApprovedAt, err = asString(f.value)
+	case "notes":
+		it.Notes, err = asNotes(f.value)
 	}
 	if err != nil {
 		d.bad(f.line, f.key, "%v", err)
@@ -514,6 +539,37 @@ func asMap(v any) (map[string]string, error) {
 			return nil, fmt.Errorf("%s: %v", e.key, err)
 		}
 		out[e.key] = s
+	}
+	return out, nil
+}
+
+// isBool says whether a thread cell or value is true or false rather than a part.
+func isBool(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.EqualFold(s, "true") || strings.EqualFold(s, "false")
+}
+
+// asNotes reads a list of {at, author, text}.
+func asNotes(v any) ([]LoadNote, error) {
+	l, ok := v.([]any)
+	if !ok {
+		if v == nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("expected a list of {at, author, text}")
+	}
+	var out []LoadNote
+	for _, x := range l {
+		m, err := asMap(x)
+		if err != nil {
+			return nil, fmt.Errorf("notes: expected {at, author, text}")
+		}
+		for k := range m {
+			if k != "at" && k != "author" && k != "text" {
+				return nil, fmt.Errorf("notes: unknown field %q (known: at, author, text)", k)
+			}
+		}
+		out = append(out, LoadNote{At: m["at"], Author: m["author"], Text: m["text"]})
 	}
 	return out, nil
 }

@@ -75,8 +75,8 @@ func ReadMarkdown(data []byte, file, rel string) *LoadSet {
 	}
 	it := LoadItem{File: file, Line: 1, Row: 1, BaseDir: filepath.Dir(file), Slug: doc.Slug, At: doc.At, Status: doc.Status,
 		Title: doc.Title, Body: doc.Body, Link: doc.Link, Excerpt: doc.Excerpt, Campaign: doc.Campaign,
-		Channels: doc.Channels, Tags: doc.Tags, Media: doc.Media, Variants: doc.Variants, Thread: doc.Thread,
-		FieldLines: frontMatterLines(data)}
+		Channels: doc.Channels, Tags: doc.Tags, Media: doc.Media, Variants: doc.Variants, Thread: doc.Thread.Parts,
+		AutoThread: doc.Thread.Auto, FieldLines: frontMatterLines(data)}
 	if it.Slug == "" {
 		it.Slug = Slugify(strings.TrimSuffix(filepath.ToSlash(rel), filepath.Ext(rel)))
 	}

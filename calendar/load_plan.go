@@ -32,6 +32,8 @@ type plannedPost struct {
 	problems []FieldError // found while building, before the plan orders them
 	refresh  bool         // unchanged, but its stored hash is stale: store the current one
 	pastTime bool
+	// dropped is an approval the load recorded but did not keep (no --keep-approvals).
+	dropped bool
 }
 
 type plannedCampaign struct {
@@ -51,6 +53,14 @@ type plan struct {
 	problems  []FieldError
 	conflicts []FieldError
 	warnings  []FieldError
+	// twice are the plan entries of posts whose slug came earlier in the
+	// load, each with the number of posts planned before it.
+	twice []twiceEntry
+}
+
+type twiceEntry struct {
+	before int
+	entry  PlanEntry
 }
 
 func (pl *plan) entries() []PlanEntry {
@@ -61,12 +71,21 @@ func (pl *plan) entries() []PlanEntry {
 		}
 		out = append(out, PlanEntry{Kind: "campaign", Action: c.action, Name: c.c.Name, File: c.file, Line: c.line, Changes: c.changes})
 	}
-	for _, p := range pl.posts {
-		e := PlanEntry{Kind: "post", Action: p.action, Slug: p.post.Slug, File: p.src.File, Line: p.src.Line, Changes: p.changes}
+	twice := pl.twice
+	for i, p := range pl.posts {
+		for len(twice) > 0 && twice[0].before <= i {
+			out = append(out, twice[0].entry)
+			twice = twice[1:]
+		}
+		e := PlanEntry{Kind: "post", Action: p.action, Slug: p.post.Slug, At: p.post.PublishAt, Channels: p.post.Channels,
+			File: p.src.File, Line: p.src.Line, Changes: p.changes}
 		if p.action == ActionConflict {
 			e.Reason = fmt.Sprintf("already %s", p.old.Status)
 		}
 		out = append(out, e)
+	}
+	for _, t := range twice {
+		out = append(out, t.entry)
 	}
 	return out
 }
@@ -79,10 +98,11 @@ type itemRef struct {
 	At         string
 	noSlug     bool
 	FieldLines map[string]int
+	Defaults   map[string]int
 }
 
 func (r *itemRef) problem(field, format string, args ...any) FieldError {
-	it := LoadItem{File: r.File, Line: r.Line, FieldLines: r.FieldLines}
+	it := LoadItem{File: r.File, Line: r.Line, FieldLines: r.FieldLines, Defaults: r.Defaults}
 	return it.problem(field, format, args...)
 }
 
@@ -94,13 +114,19 @@ type loadPost struct {
 	Media                                              []Media
 	Variants                                           map[string]string
 	PublishAt                                          *time.Time
+	Times                                              map[string]time.Time
+	AutoThread                                         bool
+	ApprovedBy                                         string
+	ApprovedAt                                         *time.Time
+	Notes                                              []Note
 }
 
 // asPost is the post the load describes (Source is its file:line).
 func (lp *loadPost) asPost(source string) Post {
 	return Post{Slug: lp.Slug, Title: lp.Title, Body: lp.Body, Link: lp.Link, Excerpt: lp.Excerpt, Campaign: lp.Campaign,
 		Status: lp.Status, Tags: lp.Tags, Channels: lp.Channels, Thread: lp.Thread, Media: lp.Media, Variants: lp.Variants,
-		PublishAt: lp.PublishAt, Source: source}
+		PublishAt: lp.PublishAt, Source: source, ApprovedBy: lp.ApprovedBy, ApprovedAt: lp.ApprovedAt, Notes: lp.Notes,
+		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times), AutoThread: lp.AutoThread}
 }
 
 func (pp *plannedPost) source() string {
@@ -123,6 +149,10 @@ type canonical struct {
 	Thread   []string          `json:"thread"`
 	At       int64             `json:"at"` // ms; 0 when unscheduled
 	Status   string            `json:"status"`
+	Times    map[string]int64  `json:"times"` // ms, channels whose time is not At; nil when none
+	// AutoThread is "thread: true" (the author allows a thread; explicit
+	// parts imply it, so it counts only without them).
+	AutoThread bool `json:"thread: true"`
 }
 
 // statusClass folds the workflow states a post moves through by itself
@@ -138,7 +168,7 @@ func statusClass(s string) string {
 func canonicalOf(p *Post) canonical {
 	c := canonical{Slug: p.Slug, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Campaign: p.Campaign,
 		Tags: nonNilList(p.Tags), Channels: append([]string{}, p.Channels...), Variants: nonNil(p.Variants),
-		Media: p.Media, Thread: nonNilList(p.Thread), Status: statusClass(p.Status)}
+		Media: p.Media, Thread: nonNilList(p.Thread), Status: statusClass(p.Status), AutoThread: p.AutoThread && len(p.Thread) == 0}
 	sort.Strings(c.Channels)
 	if c.Media == nil {
 		c.Media = []Media{}
@@ -146,6 +176,7 @@ func canonicalOf(p *Post) canonical {
 	if p.PublishAt != nil {
 		c.At = p.PublishAt.UnixMilli()
 	}
+	c.Times = channelTimes(p)
 	return c
 }
 
@@ -186,6 +217,22 @@ func (c canonical) hash() string {
 	for _, m := range c.Media {
 		put(m.Path)
 		put(m.Alt)
+	}
+	if c.AutoThread { // only then: the hashes of posts written before stay as they were
+		put("auto_thread")
+	}
+	if len(c.Times) > 0 { // only then: the hashes of posts without their own times stay as they were
+		put("times")
+		names := make([]string, 0, len(c.Times))
+		for k := range c.Times {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		put(strconv.Itoa(len(names)))
+		for _, k := range names {
+			put(k)
+			put(strconv.FormatInt(c.Times[k], 10))
+		}
 	}
 	var sum [32]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
@@ -235,20 +282,25 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 	built := pl.buildAll(set.Items, opt, zones, now)
 	bySlug := make(map[string]*plannedPost, len(built))
 	pl.posts = make([]*plannedPost, 0, len(built))
+	var noSlug slugless
 	for i := range built {
 		pp := &built[i]
 		pl.problems = append(pl.problems, pp.problems...)
 		pp.problems = nil
 		if prev, dup := bySlug[pp.post.Slug]; dup {
-			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "slug %q is given twice in this load (first at %s:%d)", pp.post.Slug, prev.src.File, prev.src.Line))
+			first := fmt.Sprintf("%s:%d", prev.src.File, prev.src.Line)
+			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "slug %q is given twice in this load (first at %s)", pp.post.Slug, first))
+			pl.twice = append(pl.twice, twiceEntry{before: len(pl.posts), entry: PlanEntry{Kind: "post", Action: ActionConflict, Slug: pp.post.Slug,
+				At: pp.post.PublishAt, Channels: pp.post.Channels, File: pp.src.File, Line: pp.src.Line, Reason: "slug given twice (first at " + first + ")"}})
 			continue
 		}
 		if pp.src.noSlug {
-			pl.warnings = append(pl.warnings, pp.src.problem("slug", "no slug: keyed as %q, which changes if the post moves in the file; give it a slug", pp.post.Slug))
+			noSlug.add(pp)
 		}
 		bySlug[pp.post.Slug] = pp
 		pl.posts = append(pl.posts, pp)
 	}
+	pl.warnings = append(pl.warnings, noSlug.warnings()...)
 	if opt.Progress != nil {
 		opt.Progress(items/2, 2*items)
 	}
@@ -256,6 +308,38 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 		return nil, err
 	}
 	return pl, nil
+}
+
+// slugless gathers the posts that have no slug, by file: a format without
+// slugs (a Hootsuite CSV) gets one warning per file, not one per row.
+type slugless struct {
+	files []string
+	by    map[string][]*plannedPost
+}
+
+func (s *slugless) add(pp *plannedPost) {
+	if s.by == nil {
+		s.by = map[string][]*plannedPost{}
+	}
+	if _, ok := s.by[pp.src.File]; !ok {
+		s.files = append(s.files, pp.src.File)
+	}
+	s.by[pp.src.File] = append(s.by[pp.src.File], pp)
+}
+
+func (s *slugless) warnings() []FieldError {
+	var out []FieldError
+	for _, f := range s.files {
+		posts := s.by[f]
+		first := posts[0]
+		if len(posts) == 1 {
+			out = append(out, first.src.problem("slug", "no slug: keyed as %q, which changes if the post moves in the file; give it a slug", first.post.Slug))
+			continue
+		}
+		out = append(out, first.src.problem("slug", "%d posts have no slug: each is keyed by its place in the file (this one as %q), which changes if rows move; add a slug column to keep them apart",
+			len(posts), first.post.Slug))
+	}
+	return out
 }
 
 // planCampaigns merges the campaigns a load defines or names with the calendar's.
@@ -369,7 +453,7 @@ func (pl *plan) buildAll(items []LoadItem, opt LoadOptions, zones map[string]*ti
 // build normalizes one item into the post it describes, recording problems.
 // It only reads the plan, so items build in parallel.
 func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) {
-	pp.src = itemRef{File: it.File, Line: it.Line, At: it.At, noSlug: strings.TrimSpace(it.Slug) == "", FieldLines: it.FieldLines}
+	pp.src = itemRef{File: it.File, Line: it.Line, At: it.At, noSlug: strings.TrimSpace(it.Slug) == "", FieldLines: it.FieldLines, Defaults: it.Defaults}
 	p := &pp.post
 	bad := func(field, format string, args ...any) {
 		pp.problems = append(pp.problems, it.problem(field, format, args...))
@@ -428,6 +512,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 			p.Thread = append(p.Thread, t)
 		}
 	}
+	p.AutoThread = it.AutoThread || len(p.Thread) > 0
 	for i, m := range it.Media {
 		m.Path, m.Alt = strings.TrimSpace(m.Path), strings.TrimSpace(m.Alt)
 		if m.Path == "" {
@@ -446,7 +531,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 		p.Media = append(p.Media, m)
 	}
 	if len(names) == 0 && statusClass(strings.ToLower(strings.TrimSpace(it.Status))) == StatusScheduled && strings.TrimSpace(it.At) != "" {
-		bad("channels", "no channel to publish on: name some (or give a default channel)")
+		bad("channels", "no channel to publish on: name some, or pass --default-channel C")
 	}
 	if p.Body == "" && p.Title == "" && len(p.Media) == 0 {
 		bad("body", "the post has no text")
@@ -466,6 +551,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 		}
 	}
 	p.Status = strings.ToLower(strings.TrimSpace(it.Status))
+	pl.buildExtras(pp, it, opt, zone, now, bad)
 	switch {
 	case p.Status == "" && p.PublishAt != nil:
 		p.Status = StatusScheduled
@@ -657,16 +743,21 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 	for _, pp := range pl.posts {
 		timed := pp.action == ActionCreate || (pp.action == ActionUpdate && contains(pp.changes, "at"))
 		if timed && pp.pastTime && !opt.AllowPast {
-			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); allow past times to load it anyway",
+			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
 				strings.TrimSpace(pp.src.At), pp.post.PublishAt.Format("2006-01-02 15:04 UTC")))
 		}
 		if pp.action == ActionCreate {
 			switch pp.post.Status {
-			case StatusApproved, StatusPublished, StatusPartial, StatusFailed:
+			case StatusApproved:
+				if pp.post.ApprovedAt == nil {
+					pl.problems = append(pl.problems, pp.src.problem("status", "a new post cannot be loaded as approved without its approval (approved_by, approved_at) and --keep-approvals"))
+				}
+			case StatusPublished, StatusPartial, StatusFailed:
 				pl.problems = append(pl.problems, pp.src.problem("status", "a new post cannot be loaded as %s (use draft, scheduled or canceled)", pp.post.Status))
 			}
 		}
 	}
+	pl.approvalWarnings(opt)
 	return nil
 }
 

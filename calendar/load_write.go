@@ -68,18 +68,30 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptio
 	if err := s.createMany(ctx, tx, pl, creates, progress); err != nil {
 		return err
 	}
+	for _, pp := range creates {
+		if pp.post.hasExtras() {
+			if err := s.applyExtrasTx(ctx, tx, pp.id, &pp.post, true); err != nil {
+				return err
+			}
+		}
+	}
 	for _, pp := range updates {
 		p := *pp.old
 		n := pp.post.asPost(pp.source())
 		p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = n.Title, n.Body, n.Link, n.Excerpt, n.Campaign
-		p.Tags, p.Channels, p.Variants, p.Media, p.Thread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread
-		p.PublishAt, p.Queued, p.Source = n.PublishAt, false, n.Source
+		p.Tags, p.Channels, p.Variants, p.Media, p.Thread, p.AutoThread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread, n.AutoThread
+		p.PublishAt, p.Queued, p.Source = n.PublishAt, len(pp.post.Times) > 0, n.Source
 		if statusClass(p.Status) != statusClass(n.Status) {
 			p.Status = n.Status
 		}
 		p.ContentHash = storedHash(pp.hash, p.Version+1)
 		if err := s.updatePostTx(ctx, tx, &p, "post.loaded"); err != nil {
 			return err
+		}
+		if p.Queued {
+			if err := s.applyExtrasTx(ctx, tx, p.ID, &pp.post, false); err != nil {
+				return err
+			}
 		}
 		progress(1)
 	}
@@ -162,8 +174,8 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 	}
 	now := strconv.FormatInt(ms(s.now()), 10)
 	posts := newBatch(ctx, tx, `INSERT INTO posts (id, slug, title, body, link, excerpt, campaign_id, author, tags, thread,
-		status, publish_at, source, content_hash, queued, approved_by, version, created_at, updated_at) VALUES `,
-		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 14, 200)
+		status, publish_at, source, content_hash, auto_thread, queued, approved_by, version, created_at, updated_at) VALUES `,
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 15, 200)
 	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
 	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
 	defer func() {
@@ -175,13 +187,14 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 	for i, pp := range creates {
 		p := &pp.post
 		id := maxID + int64(i) + 1
+		pp.id = id
 		status := newPostStatus(p, pp.chans)
 		var campaignID any
 		if p.Campaign != "" {
 			campaignID = pl.byName[p.Campaign].c.ID
 		}
 		if err := posts.add(id, p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
-			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.source(), storedHash(pp.hash, 1)); err != nil {
+			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.source(), storedHash(pp.hash, 1), p.AutoThread); err != nil {
 			return err
 		}
 		for _, c := range pp.chans {

@@ -95,15 +95,18 @@ type Post struct {
 	Variants    map[string]string `json:"variants"`
 	Media       []Media           `json:"media"`
 	Thread      []string          `json:"thread,omitempty"`
-	ApprovedAt  *time.Time        `json:"approved_at,omitempty"`
-	ApprovedBy  string            `json:"approved_by,omitempty"`
-	Deliveries  []Delivery        `json:"deliveries"`
-	Notes       []Note            `json:"notes,omitempty"`
-	Source      string            `json:"source,omitempty"`
-	ContentHash string            `json:"-"`
-	Version     int64             `json:"version"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// AutoThread: the author allows a text over a network's limit to be cut
+	// into a thread (explicit Thread parts imply it).
+	AutoThread  bool       `json:"auto_thread,omitempty"`
+	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
+	ApprovedBy  string     `json:"approved_by,omitempty"`
+	Deliveries  []Delivery `json:"deliveries"`
+	Notes       []Note     `json:"notes,omitempty"`
+	Source      string     `json:"source,omitempty"`
+	ContentHash string     `json:"-"`
+	Version     int64      `json:"version"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // Delivery is one post on one channel: the unit the daemon publishes.

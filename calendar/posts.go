@@ -19,7 +19,7 @@ import (
 
 const postCols = `p.id, p.slug, p.title, p.body, p.link, p.excerpt, COALESCE(c.name,''), p.author, p.tags, p.thread,
 	p.status, p.publish_at, p.queued, p.approved_at, p.approved_by, p.published_at, p.source, p.content_hash,
-	p.version, p.created_at, p.updated_at`
+	p.version, p.created_at, p.updated_at, p.auto_thread`
 
 const postFrom = ` FROM posts p LEFT JOIN campaigns c ON c.id = p.campaign_id`
 
@@ -30,7 +30,7 @@ func scanPost(sc interface{ Scan(...any) error }) (Post, error) {
 	var created, updated int64
 	err := sc.Scan(&p.ID, &p.Slug, &p.Title, &p.Body, &p.Link, &p.Excerpt, &p.Campaign, &p.Author, &tags, &thread,
 		&p.Status, &publishAt, &p.Queued, &approvedAt, &p.ApprovedBy, &publishedAt, &p.Source, &p.ContentHash,
-		&p.Version, &created, &updated)
+		&p.Version, &created, &updated, &p.AutoThread)
 	if err != nil {
 		return p, err
 	}
@@ -286,10 +286,10 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
 	}
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
-		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)`,
+		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at, auto_thread)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)`,
 		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, p.Author, jsonText(nonNilList(p.Tags)), jsonText(nonNilList(p.Thread)),
-		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now))
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now), p.AutoThread)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, ErrConflict)
@@ -367,7 +367,7 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	// Changing what an approved post says sends it back to review: all that
 	// a channel receives, its variant and the media included.
 	if old.ApprovedAt != nil && p.ApprovedAt != nil {
-		changed := p.Title != old.Title || p.Body != old.Body || p.Link != old.Link || p.Excerpt != old.Excerpt ||
+		changed := p.Title != old.Title || p.Body != old.Body || p.Link != old.Link || p.Excerpt != old.Excerpt || p.AutoThread != old.AutoThread ||
 			jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread))
 		if !changed {
 			olds := []Post{old}
@@ -382,10 +382,10 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	}
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `UPDATE posts SET slug=?, title=?, body=?, link=?, excerpt=?, campaign_id=?, tags=?, thread=?,
-		status=?, publish_at=?, queued=?, approved_at=?, approved_by=?, source=?, content_hash=?, version=version+1, updated_at=?
+		status=?, publish_at=?, queued=?, approved_at=?, approved_by=?, source=?, content_hash=?, version=version+1, updated_at=?, auto_thread=?
 		WHERE id=? AND version=?`,
 		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, jsonText(nonNilList(p.Tags)), jsonText(nonNilList(p.Thread)),
-		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.Source, p.ContentHash, ms(now), p.ID, p.Version)
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.Source, p.ContentHash, ms(now), p.AutoThread, p.ID, p.Version)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, ErrConflict)

@@ -35,6 +35,10 @@ type Post struct {
 	Canonical string
 	// ScheduledAt is the instant the calendar planned the post for.
 	ScheduledAt time.Time
+	// AutoThread says the author allows a text over the network's limit to
+	// be cut into a thread (`--thread`, `thread: true`); without it such a
+	// text is a problem (CheckThreading), never a silent thread.
+	AutoThread bool
 }
 
 // Media is a file attached to a post, with its alternative text.

@@ -54,6 +54,7 @@ func Render(p calendar.Post, ch calendar.Channel, d calendar.Delivery, campaign 
 		Tags:           append([]string(nil), p.Tags...),
 		Excerpt:        p.Excerpt,
 		ScheduledAt:    at,
+		AutoThread:     p.AutoThread || len(p.Thread) > 0,
 	}
 }
 

@@ -24,7 +24,8 @@ func newExportCmd(a *app) *cobra.Command {
 		Use:   "export [--format csv|yaml|json|md] [--out FILE|DIR] [--campaign C] [--channel C] [--status S] [--from D] [--to D]",
 		Short: "Write posts in a format `crieur import` reads back",
 		Long: `Write posts (and, in YAML and JSON, their campaigns) as crieur import reads
-them: exporting and importing into an empty calendar reproduces its posts.
+them: exporting and importing into an empty calendar reproduces its posts,
+with each channel's own time, notes and (with import --keep-approvals) approvals.
 Channels are not exported (their secrets stay in the calendar); the target
 calendar needs channels of the same names. Times are RFC 3339 UTC instants.
 

@@ -31,11 +31,11 @@ const loadMemoryLimit = 140 << 20
 const maxWarnings = 10
 
 type importOptions struct {
-	dryRun, allowPast            bool
-	format, campaign, dateFormat string
-	defaultChannels              []string
-	mediaRoot                    string
-	maxFileMB                    int
+	dryRun, allowPast, keepApprovals bool
+	format, campaign, dateFormat     string
+	defaultChannels                  []string
+	mediaRoot                        string
+	maxFileMB                        int
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -46,7 +46,8 @@ func newImportCmd(a *app) *cobra.Command {
 		Long: `Load posts (and campaigns) from files, as a CI job does on every merge.
 
 Formats: CSV (a header row; crieur's columns slug, at, channels, campaign, tags,
-title, body, link, excerpt, media, alt, status, thread, variant:CHANNEL, or
+title, body, link, excerpt, media, alt, status, thread (parts, or true to allow
+a thread), variant:CHANNEL, times, approved_by, approved_at, notes, or
 Hootsuite's date, message, link; ',' or ';'; UTF-8 with or without BOM),
 YAML/JSON ({campaign, defaults, posts}), a Markdown folder (one .md per post:
 front matter + body; the file's path is the default slug). The format comes
@@ -92,6 +93,7 @@ load would change, or one slug given twice in the load).`,
 				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
 				DefaultChannels: o.defaultChannels, Campaign: o.campaign, Check: networkCheck(), Plan: o.dryRun || a.verbose(),
 				MediaRoot: o.mediaRoot,
+				KeepApprovals: o.keepApprovals,
 			}
 			bar := a.progressBar(len(set.Items))
 			if bar != nil {
@@ -116,6 +118,7 @@ load would change, or one slug given twice in the load).`,
 	fl.BoolVar(&o.allowPast, "allow-past", false, "accept times in the past for new or re-timed posts")
 	fl.StringVar(&o.mediaRoot, "media-root", "", "the folder every media file must lie in (default: each load file's own folder)")
 	fl.IntVar(&o.maxFileMB, "max-file-size", calendar.DefaultMaxLoadFile>>20, "the largest load file read, in MB")
+	fl.BoolVar(&o.keepApprovals, "keep-approvals", false, "keep the approvals an export recorded for the posts the load creates (else they go to review)")
 	return cmd
 }
 
@@ -260,7 +263,8 @@ func networkCheck() calendar.CheckFunc {
 			return nil // reported once already
 		}
 		var out []calendar.CheckProblem
-		for _, prob := range pub.Validate(scheduler.Render(*p, ch, calendar.Delivery{}, c)) {
+		rp := scheduler.Render(*p, ch, calendar.Delivery{}, c)
+		for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
 			out = append(out, calendar.CheckProblem{Field: prob.Field, Message: prob.Message})
 		}
 		return out
@@ -321,6 +325,10 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 	if dryRun {
 		verb = "Dry run, nothing written"
 	}
-	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged.\n", verb, res.Created, res.Updated, res.Unchanged)
+	campaigns := ""
+	if res.CampaignsCreated+res.CampaignsUpdated > 0 {
+		campaigns = fmt.Sprintf("; campaigns: %d created, %d updated", res.CampaignsCreated, res.CampaignsUpdated)
+	}
+	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged%s.\n", verb, res.Created, res.Updated, res.Unchanged, campaigns)
 	return nil
 }

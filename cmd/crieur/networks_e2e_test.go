@@ -398,6 +398,9 @@ func (env *e2e) addPost(withCampaign bool) wantPost {
 	}
 	args := []string{"post", "new", "--slug", "spring-issue", "--title", e2eTitle, "--body", body, "--channel", env.channel,
 		"--at", time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past"}
+	if w.long {
+		args = append(args, "--thread") // the author allows the thread: it is never a surprise
+	}
 	if withCampaign {
 		args = append(args, "--campaign", e2eCampaign)
 		w.link += "?utm_campaign=" + e2eCampaign + "&utm_medium=social&utm_source=" + nc.network

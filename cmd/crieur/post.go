@@ -37,6 +37,7 @@ func newPostCmd(a *app) *cobra.Command {
 type postFields struct {
 	body, file, title, link, slug, campaign string
 	channels, tags, media                   []string
+	thread                                  bool
 }
 
 func (f *postFields) bind(cmd *cobra.Command) {
@@ -50,10 +51,11 @@ func (f *postFields) bind(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.channels, "channel", nil, "channels, comma-separated or repeated")
 	fl.StringSliceVar(&f.tags, "tag", nil, "tags, comma-separated or repeated")
 	fl.StringArrayVar(&f.media, "media", nil, "a media file PATH[#ALT TEXT] (repeatable)")
+	fl.BoolVar(&f.thread, "thread", false, "allow a text over a network's limit to become a thread (Mastodon, Bluesky); without it, it is refused")
 }
 
 func (f *postFields) any(cmd *cobra.Command) bool {
-	for _, n := range []string{"body", "file", "title", "link", "slug", "campaign", "channel", "tag", "media"} {
+	for _, n := range []string{"body", "file", "title", "link", "slug", "campaign", "channel", "tag", "media", "thread"} {
 		if cmd.Flags().Changed(n) {
 			return true
 		}
@@ -110,6 +112,9 @@ func (f *postFields) overlay(cmd *cobra.Command, doc *calendar.Document) {
 	}
 	if ch("tag") {
 		doc.Tags = f.tags
+	}
+	if ch("thread") {
+		doc.Thread.Auto = f.thread
 	}
 	if ch("media") {
 		doc.Media = nil
@@ -172,7 +177,8 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 	p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = doc.Title, doc.Body, doc.Link, doc.Excerpt, doc.Campaign
 	p.Channels = []string(doc.Channels)
 	p.Tags = []string(doc.Tags)
-	p.Thread = doc.Thread
+	p.Thread = doc.Thread.Parts
+	p.AutoThread = doc.Thread.Auto || len(p.Thread) > 0
 	p.Variants = doc.Variants
 	p.Media = append([]calendar.Media(nil), doc.Media...)
 	verr := &calendar.ValidationError{}
@@ -221,7 +227,7 @@ func firstSet(a, b string) string {
 // in loc, the zone a time typed there is read in (timeZoneFor).
 func (a *app) docOf(p calendar.Post, loc *time.Location) calendar.Document {
 	d := calendar.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
-		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: p.Thread, Body: p.Body}
+		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: calendar.ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
 	if len(d.Variants) == 0 {
 		d.Variants = nil
 	}
@@ -254,7 +260,7 @@ func (a *app) zoneLabel(loc *time.Location) string {
 func docHelp(first, zone string) string {
 	return "# " + first + "\n" +
 		"# Fields: slug, title, at, channels, campaign, tags, link, excerpt, media (path#alt or {path, alt}),\n" +
-		"# variants ({channel: text}), thread (extra parts). at: \"2026-12-01 09:00\" (" + zone + "), \"tomorrow 9am\", \"+2h\".\n"
+		"# variants ({channel: text}), thread (extra parts, or true: an over-long text may become a thread). at: \"2026-12-01 09:00\" (" + zone + "), \"tomorrow 9am\", \"+2h\".\n"
 }
 
 // zoneName names the viewer's zone for a person: "Europe/Paris", or the offset.
@@ -467,8 +473,8 @@ func normalizeDoc(d calendar.Document) calendar.Document {
 	if len(d.Channels) == 0 {
 		d.Channels = nil
 	}
-	if len(d.Thread) == 0 {
-		d.Thread = nil
+	if len(d.Thread.Parts) == 0 {
+		d.Thread.Parts = nil
 	}
 	return d
 }

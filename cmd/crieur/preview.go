@@ -116,7 +116,7 @@ func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel
 	for _, s := range pv.Problems {
 		seen[s] = true
 	}
-	for _, prob := range pub.Validate(rp) {
+	for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
 		if !seen[prob.String()] {
 			pv.Problems = append(pv.Problems, prob.String())
 		}

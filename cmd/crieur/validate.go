@@ -54,7 +54,8 @@ func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
 			verr.Add(calendar.FieldError{Field: "channels", Message: fmt.Sprintf("%s: %v", name, err)})
 			continue
 		}
-		for _, prob := range pub.Validate(scheduler.Render(p, ch, calendar.Delivery{}, campaign)) {
+		rp := scheduler.Render(p, ch, calendar.Delivery{}, campaign)
+		for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
 			verr.Add(calendar.FieldError{Field: prob.Field, Message: fmt.Sprintf("%s (%s): %s", name, ch.Network, prob.Message)})
 		}
 	}
