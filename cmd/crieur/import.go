@@ -92,7 +92,7 @@ load would change, or one slug given twice in the load).`,
 			opt := calendar.LoadOptions{
 				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
 				DefaultChannels: o.defaultChannels, Campaign: o.campaign, Check: networkCheck(), Plan: o.dryRun || a.verbose(),
-				MediaRoot: o.mediaRoot,
+				MediaRoot:     o.mediaRoot,
 				KeepApprovals: o.keepApprovals,
 			}
 			bar := a.progressBar(len(set.Items))
