@@ -115,7 +115,33 @@ in a local calendar, and publishes each post on time on every network.`,
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	refuseUnknownVerbs(root)
 	return root
+}
+
+// refuseUnknownVerbs makes a noun command (one with verbs and no action of
+// its own) refuse an unknown verb as a usage mistake, with the verbs its
+// spelling is close to: `crieur post lst` exits 2, not 0 with the help.
+// A noun alone (and crieur alone) still shows its help.
+func refuseUnknownVerbs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownVerbs(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageErr{errors.New(msg)}
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // loadConfig reads, in rising precedence: the config file, CRIEUR_* env, flags.
