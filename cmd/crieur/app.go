@@ -263,6 +263,30 @@ func (a *app) zone() *time.Location {
 }
 
 func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }
+
+// info is where a command says what it did (stdout): nowhere with -q, which
+// prints errors only, and the ids a script needs from a command that
+// creates or lists. Every informational line goes through info or note, so
+// that a cron job with -q mails nothing when all went well.
+func (a *app) info() io.Writer {
+	if a.quiet() {
+		return io.Discard
+	}
+	return a.out
+}
+
+// note is info's stderr twin: side remarks and warnings, silenced by -q.
+func (a *app) note() io.Writer {
+	if a.quiet() {
+		return io.Discard
+	}
+	return a.errOut
+}
+
+// warnf prints a warning on stderr, unless -q.
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.note(), "crieur: warning: "+format+"\n", args...)
+}
 func (a *app) verbose() bool { return a.v.GetBool(keyVerbose) }
 func (a *app) format() string {
 	return a.v.GetString(keyOutput)

@@ -255,10 +255,10 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 	w := a.out
 	for i, warn := range res.Warnings {
 		if i == maxWarnings && !a.verbose() {
-			fmt.Fprintf(a.errOut, "crieur: warning: … and %d more warnings (-v shows them all)\n", len(res.Warnings)-maxWarnings)
+			a.warnf("… and %d more warnings (-v shows them all)", len(res.Warnings)-maxWarnings)
 			break
 		}
-		fmt.Fprintf(a.errOut, "crieur: warning: %s\n", warn.Error())
+		a.warnf("%s", warn.Error())
 	}
 	if dryRun {
 		t := newTable(w)

@@ -264,7 +264,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
 				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
-					fmt.Fprintln(a.errOut, "Nothing written: no post created.")
+					fmt.Fprintln(a.note(), "Nothing written: no post created.")
 					return nil
 				}
 				if err != nil {
@@ -364,7 +364,7 @@ back to review.`,
 				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneName()),
 					"crieur post edit "+p.Slug+" --file {{file}}")
 				if errors.Is(err, errUnchanged) {
-					fmt.Fprintln(a.errOut, "No change.")
+					fmt.Fprintln(a.note(), "No change.")
 					return nil
 				}
 				if err != nil {
@@ -372,7 +372,7 @@ back to review.`,
 				}
 			}
 			if reflect.DeepEqual(normalizeDoc(doc), normalizeDoc(orig)) {
-				fmt.Fprintln(a.errOut, "No change.")
+				fmt.Fprintln(a.note(), "No change.")
 				return a.showPostRef(st, args[0], "")
 			}
 			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {

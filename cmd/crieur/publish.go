@@ -122,11 +122,10 @@ func (a *app) showReport(rep scheduler.Report) error {
 	if rep.Results == nil {
 		rep.Results = []scheduler.Result{}
 	}
-	err := a.emit(rep, func(w io.Writer) error {
+	err := a.emit(rep, func(io.Writer) error {
+		w := a.info()
 		if len(rep.Results) == 0 {
-			if !a.quiet() {
-				fmt.Fprintln(w, "Nothing was due.")
-			}
+			fmt.Fprintln(w, "Nothing was due.")
 			return nil
 		}
 		t := newTable(w, "POST", "CHANNEL", "OUTCOME", "ATTEMPT", "DETAIL")
