@@ -262,7 +262,7 @@ func (a *app) zone() *time.Location {
 	return a.loc
 }
 
-func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }
+func (a *app) quiet() bool { return a.v.GetBool(keyQuiet) }
 
 // info is where a command says what it did (stdout): nowhere with -q, which
 // prints errors only, and the ids a script needs from a command that
