@@ -164,10 +164,10 @@ func (s *Store) RemoveChannel(ctx context.Context, name string, force bool) erro
 			return err
 		}
 		if inflight > 0 {
-			return fmt.Errorf("channel %q has %d deliveries being published right now; remove it once they are recorded: %w", name, inflight, ErrConflict)
+			return fmt.Errorf("channel %q has %s being published right now; remove it once they are recorded: %w", name, Count(inflight, "delivery", "deliveries"), ErrConflict)
 		}
 		if pending > 0 && !force {
-			return fmt.Errorf("channel %q has %d deliveries not yet published; cancel them or use --force: %w", name, pending, ErrConflict)
+			return fmt.Errorf("channel %q has %s not yet published; cancel them or use --force: %w", name, Count(pending, "delivery", "deliveries"), ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE id=?`, c.ID); err != nil {
 			return err

@@ -274,7 +274,7 @@ func (s *Scheduler) retryOutcome(d calendar.Delivery, err error) calendar.Outcom
 	}
 	if d.Attempts >= limit {
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(),
-			Error: fmt.Sprintf("gave up after %d attempts: %v", d.Attempts, err)}
+			Error: fmt.Sprintf("gave up after %s: %v", calendar.Count(d.Attempts, "attempt", "attempts"), err)}
 	}
 	delay := max(s.o.Backoff.Delay(d.Attempts), wait)
 	if class == publishers.RateLimited && wait > 0 {

@@ -336,7 +336,7 @@ func (a *app) reportError(err error) int {
 		_ = writeJSON(a.errOut, errorDoc(err))
 		return code
 	}
-	fmt.Fprintf(a.errOut, "crieur: %v\n", err)
+	fmt.Fprintf(a.errOut, "crieur: %s\n", userText(err))
 	if code == exitUsage {
 		fmt.Fprintln(a.errOut, "Run 'crieur --help' or 'crieur COMMAND --help' for usage.")
 	}
@@ -360,7 +360,17 @@ func errorDoc(err error) map[string]any {
 	case errors.As(err, &fe):
 		return fieldDoc(fe)
 	}
-	return map[string]any{"error": err.Error()}
+	return map[string]any{"error": userText(err)}
+}
+
+// userText is an error as the user reads it: the sentinel a message wraps
+// for the exit code (": conflict") is crieur's business, not theirs.
+func userText(err error) string {
+	msg := err.Error()
+	if errors.Is(err, calendar.ErrConflict) {
+		msg = strings.TrimSuffix(msg, ": "+calendar.ErrConflict.Error())
+	}
+	return msg
 }
 
 func fieldDoc(p calendar.FieldError) map[string]any {

@@ -58,7 +58,7 @@ canceled posts stay where they are.`,
 				if dryRun {
 					verb = "Would shift"
 				}
-				fmt.Fprintf(w, "%s %d post(s) of %s by %s.\n", verb, len(moves), args[0], sh)
+				fmt.Fprintf(w, "%s %s of %s by %s.\n", verb, calendar.Count(len(moves), "post", "posts"), args[0], sh)
 				return nil
 			})
 		},

@@ -95,7 +95,7 @@ The file goes to --out (stdout by default; a folder for md). The format is
 				return err
 			}
 			if out != "" && !a.quiet() {
-				fmt.Fprintf(a.errOut, "Exported %d posts to %s.\n", len(e.Posts), out)
+				fmt.Fprintf(a.errOut, "Exported %s to %s.\n", calendar.Count(len(e.Posts), "post", "posts"), out)
 			}
 			return nil
 		},

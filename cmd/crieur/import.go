@@ -255,7 +255,7 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 	w := a.out
 	for i, warn := range res.Warnings {
 		if i == maxWarnings && !a.verbose() {
-			a.warnf("… and %d more warnings (-v shows them all)", len(res.Warnings)-maxWarnings)
+			a.warnf("… and %s (-v shows them all)", calendar.Count(len(res.Warnings)-maxWarnings, "more warning", "more warnings"))
 			break
 		}
 		a.warnf("%s", warn.Error())

@@ -747,7 +747,7 @@ func newPostHistoryCmd(a *app) *cobra.Command {
 			return a.emit(evs, func(w io.Writer) error {
 				t := newTable(w, "WHEN", "WHO", "WHAT", "CHANNEL", "DETAIL")
 				for _, e := range evs {
-					t.row(a.when(&e.At), e.Actor, e.Kind, dash(e.Channel), detailText(e.Detail))
+					t.row(a.when(&e.At), e.Actor, e.Kind, dash(e.Channel), a.detailText(e.Detail))
 				}
 				return t.flush()
 			})
@@ -755,7 +755,9 @@ func newPostHistoryCmd(a *app) *cobra.Command {
 	}
 }
 
-func detailText(m map[string]any) string {
+// detailText says an event's detail in the user's words: times in the
+// viewer's zone, lists and counts as text, never Go's map syntax.
+func (a *app) detailText(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -763,7 +765,45 @@ func detailText(m map[string]any) string {
 	sortStrings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+		parts = append(parts, k+"="+a.detailValue(m[k]))
 	}
 	return dash(truncate(strings.Join(parts, " "), 80))
+}
+
+func (a *app) detailValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "-"
+	case string:
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return a.when(&t)
+		}
+		if strings.ContainsAny(v, " ,") {
+			return strconv.Quote(v)
+		}
+		return v
+	case float64:
+		if v == float64(int64(v)) {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		items := make([]string, len(v))
+		for i, x := range v {
+			items[i] = a.detailValue(x)
+		}
+		return strings.Join(items, ",")
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			items[i] = a.detailValue(v[k]) + " " + k
+		}
+		return strings.Join(items, ",")
+	}
+	return fmt.Sprint(v)
 }

@@ -115,6 +115,9 @@ func (a *app) publishDryRun() error {
 type errAttention struct{ n int }
 
 func (e errAttention) Error() string {
+	if e.n == 1 {
+		return "1 delivery needs a person (failed, held, missed or channel paused): see `crieur status`"
+	}
 	return strconv.Itoa(e.n) + " deliveries need a person (failed, held, missed or channel paused): see `crieur status`"
 }
 

@@ -83,7 +83,8 @@ it; one in the fall-back hour fires once.`,
 			for i, sl := range slots {
 				docs[i].Slot = sl
 				if n := a.nextSlots(st, sl, 1); len(n) > 0 {
-					docs[i].Next = &n[0]
+					next := n[0].UTC() // JSON instants are UTC; the table shows the viewer's zone
+					docs[i].Next = &next
 				}
 			}
 			return a.emit(docs, func(w io.Writer) error {
