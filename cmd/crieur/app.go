@@ -344,6 +344,15 @@ func (a *app) reportError(err error) int {
 }
 
 func errorDoc(err error) map[string]any {
+	doc := problemDoc(err)
+	var kept keptDraftErr
+	if errors.As(err, &kept) {
+		doc["draft"] = kept.path
+	}
+	return doc
+}
+
+func problemDoc(err error) map[string]any {
 	var ve *calendar.ValidationError
 	var fe calendar.FieldError
 	switch {

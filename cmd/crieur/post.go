@@ -245,7 +245,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
   crieur post new --title "Launch" --file launch.md --queue
   crieur post new --channel acme-bsky --media photo.jpg#"A red bicycle" --draft`,
 		Args: exactArgs(0, "no arguments (the text goes in --body or --file)"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if n := countTrue(cmd.Flags().Changed("at"), queue, draft); n > 1 {
 				return usageErr{errors.New("use one of --at, --queue or --draft")}
 			}
@@ -259,10 +259,22 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				if doc, err = a.readFileDoc(f.file); err != nil {
 					return err
 				}
+				f.overlay(cmd, &doc)
+				if cmd.Flags().Changed("at") {
+					doc.At = at
+				}
 			case cmd.Flags().Changed("body"):
+				f.overlay(cmd, &doc)
+				doc.At = at
 			default:
+				// The flags fill in the document; what is saved in the
+				// editor is the post, flags included.
 				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
-				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
+				for _, m := range f.media {
+					tmpl.Media = append(tmpl.Media, calendar.ParseMedia(m))
+				}
+				var path string
+				doc, path, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.note(), "Nothing written: no post created.")
 					return nil
@@ -270,10 +282,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				if err != nil {
 					return err
 				}
-			}
-			f.overlay(cmd, &doc)
-			if cmd.Flags().Changed("at") {
-				doc.At = at
+				defer a.settleDraft(path, "crieur post new --file "+path, &err)
 			}
 			p := &calendar.Post{}
 			if err := a.applyDoc(cmd, st, doc, p, allowPast); err != nil {
@@ -336,7 +345,7 @@ back to review.`,
   crieur post edit 42 --title "Winter sale, extended" --tag sale,winter
   crieur post edit winter-sale --file winter-sale.md --if-version 3`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			st, err := a.db()
 			if err != nil {
 				return err
@@ -361,7 +370,8 @@ back to review.`,
 				doc.Variants = cloneMap(orig.Variants)
 				f.overlay(cmd, &doc)
 			default:
-				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneName()),
+				var path string
+				doc, path, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneName()),
 					"crieur post edit "+p.Slug+" --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.note(), "No change.")
@@ -370,6 +380,7 @@ back to review.`,
 				if err != nil {
 					return err
 				}
+				defer a.settleDraft(path, "crieur post edit "+p.Slug+" --file "+path+" --if-version "+strconv.FormatInt(p.Version, 10), &err)
 			}
 			if reflect.DeepEqual(normalizeDoc(doc), normalizeDoc(orig)) {
 				fmt.Fprintln(a.note(), "No change.")
