@@ -107,7 +107,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	verr := &calendar.ValidationError{}
 	for k, v := range settings {
 		if !known["set:"+k] {
-			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q (it has: %s)", nw.Name, k, fieldNames(nw.Settings))})
+			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Settings), fieldNames(nw.Settings))})
 			continue
 		}
 		if v == "" {
@@ -118,7 +118,12 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	for k, ref := range secrets {
 		if !known["secret:"+k] {
-			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q (it has: %s)", nw.Name, k, fieldNames(nw.Secrets))})
+			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Secrets), fieldNames(nw.Secrets))})
+			continue
+		}
+		if err := calendar.CheckSecretRef(ref); err != nil {
+			verr.Add(calendar.FieldError{Field: "secret", Message: k + ": " + err.Error()})
+			c.Secrets[k] = ref // given, if unusable: not "missing" too (nothing is saved)
 			continue
 		}
 		norm, err := st.NormalizeSecretRef(c.Name+"/"+k, ref)
@@ -130,6 +135,21 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	if missing := nw.Missing(c.Settings, c.Secrets); len(missing) > 0 {
 		verr.Add(calendar.FieldError{Field: "network", Message: fmt.Sprintf("%s needs %s; e.g. %s", nw.Name, strings.Join(missing, ", "), exampleFlags(nw))})
+	}
+	// What can be checked without the network is checked now: the settings
+	// given here (URLs, the folders of files crieur writes), then the whole
+	// channel as its network reads it.
+	given := map[string]string{}
+	for k := range settings {
+		given[k] = c.Settings[k]
+	}
+	for _, prob := range nw.CheckSettings(given) {
+		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
+	}
+	if len(verr.Problems) == 0 {
+		if _, err := validator(*c); err != nil {
+			verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
+		}
 	}
 	if cmd.Flags().Changed("tz") {
 		if f.tz != "" {
@@ -158,6 +178,43 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
 	}
 	return verr.Err()
+}
+
+// didYouMean suggests the field a mistyped key is close to: ` (did you
+// mean "instance"?)`, or nothing.
+func didYouMean(key string, fs []publishers.Field) string {
+	best, bestD := "", 3 // at most two edits away
+	for _, f := range fs {
+		if d := editDistance(strings.ToLower(key), f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 func fieldNames(fs []publishers.Field) string {
