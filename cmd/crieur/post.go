@@ -494,10 +494,20 @@ func newPostListCmd(a *app) *cobra.Command {
 					fmt.Fprintln(w, "No posts match.")
 					return nil
 				}
-				t := newTable(w, "ID", "WHEN", "STATUS", "CHANNELS", "SLUG", "TITLE")
+				rows := [][]string{{"ID", "WHEN", "STATUS", "CHANNELS", "SLUG", "TITLE"}}
 				for _, p := range posts {
-					t.row(strconv.FormatInt(p.ID, 10), a.when(p.PublishAt), a.paint(statusColor(p.Status), p.Status),
-						dash(strings.Join(p.Channels, ",")), p.Slug, truncate(firstSet(p.Title, p.Body), 40))
+					rows = append(rows, []string{strconv.FormatInt(p.ID, 10), a.when(p.PublishAt), p.Status,
+						dash(strings.Join(p.Channels, ",")), p.Slug, truncate(firstSet(p.Title, p.Body), 40)})
+				}
+				// The wide columns give way, title first, to fit the width; ids and
+				// slugs never do: they are what a person copies.
+				fitColumns(rows, a.fitWidth(), map[int]int{5: 8, 3: 8})
+				t := newTable(w)
+				for i, r := range rows {
+					if i > 0 {
+						r[2] = a.paint(statusColor(r[2]), r[2])
+					}
+					t.row(r...)
 				}
 				if err := t.flush(); err != nil {
 					return err
