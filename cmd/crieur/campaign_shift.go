@@ -43,6 +43,12 @@ canceled posts stay where they are.`,
 				return err
 			}
 			return a.emit(moves, func(w io.Writer) error {
+				if a.quiet() && !dryRun {
+					for _, mv := range moves {
+						fmt.Fprintln(w, mv.Slug)
+					}
+					return nil
+				}
 				if len(moves) == 0 {
 					fmt.Fprintf(w, "Campaign %s has no timed post left to move.\n", args[0])
 					return nil

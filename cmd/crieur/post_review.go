@@ -139,6 +139,10 @@ published post is refused. Approval is kept: the text did not change.`,
 				return err
 			}
 			return a.emit(mv, func(w io.Writer) error {
+				if a.quiet() && !dryRun {
+					fmt.Fprintln(w, mv.Slug)
+					return nil
+				}
 				verb := "Moved"
 				if dryRun {
 					verb = "Would move"
