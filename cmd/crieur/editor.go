@@ -75,12 +75,15 @@ func (a *app) editDocument(doc calendar.Document, header, retry string) (calenda
 // settleDraft ends a draft written in the editor: removed once the command
 // succeeded, kept on any failure with its path and the command that applies
 // it once fixed, so that no writing is lost.
-func (a *app) settleDraft(path, retry string, err *error) {
-	if *err == nil {
-		os.Remove(path)
-		return
+// A path emptied meanwhile means the draft was already saved and removed.
+func (a *app) settleDraft(path *string, retry string, err *error) {
+	switch {
+	case *path == "":
+	case *err == nil:
+		os.Remove(*path)
+	default:
+		*err = keptDraftErr{err: *err, path: *path, retry: retry}
 	}
-	*err = keptDraftErr{err: *err, path: path, retry: retry}
 }
 
 // keptDraftErr is a failure after editing: the error, then where the text is.

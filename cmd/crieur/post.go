@@ -231,6 +231,7 @@ func newPostNewCmd(a *app) *cobra.Command {
 	var f postFields
 	var at string
 	var queue, draft, allowPast bool
+	var draftFile string // the editor's draft, removed once the post is saved
 	cmd := &cobra.Command{
 		Use:   "new [--body TEXT | --file F] [--channel A,B] [--at WHEN | --queue | --draft]",
 		Short: "Write a new post (in $EDITOR when no --body or --file)",
@@ -273,8 +274,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				for _, m := range f.media {
 					tmpl.Media = append(tmpl.Media, calendar.ParseMedia(m))
 				}
-				var path string
-				doc, path, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
+				doc, draftFile, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneName()), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
 					fmt.Fprintln(a.note(), "Nothing written: no post created.")
 					return nil
@@ -282,7 +282,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				if err != nil {
 					return err
 				}
-				defer a.settleDraft(path, "crieur post new --file "+path, &err)
+				defer a.settleDraft(&draftFile, "crieur post new --file "+draftFile, &err)
 			}
 			p := &calendar.Post{}
 			if err := a.applyDoc(cmd, st, doc, p, allowPast); err != nil {
@@ -303,6 +303,10 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			}
 			if err := st.CreatePost(a.ctx, p); err != nil {
 				return err
+			}
+			if draftFile != "" { // saved: what follows must not offer the draft again
+				os.Remove(draftFile)
+				draftFile = ""
 			}
 			if queue {
 				if _, err := st.SchedulePost(a.ctx, strconv.FormatInt(p.ID, 10), nil, true); err != nil {
@@ -380,7 +384,7 @@ back to review.`,
 				if err != nil {
 					return err
 				}
-				defer a.settleDraft(path, "crieur post edit "+p.Slug+" --file "+path+" --if-version "+strconv.FormatInt(p.Version, 10), &err)
+				defer a.settleDraft(&path, "crieur post edit "+p.Slug+" --file "+path+" --if-version "+strconv.FormatInt(p.Version, 10), &err)
 			}
 			if reflect.DeepEqual(normalizeDoc(doc), normalizeDoc(orig)) {
 				fmt.Fprintln(a.note(), "No change.")
