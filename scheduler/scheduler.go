@@ -297,7 +297,7 @@ func safePublish(ctx context.Context, pub publishers.Publisher, post publishers.
 // record writes an outcome, retrying a few times if the database is busy: a
 // confirmed publication must not be forgotten.
 func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network string, r *Result) {
-	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt
+	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt.UTC()
 	ctx := context.Background()
 	var err error
 	for try := range 6 {
