@@ -14,7 +14,7 @@ import (
 func (s *Store) SubmitPost(ctx context.Context, ref string) (Post, error) {
 	return s.reviewDecision(ctx, ref, "post.submitted", "", func(p *Post) error {
 		if p.Status != StatusDraft {
-			return fmt.Errorf("post %s is %s, not a draft: only drafts are submitted for review: %w", p.Slug, p.Status, ErrConflict)
+			return fmt.Errorf("post %s is %s: only drafts are submitted for review: %w", p.Slug, StatusWords(p.Status), ErrConflict)
 		}
 		if len(p.Channels) == 0 {
 			return Invalid("channels", "post %s has no channel: add one before submitting it", p.Slug)
@@ -48,7 +48,7 @@ func (s *Store) ApprovePost(ctx context.Context, ref, note string) (Post, error)
 			p.ApprovedAt, p.ApprovedBy = &now, s.Actor
 			return nil
 		default:
-			return fmt.Errorf("post %s is %s: there is nothing to approve: %w", p.Slug, p.Status, ErrConflict)
+			return fmt.Errorf("post %s is %s: there is nothing to approve: %w", p.Slug, StatusWords(p.Status), ErrConflict)
 		}
 		if len(p.Channels) == 0 {
 			return Invalid("channels", "post %s has no channel: add one before approving it", p.Slug)
@@ -70,7 +70,7 @@ func (s *Store) RejectPost(ctx context.Context, ref, note string) (Post, error) 
 		switch p.Status {
 		case StatusReview, StatusApproved, StatusScheduled:
 		default:
-			return fmt.Errorf("post %s is %s: only a post in review, approved or scheduled can be rejected: %w", p.Slug, p.Status, ErrConflict)
+			return fmt.Errorf("post %s is %s: only a post in review, approved or scheduled can be rejected: %w", p.Slug, StatusWords(p.Status), ErrConflict)
 		}
 		if p.Status == StatusScheduled && p.ApprovedAt == nil {
 			return fmt.Errorf("post %s was scheduled without review; use `crieur post cancel` or edit it: %w", p.Slug, ErrConflict)

@@ -60,7 +60,7 @@ func (s *Store) AddBlackout(ctx context.Context, b *Blackout) error {
 		}
 	}
 	if !b.EndsAt.After(b.StartsAt) {
-		verr.Add(FieldError{Field: "to", Message: fmt.Sprintf("the blackout ends (%s) before it starts (%s)", b.EndsAt.UTC().Format(time.RFC3339), b.StartsAt.UTC().Format(time.RFC3339))})
+		verr.Add(FieldError{Field: "to", Message: "the blackout ends before it starts: its end must be later than its start"})
 	}
 	var channelID any
 	if b.Channel != "" {

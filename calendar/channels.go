@@ -225,7 +225,7 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 			return err
 		}
 		if inflight > 0 {
-			return fmt.Errorf("channel %q has %d deliveries being published right now; remove it once they are recorded: %w", name, inflight, ErrConflict)
+			return fmt.Errorf("channel %q has %s being published right now; remove it once they are recorded: %w", name, Count(inflight, "delivery", "deliveries"), ErrConflict)
 		}
 		// The posts still waiting on this channel, and whether any other
 		// channel is left to publish them.
@@ -257,7 +257,7 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 			return err
 		}
 		if r.Pending > 0 && !force {
-			return fmt.Errorf("channel %q has %d deliveries not yet published; removing it with --force would drop them: %s: %w", name, r.Pending, r.Summary(), ErrConflict)
+			return fmt.Errorf("channel %q has %s not yet published; removing it with --force would drop them: %s: %w", name, Count(r.Pending, "delivery", "deliveries"), r.Summary(), ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE id=?`, c.ID); err != nil {
 			return err

@@ -753,7 +753,7 @@ func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string) ([]Del
 		case StatusCanceled:
 			return fmt.Errorf("post %s is canceled; schedule it again first (`crieur post schedule %s --at …`): %w", p.Slug, p.Slug, ErrConflict)
 		default:
-			return fmt.Errorf("post %s is %s, not on the calendar; schedule it (`crieur post schedule %s --at …`): %w", p.Slug, p.Status, p.Slug, ErrConflict)
+			return fmt.Errorf("post %s is %s, not on the calendar; schedule it (`crieur post schedule %s --at …`): %w", p.Slug, StatusWords(p.Status), p.Slug, ErrConflict)
 		}
 		if p.ApprovedAt == nil {
 			var gated bool

@@ -42,6 +42,15 @@ func (e FieldError) Error() string {
 	return b.String()
 }
 
+// Count says n things in English: Count(1, "delivery", "deliveries") is
+// "1 delivery", Count(2, …) "2 deliveries".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // ValidationError holds every invalid field of an input: nothing was changed.
 type ValidationError struct {
 	Problems []FieldError

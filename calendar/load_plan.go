@@ -80,7 +80,7 @@ func (pl *plan) entries() []PlanEntry {
 		e := PlanEntry{Kind: "post", Action: p.action, Slug: p.post.Slug, At: p.post.PublishAt, Channels: p.post.Channels,
 			File: p.src.File, Line: p.src.Line, Changes: p.changes}
 		if p.action == ActionConflict {
-			e.Reason = fmt.Sprintf("already %s", p.old.Status)
+			e.Reason = fmt.Sprintf("already %s", StatusWords(p.old.Status))
 		}
 		out = append(out, e)
 	}
@@ -735,7 +735,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 		case old.Status == StatusPublished || old.Status == StatusPartial:
 			pp.action = ActionConflict
 			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "post %q is already %s; the load would change its %s (edit the post by hand, or give the new text another slug)",
-				pp.post.Slug, old.Status, strings.Join(pp.changes, ", ")))
+				pp.post.Slug, StatusWords(old.Status), strings.Join(pp.changes, ", ")))
 		default:
 			pp.action = ActionUpdate
 		}
@@ -744,7 +744,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 		timed := pp.action == ActionCreate || (pp.action == ActionUpdate && contains(pp.changes, "at"))
 		if timed && pp.pastTime && !opt.AllowPast {
 			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
-				strings.TrimSpace(pp.src.At), pp.post.PublishAt.Format("2006-01-02 15:04 UTC")))
+				strings.TrimSpace(pp.src.At), inZone(*pp.post.PublishAt, opt.Zone)))
 		}
 		if pp.action == ActionCreate {
 			switch pp.post.Status {
@@ -865,4 +865,12 @@ func (pl *plan) check(opt LoadOptions, workers int, more <-chan struct{}) []Fiel
 		out = append(out, f...)
 	}
 	return out
+}
+
+// inZone shows t as the user reads times: in zone (the viewer's), else UTC.
+func inZone(t time.Time, zone *time.Location) string {
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format("2006-01-02 15:04 MST")
 }

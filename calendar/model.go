@@ -14,6 +14,20 @@ const (
 	StatusCanceled  = "canceled"
 )
 
+// StatusWords is a post state as a sentence says it: "post x is in review",
+// "is a draft", "is partly published".
+func StatusWords(status string) string {
+	switch status {
+	case StatusDraft:
+		return "a draft"
+	case StatusReview:
+		return "in review"
+	case StatusPartial:
+		return "partly published"
+	}
+	return status
+}
+
 // PostStatuses lists every post state, in workflow order.
 var PostStatuses = []string{StatusDraft, StatusReview, StatusApproved, StatusScheduled, StatusPublished, StatusPartial, StatusFailed, StatusCanceled}
 

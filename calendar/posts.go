@@ -795,7 +795,7 @@ func (s *Store) loadChildrenTx(ctx context.Context, tx *sql.Tx, posts []Post) er
 func (s *Store) CancelPost(ctx context.Context, ref string) (Post, error) {
 	return s.transition(ctx, ref, "post.canceled", func(p *Post) error {
 		if p.Status == StatusPublished || p.Status == StatusCanceled {
-			return fmt.Errorf("post %s is %s: nothing to cancel: %w", p.Slug, p.Status, ErrConflict)
+			return fmt.Errorf("post %s is %s: nothing to cancel: %w", p.Slug, StatusWords(p.Status), ErrConflict)
 		}
 		p.Status = StatusCanceled
 		return nil
@@ -846,7 +846,7 @@ func (s *Store) DeletePost(ctx context.Context, ref string) error {
 			return err
 		}
 		if live > 0 {
-			return fmt.Errorf("post %s has %d deliveries published or in flight; its record stays (use `crieur post cancel`): %w", p.Slug, live, ErrConflict)
+			return fmt.Errorf("post %s has %s published or in flight; its record stays (use `crieur post cancel`): %w", p.Slug, Count(live, "delivery", "deliveries"), ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id=?`, p.ID); err != nil {
 			return err

@@ -153,6 +153,38 @@ func NormalizeSecretRef(key, ref string) (norm, value string, err error) {
 	return "stored:" + key, ref, nil
 }
 
+// CheckSecretRef checks, without reading a value into any message, that a
+// reference resolves here: an env: variable is set, a file: secret is a
+// readable file. Other references are stored values and always resolve.
+func CheckSecretRef(ref string) error {
+	switch {
+	case strings.HasPrefix(ref, "env:"):
+		name := strings.TrimPrefix(ref, "env:")
+		if os.Getenv(name) == "" {
+			return fmt.Errorf("environment variable %s is not set here: set it (export %s=…), then add the channel", name, name)
+		}
+	case strings.HasPrefix(ref, "file:"):
+		p := expandHome(strings.TrimPrefix(ref, "file:"))
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
+		}
+		defer f.Close()
+		if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", p)
+		}
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // ResolveSecrets turns a channel's references into values. Errors name the
 // reference, never a value.
 func (s *Store) ResolveSecrets(refs map[string]string) (map[string]string, error) {

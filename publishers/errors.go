@@ -48,18 +48,35 @@ type Error struct {
 	Err        error         // underlying cause, if any
 }
 
+// Error is in the user's words: the network's message, its status code,
+// and a label only where it tells the user what to do (credentials refused,
+// rate limited). The class itself is crieur's business, not the user's.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Class.String())
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Status)
+	switch e.Class {
+	case Auth:
+		b.WriteString("credentials refused")
+	case RateLimited:
+		b.WriteString("rate limited")
 	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	} else if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if msg != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(msg)
+	}
+	if e.Status != 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "(status %d)", e.Status)
+	}
+	if b.Len() == 0 {
+		b.WriteString("failed")
 	}
 	return b.String()
 }

@@ -20,10 +20,28 @@ func TestInvalid(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := Invalid(c.probs)
-			if e.Class != Permanent || e.Message != c.want || e.Error() != "permanent: "+c.want {
+			if e.Class != Permanent || e.Message != c.want || e.Error() != c.want {
 				t.Errorf("Invalid = %#v (%v), want permanent %q", e, e, c.want)
 			}
 		})
+	}
+}
+
+// An error reads in the user's words: no class word such as "permanent".
+func TestErrorWords(t *testing.T) {
+	for _, c := range []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Class: Permanent, Status: 422, Message: "Text is too long"}, "Text is too long (status 422)"},
+		{&Error{Class: Transient, Message: "connection reset"}, "connection reset"},
+		{&Error{Class: Auth, Status: 401, Message: "The access token is invalid"}, "credentials refused: The access token is invalid (status 401)"},
+		{&Error{Class: RateLimited, Status: 429}, "rate limited (status 429)"},
+		{&Error{Class: Permanent}, "failed"},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("%#v.Error() = %q, want %q", c.err, got, c.want)
+		}
 	}
 }
 

@@ -3,8 +3,11 @@ package publishers
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +20,23 @@ type Field struct {
 	Required bool
 	Default  string
 	Help     string
+	// Kind says what the value names, so that it is checked when the channel
+	// is added or edited, without the network (see CheckSettings).
+	Kind FieldKind
 }
+
+// FieldKind is what a setting's value names.
+type FieldKind int
+
+const (
+	// Text is any value; the network's New checks it.
+	Text FieldKind = iota
+	// URL is an absolute http(s) URL.
+	URL
+	// OutFile is a local file crieur writes: its folder must exist and be
+	// writable. Empty or "-" means standard output.
+	OutFile
+)
 
 // Network describes one network and builds its publishers.
 type Network struct {
@@ -116,6 +135,55 @@ func (n Network) Deprecated(settings map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// CheckSettings checks, without the network, what each setting's Kind
+// says: URLs are http(s), files crieur writes are in a folder that exists
+// and that it may write in. Problems name the setting.
+func (n Network) CheckSettings(settings map[string]string) []Problem {
+	var out []Problem
+	for _, f := range n.Settings {
+		v := strings.TrimSpace(settings[f.Name])
+		if v == "" {
+			continue
+		}
+		switch f.Kind {
+		case URL:
+			if _, ok := HTTPURL(v); !ok {
+				out = append(out, Problem{Field: f.Name, Message: fmt.Sprintf("%q is not an http(s) URL", v)})
+			}
+		case OutFile:
+			if err := writableFile(v); err != nil {
+				out = append(out, Problem{Field: f.Name, Message: err.Error()})
+			}
+		}
+	}
+	return out
+}
+
+// writableFile checks that path can be written: its folder exists, is a
+// folder, and takes new files.
+func writableFile(path string) error {
+	if path == "-" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("folder %s does not exist: create it first", dir)
+	case err != nil:
+		return fmt.Errorf("folder %s: %w", dir, err)
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	f, err := os.CreateTemp(dir, ".crieur-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in folder %s", dir)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 // Setting returns settings[name] or the field's default.

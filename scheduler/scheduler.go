@@ -262,7 +262,7 @@ func (s *Scheduler) retryOutcome(d calendar.Delivery, err error) calendar.Outcom
 	}
 	if d.Attempts >= limit {
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(),
-			Error: fmt.Sprintf("gave up after %d attempts: %v", d.Attempts, err)}
+			Error: fmt.Sprintf("gave up after %s: %v", calendar.Count(d.Attempts, "attempt", "attempts"), err)}
 	}
 	delay := max(s.o.Backoff.Delay(d.Attempts), wait)
 	if class == publishers.RateLimited && wait > 0 {
@@ -288,7 +288,7 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 	if note := out.DropBadRemoteURL(); note != "" {
 		s.log.Warn(note, "delivery", d.ID, "channel", d.Channel)
 	}
-	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt
+	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt.UTC()
 	ctx := context.Background()
 	var err error
 	for try := range 6 {

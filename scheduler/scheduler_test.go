@@ -33,7 +33,7 @@ func TestFaultsEndInTheirState(t *testing.T) {
 		{name: "503 with Retry-After waits longer", fault: func(int) (int, http.Header, string) { return 503, retryAfter("600"), "later" },
 			wantStatus: calendar.DeliveryPending, wantRunAt: 10 * time.Minute, wantEvent: "delivery.retry"},
 		{name: "500 out of attempts fails", maxAttempts: 1, fault: func(int) (int, http.Header, string) { return 500, nil, "boom" },
-			wantStatus: calendar.DeliveryFailed, wantError: "gave up after 1 attempts", wantEvent: "delivery.failed"},
+			wantStatus: calendar.DeliveryFailed, wantError: "gave up after 1 attempt: ", wantEvent: "delivery.failed"},
 		{name: "429 honours Retry-After", fault: func(int) (int, http.Header, string) { return 429, retryAfter("90"), "slow down" },
 			wantStatus: calendar.DeliveryPending, wantRunAt: 90 * time.Second, wantError: "slow down", wantEvent: "delivery.retry"},
 		{name: "429 is not counted as harshly", maxAttempts: 1, fault: func(int) (int, http.Header, string) { return 429, retryAfter("5"), "" },

@@ -118,7 +118,33 @@ in a local calendar, and publishes each post on time on every network.`,
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	refuseUnknownVerbs(root)
 	return root
+}
+
+// refuseUnknownVerbs makes a noun command (one with verbs and no action of
+// its own) refuse an unknown verb as a usage mistake, with the verbs its
+// spelling is close to: `crieur post lst` exits 2, not 0 with the help.
+// A noun alone (and crieur alone) still shows its help.
+func refuseUnknownVerbs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownVerbs(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageErr{errors.New(msg)}
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // loadConfig reads, in rising precedence: the config file, CRIEUR_* env, flags.
@@ -275,7 +301,31 @@ func (a *app) calendarZone() *time.Location {
 	return time.UTC
 }
 
-func (a *app) quiet() bool   { return a.v.GetBool(keyQuiet) }
+func (a *app) quiet() bool { return a.v.GetBool(keyQuiet) }
+
+// info is where a command says what it did (stdout): nowhere with -q, which
+// prints errors only, and the ids a script needs from a command that
+// creates or lists. Every informational line goes through info or note, so
+// that a cron job with -q mails nothing when all went well.
+func (a *app) info() io.Writer {
+	if a.quiet() {
+		return io.Discard
+	}
+	return a.out
+}
+
+// note is info's stderr twin: side remarks and warnings, silenced by -q.
+func (a *app) note() io.Writer {
+	if a.quiet() {
+		return io.Discard
+	}
+	return a.errOut
+}
+
+// warnf prints a warning on stderr, unless -q.
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.note(), "crieur: warning: "+format+"\n", args...)
+}
 func (a *app) verbose() bool { return a.v.GetBool(keyVerbose) }
 func (a *app) format() string {
 	return a.v.GetString(keyOutput)
@@ -325,7 +375,7 @@ func (a *app) reportError(err error) int {
 		_ = writeJSON(a.errOut, errorDoc(err))
 		return code
 	}
-	fmt.Fprintf(a.errOut, "crieur: %s\n", termSafe(err.Error()))
+	fmt.Fprintf(a.errOut, "crieur: %s\n", termSafe(userText(err)))
 	if code == exitUsage {
 		fmt.Fprintln(a.errOut, "Run 'crieur --help' or 'crieur COMMAND --help' for usage.")
 	}
@@ -333,6 +383,15 @@ func (a *app) reportError(err error) int {
 }
 
 func errorDoc(err error) map[string]any {
+	doc := problemDoc(err)
+	var kept keptDraftErr
+	if errors.As(err, &kept) {
+		doc["draft"] = kept.path
+	}
+	return doc
+}
+
+func problemDoc(err error) map[string]any {
 	var ve *calendar.ValidationError
 	var fe calendar.FieldError
 	switch {
@@ -349,7 +408,17 @@ func errorDoc(err error) map[string]any {
 	case errors.As(err, &fe):
 		return fieldDoc(fe)
 	}
-	return map[string]any{"error": err.Error()}
+	return map[string]any{"error": userText(err)}
+}
+
+// userText is an error as the user reads it: the sentinel a message wraps
+// for the exit code (": conflict") is crieur's business, not theirs.
+func userText(err error) string {
+	msg := err.Error()
+	if errors.Is(err, calendar.ErrConflict) {
+		msg = strings.TrimSuffix(msg, ": "+calendar.ErrConflict.Error())
+	}
+	return msg
 }
 
 func fieldDoc(p calendar.FieldError) map[string]any {

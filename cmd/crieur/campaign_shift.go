@@ -49,6 +49,12 @@ canceled posts stay where they are.`,
 				}
 			}
 			return a.emit(moves, func(w io.Writer) error {
+				if a.quiet() && !dryRun {
+					for _, mv := range moves {
+						fmt.Fprintln(w, mv.Slug)
+					}
+					return nil
+				}
 				if len(moves) == 0 {
 					fmt.Fprintf(w, "Campaign %s has no timed post left to move.\n", args[0])
 					return nil
@@ -64,7 +70,7 @@ canceled posts stay where they are.`,
 				if dryRun {
 					verb = "Would shift"
 				}
-				fmt.Fprintf(w, "%s %d post(s) of %s by %s.\n", verb, len(moves), args[0], sh)
+				fmt.Fprintf(w, "%s %s of %s by %s.\n", verb, calendar.Count(len(moves), "post", "posts"), args[0], sh)
 				return nil
 			})
 		},

@@ -111,7 +111,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	verr := &calendar.ValidationError{}
 	for k, v := range settings {
 		if !known["set:"+k] {
-			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q (it has: %s)", nw.Name, k, fieldNames(nw.Settings))})
+			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Settings), fieldNames(nw.Settings))})
 			continue
 		}
 		if v == "" {
@@ -122,7 +122,12 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	for k, ref := range secrets {
 		if !known["secret:"+k] {
-			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q (it has: %s)", nw.Name, k, fieldNames(nw.Secrets))})
+			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Secrets), fieldNames(nw.Secrets))})
+			continue
+		}
+		if err := calendar.CheckSecretRef(ref); err != nil {
+			verr.Add(calendar.FieldError{Field: "secret", Message: k + ": " + err.Error()})
+			c.Secrets[k] = ref // given, if unusable: not "missing" too (nothing is saved)
 			continue
 		}
 		norm, value, err := calendar.NormalizeSecretRef(c.Name+"/"+k, ref)
@@ -140,6 +145,21 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	if missing := nw.Missing(c.Settings, c.Secrets); len(missing) > 0 {
 		verr.Add(calendar.FieldError{Field: "network", Message: fmt.Sprintf("%s needs %s; e.g. %s", nw.Name, strings.Join(missing, ", "), exampleFlags(nw))})
+	}
+	// What can be checked without the network is checked now: the settings
+	// given here (URLs, the folders of files crieur writes), then the whole
+	// channel as its network reads it.
+	given := map[string]string{}
+	for k := range settings {
+		given[k] = c.Settings[k]
+	}
+	for _, prob := range nw.CheckSettings(given) {
+		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
+	}
+	if len(verr.Problems) == 0 {
+		if _, err := validator(*c); err != nil {
+			verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
+		}
 	}
 	if cmd.Flags().Changed("tz") {
 		if f.tz != "" {
@@ -203,6 +223,43 @@ func (f *channelFlags) saveChannel(a *app, st *calendar.Store, name string, writ
 		fmt.Fprintf(a.errOut, "warning: could not delete the secrets %s no longer uses: %v\n", name, err)
 	}
 	return nil
+}
+
+// didYouMean suggests the field a mistyped key is close to: ` (did you
+// mean "instance"?)`, or nothing.
+func didYouMean(key string, fs []publishers.Field) string {
+	best, bestD := "", 3 // at most two edits away
+	for _, f := range fs {
+		if d := editDistance(strings.ToLower(key), f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 func fieldNames(fs []publishers.Field) string {

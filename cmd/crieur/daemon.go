@@ -69,6 +69,8 @@ func (c appClock) After(d time.Duration) <-chan time.Time { return time.After(d)
 func (a *app) logger(level slog.Level) (*slog.Logger, error) {
 	if a.verbose() {
 		level = slog.LevelDebug
+	} else if a.quiet() && level < slog.LevelError {
+		level = slog.LevelError
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch f := a.v.GetString(keyLogFormat); f {

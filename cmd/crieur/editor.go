@@ -71,6 +71,32 @@ func (a *app) editDocument(doc calendar.Document, header, retry string) (calenda
 	return out, path, nil
 }
 
+// settleDraft ends a draft written in the editor: removed once the command
+// succeeded, kept on any failure with its path and the command that applies
+// it once fixed, so that no writing is lost.
+// A path emptied meanwhile means the draft was already saved and removed.
+func (a *app) settleDraft(path *string, retry string, err *error) {
+	switch {
+	case *path == "":
+	case *err == nil:
+		os.Remove(*path)
+	default:
+		*err = keptDraftErr{err: *err, path: *path, retry: retry}
+	}
+}
+
+// keptDraftErr is a failure after editing: the error, then where the text is.
+type keptDraftErr struct {
+	err         error
+	path, retry string
+}
+
+func (e keptDraftErr) Error() string {
+	return fmt.Sprintf("%v\nyour text is kept in %s: fix it and run `%s`", e.err, e.path, e.retry)
+}
+
+func (e keptDraftErr) Unwrap() error { return e.err }
+
 // withHeader puts comment lines at the top of the front matter.
 func withHeader(doc []byte, header string) []byte {
 	if header == "" {

@@ -99,7 +99,7 @@ to be shared (0644, folders 0755) unless --private (0600, 0700).`,
 				return err
 			}
 			if out != "" && !a.quiet() {
-				fmt.Fprintf(a.errOut, "Exported %d posts to %s.\n", len(e.Posts), out)
+				fmt.Fprintf(a.errOut, "Exported %s to %s.\n", calendar.Count(len(e.Posts), "post", "posts"), out)
 			}
 			return nil
 		},

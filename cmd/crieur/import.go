@@ -286,10 +286,10 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 	w := a.out
 	for i, warn := range res.Warnings {
 		if i == maxWarnings && !a.verbose() {
-			fmt.Fprintf(a.errOut, "crieur: warning: … and %d more warnings (-v shows them all)\n", len(res.Warnings)-maxWarnings)
+			a.warnf("… and %s (-v shows them all)", calendar.Count(len(res.Warnings)-maxWarnings, "more warning", "more warnings"))
 			break
 		}
-		fmt.Fprintf(a.errOut, "crieur: warning: %s\n", termSafe(warn.Error()))
+		a.warnf("%s", termSafe(warn.Error()))
 	}
 	if dryRun {
 		t := newTable(w)

@@ -6,11 +6,14 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 )
 
@@ -136,3 +139,57 @@ func truncate(s string, n int) string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// fitWidth is the width a table must fit: $COLUMNS, else the terminal's
+// width; 0 (no limit) when output goes to a pipe or a file.
+func (a *app) fitWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := a.out.(*os.File); ok && isTTY(a.out) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
+// fitColumns shortens cells so that rows, laid out with two spaces between
+// columns, fit width. shrink maps the columns that may give way, in the
+// order given by shrinkOrder below, to the narrowest they may become.
+// Nothing changes when width is 0 or the rows already fit.
+func fitColumns(rows [][]string, width int, shrink map[int]int) {
+	if width <= 0 || len(rows) == 0 {
+		return
+	}
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	total := 2 * (len(widths) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	cols := make([]int, 0, len(shrink))
+	for c := range shrink {
+		cols = append(cols, c)
+	}
+	// The last column first (the title), then the others right to left.
+	sort.Sort(sort.Reverse(sort.IntSlice(cols)))
+	for _, c := range cols {
+		if total <= width {
+			break
+		}
+		to := max(shrink[c], widths[c]-(total-width))
+		if to >= widths[c] {
+			continue
+		}
+		total -= widths[c] - to
+		widths[c] = to
+		for _, r := range rows {
+			r[c] = truncate(r[c], to)
+		}
+	}
+}

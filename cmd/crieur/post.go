@@ -279,6 +279,7 @@ func newPostNewCmd(a *app) *cobra.Command {
 	var f postFields
 	var at string
 	var queue, draft, allowPast bool
+	var draftFile string // the editor's draft, removed once the post is saved
 	cmd := &cobra.Command{
 		Use:   "new [--body TEXT | --file F] [--channel A,B] [--at WHEN | --queue | --draft]",
 		Short: "Write a new post (in $EDITOR when no --body or --file)",
@@ -293,7 +294,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
   crieur post new --title "Launch" --file launch.md --queue
   crieur post new --channel acme-bsky --media photo.jpg#"A red bicycle" --draft`,
 		Args: exactArgs(0, "no arguments (the text goes in --body or --file)"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if n := countTrue(cmd.Flags().Changed("at"), queue, draft); n > 1 {
 				return usageErr{errors.New("use one of --at, --queue or --draft")}
 			}
@@ -307,21 +308,29 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				if doc, err = a.readFileDoc(f.file); err != nil {
 					return err
 				}
+				f.overlay(cmd, &doc)
+				if cmd.Flags().Changed("at") {
+					doc.At = at
+				}
 			case cmd.Flags().Changed("body"):
+				f.overlay(cmd, &doc)
+				doc.At = at
 			default:
+				// The flags fill in the document; what is saved in the
+				// editor is the post, flags included.
 				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
-				doc, _, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneLabel(a.timeZoneFor(cmd, st, f.channels))), "crieur post new --file {{file}}")
+				for _, m := range f.media {
+					tmpl.Media = append(tmpl.Media, calendar.ParseMedia(m))
+				}
+				doc, draftFile, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneLabel(a.timeZoneFor(cmd, st, f.channels))), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
-					fmt.Fprintln(a.errOut, "Nothing written: no post created.")
+					fmt.Fprintln(a.note(), "Nothing written: no post created.")
 					return nil
 				}
 				if err != nil {
 					return err
 				}
-			}
-			f.overlay(cmd, &doc)
-			if cmd.Flags().Changed("at") {
-				doc.At = at
+				defer a.settleDraft(&draftFile, "crieur post new --file "+draftFile, &err)
 			}
 			p := &calendar.Post{}
 			if err := a.applyDoc(cmd, st, doc, p, allowPast); err != nil {
@@ -345,6 +354,10 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			}
 			if err := st.CreatePost(a.ctx, p); err != nil {
 				return err
+			}
+			if draftFile != "" { // saved: what follows must not offer the draft again
+				os.Remove(draftFile)
+				draftFile = ""
 			}
 			if queue {
 				if _, err := st.SchedulePost(a.ctx, strconv.FormatInt(p.ID, 10), nil, true); err != nil {
@@ -387,7 +400,7 @@ back to review.`,
   crieur post edit 42 --title "Winter sale, extended" --tag sale,winter
   crieur post edit winter-sale --file winter-sale.md --if-version 3`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			st, err := a.db()
 			if err != nil {
 				return err
@@ -413,18 +426,20 @@ back to review.`,
 				doc.Variants = cloneMap(orig.Variants)
 				f.overlay(cmd, &doc)
 			default:
-				doc, _, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneLabel(docZone)),
+				var path string
+				doc, path, err = a.editDocument(orig, docHelp(fmt.Sprintf("Editing post %d (version %d). Save and quit to apply; leave it unchanged to cancel.", p.ID, p.Version), a.zoneLabel(docZone)),
 					"crieur post edit "+p.Slug+" --file {{file}}")
 				if errors.Is(err, errUnchanged) {
-					fmt.Fprintln(a.errOut, "No change.")
+					fmt.Fprintln(a.note(), "No change.")
 					return nil
 				}
 				if err != nil {
 					return err
 				}
+				defer a.settleDraft(&path, "crieur post edit "+p.Slug+" --file "+path+" --if-version "+strconv.FormatInt(p.Version, 10), &err)
 			}
 			if reflect.DeepEqual(normalizeDoc(doc), normalizeDoc(orig)) {
-				fmt.Fprintln(a.errOut, "No change.")
+				fmt.Fprintln(a.note(), "No change.")
 				return a.showPostRef(st, args[0], "")
 			}
 			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {
@@ -535,10 +550,20 @@ func newPostListCmd(a *app) *cobra.Command {
 					fmt.Fprintln(w, "No posts match.")
 					return nil
 				}
-				t := newTable(w, "ID", "WHEN", "STATUS", "CHANNELS", "SLUG", "TITLE")
+				rows := [][]string{{"ID", "WHEN", "STATUS", "CHANNELS", "SLUG", "TITLE"}}
 				for _, p := range posts {
-					t.row(strconv.FormatInt(p.ID, 10), a.when(p.PublishAt), a.paint(statusColor(p.Status), p.Status),
-						dash(strings.Join(p.Channels, ",")), p.Slug, truncate(firstSet(p.Title, p.Body), 40))
+					rows = append(rows, []string{strconv.FormatInt(p.ID, 10), a.when(p.PublishAt), p.Status,
+						dash(strings.Join(p.Channels, ",")), p.Slug, truncate(firstSet(p.Title, p.Body), 40)})
+				}
+				// The wide columns give way, title first, to fit the width; ids and
+				// slugs never do: they are what a person copies.
+				fitColumns(rows, a.fitWidth(), map[int]int{5: 8, 3: 8})
+				t := newTable(w)
+				for i, r := range rows {
+					if i > 0 {
+						r[2] = a.paint(statusColor(r[2]), r[2])
+					}
+					t.row(r...)
 				}
 				if err := t.flush(); err != nil {
 					return err
@@ -799,7 +824,7 @@ func newPostHistoryCmd(a *app) *cobra.Command {
 			return a.emit(evs, func(w io.Writer) error {
 				t := newTable(w, "WHEN", "WHO", "WHAT", "CHANNEL", "DETAIL")
 				for _, e := range evs {
-					t.row(a.when(&e.At), e.Actor, e.Kind, dash(e.Channel), detailText(e.Detail))
+					t.row(a.when(&e.At), e.Actor, e.Kind, dash(e.Channel), a.detailText(e.Detail))
 				}
 				return t.flush()
 			})
@@ -807,7 +832,9 @@ func newPostHistoryCmd(a *app) *cobra.Command {
 	}
 }
 
-func detailText(m map[string]any) string {
+// detailText says an event's detail in the user's words: times in the
+// viewer's zone, lists and counts as text, never Go's map syntax.
+func (a *app) detailText(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -815,7 +842,45 @@ func detailText(m map[string]any) string {
 	sortStrings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+		parts = append(parts, k+"="+a.detailValue(m[k]))
 	}
 	return dash(truncate(strings.Join(parts, " "), 80))
+}
+
+func (a *app) detailValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "-"
+	case string:
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return a.when(&t)
+		}
+		if strings.ContainsAny(v, " ,") {
+			return strconv.Quote(v)
+		}
+		return v
+	case float64:
+		if v == float64(int64(v)) {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		items := make([]string, len(v))
+		for i, x := range v {
+			items[i] = a.detailValue(x)
+		}
+		return strings.Join(items, ",")
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			items[i] = a.detailValue(v[k]) + " " + k
+		}
+		return strings.Join(items, ",")
+	}
+	return fmt.Sprint(v)
 }

@@ -40,14 +40,14 @@ so a running daemon never publishes it a second time).`,
 			}
 			if cur.Status == calendar.StatusFailed || cur.Status == calendar.StatusPartial {
 				return fmt.Errorf("post %s is %s: put its failed deliveries back with `crieur post retry %s`: %w",
-					cur.Slug, cur.Status, cur.Slug, calendar.ErrConflict)
+					cur.Slug, calendar.StatusWords(cur.Status), cur.Slug, calendar.ErrConflict)
 			}
 			// Refuse before re-timing: a refused post keeps its time.
 			if cur.ApprovedAt == nil {
 				for _, name := range cur.Channels {
 					if ch, err := st.Channel(a.ctx, name); err == nil && ch.RequireApproval {
 						return fmt.Errorf("post %s is %s: channel %s requires approval first (`crieur post approve %s`): %w",
-							cur.Slug, cur.Status, name, cur.Slug, calendar.ErrConflict)
+							cur.Slug, calendar.StatusWords(cur.Status), name, cur.Slug, calendar.ErrConflict)
 					}
 				}
 			}
@@ -61,7 +61,7 @@ so a running daemon never publishes it a second time).`,
 			}
 			if p.Status != calendar.StatusScheduled {
 				return fmt.Errorf("post %s is %s: it cannot be published before it is approved (`crieur post approve %s`): %w",
-					p.Slug, p.Status, p.Slug, calendar.ErrConflict)
+					p.Slug, calendar.StatusWords(p.Status), p.Slug, calendar.ErrConflict)
 			}
 			log, err := a.logger(slog.LevelWarn)
 			if err != nil {

@@ -173,6 +173,10 @@ from now. Other forms ("2026-12-02 09:00", "tomorrow 9am") are absolute.`,
 				return err
 			}
 			return a.emit(mv, func(w io.Writer) error {
+				if a.quiet() && !dryRun {
+					fmt.Fprintln(w, mv.Slug)
+					return nil
+				}
 				verb := "Moved"
 				if dryRun {
 					verb = "Would move"

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ type channelPreview struct {
 	Link     string   `json:"link,omitempty"`
 	Media    []string `json:"media"`
 	Problems []string `json:"problems"`
+	// Warnings do not stop the post, but a person should look: media
+	// without alt text.
+	Warnings []string `json:"warnings"`
 	Extra    string   `json:"extra,omitempty"`
 	OK       bool     `json:"ok"`
 }
@@ -85,11 +89,12 @@ reject. Nothing is sent.`,
 
 func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel, d calendar.Delivery, campaign *calendar.Campaign) channelPreview {
 	rp := scheduler.Render(p, ch, d, campaign)
-	pv := channelPreview{Channel: ch.Name, Network: ch.Network, Link: rp.Link, Media: []string{}, Problems: []string{}}
-	for _, m := range rp.Media {
+	pv := channelPreview{Channel: ch.Name, Network: ch.Network, Link: rp.Link, Media: []string{}, Problems: []string{}, Warnings: []string{}}
+	for i, m := range rp.Media {
 		alt := m.Alt
-		if alt == "" {
+		if strings.TrimSpace(alt) == "" {
 			alt = "(no alt text)"
+			pv.Warnings = append(pv.Warnings, fmt.Sprintf("media[%d]: %s has no alt text: people using a screen reader will not know what it shows", i, filepath.Base(m.Path)))
 		}
 		pv.Media = append(pv.Media, m.Path+" — "+alt)
 	}
@@ -152,8 +157,14 @@ func (a *app) printPreview(w io.Writer, pv channelPreview) {
 	if pv.Extra != "" {
 		fmt.Fprintf(w, "%s\n", pv.Extra)
 	}
-	if pv.OK {
+	for _, warn := range pv.Warnings {
+		fmt.Fprintln(w, a.paint("33", "⚠ "+warn))
+	}
+	switch {
+	case pv.OK && len(pv.Warnings) == 0:
 		fmt.Fprintln(w, a.paint("32", "✓ ready"))
+	case pv.OK:
+		fmt.Fprintln(w, a.paint("33", "✓ publishable, with the warnings above"))
 	}
 	for _, p := range pv.Problems {
 		fmt.Fprintln(w, a.paint("31", "✗ "+p))

@@ -115,6 +115,9 @@ func (a *app) publishDryRun() error {
 type errAttention struct{ n int }
 
 func (e errAttention) Error() string {
+	if e.n == 1 {
+		return "1 delivery needs a person (failed, held, missed or channel paused): see `crieur status`"
+	}
 	return strconv.Itoa(e.n) + " deliveries need a person (failed, held, missed or channel paused): see `crieur status`"
 }
 
@@ -122,11 +125,10 @@ func (a *app) showReport(rep scheduler.Report) error {
 	if rep.Results == nil {
 		rep.Results = []scheduler.Result{}
 	}
-	err := a.emit(rep, func(w io.Writer) error {
+	err := a.emit(rep, func(io.Writer) error {
+		w := a.info()
 		if len(rep.Results) == 0 {
-			if !a.quiet() {
-				fmt.Fprintln(w, "Nothing was due.")
-			}
+			fmt.Fprintln(w, "Nothing was due.")
 			return nil
 		}
 		t := newTable(w, "POST", "CHANNEL", "OUTCOME", "ATTEMPT", "DETAIL")

@@ -5,6 +5,7 @@
 package calview
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,15 @@ type View struct {
 	Abbrev    map[string]string `json:"channels"`
 	Campaigns []Campaign        `json:"campaigns"`
 	loc       *time.Location
+}
+
+// MarshalJSON writes From and To as UTC instants, as every JSON instant
+// crieur prints is; Zone and each day's Date say the viewer's calendar.
+func (v View) MarshalJSON() ([]byte, error) {
+	type plain View
+	p := plain(v)
+	p.From, p.To = p.From.UTC(), p.To.UTC()
+	return json.Marshal(p)
 }
 
 // Day is one calendar day.

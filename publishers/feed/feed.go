@@ -32,10 +32,10 @@ var network = publishers.Network{
 	Name:        Name,
 	Description: "RSS 2.0 and Atom feed files",
 	Settings: []publishers.Field{
-		{Name: "path", Required: true, Help: "the RSS file to write, e.g. public/feed.xml"},
-		{Name: "atom_path", Help: "the Atom file (default: path with the extension .atom)"},
+		{Name: "path", Required: true, Kind: publishers.OutFile, Help: "the RSS file to write, e.g. public/feed.xml"},
+		{Name: "atom_path", Kind: publishers.OutFile, Help: "the Atom file (default: path with the extension .atom)"},
 		{Name: "title", Help: "the feed's title (default: the channel's name)"},
-		{Name: "link", Help: "the site's URL"},
+		{Name: "link", Kind: publishers.URL, Help: "the site's URL"},
 		{Name: "description", Help: "what the feed is about (default: the title)"},
 		{Name: "author", Help: "the Atom feed's author (default: the title)"},
 		{Name: "media_url", Help: "URL the media files are served under; enclosures link name there (default: file: URLs)"},

@@ -26,7 +26,7 @@ func init() {
 		Name:        "log",
 		Description: "writes posts to a local file (or standard output), for demos and tests",
 		Settings: []publishers.Field{
-			{Name: "path", Help: "file to append posts to; empty or - for standard output"},
+			{Name: "path", Kind: publishers.OutFile, Help: "file to append posts to; empty or - for standard output"},
 		},
 		// A file keeps a marker line per idempotency key, so a retry after a
 		// crash finds the post already written. Standard output keeps the keys

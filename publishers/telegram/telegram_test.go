@@ -227,7 +227,7 @@ func TestErrors(t *testing.T) {
 	}
 	publishertest.CheckErrors(t, cases, func(t *testing.T, h http.Handler) error {
 		_, err := newPublisher(t, h, nil).Publish(context.Background(), publishers.Post{Text: "Hi"})
-		if err != nil && !strings.HasPrefix(strings.SplitN(err.Error(), ": ", 2)[1], "sendMessage") {
+		if err != nil && !strings.Contains(err.Error(), "sendMessage: ") {
 			t.Errorf("error %q should name sendMessage", err)
 		}
 		return err
