@@ -192,13 +192,36 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	// themselves when they resolve (a webhook URL kept as a secret).
 	if _, err := validator(*c); errors.Is(err, publishers.ErrInsecureHTTP) {
 		verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
-	} else if resolved, rerr := st.ResolveSecrets(c.Secrets); rerr == nil {
+	} else if resolved, rerr := f.resolveSecrets(st, c.Secrets); rerr == nil {
 		_, err := nw.New(publishers.Config{Channel: c.Name, Settings: c.Settings, Secrets: resolved, Out: io.Discard})
 		if errors.Is(err, publishers.ErrInsecureHTTP) {
 			verr.Add(calendar.FieldError{Field: "secret", Message: err.Error()})
 		}
 	}
 	return verr.Err()
+}
+
+// resolveSecrets resolves refs as the channel will once saved: values given
+// in this command are not in the secrets file yet (nothing is written before
+// every check passed), so they are taken from the command itself.
+func (f *channelFlags) resolveSecrets(st *calendar.Store, refs map[string]string) (map[string]string, error) {
+	rest := map[string]string{}
+	out := map[string]string{}
+	for k, ref := range refs {
+		if v, ok := f.storeSecrets[strings.TrimPrefix(ref, "stored:")]; ok && strings.HasPrefix(ref, "stored:") {
+			out[k] = v
+			continue
+		}
+		rest[k] = ref
+	}
+	resolved, err := st.ResolveSecrets(rest)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range resolved {
+		out[k] = v
+	}
+	return out, nil
 }
 
 // saveChannel writes a checked channel: its new stored secrets first, then
