@@ -214,7 +214,9 @@ func (r *Report) add(res Result) {
 // with the same claim as the daemon, and does not wait for retries (they are
 // pending again, due later). A canceled ctx, or a failed claim, stops
 // claiming; calls in flight finish and are recorded, and the claim's error is
-// returned with the report.
+// returned with the report. A ctx canceled before every due delivery was
+// claimed is always reported as ctx.Err(), wherever the cancellation landed
+// (between claims or during one), so a stopped run never looks complete.
 func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	var rep Report
 	rec, err := s.recoverExpired(ctx)
@@ -231,10 +233,16 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	exhausted := false
 	var claimErr error // reported once the calls in flight are recorded
 	for {
-		if !exhausted && ctx.Err() == nil {
+		if !exhausted && ctx.Err() != nil {
+			exhausted, claimErr = true, ctx.Err()
+		}
+		if !exhausted {
 			free := s.o.Concurrency - inflight
 			claimed, missed, err := s.claim(ctx, now, free, postID)
 			if err != nil {
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				}
 				exhausted, claimErr = true, err
 			}
 			for _, d := range missed {
