@@ -201,8 +201,22 @@ func TestHealth(t *testing.T) {
 	if err := e.st.PauseAll(ctx, "crisis"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, why := s.Health(ctx); !ok {
+	ok, why := s.Health(ctx)
+	if !ok {
 		t.Fatalf("unhealthy under the kill switch, which is a person's choice: %s", why)
+	}
+	if want := "paused: 1 delivery is due but held by the kill switch (pause --all, reason: crisis); `crieur resume --all` to publish"; why != want {
+		t.Errorf("health under the kill switch says %q, want %q", why, want)
+	}
+	// A paused channel's due deliveries are said too.
+	if err := e.st.ResumeAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetChannelPaused(ctx, "acme", true, "rebrand"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := s.Health(ctx); !ok || !strings.Contains(why, "1 delivery is due but held: channel acme is paused (reason: rebrand)") {
+		t.Errorf("health with a paused channel: %v %q", ok, why)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,6 +190,9 @@ type Report struct {
 	Held      int      `json:"held"`
 	Missed    int      `json:"missed"`
 	Paused    int      `json:"paused"`
+	// Held is what is due but held back by the kill switch or a paused
+	// channel (not claimed, so not in Results); filled when postID is 0.
+	HeldByPause calendar.HeldDue `json:"held_by_pause"`
 }
 
 func (r *Report) add(res Result) {
@@ -262,6 +266,13 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 			exhausted = exhausted || len(claimed) < free
 		}
 		if inflight == 0 {
+			if claimErr == nil && postID == 0 {
+				held, err := s.st.HeldDeliveriesDue(context.WithoutCancel(ctx), now)
+				if err != nil {
+					return rep, err
+				}
+				rep.HeldByPause = held
+			}
 			return rep, claimErr
 		}
 		rep.add(<-results)
@@ -357,6 +368,22 @@ func (s *Scheduler) Health(ctx context.Context) (bool, string) {
 		if now.Sub(last) > time.Minute {
 			return false, "deliveries are overdue and none was published or claimed for a minute"
 		}
+	}
+	// A pause is a person's choice, not a fault of the daemon (restarting it
+	// would not help): healthy, but saying what it holds back.
+	held, err := s.st.HeldDeliveriesDue(ctx, now)
+	if err != nil {
+		return false, "database: " + err.Error()
+	}
+	if lines := held.Lines(); len(lines) > 0 {
+		state := "ok"
+		if paused {
+			state = "paused"
+		}
+		return true, state + ": " + strings.Join(lines, "; ")
+	}
+	if paused {
+		return true, "paused: the kill switch is on, nothing is due"
 	}
 	return true, "ok"
 }

@@ -19,9 +19,6 @@ type threadNet struct {
 	mu       sync.Mutex
 	statuses []threadStatus
 	failed   bool
-	// during, if set, is called when the 500 is answered (the delivery is
-	// still in flight).
-	during func()
 }
 
 type threadStatus struct {
