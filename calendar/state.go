@@ -94,8 +94,9 @@ func (h HeldDue) Total() int {
 }
 
 // HeldDeliveriesDue counts the deliveries due at now (approved, outside any
-// blackout) that a pause holds back: the kill switch, or their channel's.
-func (s *Store) HeldDeliveriesDue(ctx context.Context, now time.Time) (HeldDue, error) {
+// blackout) that a pause holds back: the kill switch, or their channel's; of
+// one post when postID is set.
+func (s *Store) HeldDeliveriesDue(ctx context.Context, now time.Time, postID int64) (HeldDue, error) {
 	h := HeldDue{Channels: []HeldChannel{}}
 	on, reason, err := s.PausedAll(ctx)
 	if err != nil {
@@ -106,7 +107,7 @@ func (s *Store) HeldDeliveriesDue(ctx context.Context, now time.Time) (HeldDue, 
 	rows, err := s.db.QueryContext(ctx, `SELECT ch.name, ch.paused, ch.pause_reason, count(*) FROM deliveries d
 		JOIN channels ch ON ch.id = d.channel_id
 		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND `+Approved+` AND `+NotBlackedOut+`
-		GROUP BY ch.id ORDER BY ch.name`, n, n, n)
+		AND (? = 0 OR d.post_id = ?) GROUP BY ch.id ORDER BY ch.name`, n, n, n, postID, postID)
 	if err != nil {
 		return h, err
 	}

@@ -191,7 +191,7 @@ type Report struct {
 	Missed    int      `json:"missed"`
 	Paused    int      `json:"paused"`
 	// Held is what is due but held back by the kill switch or a paused
-	// channel (not claimed, so not in Results); filled when postID is 0.
+	// channel (not claimed, so not in Results).
 	HeldByPause calendar.HeldDue `json:"held_by_pause"`
 }
 
@@ -266,8 +266,8 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 			exhausted = exhausted || len(claimed) < free
 		}
 		if inflight == 0 {
-			if claimErr == nil && postID == 0 {
-				held, err := s.st.HeldDeliveriesDue(context.WithoutCancel(ctx), now)
+			if claimErr == nil {
+				held, err := s.st.HeldDeliveriesDue(context.WithoutCancel(ctx), now, postID)
 				if err != nil {
 					return rep, err
 				}
@@ -371,7 +371,7 @@ func (s *Scheduler) Health(ctx context.Context) (bool, string) {
 	}
 	// A pause is a person's choice, not a fault of the daemon (restarting it
 	// would not help): healthy, but saying what it holds back.
-	held, err := s.st.HeldDeliveriesDue(ctx, now)
+	held, err := s.st.HeldDeliveriesDue(ctx, now, 0)
 	if err != nil {
 		return false, "database: " + err.Error()
 	}

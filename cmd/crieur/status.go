@@ -125,7 +125,7 @@ func (a *app) status() (statusDoc, error) {
 		return doc, err
 	}
 	doc.Deliveries, doc.Overdue, doc.NextDue = sum.Counts, sum.Overdue, sum.NextDue
-	if doc.HeldByPause, err = st.HeldDeliveriesDue(a.ctx, now); err != nil {
+	if doc.HeldByPause, err = st.HeldDeliveriesDue(a.ctx, now, 0); err != nil {
 		return doc, err
 	}
 	entries, err := st.HeldDeliveries(a.ctx, []string{calendar.DeliveryHeld, calendar.DeliveryFailed, calendar.DeliveryMissed}, 50)
