@@ -18,7 +18,7 @@ demo:
 test:
 	bash scripts/test.sh
 
-## test-go: the Go tests alone (services' end-to-end tests skip when they are not running).
+## test-go: the Go tests alone (services' end-to-end tests skip when they are not running; under CI=true they fail).
 test-go:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)

@@ -110,6 +110,12 @@ func (s *Store) ClaimDue(ctx context.Context, o ClaimOptions) (ClaimResult, erro
 	return res, err
 }
 
+// Approved is the approval gate as the claim applies it (d: the delivery, ch:
+// its channel): a delivery on a channel that requires approval is runnable
+// only for an approved post. The settle step keeps run_at NULL for those too;
+// this makes the claim refuse them whatever their run_at says.
+const Approved = `(ch.require_approval = 0 OR EXISTS (SELECT 1 FROM posts ap WHERE ap.id = d.post_id AND ap.approved_at IS NOT NULL))`
+
 const missedReason = "later than the channel's max lateness"
 
 // markMissedTx turns runnable deliveries later than their channel's max
@@ -127,7 +133,7 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64,
 	// Lateness a blackout caused counts from the blackout's end: a post it
 	// held publishes when it ends (within the max lateness).
 	q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0 AND ` + Approved + `
 		AND ch.max_lateness_ms > 0 AND d.run_at < ? - ch.max_lateness_ms AND ` + NotBlackedOut + `
 		AND NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id)
 			AND b.starts_at <= d.run_at AND b.ends_at > d.run_at AND b.ends_at >= ? - ch.max_lateness_ms)`
@@ -169,7 +175,7 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64,
 // spent (with their limits).
 func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
 	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + NotBlackedOut
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + Approved + ` AND ` + NotBlackedOut
 	args := []any{now, now, now}
 	if o.PostID != 0 {
 		q += ` AND d.post_id = ?`
@@ -662,7 +668,7 @@ func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.T
 		// The partial index gives run_at in order; the first of an unpaused,
 		// not blacked-out channel wins.
 		if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND (d.run_at > ? OR `+NotBlackedOut+`)
+			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+Approved+` AND (d.run_at > ? OR `+NotBlackedOut+`)
 			ORDER BY d.run_at LIMIT 1`, n, n, n).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, err
 		}
@@ -697,7 +703,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	if p, _, err := s.PausedAll(ctx); err != nil || p {
 		return nil, err
 	}
-	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+NotBlackedOut,
+	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+Approved+` AND `+NotBlackedOut,
 		"d.run_at, d.id", limit, now, ms(now), ms(now), ms(now))
 }
 
@@ -855,7 +861,7 @@ func (s *Store) DeliverySummary(ctx context.Context, now time.Time) (Summary, er
 	rows.Close()
 	sum.Inflight = sum.Counts[DeliveryPublishing]
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+NotBlackedOut,
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+Approved+` AND `+NotBlackedOut,
 		ms(now.Add(-time.Minute)), ms(now), ms(now)).Scan(&sum.Overdue); err != nil {
 		return sum, err
 	}

@@ -310,3 +310,68 @@ func TestNextWake(t *testing.T) {
 		t.Errorf("next wake %v, want the blackout's end", run)
 	}
 }
+
+// The approval gate is the claim's own rule, not only the run_at that the
+// settle step computes: a delivery on a channel that requires approval is
+// never claimed for an unapproved post, whatever its run_at says.
+func TestClaimRefusesAnUnapprovedDeliveryOnAGatedChannel(t *testing.T) {
+	ctx := context.Background()
+	for _, status := range []string{DeliveryFailed, DeliveryPublished} { // the post ends failed, or partial
+		t.Run(status, func(t *testing.T) {
+			s := claimStore(t)
+			claimChannel(t, s, "open", nil)
+			claimChannel(t, s, "other", nil)
+			claimChannel(t, s, "gated", func(c *Channel) { c.RequireApproval = true })
+			claimPost(t, s, "p", c0, "open", "other")
+			r := claim(t, s, "me", c0, 10)
+			if len(r.Claimed) != 2 {
+				t.Fatalf("claimed %d, want 2", len(r.Claimed))
+			}
+			for i, d := range r.Claimed {
+				o := Outcome{Kind: OutcomeFailed, Error: "refused"}
+				if i == 0 && status == DeliveryPublished {
+					o = Outcome{Kind: OutcomePublished, RemoteID: "1"}
+				}
+				if err := s.RecordOutcome(ctx, d, "me", o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.Post(ctx, "p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Status != StatusFailed && p.Status != StatusPartial {
+				t.Fatalf("post is %s, want failed or partial", p.Status)
+			}
+			// Edited to add a channel that requires approval, never approved.
+			p.Channels = append(p.Channels, "gated")
+			if err := s.UpdatePost(ctx, &p); err != nil {
+				t.Fatal(err)
+			}
+			if got := claim(t, s, "me", c0.Add(time.Minute), 10); len(got.Claimed) != 0 {
+				t.Fatalf("claimed %s on %s without approval", got.Claimed[0].Status, got.Claimed[0].Channel)
+			}
+			// Even when something made its run_at due, the claim refuses it.
+			if _, err := s.db.ExecContext(ctx, `UPDATE deliveries SET run_at=? WHERE status='pending'`, ms(c0)); err != nil {
+				t.Fatal(err)
+			}
+			if got := claim(t, s, "me", c0.Add(time.Minute), 10); len(got.Claimed) != 0 {
+				t.Fatalf("claimed %s with a due run_at and no approval", got.Claimed[0].Channel)
+			}
+			if due, err := s.DueDeliveries(ctx, c0.Add(time.Minute), 0); err != nil || len(due) != 0 {
+				t.Errorf("dry run lists %d unapproved deliveries as due (%v)", len(due), err)
+			}
+			if run, _, err := s.NextWake(ctx, c0.Add(time.Minute)); err != nil || run != nil {
+				t.Errorf("next wake %v for an unapproved delivery (%v)", run, err)
+			}
+			// Approved, it is claimed.
+			if _, err := s.ApprovePost(ctx, "p", "editor"); err != nil {
+				t.Fatal(err)
+			}
+			got := claim(t, s, "me", c0.Add(time.Minute), 10)
+			if len(got.Claimed) != 1 || got.Claimed[0].Channel != "gated" {
+				t.Fatalf("after approval claimed %+v, want the gated delivery", got.Claimed)
+			}
+		})
+	}
+}

@@ -141,6 +141,18 @@ type Delivery struct {
 	RemoteURL      string     `json:"remote_url"`
 	PublishedAt    *time.Time `json:"published_at"`
 	LastError      string     `json:"last_error"`
+	// Parts are the thread parts the network confirmed, in order (filled
+	// when a post is read whole, e.g. `post show`).
+	Parts []DeliveryPart `json:"parts,omitempty"`
+}
+
+// DeliveryPart is one part of a delivery's thread that the network confirmed.
+type DeliveryPart struct {
+	Index       int        `json:"index"` // 0 is the first part
+	RemoteID    string     `json:"remote_id"`
+	RemoteURL   string     `json:"remote_url"`
+	Ref         string     `json:"-"` // the adapter's reply reference
+	PublishedAt *time.Time `json:"published_at"`
 }
 
 // Note is an editorial comment on a post.

@@ -203,6 +203,18 @@ func (s *Store) loadChildrenChunk(ctx context.Context, posts []Post, all bool) e
 	if !all {
 		return rows.Err()
 	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	parts, err := deliveryParts(ctx, s.db, `delivery_id IN (SELECT id FROM deliveries WHERE post_id IN `+in+`)`, args...)
+	if err != nil {
+		return err
+	}
+	for i := range posts {
+		for j := range posts[i].Deliveries {
+			posts[i].Deliveries[j].Parts = parts[posts[i].Deliveries[j].ID]
+		}
+	}
 	rows, err = s.db.QueryContext(ctx, `SELECT v.post_id, ch.name, v.body FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in, args...)
 	if err != nil {
 		return err

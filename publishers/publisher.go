@@ -39,6 +39,52 @@ type Post struct {
 	// be cut into a thread (`--thread`, `thread: true`); without it such a
 	// text is a problem (CheckThreading), never a silent thread.
 	AutoThread bool
+	// Live lists the parts of this post's thread that an earlier attempt
+	// published, as the calendar recorded them (by Index, from 0). An adapter
+	// that posts a thread never posts them again: it resumes at the first part
+	// not live, replying to the last live one, and its Result is still the
+	// first part's.
+	Live []PartResult
+	// OnPart, when set, is called the moment the network confirms a part of a
+	// thread (the first part too, and a single post as its part 0), before the
+	// next part is posted: the calendar records it at once, so that a failure
+	// later in the thread cannot lose it. An error from OnPart stops the thread
+	// and is returned.
+	OnPart func(PartResult) error
+}
+
+// PartResult is one part of a thread that the network confirmed.
+type PartResult struct {
+	Index int // 0 is the first part
+	Result
+	// Ref is what the adapter needs besides RemoteID to reply to this part
+	// (Bluesky: the record's CID); empty when RemoteID is enough.
+	Ref string `json:"ref,omitempty"`
+}
+
+// Resume says where a thread resumes: next is the first part not live (the
+// live parts are the run 0, 1, … of Live), and live those parts in order.
+func (p Post) Resume() (next int, live []PartResult) {
+	byIndex := make(map[int]PartResult, len(p.Live))
+	for _, r := range p.Live {
+		byIndex[r.Index] = r
+	}
+	for {
+		r, ok := byIndex[next]
+		if !ok || r.RemoteID == "" {
+			return next, live
+		}
+		live = append(live, r)
+		next++
+	}
+}
+
+// Confirm reports a confirmed part to OnPart, if set.
+func (p Post) Confirm(r PartResult) error {
+	if p.OnPart == nil {
+		return nil
+	}
+	return p.OnPart(r)
 }
 
 // Media is a file attached to a post, with its alternative text.

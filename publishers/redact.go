@@ -332,6 +332,12 @@ func (w redacting) Unwrap() Publisher { return w.pub }
 func (w redacting) Validate(p Post) []Problem { return w.r.Problems(w.pub.Validate(p)) }
 
 func (w redacting) Publish(ctx context.Context, p Post) (Result, error) {
+	if on := p.OnPart; on != nil {
+		p.OnPart = func(r PartResult) error {
+			r.Result = w.r.Result(r.Result)
+			return on(r)
+		}
+	}
 	res, err := w.pub.Publish(ctx, p)
 	return w.r.Result(res), w.r.Error(err)
 }

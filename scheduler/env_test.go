@@ -172,10 +172,11 @@ func (e *env) history(ref string) []string {
 }
 
 // eventually polls cond (real time) until it holds: for waiting on a running
-// daemon's effect, never for a schedule (the clock is fake).
+// daemon's effect, never for a schedule (the clock is fake). The deadline is
+// generous: under -race on two busy cores, a thousand deliveries take a minute.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -80,7 +80,9 @@ func (m *Metrics) setInflight(n int) {
 	}
 }
 
-// Handler serves /metrics and /healthz (503 while the daemon is not progressing).
+// Handler serves /metrics and /healthz (503 while the daemon is not
+// progressing; 200 under a pause, its body starting "paused:" under the kill
+// switch and saying how many due deliveries each pause holds back).
 func (s *Scheduler) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if s.o.Metrics != nil {

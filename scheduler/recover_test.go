@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,16 +109,21 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 			}
 		})
 	}
-	// And `publish --due` at the same time, as a cron job would.
-	wg.Go(func() {
-		if _, err := once.RunOnce(rctx, 0); err != nil {
+	// And `publish --due` at the same time, as a cron job would. It ends by
+	// itself once nothing is left to claim: it is never canceled (a canceled
+	// RunOnce reports context.Canceled, which is not what this test is about).
+	onceDone := make(chan struct{})
+	go func() {
+		defer close(onceDone)
+		if _, err := once.RunOnce(ctx, 0); err != nil {
 			t.Error(err)
 		}
-	})
+	}()
 	eventually(t, "all published", func() bool {
 		sum, err := e.st.DeliverySummary(ctx, e.clock.Now())
 		return err == nil && sum.Counts[calendar.DeliveryPublished] == 2*posts
 	})
+	<-onceDone
 	cancel()
 	wg.Wait()
 	got := fake.Posts()
@@ -140,6 +146,43 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	}
 }
 
+// A canceled RunOnce says so, whether the cancellation came before a claim
+// or during one: what it published is still reported.
+func TestRunOnceCanceled(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		after int // cancel once the network has this many posts
+	}{{"before any claim", 0}, {"mid-run", 3}} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.channel("acme", "fake", nil)
+			for i := range 20 {
+				e.post(fmt.Sprintf("p%02d", i), t0, "acme")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			fake := e.fakes["fake"]
+			if tt.after == 0 {
+				cancel()
+			} else {
+				n := 0 // OnPublish runs under the fake's lock, one call at a time
+				fake.OnPublish = func(publishers.Post) {
+					if n++; n >= tt.after {
+						cancel()
+					}
+				}
+			}
+			defer cancel()
+			rep, err := e.scheduler(Options{Concurrency: 1}).RunOnce(ctx, 0)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v, want context.Canceled", err)
+			}
+			if rep.Published != tt.after || len(fake.Posts()) != tt.after {
+				t.Errorf("report says %d published, network has %d, want %d", rep.Published, len(fake.Posts()), tt.after)
+			}
+		})
+	}
+}
+
 // The HTTP health check fails when deliveries are overdue and nothing progresses.
 func TestHealth(t *testing.T) {
 	ctx := context.Background()
@@ -158,8 +201,22 @@ func TestHealth(t *testing.T) {
 	if err := e.st.PauseAll(ctx, "crisis"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, why := s.Health(ctx); !ok {
+	ok, why := s.Health(ctx)
+	if !ok {
 		t.Fatalf("unhealthy under the kill switch, which is a person's choice: %s", why)
+	}
+	if want := "paused: 1 delivery is due but held by the kill switch (pause --all, reason: crisis); `crieur resume --all` to publish"; why != want {
+		t.Errorf("health under the kill switch says %q, want %q", why, want)
+	}
+	// A paused channel's due deliveries are said too.
+	if err := e.st.ResumeAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetChannelPaused(ctx, "acme", true, "rebrand"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := s.Health(ctx); !ok || !strings.Contains(why, "1 delivery is due but held: channel acme is paused (reason: rebrand)") {
+		t.Errorf("health with a paused channel: %v %q", ok, why)
 	}
 }
 

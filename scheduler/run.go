@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,6 +190,9 @@ type Report struct {
 	Held      int      `json:"held"`
 	Missed    int      `json:"missed"`
 	Paused    int      `json:"paused"`
+	// Held is what is due but held back by the kill switch or a paused
+	// channel (not claimed, so not in Results).
+	HeldByPause calendar.HeldDue `json:"held_by_pause"`
 }
 
 func (r *Report) add(res Result) {
@@ -214,7 +218,9 @@ func (r *Report) add(res Result) {
 // with the same claim as the daemon, and does not wait for retries (they are
 // pending again, due later). A canceled ctx, or a failed claim, stops
 // claiming; calls in flight finish and are recorded, and the claim's error is
-// returned with the report.
+// returned with the report. A ctx canceled before every due delivery was
+// claimed is always reported as ctx.Err(), wherever the cancellation landed
+// (between claims or during one), so a stopped run never looks complete.
 func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	var rep Report
 	rec, err := s.recoverExpired(ctx)
@@ -231,10 +237,16 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	exhausted := false
 	var claimErr error // reported once the calls in flight are recorded
 	for {
-		if !exhausted && ctx.Err() == nil {
+		if !exhausted && ctx.Err() != nil {
+			exhausted, claimErr = true, ctx.Err()
+		}
+		if !exhausted {
 			free := s.o.Concurrency - inflight
 			claimed, missed, err := s.claim(ctx, now, free, postID)
 			if err != nil {
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				}
 				exhausted, claimErr = true, err
 			}
 			for _, d := range missed {
@@ -254,6 +266,13 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 			exhausted = exhausted || len(claimed) < free
 		}
 		if inflight == 0 {
+			if claimErr == nil {
+				held, err := s.st.HeldDeliveriesDue(context.WithoutCancel(ctx), now, postID)
+				if err != nil {
+					return rep, err
+				}
+				rep.HeldByPause = held
+			}
 			return rep, claimErr
 		}
 		rep.add(<-results)
@@ -349,6 +368,22 @@ func (s *Scheduler) Health(ctx context.Context) (bool, string) {
 		if now.Sub(last) > time.Minute {
 			return false, "deliveries are overdue and none was published or claimed for a minute"
 		}
+	}
+	// A pause is a person's choice, not a fault of the daemon (restarting it
+	// would not help): healthy, but saying what it holds back.
+	held, err := s.st.HeldDeliveriesDue(ctx, now, 0)
+	if err != nil {
+		return false, "database: " + err.Error()
+	}
+	if lines := held.Lines(); len(lines) > 0 {
+		state := "ok"
+		if paused {
+			state = "paused"
+		}
+		return true, state + ": " + strings.Join(lines, "; ")
+	}
+	if paused {
+		return true, "paused: the kill switch is on, nothing is due"
 	}
 	return true, "ok"
 }

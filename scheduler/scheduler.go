@@ -186,6 +186,12 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		return s.retryOutcome(d, err), nw
 	}
 	r.Post = post.Slug
+	// A thread an earlier attempt cut short resumes after its live parts,
+	// and each part is recorded the moment the network confirms it.
+	if post.Live, err = s.liveParts(ctx, d); err != nil {
+		return s.retryOutcome(d, err), nw
+	}
+	post.OnPart = func(p publishers.PartResult) error { return s.recordPart(ctx, d, p) }
 	if problems := pub.Validate(post); len(problems) > 0 {
 		msg := ""
 		for i, p := range problems {
@@ -333,6 +339,45 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 		s.o.Metrics.outcome("failed", network)
 		s.log.Error("channel paused", append(attrs, "reason", out.PauseReason)...)
 	}
+}
+
+// liveParts reads the thread parts already live for a delivery.
+func (s *Scheduler) liveParts(ctx context.Context, d calendar.Delivery) ([]publishers.PartResult, error) {
+	parts, err := s.st.DeliveryParts(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []publishers.PartResult
+	for _, p := range parts {
+		r := publishers.PartResult{Index: p.Index, Ref: p.Ref, Result: publishers.Result{RemoteID: p.RemoteID, RemoteURL: p.RemoteURL}}
+		if p.PublishedAt != nil {
+			r.PublishedAt = *p.PublishedAt
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// recordPart writes a confirmed thread part at once, retrying a few times if
+// the database is busy (even when the call was canceled meanwhile): a part
+// that is live must not be forgotten, or a retry would post it again.
+func (s *Scheduler) recordPart(ctx context.Context, d calendar.Delivery, p publishers.PartResult) error {
+	part := calendar.DeliveryPart{Index: p.Index, RemoteID: p.RemoteID, RemoteURL: p.RemoteURL, Ref: p.Ref}
+	if !p.PublishedAt.IsZero() {
+		at := p.PublishedAt
+		part.PublishedAt = &at
+	}
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for try := range 6 {
+		if err = s.st.RecordPart(ctx, d, s.o.Owner, part); err == nil {
+			s.lastProgress.Store(s.o.Clock.Now().UnixMilli())
+			return nil
+		}
+		time.Sleep(time.Duration(100<<try) * time.Millisecond)
+	}
+	s.log.Error("recording a thread part failed", "delivery", d.ID, "channel", d.Channel, "part", p.Index+1, "remote_id", p.RemoteID, "err", err)
+	return fmt.Errorf("recording part %d (%s) in the calendar: %w", p.Index+1, p.RemoteID, err)
 }
 
 // publisher returns the channel's publisher, rebuilt when the channel changed

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/crieur/crieur/internal/testsvc"
 )
 
 // TestCalendarHTMLInChromium exports the month page and renders it in
@@ -30,7 +32,7 @@ func TestCalendarHTMLInChromium(t *testing.T) {
 		}
 	}
 	if browser == "" {
-		t.Skip("chromium is not installed: run scripts/chromium-test.sh (apt-get install -y chromium)")
+		testsvc.RequireService(t, "Chromium", "chromium is not installed: run scripts/chromium-test.sh (apt-get install -y chromium)")
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")

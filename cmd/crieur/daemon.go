@@ -97,7 +97,9 @@ records them and exits 0. Logs go to stderr; posts of a log channel without
 a path go to stdout.
 
 --metrics-addr serves Prometheus metrics at /metrics and a health check at
-/healthz (503 when deliveries are overdue and the daemon is not progressing).`,
+/healthz (503 when deliveries are overdue and the daemon is not progressing;
+200 under a pause, the body saying "paused: N deliveries are due but held by
+the kill switch …" or naming the paused channels that hold deliveries back).`,
 		Example: `  crieur daemon
   crieur daemon --ics /var/www/team/editorial.ics
   crieur daemon --concurrency 8 --metrics-addr 127.0.0.1:9464 --log-format json`,

@@ -702,6 +702,15 @@ func (a *app) showPost(p calendar.Post, verb string) error {
 			if err := t.flush(); err != nil {
 				return err
 			}
+			for _, d := range p.Deliveries {
+				if len(d.Parts) < 2 && (len(d.Parts) == 0 || d.Status == calendar.DeliveryPublished) {
+					continue // a single post: its remote id says it all
+				}
+				fmt.Fprintf(w, "\nThread on %s, parts live:\n", d.Channel)
+				for _, part := range d.Parts {
+					fmt.Fprintf(w, "  %d  %s\n", part.Index+1, firstSet(part.RemoteURL, part.RemoteID))
+				}
+			}
 		}
 		if len(p.Notes) > 0 {
 			fmt.Fprintln(w, "\nNotes:")

@@ -141,8 +141,10 @@ For a held delivery, check first that the post did not reach the network.`
 }
 
 // refusePartlyLive refuses to retry a failed delivery the network already
-// shows in part (a thread cut short keeps its live first part's id): a retry
-// may post that part again, so a person must say so with --force.
+// shows in part (a thread cut short keeps its live first part's id) when its
+// live parts were not recorded one by one: a retry may post that part again,
+// so a person must say so with --force. A thread whose parts are recorded
+// resumes after them, so its retry is safe.
 func (a *app) refusePartlyLive(st *calendar.Store, ref, channel string, force bool) error {
 	if force {
 		return nil
@@ -152,7 +154,7 @@ func (a *app) refusePartlyLive(st *calendar.Store, ref, channel string, force bo
 		return err
 	}
 	for _, d := range p.Deliveries {
-		if (channel == "" || d.Channel == channel) && d.Status == calendar.DeliveryFailed && d.RemoteID != "" {
+		if (channel == "" || d.Channel == channel) && d.Status == calendar.DeliveryFailed && d.RemoteID != "" && len(d.Parts) == 0 {
 			return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
 				d.Channel, firstSet(d.RemoteURL, d.RemoteID), calendar.ErrConflict)
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,8 +26,10 @@ beside a running daemon or another publish: each delivery is claimed by one.
 Deliveries later than their channel's max lateness are marked missed.
 Failures to retry are left pending for a later run.
 
-Exits 1 when a delivery failed, was held, missed, or its channel was paused:
-a person should look (crieur status).`,
+Exits 1 when a delivery failed, was held, missed, or its channel was paused,
+and when deliveries are due but held back by the kill switch (pause --all) or
+a paused channel (it says how many, and how to resume): a person should look
+(crieur status).`,
 		Example: `  crieur publish --due --dry-run
   crieur publish --due -o json`,
 		Args: exactArgs(0, "no arguments"),
@@ -128,7 +131,9 @@ func (a *app) showReport(rep scheduler.Report) error {
 	err := a.emit(rep, func(io.Writer) error {
 		w := a.info()
 		if len(rep.Results) == 0 {
-			fmt.Fprintln(w, "Nothing was due.")
+			if rep.HeldByPause.Total() == 0 {
+				fmt.Fprintln(w, "Nothing was due.")
+			}
 			return nil
 		}
 		t := newTable(w, "POST", "CHANNEL", "OUTCOME", "ATTEMPT", "DETAIL")
@@ -155,11 +160,26 @@ func (a *app) showReport(rep scheduler.Report) error {
 	if err != nil {
 		return err
 	}
+	held := rep.HeldByPause.Lines()
 	if n := rep.Failed + rep.Held + rep.Missed + rep.Paused; n > 0 {
+		if len(held) > 0 {
+			return fmt.Errorf("%w\n%s", errAttention{n}, strings.Join(held, "\n"))
+		}
 		return errAttention{n}
+	}
+	if len(held) > 0 {
+		// Due deliveries a pause holds back need a person too: a run that
+		// published nothing must not look like one that had nothing to do.
+		return errHeld{held}
 	}
 	return nil
 }
+
+// errHeld makes publish exit 1 when due deliveries are held by the kill
+// switch or a paused channel; it says how many and how to release them.
+type errHeld struct{ lines []string }
+
+func (e errHeld) Error() string { return strings.Join(e.lines, "\n") }
 
 // outcomeStatus maps an outcome to the delivery status word it colours like.
 func outcomeStatus(o string) string {

@@ -25,8 +25,10 @@ type statusDoc struct {
 	PausedChannels []pausedDoc    `json:"paused_channels"`
 	Deliveries     map[string]int `json:"deliveries"`
 	Overdue        int            `json:"overdue"`
-	NextDue        *time.Time     `json:"next_due"`
-	Attention      []attentionDoc `json:"attention"`
+	// HeldByPause counts what is due but held back by the kill switch or a paused channel.
+	HeldByPause calendar.HeldDue `json:"held_by_pause"`
+	NextDue     *time.Time       `json:"next_due"`
+	Attention   []attentionDoc   `json:"attention"`
 }
 
 type daemonDoc struct {
@@ -123,6 +125,9 @@ func (a *app) status() (statusDoc, error) {
 		return doc, err
 	}
 	doc.Deliveries, doc.Overdue, doc.NextDue = sum.Counts, sum.Overdue, sum.NextDue
+	if doc.HeldByPause, err = st.HeldDeliveriesDue(a.ctx, now, 0); err != nil {
+		return doc, err
+	}
 	entries, err := st.HeldDeliveries(a.ctx, []string{calendar.DeliveryHeld, calendar.DeliveryFailed, calendar.DeliveryMissed}, 50)
 	if err != nil {
 		return doc, err
@@ -174,6 +179,17 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 		over = a.paint("31", over) + " due more than a minute ago and not yet claimed"
 	}
 	t.row("overdue:", over)
+	if lines := doc.HeldByPause.Lines(); len(lines) > 0 {
+		for i, l := range lines {
+			label := ""
+			if i == 0 {
+				label = "held back:"
+			}
+			t.row(label, a.paint("33", l))
+		}
+	} else {
+		t.row("held back:", "0")
+	}
 	held := doc.Deliveries[calendar.DeliveryHeld]
 	t.row("held:", strconv.Itoa(held))
 	if err := t.flush(); err != nil {

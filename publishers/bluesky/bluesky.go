@@ -258,7 +258,19 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 	t := &thread{pub: pub, post: p, key: key, retrying: retrying, dids: map[string]string{}}
 	var first record
 	all := parts(p)
+	// Parts an earlier attempt published (as the calendar recorded them) are
+	// not posted again: the thread resumes after them.
+	next, live := p.Resume()
+	if next > 0 {
+		first, err = t.live(ctx, s, live)
+		if err != nil {
+			return publishers.Result{}, err
+		}
+	}
 	for i, text := range all {
+		if i < next {
+			continue
+		}
 		ref, err := t.part(ctx, s, i, text)
 		if err != nil && i > 0 {
 			// The first posts are live: they are returned with the error,
@@ -271,6 +283,10 @@ func (pub *Publisher) Publish(ctx context.Context, p publishers.Post) (publisher
 		}
 		if i == 0 {
 			first = ref
+		}
+		res := pub.result(s, ref)
+		if err := p.Confirm(publishers.PartResult{Index: i, Result: res, Ref: ref.CID}); err != nil {
+			return pub.result(s, first), livePrefix(err, fmt.Sprintf("recording thread part %d/%d", i+1, len(all)))
 		}
 	}
 	pub.forget(key)

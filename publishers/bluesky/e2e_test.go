@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crieur/crieur/internal/testsvc"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -31,11 +32,11 @@ func livePDS(t *testing.T) pdsConn {
 	t.Helper()
 	path := os.Getenv("CRIEUR_PDS")
 	if path == "" {
-		t.Skip("end-to-end test against a real PDS skipped: CRIEUR_PDS is not set; " + startPDS)
+		testsvc.RequireService(t, "the Bluesky PDS", "CRIEUR_PDS is not set; "+startPDS)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("end-to-end test skipped: cannot read CRIEUR_PDS=%s (%v); %s", path, err, startPDS)
+		testsvc.RequireService(t, "the Bluesky PDS", fmt.Sprintf("cannot read CRIEUR_PDS=%s (%v); %s", path, err, startPDS))
 	}
 	var c pdsConn
 	if err := json.Unmarshal(data, &c); err != nil || c.URL == "" || c.Handle == "" || c.Password == "" {
@@ -47,7 +48,7 @@ func livePDS(t *testing.T) pdsConn {
 	}
 	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(c.URL + "/xrpc/_health")
 	if err != nil {
-		t.Skipf("end-to-end test skipped: the PDS at %s does not answer (%v); %s", c.URL, err, startPDS)
+		testsvc.RequireService(t, "the Bluesky PDS", fmt.Sprintf("the PDS at %s does not answer (%v); %s", c.URL, err, startPDS))
 	}
 	resp.Body.Close()
 	return c

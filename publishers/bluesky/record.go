@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/crieur/crieur/publishers"
 )
@@ -149,6 +150,44 @@ func (t *thread) part(ctx context.Context, s *session, i int, text string) (reco
 	r.createdAt = rec.CreatedAt
 	t.follow(r)
 	return r, nil
+}
+
+// live takes up a thread after its live parts: the first is the root, the
+// last the parent of the next part. A part recorded without its CID is read
+// back from the PDS. It returns the first part's record.
+func (t *thread) live(ctx context.Context, s *session, parts []publishers.PartResult) (record, error) {
+	var first record
+	for i, p := range parts {
+		if i != 0 && i != len(parts)-1 {
+			continue
+		}
+		r := record{URI: p.RemoteID, CID: p.Ref}
+		if !p.PublishedAt.IsZero() {
+			r.createdAt = p.PublishedAt.UTC().Format(time.RFC3339Nano)
+		}
+		if r.CID == "" {
+			found, ok, err := t.pub.getRecord(ctx, s, r.rkey())
+			if err != nil {
+				return record{}, err
+			}
+			if !ok {
+				return record{}, &publishers.Error{Class: publishers.Permanent, Message: fmt.Sprintf(
+					"thread part %d was published (%s) but is no longer on the PDS: the thread cannot be continued", p.Index+1, p.RemoteID)}
+			}
+			if r.createdAt != "" {
+				found.createdAt = r.createdAt
+			}
+			r = found
+		}
+		if i == 0 {
+			first = r
+			t.follow(r)
+		}
+		if i == len(parts)-1 && i != 0 {
+			t.follow(r)
+		}
+	}
+	return first, nil
 }
 
 // follow makes r the parent of the next part (and the root, if first).

@@ -76,6 +76,7 @@ func (p *Publisher) checkMedia(m publishers.Media) string {
 }
 
 // Publish sends the post as one message per piece, the media with the first.
+// Messages an earlier attempt sent (post.Live) are not sent again.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
 		return publishers.Result{}, publishers.Invalid(probs)
@@ -85,7 +86,14 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		pcs = []messages.Piece{{Field: "text"}} // media alone
 	}
 	var res publishers.Result
+	next, live := post.Resume()
+	if next > 0 {
+		res = live[0].Result
+	}
 	for i, pc := range pcs {
+		if i < next {
+			continue
+		}
 		pl := payload{Content: pc.Text, AllowedMentions: allowedMentions{Parse: p.mentions}}
 		var files []string
 		if i == 0 {
@@ -101,8 +109,12 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			}
 			return res, messages.Partial(err, i, len(pcs), res.RemoteID)
 		}
+		part := p.result(ctx, m)
 		if i == 0 {
-			res = p.result(ctx, m)
+			res = part
+		}
+		if err := post.Confirm(publishers.PartResult{Index: i, Result: part}); err != nil {
+			return res, messages.Partial(err, i+1, len(pcs), res.RemoteID)
 		}
 	}
 	return res, nil

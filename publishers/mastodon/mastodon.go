@@ -214,10 +214,15 @@ func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 }
 
 // Publish uploads the media, then posts the thread, each status replying to
-// the one before. Media go on the first status.
+// the one before. Media go on the first status. A thread an earlier attempt
+// cut short resumes after its live parts (post.Live), replying to the last.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
+	next, live := post.Resume()
 	var mediaIDs []string
 	for i, m := range post.Media {
+		if next > 0 {
+			break // the first status, which carries them, is live
+		}
 		id, err := p.upload(ctx, m)
 		if err != nil {
 			return publishers.Result{}, prefix(err, fmt.Sprintf("media[%d]", i))
@@ -232,7 +237,17 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 
 	var first status
 	replyTo := ""
+	if next > 0 {
+		first = status{ID: live[0].RemoteID, URL: live[0].RemoteURL}
+		if !live[0].PublishedAt.IsZero() {
+			first.CreatedAt = live[0].PublishedAt.Format(time.RFC3339Nano)
+		}
+		replyTo = live[next-1].RemoteID
+	}
 	for i, text := range thread {
+		if i < next {
+			continue
+		}
 		req := statusRequest{Status: text, Visibility: p.visibility, InReplyToID: replyTo}
 		if i == 0 {
 			req.MediaIDs = mediaIDs
@@ -254,6 +269,9 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			first = st
 		}
 		replyTo = st.ID
+		if err := post.Confirm(publishers.PartResult{Index: i, Result: p.result(st)}); err != nil {
+			return p.result(first), prefix(err, fmt.Sprintf("recording thread part %d/%d", i+1, len(thread)))
+		}
 	}
 	return p.result(first), nil
 }

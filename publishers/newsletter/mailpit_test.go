@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crieur/crieur/internal/testsvc"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestMailpit(t *testing.T) {
 	smtpAddr, api := os.Getenv("CRIEUR_MAILPIT_SMTP"), os.Getenv("CRIEUR_MAILPIT_API")
 	if smtpAddr == "" || api == "" {
-		t.Skip("CRIEUR_MAILPIT_SMTP and CRIEUR_MAILPIT_API are unset; to run this test: " +
+		testsvc.RequireService(t, "Mailpit", "CRIEUR_MAILPIT_SMTP and CRIEUR_MAILPIT_API are unset; to run this test: "+
 			`scripts/mailpit.sh install && eval "$(scripts/mailpit.sh start)"`)
 	}
 	host, port, err := net.SplitHostPort(smtpAddr)

@@ -14,7 +14,8 @@ import (
 )
 
 // Publish sends the post's messages in order, each after the first as a reply
-// to the one before, and returns the first message.
+// to the one before, and returns the first message. Messages an earlier
+// attempt sent (post.Live) are not sent again: it resumes after them.
 func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishers.Result, error) {
 	if probs := p.Validate(post); len(probs) > 0 {
 		return publishers.Result{}, publishers.Invalid(probs)
@@ -22,7 +23,15 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	steps := p.plan(post)
 	var res publishers.Result
 	var replyTo int64
+	next, live := post.Resume()
+	if next > 0 {
+		res = live[0].Result
+		replyTo, _ = strconv.ParseInt(live[next-1].RemoteID, 10, 64)
+	}
 	for i, s := range steps {
+		if i < next {
+			continue
+		}
 		var m message
 		var err error
 		if s.media != nil {
@@ -40,6 +49,9 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			res = p.result(m)
 		}
 		replyTo = m.MessageID
+		if err := post.Confirm(publishers.PartResult{Index: i, Result: p.result(m)}); err != nil {
+			return res, messages.Partial(err, i+1, len(steps), res.RemoteID)
+		}
 	}
 	return res, nil
 }
