@@ -140,7 +140,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	if err != nil {
 		return publishers.Result{}, fileError(err)
 	}
-	unlock, err := lock(p.rssPath + ".lock")
+	unlock, err := atomicfile.Lock(p.rssPath + ".lock")
 	if err != nil {
 		return publishers.Result{}, fileError(err)
 	}
@@ -184,7 +184,7 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 			return "", publishers.Errorf(publishers.Permanent, "folder %s does not exist", filepath.Dir(path))
 		}
 	}
-	unlock, err := lock(p.rssPath + ".lock")
+	unlock, err := atomicfile.Lock(p.rssPath + ".lock")
 	if err != nil {
 		return "", fileError(err)
 	}
