@@ -102,6 +102,11 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readOpened(f, info, path, limit)
+}
+
+// readOpened reads an opened regular file within limit, then closes it.
+func readOpened(f *os.File, info fs.FileInfo, path string, limit int64) ([]byte, error) {
 	defer f.Close()
 	if limit <= 0 {
 		limit = DefaultMaxInput
@@ -188,14 +193,7 @@ func ReadFileWithin(root, path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if limit <= 0 {
-		limit = DefaultMaxInput
-	}
-	if info.Size() > limit {
-		return nil, tooBig(path, info.Size(), limit)
-	}
-	return ReadAll(f, path, limit)
+	return readOpened(f, info, path, limit)
 }
 
 func inside(root, path string) bool {
