@@ -13,7 +13,11 @@ import (
 // TestMain lets testscript run the crieur command in-process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"crieur": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"crieur": func() {
+			code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			recordPeakRSS()
+			os.Exit(code)
+		},
 	})
 }
 

@@ -123,12 +123,35 @@ func ReadAll(r io.Reader, name string, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxInput
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	// Read in chunks rather than one slice grown by doubling: an endless or
+	// oversized stream then costs the limit, not twice it plus the garbage
+	// of every growth, before it is refused.
+	const chunk = 1 << 20
+	var parts [][]byte
+	var total int64
+	for {
+		buf := make([]byte, chunk)
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			total += int64(n)
+			if total > limit {
+				return nil, newProblem(ErrTooBig, "%s is over the limit of %s", name, Size(limit))
+			}
+			parts = append(parts, buf[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, newProblem(ErrTooBig, "%s is over the limit of %s", name, Size(limit))
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	data := make([]byte, 0, total)
+	for _, p := range parts {
+		data = append(data, p...)
 	}
 	return data, nil
 }
