@@ -64,6 +64,9 @@ func TestCrashMastodonIgnoringKeys(t *testing.T) {
 		if i%3 == 0 {
 			p.Link = fmt.Sprintf("https://acme.example/notes/%d", i)
 		}
+		if i%4 == 1 { // a thread of two statuses, the second replying to the first
+			p.Thread = []string{fmt.Sprintf("Part 2 of note %d.", i)}
+		}
 		if err := st.CreatePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
@@ -148,8 +151,9 @@ func TestCrashMastodonIgnoringKeys(t *testing.T) {
 	// number), and no text went out twice.
 	onServer := map[string][]mastoStatus{} // slug → statuses
 	texts := map[string]int{}
-	note := regexp.MustCompile(`^Note (\d+) of the crash test`)
-	for _, s := range srv.all() {
+	note := regexp.MustCompile(`^(?:Note|Part 2 of note) (\d+)\b`)
+	statuses := srv.all()
+	for _, s := range statuses {
 		texts[s.Text]++
 		m := note.FindStringSubmatch(s.Text)
 		if m == nil {
@@ -173,9 +177,13 @@ func TestCrashMastodonIgnoringKeys(t *testing.T) {
 	}
 	var published, held, heldReached int
 	for slug, d := range bySlug {
-		got := onServer[slug]
-		if len(got) > 1 {
-			t.Errorf("%s: %d statuses on the server", slug, len(got))
+		got := onServer[slug] // in order of creation: the head first
+		want := 1
+		if n, _ := strconv.Atoi(slug[1:]); n%4 == 1 {
+			want = 2
+		}
+		if len(got) > want {
+			t.Errorf("%s: %d statuses on the server, want %d", slug, len(got), want)
 		}
 		switch d.Status {
 		case calendar.DeliveryPublished:
@@ -184,6 +192,8 @@ func TestCrashMastodonIgnoringKeys(t *testing.T) {
 				t.Errorf("%s published without the server's status id", slug)
 			} else if len(got) == 0 || got[0].ID != d.RemoteID {
 				t.Errorf("%s recorded published as status %q, the server has %v", slug, d.RemoteID, got)
+			} else if len(got) != want || (want == 2 && got[1].InReplyTo != got[0].ID) {
+				t.Errorf("%s recorded published, but the server has its thread as %v", slug, got)
 			}
 		case calendar.DeliveryHeld:
 			held++

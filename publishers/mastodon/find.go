@@ -70,7 +70,8 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 		since = post.ScheduledAt.Add(-findWindow)
 	}
 
-	oldest, read, maxID := time.Time{}, 0, ""
+	oldest, maxID := time.Time{}, ""
+	var read []posted // every status read, newest first
 	seen := map[string]bool{}
 	for range findPages {
 		var list []posted
@@ -88,6 +89,10 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 			}
 			seen[st.ID] = true
 			fresh++
+			if st.URL == "" {
+				st.URL = st.URI
+			}
+			read = append(read, st)
 			created, err := time.Parse(time.RFC3339, st.CreatedAt)
 			if err != nil {
 				continue
@@ -100,18 +105,21 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 			}
 			text := contentText(st.Content)
 			same := comparable(text) == want
+			cutElsewhere := false
 			if head, ok := threadHead(text); ok && !same {
 				same = len(head) >= 20 && strings.HasPrefix(whole, head)
+				cutElsewhere = same
 			}
 			if !same || !sameAlts(st, alts) {
 				continue
 			}
-			if st.URL == "" {
-				st.URL = st.URI
+			if cutElsewhere {
+				// Cut at other limits than today's: its other parts cannot
+				// be compared with today's cut.
+				return p.result(st.status), true, nil
 			}
-			return p.result(st.status), true, nil
+			return p.foundThread(post, thread, st, read)
 		}
-		read += fresh
 		if len(list) < recentStatuses || (!since.IsZero() && oldest.Before(since)) {
 			// The account's first status, or the post's time, is reached.
 			return publishers.Result{}, false, nil
@@ -122,7 +130,46 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 		maxID = list[len(list)-1].ID
 	}
 	return publishers.Result{}, false, &publishers.Error{Class: publishers.Transient, Message: fmt.Sprintf(
-		"cannot tell whether the status was published: the account's %d latest statuses do not reach back to the post's time", read)}
+		"cannot tell whether the status was published: the account's %d latest statuses do not reach back to the post's time", len(read))}
+}
+
+// foundThread is what Find reports once it found the post's first status:
+// found when the thread is whole, each part replying to the one before
+// (the replies are newer, so among the statuses read). A thread cut short
+// (a crash or a failure between parts) is not found: its live parts are
+// reported through post.Confirm, so that the calendar records them and the
+// next Publish resumes after them instead of posting the first again.
+func (p *Publisher) foundThread(post publishers.Post, thread []string, head posted, read []posted) (publishers.Result, bool, error) {
+	chain := []status{head.status}
+	for len(chain) < len(thread) {
+		prev, want := chain[len(chain)-1].ID, comparable(thread[len(chain)])
+		next := -1
+		for i, st := range read {
+			if st.InReplyToID != nil && *st.InReplyToID == prev && comparable(contentText(st.Content)) == want {
+				next = i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		chain = append(chain, read[next].status)
+	}
+	if len(chain) >= len(thread) {
+		return p.result(head.status), true, nil
+	}
+	known := map[int]string{}
+	for _, r := range post.Live {
+		known[r.Index] = r.RemoteID
+	}
+	for i, st := range chain {
+		if known[i] == st.ID {
+			continue
+		}
+		if err := post.Confirm(publishers.PartResult{Index: i, Result: p.result(st)}); err != nil {
+			return publishers.Result{}, false, prefix(err, fmt.Sprintf("recording thread part %d/%d", i+1, len(thread)))
+		}
+	}
+	return publishers.Result{}, false, nil
 }
 
 // accountID asks the instance once whose token this is.

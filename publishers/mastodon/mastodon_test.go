@@ -869,3 +869,47 @@ func TestFindThreadCutAtOtherLimits(t *testing.T) {
 		t.Errorf("Find matched another post: %v, %v", found, err)
 	}
 }
+
+// A thread cut short after its first status (a crash, or a failure between
+// parts) is not found: Find reports the live first status through Confirm,
+// so that the calendar records it and the next Publish posts only what is
+// missing, replying to it; the whole thread is then found.
+func TestFindThreadCutShort(t *testing.T) {
+	f := newFake(t)
+	f.ignoreKeys = true
+	f.failStatus = 1
+	p := newPub(t, f)
+	post := publishers.Post{Text: "Spring sale starts today in every shop", Thread: []string{"Second part: the details"},
+		IdempotencyKey: "d1", ScheduledAt: now}
+	if _, err := p.Publish(context.Background(), post); err == nil {
+		t.Fatal("Publish succeeded, want the second part refused")
+	}
+	f.failStatus = -1
+	var confirmed []publishers.PartResult
+	post.OnPart = func(r publishers.PartResult) error {
+		confirmed = append(confirmed, r)
+		return nil
+	}
+	if res, found, err := p.Find(context.Background(), post); err != nil || found {
+		t.Fatalf("Find = %+v, %v, %v; want not found (the thread is cut short)", res, found, err)
+	}
+	if len(confirmed) != 1 || confirmed[0].Index != 0 || confirmed[0].RemoteID != "101" {
+		t.Fatalf("Find confirmed %+v, want the first status (101) live", confirmed)
+	}
+	// Told again of what the calendar already keeps, it confirms nothing new.
+	post.Live, confirmed = confirmed, nil
+	if _, found, err := p.Find(context.Background(), post); err != nil || found || len(confirmed) != 0 {
+		t.Fatalf("Find = %v, %v, confirmed %+v; want not found, nothing new confirmed", found, err, confirmed)
+	}
+	res, err := p.Publish(context.Background(), post)
+	if err != nil || res.RemoteID != "101" {
+		t.Fatalf("Publish = %+v, %v; want the thread completed from status 101", res, err)
+	}
+	if len(f.statuses) != 2 || f.statuses[1].Status != "Second part: the details" || f.statuses[1].InReplyToID != "101" {
+		t.Fatalf("the server has %+v, want the first status once and the second replying to it", f.statuses)
+	}
+	post.Live = nil
+	if res, found, err := p.Find(context.Background(), post); err != nil || !found || res.RemoteID != "101" {
+		t.Fatalf("Find = %+v, %v, %v; want the whole thread found as 101", res, found, err)
+	}
+}
