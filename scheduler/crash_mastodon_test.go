@@ -29,9 +29,10 @@ import (
 // adapter, against a local server that speaks enough of the Mastodon API
 // and IGNORES Idempotency-Key (as GoToSocial does): every POST creates a
 // status. Creating one takes 0-400 ms, so kills land mid-call, before and
-// after the status exists. Recovery can only rely on the adapter's lookup
-// among the account's recent statuses: a status must never be posted twice,
-// and no delivery lost.
+// after the status exists; every fourth post is a thread of two statuses,
+// so kills land between parts too. Recovery can only rely on the adapter's
+// lookup among the account's statuses: a status must never be posted twice,
+// no delivery lost, and no thread left without its second part.
 func TestCrashMastodonIgnoringKeys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
