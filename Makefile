@@ -32,7 +32,7 @@ lint:
 bench:
 	bash scripts/bench.sh
 
-## crash-test: the long SIGKILL crash test of the scheduler.
+## crash-test: the long SIGKILL crash tests of the scheduler (a generic network; the Mastodon adapter against a server ignoring Idempotency-Key).
 crash-test:
 	CRIEUR_CRASH_TEST=long $(GO) test -count=1 -run Crash -v ./scheduler/
 

@@ -151,6 +151,10 @@ type Publisher interface {
 // of a delivery reached the network (RetryLookup).
 type Finder interface {
 	// Find returns the post published for p by an earlier attempt, if any.
+	// A thread is found only when it is whole; an adapter that can tell
+	// which parts of a thread cut short are live reports them through
+	// p.Confirm (the scheduler records them, and the retry resumes after
+	// them) and answers not found.
 	Find(ctx context.Context, p Post) (Result, bool, error)
 }
 

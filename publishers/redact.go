@@ -348,6 +348,12 @@ type redactFind struct {
 }
 
 func (w redactFind) Find(ctx context.Context, p Post) (Result, bool, error) {
+	if on := p.OnPart; on != nil { // a lookup may report a thread's live parts
+		p.OnPart = func(r PartResult) error {
+			r.Result = w.w.r.Result(r.Result)
+			return on(r)
+		}
+	}
 	res, ok, err := w.f.Find(ctx, p)
 	return w.w.r.Result(res), ok, w.w.r.Error(err)
 }

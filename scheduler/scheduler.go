@@ -217,6 +217,11 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		if found {
 			return calendar.Outcome{Kind: calendar.OutcomePublished, Found: true, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
 		}
+		// The lookup may have found a thread cut short, and recorded its
+		// live parts: the post resumes after them.
+		if post.Live, err = s.liveParts(ctx, d); err != nil {
+			return s.retryOutcome(d, err), nw
+		}
 	}
 	res, err := safePublish(ctx, pub, post)
 	if err == nil {
@@ -549,6 +554,12 @@ func (s *Scheduler) settle(ctx context.Context, d calendar.Delivery, r *Result) 
 		r.Post = post.Slug
 		fctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 		defer cancel()
+		// A thread cut short is not found; the lookup records its live
+		// parts, and the retry resumes after them.
+		if post.Live, err = s.liveParts(fctx, d); err != nil {
+			return held(nw, err.Error()), nw
+		}
+		post.OnPart = func(p publishers.PartResult) error { return s.recordPart(fctx, d, p) }
 		res, found, err := f.Find(fctx, post)
 		switch {
 		case err != nil:

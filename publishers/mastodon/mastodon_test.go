@@ -62,6 +62,9 @@ type fake struct {
 	alt         string            // the last upload's description
 	rendered    []map[string]any  // the statuses as the API shows them, oldest first
 	older       []map[string]any  // statuses listed after those posted
+	newer       []map[string]any  // statuses listed before those posted
+	ignoreMaxID bool              // answer every page as the first
+	listed      int               // pages of the account's statuses read
 }
 
 // rendered is a status as the API shows it: its text in HTML, links and
@@ -137,10 +140,22 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if got := r.URL.Query().Get("limit"); got != "40" {
 			t.Errorf("statuses listed with limit %q, want 40", got)
 		}
+		f.listed++
 		list := append([]map[string]any(nil), f.older...)
 		for _, st := range f.rendered {
 			list = append([]map[string]any{st}, list...) // newest first
 		}
+		list = append(append([]map[string]any(nil), f.newer...), list...)
+		if maxID := r.URL.Query().Get("max_id"); maxID != "" && !f.ignoreMaxID {
+			// The page after the status maxID, in the list's order.
+			for i, st := range list {
+				if st["id"] == maxID {
+					list = list[i+1:]
+					break
+				}
+			}
+		}
+		list = list[:min(len(list), 40)]
 		_ = json.NewEncoder(w).Encode(list)
 	default:
 		t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
@@ -704,41 +719,65 @@ func TestFind(t *testing.T) {
 	other := func(id string, created time.Time) map[string]any {
 		return renderStatus(id, statusRequest{Status: "Something else entirely"}, created, "")
 	}
+	// n statuses of other texts, newest first, the newest created at from
+	// with id top.
+	others := func(n, top int, from time.Time) []map[string]any {
+		var out []map[string]any
+		for i := range n {
+			out = append(out, other(fmt.Sprint(top-i), from.Add(-time.Duration(i)*time.Second)))
+		}
+		return out
+	}
 	cases := []struct {
-		name      string
-		publish   bool // the post went out before Find
-		change    func(*publishers.Post)
-		older     []map[string]any
-		found     bool
-		cannotTel bool
+		name        string
+		publish     bool // the post went out before Find
+		change      func(*publishers.Post)
+		older       []map[string]any
+		newer       []map[string]any
+		ignoreMaxID bool
+		found       bool
+		cannotTel   bool
+		pages       int // pages read, when not 0
 	}{
-		{"the earlier attempt's thread", true, nil, nil, true, false},
-		{"nothing published", false, nil, nil, false, false},
-		{"same text, long before the post's time", true, func(p *publishers.Post) { p.ScheduledAt = planned.Add(24 * time.Hour) }, nil, false, false},
-		{"other text", true, func(p *publishers.Post) { p.Text = "A different post" }, nil, false, false},
+		{"the earlier attempt's thread", true, nil, nil, nil, false, true, false, 1},
+		{"nothing published", false, nil, nil, nil, false, false, false, 1},
+		{"same text, long before the post's time", true, func(p *publishers.Post) { p.ScheduledAt = planned.Add(24 * time.Hour) }, nil, nil, false, false, false, 0},
+		{"other text", true, func(p *publishers.Post) { p.Text = "A different post" }, nil, nil, false, false, false, 0},
 		{"other alt text", true, func(p *publishers.Post) {
 			p.Media = []publishers.Media{{Path: pixel, Alt: "Another picture"}}
-		}, nil, false, false},
-		{"40 newer statuses, none matching: cannot tell", false, nil, func() []map[string]any {
+		}, nil, nil, false, false, false, 0},
+		{"40 newer statuses, none matching, then the account's first: absent", false, nil, func() []map[string]any {
 			var out []map[string]any
 			for i := range 40 {
 				out = append(out, other(fmt.Sprint(900-i), planned.Add(time.Duration(40-i)*time.Minute)))
 			}
 			return out
-		}(), false, true},
+		}(), nil, false, false, false, 2},
 		{"40 statuses reaching back past the post's time", false, nil, func() []map[string]any {
 			var out []map[string]any
 			for i := range 40 {
 				out = append(out, other(fmt.Sprint(900-i), planned.Add(time.Duration(20-i)*time.Minute)))
 			}
 			return out
-		}(), false, false},
+		}(), nil, false, false, false, 1},
+		// A busy account (or a chaos run): the post is behind a page of newer statuses.
+		{"the earlier attempt's status behind 100 newer ones", true, nil, nil, others(100, 5000, planned.Add(time.Hour)), false, true, false, 3},
+		{"100 newer statuses, none matching, then older ones: absent", false, nil, others(40, 80, planned.Add(-time.Hour)), others(100, 5000, planned.Add(time.Hour)), false, false, false, 3},
+		{"more newer statuses than Find reads: cannot tell", true, nil, nil, others(findPages*recentStatuses, 5000, planned.Add(time.Hour)), false, false, true, findPages},
+		{"a server that ignores max_id, 40 newer statuses: cannot tell", true, nil, nil, others(40, 5000, planned.Add(time.Hour)), true, false, true, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
-			f.older = c.older
+			f.older, f.newer, f.ignoreMaxID = c.older, c.newer, c.ignoreMaxID
 			p := newPub(t, f)
+			if c.pages != 0 {
+				defer func() {
+					if f.listed != c.pages {
+						t.Errorf("read %d pages of statuses, want %d", f.listed, c.pages)
+					}
+				}()
+			}
 			if c.publish {
 				if _, err := p.Publish(context.Background(), post); err != nil {
 					t.Fatal(err)
@@ -828,5 +867,49 @@ func TestFindThreadCutAtOtherLimits(t *testing.T) {
 	other := publishers.Post{Text: "Spring is here and our bikes are 20% off this week only. And more."}
 	if _, found, err := again.Find(context.Background(), other); found || err != nil {
 		t.Errorf("Find matched another post: %v, %v", found, err)
+	}
+}
+
+// A thread cut short after its first status (a crash, or a failure between
+// parts) is not found: Find reports the live first status through Confirm,
+// so that the calendar records it and the next Publish posts only what is
+// missing, replying to it; the whole thread is then found.
+func TestFindThreadCutShort(t *testing.T) {
+	f := newFake(t)
+	f.ignoreKeys = true
+	f.failStatus = 1
+	p := newPub(t, f)
+	post := publishers.Post{Text: "Spring sale starts today in every shop", Thread: []string{"Second part: the details"},
+		IdempotencyKey: "d1", ScheduledAt: now}
+	if _, err := p.Publish(context.Background(), post); err == nil {
+		t.Fatal("Publish succeeded, want the second part refused")
+	}
+	f.failStatus = -1
+	var confirmed []publishers.PartResult
+	post.OnPart = func(r publishers.PartResult) error {
+		confirmed = append(confirmed, r)
+		return nil
+	}
+	if res, found, err := p.Find(context.Background(), post); err != nil || found {
+		t.Fatalf("Find = %+v, %v, %v; want not found (the thread is cut short)", res, found, err)
+	}
+	if len(confirmed) != 1 || confirmed[0].Index != 0 || confirmed[0].RemoteID != "101" {
+		t.Fatalf("Find confirmed %+v, want the first status (101) live", confirmed)
+	}
+	// Told again of what the calendar already keeps, it confirms nothing new.
+	post.Live, confirmed = confirmed, nil
+	if _, found, err := p.Find(context.Background(), post); err != nil || found || len(confirmed) != 0 {
+		t.Fatalf("Find = %v, %v, confirmed %+v; want not found, nothing new confirmed", found, err, confirmed)
+	}
+	res, err := p.Publish(context.Background(), post)
+	if err != nil || res.RemoteID != "101" {
+		t.Fatalf("Publish = %+v, %v; want the thread completed from status 101", res, err)
+	}
+	if len(f.statuses) != 2 || f.statuses[1].Status != "Second part: the details" || f.statuses[1].InReplyToID != "101" {
+		t.Fatalf("the server has %+v, want the first status once and the second replying to it", f.statuses)
+	}
+	post.Live = nil
+	if res, found, err := p.Find(context.Background(), post); err != nil || !found || res.RemoteID != "101" {
+		t.Fatalf("Find = %+v, %v, %v; want the whole thread found as 101", res, found, err)
 	}
 }

@@ -196,13 +196,25 @@ func checkUncertain(t *testing.T, s Suite, nw publishers.Network, newPub func(*t
 			case unsafe && publishers.MayHaveReached(err):
 				t.Logf("held for a person (%s)", nw.Safety)
 			case canFind:
-				res, found, ferr := finder.Find(context.Background(), post)
+				// A lookup may find a thread cut short: it reports the live
+				// parts, which the scheduler records, and the retry resumes
+				// after them.
+				var live []publishers.PartResult
+				look := post
+				look.OnPart = func(r publishers.PartResult) error { live = append(live, r); return nil }
+				res, found, ferr := finder.Find(context.Background(), look)
 				switch {
 				case ferr != nil:
 					t.Logf("the lookup failed: the delivery waits (%v)", ferr)
 				case found:
 					if res.RemoteID == "" {
 						t.Errorf("Find found the post but returned no remote id")
+					}
+				case len(live) > 0:
+					retry := post
+					retry.Live = live
+					if _, rerr := p.Publish(context.Background(), retry); rerr != nil {
+						t.Errorf("resuming the thread after the %d live parts Find reported: %v", len(live), rerr)
 					}
 				default:
 					t.Errorf("Find did not find the post the lost reply made: the scheduler would post it again")
