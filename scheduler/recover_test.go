@@ -279,3 +279,20 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 		t.Errorf("/healthz %d %q, want 503 with an overdue delivery and no progress", code, body)
 	}
 }
+
+// A daemon asked to stop before it has started (SIGINT during start-up)
+// stops cleanly: Run returns nil, as for a stop at any later moment, and
+// publishes nothing.
+func TestRunStoppedBeforeItStarts(t *testing.T) {
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("due", t0, "acme")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.scheduler(Options{Concurrency: 1}).Run(ctx); err != nil {
+		t.Fatalf("Run on a stopped context = %v, want nil (a clean stop)", err)
+	}
+	if n := len(e.fakes["fake"].Posts()); n != 0 {
+		t.Errorf("published %d posts after the stop", n)
+	}
+}

@@ -34,6 +34,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.lastProgress.Store(s.started.UnixMilli())
 	watcher, err := s.st.Watch(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop before it started: a clean stop
+		}
 		return err
 	}
 	defer watcher.Close()

@@ -140,6 +140,9 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 				private, _ := cmd.Flags().GetBool(keyPrivate)
 				stop, err := keepICS(a.ctx, st, path, atomicfile.ExportModes(private), log)
 				if err != nil {
+					if a.ctx.Err() != nil {
+						return nil // stopped while starting: a clean stop
+					}
 					return err
 				}
 				defer stop()
