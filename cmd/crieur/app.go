@@ -125,6 +125,9 @@ in a local calendar, and publishes each post on time on every network.`,
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	// Cobra adds its completion command only when run; added now, it is held
+	// to the same rule as the others (`crieur completion tcsh` exits 2).
+	root.InitDefaultCompletionCmd()
 	refuseUnknownVerbs(root)
 	return root
 }
