@@ -526,6 +526,10 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 			m.Path = filepath.Clean(m.Path)
 			if msg := checkLoadMedia(mediaRoot(opt, it), m.Path); msg != "" {
 				bad(fmt.Sprintf("media[%d]", i), "%s", msg)
+			} else if abs, err := filepath.Abs(m.Path); err == nil {
+				// Kept by its full path: the daemon that publishes it
+				// may run in another folder.
+				m.Path = abs
 			}
 		}
 		p.Media = append(p.Media, m)

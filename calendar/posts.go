@@ -857,6 +857,9 @@ func (s *Store) DeletePost(ctx context.Context, ref string) error {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE post_id=? AND status IN ('publishing','published','held')`, p.ID).Scan(&live); err != nil {
 			return err
 		}
+		if live > 0 && p.Status == StatusPublished {
+			return fmt.Errorf("post %s is published: a published post stays in the calendar, with its history: %w", p.Slug, ErrConflict)
+		}
 		if live > 0 {
 			return fmt.Errorf("post %s has %s published or in flight; its record stays (use `crieur post cancel`): %w", p.Slug, Count(live, "delivery", "deliveries"), ErrConflict)
 		}

@@ -161,7 +161,7 @@ func CheckSecretRef(ref string) error {
 	case strings.HasPrefix(ref, "env:"):
 		name := strings.TrimPrefix(ref, "env:")
 		if os.Getenv(name) == "" {
-			return fmt.Errorf("environment variable %s is not set here: set it (export %s=…), then add the channel", name, name)
+			return fmt.Errorf("environment variable %s is not set here: set it (export %s=…) and run the command again", name, name)
 		}
 	case strings.HasPrefix(ref, "file:"):
 		p := expandHome(strings.TrimPrefix(ref, "file:"))

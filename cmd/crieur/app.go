@@ -114,10 +114,20 @@ in a local calendar, and publishes each post on time on every network.`,
 	pf.Bool(keyNoColor, false, "no colour (also NO_COLOR)")
 	pf.BoolP(keyQuiet, "q", false, "print only what scripts need")
 	pf.BoolP(keyVerbose, "v", false, "say more")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		// `crieur pubish --due`: the flags were read for the noun, but the
+		// mistake is the verb before them.
+		if args := cmd.Flags().Args(); cmd.Annotations[nounAnnotation] != "" && len(args) > 0 {
+			return unknownVerb(cmd, args[0])
+		}
+		return usageErr{err}
+	})
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	// Cobra adds its completion command only when run; added now, it is held
+	// to the same rule as the others (`crieur completion tcsh` exits 2).
+	root.InitDefaultCompletionCmd()
 	refuseUnknownVerbs(root)
 	return root
 }
@@ -134,17 +144,30 @@ func refuseUnknownVerbs(c *cobra.Command) {
 		return
 	}
 	c.SuggestionsMinimumDistance = 2
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[nounAnnotation] = "1"
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			return nil
 		}
-		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
-		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return usageErr{errors.New(msg)}
+		return unknownVerb(cmd, args[0])
 	}
 	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+}
+
+// nounAnnotation marks a command that only groups verbs (see refuseUnknownVerbs).
+const nounAnnotation = "crieur-noun"
+
+// unknownVerb is the usage error for verb, unknown to the noun cmd, with the
+// verbs its spelling is close to.
+func unknownVerb(cmd *cobra.Command, verb string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", verb, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(verb); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageErr{errors.New(msg)}
 }
 
 // loadConfig reads, in rising precedence: the config file, CRIEUR_* env, flags.

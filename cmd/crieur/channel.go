@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -116,9 +117,15 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 		}
 		if v == "" {
 			delete(c.Settings, k)
-		} else {
-			c.Settings[k] = v
+			continue
 		}
+		if outFile(nw, k) && v != "-" {
+			// Kept by its full path: the daemon may run in another folder.
+			if abs, err := filepath.Abs(v); err == nil {
+				v = abs
+			}
+		}
+		c.Settings[k] = v
 	}
 	for k, ref := range secrets {
 		if !known["secret:"+k] {
@@ -157,7 +164,8 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
 	}
 	if len(verr.Problems) == 0 {
-		if _, err := validator(*c); err != nil {
+		// http:// for credentials is said once, below.
+		if _, err := validator(*c); err != nil && !errors.Is(err, publishers.ErrInsecureHTTP) {
 			verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
 		}
 	}
@@ -199,6 +207,16 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 		}
 	}
 	return verr.Err()
+}
+
+// outFile reports whether the network's setting name is a file crieur writes.
+func outFile(nw publishers.Network, name string) bool {
+	for _, f := range nw.Settings {
+		if f.Name == name {
+			return f.Kind == publishers.OutFile
+		}
+	}
+	return false
 }
 
 // resolveSecrets resolves refs as the channel will once saved: values given

@@ -20,8 +20,9 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 # The calendar database (env CRIEUR_DB, flag --db).
 # db: %s
 
-# The zone times are read and shown in when a command is given no --tz
-# (IANA name, e.g. Europe/Paris). Empty: the machine's zone.
+# The calendar's zone (IANA name, e.g. Europe/Paris): times are read and shown
+# in it when a command is given no --tz, and the slots of a channel without its
+# own --tz are in it. Empty: times in the machine's zone, such slots in UTC.
 # tz: Europe/Paris
 
 # Who events and approvals are attributed to (default: the OS user).

@@ -777,10 +777,45 @@ func newPostCancelCmd(a *app) *cobra.Command {
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.changePost("Canceled", func(st *calendar.Store) (calendar.Post, error) {
-				return st.CancelPost(a.ctx, args[0])
+				p, err := st.CancelPost(a.ctx, args[0])
+				if err == nil {
+					a.warnCanceledLive(p)
+				}
+				return p, err
 			})
 		},
 	}
+}
+
+// warnCanceledLive says when a canceled post is already out on a channel, or
+// on its way there: a cancel cannot take that back.
+func (a *app) warnCanceledLive(p calendar.Post) {
+	var out, going, canceled []string
+	for _, d := range p.Deliveries {
+		switch d.Status {
+		case calendar.DeliveryPublished:
+			out = append(out, d.Channel)
+		case calendar.DeliveryPublishing:
+			going = append(going, d.Channel)
+		case calendar.DeliveryCanceled:
+			canceled = append(canceled, d.Channel)
+		}
+	}
+	if len(out)+len(going) == 0 {
+		return
+	}
+	var what []string
+	if len(out) > 0 {
+		what = append(what, "already published on "+strings.Join(out, ", "))
+	}
+	if len(going) > 0 {
+		what = append(what, "being published on "+strings.Join(going, ", ")+" at this moment")
+	}
+	msg := fmt.Sprintf("post %s is %s: canceling does not take it back there", p.Slug, strings.Join(what, " and "))
+	if len(canceled) > 0 {
+		msg += "; it is canceled on " + strings.Join(canceled, ", ") + " only"
+	}
+	a.warnf("%s", msg)
 }
 
 func newPostDeleteCmd(a *app) *cobra.Command {

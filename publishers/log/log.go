@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,7 +120,7 @@ func (p *Publisher) writeFile(post publishers.Post, key string, now time.Time) (
 		return publishers.Result{}, fileError(err)
 	}
 	if key != "" && p.seen[key] {
-		return publishers.Result{RemoteID: key, RemoteURL: p.url(key), PublishedAt: now}, nil
+		return publishers.Result{RemoteID: key, PublishedAt: now}, nil
 	}
 	block := render(p.channel, post, key, now)
 	start := p.lines + 1
@@ -145,7 +144,7 @@ func (p *Publisher) writeFile(post publishers.Post, key string, now time.Time) (
 	if key != "" {
 		p.seen[key] = true
 	}
-	return publishers.Result{RemoteID: remoteID(key, start), RemoteURL: p.url(remoteID(key, start)), PublishedAt: now}, nil
+	return publishers.Result{RemoteID: remoteID(key, start), PublishedAt: now}, nil
 }
 
 // catchUp reads what was appended to the file since the last look (by this
@@ -183,10 +182,6 @@ func (p *Publisher) catchUp(f *os.File) error {
 			return err
 		}
 	}
-}
-
-func (p *Publisher) url(fragment string) string {
-	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p.path), Fragment: fragment}).String()
 }
 
 func remoteID(key string, line int) string {
