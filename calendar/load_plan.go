@@ -467,6 +467,9 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 	}
 	p.Title, p.Body = cleanText(it.Title), cleanText(it.Body)
 	p.Link, p.Excerpt = strings.TrimSpace(it.Link), cleanText(it.Excerpt)
+	if p.Link != "" && !WebURL(p.Link) {
+		bad("link", "%s", linkProblem(p.Link))
+	}
 	p.Campaign = strings.TrimSpace(it.Campaign)
 	if p.Campaign == "" {
 		p.Campaign = opt.Campaign

@@ -267,8 +267,26 @@ func (s *Store) CreatePost(ctx context.Context, p *Post) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.createPostTx(ctx, tx, p) })
 }
 
-func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
+// checkFields is what every write of a post checks of its values, whichever
+// path it comes by (a command, $EDITOR, a load).
+func checkFields(p *Post) error {
 	if err := CheckInstant("at", p.PublishAt); err != nil {
+		return err
+	}
+	if p.Link != "" && !WebURL(p.Link) {
+		return Invalid("link", "%s", linkProblem(p.Link))
+	}
+	return nil
+}
+
+// linkProblem says why a post's link is refused: it is UTM-tagged and sent
+// to networks as a web address, so it must be one.
+func linkProblem(link string) string {
+	return fmt.Sprintf("%q is not an http(s) address (a post's link is sent to the networks as a web page's address)", link)
+}
+
+func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
+	if err := checkFields(p); err != nil {
 		return err
 	}
 	chans, err := s.resolveChannels(ctx, tx, p)
@@ -327,7 +345,7 @@ func (s *Store) UpdatePost(ctx context.Context, p *Post) error {
 }
 
 func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind string) error {
-	if err := CheckInstant("at", p.PublishAt); err != nil {
+	if err := checkFields(p); err != nil {
 		return err
 	}
 	old, err := s.postRow(ctx, tx, strconv.FormatInt(p.ID, 10))
