@@ -112,7 +112,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	verr := &calendar.ValidationError{}
 	for k, v := range settings {
 		if !known["set:"+k] {
-			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Settings), fieldNames(nw.Settings))})
+			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, didYouMean(k, names(nw.Settings)), fieldNames(nw.Settings))})
 			continue
 		}
 		if v == "" {
@@ -129,7 +129,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	}
 	for k, ref := range secrets {
 		if !known["secret:"+k] {
-			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, didYouMean(k, nw.Secrets), fieldNames(nw.Secrets))})
+			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, didYouMean(k, names(nw.Secrets)), fieldNames(nw.Secrets))})
 			continue
 		}
 		if err := calendar.CheckSecretRef(ref); err != nil {
@@ -268,17 +268,26 @@ func (f *channelFlags) saveChannel(a *app, st *calendar.Store, name string, writ
 
 // didYouMean suggests the field a mistyped key is close to: ` (did you
 // mean "instance"?)`, or nothing.
-func didYouMean(key string, fs []publishers.Field) string {
+func didYouMean(key string, candidates []string) string {
 	best, bestD := "", 3 // at most two edits away
-	for _, f := range fs {
-		if d := editDistance(strings.ToLower(key), f.Name); d < bestD {
-			best, bestD = f.Name, d
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(key), c); d < bestD {
+			best, bestD = c, d
 		}
 	}
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// names lists the fields' names.
+func names(fs []publishers.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
 }
 
 // editDistance is the Levenshtein distance between a and b.

@@ -9,7 +9,7 @@ import (
 func network(name string) (publishers.Network, error) {
 	n, err := publishers.Lookup(name)
 	if err != nil {
-		return n, invalid("network", "%v", err)
+		return n, invalid("network", "%v%s", err, didYouMean(name, publishers.Names()))
 	}
 	return n, nil
 }
