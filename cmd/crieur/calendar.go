@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +289,17 @@ chooses table, json or yaml everywhere else.
 			now := a.now()
 			var start, end time.Time
 			var err error
+			if format == "" && file != "" && file != "-" {
+				// The file's extension says the format, as `crieur export` reads it.
+				switch strings.ToLower(filepath.Ext(file)) {
+				case ".ics", ".ical":
+					format = "ics"
+				case ".html", ".htm":
+					format = "html"
+				case ".json":
+					format = "json"
+				}
+			}
 			switch format {
 			case "html":
 				if from != "" || to != "" {
@@ -316,7 +328,7 @@ chooses table, json or yaml everywhere else.
 					}
 				}
 			case "":
-				return usageErr{errors.New("give --format ics, html or json")}
+				return usageErr{errors.New("give --format ics, html or json (or an --out FILE ending in .ics, .html or .json)")}
 			default:
 				return usageErr{fmt.Errorf("--format %q: use ics, html or json", format)}
 			}
@@ -373,7 +385,7 @@ chooses table, json or yaml everywhere else.
 	}
 	vf.bind(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&format, "format", "", "ics, html or json (required)")
+	fl.StringVar(&format, "format", "", "ics, html or json (default: from --out's extension)")
 	fl.StringVar(&month, "month", "", "the month, YYYY-MM (html: default this month)")
 	fl.StringVar(&from, "from", "", "from this day or WHEN")
 	fl.StringVar(&to, "to", "", "to this day (inclusive) or WHEN")
