@@ -173,13 +173,13 @@ type ChannelRemoval struct {
 func (r ChannelRemoval) Summary() string {
 	var parts []string
 	if len(r.Drafted) > 0 {
-		parts = append(parts, fmt.Sprintf("%d post(s) left with no channel go back to draft (%s)", len(r.Drafted), slugList(r.Drafted)))
+		parts = append(parts, fmt.Sprintf("%s back to draft, with no channel left (%s)", Count(len(r.Drafted), "post", "posts"), slugList(r.Drafted)))
 	}
 	if len(r.Kept) > 0 {
-		parts = append(parts, fmt.Sprintf("%d post(s) keep their other channels (%s)", len(r.Kept), slugList(r.Kept)))
+		parts = append(parts, fmt.Sprintf("%s kept on other channels (%s)", Count(len(r.Kept), "post", "posts"), slugList(r.Kept)))
 	}
 	if r.Published > 0 {
-		parts = append(parts, fmt.Sprintf("%d published post(s) stay published, with their history", r.Published))
+		parts = append(parts, fmt.Sprintf("%s unchanged, with their history", Count(r.Published, "published post", "published posts")))
 	}
 	if len(parts) == 0 {
 		return "no post uses it"

@@ -72,7 +72,7 @@ Times are read in --tz, else the channel's zone, else the calendar's.`,
 				if b.Drop {
 					fate = "be canceled"
 				}
-				fmt.Fprintf(a.errOut, "Warning: %d post(s) due inside this blackout will %s: %s\n", len(inside), fate, namesText(inside))
+				a.warnf("%s due inside this blackout will %s: %s", calendar.Count(len(inside), "post", "posts"), fate, namesText(inside))
 			}
 			return a.emit(b, func(w io.Writer) error {
 				if a.quiet() {
@@ -201,7 +201,7 @@ func (a *app) warnBlackout(st *calendar.Store, mv calendar.Move) error {
 	if b.Drop {
 		fate = "it will be canceled then"
 	}
-	fmt.Fprintf(a.errOut, "Warning: post %s at %s falls inside blackout %d (%s, %s – %s): %s.\n",
+	a.warnf("post %s at %s falls inside blackout %d (%s, %s – %s): %s",
 		mv.Slug, a.when(&mv.To), b.ID, b.Reason, a.when(&b.StartsAt), a.when(&b.EndsAt), fate)
 	return nil
 }

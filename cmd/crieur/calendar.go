@@ -280,7 +280,7 @@ chooses table, json or yaml everywhere else.
 				if err := fl.Value.Set("table"); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.errOut, "warning: -o FILE is deprecated for calendar export: use --out %s\n", file)
+				a.warnf("-o FILE is deprecated for calendar export: use --out %s", file)
 			}
 			return a.loadConfig(cmd)
 		},

@@ -256,12 +256,12 @@ func (f *channelFlags) saveChannel(a *app, st *calendar.Store, name string, writ
 	}
 	if err := write(); err != nil {
 		if uerr := undo(); uerr != nil {
-			fmt.Fprintf(a.errOut, "warning: could not put the secrets file back as it was: %v\n", uerr)
+			fmt.Fprintf(a.errOut, "crieur: warning: could not put the secrets file back as it was: %v\n", uerr)
 		}
 		return err
 	}
 	if err := st.ForgetChannelSecrets(a.ctx, name); err != nil {
-		fmt.Fprintf(a.errOut, "warning: could not delete the secrets %s no longer uses: %v\n", name, err)
+		fmt.Fprintf(a.errOut, "crieur: warning: could not delete the secrets %s no longer uses: %v\n", name, err)
 	}
 	return nil
 }
@@ -437,10 +437,10 @@ func newChannelEditCmd(a *app) *cobra.Command {
 // on or off did to the posts waiting on it.
 func (a *app) sayApprovalMoves(c calendar.Channel, mv calendar.ApprovalMoves) {
 	if len(mv.ToReview) > 0 {
-		fmt.Fprintf(a.errOut, "%d post(s) on %s now wait for approval (moved to review): %s\n", len(mv.ToReview), c.Name, strings.Join(mv.ToReview, ", "))
+		fmt.Fprintf(a.errOut, "%s on %s moved to review, to wait for approval: %s\n", calendar.Count(len(mv.ToReview), "post", "posts"), c.Name, strings.Join(mv.ToReview, ", "))
 	}
 	if len(mv.ToScheduled) > 0 {
-		fmt.Fprintf(a.errOut, "%d post(s) on %s no longer wait for approval (back to scheduled): %s\n", len(mv.ToScheduled), c.Name, strings.Join(mv.ToScheduled, ", "))
+		fmt.Fprintf(a.errOut, "%s on %s back to scheduled, no approval needed now: %s\n", calendar.Count(len(mv.ToScheduled), "post", "posts"), c.Name, strings.Join(mv.ToScheduled, ", "))
 	}
 	if len(mv.ToReview)+len(mv.ToScheduled) == 0 {
 		fmt.Fprintf(a.errOut, "No post on %s had to move.\n", c.Name)
@@ -597,7 +597,7 @@ channels keep those, and published posts stay published.`,
 				return err
 			}
 			if err := st.ForgetChannelSecrets(a.ctx, args[0]); err != nil {
-				fmt.Fprintf(a.errOut, "warning: could not delete %s's stored secrets: %v\n", args[0], err)
+				fmt.Fprintf(a.errOut, "crieur: warning: could not delete %s's stored secrets: %v\n", args[0], err)
 			}
 			return a.emit(rm, func(w io.Writer) error {
 				if !a.quiet() {
