@@ -309,7 +309,14 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 			if e.File != "" {
 				where = fmt.Sprintf("%s:%d", e.File, e.Line)
 			}
-			t.row(e.Action, what, dash(detail), where)
+			when, chans := "-", dash(strings.Join(e.Channels, ","))
+			if e.At != nil {
+				when = a.when(e.At)
+			}
+			if e.Kind == "campaign" {
+				chans = "-"
+			}
+			t.row(e.Action, what, when, chans, dash(detail), where)
 		}
 		if err := t.flush(); err != nil {
 			return err
