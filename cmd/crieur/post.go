@@ -886,7 +886,11 @@ func (a *app) detailText(m map[string]any) string {
 	sortStrings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+"="+a.detailValue(m[k]))
+		v := a.detailValue(m[k])
+		if v == "" {
+			continue // an empty field says nothing (a log channel has no address)
+		}
+		parts = append(parts, k+"="+v)
 	}
 	return dash(truncate(strings.Join(parts, " "), 80))
 }
