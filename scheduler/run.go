@@ -169,7 +169,7 @@ loop:
 			}
 		}
 	}
-	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace)
+	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace.String())
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	select {
