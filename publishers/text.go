@@ -79,10 +79,25 @@ func (r Rules) Length(s string) int {
 	return r.count(rest.String()) + r.URLLength*len(spans)
 }
 
+// Fits reports whether s is within r.Limit, counting only when a cheap
+// bound cannot tell: every counter here (code points, graphemes, UTF-16
+// units, weighted characters) counts at most one per byte, and a URL adds at
+// most URLLength. Loads check every post of a campaign, most of them short.
+func (r Rules) Fits(s string) bool {
+	if r.Limit <= 0 {
+		return true
+	}
+	bound := len(s)
+	if r.URLLength > 0 {
+		bound += r.URLLength * strings.Count(s, "http")
+	}
+	return bound <= r.Limit || r.Length(s) <= r.Limit
+}
+
 // Check returns the problems of s against r's limits, reported under field.
 func (r Rules) Check(field, s string) []Problem {
 	var out []Problem
-	if r.Limit > 0 {
+	if r.Limit > 0 && !r.Fits(s) {
 		if n := r.Length(s); n > r.Limit {
 			out = append(out, Problem{Field: field, Message: fmt.Sprintf("%d/%d %s: %d over the limit", n, r.Limit, r.unit(), n-r.Limit)})
 		}

@@ -236,3 +236,32 @@ func TestSplitLongTextInvariants(t *testing.T) {
 		}
 	}
 }
+
+// Fits agrees with Length against the limit, whether its cheap bound or the
+// count decides: a short URL that counts as 23 must not slip through.
+func TestFits(t *testing.T) {
+	mastodon := Rules{Limit: 30, URLLength: 23}
+	bluesky := Rules{Limit: 5, Count: CountGraphemes}
+	cases := []struct {
+		name string
+		r    Rules
+		s    string
+	}{
+		{"short text", mastodon, "Hello"},
+		{"short URL counts 23", mastodon, "Go https://a.b now, and later"},
+		{"long URL counts 23", mastodon, "See https://example.com/a/very/long/path/indeed"},
+		{"over", mastodon, strings.Repeat("x", 31)},
+		{"graphemes under their bytes", bluesky, "éééé"},
+		{"emoji family is one grapheme", bluesky, "👨‍👩‍👧abcd"},
+		{"graphemes over", bluesky, "abcdef"},
+		{"no limit", Rules{}, strings.Repeat("x", 10000)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := c.r.Limit <= 0 || c.r.Length(c.s) <= c.r.Limit
+			if got := c.r.Fits(c.s); got != want {
+				t.Errorf("Fits(%q) = %v, Length %d against %d", c.s, got, c.r.Length(c.s), c.r.Limit)
+			}
+		})
+	}
+}

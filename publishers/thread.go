@@ -6,7 +6,9 @@ import "fmt"
 // cut a text over the limit into a thread of posts (Mastodon, Bluesky).
 type AutoThreader interface {
 	// TextThread says how many posts p's text (its explicit thread parts
-	// aside) becomes, and its length against the limit.
+	// aside) becomes, and its length against the limit; length may be 0
+	// when the text fits in one post (it is only needed to say by how much
+	// a text is over).
 	TextThread(p Post) (posts, length, limit int, unit string)
 }
 

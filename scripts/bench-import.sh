@@ -39,6 +39,8 @@ echo "$rows rows, $(du -h "$csv" | cut -f1) of CSV" >&2
 
 export CRIEUR_DB="$work/crieur.db" XDG_CONFIG_HOME="$work/config" TZ=UTC
 "$work/crieur" init -q >/dev/null
+# env: secrets must be set when a channel is added; the import never uses them.
+export BENCH_TOKEN=bench-token BENCH_PASSWORD=bench-password
 "$work/crieur" channel add bench-log --network log --set path=/dev/null >/dev/null
 "$work/crieur" channel add bench-mastodon --network mastodon --set instance=https://mastodon.example --secret token=env:BENCH_TOKEN >/dev/null
 "$work/crieur" channel add bench-bsky --network bluesky --set handle=bench.bsky.social --secret app_password=env:BENCH_PASSWORD >/dev/null

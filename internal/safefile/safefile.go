@@ -114,7 +114,34 @@ func readOpened(f *os.File, info fs.FileInfo, path string, limit int64) ([]byte,
 	if info.Size() > limit {
 		return nil, tooBig(path, info.Size(), limit)
 	}
-	return ReadAll(f, path, limit)
+	// A regular file says its size: read it into one slice of that size,
+	// then whatever it grew by since, still within the limit.
+	data := make([]byte, info.Size())
+	n, err := io.ReadFull(f, data)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	data = data[:n]
+	var probe [1]byte
+	if m, _ := f.Read(probe[:]); m == 0 {
+		return data, nil // the usual case: it did not grow
+	}
+	if int64(n) >= limit {
+		return nil, tooBig(path, int64(n)+1, limit)
+	}
+	data = append(data, probe[0])
+	rest := limit - int64(len(data))
+	if rest <= 0 { // at the limit: one byte more is over it
+		if m, _ := f.Read(probe[:]); m > 0 {
+			return nil, tooBig(path, int64(len(data))+1, limit)
+		}
+		return data, nil
+	}
+	more, err := ReadAll(f, path, rest)
+	if err != nil {
+		return nil, err
+	}
+	return append(data, more...), nil
 }
 
 // ReadAll reads r to its end, refusing more than limit bytes (limit <= 0

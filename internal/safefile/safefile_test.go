@@ -112,3 +112,23 @@ func (zeroes) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// A file read at exactly the limit passes; one byte more does not, even when
+// it grows after its size was read (the size is only where reading starts).
+func TestReadFileAtTheLimit(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/f"
+	for _, c := range []struct {
+		size  int
+		limit int64
+		ok    bool
+	}{{10, 10, true}, {11, 10, false}, {0, 10, true}, {9, 10, true}} {
+		if err := os.WriteFile(path, make([]byte, c.size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		data, err := ReadFile(path, c.limit)
+		if (err == nil) != c.ok || (c.ok && len(data) != c.size) {
+			t.Errorf("size %d, limit %d: %d bytes, err %v; want ok=%v", c.size, c.limit, len(data), err, c.ok)
+		}
+	}
+}

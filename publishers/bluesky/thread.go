@@ -8,17 +8,14 @@ import (
 
 // TextThread says how many posts the post's text (with its link) becomes.
 func (pub *Publisher) TextThread(p publishers.Post) (posts, length, limit int, unit string) {
-	p.Thread = nil
-	ps := parts(p)
-	if len(ps) == 1 && strings.TrimSpace(ps[0]) == "" {
+	text := publishers.WithLink(strings.TrimSpace(p.Text), p.Link)
+	if strings.TrimSpace(text) == "" {
 		return 0, 0, rules.Limit, rules.Unit
 	}
-	text := strings.TrimSpace(p.Text)
-	if p.Link != "" && !strings.Contains(text, p.Link) {
-		if text != "" {
-			text += "\n\n"
-		}
-		text += p.Link
+	if rules.Fits(text) {
+		return 1, 0, rules.Limit, rules.Unit // fits: no need to count or cut it (loads ask for every post)
 	}
-	return len(ps), rules.Length(text), rules.Limit, rules.Unit
+	n := rules.Length(text)
+	p.Thread = nil
+	return len(parts(p)), n, rules.Limit, rules.Unit
 }

@@ -14,7 +14,12 @@ func (p *Publisher) TextThread(post publishers.Post) (posts, length, limit int, 
 	if text == "" {
 		return 0, 0, r.Limit, r.Unit
 	}
-	post.Thread = nil
 	// The link goes in the status (no link field), so it counts too.
-	return len(parts(post, l)), r.Length(publishers.WithLink(text, post.Link)), r.Limit, r.Unit
+	full := publishers.WithLink(text, post.Link)
+	if r.Fits(full) {
+		return 1, 0, r.Limit, r.Unit // fits: no need to count or cut it (loads ask for every post)
+	}
+	n := r.Length(full)
+	post.Thread = nil
+	return len(parts(post, l)), n, r.Limit, r.Unit
 }
