@@ -71,6 +71,19 @@ func Register(n Network) {
 	networks[n.Name] = n
 }
 
+// RetryGuard says what stands between an uncertain attempt on pub and a
+// second post: finder when the network is looked up before a retry
+// (RetryLookup, and pub a Finder), else nil; unsafe when neither a lookup nor
+// the network's own key can tell, so an attempt that may have reached the
+// network is held for a person. The scheduler and the conformance suite
+// both decide by it.
+func (n Network) RetryGuard(pub Publisher) (finder Finder, unsafe bool) {
+	if f, ok := pub.(Finder); ok && n.Safety == RetryLookup {
+		finder = f
+	}
+	return finder, n.Safety != RetryIdempotent && finder == nil
+}
+
 // Lookup returns the network called name.
 func Lookup(name string) (Network, error) {
 	mu.RLock()

@@ -202,9 +202,8 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		}
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: publishers.Permanent.String(), Error: msg}, nw
 	}
-	finder, canFind := pub.(publishers.Finder)
-	canFind = canFind && nw.Safety == publishers.RetryLookup
-	if canFind && d.Attempts > 1 {
+	finder, unsafe := nw.RetryGuard(pub)
+	if finder != nil && d.Attempts > 1 {
 		// An earlier attempt's reply may have been lost after the post went
 		// out: look before posting again.
 		res, found, err := finder.Find(ctx, post)
@@ -227,7 +226,6 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 	if err == nil {
 		return calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: res.RemoteID, RemoteURL: res.RemoteURL, PublishedAt: res.PublishedAt}, nw
 	}
-	unsafe := nw.Safety != publishers.RetryIdempotent && !canFind
 	out := s.failure(d, nw, ch, err, unsafe)
 	// A thread cut short comes back with its first part, which is live: the
 	// calendar keeps its id.
@@ -249,7 +247,7 @@ func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calen
 	case publishers.Permanent:
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(), Error: err.Error()}
 	case publishers.Transient:
-		if unsafe && mayHaveReached(err) {
+		if unsafe && publishers.MayHaveReached(err) {
 			return calendar.Outcome{Kind: calendar.OutcomeHeld, Class: class.String(), Error: fmt.Sprintf(
 				"the call failed without a reply (%v) and %s cannot tell whether it was published: check the channel, then `crieur post retry` or `crieur post dismiss`",
 				err, nw.Name)}
@@ -257,11 +255,6 @@ func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calen
 	}
 	return s.retryOutcome(d, err)
 }
-
-// mayHaveReached reports whether a failed call's request may have reached
-// the network: no reply came (a timeout, a reset, a canceled call), and the
-// connection was made.
-func mayHaveReached(err error) bool { return publishers.MayHaveReached(err) }
 
 // retryOutcome decides between a retry and giving up, for a transient or
 // rate-limited failure.

@@ -189,13 +189,11 @@ func checkUncertain(t *testing.T, s Suite, nw publishers.Network, newPub func(*t
 			// What the scheduler does next, as it decides: a fresh publisher
 			// for the next attempt, as each attempt builds one.
 			p := newPub(t, h, 5*time.Second)
-			finder, canFind := p.(publishers.Finder)
-			canFind = canFind && nw.Safety == publishers.RetryLookup
-			unsafe := nw.Safety != publishers.RetryIdempotent && !canFind
+			finder, unsafe := nw.RetryGuard(p)
 			switch {
 			case unsafe && publishers.MayHaveReached(err):
 				t.Logf("held for a person (%s)", nw.Safety)
-			case canFind:
+			case finder != nil:
 				// A lookup may find a thread cut short: it reports the live
 				// parts, which the scheduler records, and the retry resumes
 				// after them.
