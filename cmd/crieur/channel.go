@@ -163,11 +163,12 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	for _, prob := range nw.CheckSettings(given) {
 		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
 	}
-	if len(verr.Problems) == 0 {
-		// http:// for credentials is said once, below.
-		if _, err := validator(*c); err != nil && !errors.Is(err, publishers.ErrInsecureHTTP) {
-			verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
-		}
+	// The network builds the channel once, with stand-in secrets (the flags
+	// below do not change what it reads); http:// for credentials is said
+	// once, below.
+	_, buildErr := validator(*c)
+	if len(verr.Problems) == 0 && buildErr != nil && !errors.Is(buildErr, publishers.ErrInsecureHTTP) {
+		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})
 	}
 	if cmd.Flags().Changed("tz") {
 		if f.tz != "" {
@@ -198,8 +199,8 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	// Credentials over plain http are refused now, not at the first post:
 	// with stand-in secrets (a setting's URL), then with the secrets
 	// themselves when they resolve (a webhook URL kept as a secret).
-	if _, err := validator(*c); errors.Is(err, publishers.ErrInsecureHTTP) {
-		verr.Add(calendar.FieldError{Field: "set", Message: err.Error()})
+	if errors.Is(buildErr, publishers.ErrInsecureHTTP) {
+		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})
 	} else if resolved, rerr := f.resolveSecrets(st, c.Secrets); rerr == nil {
 		_, err := nw.New(publishers.Config{Channel: c.Name, Settings: c.Settings, Secrets: resolved, Out: io.Discard})
 		if errors.Is(err, publishers.ErrInsecureHTTP) {
