@@ -67,7 +67,7 @@ Times are read in --tz, else the channel's zone, else the calendar's.`,
 			}
 			if inside, err := st.PostsInBlackout(a.ctx, *b); err != nil {
 				return err
-			} else if len(inside) > 0 && !a.quiet() {
+			} else if len(inside) > 0 {
 				fate := "wait for its end"
 				if b.Drop {
 					fate = "be canceled"

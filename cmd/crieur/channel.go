@@ -424,7 +424,7 @@ func newChannelEditCmd(a *app) *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("require-approval") && !a.quiet() {
+			if cmd.Flags().Changed("require-approval") {
 				a.sayApprovalMoves(c, moved)
 			}
 			return a.showChannel(c, "Updated channel")
@@ -434,17 +434,17 @@ func newChannelEditCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// sayApprovalMoves tells, on stderr, what turning a channel's approval rule
+// sayApprovalMoves tells, on stderr (unless -q), what turning a channel's approval rule
 // on or off did to the posts waiting on it.
 func (a *app) sayApprovalMoves(c calendar.Channel, mv calendar.ApprovalMoves) {
 	if len(mv.ToReview) > 0 {
-		fmt.Fprintf(a.errOut, "%s on %s moved to review, to wait for approval: %s\n", calendar.Count(len(mv.ToReview), "post", "posts"), c.Name, strings.Join(mv.ToReview, ", "))
+		fmt.Fprintf(a.note(), "%s on %s moved to review, to wait for approval: %s\n", calendar.Count(len(mv.ToReview), "post", "posts"), c.Name, strings.Join(mv.ToReview, ", "))
 	}
 	if len(mv.ToScheduled) > 0 {
-		fmt.Fprintf(a.errOut, "%s on %s back to scheduled, no approval needed now: %s\n", calendar.Count(len(mv.ToScheduled), "post", "posts"), c.Name, strings.Join(mv.ToScheduled, ", "))
+		fmt.Fprintf(a.note(), "%s on %s back to scheduled, no approval needed now: %s\n", calendar.Count(len(mv.ToScheduled), "post", "posts"), c.Name, strings.Join(mv.ToScheduled, ", "))
 	}
 	if len(mv.ToReview)+len(mv.ToScheduled) == 0 {
-		fmt.Fprintf(a.errOut, "No post on %s had to move.\n", c.Name)
+		fmt.Fprintf(a.note(), "No post on %s had to move.\n", c.Name)
 	}
 }
 

@@ -144,8 +144,8 @@ func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (ti
 	if err != nil {
 		return t, invalid(field, "%v", err)
 	}
-	if gap && !a.quiet() {
-		fmt.Fprintf(a.errOut, "Note: %s does not exist in %s (the clocks go forward then); it is read as %s, just after the gap.\n",
+	if gap {
+		fmt.Fprintf(a.note(), "Note: %s does not exist in %s (the clocks go forward then); it is read as %s, just after the gap.\n",
 			s, loc, t.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	if !allowPast && t.Before(now.Add(-time.Second)) {
