@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -203,11 +205,7 @@ func (c canonical) hash() string {
 	list(c.Tags)
 	list(c.Channels)
 	list(c.Thread)
-	keys := make([]string, 0, len(c.Variants))
-	for k := range c.Variants {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(c.Variants))
 	put(strconv.Itoa(len(keys)))
 	for _, k := range keys {
 		put(k)
@@ -223,11 +221,7 @@ func (c canonical) hash() string {
 	}
 	if len(c.Times) > 0 { // only then: the hashes of posts without their own times stay as they were
 		put("times")
-		names := make([]string, 0, len(c.Times))
-		for k := range c.Times {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(c.Times))
 		put(strconv.Itoa(len(names)))
 		for _, k := range names {
 			put(k)
