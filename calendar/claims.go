@@ -22,6 +22,11 @@ func DaemonActor(owner string) string { return "daemon:" + owner }
 // lease this owner no longer holds (it expired and was recovered).
 var ErrLeaseLost = errors.New("lease lost")
 
+// beforeClaimWrite, when set (tests only), runs in a claim's transaction
+// between choosing rows and taking them: it stands for another claimer
+// changing a row meanwhile, which a store without a file lock allows.
+var beforeClaimWrite func(ctx context.Context, tx *sql.Tx, ids []int64) error
+
 // ClaimOptions tune ClaimDue.
 type ClaimOptions struct {
 	Owner string        // who holds the lease (host:pid:random)
@@ -79,18 +84,30 @@ func (s *Store) ClaimDue(ctx context.Context, o ClaimOptions) (ClaimResult, erro
 		if wall := s.now(); wall.After(at) {
 			at = wall
 		}
-		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now}
+		if beforeClaimWrite != nil {
+			if err := beforeClaimWrite(ctx, tx, ids); err != nil {
+				return err
+			}
+		}
+		// One statement takes the rows and says which it took: a row that
+		// left 'pending', or holds a live lease, since it was picked is not
+		// this owner's and is not returned (on a store without SQLite's file
+		// lock, another claimer may have taken it meanwhile).
+		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at)}
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
-			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending' AND id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		took, err := queryIDs(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
+			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending'
+			AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)
+			AND id IN (`+placeholders(len(ids))+`) RETURNING id`, args...)
+		if err != nil {
 			return err
 		}
 		if res.Deferred, err = s.deferTx(ctx, tx, spent, now); err != nil {
 			return err
 		}
-		claimed, err := deliveriesByID(ctx, tx, ids)
+		claimed, err := deliveriesByID(ctx, tx, took)
 		if err != nil {
 			return err
 		}
@@ -358,7 +375,9 @@ func (s *Store) Delivery(ctx context.Context, id int64) (Delivery, error) {
 // ClaimExpired takes over deliveries left 'publishing' by an owner whose
 // lease expired (it crashed, or was killed): they are leased to owner, whose
 // job is to settle them (RecordOutcome) by what their network makes safe.
-// Attempts are not counted again.
+// Attempts are not counted again. Each row is taken only if it still holds
+// the expired lease it was picked with: a lease renewed or settled meanwhile
+// stays with its holder.
 func (s *Store) ClaimExpired(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
 	var out []Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -381,18 +400,29 @@ func (s *Store) ClaimExpired(ctx context.Context, owner string, now time.Time, l
 			prev[id] = o
 		}
 		rows.Close()
-		if len(ids) == 0 {
-			return rows.Err()
-		}
-		args := []any{owner, ms(now.Add(lease)), ms(now)}
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner=?, lease_expires_at=?, updated_at=?
-			WHERE status='publishing' AND id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		if err := rows.Err(); err != nil || len(ids) == 0 {
 			return err
 		}
-		out, err = deliveriesByID(ctx, tx, ids)
+		if beforeClaimWrite != nil {
+			if err := beforeClaimWrite(ctx, tx, ids); err != nil {
+				return err
+			}
+		}
+		var took []int64
+		for _, id := range ids {
+			r, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner=?, lease_expires_at=?, updated_at=?
+				WHERE id=? AND status='publishing' AND lease_owner=? AND lease_expires_at < ?`,
+				owner, ms(now.Add(lease)), ms(now), id, prev[id], ms(now))
+			if err != nil {
+				return err
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				took = append(took, id)
+			}
+		}
+		out, err = deliveriesByID(ctx, tx, took)
 		if err != nil {
 			return err
 		}
@@ -408,18 +438,32 @@ func (s *Store) ClaimExpired(ctx context.Context, owner string, now time.Time, l
 }
 
 // ExtendLeases pushes the lease of owner's in-flight deliveries to until:
-// a long network call keeps its claim.
-func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) error {
+// a long network call keeps its claim. It returns the ids whose lease owner
+// no longer holds (recovered by another process, or settled): their
+// outcomes will meet ErrLeaseLost.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	args := []any{ms(until), owner}
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET lease_expires_at=? WHERE status='publishing' AND lease_owner=? AND id IN (`+
-		placeholders(len(ids))+`)`, args...)
-	return err
+	kept, err := queryIDs(ctx, s.db, `UPDATE deliveries SET lease_expires_at=max(lease_expires_at, ?) WHERE status='publishing' AND lease_owner=? AND id IN (`+
+		placeholders(len(ids))+`) RETURNING id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[int64]bool, len(kept))
+	for _, id := range kept {
+		held[id] = true
+	}
+	for _, id := range ids {
+		if !held[id] {
+			lost = append(lost, id)
+		}
+	}
+	return lost, nil
 }
 
 // Outcome kinds.

@@ -78,6 +78,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	jobs.Start()
 	defer jobs.Stop()
+	stopLeases := s.startLeaseKeeper()
+	defer stopLeases()
 
 	if _, err := s.recoverExpired(ctx); err != nil {
 		return err
@@ -226,6 +228,8 @@ func (r *Report) add(res Result) {
 // (between claims or during one), so a stopped run never looks complete.
 func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	var rep Report
+	stopLeases := s.startLeaseKeeper()
+	defer stopLeases()
 	rec, err := s.recoverExpired(ctx)
 	if err != nil {
 		return rep, err
@@ -313,9 +317,7 @@ type Job struct {
 func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
 	now := s.o.Clock.Now()
 	ids := s.inflightIDs()
-	if err := s.st.ExtendLeases(ctx, s.o.Owner, ids, now.Add(s.o.Lease)); err != nil {
-		s.log.Error("extending leases", "err", err)
-	}
+	s.extendLeases(ctx, now, ids)
 	host, _ := os.Hostname()
 	hb := Heartbeat{Owner: s.o.Owner, Host: host, PID: os.Getpid(), Started: s.started.UTC(), At: now.UTC(), Stopped: stopped,
 		Concurrency: s.o.Concurrency, InFlight: len(ids), Published: s.counts.published.Load(), Retried: s.counts.retried.Load(),

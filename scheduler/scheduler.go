@@ -28,7 +28,7 @@ import (
 const (
 	DefaultConcurrency = 4
 	DefaultMaxAttempts = 8
-	DefaultLease       = 5 * time.Minute
+	DefaultLease       = 30 * time.Second
 	DefaultCallTimeout = 2 * time.Minute
 	DefaultPoll        = 200 * time.Millisecond
 	DefaultGrace       = 30 * time.Second
@@ -43,8 +43,9 @@ type Options struct {
 	// three times as many (a network asking to wait is not a broken post).
 	MaxAttempts int
 	Backoff     Backoff
-	// Lease is how long a claim holds; in-flight claims are extended while
-	// their call runs, so only a dead process lets one expire.
+	// Lease is how long a claim holds; in-flight claims are extended every
+	// third of it while their call runs, so only a dead (or frozen) process
+	// lets one expire, and its deliveries are recovered a lease later.
 	Lease time.Duration
 	// CallTimeout bounds one network call.
 	CallTimeout time.Duration

@@ -1,0 +1,123 @@
+package scheduler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/publishers"
+)
+
+// armed counts the timers waiting on the clock.
+func (c *fakeClock) armed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+// A process that died mid-call leaves its delivery for at most ~30 s of
+// clock time: then a live scheduler settles it by the usual rules.
+func TestDeadOwnerRecoveredWithin30s(t *testing.T) {
+	if DefaultLease > 30*time.Second {
+		t.Fatalf("DefaultLease %v: a crash would leave deliveries for longer than 30s", DefaultLease)
+	}
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p1", t0, "acme")
+	// What a daemon's claim does (the default lease), before it is killed.
+	res, err := e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "host:1:dead", Now: t0, Lease: DefaultLease, Limit: 1})
+	if err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	live := e.scheduler(Options{Owner: "host:2:live"})
+	e.clock.Advance(DefaultLease - time.Second)
+	if _, err := live.RunOnce(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.delivery("p1", "acme"); d.Status != calendar.DeliveryPublishing || d.LeaseOwner != "host:1:dead" {
+		t.Fatalf("taken over before its lease ran out: %s %s", d.Status, d.LeaseOwner)
+	}
+	e.clock.Advance(time.Second + time.Millisecond)
+	if _, err := live.RunOnce(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.delivery("p1", "acme"); d.Status != calendar.DeliveryPublished {
+		t.Fatalf("%v after the crash: %s (%s), want recovered and published", DefaultLease+time.Millisecond, d.Status, d.LastError)
+	}
+	if h := e.history("p1"); !contains(h, "delivery.recovered") {
+		t.Errorf("history %v lacks delivery.recovered", h)
+	}
+}
+
+// A live process's slow call (six minutes of clock time, far past the
+// lease) keeps its lease: no other process takes the delivery over, and the
+// call's outcome is recorded as usual.
+func TestSlowCallKeepsItsLease(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake-unsafe", nil)
+	e.post("p1", t0, "acme")
+	entered, release := make(chan struct{}), make(chan struct{})
+	e.fakes["fake-unsafe"].Fail = func(publishers.Post, int) error {
+		close(entered)
+		<-release
+		return nil
+	}
+	other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	s := e.scheduler(Options{Owner: "host:1:live"})
+	done := make(chan Report, 1)
+	go func() {
+		rep, err := s.RunOnce(ctx, 0)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	<-entered
+	every := DefaultLease / 3
+	for range int(6 * time.Minute / every) {
+		// The lease keeper is waiting on the clock; a third of a lease passes.
+		waitFor(t, "the lease keeper to wait on the clock", func() bool { return e.clock.armed() > 0 })
+		e.clock.Advance(every)
+		now := e.clock.Now()
+		waitFor(t, "the lease to be renewed", func() bool {
+			d := e.delivery("p1", "acme")
+			return d.LeaseExpiresAt != nil && !d.LeaseExpiresAt.Before(now.Add(DefaultLease))
+		})
+		// Another process looking for dead leases finds none.
+		taken, err := other.ClaimExpired(ctx, "host:2:rescuer", now, DefaultLease, 10)
+		if err != nil || len(taken) != 0 {
+			t.Fatalf("at +%v a live call's delivery was taken over: %v %+v", now.Sub(t0), err, taken)
+		}
+	}
+	close(release)
+	rep := <-done
+	if rep.Published != 1 {
+		t.Errorf("report %+v, want 1 published", rep)
+	}
+	if d := e.delivery("p1", "acme"); d.Status != calendar.DeliveryPublished {
+		t.Errorf("delivery %s (%s), want published", d.Status, d.LastError)
+	}
+	if h := e.history("p1"); contains(h, "delivery.lease_expired") || contains(h, "delivery.held") {
+		t.Errorf("history %v: the live call lost its lease", h)
+	}
+}
+
+// waitFor polls cond (real time) for a few seconds: for a goroutine of the
+// scheduler to act on the fake clock.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
