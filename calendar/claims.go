@@ -904,9 +904,7 @@ func (s *Store) DeliverySummary(ctx context.Context, now time.Time) (Summary, er
 	}
 	rows.Close()
 	sum.Inflight = sum.Counts[DeliveryPublishing]
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+Approved+` AND `+NotBlackedOut,
-		ms(now.Add(-time.Minute)), ms(now), ms(now)).Scan(&sum.Overdue); err != nil {
+	if sum.Overdue, err = s.OverdueCount(ctx, now); err != nil {
 		return sum, err
 	}
 	var next sql.NullInt64
@@ -918,17 +916,18 @@ func (s *Store) DeliverySummary(ctx context.Context, now time.Time) (Summary, er
 	return sum, nil
 }
 
-// ChangeWatcher tells cheaply whether any other connection committed to the
-// database since the last look (PRAGMA data_version on its own connection),
-// so a running daemon sees a CLI edit, cancel or pause at once.
-type ChangeWatcher struct {
+// dataVersionWatch is the SQLite store's ChangeWatch: PRAGMA data_version
+// on a connection of its own changes when any other connection commits.
+type dataVersionWatch struct {
 	db   *sql.DB
 	conn *sql.Conn
+	stmt *sql.Stmt // prepared once: the daemon asks five times a second
 	last int64
 }
 
-// Watch opens a ChangeWatcher on the store's file.
-func (s *Store) Watch(ctx context.Context) (*ChangeWatcher, error) {
+// Watch watches the store's file for commits by other connections
+// (ChangeNotifier).
+func (s *Store) Watch(ctx context.Context) (ChangeWatch, error) {
 	db, err := sql.Open("sqlite", dsn(s.path))
 	if err != nil {
 		return nil, err
@@ -939,7 +938,11 @@ func (s *Store) Watch(ctx context.Context) (*ChangeWatcher, error) {
 		db.Close()
 		return nil, err
 	}
-	w := &ChangeWatcher{db: db, conn: conn}
+	w := &dataVersionWatch{db: db, conn: conn}
+	if w.stmt, err = conn.PrepareContext(ctx, `PRAGMA data_version`); err != nil {
+		w.Close()
+		return nil, err
+	}
 	if _, err := w.Changed(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -948,9 +951,9 @@ func (s *Store) Watch(ctx context.Context) (*ChangeWatcher, error) {
 }
 
 // Changed reports whether the database changed since the last call.
-func (w *ChangeWatcher) Changed(ctx context.Context) (bool, error) {
+func (w *dataVersionWatch) Changed(ctx context.Context) (bool, error) {
 	var v int64
-	if err := w.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	if err := w.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
 		return false, err
 	}
 	changed := v != w.last
@@ -959,7 +962,10 @@ func (w *ChangeWatcher) Changed(ctx context.Context) (bool, error) {
 }
 
 // Close releases the watcher's connection.
-func (w *ChangeWatcher) Close() error {
+func (w *dataVersionWatch) Close() error {
+	if w.stmt != nil {
+		w.stmt.Close()
+	}
 	w.conn.Close()
 	return w.db.Close()
 }

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -74,6 +75,21 @@ func (m *Metrics) setQueue(overdue, pending int) {
 	}
 }
 
+// countQueue sets the queue gauges from the calendar now.
+func (s *Scheduler) countQueue(ctx context.Context) {
+	overdue, err := s.st.OverdueCount(ctx, s.o.Clock.Now())
+	if err != nil {
+		s.log.Error("metrics: counting overdue deliveries", "err", err)
+		return
+	}
+	pending, err := s.st.PendingCount(ctx)
+	if err != nil {
+		s.log.Error("metrics: counting pending deliveries", "err", err)
+		return
+	}
+	s.o.Metrics.setQueue(overdue, pending)
+}
+
 func (m *Metrics) setInflight(n int) {
 	if m != nil {
 		m.inflight.Set(float64(n))
@@ -86,7 +102,12 @@ func (m *Metrics) setInflight(n int) {
 func (s *Scheduler) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if s.o.Metrics != nil {
-		mux.Handle("/metrics", promhttp.HandlerFor(s.o.Metrics.Registry, promhttp.HandlerOpts{}))
+		prom := promhttp.HandlerFor(s.o.Metrics.Registry, promhttp.HandlerOpts{})
+		mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+			// The queue is counted when asked, not by the idle daemon.
+			s.countQueue(r.Context())
+			prom.ServeHTTP(w, r)
+		})
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ok, why := s.Health(r.Context())

@@ -269,6 +269,11 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 			t.Errorf("/metrics (%d) lacks %s", code, want)
 		}
 	}
+	// The queue is counted at the scrape (the idle daemon never counts it).
+	e.post("p3", t0.Add(time.Hour), "acme")
+	if _, body := get("/metrics"); !strings.Contains(body, "crieur_queue_pending 1\n") {
+		t.Errorf("/metrics does not count the pending delivery at the scrape:\n%s", grepLines(body, "crieur_queue"))
+	}
 	s.lastProgress.Store(t0.UnixMilli())
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz %d, want 200", code)
@@ -295,4 +300,15 @@ func TestRunStoppedBeforeItStarts(t *testing.T) {
 	if n := len(e.fakes["fake"].Posts()); n != 0 {
 		t.Errorf("published %d posts after the stop", n)
 	}
+}
+
+// grepLines keeps the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

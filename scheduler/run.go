@@ -27,12 +27,12 @@ const (
 // records them, and returns.
 //
 // It sleeps until the next runnable run_at or lease expiry, and wakes early
-// when another process commits to the calendar (polled every Poll through
-// PRAGMA data_version), when a call ends, or when the safety sweep fires.
+// when another process commits to the calendar (Options.Changes, polled every
+// Poll), when a call ends, or when the safety sweep fires.
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = s.o.Clock.Now()
 	s.lastProgress.Store(s.started.UnixMilli())
-	watcher, err := s.st.Watch(ctx)
+	watcher, err := s.o.Changes.Watch(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // asked to stop before it started: a clean stop
@@ -287,7 +287,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 	}
 }
 
-// Heartbeat is what the daemon writes to the state table for `crieur status`.
+// Heartbeat is what each daemon writes to its row of the daemons table for `crieur status`.
 type Heartbeat struct {
 	Owner       string    `json:"owner"`
 	Host        string    `json:"host"`
@@ -329,27 +329,49 @@ func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
 			hb.Jobs = append(hb.Jobs, j)
 		}
 	}
-	b, _ := json.Marshal(hb)
-	if err := s.st.SetState(ctx, calendar.StateHeartbeat, string(b)); err != nil && ctx.Err() == nil {
-		s.log.Error("heartbeat", "err", err)
+	row := calendar.DaemonRow{Owner: hb.Owner, Host: host, PID: hb.PID, Started: hb.Started, Beat: hb.At}
+	if stopped {
+		row.Stopped = &hb.At
 	}
-	if sum, err := s.st.DeliverySummary(ctx, now); err == nil {
-		s.o.Metrics.setQueue(sum.Overdue, sum.Counts[calendar.DeliveryPending])
+	jobsJSON, _ := json.Marshal(hb.Jobs)
+	report, _ := json.Marshal(hb)
+	row.Jobs, row.Report = string(jobsJSON), string(report)
+	if err := s.st.BeatDaemon(ctx, row); err != nil && ctx.Err() == nil {
+		s.log.Error("heartbeat", "err", err)
 	}
 }
 
-// ReadHeartbeat decodes the daemon's last heartbeat; ok is false when no
-// daemon ever ran on this calendar.
+// ReadHeartbeats decodes every daemon's last heartbeat, the latest first
+// (daemons silent for a day are pruned).
+func ReadHeartbeats(ctx context.Context, st *calendar.Store) ([]Heartbeat, error) {
+	rows, err := st.Daemons(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Heartbeat, 0, len(rows))
+	for _, r := range rows {
+		var hb Heartbeat
+		if err := json.Unmarshal([]byte(r.Report), &hb); err != nil {
+			return nil, fmt.Errorf("daemon %s: heartbeat report: %w", r.Owner, err)
+		}
+		hb.Jobs = nil
+		if err := json.Unmarshal([]byte(r.Jobs), &hb.Jobs); err != nil {
+			return nil, fmt.Errorf("daemon %s: heartbeat jobs: %w", r.Owner, err)
+		}
+		hb.Owner, hb.Host, hb.PID, hb.Started, hb.At, hb.Stopped = r.Owner, r.Host, r.PID, r.Started, r.Beat, r.Stopped != nil
+		out = append(out, hb)
+	}
+	return out, nil
+}
+
+// ReadHeartbeat decodes the latest heartbeat of any daemon; ok is false when
+// no daemon ran on this calendar (for a day).
 func ReadHeartbeat(ctx context.Context, st *calendar.Store) (Heartbeat, bool, error) {
-	v, _, ok, err := st.State(ctx, calendar.StateHeartbeat)
-	if err != nil || !ok {
+	all, err := ReadHeartbeats(ctx, st)
+	if err != nil || len(all) == 0 {
 		return Heartbeat{}, false, err
 	}
-	var hb Heartbeat
-	if err := json.Unmarshal([]byte(v), &hb); err != nil {
-		return Heartbeat{}, false, err
-	}
-	return hb, true, nil
+	return all[0], true, nil
 }
 
 // Health says whether the daemon is progressing: it is not when deliveries
@@ -360,7 +382,7 @@ func (s *Scheduler) Health(ctx context.Context) (bool, string) {
 	if last := s.lastLoop.Load(); last != 0 && now.Sub(time.UnixMilli(last)) > 3*time.Minute {
 		return false, "the scheduling loop has not turned for " + now.Sub(time.UnixMilli(last)).Round(time.Second).String()
 	}
-	sum, err := s.st.DeliverySummary(ctx, now)
+	overdue, err := s.st.OverdueCount(ctx, now)
 	if err != nil {
 		return false, "database: " + err.Error()
 	}
@@ -368,7 +390,7 @@ func (s *Scheduler) Health(ctx context.Context) (bool, string) {
 	if err != nil {
 		return false, "database: " + err.Error()
 	}
-	if sum.Overdue > 0 && !paused {
+	if overdue > 0 && !paused {
 		last := time.UnixMilli(s.lastProgress.Load())
 		if now.Sub(last) > time.Minute {
 			return false, "deliveries are overdue and none was published or claimed for a minute"

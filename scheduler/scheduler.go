@@ -49,9 +49,12 @@ type Options struct {
 	Lease time.Duration
 	// CallTimeout bounds one network call.
 	CallTimeout time.Duration
-	// Poll is how often the daemon asks SQLite whether another process
-	// changed the calendar (PRAGMA data_version: cheap).
+	// Poll is how often the daemon asks Changes whether another process
+	// changed the calendar (SQLite: PRAGMA data_version, cheap).
 	Poll time.Duration
+	// Changes tells the daemon that another process changed the calendar
+	// (asked every Poll); nil means the store's own (SQLite: data_version).
+	Changes calendar.ChangeNotifier
 	// Grace bounds how long a stopping daemon waits for in-flight calls.
 	Grace   time.Duration
 	Clock   Clock
@@ -116,6 +119,9 @@ func New(st *calendar.Store, o Options) *Scheduler {
 	}
 	if o.Clock == nil {
 		o.Clock = RealClock
+	}
+	if o.Changes == nil {
+		o.Changes = st
 	}
 	if o.Factory.Now == nil {
 		o.Factory.Now = o.Clock.Now

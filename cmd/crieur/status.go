@@ -20,7 +20,10 @@ func init() { registerCommand(newStatusCmd) }
 const heartbeatStale = time.Minute
 
 type statusDoc struct {
+	// Daemon is the latest running daemon (or, with none running, the one
+	// that beat last); Daemons lists every daemon seen in the last day.
 	Daemon         daemonDoc      `json:"daemon"`
+	Daemons        []daemonDoc    `json:"daemons"`
 	KillSwitch     killSwitchDoc  `json:"kill_switch"`
 	PausedChannels []pausedDoc    `json:"paused_channels"`
 	Deliveries     map[string]int `json:"deliveries"`
@@ -64,9 +67,10 @@ func newStatusCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Is the daemon running, is anything stuck, what needs a person",
-		Long: `Show the daemon's last heartbeat and its recurring jobs, the kill switch,
-paused channels, deliveries by state, what is overdue, and the deliveries
-that need a person: held (unknown outcome after a crash), failed, missed.`,
+		Long: `Show each daemon's last heartbeat and its recurring jobs (every daemon seen
+in the last day), the kill switch, paused channels, deliveries by state, what
+is overdue, and the deliveries that need a person: held (unknown outcome
+after a crash), failed, missed.`,
 		Example: `  crieur status
   crieur status -o json`,
 		Args: exactArgs(0, "no arguments"),
@@ -88,25 +92,20 @@ func (a *app) status() (statusDoc, error) {
 	}
 	now := a.now()
 	doc.Daemon = daemonDoc{State: "never-ran", Jobs: []scheduler.Job{}}
-	hb, ok, err := scheduler.ReadHeartbeat(a.ctx, st)
+	beats, err := scheduler.ReadHeartbeats(a.ctx, st)
 	if err != nil {
 		return doc, err
 	}
-	if ok {
-		at, started := hb.At, hb.Started
-		doc.Daemon = daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
-			Concurrency: hb.Concurrency, Jobs: hb.Jobs}
-		if doc.Daemon.Jobs == nil {
-			doc.Daemon.Jobs = []scheduler.Job{}
-		}
-		switch {
-		case hb.Stopped:
-			doc.Daemon.State = "stopped"
-		case now.Sub(hb.At) > heartbeatStale:
-			doc.Daemon.State = "unresponsive"
-		default:
-			doc.Daemon.State = "running"
-		}
+	doc.Daemons = []daemonDoc{}
+	for _, hb := range beats {
+		doc.Daemons = append(doc.Daemons, daemonOf(hb, now))
+	}
+	// Running daemons first, each group by latest heartbeat (as read).
+	sort.SliceStable(doc.Daemons, func(i, j int) bool {
+		return doc.Daemons[i].State == "running" && doc.Daemons[j].State != "running"
+	})
+	if len(doc.Daemons) > 0 {
+		doc.Daemon = doc.Daemons[0]
 	}
 	doc.KillSwitch.On, doc.KillSwitch.Reason, err = st.PausedAll(a.ctx)
 	if err != nil {
@@ -139,21 +138,43 @@ func (a *app) status() (statusDoc, error) {
 	return doc, nil
 }
 
+// daemonOf is what status says of one daemon's heartbeat at now.
+func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
+	at, started := hb.At, hb.Started
+	d := daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
+		Concurrency: hb.Concurrency, Jobs: hb.Jobs}
+	if d.Jobs == nil {
+		d.Jobs = []scheduler.Job{}
+	}
+	switch {
+	case hb.Stopped:
+		d.State = "stopped"
+	case now.Sub(hb.At) > heartbeatStale:
+		d.State = "unresponsive"
+	default:
+		d.State = "running"
+	}
+	return d
+}
+
 func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 	now := a.now()
 	t := newTable(w)
-	d := doc.Daemon
-	switch d.State {
-	case "never-ran":
+	if len(doc.Daemons) == 0 {
 		t.row("daemon:", "never ran on this calendar (start it with `crieur daemon`)")
-	default:
+	}
+	for i, d := range doc.Daemons {
+		label := "daemon:"
+		if i > 0 {
+			label = ""
+		}
 		state := d.State
 		if d.State == "running" {
 			state = a.paint("32", state)
 		} else if d.State == "unresponsive" {
 			state = a.paint("31", state)
 		}
-		t.row("daemon:", fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)", state, d.Host, d.PID,
+		t.row(label, fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)", state, d.Host, d.PID,
 			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat)))
 		if d.State != "stopped" {
 			for _, j := range d.Jobs {

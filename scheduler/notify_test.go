@@ -1,0 +1,69 @@
+package scheduler
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// switchNotifier is a ChangeNotifier the test drives: it reports a change
+// only once told to, whatever the database does.
+type switchNotifier struct {
+	changed atomic.Bool
+	watched atomic.Int32
+	asked   atomic.Int32 // calls of Changed: the daemon asks only while asleep
+}
+
+func (n *switchNotifier) Watch(context.Context) (calendar.ChangeWatch, error) {
+	n.watched.Add(1)
+	return switchWatch{n}, nil
+}
+
+type switchWatch struct{ n *switchNotifier }
+
+func (w switchWatch) Changed(context.Context) (bool, error) {
+	w.n.asked.Add(1)
+	return w.n.changed.Swap(false), nil
+}
+
+func (w switchWatch) Close() error { return nil }
+
+// The daemon learns of other processes' changes through Options.Changes
+// alone: a channel resumed behind its back stays asleep until the notifier
+// says so, then its due post goes out at once.
+func TestDaemonWakesOnItsChangeNotifier(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p1", t0, "acme")
+	if err := e.st.SetChannelPaused(ctx, "acme", true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	n := &switchNotifier{}
+	s := e.scheduler(Options{Changes: n, Poll: 5 * time.Millisecond})
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(rctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	// Asking the notifier means it claimed nothing and sleeps (no timer: the
+	// only due post's channel is paused).
+	waitFor(t, "the daemon to sleep", func() bool { return n.asked.Load() > 0 })
+	if err := e.st.SetChannelPaused(ctx, "acme", false, ""); err != nil {
+		t.Fatal(err)
+	}
+	asked := n.asked.Load()
+	waitFor(t, "the daemon to ask its notifier again", func() bool { return n.asked.Load() >= asked+20 })
+	if got := len(e.fakes["fake"].Posts()); got != 0 {
+		t.Fatalf("published %d before the notifier reported a change: the daemon does not use Options.Changes", got)
+	}
+	n.changed.Store(true)
+	waitFor(t, "the post to go out once the notifier reports a change", func() bool { return len(e.fakes["fake"].Posts()) == 1 })
+}
