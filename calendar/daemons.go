@@ -24,8 +24,19 @@ type DaemonRow struct {
 const DaemonRowsKept = 24 * time.Hour
 
 // BeatDaemon writes a daemon's heartbeat row, and prunes the rows of
-// daemons silent for longer than DaemonRowsKept.
+// daemons silent for longer than DaemonRowsKept. A running daemon's beat
+// then copies the WAL back into the database (a passive checkpoint, which
+// waits for no one), so that a stop has little left to copy and exits at
+// once; the last beat (stopped) leaves that to the store's Close.
 func (s *Store) BeatDaemon(ctx context.Context, d DaemonRow) error {
+	if err := s.beatDaemon(ctx, d); err != nil || d.Stopped != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	return err
+}
+
+func (s *Store) beatDaemon(ctx context.Context, d DaemonRow) error {
 	if d.Jobs == "" {
 		d.Jobs = "[]"
 	}
