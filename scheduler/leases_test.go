@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +121,67 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// A lease that ran out anyway (the process froze past it, say) and was
+// taken over: the renewal says so, and the call's outcome is recorded under
+// ErrLeaseLost's rules: a publication still is; anything else is left to
+// the process that took the delivery over.
+func TestLeaseLostMidCall(t *testing.T) {
+	for _, publish := range []bool{true, false} {
+		t.Run(map[bool]string{true: "published", false: "failed"}[publish], func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t)
+			e.channel("acme", "fake", nil)
+			e.post("p1", t0, "acme")
+			entered, release := make(chan struct{}), make(chan struct{})
+			e.fakes["fake"].Fail = func(publishers.Post, int) error {
+				close(entered)
+				<-release
+				if publish {
+					return nil
+				}
+				return publishers.Transport(context.DeadlineExceeded)
+			}
+			other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			h := &countHandler{n: map[string]int{}}
+			s := e.scheduler(Options{Owner: "host:1:frozen", Log: slog.New(h)})
+			done := make(chan Report, 1)
+			go func() {
+				rep, _ := s.RunOnce(ctx, 0)
+				done <- rep
+			}()
+			<-entered
+			// Another process, whose clock is past the lease, takes it over.
+			taken, err := other.ClaimExpired(ctx, "host:2:rescuer", t0.Add(time.Hour), DefaultLease, 10)
+			if err != nil || len(taken) != 1 {
+				t.Fatalf("take-over: %v %+v", err, taken)
+			}
+			waitFor(t, "the lease keeper to wait on the clock", func() bool { return e.clock.armed() > 0 })
+			e.clock.Advance(DefaultLease / 3)
+			waitFor(t, "the renewal to report the lost lease", func() bool {
+				return h.count("lease lost while its call runs: another process took this delivery over") == 1
+			})
+			close(release)
+			rep := <-done
+			d := e.delivery("p1", "acme")
+			if publish {
+				if d.Status != calendar.DeliveryPublished || rep.Published != 1 {
+					t.Errorf("delivery %s, report %+v: the network's confirmation must be recorded", d.Status, rep)
+				}
+				return
+			}
+			if d.Status != calendar.DeliveryPublishing || d.LeaseOwner != "host:2:rescuer" {
+				t.Errorf("delivery %s leased to %q: a lost lease's failure must not settle it", d.Status, d.LeaseOwner)
+			}
+			if len(rep.Results) != 1 || !strings.Contains(rep.Results[0].Error, calendar.ErrLeaseLost.Error()) {
+				t.Errorf("results %+v, want the lease lost reported", rep.Results)
+			}
+		})
 	}
 }
