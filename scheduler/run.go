@@ -181,6 +181,9 @@ loop:
 		cancelCalls()
 		<-finished
 	}
+	// No recurring job may run after the last heartbeat (a late beat would
+	// mark a stopped daemon running): stop them, and wait for one under way.
+	<-jobs.Stop().Done()
 	s.beat(context.WithoutCancel(ctx), jobs, true)
 	s.log.Info("daemon stopped", "published", s.counts.published.Load(), "failed", s.counts.failed.Load())
 	return nil
