@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+var nameRE = namePattern{extra: "._-", max: 64} // ^[a-z0-9][a-z0-9._-]{0,63}$
 
 // ValidName checks a channel or campaign name: lower case letters, digits, . _ -.
 func ValidName(field, name string) error {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -165,8 +166,8 @@ func kindName(k yaml.Kind) string {
 }
 
 var (
-	yamlLineRE  = regexp.MustCompile(`line (\d+)`)
-	yamlFieldRE = regexp.MustCompile(`field (\w+) not found`)
+	yamlLineRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
+	yamlFieldRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`field (\w+) not found`) })
 )
 
 // ParseDocument reads front matter and body. Errors are FieldErrors whose Line
@@ -225,7 +226,7 @@ func yamlError(err error, offset int) FieldError {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		line += offset
 		// yaml.v3 reports an unclosed flow collection at its context mark,
@@ -233,11 +234,11 @@ func yamlError(err error, offset int) FieldError {
 		if strings.Contains(msg, "did not find expected") {
 			line++
 		}
-		msg = strings.TrimSpace(strings.TrimPrefix(yamlLineRE.ReplaceAllString(msg, ""), ":"))
+		msg = strings.TrimSpace(strings.TrimPrefix(yamlLineRE().ReplaceAllString(msg, ""), ":"))
 		msg = strings.TrimPrefix(msg, ": ")
 	}
 	field := ""
-	if m := yamlFieldRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlFieldRE().FindStringSubmatch(msg); m != nil {
 		field = m[1]
 		msg = "unknown field (known: slug, title, at, status, channels, campaign, tags, link, excerpt, media, variants, thread)"
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -40,7 +41,7 @@ var csvColumns = map[string]string{
 // threadSep separates thread parts in one CSV cell.
 const threadSep = "\n---\n"
 
-var slashDate = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})(.*)$`)
+var slashDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})(.*)$`) })
 
 // ReadCSV reads a CSV load: a header row naming the columns, then one post
 // per record. UTF-8 with or without a byte-order mark; ',' or ';' as found
@@ -275,7 +276,7 @@ func notesCell(v string) []LoadNote {
 // csvDate turns a slash date ("01/12/2026 09:00") into the ISO form WHEN
 // reads, per the chosen format; other forms pass through unchanged.
 func csvDate(v, format string) (string, error) {
-	m := slashDate.FindStringSubmatch(v)
+	m := slashDate().FindStringSubmatch(v)
 	if m == nil {
 		return v, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,7 +85,7 @@ type Shift struct {
 	Duration time.Duration
 }
 
-var shiftPart = regexp.MustCompile(`^(\d+)(w|d|h|m)`)
+var shiftPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)(w|d|h|m)`) })
 
 // ParseShift reads "7d", "-2h", "1w", "+1d12h", "90m".
 func ParseShift(s string) (Shift, error) {
@@ -101,7 +102,7 @@ func ParseShift(s string) (Shift, error) {
 		return sh, Invalid("by", "%q is not a shift: use a number and a unit, e.g. 7d, -2h, 1w, 1d12h", s)
 	}
 	for text != "" {
-		m := shiftPart.FindStringSubmatch(text)
+		m := shiftPart().FindStringSubmatch(text)
 		if m == nil {
 			return sh, Invalid("by", "%q is not a shift: use a number and a unit (w, d, h, m), e.g. 7d, -2h, 1w, 1d12h", s)
 		}

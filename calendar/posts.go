@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -888,7 +887,7 @@ func (s *Store) DeletePost(ctx context.Context, ref string) error {
 	})
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]{0,199}$`)
+var slugRE = namePattern{extra: "._/-", max: 200} // ^[a-z0-9][a-z0-9._/-]{0,199}$
 
 // ValidSlug checks a slug: lower-case letters, digits, '.', '_', '-', '/'.
 func ValidSlug(slug string) error {

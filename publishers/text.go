@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -261,7 +262,7 @@ func URLs(text string) []string {
 	return out
 }
 
-var urlPattern = regexp.MustCompile("(?i)\\bhttps?://[^\\s<>\"'`]+")
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("(?i)\\bhttps?://[^\\s<>\"'`]+") })
 
 // urlSpans returns the [start, end) byte ranges of the http(s) URLs in text.
 // Trailing sentence punctuation and unbalanced closing brackets are left out,
@@ -271,7 +272,7 @@ func urlSpans(text string) [][2]int {
 		return nil // every match holds "://": skip the regexp (most texts have no URL)
 	}
 	var out [][2]int
-	for _, m := range urlPattern.FindAllStringIndex(text, -1) {
+	for _, m := range urlPattern().FindAllStringIndex(text, -1) {
 		end := m[1]
 		for end > m[0] {
 			u := text[m[0]:end]

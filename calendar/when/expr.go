@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,10 +19,16 @@ var offsetLayouts = []string{
 	"2006-01-02 15:04Z07:00",
 }
 
+// The regexps are compiled on first use, not at start-up: every command
+// links this package, few parse a time.
 var (
-	datePrefix = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]+(.*))?$`)
-	wallTime   = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$`)
-	spaces     = regexp.MustCompile(`\s+`)
+	datePrefix = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]+(.*))?$`)
+	})
+	wallTime = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$`)
+	})
+	spaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 )
 
 func parse(s string, now time.Time, loc *time.Location, gap *bool) (time.Time, error) {
@@ -31,7 +38,7 @@ func parse(s string, now time.Time, loc *time.Location, gap *bool) (time.Time, e
 	if loc == nil {
 		loc = time.UTC
 	}
-	text := strings.ToLower(spaces.ReplaceAllString(strings.TrimSpace(s), " "))
+	text := strings.ToLower(spaces().ReplaceAllString(strings.TrimSpace(s), " "))
 	bad := func(format string, args ...any) error {
 		return &invalid{fmt.Sprintf("bad time %q: ", s) + fmt.Sprintf(format, args...)}
 	}
@@ -45,7 +52,7 @@ func parse(s string, now time.Time, loc *time.Location, gap *bool) (time.Time, e
 	case strings.HasPrefix(text, "in "):
 		return parseOffset(s, strings.TrimPrefix(text, "in "), now, loc)
 	}
-	if m := datePrefix.FindStringSubmatch(text); m != nil {
+	if m := datePrefix().FindStringSubmatch(text); m != nil {
 		upper := strings.ToUpper(strings.TrimSpace(s))
 		for _, layout := range offsetLayouts {
 			if t, err := time.Parse(layout, upper); err == nil {
@@ -140,7 +147,7 @@ func parseDateTime(s string, m []string, loc *time.Location, gap *bool) (time.Ti
 	if rest == "" {
 		return time.Time{}, bad(`a date needs a time of day, like "%s-%s-%s 09:00"`, m[1], m[2], m[3])
 	}
-	if w := wallTime.FindStringSubmatch(rest); w != nil {
+	if w := wallTime().FindStringSubmatch(rest); w != nil {
 		h, _ := strconv.Atoi(w[1])
 		mi, _ := strconv.Atoi(w[2])
 		sec, _ := strconv.Atoi(w[3]) // "" reads as 0
@@ -176,7 +183,7 @@ func daysIn(year int, month time.Month) int {
 	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-var offsetPart = regexp.MustCompile(`^(\d+)([a-z]+)`)
+var offsetPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)([a-z]+)`) })
 
 // offsetUnits maps unit words to their kind: 'm' minutes, 'h' hours (exact
 // durations), 'd' days and 'w' weeks (calendar days in the zone).
@@ -204,7 +211,7 @@ func parseOffset(s, text string, now time.Time, loc *time.Location) (time.Time, 
 	var days int
 	var exact time.Duration
 	for compact != "" {
-		m := offsetPart.FindStringSubmatch(compact)
+		m := offsetPart().FindStringSubmatch(compact)
 		if m == nil {
 			return time.Time{}, &invalid{fmt.Sprintf(`bad time %q: expected an offset like "+2h", "+90m", "+1d", "+1h30m" or "in 2 hours"`, s)}
 		}

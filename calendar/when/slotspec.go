@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -27,7 +28,7 @@ var descriptors = map[string]string{
 	"@hourly":   "0 * * * *",
 }
 
-var commaSpaces = regexp.MustCompile(`\s*,\s*`)
+var commaSpaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s*,\s*`) })
 
 func parseSchedule(s string) (Schedule, error) {
 	var specs []string
@@ -54,7 +55,7 @@ func parseSchedule(s string) (Schedule, error) {
 
 // parseSlotPart reads one ";"-separated part into canonical specs.
 func parseSlotPart(part string) ([]string, error) {
-	text := strings.ToLower(commaSpaces.ReplaceAllString(part, ","))
+	text := strings.ToLower(commaSpaces().ReplaceAllString(part, ","))
 	if strings.HasPrefix(text, "@") {
 		spec, ok := descriptors[text]
 		if !ok {
@@ -117,7 +118,7 @@ func cronFieldError(fields []string, err error) error {
 	return fmt.Errorf("%v; %s", err, slotExamples)
 }
 
-var sevenRange = regexp.MustCompile(`^([0-6a-z]+)-7$`)
+var sevenRange = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-6a-z]+)-7$`) })
 
 // sundaySeven rewrites day-of-week 7 (Sunday in most crons) to the 0 that
 // robfig/cron requires: "7" and "N-7" items of a comma list.
@@ -127,8 +128,8 @@ func sundaySeven(field string) string {
 		switch {
 		case item == "7":
 			items[i] = "0"
-		case sevenRange.MatchString(item):
-			items[i] = sevenRange.ReplaceAllString(item, "$1-6,0")
+		case sevenRange().MatchString(item):
+			items[i] = sevenRange().ReplaceAllString(item, "$1-6,0")
 		}
 	}
 	return strings.Join(items, ",")

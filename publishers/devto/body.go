@@ -3,6 +3,7 @@ package devto
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/crieur/crieur/publishers"
@@ -29,7 +30,7 @@ var markdownPunct = strings.NewReplacer(
 )
 
 // listStart matches what would make a line a list item.
-var listStart = regexp.MustCompile(`^(\s*)([-+]|\d+[.)])(\s)`)
+var listStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)([-+]|\d+[.)])(\s)`) })
 
 // plainMarkdown escapes plain text into Markdown that renders as the text:
 // punctuation outside URLs is escaped, list markers at a line's start too,
@@ -49,8 +50,8 @@ func plainMarkdown(text string) string {
 			rest = rest[j+len(u):]
 		}
 		b.WriteString(markdownPunct.Replace(rest))
-		line = listStart.ReplaceAllStringFunc(b.String(), func(m string) string {
-			sub := listStart.FindStringSubmatch(m)
+		line = listStart().ReplaceAllStringFunc(b.String(), func(m string) string {
+			sub := listStart().FindStringSubmatch(m)
 			marker := sub[2]
 			return sub[1] + marker[:len(marker)-1] + `\` + marker[len(marker)-1:] + sub[3]
 		})

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -26,7 +27,8 @@ type Options struct {
 }
 
 // markdown is safe for concurrent use: goldmark keeps no per-call state in it.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// It is built on first use, not when the program starts.
+var markdown = sync.OnceValue(func() goldmark.Markdown { return goldmark.New(goldmark.WithExtensions(extension.GFM)) })
 
 // HTML renders Markdown to an HTML fragment.
 func HTML(md string) (string, error) {
@@ -48,7 +50,7 @@ func Render(md string, o Options) (string, error) {
 		})
 	}
 	var buf bytes.Buffer
-	if err := markdown.Renderer().Render(&buf, src, doc); err != nil {
+	if err := markdown().Renderer().Render(&buf, src, doc); err != nil {
 		return "", err
 	}
 	return buf.String(), nil
@@ -138,5 +140,5 @@ func truncate(s string, n int) string {
 }
 
 func parse(src []byte) ast.Node {
-	return markdown.Parser().Parse(text.NewReader(src))
+	return markdown().Parser().Parse(text.NewReader(src))
 }

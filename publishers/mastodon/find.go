@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -215,7 +216,7 @@ func sameAlts(st posted, alts []string) bool {
 // crieur cut ("… 1/3"), and returns that part without its counter, made
 // comparable.
 func threadHead(text string) (string, bool) {
-	m := counter.FindStringIndex(strings.TrimSpace(text))
+	m := counter().FindStringIndex(strings.TrimSpace(text))
 	if m == nil {
 		return "", false
 	}
@@ -223,16 +224,16 @@ func threadHead(text string) (string, bool) {
 }
 
 var (
-	counter = regexp.MustCompile(`\s1/\d+$`)
-	breaks  = regexp.MustCompile(`(?i)<br\s*/?>|</p>\s*<p[^>]*>`)
-	tags    = regexp.MustCompile(`<[^>]*>`)
+	counter = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s1/\d+$`) })
+	breaks  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<br\s*/?>|</p>\s*<p[^>]*>`) })
+	tags    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<[^>]*>`) })
 )
 
 // contentText turns a status's HTML content back into its text: links show
 // their full text (Mastodon hides parts of it in spans), mentions their
 // local part.
 func contentText(content string) string {
-	return html.UnescapeString(tags.ReplaceAllString(breaks.ReplaceAllString(content, "\n"), ""))
+	return html.UnescapeString(tags().ReplaceAllString(breaks().ReplaceAllString(content, "\n"), ""))
 }
 
 // comparable reduces a status text to what survives any server's rendering
@@ -240,7 +241,7 @@ func contentText(content string) string {
 // letters and digits, without URL schemes, remote mentions as their local
 // part.
 func comparable(s string) string {
-	s = mention.ReplaceAllString(s, "@$1")
+	s = mention().ReplaceAllString(s, "@$1")
 	s = strings.NewReplacer("https://", "", "http://", "").Replace(s)
 	return strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {

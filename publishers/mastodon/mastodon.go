@@ -114,12 +114,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 }
 
 // mention matches a remote mention; Mastodon counts only its local part.
-var mention = regexp.MustCompile(`@([A-Za-z0-9_]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`)
+var mention = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@([A-Za-z0-9_]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`) })
 
 // countChars counts as Mastodon does: code points, with @user@domain
 // mentions counting as @user.
 func countChars(s string) int {
-	return publishers.CountRunes(mention.ReplaceAllString(s, "@$1"))
+	return publishers.CountRunes(mention().ReplaceAllString(s, "@$1"))
 }
 
 func (p *Publisher) current() limits {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/messages"
@@ -147,11 +148,11 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func escape(s string) string { return escaper.Replace(s) }
 
 var (
-	mdLink    = regexp.MustCompile(`!?\[([^\]\n]+)\]\(\s*(https?://[^)\s]+)\s*\)`)
-	mdBold    = regexp.MustCompile(`\*\*([^*\n]+)\*\*|__([^_\n]+)__`)
-	mdItalic  = regexp.MustCompile(`(^|[^*\w])\*([^*\s][^*\n]*?)\*`)
-	mdStrike  = regexp.MustCompile(`~~([^~\n]+)~~`)
-	mdHeading = regexp.MustCompile(`(?m)^#{1,6}[ \t]+(.+?)[ \t#]*$`)
+	mdLink    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`!?\[([^\]\n]+)\]\(\s*(https?://[^)\s]+)\s*\)`) })
+	mdBold    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\*\*([^*\n]+)\*\*|__([^_\n]+)__`) })
+	mdItalic  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[^*\w])\*([^*\s][^*\n]*?)\*`) })
+	mdStrike  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`~~([^~\n]+)~~`) })
+	mdHeading = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^#{1,6}[ \t]+(.+?)[ \t#]*$`) })
 )
 
 // fromMarkdown converts the common Markdown forms to mrkdwn: links (and
@@ -159,20 +160,20 @@ var (
 // headings bold lines. Code spans and blocks are written alike in both.
 func fromMarkdown(s string) string {
 	s = escape(s)
-	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
-		sub := mdLink.FindStringSubmatch(m)
+	s = mdLink().ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdLink().FindStringSubmatch(m)
 		label := strings.NewReplacer("|", "¦").Replace(sub[1])
 		return "<" + sub[2] + "|" + label + ">"
 	})
 	// Bold is marked with a placeholder so that the italic rule, which also
 	// reads single stars, leaves it alone.
 	const star = "\x00"
-	s = mdBold.ReplaceAllStringFunc(s, func(m string) string {
-		sub := mdBold.FindStringSubmatch(m)
+	s = mdBold().ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdBold().FindStringSubmatch(m)
 		return star + sub[1] + sub[2] + star
 	})
-	s = mdHeading.ReplaceAllString(s, star+"$1"+star)
-	s = mdItalic.ReplaceAllString(s, "${1}_${2}_")
-	s = mdStrike.ReplaceAllString(s, "~$1~")
+	s = mdHeading().ReplaceAllString(s, star+"$1"+star)
+	s = mdItalic().ReplaceAllString(s, "${1}_${2}_")
+	s = mdStrike().ReplaceAllString(s, "~$1~")
 	return strings.ReplaceAll(s, star, "*")
 }

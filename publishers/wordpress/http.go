@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/crieur/crieur/publishers"
@@ -27,7 +28,7 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message + " (" + e.Code + ")" }
 
-var markup = regexp.MustCompile(`<[^>]*>`)
+var markup = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<[^>]*>`) })
 
 // authCodes are the error codes that mean the credentials were refused,
 // whatever status a security plugin or proxy answered with.
@@ -56,7 +57,7 @@ func classify(resp *http.Response, data []byte, now time.Time) error {
 	msg := ""
 	if json.Unmarshal(data, &ae) == nil && (ae.Code != "" || ae.Message != "") {
 		// Some messages carry markup ("<strong>Error:</strong> …").
-		ae.Message = html.UnescapeString(markup.ReplaceAllString(ae.Message, ""))
+		ae.Message = html.UnescapeString(markup().ReplaceAllString(ae.Message, ""))
 		msg = ae.Error()
 	}
 	e := publishers.FromResponse(resp, msg, now)
