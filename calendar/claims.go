@@ -793,29 +793,23 @@ func (s *Store) entries(ctx context.Context, where, order string, limit int, now
 }
 
 // RetryDeliveries puts a post's held, failed or missed deliveries (on one
-// channel, or all) back to pending, due now, with their attempts reset.
-func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string) ([]Delivery, error) {
+// channel, or all) back to pending, due now, with their attempts reset, where
+// CanRetry allows it (force: even a delivery whose first part is live).
+func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string, force bool) ([]Delivery, error) {
 	return s.decide(ctx, ref, channel, "delivery.retried", func(tx *sql.Tx, p Post, d Delivery) error {
-		// A retry is runnable at once, so it must pass the gates settleStatusTx
-		// applies to every runnable delivery: on the calendar, and approved.
-		switch p.Status {
-		case StatusScheduled, StatusPartial, StatusFailed:
-		case StatusCanceled:
-			return fmt.Errorf("post %s is canceled; schedule it again first (`crieur post schedule %s --at …`): %w", p.Slug, p.Slug, ErrConflict)
-		default:
-			return fmt.Errorf("post %s is %s, not on the calendar; schedule it (`crieur post schedule %s --at …`): %w", p.Slug, StatusWords(p.Status), p.Slug, ErrConflict)
+		var gated bool
+		if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, d.ChannelID).Scan(&gated); err != nil {
+			return err
 		}
-		if p.ApprovedAt == nil {
-			var gated bool
-			if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, d.ChannelID).Scan(&gated); err != nil {
-				return err
-			}
-			if gated {
-				return fmt.Errorf("post %s changed since it was approved and channel %s requires approval: `crieur post approve %s` first: %w",
-					p.Slug, d.Channel, p.Slug, ErrConflict)
-			}
+		parts, err := deliveryParts(ctx, tx, `delivery_id = ?`, d.ID)
+		if err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', run_at=?, attempts=0, last_error='', lease_owner='',
+		d.Parts = parts[d.ID]
+		if err := CanRetry(p, d, gated, force); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', run_at=?, attempts=0, last_error='', lease_owner='',
 			lease_expires_at=NULL, updated_at=? WHERE id=?`, ms(s.now()), ms(s.now()), d.ID)
 		return err
 	})

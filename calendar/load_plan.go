@@ -462,7 +462,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 	p.Title, p.Body = cleanText(it.Title), cleanText(it.Body)
 	p.Link, p.Excerpt = strings.TrimSpace(it.Link), cleanText(it.Excerpt)
 	if p.Link != "" && !WebURL(p.Link) {
-		bad("link", "%s", linkProblem(p.Link))
+		bad("link", "%s", LinkProblem(p.Link))
 	}
 	p.Campaign = strings.TrimSpace(it.Campaign)
 	if p.Campaign == "" {
@@ -534,8 +534,8 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 	if len(names) == 0 && statusClass(strings.ToLower(strings.TrimSpace(it.Status))) == StatusScheduled && strings.TrimSpace(it.At) != "" {
 		bad("channels", "no channel to publish on: name some, or pass --default-channel C")
 	}
-	if p.Body == "" && p.Title == "" && len(p.Media) == 0 {
-		bad("body", "the post has no text")
+	if msg := ContentProblem(&Post{Title: p.Title, Body: p.Body, Media: p.Media}); msg != "" {
+		bad("body", "%s", msg)
 	}
 	if at := strings.TrimSpace(it.At); at != "" {
 		loc := zone

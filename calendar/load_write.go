@@ -143,20 +143,7 @@ func newPostStatus(p *loadPost, chans []*Channel) string {
 	for _, c := range chans {
 		needsApproval = needsApproval || c.RequireApproval
 	}
-	switch p.Status {
-	case StatusScheduled, StatusApproved, StatusReview:
-		switch {
-		case needsApproval:
-			if p.Status != StatusReview && p.PublishAt != nil {
-				return StatusReview
-			} else if p.Status == StatusApproved || p.Status == StatusScheduled {
-				return StatusReview
-			}
-		case p.PublishAt != nil:
-			return StatusScheduled
-		}
-	}
-	return p.Status
+	return SettleStatus(p.Status, p.PublishAt, false, needsApproval)
 }
 
 // createMany inserts new posts with their variants, media, deliveries and

@@ -266,26 +266,8 @@ func (s *Store) CreatePost(ctx context.Context, p *Post) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.createPostTx(ctx, tx, p) })
 }
 
-// checkFields is what every write of a post checks of its values, whichever
-// path it comes by (a command, $EDITOR, a load).
-func checkFields(p *Post) error {
-	if err := CheckInstant("at", p.PublishAt); err != nil {
-		return err
-	}
-	if p.Link != "" && !WebURL(p.Link) {
-		return Invalid("link", "%s", linkProblem(p.Link))
-	}
-	return nil
-}
-
-// linkProblem says why a post's link is refused: it is UTM-tagged and sent
-// to networks as a web address, so it must be one.
-func linkProblem(link string) string {
-	return fmt.Sprintf("%q is not an http(s) address (a post's link is sent to the networks as a web page's address)", link)
-}
-
 func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
-	if err := checkFields(p); err != nil {
+	if err := CheckPost(p); err != nil {
 		return err
 	}
 	chans, err := s.resolveChannels(ctx, tx, p)
@@ -307,7 +289,7 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
 	if p.Status == "" {
 		p.Status = StatusDraft
 	}
-	if err := needsChannel(p, chans); err != nil {
+	if err := NeedsChannel(p, len(chans)); err != nil {
 		return err
 	}
 	if p.Author == "" {
@@ -344,7 +326,7 @@ func (s *Store) UpdatePost(ctx context.Context, p *Post) error {
 }
 
 func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind string) error {
-	if err := checkFields(p); err != nil {
+	if err := CheckPost(p); err != nil {
 		return err
 	}
 	old, err := s.postRow(ctx, tx, strconv.FormatInt(p.ID, 10))
@@ -386,7 +368,7 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	if err != nil {
 		return err
 	}
-	if err := needsChannel(p, chans); err != nil {
+	if err := NeedsChannel(p, len(chans)); err != nil {
 		return err
 	}
 	campaignID, err := s.campaignID(ctx, tx, p.Campaign)
@@ -426,7 +408,7 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 	}
 	p.Version++
 	p.UpdatedAt = now
-	if revives(old.Status, p.Status) {
+	if Revives(old.Status, p.Status) {
 		if err := s.reviveTx(ctx, tx, p.ID); err != nil {
 			return err
 		}
@@ -457,19 +439,6 @@ func queryNames(ctx context.Context, q queryer, query string, args ...any) ([]st
 	return out, rows.Err()
 }
 
-// needsChannel refuses a post that is timed to publish (scheduled, in review
-// or approved, with a time) but has no channel: nothing would ever publish it.
-func needsChannel(p *Post, chans map[string]Channel) error {
-	if len(chans) > 0 || p.PublishAt == nil {
-		return nil
-	}
-	switch p.Status {
-	case StatusScheduled, StatusReview, StatusApproved:
-		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", firstNonEmpty(p.Slug, "(new)"))
-	}
-	return nil
-}
-
 // reviveTx puts a post's stopped deliveries (canceled, failed, missed) back
 // to pending, untimed, for a post put back in the workflow: they run again
 // (settleStatusTx or the queue times them), or "scheduled" would promise what
@@ -478,19 +447,6 @@ func (s *Store) reviveTx(ctx context.Context, tx *sql.Tx, postID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', attempts=0, last_error='', run_at=NULL,
 		lease_owner='', lease_expires_at=NULL, updated_at=? WHERE post_id=? AND status IN ('canceled','failed','missed')`, ms(s.now()), postID)
 	return err
-}
-
-// revives says whether a post going from status from to status to is put
-// back in the workflow after it stopped (canceled, failed, partly failed).
-func revives(from, to string) bool {
-	switch from {
-	case StatusCanceled, StatusFailed, StatusPartial:
-		switch to {
-		case StatusDraft, StatusReview, StatusApproved, StatusScheduled:
-			return true
-		}
-	}
-	return false
 }
 
 func nonNilMedia(m []Media) []Media {
@@ -588,21 +544,7 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *Post, chans m
 	for _, c := range chans {
 		needsApproval = needsApproval || c.RequireApproval
 	}
-	switch p.Status {
-	case StatusScheduled, StatusApproved, StatusReview:
-		switch {
-		case needsApproval && p.ApprovedAt == nil:
-			if p.Status != StatusReview && p.PublishAt != nil {
-				p.Status = StatusReview
-			} else if p.Status == StatusApproved || p.Status == StatusScheduled {
-				p.Status = StatusReview
-			}
-		case p.PublishAt != nil:
-			p.Status = StatusScheduled
-		case p.ApprovedAt != nil:
-			p.Status = StatusApproved
-		}
-	}
+	p.Status = SettleStatus(p.Status, p.PublishAt, p.ApprovedAt != nil, needsApproval)
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=? WHERE id=?`, p.Status, p.ID); err != nil {
 		return err
 	}
@@ -714,6 +656,30 @@ type ApprovalMoves struct {
 // SchedulePost gives a post a time (or, with queue, each channel its next
 // free slot) and makes it scheduled.
 func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, queue bool) (Post, error) {
+	return s.schedule(ctx, ref, at, queue, nil)
+}
+
+// PublishNow re-times a post to at (now) for `post publish --now`, in one
+// transaction with the checks CanPublishNow makes: a refused post keeps its
+// time, and no edit can slip between the check and the change.
+func (s *Store) PublishNow(ctx context.Context, ref string, at time.Time) (Post, error) {
+	return s.schedule(ctx, ref, &at, false, func(tx *sql.Tx, p *Post) error {
+		chans, err := s.resolveChannels(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		gated := ""
+		for _, name := range p.Channels {
+			if chans[name].RequireApproval {
+				gated = name
+				break
+			}
+		}
+		return CanPublishNow(*p, gated)
+	})
+}
+
+func (s *Store) schedule(ctx context.Context, ref string, at *time.Time, queue bool, check func(*sql.Tx, *Post) error) (Post, error) {
 	if err := CheckInstant("at", at); err != nil {
 		return Post{}, err
 	}
@@ -723,7 +689,7 @@ func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, que
 		if err != nil {
 			return err
 		}
-		if err := editable(p); err != nil {
+		if err := Editable(p); err != nil {
 			return err
 		}
 		posts := []Post{p}
@@ -734,7 +700,12 @@ func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, que
 		if len(p.Channels) == 0 {
 			return Invalid("channels", "post %s has no channel: add one with `crieur post edit %s`", p.Slug, p.Slug)
 		}
-		if revives(p.Status, StatusScheduled) {
+		if check != nil {
+			if err := check(tx, &p); err != nil {
+				return err
+			}
+		}
+		if Revives(p.Status, StatusScheduled) {
 			// Before the queue, which gives slots to pending deliveries only.
 			if err := s.reviveTx(ctx, tx, p.ID); err != nil {
 				return err
@@ -760,14 +731,6 @@ func (s *Store) SchedulePost(ctx context.Context, ref string, at *time.Time, que
 		return out, err
 	}
 	return s.Post(ctx, strconv.FormatInt(out.ID, 10))
-}
-
-func editable(p Post) error {
-	switch p.Status {
-	case StatusPublished:
-		return fmt.Errorf("post %s is already published: %w", p.Slug, ErrConflict)
-	}
-	return nil
 }
 
 // loadChildrenTx is loadChildren inside a transaction (channels and variants
@@ -822,13 +785,7 @@ func (s *Store) loadChildrenTx(ctx context.Context, tx *sql.Tx, posts []Post) er
 // CancelPost stops a post: its pending deliveries are canceled at once, so a
 // running daemon cannot claim them any more.
 func (s *Store) CancelPost(ctx context.Context, ref string) (Post, error) {
-	return s.transition(ctx, ref, "post.canceled", func(p *Post) error {
-		if p.Status == StatusPublished || p.Status == StatusCanceled {
-			return fmt.Errorf("post %s is %s: nothing to cancel: %w", p.Slug, StatusWords(p.Status), ErrConflict)
-		}
-		p.Status = StatusCanceled
-		return nil
-	})
+	return s.transition(ctx, ref, "post.canceled", Cancel)
 }
 
 // transition loads a post, lets change alter it, and writes it back.

@@ -71,7 +71,7 @@ func TestReviewRetryKeepsTheApprovalGate(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.change(t, s, &p)
-			if _, err := s.RetryDeliveries(ctx, "p", ""); !errors.Is(err, ErrConflict) {
+			if _, err := s.RetryDeliveries(ctx, "p", "", false); !errors.Is(err, ErrConflict) {
 				t.Fatalf("retry: err %v, want a conflict", err)
 			}
 			if r := claim(t, s, "d2", c0.Add(time.Minute), 10); len(r.Claimed) != 0 {
@@ -103,7 +103,7 @@ func TestReviewApproveFailedPostThenRetry(t *testing.T) {
 	if got.Status != StatusFailed || got.ApprovedAt == nil {
 		t.Fatalf("after approval: status %s approved_at %v, want failed and approved", got.Status, got.ApprovedAt)
 	}
-	if _, err := s.RetryDeliveries(ctx, "p", ""); err != nil {
+	if _, err := s.RetryDeliveries(ctx, "p", "", false); err != nil {
 		t.Fatal(err)
 	}
 	if r := claim(t, s, "d2", c0.Add(time.Minute), 10); len(r.Claimed) != 1 {

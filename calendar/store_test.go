@@ -427,7 +427,7 @@ func TestEditAfterRetryKeepsTheRetryTime(t *testing.T) {
 	if err != nil || len(res.Missed) != 1 {
 		t.Fatalf("claim: %v missed=%d", err, len(res.Missed))
 	}
-	if _, err := s.RetryDeliveries(ctx, "late", ""); err != nil {
+	if _, err := s.RetryDeliveries(ctx, "late", "", false); err != nil {
 		t.Fatal(err)
 	}
 	edited, _ := s.Post(ctx, "late")

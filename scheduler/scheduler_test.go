@@ -478,7 +478,7 @@ func TestRetryAndDismiss(t *testing.T) {
 		t.Fatalf("post %s, want failed", p.Status)
 	}
 	e.fakes["fake"].Fail = nil
-	if _, err := e.st.RetryDeliveries(ctx, "p1", ""); err != nil {
+	if _, err := e.st.RetryDeliveries(ctx, "p1", "", false); err != nil {
 		t.Fatal(err)
 	}
 	if p := e.get("p1"); p.Status != calendar.StatusScheduled || p.Deliveries[0].Status != calendar.DeliveryPending {
@@ -490,7 +490,7 @@ func TestRetryAndDismiss(t *testing.T) {
 	if p := e.get("p1"); p.Status != calendar.StatusPublished {
 		t.Fatalf("after retry and run: %s", p.Status)
 	}
-	if _, err := e.st.RetryDeliveries(ctx, "p1", ""); !errors.Is(err, calendar.ErrConflict) {
+	if _, err := e.st.RetryDeliveries(ctx, "p1", "", false); !errors.Is(err, calendar.ErrConflict) {
 		t.Errorf("retrying a published post: %v, want a conflict", err)
 	}
 	if h := e.history("p1"); !contains(h, "delivery.retried") || !contains(h, "post.published") {

@@ -181,10 +181,10 @@ func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Docu
 	p.AutoThread = doc.Thread.Auto || len(p.Thread) > 0
 	p.Variants = doc.Variants
 	p.Media = append([]calendar.Media(nil), doc.Media...)
+	// What a post must hold (calendar.CheckPost) the store checks on every
+	// write; here only what needs the person's own context: their files,
+	// their zone.
 	verr := &calendar.ValidationError{}
-	if strings.TrimSpace(p.Body) == "" && strings.TrimSpace(p.Title) == "" {
-		verr.Add(calendar.FieldError{Field: "body", Message: "the post has no text"})
-	}
 	for i, m := range p.Media {
 		if strings.HasPrefix(m.Path, "http") {
 			continue

@@ -38,24 +38,10 @@ so a running daemon never publishes it a second time).`,
 			if err != nil {
 				return err
 			}
-			if cur.Status == calendar.StatusFailed || cur.Status == calendar.StatusPartial {
-				return fmt.Errorf("post %s is %s: put its failed deliveries back with `crieur post retry %s`: %w",
-					cur.Slug, calendar.StatusWords(cur.Status), cur.Slug, calendar.ErrConflict)
-			}
-			// Refuse before re-timing: a refused post keeps its time.
-			if cur.ApprovedAt == nil {
-				for _, name := range cur.Channels {
-					if ch, err := st.Channel(a.ctx, name); err == nil && ch.RequireApproval {
-						return fmt.Errorf("post %s is %s: channel %s requires approval first (`crieur post approve %s`): %w",
-							cur.Slug, calendar.StatusWords(cur.Status), name, cur.Slug, calendar.ErrConflict)
-					}
-				}
-			}
 			if err := a.checkPost(st, cur); err != nil {
 				return err
 			}
-			at := a.now().UTC()
-			p, err := st.SchedulePost(a.ctx, args[0], &at, false)
+			p, err := st.PublishNow(a.ctx, args[0], a.now().UTC())
 			if err != nil {
 				return err
 			}
@@ -101,14 +87,15 @@ network, or decided it should not go out late.`,
 			if err != nil {
 				return err
 			}
-			decide, verb := st.DismissDeliveries, "Dismissed"
+			decide, verb := func(ref, channel string) ([]calendar.Delivery, error) {
+				return st.DismissDeliveries(a.ctx, ref, channel)
+			}, "Dismissed"
 			if retry {
-				decide, verb = st.RetryDeliveries, "Retrying"
-				if err := a.refusePartlyLive(st, args[0], channel, force); err != nil {
-					return err
-				}
+				decide, verb = func(ref, channel string) ([]calendar.Delivery, error) {
+					return st.RetryDeliveries(a.ctx, ref, channel, force)
+				}, "Retrying"
 			}
-			ds, err := decide(a.ctx, args[0], channel)
+			ds, err := decide(args[0], channel)
 			if err != nil {
 				return err
 			}
@@ -138,26 +125,4 @@ For a held delivery, check first that the post did not reach the network.`
 		cmd.Flags().BoolVar(&force, "force", false, "retry even a delivery whose first part is already live (it may be posted again)")
 	}
 	return cmd
-}
-
-// refusePartlyLive refuses to retry a failed delivery the network already
-// shows in part (a thread cut short keeps its live first part's id) when its
-// live parts were not recorded one by one: a retry may post that part again,
-// so a person must say so with --force. A thread whose parts are recorded
-// resumes after them, so its retry is safe.
-func (a *app) refusePartlyLive(st *calendar.Store, ref, channel string, force bool) error {
-	if force {
-		return nil
-	}
-	p, err := st.Post(a.ctx, ref)
-	if err != nil {
-		return err
-	}
-	for _, d := range p.Deliveries {
-		if (channel == "" || d.Channel == channel) && d.Status == calendar.DeliveryFailed && d.RemoteID != "" && len(d.Parts) == 0 {
-			return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
-				d.Channel, firstSet(d.RemoteURL, d.RemoteID), calendar.ErrConflict)
-		}
-	}
-	return nil
 }

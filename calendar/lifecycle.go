@@ -1,0 +1,204 @@
+package calendar
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The post's life cycle, in one place: what a post may become from what it
+// is, and what every write of a post checks. A store calls these inside its
+// transaction, on the post as it reads it there, so two writers can never
+// both pass a check that only one of them should.
+
+// CheckPost is what every write of a post checks of its values, whichever
+// path it comes by (post new, post edit, $EDITOR, a load).
+func CheckPost(p *Post) error {
+	if err := CheckInstant("at", p.PublishAt); err != nil {
+		return err
+	}
+	if p.Link != "" && !WebURL(p.Link) {
+		return Invalid("link", "%s", LinkProblem(p.Link))
+	}
+	if msg := ContentProblem(p); msg != "" {
+		return Invalid("body", "%s", msg)
+	}
+	return nil
+}
+
+// ContentProblem says why a post has nothing to publish: it needs a text
+// (title or body) or at least one medium (a photo post). Empty when it has.
+func ContentProblem(p *Post) string {
+	if strings.TrimSpace(p.Body) == "" && strings.TrimSpace(p.Title) == "" && len(p.Media) == 0 {
+		return "the post has no text"
+	}
+	return ""
+}
+
+// LinkProblem says why a post's link is refused: it is UTM-tagged and sent
+// to networks as a web address, so it must be one.
+func LinkProblem(link string) string {
+	return fmt.Sprintf("%q is not an http(s) address (a post's link is sent to the networks as a web page's address)", link)
+}
+
+// NeedsChannel refuses a timed post on the calendar with no channel: nothing
+// would publish it.
+func NeedsChannel(p *Post, channels int) error {
+	if channels > 0 || p.PublishAt == nil {
+		return nil
+	}
+	switch p.Status {
+	case StatusScheduled, StatusReview, StatusApproved:
+		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", firstNonEmpty(p.Slug, "(new)"))
+	}
+	return nil
+}
+
+// Editable refuses changes to a post that is already out.
+func Editable(p Post) error {
+	if p.Status == StatusPublished {
+		return fmt.Errorf("post %s is already published: %w", p.Slug, ErrConflict)
+	}
+	return nil
+}
+
+// Revives says whether a post going from status from to status to is put
+// back in the workflow after it stopped (canceled, failed, partly failed).
+func Revives(from, to string) bool {
+	switch from {
+	case StatusCanceled, StatusFailed, StatusPartial:
+		switch to {
+		case StatusDraft, StatusReview, StatusApproved, StatusScheduled:
+			return true
+		}
+	}
+	return false
+}
+
+// SettleStatus is the status a post on the calendar ends in once its
+// channels are known: a timed post is scheduled, unless a channel requires
+// approval it does not have, when it waits in review; an approved post
+// without a time stays approved. Drafts and ended posts keep their status.
+func SettleStatus(status string, publishAt *time.Time, approved, needsApproval bool) string {
+	switch status {
+	case StatusScheduled, StatusApproved, StatusReview:
+		switch {
+		case needsApproval && !approved:
+			if status != StatusReview && publishAt != nil {
+				return StatusReview
+			} else if status == StatusApproved || status == StatusScheduled {
+				return StatusReview
+			}
+		case publishAt != nil:
+			return StatusScheduled
+		case approved:
+			return StatusApproved
+		}
+	}
+	return status
+}
+
+// Submit sends a draft to review.
+func Submit(p *Post) error {
+	if p.Status != StatusDraft {
+		return fmt.Errorf("post %s is %s: only drafts are submitted for review: %w", p.Slug, StatusWords(p.Status), ErrConflict)
+	}
+	if len(p.Channels) == 0 {
+		return Invalid("channels", "post %s has no channel: add one before submitting it", p.Slug)
+	}
+	p.Status = StatusReview
+	return nil
+}
+
+// Approve records who approved the post and when. A post with a time then
+// becomes scheduled (SettleStatus), one without becomes approved; a partial or
+// failed one edited since its approval keeps its status (then `post retry`).
+func Approve(p *Post, by string, at time.Time) error {
+	switch p.Status {
+	case StatusDraft, StatusReview:
+	case StatusApproved, StatusScheduled, StatusPartial, StatusFailed:
+		if p.ApprovedAt != nil {
+			return fmt.Errorf("post %s is already approved (by %s): %w", p.Slug, p.ApprovedBy, ErrConflict)
+		}
+	default:
+		return fmt.Errorf("post %s is %s: there is nothing to approve: %w", p.Slug, StatusWords(p.Status), ErrConflict)
+	}
+	if p.Status == StatusPartial || p.Status == StatusFailed {
+		// Edited after some deliveries ran: the new text needs approval
+		// before `post retry` may send it. The post keeps its status,
+		// which its deliveries decide.
+		p.ApprovedAt, p.ApprovedBy = &at, by
+		return nil
+	}
+	if len(p.Channels) == 0 {
+		return Invalid("channels", "post %s has no channel: add one before approving it", p.Slug)
+	}
+	p.ApprovedAt, p.ApprovedBy = &at, by
+	p.Status = StatusApproved
+	return nil
+}
+
+// Reject sends a post back to draft, clearing any approval.
+func Reject(p *Post) error {
+	switch p.Status {
+	case StatusReview, StatusApproved, StatusScheduled:
+	default:
+		return fmt.Errorf("post %s is %s: only a post in review, approved or scheduled can be rejected: %w", p.Slug, StatusWords(p.Status), ErrConflict)
+	}
+	if p.Status == StatusScheduled && p.ApprovedAt == nil {
+		return fmt.Errorf("post %s was scheduled without review; use `crieur post cancel` or edit it: %w", p.Slug, ErrConflict)
+	}
+	p.Status, p.ApprovedAt, p.ApprovedBy = StatusDraft, nil, ""
+	return nil
+}
+
+// Cancel takes a post off the calendar.
+func Cancel(p *Post) error {
+	if p.Status == StatusPublished || p.Status == StatusCanceled {
+		return fmt.Errorf("post %s is %s: nothing to cancel: %w", p.Slug, StatusWords(p.Status), ErrConflict)
+	}
+	p.Status = StatusCanceled
+	return nil
+}
+
+// CanPublishNow says whether `post publish --now` may re-time a post to now:
+// not one whose deliveries ended in failure (that is `post retry`), and not
+// one a gated channel has not approved (gated names such a channel, or is
+// empty). Checked before the post is re-timed, so a refused post keeps its
+// time.
+func CanPublishNow(p Post, gated string) error {
+	if p.Status == StatusFailed || p.Status == StatusPartial {
+		return fmt.Errorf("post %s is %s: put its failed deliveries back with `crieur post retry %s`: %w",
+			p.Slug, StatusWords(p.Status), p.Slug, ErrConflict)
+	}
+	if p.ApprovedAt == nil && gated != "" {
+		return fmt.Errorf("post %s is %s: channel %s requires approval first (`crieur post approve %s`): %w",
+			p.Slug, StatusWords(p.Status), gated, p.Slug, ErrConflict)
+	}
+	return nil
+}
+
+// CanRetry says whether a post's stopped delivery d may be put back in the
+// queue, due now. A retry is runnable at once, so it must pass the gates
+// every runnable delivery passes: the post on the calendar, and approved
+// where d's channel is gated. A failed delivery the network already shows in
+// part (a thread cut short keeps its live first part's id) without its parts
+// recorded one by one may post that part again: only with force.
+func CanRetry(p Post, d Delivery, gated, force bool) error {
+	switch p.Status {
+	case StatusScheduled, StatusPartial, StatusFailed:
+	case StatusCanceled:
+		return fmt.Errorf("post %s is canceled; schedule it again first (`crieur post schedule %s --at …`): %w", p.Slug, p.Slug, ErrConflict)
+	default:
+		return fmt.Errorf("post %s is %s, not on the calendar; schedule it (`crieur post schedule %s --at …`): %w", p.Slug, StatusWords(p.Status), p.Slug, ErrConflict)
+	}
+	if p.ApprovedAt == nil && gated {
+		return fmt.Errorf("post %s changed since it was approved and channel %s requires approval: `crieur post approve %s` first: %w",
+			p.Slug, d.Channel, p.Slug, ErrConflict)
+	}
+	if !force && d.Status == DeliveryFailed && d.RemoteID != "" && len(d.Parts) == 0 {
+		return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
+			d.Channel, firstNonEmpty(d.RemoteURL, d.RemoteID), ErrConflict)
+	}
+	return nil
+}
