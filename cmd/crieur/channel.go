@@ -163,9 +163,9 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	for _, prob := range nw.CheckSettings(given) {
 		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
 	}
-	// The network builds the channel once, with stand-in secrets (the flags
-	// below do not change what it reads); http:// for credentials is said
-	// once, below.
+	// The network reads the channel's settings once, without its secrets
+	// (the flags below do not change what it reads); http:// for
+	// credentials is said once, below.
 	_, buildErr := validator(*c)
 	if len(verr.Problems) == 0 && buildErr != nil && !errors.Is(buildErr, publishers.ErrInsecureHTTP) {
 		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})
