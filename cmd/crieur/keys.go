@@ -19,10 +19,14 @@ const keyKeyFile = "key_file"
 const envKey = "CRIEUR_KEY"
 
 // keyFile is where the key that seals the calendar's secrets is kept:
-// key_file (CRIEUR_KEY_FILE), else beside the config.
+// key_file (CRIEUR_KEY_FILE), else beside the config file (--config, else
+// $XDG_CONFIG_HOME/crieur/key).
 func (a *app) keyFile() string {
 	if p := a.v.GetString(keyKeyFile); p != "" {
 		return p
+	}
+	if cfg := a.v.GetString(keyConfig); cfg != "" {
+		return filepath.Join(filepath.Dir(cfg), "key")
 	}
 	return filepath.Join(configDir(), "key")
 }
