@@ -35,6 +35,16 @@ type Keys struct {
 // is sealed or opened. Its errors say how to make a key, never what it is.
 type KeySource func() (Keys, error)
 
+// ErrWrongKey is the cause when a secret was sealed with none of the keys
+// at hand.
+var ErrWrongKey = errors.New("sealed with another key")
+
+// wrongKeyError says which key sealed a secret and which one is at hand.
+type wrongKeyError string
+
+func (e wrongKeyError) Error() string        { return string(e) }
+func (e wrongKeyError) Is(target error) bool { return target == ErrWrongKey }
+
 // ErrNoKey is the cause when no key is set up.
 var ErrNoKey = errors.New("no key for the calendar's secrets")
 
@@ -108,8 +118,8 @@ func (k Keys) open(channel, name string, sealed seal.Sealed) (string, error) {
 		}
 		return string(v), nil
 	}
-	return "", fmt.Errorf("secret %s/%s: this calendar's secrets were sealed with key %s; %s is key %s: use the key they were sealed with (your backup of the key file, or the CRIEUR_KEY you used)",
-		channel, name, sealed.KeyID, k.Current.Source, k.Current.ID())
+	return "", wrongKeyError(fmt.Sprintf("secret %s/%s: this calendar's secrets were sealed with key %s; %s is key %s: use the key they were sealed with (your backup of the key file, or the CRIEUR_KEY you used)",
+		channel, name, sealed.KeyID, k.Current.Source, k.Current.ID()))
 }
 
 type querier interface {
@@ -132,6 +142,17 @@ func (s *Store) storedSecret(ctx context.Context, q querier, channel, name strin
 		return "", false, err
 	}
 	v, err := keys.open(channel, name, sealed)
+	if errors.Is(err, ErrWrongKey) {
+		// Another process rotated the key since this one read it (a daemon
+		// running for weeks): read the key again, once.
+		s.cred.mu.Lock()
+		s.cred.loaded = nil
+		s.cred.mu.Unlock()
+		if keys, err = s.keyring(); err != nil {
+			return "", false, err
+		}
+		v, err = keys.open(channel, name, sealed)
+	}
 	return v, err == nil, err
 }
 

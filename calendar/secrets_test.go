@@ -203,7 +203,7 @@ func TestSealedSecretsCannotMoveAndWrongKeyIsNamed(t *testing.T) {
 	defer s2.Close()
 	_, err = s2.Credentials("a").Get("token")
 	want := fmt.Sprintf("this calendar's secrets were sealed with key %s; CRIEUR_KEY is key %s", key.ID(), other.ID())
-	if err == nil || !strings.Contains(err.Error(), want) {
+	if !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), want) {
 		t.Errorf("wrong key: %v\nwant %q", err, want)
 	}
 	if err != nil && (strings.Contains(err.Error(), key.Encode()) || strings.Contains(err.Error(), other.Encode())) {
@@ -416,4 +416,45 @@ func TestCredentialsSaveAndLock(t *testing.T) {
 		t.Fatalf("Lock after the lease ran out = %v", err)
 	}
 	unlock()
+}
+
+// A store that read the key before another process rotated it (a running
+// daemon) reads the key again when a secret was sealed with another one.
+func TestKeyReadAgainAfterAnotherProcessRotated(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	current := testKey(t)
+	source := func() (Keys, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return Keys{Current: current}, nil
+	}
+	path := filepath.Join(t.TempDir(), "c.db")
+	daemon, err := Open(ctx, path, Options{Create: true, Keys: source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer daemon.Close()
+	c := &Channel{Name: "x", Network: "log", Secrets: map[string]string{"token": "stored:x/token"}}
+	if err := daemon.AddChannelWithSecrets(ctx, c, map[string]string{"x/token": "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := daemon.Credentials("x").Get("token"); v != "v1" || err != nil {
+		t.Fatalf("before: %q, %v", v, err)
+	}
+	cli, err := Open(ctx, path, Options{Keys: source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	next := testKey(t)
+	if _, err := cli.RotateKey(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	current = next // the key file now holds the new key
+	mu.Unlock()
+	if v, err := daemon.Credentials("x").Get("token"); v != "v1" || err != nil {
+		t.Errorf("after another process rotated: %q, %v", v, err)
+	}
 }
