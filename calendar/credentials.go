@@ -481,8 +481,8 @@ func (s *Store) Credentials(channel string) *Credentials {
 	return &Credentials{s: s, channel: channel}
 }
 
-// LockLease is how long a lock is held at most when its holder does not
-// let go (it died).
+// LockLease is how long a lock outlives a holder that died; a live holder
+// renews it.
 const LockLease = 2 * time.Minute
 
 // Get resolves the channel's secret name as it is now: a stored value from
@@ -577,9 +577,26 @@ func (c *Credentials) Lock(ctx context.Context) (unlock func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
+	// The lease is renewed while held, so a slow refresh keeps it; only a
+	// holder that died lets it run out.
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(LockLease / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				_, _ = c.s.db.ExecContext(context.Background(), `UPDATE secret_locks SET expires_at=? WHERE channel=? AND holder=?`,
+					ms(time.Now().Add(LockLease)), c.channel, holder)
+			}
+		}
+	}()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			close(stop)
 			_, _ = c.s.db.ExecContext(context.Background(), `DELETE FROM secret_locks WHERE channel=? AND holder=?`, c.channel, holder)
 			<-sem
 		})
