@@ -48,6 +48,11 @@ func jsonText(v any) string {
 
 // AddChannel creates a channel. The caller validated network-specific fields.
 func (s *Store) AddChannel(ctx context.Context, c *Channel) error {
+	return s.addChannel(ctx, c, nil)
+}
+
+// addChannel creates c and seals values (see writeSecretsTx) in one transaction.
+func (s *Store) addChannel(ctx context.Context, c *Channel, values map[string]string) error {
 	if err := ValidName("name", c.Name); err != nil {
 		return err
 	}
@@ -69,6 +74,9 @@ func (s *Store) AddChannel(ctx context.Context, c *Channel) error {
 		}
 		c.ID, _ = res.LastInsertId()
 		c.CreatedAt, c.UpdatedAt = now, now
+		if err := s.writeSecretsTx(ctx, tx, c.Name, values); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, Event{Kind: "channel.added", ChannelID: c.ID, Detail: map[string]any{"name": c.Name, "network": c.Network}})
 	})
 }
@@ -125,6 +133,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *Channel) error {
 // UpdateChannelReport is UpdateChannel, also saying which posts a change of
 // the approval rule moved (to review, or back to scheduled).
 func (s *Store) UpdateChannelReport(ctx context.Context, c *Channel) (ApprovalMoves, error) {
+	return s.updateChannel(ctx, c, nil)
+}
+
+// updateChannel writes c and seals values (see writeSecretsTx) in one transaction.
+func (s *Store) updateChannel(ctx context.Context, c *Channel, values map[string]string) (ApprovalMoves, error) {
 	var mv ApprovalMoves
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -143,6 +156,9 @@ func (s *Store) UpdateChannelReport(ctx context.Context, c *Channel) (ApprovalMo
 			return NotFound("channel", c.Name)
 		}
 		c.UpdatedAt = now
+		if err := s.writeSecretsTx(ctx, tx, c.Name, values); err != nil {
+			return err
+		}
 		if gated != c.RequireApproval {
 			if mv, err = s.resettleChannelTx(ctx, tx, c.ID); err != nil {
 				return err
@@ -259,6 +275,9 @@ func (s *Store) RemoveChannelReport(ctx context.Context, name string, force bool
 			return fmt.Errorf("channel %q has %s not yet published; removing it with --force would drop them: %s: %w", name, Count(r.Pending, "delivery", "deliveries"), r.Summary(), ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE id=?`, c.ID); err != nil {
+			return err
+		}
+		if err := s.writeSecretsTx(ctx, tx, name, nil); err != nil {
 			return err
 		}
 		for _, id := range orphans {

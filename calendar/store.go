@@ -36,6 +36,8 @@ type Store struct {
 	// Zone is the calendar's zone (config tz): a slot of a channel without
 	// its own zone is read in it. Nil means UTC, never the machine's zone.
 	Zone *time.Location
+	// cred holds the key source and the per-channel locks (credentials.go).
+	cred credState
 }
 
 // calendarZone is Zone, or UTC when none is set.
@@ -56,6 +58,9 @@ func (s *Store) SlotZone(c Channel) *time.Location {
 type Options struct {
 	// ReadOnly opens without creating or migrating (for commands that only read).
 	Create bool
+	// Keys gives the key that seals stored secrets, asked for only when one
+	// is sealed or opened (nil: CRIEUR_KEY alone; see credentials.go).
+	Keys KeySource
 }
 
 // ErrNoDatabase is returned when the database does not exist and Create is false.
@@ -90,9 +95,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db, path: path, Actor: DefaultActor(), Now: time.Now}
+	s.cred.keys = opt.Keys
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	if err := s.importSecretsFile(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }

@@ -15,7 +15,7 @@ import (
 // newTestStore opens a fresh calendar with a fixed clock.
 func newTestStore(t *testing.T, now time.Time) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Create: true})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Create: true, Keys: keysOf(testKey(t))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +60,9 @@ func TestOpenCreatesPrivateFilesAndIsRepeatable(t *testing.T) {
 	if _, err := Open(context.Background(), path, Options{}); !errors.Is(err, ErrNoDatabase) {
 		t.Fatalf("Open without Create = %v, want ErrNoDatabase", err)
 	}
+	key := testKey(t)
 	for i := 0; i < 2; i++ {
-		s, err := Open(context.Background(), path, Options{Create: true})
+		s, err := Open(context.Background(), path, Options{Create: true, Keys: keysOf(key)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,10 @@ func TestOpenCreatesPrivateFilesAndIsRepeatable(t *testing.T) {
 		}
 		s.Close()
 	}
-	for _, p := range []string{path, SecretsPath(path)} {
+	if _, err := os.Stat(SecretsPath(path)); err == nil {
+		t.Errorf("a secrets file was written beside the database")
+	}
+	for _, p := range []string{path} {
 		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +95,7 @@ func TestSecretsResolveWithoutLeaking(t *testing.T) {
 	if err != nil || ref != "stored:acme/token" || value != "hunter2" {
 		t.Fatalf("NormalizeSecretRef = %q, %q, %v", ref, value, err)
 	}
-	if _, err := s.ChangeSecrets(map[string]string{"acme/token": value}, nil); err != nil {
+	if _, err := s.StoreSecret("acme/token", value); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("CRIEUR_TEST_TOKEN", "from-env")

@@ -185,6 +185,11 @@ type Config struct {
 	Channel  string            // the channel's name
 	Settings map[string]string // the network's own words: instance, handle, …
 	Secrets  map[string]string // resolved secret values; never log them
+	// Credentials is the channel's handle on its secrets in the calendar:
+	// read one as it is now, lock the channel, save a rotated token (see
+	// Credentials). Secrets holds what it read when the publisher was
+	// built. Nil when the channel is not backed by a calendar (tests).
+	Credentials Credentials
 	// HTTP is the client to use for every request; tests inject theirs.
 	HTTP *http.Client
 	// Now is the clock; nil means time.Now.

@@ -48,6 +48,11 @@ type Network struct {
 	Safety RetrySafety
 	// New builds a publisher for one channel.
 	New func(Config) (Publisher, error)
+	// Offline, when set, gives the network's rules for a channel with these
+	// settings, without a secret and without a client: what validation,
+	// previews and loads use (see Network.Check). It refuses the settings
+	// New would refuse.
+	Offline func(settings map[string]string) (Validator, error)
 }
 
 var (

@@ -15,8 +15,8 @@ type AutoThreader interface {
 // CheckThreading reports a text that pub would cut into a thread when the
 // author did not allow it: threading is the author's choice, never a
 // surprise.
-func CheckThreading(pub Publisher, p Post) []Problem {
-	t, ok := Unwrap(pub).(AutoThreader) // through the Redacting wrapper
+func CheckThreading(pub Validator, p Post) []Problem {
+	t, ok := unwrapValidator(pub).(AutoThreader) // through the Redacting wrapper
 	if !ok || p.AutoThread {
 		return nil
 	}

@@ -35,6 +35,9 @@ func (f Factory) Publisher(_ context.Context, st *calendar.Store, ch calendar.Ch
 	if err != nil {
 		return nil, nw, err
 	}
+	// The adapter reads and saves through the channel's handle; Secrets
+	// holds the values as they are now, for adapters that read them once.
+	creds := st.Credentials(ch.Name)
 	secrets, err := st.ResolveSecrets(ch.Secrets)
 	if err != nil {
 		return nil, nw, err
@@ -42,12 +45,15 @@ func (f Factory) Publisher(_ context.Context, st *calendar.Store, ch calendar.Ch
 	if missing := nw.Missing(ch.Settings, secrets); len(missing) > 0 {
 		return nil, nw, fmt.Errorf("channel %s lacks %v", ch.Name, missing)
 	}
-	pub, err := nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, HTTP: f.HTTP, Now: f.Now, Out: f.Out})
+	pub, err := nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Credentials: creds, HTTP: f.HTTP, Now: f.Now, Out: f.Out})
 	if err != nil {
 		return nil, nw, fmt.Errorf("channel %s: %w", ch.Name, err)
 	}
 	return pub, nw, nil
 }
+
+// The calendar's handle is what adapters get as their credentials.
+var _ publishers.Credentials = (*calendar.Credentials)(nil)
 
 // Publisher builds channel ch's publisher from the registry of networks.
 func Publisher(ctx context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, error) {

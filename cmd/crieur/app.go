@@ -276,7 +276,7 @@ func (a *app) openStore(create bool) (*calendar.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := calendar.Open(a.ctx, a.dbPath(), calendar.Options{Create: create})
+	s, err := calendar.Open(a.ctx, a.dbPath(), calendar.Options{Create: create, Keys: a.keys})
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,8 @@ type channelFlags struct {
 	maxLateness     time.Duration
 	perMinute       int
 	perDay          int
-	// storeSecrets are the bare secret values to write to the secrets file
-	// once the whole command is known to succeed (see saveChannel).
+	// storeSecrets are the bare secret values given (keyed channel/name),
+	// sealed into the calendar in the channel's own transaction.
 	storeSecrets map[string]string
 }
 
@@ -56,7 +56,7 @@ func (f *channelFlags) bind(cmd *cobra.Command, add bool) {
 		fl.StringVar(&f.network, "network", "", "the network: "+strings.Join(publishers.Names(), ", "))
 	}
 	fl.StringArrayVar(&f.set, "set", nil, "a setting key=value, in the network's own words (repeatable)")
-	fl.StringArrayVar(&f.secret, "secret", nil, "a secret key=env:VAR, key=file:PATH or key=VALUE (stored 0600 beside the database)")
+	fl.StringArrayVar(&f.secret, "secret", nil, "a secret key=env:VAR, key=file:PATH or key=VALUE (sealed in the calendar with the key made by init)")
 	fl.StringVar(&f.tz, "tz", "", "the channel's time zone for slots and local times (IANA name)")
 	fl.BoolVar(&f.requireApproval, "require-approval", false, "publish nothing on this channel that is not approved")
 	fl.DurationVar(&f.maxLateness, "max-lateness", 0, "after a stop, publish posts late by less than this, mark older ones missed (default 1h)")
@@ -163,9 +163,9 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *
 	for _, prob := range nw.CheckSettings(given) {
 		verr.Add(calendar.FieldError{Field: "set", Message: prob.Field + ": " + prob.Message})
 	}
-	// The network builds the channel once, with stand-in secrets (the flags
-	// below do not change what it reads); http:// for credentials is said
-	// once, below.
+	// The network reads the channel's settings once, without its secrets
+	// (the flags below do not change what it reads); http:// for
+	// credentials is said once, below.
 	_, buildErr := validator(*c)
 	if len(verr.Problems) == 0 && buildErr != nil && !errors.Is(buildErr, publishers.ErrInsecureHTTP) {
 		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})
@@ -221,8 +221,8 @@ func outFile(nw publishers.Network, name string) bool {
 }
 
 // resolveSecrets resolves refs as the channel will once saved: values given
-// in this command are not in the secrets file yet (nothing is written before
-// every check passed), so they are taken from the command itself.
+// in this command are not in the calendar yet (they are sealed with the
+// channel), so they are taken from the command itself.
 func (f *channelFlags) resolveSecrets(st *calendar.Store, refs map[string]string) (map[string]string, error) {
 	rest := map[string]string{}
 	out := map[string]string{}
@@ -241,30 +241,6 @@ func (f *channelFlags) resolveSecrets(st *calendar.Store, refs map[string]string
 		out[k] = v
 	}
 	return out, nil
-}
-
-// saveChannel writes a checked channel: its new stored secrets first, then
-// the channel (write); if the channel cannot be written, the secrets file is
-// put back as it was. Stored secrets the channel no longer refers to are then
-// deleted.
-func (f *channelFlags) saveChannel(a *app, st *calendar.Store, name string, write func() error) error {
-	undo := func() error { return nil }
-	if len(f.storeSecrets) > 0 {
-		var err error
-		if undo, err = st.ChangeSecrets(f.storeSecrets, nil); err != nil {
-			return err
-		}
-	}
-	if err := write(); err != nil {
-		if uerr := undo(); uerr != nil {
-			fmt.Fprintf(a.errOut, "crieur: warning: could not put the secrets file back as it was: %v\n", uerr)
-		}
-		return err
-	}
-	if err := st.ForgetChannelSecrets(a.ctx, name); err != nil {
-		fmt.Fprintf(a.errOut, "crieur: warning: could not delete the secrets %s no longer uses: %v\n", name, err)
-	}
-	return nil
 }
 
 // didYouMean suggests the field a mistyped key is close to: ` (did you
@@ -370,7 +346,7 @@ Networks: ` + networksHelp(),
 			if err := f.apply(a, cmd, st, c); err != nil {
 				return err
 			}
-			if err := f.saveChannel(a, st, c.Name, func() error { return st.AddChannel(a.ctx, c) }); err != nil {
+			if err := st.AddChannelWithSecrets(a.ctx, c, f.storeSecrets); err != nil {
 				return err
 			}
 			return a.showChannel(*c, "Added channel")
@@ -416,12 +392,8 @@ func newChannelEditCmd(a *app) *cobra.Command {
 			if err := f.apply(a, cmd, st, &c); err != nil {
 				return err
 			}
-			var moved calendar.ApprovalMoves
-			if err := f.saveChannel(a, st, c.Name, func() error {
-				var err error
-				moved, err = st.UpdateChannelReport(a.ctx, &c)
-				return err
-			}); err != nil {
+			moved, err := st.UpdateChannelWithSecrets(a.ctx, &c, f.storeSecrets)
+			if err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("require-approval") {
@@ -596,9 +568,6 @@ channels keep those, and published posts stay published.`,
 			rm, err := st.RemoveChannelReport(a.ctx, args[0], force)
 			if err != nil {
 				return err
-			}
-			if err := st.ForgetChannelSecrets(a.ctx, args[0]); err != nil {
-				fmt.Fprintf(a.errOut, "crieur: warning: could not delete %s's stored secrets: %v\n", args[0], err)
 			}
 			return a.emit(rm, func(w io.Writer) error {
 				if !a.quiet() {

@@ -239,17 +239,17 @@ func showProgress(tty, quiet bool, items int) bool {
 	return tty && !quiet && items > progressAbove
 }
 
-// networkCheck validates posts with each channel's network rules. It builds
-// one publisher per channel, with placeholder secrets: validation never
-// calls the network, so the real ones are not read.
+// networkCheck validates posts with each channel's network rules, built
+// once per channel without its secrets: validation never calls the network.
 func networkCheck() calendar.CheckFunc {
 	var mu sync.Mutex
-	pubs := map[string]publishers.Publisher{}
+	pubs := map[string]publishers.OfflineCheck{}
 	broken := map[string]bool{}
 	return func(ch calendar.Channel, p *calendar.Post, c *calendar.Campaign) []calendar.CheckProblem {
 		mu.Lock()
 		pub, ok := pubs[ch.Name]
-		if !ok && !broken[ch.Name] {
+		reported := !ok && broken[ch.Name]
+		if !ok && !reported {
 			var err error
 			if pub, err = validator(ch); err != nil {
 				broken[ch.Name] = true
@@ -259,12 +259,12 @@ func networkCheck() calendar.CheckFunc {
 			pubs[ch.Name] = pub
 		}
 		mu.Unlock()
-		if pub == nil {
+		if reported {
 			return nil // reported once already
 		}
 		var out []calendar.CheckProblem
 		rp := scheduler.Render(*p, ch, calendar.Delivery{}, c)
-		for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
+		for _, prob := range append(pub.Validate(rp), pub.Threading(rp)...) {
 			out = append(out, calendar.CheckProblem{Field: prob.Field, Message: prob.Message})
 		}
 		return out

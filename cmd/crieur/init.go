@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/crieur/crieur/calendar"
 )
 
 func init() { registerCommand(newInitCmd) }
@@ -31,6 +29,10 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 # Default output: table, json or yaml.
 # output: table
 
+# The key file that seals the secrets kept in the calendar (env CRIEUR_KEY_FILE;
+# default beside this file). CRIEUR_KEY, if set, holds the key itself instead.
+# key_file: /home/me/.config/crieur/key
+
 # The daemon:
 # concurrency: 4          # publishes at once
 # max-attempts: 8         # transient failures retried this many times, then failed
@@ -41,8 +43,10 @@ func newInitCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create the calendar database and a commented config file",
-		Long: `Create the calendar database (SQLite, 0600) and, if none exists, a commented
-config file. Running it again changes nothing.`,
+		Long: `Create the calendar database (SQLite, 0600), the key that seals the secrets
+kept in it (a 0600 key file beside the config, unless CRIEUR_KEY is set) and,
+if none exists, a commented config file. Running it again changes nothing: an
+existing key is never replaced.`,
 		Example: `  crieur init
   crieur init --db ./campaign.db`,
 		Args: exactArgs(0, "no arguments"),
@@ -50,6 +54,12 @@ config file. Running it again changes nothing.`,
 			path := a.dbPath()
 			_, statErr := os.Stat(path)
 			existed := statErr == nil
+			// The key first: opening moves an earlier crieur's secrets file
+			// into the calendar, sealed with it.
+			keyPath, keyCreated, keyID, err := a.ensureKey()
+			if err != nil {
+				return err
+			}
 			if _, err := a.openStore(true); err != nil {
 				return err
 			}
@@ -67,7 +77,7 @@ config file. Running it again changes nothing.`,
 				}
 				wroteCfg = true
 			}
-			doc := map[string]any{"database": path, "created": !existed, "config": cfg, "config_created": wroteCfg, "secrets": calendar.SecretsPath(path)}
+			doc := map[string]any{"database": path, "created": !existed, "config": cfg, "config_created": wroteCfg, "key_file": keyPath, "key_created": keyCreated, "key_id": keyID}
 			return a.emit(doc, func(io.Writer) error {
 				if a.quiet() {
 					return nil
@@ -79,6 +89,9 @@ config file. Running it again changes nothing.`,
 				}
 				if wroteCfg {
 					fmt.Fprintf(a.out, "Wrote config skeleton %s\n", cfg)
+				}
+				if keyCreated {
+					fmt.Fprintf(a.out, "Made the key that seals the calendar's secrets: %s (key %s). Back it up with the database: one without the other is useless.\n", keyPath, keyID)
 				}
 				fmt.Fprintln(a.out, "Next: crieur channel add NAME --network NET   (crieur channel add --help)")
 				return nil

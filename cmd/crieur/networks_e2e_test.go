@@ -375,6 +375,7 @@ func newE2E(t *testing.T, nc netCase) *e2e {
 	t.Cleanup(env.checkNoSecret)
 
 	env.cli("init")
+	env.watchKey()
 	args := []string{"channel", "add", env.channel, "--network", nc.network}
 	for _, s := range nc.settings(env.base, dir) {
 		args = append(args, "--set", s)

@@ -104,8 +104,7 @@ func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel
 		pv.Parts = append([]string{rp.Text}, rp.Thread...)
 		return pv
 	}
-	if pr, ok := pub.(publishers.Previewer); ok {
-		v := pr.Preview(rp)
+	if v, ok := pub.Preview(rp); ok {
 		pv.Parts, pv.Counts, pv.Limit, pv.Unit, pv.Extra = v.Parts, v.Count, v.Limit, v.Unit, v.Extra
 		for _, prob := range v.Problems {
 			pv.Problems = append(pv.Problems, prob.String())
@@ -121,7 +120,7 @@ func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel
 	for _, s := range pv.Problems {
 		seen[s] = true
 	}
-	for _, prob := range append(pub.Validate(rp), publishers.CheckThreading(pub, rp)...) {
+	for _, prob := range append(pub.Validate(rp), pub.Threading(rp)...) {
 		if !seen[prob.String()] {
 			pv.Problems = append(pv.Problems, prob.String())
 		}

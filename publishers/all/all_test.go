@@ -1,6 +1,7 @@
 package all
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/crieur/crieur/publishers"
@@ -17,6 +18,53 @@ func TestRegistered(t *testing.T) {
 		}
 		if nw.New == nil || nw.Description == "" {
 			t.Errorf("%s: registered without a constructor or a description", name)
+		}
+	}
+}
+
+// The networks whose secrets are URLs or keys of a shape (webhooks, Ghost's
+// id:hex) or tokens check posts by their settings alone: no secret, no
+// client (Network.Offline).
+func TestOfflineRulesNeedNoSecret(t *testing.T) {
+	for name, settings := range map[string]map[string]string{
+		"mastodon": {"instance": "https://mastodon.example"},
+		"discord":  {"mentions": "users"},
+		"slack":    {},
+		"ghost":    {"site": "https://blog.example"},
+		"webhook":  {},
+	} {
+		nw, err := publishers.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nw.Offline == nil {
+			t.Errorf("%s has no offline rules", name)
+			continue
+		}
+		chk, err := nw.Check("c", settings)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		long := publishers.Post{Title: "T", Slug: "t", Text: strings.Repeat("word ", 2000)}
+		if pv, ok := chk.Preview(long); name != "webhook" && (!ok || len(pv.Parts) == 0) {
+			t.Errorf("%s: no preview offline: %+v", name, pv)
+		}
+		if probs := chk.Threading(long); name == "mastodon" && len(probs) == 0 {
+			t.Errorf("%s: a 10,000-character text passes, not allowed to thread", name)
+		}
+	}
+	// Settings New refuses are refused offline too.
+	for name, settings := range map[string]map[string]string{
+		"mastodon": {"instance": "https://mastodon.example", "visibility": "everyone"},
+		"ghost":    {"site": "http://blog.example"},
+		"webhook":  {"url": "http://hooks.example/x"},
+		"slack":    {"insecure_http": "maybe"},
+		"discord":  {"mentions": "nobody"},
+	} {
+		nw, _ := publishers.Lookup(name)
+		if _, err := nw.Check("c", settings); err == nil {
+			t.Errorf("%s: %v accepted offline", name, settings)
 		}
 	}
 }

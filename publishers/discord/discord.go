@@ -36,6 +36,8 @@ func init() {
 		},
 		Safety: publishers.RetryUnsafe,
 		New:    New,
+		// Its rules need the settings only, never the webhook.
+		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 	})
 }
 
@@ -67,8 +69,19 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, err
 	}
 	cfg.Redact.Add(u.Path[strings.LastIndex(u.Path, "/")+1:])
-	p := &Publisher{cfg: cfg, webhook: u, mentions: []string{}, maxUpload: defaultUploadMB << 20}
-	for _, m := range strings.Split(cfg.Settings["mentions"], ",") {
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg, p.webhook = cfg, u
+	return p, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// webhook (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	p := &Publisher{cfg: publishers.Config{Settings: settings}, mentions: []string{}, maxUpload: defaultUploadMB << 20}
+	for _, m := range strings.Split(settings["mentions"], ",") {
 		if m = strings.TrimSpace(strings.ToLower(m)); m == "" {
 			continue
 		}
@@ -77,7 +90,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		}
 		p.mentions = append(p.mentions, m)
 	}
-	if v := strings.TrimSpace(cfg.Settings["max_upload_mb"]); v != "" {
+	if v := strings.TrimSpace(settings["max_upload_mb"]); v != "" {
 		mb, err := strconv.Atoi(v)
 		if err != nil || mb <= 0 {
 			return nil, fmt.Errorf("discord: max_upload_mb %q is not a positive number", v)

@@ -34,6 +34,8 @@ var network = publishers.Network{
 
 func init() {
 	network.New = New // set here: New reads network, so it cannot be in its initializer
+	// Its rules need the site's settings only, never the Admin API key.
+	network.Offline = func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) }
 	publishers.Register(network)
 }
 
@@ -58,12 +60,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if missing := network.Missing(cfg.Settings, cfg.Secrets); len(missing) > 0 {
 		return nil, fmt.Errorf("ghost: missing %s", strings.Join(missing, ", "))
 	}
-	site := strings.TrimRight(cfg.Settings["site"], "/")
-	u, ok := publishers.HTTPURL(site)
-	if !ok || u.User != nil {
-		return nil, fmt.Errorf("ghost: site %q is not an http(s) URL", site)
-	}
-	if err := publishers.CheckHTTPS("ghost: setting site", u, cfg.Settings); err != nil {
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
 		return nil, err
 	}
 	// The key is never quoted in errors: it is a secret.
@@ -73,12 +71,25 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 		return nil, errors.New("ghost: admin_key is not an Admin API key (<id>:<hex secret>); copy it from Settings → Integrations")
 	}
 	cfg.Redact.Add(hexSecret)
+	p.cfg, p.keyID, p.secret = cfg, id, secret
+	return p, nil
+}
+
+// fromSettings reads the site's settings: all its rules need, with no key
+// (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	site := strings.TrimRight(settings["site"], "/")
+	u, ok := publishers.HTTPURL(site)
+	if !ok || u.User != nil {
+		return nil, fmt.Errorf("ghost: site %q is not an http(s) URL", site)
+	}
+	if err := publishers.CheckHTTPS("ghost: setting site", u, settings); err != nil {
+		return nil, err
+	}
 	return &Publisher{
-		cfg:        cfg,
+		cfg:        publishers.Config{Settings: settings},
 		api:        strings.TrimSuffix(site, "/ghost") + "/ghost/api/admin",
-		newsletter: strings.TrimSpace(cfg.Settings["newsletter"]),
-		keyID:      id,
-		secret:     secret,
+		newsletter: strings.TrimSpace(settings["newsletter"]),
 	}, nil
 }
 

@@ -43,6 +43,8 @@ func init() {
 		// the account's recent statuses.
 		Safety: publishers.RetryLookup,
 		New:    New,
+		// Its rules need the instance's settings only.
+		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 	})
 }
 
@@ -79,6 +81,22 @@ var visibilities = map[string]bool{"public": true, "unlisted": true, "private": 
 
 // New builds a Mastodon publisher from the channel's settings and secrets.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	token := strings.TrimSpace(cfg.Secrets["token"])
+	if token == "" {
+		return nil, errors.New("mastodon: secret token is missing")
+	}
+	p.token, p.client, p.now = token, cfg.Client(), cfg.Clock
+	return p, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// token and no client (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	cfg := publishers.Config{Settings: settings}
 	base := strings.TrimRight(strings.TrimSpace(cfg.Settings["instance"]), "/")
 	if !strings.Contains(base, "://") && base != "" {
 		base = "https://" + base
@@ -97,17 +115,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if !visibilities[vis] {
 		return nil, fmt.Errorf("mastodon: setting visibility %q is not one of public, unlisted, private, direct", vis)
 	}
-	token := strings.TrimSpace(cfg.Secrets["token"])
-	if token == "" {
-		return nil, errors.New("mastodon: secret token is missing")
-	}
 	stored, err := storedLimits(cfg.Settings)
 	if err != nil {
 		return nil, err
 	}
 	return &Publisher{
-		base: base, token: token, visibility: vis,
-		client: cfg.Client(), now: cfg.Clock,
+		base: base, visibility: vis,
 		PollInterval: time.Second, PollLimit: 120,
 		stored: stored,
 	}, nil

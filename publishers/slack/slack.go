@@ -34,6 +34,13 @@ func init() {
 		},
 		Safety: publishers.RetryUnsafe,
 		New:    New,
+		// Its rules are Slack's own: the webhook plays no part in them.
+		Offline: func(settings map[string]string) (publishers.Validator, error) {
+			if err := publishers.CheckHTTPS("slack", nil, settings); err != nil {
+				return nil, err // a misspelt insecure_http
+			}
+			return &Publisher{cfg: publishers.Config{Settings: settings}}, nil
+		},
 	})
 }
 

@@ -38,7 +38,26 @@ func init() {
 		// Idempotency-Key, which a receiver deduplicates on.
 		Safety: publishers.RetryIdempotent,
 		New:    New,
+		// A webhook takes any post: its rules need neither the URL nor the key.
+		Offline: func(settings map[string]string) (publishers.Validator, error) { return offline(settings) },
 	})
+}
+
+// offline checks what the settings hold (a URL still kept as a setting) and
+// gives the rules, which take any post.
+func offline(settings map[string]string) (*Publisher, error) {
+	if raw := strings.TrimSpace(settings["url"]); raw != "" {
+		u, ok := publishers.HTTPURL(raw)
+		if !ok {
+			return nil, errors.New("webhook: setting url must be an absolute http(s) URL")
+		}
+		if err := publishers.CheckHTTPS("webhook: setting url", u, settings); err != nil {
+			return nil, err
+		}
+	} else if err := publishers.CheckHTTPS("webhook", nil, settings); err != nil {
+		return nil, err // a misspelt insecure_http
+	}
+	return &Publisher{}, nil
 }
 
 // Publisher posts to one webhook URL.
