@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/crieur
 PKGS     ?= ./...
 
-.PHONY: all build demo test test-go lint bench crash-test services-up services-down clean
+.PHONY: all build demo test test-go lint bench bench-compare crash-test services-up services-down clean
 
 all: build
 
@@ -31,6 +31,15 @@ lint:
 ## bench: the benchmarks BENCHMARKS.md records.
 bench:
 	bash scripts/bench.sh
+
+## bench-compare: two binaries side by side in one run, with the issue-12 targets (a markdown table).
+##   make bench-compare BENCH_BEFORE_REF=2916390        # before built from that commit (git archive), after = this tree
+##   make bench-compare BEFORE=/path/crieur AFTER=/path/crieur
+## How to build a before binary by hand, and the BENCH_* settings: scripts/bench-compare.sh's header.
+BEFORE ?=
+AFTER  ?=
+bench-compare:
+	BENCH_BEFORE_REF=$(BENCH_BEFORE_REF) bash scripts/bench-compare.sh "$(BEFORE)" "$(AFTER)"
 
 ## crash-test: the long SIGKILL crash tests of the scheduler (a generic network; the Mastodon adapter against a server ignoring Idempotency-Key).
 crash-test:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 )
@@ -88,22 +87,25 @@ func (s *Store) Entries(ctx context.Context, f ViewFilter) ([]Entry, error) {
 		args = append(args, f.Tag)
 	}
 	q += ` ORDER BY p.publish_at, p.id, ch.name`
+	out := make([]Entry, 0, max(s.entriesHint(ctx, f), 256))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]Entry, 0, 256)
 	// A post's deliveries share its tags, and campaigns repeat them: each
 	// distinct tag list is decoded once.
 	tagLists := map[string][]string{}
+	// Rows are scanned into one Entry, declared once (a per-row one would
+	// be allocated each row, as Scan takes pointers into it), then copied.
+	var e Entry
+	var at, updated int64
+	var tags string
+	var published sql.NullInt64
+	dest := []any{&e.DeliveryID, &e.PostID, &e.Slug, &e.Title, &e.Label, &e.Body, &at, &e.Channel, &e.Network, &e.Status, &e.PostStatus,
+		&e.Campaign, &e.CampaignColor, &tags, &e.RemoteURL, &published, &e.IdempotencyKey, &e.Version, &updated}
 	for rows.Next() {
-		var e Entry
-		var at, updated int64
-		var tags string
-		var published sql.NullInt64
-		if err := rows.Scan(&e.DeliveryID, &e.PostID, &e.Slug, &e.Title, &e.Label, &e.Body, &at, &e.Channel, &e.Network, &e.Status, &e.PostStatus,
-			&e.Campaign, &e.CampaignColor, &tags, &e.RemoteURL, &published, &e.IdempotencyKey, &e.Version, &updated); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		e.At, e.UpdatedAt, e.PublishedAt = fromMS(at), fromMS(updated), fromNullMS(published)
@@ -124,12 +126,6 @@ func (s *Store) Entries(ctx context.Context, f ViewFilter) ([]Entry, error) {
 	}
 	sortEntries(out)
 	return out, nil
-}
-
-// sortEntries orders by each delivery's own time (a queued post's channels
-// may sit in different slots), keeping the query's order among equals.
-func sortEntries(es []Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].At.Before(es[j].At) })
 }
 
 func label(title, text, slug string) string {

@@ -53,7 +53,7 @@ type Campaign struct {
 }
 
 // Build lays entries and blackouts out over the days [from, to) of loc; now
-// says which day is today.
+// says which day is today. The days' entries may share entries' array.
 func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, entries []calendar.Entry, blackouts []calendar.Blackout) View {
 	v := View{Kind: kind, From: from.In(loc), To: to.In(loc), Zone: loc.String(), Today: now.In(loc).Format(time.DateOnly), loc: loc}
 	index := map[string]int{}
@@ -71,15 +71,13 @@ func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, e
 	}
 	channels := map[string]bool{}
 	campaigns := map[string]string{}
-	for _, e := range entries {
-		i, ok := index[e.At.In(loc).Format(time.DateOnly)]
-		if !ok {
-			continue
-		}
-		v.Days[i].Entries = append(v.Days[i].Entries, e)
-		channels[e.Channel] = true
-		if e.Campaign != "" {
-			campaigns[e.Campaign] = e.CampaignColor
+	placeEntries(v.Days, entries, index, loc)
+	for _, d := range v.Days {
+		for _, e := range d.Entries {
+			channels[e.Channel] = true
+			if e.Campaign != "" {
+				campaigns[e.Campaign] = e.CampaignColor
+			}
 		}
 	}
 	names := make([]string, 0, len(channels))
