@@ -208,7 +208,11 @@ func testClaims(t *testing.T, h Harness) {
 		for w, st := range []Store{e.s, other, e.s, other} {
 			owner := fmt.Sprintf("daemon-%d", w)
 			wg.Go(func() {
-				for {
+				for round := 0; ; round++ {
+					if round > 2*posts*2 {
+						t.Errorf("%s: still claiming after %d rounds", owner, round)
+						return
+					}
 					r, err := st.ClaimDue(e.ctx, calendar.ClaimOptions{Owner: owner, Now: T0, Lease: time.Minute, Limit: 3})
 					if err != nil {
 						t.Errorf("%s: ClaimDue: %v", owner, err)
@@ -342,7 +346,11 @@ func testLeases(t *testing.T, h Harness) {
 		for w, st := range []Store{e.s, other, e.s, other} {
 			owner := fmt.Sprintf("rescuer-%d", w)
 			wg.Go(func() {
-				for {
+				for round := 0; ; round++ {
+					if round > 2*n {
+						t.Errorf("%s: still recovering after %d rounds", owner, round)
+						return
+					}
 					got, err := st.ClaimExpired(e.ctx, owner, late, time.Minute, 3)
 					if err != nil {
 						t.Errorf("%s: %v", owner, err)

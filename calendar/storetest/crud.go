@@ -312,6 +312,44 @@ func testPosts(t *testing.T, h Harness) {
 		_, err := e.s.Post(e.ctx, "p")
 		wantErr(t, "Post by the old slug", err, calendar.ErrNotFound)
 	})
+	t.Run("edit-keeps-history", func(t *testing.T) {
+		// Deliveries that went out, or whose outcome is unknown, are the
+		// record of what happened: an edit dropping their channel keeps them.
+		e := newEnv(t, h)
+		e.channel("plain", nil)
+		e.channel("held", nil)
+		e.channel("other", nil)
+		e.post("p", calendar.StatusScheduled, at(T0), "plain", "held", "other")
+		for _, d := range e.claim("me", T0, 10).Claimed {
+			switch d.Channel {
+			case "plain":
+				e.outcome(d, "me", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r1"})
+			case "held":
+				e.outcome(d, "me", calendar.Outcome{Kind: calendar.OutcomeHeld, Error: "unknown"})
+			default:
+				e.outcome(d, "me", calendar.Outcome{Kind: calendar.OutcomeFailed, Error: "refused"})
+			}
+		}
+		before := e.get("p")
+		p := before
+		p.Channels = []string{"other"}
+		p.Tags = []string{"edited"}
+		wantErr(t, "UpdatePost dropping channels", e.s.UpdatePost(e.ctx, &p), nil)
+		after := e.get("p")
+		kept := map[string]calendar.Delivery{}
+		for _, d := range after.Deliveries {
+			kept[d.Channel] = d
+		}
+		if d, ok := kept["plain"]; !ok || d.Status != calendar.DeliveryPublished || d.RemoteID != "r1" {
+			t.Errorf("the published delivery after the edit: %+v (present: %v)", d, ok)
+		}
+		if d, ok := kept["held"]; !ok || d.Status != calendar.DeliveryHeld {
+			t.Errorf("the held delivery after the edit: %+v (present: %v)", d, ok)
+		}
+		if !reflect.DeepEqual(after.Tags, []string{"edited"}) {
+			t.Errorf("the edit was not applied: %s", postState(after))
+		}
+	})
 	t.Run("delete", func(t *testing.T) {
 		e := newEnv(t, h)
 		e.channel("acme", nil)
