@@ -72,6 +72,24 @@ func testQueueDST(t *testing.T, h Harness) {
 			checkQueued(t, e, tt.want)
 		})
 	}
+	t.Run("skips-blackouts-and-taken-slots", func(t *testing.T) {
+		e := newEnv(t, h)
+		e.clk.Set(T0.Add(-time.Hour)) // Monday 08:00 UTC
+		e.channel("a", nil)
+		_, err := e.s.AddSlot(e.ctx, "a", "0 9 * * *")
+		wantErr(t, "AddSlot", err, nil)
+		wantErr(t, "AddBlackout", e.s.AddBlackout(e.ctx, &calendar.Blackout{Channel: "a", StartsAt: T0.Add(-30 * time.Minute), EndsAt: T0.Add(30 * time.Minute), Reason: "quiet"}), nil)
+		e.post("fixed", calendar.StatusScheduled, at(T0.Add(24*time.Hour)), "a")
+		for i, want := range []time.Time{T0.Add(48 * time.Hour), T0.Add(72 * time.Hour)} {
+			slug := fmt.Sprintf("q%d", i)
+			e.post(slug, calendar.StatusDraft, nil, "a")
+			_, err := e.s.SchedulePost(e.ctx, slug, nil, true)
+			wantErr(t, "SchedulePost --queue", err, nil)
+			if d := e.deliveryOn(slug, "a"); !sameTime(d.DueAt, &want) || !sameTime(d.RunAt, &want) {
+				t.Errorf("%s queued at %s, want %s (Monday's slot is blacked out, Tuesday's taken)", slug, timeText(d.DueAt), want)
+			}
+		}
+	})
 	t.Run("two-handles", func(t *testing.T) {
 		e := newEnv(t, h)
 		other := e.second()

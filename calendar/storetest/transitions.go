@@ -344,3 +344,39 @@ func retried(t *testing.T, e *env, p calendar.Post) {
 		t.Errorf("claimed %d retried deliveries, want %d", len(r.Claimed), n)
 	}
 }
+
+// A channel's approval rule, turned on and off, applies at once to what is
+// already scheduled on it: gated, a post waits in review and nothing of it
+// runs; ungated, it goes on. A removed gated channel frees what waited for it.
+func testApprovalRule(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	e.channel("plain", nil)
+	c := e.channel("gate-later", nil)
+	e.post("p", calendar.StatusScheduled, at(T0.Add(time.Hour)), "gate-later")
+	e.post("both", calendar.StatusScheduled, at(T0.Add(time.Hour)), "gate-later", "plain")
+	c.RequireApproval = true
+	wantErr(t, "UpdateChannel requiring approval", e.s.UpdateChannel(e.ctx, &c), nil)
+	for _, slug := range []string{"p", "both"} {
+		p := e.get(slug)
+		if p.Status != calendar.StatusReview {
+			t.Errorf("%s is %s once its channel requires approval", slug, p.Status)
+		}
+		notRunnable(t, e, p)
+	}
+	c.RequireApproval = false
+	wantErr(t, "UpdateChannel lifting approval", e.s.UpdateChannel(e.ctx, &c), nil)
+	if p := e.get("p"); p.Status != calendar.StatusScheduled {
+		t.Errorf("p is %s once the approval is lifted", p.Status)
+	} else {
+		runnable(t, e, p)
+	}
+	c.RequireApproval = true
+	wantErr(t, "UpdateChannel requiring approval again", e.s.UpdateChannel(e.ctx, &c), nil)
+	// "both" waits only for gate-later: removing it lets it go on plain.
+	wantErr(t, "RemoveChannel", e.s.RemoveChannel(e.ctx, "gate-later", true), nil)
+	if p := e.get("both"); p.Status != calendar.StatusScheduled || len(p.Deliveries) != 1 {
+		t.Errorf("both, after its gated channel was removed: %s", postState(p))
+	} else {
+		runnable(t, e, p)
+	}
+}
