@@ -69,7 +69,9 @@ func testDeliveryTransitions(t *testing.T, h Harness) {
 		{name: "canceled-while-in-flight", before: func(e *env) {
 			e.must("CancelPost", func() error { _, err := e.s.CancelPost(e.ctx, "p"); return err })
 		}, outcome: calendar.Outcome{Kind: calendar.OutcomeRetry, RetryAt: retryAt}, delivery: calendar.DeliveryCanceled, post: calendar.StatusCanceled, check: stopped},
-		{name: "published-after-lease-lost", owner: "slow", outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r9"},
+		// The network's word is the truth: a publication is recorded whoever
+		// reports it (its lease may have been lost meanwhile).
+		{name: "published-by-another-owner", owner: "slow", outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r9"},
 			delivery: calendar.DeliveryPublished, post: calendar.StatusPublished},
 		{name: "retry-by-non-owner", owner: "intruder", outcome: calendar.Outcome{Kind: calendar.OutcomeRetry, RetryAt: retryAt}, refused: calendar.ErrLeaseLost},
 		{name: "failed-by-non-owner", owner: "intruder", outcome: calendar.Outcome{Kind: calendar.OutcomeFailed, Error: "x"}, refused: calendar.ErrLeaseLost},
@@ -383,4 +385,29 @@ func testLeases(t *testing.T, h Harness) {
 			}
 		}
 	})
+}
+
+// What one handle writes, a claim through another sees at once: no stale
+// copy publishes a canceled, re-timed or paused post.
+func testCrossHandle(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	other := e.second()
+	e.channel("a", nil)
+	e.channel("b", nil)
+	e.post("canceled", calendar.StatusScheduled, at(T0), "a")
+	e.post("moved", calendar.StatusScheduled, at(T0), "a")
+	e.post("paused", calendar.StatusScheduled, at(T0), "b")
+	if _, err := other.CancelPost(e.ctx, "canceled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.MovePost(e.ctx, "moved", T0.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "SetChannelPaused", other.SetChannelPaused(e.ctx, "b", true, "x"), nil)
+	if r := e.claim("daemon", T0, 10); len(r.Claimed) != 0 {
+		t.Errorf("claimed %v that another handle canceled, moved or paused", ids(r.Claimed))
+	}
+	if r := e.claim("daemon", T0.Add(time.Hour), 10); len(r.Claimed) != 1 || r.Claimed[0].ID != e.deliveryOn("moved", "a").ID {
+		t.Errorf("at the new time, claimed %v", ids(r.Claimed))
+	}
 }

@@ -404,6 +404,44 @@ func testVersions(t *testing.T, h Harness) {
 			wantErr(t, "an edit read before "+st.name, e.s.UpdatePost(e.ctx, &stale), calendar.ErrConflict)
 		}
 	})
+	t.Run("stale-after-publication", func(t *testing.T) {
+		// A publication changes the post (its status): a copy read before
+		// it is stale, even for a change a published post allows (tags).
+		e := newEnv(t, h)
+		e.channel("acme", nil)
+		e.post("p", calendar.StatusScheduled, at(T0), "acme")
+		stale := e.get("p")
+		d := e.claimOne("me", "p", "acme")
+		e.outcome(d, "me", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r"})
+		before := postState(e.get("p"))
+		stale.Tags = []string{"after"}
+		wantErr(t, "an edit read before the publication", e.s.UpdatePost(e.ctx, &stale), calendar.ErrConflict)
+		if after := postState(e.get("p")); after != before {
+			t.Errorf("a stale edit changed a published post:\n%s\nvs\n%s", before, after)
+		}
+		fresh := e.get("p")
+		fresh.Tags = []string{"after"}
+		wantErr(t, "a fresh edit of a published post's tags", e.s.UpdatePost(e.ctx, &fresh), nil)
+		if got := e.get("p"); got.Status != calendar.StatusPublished || len(got.Tags) != 1 {
+			t.Errorf("after tagging a published post: %s tags %v", postState(got), got.Tags)
+		}
+	})
+	t.Run("slug-taken", func(t *testing.T) {
+		e := newEnv(t, h)
+		e.channel("acme", nil)
+		e.post("a", calendar.StatusDraft, nil, "acme")
+		e.post("b", calendar.StatusDraft, nil, "acme")
+		b := e.get("b")
+		before := postState(b)
+		b.Slug, b.Body = "a", "renamed onto a"
+		wantErr(t, "a rename onto a taken slug", e.s.UpdatePost(e.ctx, &b), calendar.ErrConflict)
+		if after := postState(e.get("b")); after != before {
+			t.Errorf("a refused rename changed the post:\n%s\nvs\n%s", before, after)
+		}
+		if a := e.get("a"); a.Body != "Body of a" {
+			t.Errorf("a refused rename changed the post holding the slug: %q", a.Body)
+		}
+	})
 	t.Run("two-handles-race", func(t *testing.T) {
 		e := newEnv(t, h)
 		other := e.second()

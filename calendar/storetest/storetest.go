@@ -108,6 +108,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("approval-rule", func(t *testing.T) { testApprovalRule(t, h) })
 	t.Run("delivery-transitions", func(t *testing.T) { testDeliveryTransitions(t, h) })
 	t.Run("claims", func(t *testing.T) { testClaims(t, h) })
+	t.Run("cross-handle", func(t *testing.T) { testCrossHandle(t, h) })
 	t.Run("leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("blackouts", func(t *testing.T) { testBlackouts(t, h) })
 	t.Run("pause", func(t *testing.T) { testPause(t, h) })
