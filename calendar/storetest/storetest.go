@@ -66,6 +66,13 @@ type Store interface {
 	RetryDeliveries(ctx context.Context, ref, channel string) ([]calendar.Delivery, error)
 	DismissDeliveries(ctx context.Context, ref, channel string) ([]calendar.Delivery, error)
 
+	// What the scheduler and `status` read.
+	NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error)
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]calendar.DueEntry, error)
+	HeldDeliveries(ctx context.Context, statuses []string, limit int) ([]calendar.DueEntry, error)
+	HeldDeliveriesDue(ctx context.Context, now time.Time, postID int64) (calendar.HeldDue, error)
+	DeliverySummary(ctx context.Context, now time.Time) (calendar.Summary, error)
+
 	// Blackouts and pause switches.
 	AddBlackout(ctx context.Context, b *calendar.Blackout) error
 	Blackouts(ctx context.Context, from, to time.Time) ([]calendar.Blackout, error)
@@ -103,12 +110,14 @@ func Run(t *testing.T, h Harness) {
 	t.Run("campaigns", func(t *testing.T) { testCampaigns(t, h) })
 	t.Run("slots", func(t *testing.T) { testSlots(t, h) })
 	t.Run("posts", func(t *testing.T) { testPosts(t, h) })
+	t.Run("post-filters", func(t *testing.T) { testPostFilters(t, h) })
 	t.Run("versions", func(t *testing.T) { testVersions(t, h) })
 	t.Run("post-transitions", func(t *testing.T) { testPostTransitions(t, h) })
 	t.Run("approval-rule", func(t *testing.T) { testApprovalRule(t, h) })
 	t.Run("delivery-transitions", func(t *testing.T) { testDeliveryTransitions(t, h) })
 	t.Run("claims", func(t *testing.T) { testClaims(t, h) })
 	t.Run("cross-handle", func(t *testing.T) { testCrossHandle(t, h) })
+	t.Run("scheduler-reads", func(t *testing.T) { testSchedulerReads(t, h) })
 	t.Run("leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("blackouts", func(t *testing.T) { testBlackouts(t, h) })
 	t.Run("pause", func(t *testing.T) { testPause(t, h) })
