@@ -137,6 +137,23 @@ func testLoads(t *testing.T, h Harness) {
 			})
 		}
 	})
+	t.Run("dry-run", func(t *testing.T) {
+		e := newEnv(t, h)
+		e.channel("a", nil)
+		_, err := e.s.Load(e.ctx, loadRows(2, nil), loadOpts)
+		wantErr(t, "first load", err, nil)
+		before := calendarState(t, e)
+		opt := loadOpts
+		opt.DryRun = true
+		res, err := e.s.Load(e.ctx, loadRows(5, func(items []calendar.LoadItem) { items[0].Body = "edited" }), opt)
+		wantErr(t, "dry run", err, nil)
+		if res.Created != 3 || res.Updated != 1 || res.Unchanged != 1 || !res.DryRun {
+			t.Errorf("dry run says %+v", res)
+		}
+		if after := calendarState(t, e); after != before {
+			t.Errorf("a dry run wrote:\n%s\nvs\n%s", before, after)
+		}
+	})
 	t.Run("idempotent", func(t *testing.T) {
 		e := newEnv(t, h)
 		e.channel("a", nil)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -100,6 +101,16 @@ var postOps = map[string]func(e *env) error{
 		_, err := e.s.SchedulePost(e.ctx, "p", at(T0.Add(24*time.Hour)), false)
 		return err
 	},
+	"move-dry-run": func(e *env) error {
+		mv, err := e.s.MovePost(e.ctx, "p", T0.Add(24*time.Hour), true)
+		if err != nil {
+			return err
+		}
+		if !mv.From.Equal(T0.Add(time.Hour)) || !mv.To.Equal(T0.Add(24*time.Hour)) {
+			e.t.Errorf("a dry-run move says %+v", mv)
+		}
+		return errDryRun // it must change nothing, as a refusal
+	},
 	"move": func(e *env) error { _, err := e.s.MovePost(e.ctx, "p", T0.Add(24*time.Hour), false); return err },
 	"edit-time": func(e *env) error {
 		p := e.get("p")
@@ -115,6 +126,9 @@ var postOps = map[string]func(e *env) error{
 	"retry":   func(e *env) error { _, err := e.s.RetryDeliveries(e.ctx, "p", ""); return err },
 	"dismiss": func(e *env) error { _, err := e.s.DismissDeliveries(e.ctx, "p", ""); return err },
 }
+
+// errDryRun stands for a dry run, checked like a refusal: nothing changes.
+var errDryRun = errors.New("dry run")
 
 // gone marks a transition after which the post no longer exists.
 const gone = "(deleted)"
@@ -174,6 +188,7 @@ func testPostTransitions(t *testing.T, h Harness) {
 		// Move and edit the time.
 		{from: "scheduled", op: "move", want: calendar.StatusScheduled, check: timedAt(tomorrow, true)},
 		{from: "review", op: "move", want: calendar.StatusReview, check: timedAt(tomorrow, false)},
+		{from: "scheduled", op: "move-dry-run", refused: errDryRun},
 		{from: "published", op: "move", refused: calendar.ErrConflict},
 		{from: "canceled", op: "move", refused: calendar.ErrConflict},
 		{from: "scheduled", op: "edit-time", want: calendar.StatusScheduled, check: timedAt(tomorrow, true)},
