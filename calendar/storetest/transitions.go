@@ -122,6 +122,11 @@ var postOps = map[string]func(e *env) error{
 		p.Body = "a new body"
 		return e.s.UpdatePost(e.ctx, &p)
 	},
+	"edit-to-draft": func(e *env) error {
+		p := e.get("p")
+		p.Status = calendar.StatusDraft
+		return e.s.UpdatePost(e.ctx, &p)
+	},
 	"delete":  func(e *env) error { return e.s.DeletePost(e.ctx, "p") },
 	"retry":   func(e *env) error { _, err := e.s.RetryDeliveries(e.ctx, "p", ""); return err },
 	"dismiss": func(e *env) error { _, err := e.s.DismissDeliveries(e.ctx, "p", ""); return err },
@@ -198,6 +203,8 @@ func testPostTransitions(t *testing.T, h Harness) {
 		{from: "scheduled", op: "edit-body", want: calendar.StatusScheduled, check: runnable},
 		{from: "scheduled-approved", op: "edit-body", want: calendar.StatusReview, check: notRunnable},
 		{from: "published", op: "edit-body", refused: calendar.ErrConflict},
+		{from: "scheduled", op: "edit-to-draft", want: calendar.StatusDraft, check: notRunnable},
+		{from: "published", op: "edit-to-draft", refused: calendar.ErrConflict},
 
 		// Delete: never what was published or is in flight.
 		{from: "draft", op: "delete", want: gone},
