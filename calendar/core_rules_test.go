@@ -181,7 +181,7 @@ func TestEditAfterPublishIsRefused(t *testing.T) {
 	if cur.Status != StatusPublished {
 		t.Fatalf("status %s", cur.Status)
 	}
-	stale.Version = cur.Version // as if read just now: only the publication stands in the way
+	stale.Version, stale.Status = cur.Version, cur.Status // as if read just now: only the publication stands in the way
 	stale.Body = "new text"
 	err = s.UpdatePost(ctx, &stale)
 	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already published on a; your edit was not applied") {
@@ -191,6 +191,9 @@ func TestEditAfterPublishIsRefused(t *testing.T) {
 	stale.Tags = []string{"kept"}
 	if err := s.UpdatePost(ctx, &stale); err != nil {
 		t.Fatalf("tagging a published post: %v", err)
+	}
+	if got, _ := s.Post(ctx, "p"); got.Status != StatusPublished || len(got.Tags) != 1 {
+		t.Errorf("after tagging: status %s, tags %v", got.Status, got.Tags)
 	}
 }
 

@@ -349,8 +349,11 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *Post, kind stri
 		}
 		// Published everywhere while the edit was being written: the text
 		// that went out is the old one, and saying "updated" would mislead.
+		// Its time and status too: it went out when it went out (a move is
+		// refused alike), and only its deliveries say it is published.
 		if old.Status == StatusPublished && (p.Title != old.Title || p.Body != old.Body || p.Link != old.Link ||
-			p.Excerpt != old.Excerpt || jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread))) {
+			p.Excerpt != old.Excerpt || jsonText(nonNilList(p.Thread)) != jsonText(nonNilList(old.Thread)) ||
+			!sameInstant(p.PublishAt, old.PublishAt) || p.Status != old.Status) {
 			live, err := queryNames(ctx, tx, `SELECT ch.name FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
 				WHERE d.post_id=? AND d.status='published' ORDER BY ch.name`, p.ID)
 			if err != nil {
@@ -454,6 +457,14 @@ func nonNilMedia(m []Media) []Media {
 		return []Media{}
 	}
 	return m
+}
+
+// sameInstant reports whether two optional instants are the same.
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
 }
 
 func nonNilList(l []string) []string {

@@ -1,0 +1,96 @@
+package storetest
+
+// The secrets cases, apart so that they follow the store's secrets API as
+// it changes (secrets move into the database, encrypted): only this file
+// and SecretStore need to change with it.
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// SecretStore is what the suite uses of a store's secrets.
+type SecretStore interface {
+	// StoreSecret keeps value under key ("channel/name") and returns the
+	// reference a channel keeps instead of the value.
+	StoreSecret(key, value string) (string, error)
+	// ResolveSecrets turns a channel's references into values.
+	ResolveSecrets(refs map[string]string) (map[string]string, error)
+	// ForgetChannelSecrets deletes the stored secrets of the channel called
+	// name that no channel refers to any more.
+	ForgetChannelSecrets(ctx context.Context, name string) error
+}
+
+func testSecrets(t *testing.T, h Harness) {
+	const value = "s3cret-VALUE-never-shown"
+	const otherValue = "an0ther-secret-value"
+	e := newEnv(t, h)
+	ref, err := e.s.StoreSecret("acme/token", value)
+	wantErr(t, "StoreSecret", err, nil)
+	if strings.Contains(ref, value) {
+		t.Fatalf("the reference %q holds the value", ref)
+	}
+	otherRef, err := e.s.StoreSecret("other/token", otherValue)
+	wantErr(t, "StoreSecret other", err, nil)
+	e.channel("acme", func(c *calendar.Channel) { c.Secrets = map[string]string{"token": ref} })
+	e.channel("other", func(c *calendar.Channel) { c.Secrets = map[string]string{"token": otherRef} })
+
+	t.Run("resolves", func(t *testing.T) {
+		c, err := e.s.Channel(e.ctx, "acme")
+		wantErr(t, "Channel", err, nil)
+		got, err := e.s.ResolveSecrets(c.Secrets)
+		wantErr(t, "ResolveSecrets", err, nil)
+		if got["token"] != value {
+			t.Errorf("resolved %d secrets; token resolves to a different value", len(got))
+		}
+		if h.OpenSecond != nil {
+			got, err := e.second().ResolveSecrets(c.Secrets)
+			wantErr(t, "ResolveSecrets on a second handle", err, nil)
+			if got["token"] != value {
+				t.Error("a second handle resolves token to a different value")
+			}
+		}
+	})
+	t.Run("never-in-reads", func(t *testing.T) {
+		one, err := e.s.Channel(e.ctx, "acme")
+		wantErr(t, "Channel", err, nil)
+		all, err := e.s.Channels(e.ctx)
+		wantErr(t, "Channels", err, nil)
+		byID, err := e.s.ChannelByID(e.ctx, one.ID)
+		wantErr(t, "ChannelByID", err, nil)
+		for _, v := range []any{one, all, byID} {
+			b, _ := json.Marshal(v)
+			if strings.Contains(string(b), value) || strings.Contains(string(b), otherValue) {
+				t.Errorf("a channel read shows a secret's value")
+			}
+		}
+	})
+	t.Run("kept-while-referred-to", func(t *testing.T) {
+		wantErr(t, "ForgetChannelSecrets", e.s.ForgetChannelSecrets(e.ctx, "acme"), nil)
+		got, err := e.s.ResolveSecrets(map[string]string{"token": ref})
+		wantErr(t, "ResolveSecrets", err, nil)
+		if got["token"] != value {
+			t.Error("a secret its channel still refers to was forgotten")
+		}
+	})
+	t.Run("forgotten-with-its-channel", func(t *testing.T) {
+		wantErr(t, "RemoveChannel", e.s.RemoveChannel(e.ctx, "acme", false), nil)
+		wantErr(t, "ForgetChannelSecrets", e.s.ForgetChannelSecrets(e.ctx, "acme"), nil)
+		_, err := e.s.ResolveSecrets(map[string]string{"token": ref})
+		if err == nil {
+			t.Fatal("a removed channel's secret still resolves")
+		}
+		if strings.Contains(err.Error(), value) {
+			t.Error("the error shows the secret's value")
+		}
+		got, err := e.s.ResolveSecrets(map[string]string{"token": otherRef})
+		wantErr(t, "ResolveSecrets of another channel", err, nil)
+		if got["token"] != otherValue {
+			t.Error("forgetting acme's secrets changed other's")
+		}
+	})
+}

@@ -1,0 +1,33 @@
+package calendar_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/storetest"
+)
+
+// The SQLite store passes the store conformance suite.
+func TestSQLiteStoreConformance(t *testing.T) {
+	open := func(t *testing.T, path string, now func() time.Time) *calendar.Store {
+		t.Helper()
+		s, err := calendar.Open(context.Background(), path, calendar.Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.Now, s.Actor = now, storetest.Actor
+		return s
+	}
+	storetest.Run(t, storetest.Harness{
+		Open: func(t *testing.T, now func() time.Time) storetest.Store {
+			return open(t, filepath.Join(t.TempDir(), "calendar.db"), now)
+		},
+		OpenSecond: func(t *testing.T, first storetest.Store, now func() time.Time) storetest.Store {
+			return open(t, first.(*calendar.Store).Path(), now)
+		},
+	})
+}
