@@ -61,7 +61,13 @@ func TestTimedPostNeedsAChannel(t *testing.T) {
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "no channel") {
 		t.Fatalf("scheduled without channel: err = %v, want a validation error", err)
 	}
-	d := &Post{Body: "idea", PublishAt: &at}
+	// No status and a time: meant to go out (InitialStatus, as in a load),
+	// so it too needs a channel.
+	n := &Post{Body: "x", PublishAt: &at}
+	if err := s.CreatePost(ctx, n); !errors.As(err, &ve) {
+		t.Fatalf("a timed post with no status and no channel: err = %v, want a validation error", err)
+	}
+	d := &Post{Body: "idea", Status: StatusDraft, PublishAt: &at}
 	if err := s.CreatePost(ctx, d); err != nil {
 		t.Fatalf("a draft with a time and no channel: %v", err)
 	}

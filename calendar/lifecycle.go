@@ -75,6 +75,19 @@ func Revives(from, to string) bool {
 	return false
 }
 
+// InitialStatus is the status a new post takes when none is given: a post
+// with a time is meant to go out (scheduled), one without is a draft. Every
+// way of creating a post (post new, $EDITOR, a load) applies it.
+func InitialStatus(status string, publishAt *time.Time) string {
+	switch {
+	case status != "":
+		return status
+	case publishAt != nil:
+		return StatusScheduled
+	}
+	return StatusDraft
+}
+
 // SettleStatus is the status a post on the calendar ends in once its
 // channels are known: a timed post is scheduled, unless a channel requires
 // approval it does not have, when it waits in review; an approved post

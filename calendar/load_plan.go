@@ -554,11 +554,9 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 	p.Status = strings.ToLower(strings.TrimSpace(it.Status))
 	pl.buildExtras(pp, it, opt, zone, now, bad)
 	switch {
-	case p.Status == "" && p.PublishAt != nil:
-		p.Status = StatusScheduled
-	case p.Status == "" && strings.TrimSpace(it.At) == "":
-		p.Status = StatusDraft
-	case p.Status == "":
+	case p.Status == "" && (p.PublishAt != nil || strings.TrimSpace(it.At) == ""):
+		p.Status = InitialStatus(p.Status, p.PublishAt)
+	case p.Status == "": // its time did not parse: reported above
 	case !loadStatuses[p.Status]:
 		bad("status", "unknown status %q (use draft, scheduled or canceled)", p.Status)
 	case p.Status == StatusScheduled && p.PublishAt == nil && strings.TrimSpace(it.At) == "":

@@ -286,9 +286,7 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *Post) error {
 	if err != nil {
 		return err
 	}
-	if p.Status == "" {
-		p.Status = StatusDraft
-	}
+	p.Status = InitialStatus(p.Status, p.PublishAt)
 	if err := NeedsChannel(p, len(chans)); err != nil {
 		return err
 	}

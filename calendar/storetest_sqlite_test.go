@@ -8,13 +8,19 @@ import (
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/storetest"
+	"github.com/crieur/crieur/internal/seal"
 )
 
 // The SQLite store passes the store conformance suite.
 func TestSQLiteStoreConformance(t *testing.T) {
+	key, err := seal.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func() (calendar.Keys, error) { return calendar.Keys{Current: key}, nil }
 	open := func(t *testing.T, path string, now func() time.Time) *calendar.Store {
 		t.Helper()
-		s, err := calendar.Open(context.Background(), path, calendar.Options{Create: true})
+		s, err := calendar.Open(context.Background(), path, calendar.Options{Create: true, Keys: keys})
 		if err != nil {
 			t.Fatal(err)
 		}

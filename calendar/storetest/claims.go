@@ -314,12 +314,20 @@ func testLeases(t *testing.T, h Harness) {
 		e.channel("a", nil)
 		e.post("p", calendar.StatusScheduled, at(T0), "a")
 		d := e.claimOne("me", "p", "a")
-		wantErr(t, "ExtendLeases by another owner", e.s.ExtendLeases(e.ctx, "someone-else", []int64{d.ID}, T0.Add(time.Hour)), nil)
+		lost, err := e.s.ExtendLeases(e.ctx, "someone-else", []int64{d.ID}, T0.Add(time.Hour))
+		wantErr(t, "ExtendLeases by another owner", err, nil)
+		if len(lost) != 1 || lost[0] != d.ID {
+			t.Errorf("another owner's extension reports lost %v, want [%d]", lost, d.ID)
+		}
 		if r := e.delivery(d.ID); !sameTime(r.LeaseExpiresAt, at(T0.Add(time.Minute))) {
 			t.Errorf("another owner extended the lease to %s", timeText(r.LeaseExpiresAt))
 		}
 		until := T0.Add(10 * time.Minute)
-		wantErr(t, "ExtendLeases", e.s.ExtendLeases(e.ctx, "me", []int64{d.ID}, until), nil)
+		lost, err = e.s.ExtendLeases(e.ctx, "me", []int64{d.ID}, until)
+		wantErr(t, "ExtendLeases", err, nil)
+		if len(lost) != 0 {
+			t.Errorf("the owner's own extension reports lost %v", lost)
+		}
 		if r := e.delivery(d.ID); !sameTime(r.LeaseExpiresAt, &until) || r.LeaseOwner != "me" {
 			t.Errorf("extended lease read back %+v", r)
 		}

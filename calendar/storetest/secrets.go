@@ -20,9 +20,9 @@ type SecretStore interface {
 	StoreSecret(key, value string) (string, error)
 	// ResolveSecrets turns a channel's references into values.
 	ResolveSecrets(refs map[string]string) (map[string]string, error)
-	// ForgetChannelSecrets deletes the stored secrets of the channel called
-	// name that no channel refers to any more.
-	ForgetChannelSecrets(ctx context.Context, name string) error
+	// AddChannelWithSecrets creates c and seals values (keyed CHANNEL/NAME,
+	// the keys of c's stored: references) in one transaction.
+	AddChannelWithSecrets(ctx context.Context, c *calendar.Channel, values map[string]string) error
 }
 
 func testSecrets(t *testing.T, h Harness) {
@@ -69,8 +69,24 @@ func testSecrets(t *testing.T, h Harness) {
 			}
 		}
 	})
+	t.Run("refused-add-writes-nothing", func(t *testing.T) {
+		// A channel refused (its name is taken) leaves no secret behind.
+		c := &calendar.Channel{Name: "acme", Network: "log", Secrets: map[string]string{"token": "stored:acme/fresh"}}
+		if err := e.s.AddChannelWithSecrets(e.ctx, c, map[string]string{"acme/fresh": "fresh-VALUE"}); err == nil {
+			t.Fatal("a second channel named acme was added")
+		}
+		if _, err := e.s.ResolveSecrets(map[string]string{"token": "stored:acme/fresh"}); err == nil {
+			t.Error("the refused channel's secret was stored")
+		}
+		c = &calendar.Channel{Name: "fresh", Network: "log", Secrets: map[string]string{"token": "stored:fresh/token"}}
+		wantErr(t, "AddChannelWithSecrets", e.s.AddChannelWithSecrets(e.ctx, c, map[string]string{"fresh/token": "fresh-VALUE"}), nil)
+		got, err := e.s.ResolveSecrets(c.Secrets)
+		wantErr(t, "ResolveSecrets", err, nil)
+		if got["token"] != "fresh-VALUE" {
+			t.Error("a channel added with its secret does not resolve it")
+		}
+	})
 	t.Run("kept-while-referred-to", func(t *testing.T) {
-		wantErr(t, "ForgetChannelSecrets", e.s.ForgetChannelSecrets(e.ctx, "acme"), nil)
 		got, err := e.s.ResolveSecrets(map[string]string{"token": ref})
 		wantErr(t, "ResolveSecrets", err, nil)
 		if got["token"] != value {
@@ -79,7 +95,6 @@ func testSecrets(t *testing.T, h Harness) {
 	})
 	t.Run("forgotten-with-its-channel", func(t *testing.T) {
 		wantErr(t, "RemoveChannel", e.s.RemoveChannel(e.ctx, "acme", false), nil)
-		wantErr(t, "ForgetChannelSecrets", e.s.ForgetChannelSecrets(e.ctx, "acme"), nil)
 		_, err := e.s.ResolveSecrets(map[string]string{"token": ref})
 		if err == nil {
 			t.Fatal("a removed channel's secret still resolves")

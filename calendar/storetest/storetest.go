@@ -60,10 +60,10 @@ type Store interface {
 	// Deliveries: the scheduler's side.
 	ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar.ClaimResult, error)
 	ClaimExpired(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]calendar.Delivery, error)
-	ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) error
+	ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error)
 	RecordOutcome(ctx context.Context, d calendar.Delivery, owner string, o calendar.Outcome) error
 	Delivery(ctx context.Context, id int64) (calendar.Delivery, error)
-	RetryDeliveries(ctx context.Context, ref, channel string) ([]calendar.Delivery, error)
+	RetryDeliveries(ctx context.Context, ref, channel string, force bool) ([]calendar.Delivery, error)
 	DismissDeliveries(ctx context.Context, ref, channel string) ([]calendar.Delivery, error)
 
 	// What the scheduler and `status` read.

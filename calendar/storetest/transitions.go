@@ -128,7 +128,7 @@ var postOps = map[string]func(e *env) error{
 		return e.s.UpdatePost(e.ctx, &p)
 	},
 	"delete":  func(e *env) error { return e.s.DeletePost(e.ctx, "p") },
-	"retry":   func(e *env) error { _, err := e.s.RetryDeliveries(e.ctx, "p", ""); return err },
+	"retry":   func(e *env) error { _, err := e.s.RetryDeliveries(e.ctx, "p", "", false); return err },
 	"dismiss": func(e *env) error { _, err := e.s.DismissDeliveries(e.ctx, "p", ""); return err },
 }
 
