@@ -184,3 +184,48 @@ func TestStreamCSVReadError(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("s.csv grew past its limit") }
+
+// Two loads into one calendar at once (two processes, here two stores on
+// the same file) never give two posts one id: the database assigns them,
+// and each post's deliveries and history are its own.
+func TestConcurrentLoadsGetDistinctIDs(t *testing.T) {
+	s := loadStore(t)
+	other, err := Open(context.Background(), s.path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.Now = s.Now
+	rowsOf := func(prefix string) string {
+		var b strings.Builder
+		b.WriteString("slug,at,channels,body\n")
+		for i := 1; i <= loadChunk+500; i++ {
+			fmt.Fprintf(&b, "%s%d,2026-12-30T09:00:00Z,acme-log,Text %d\n", prefix, i, i)
+		}
+		return b.String()
+	}
+	errs := make(chan error, 2)
+	for i, st := range []*Store{s, other} {
+		rows := rowsOf(fmt.Sprintf("load%d-", i))
+		go func() {
+			_, err := st.Load(context.Background(), ReadCSV([]byte(rows), "l.csv", ReadOptions{}), LoadOptions{Zone: time.UTC})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := 2 * (loadChunk + 500)
+	for q, what := range map[string]string{
+		`SELECT count(DISTINCT id) FROM posts`: "posts",
+		`SELECT count(*) FROM deliveries d JOIN posts p ON p.id = d.post_id`: "deliveries of their posts",
+		`SELECT count(*) FROM events e JOIN posts p ON p.id = e.post_id WHERE e.kind = 'post.created' AND e.detail->>'slug' = p.slug`: "creations of their posts",
+	} {
+		var n int
+		if err := s.db.QueryRow(q).Scan(&n); err != nil || n != want {
+			t.Errorf("%d %s, want %d (%v)", n, what, want, err)
+		}
+	}
+}
