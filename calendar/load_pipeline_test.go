@@ -219,8 +219,8 @@ func TestConcurrentLoadsGetDistinctIDs(t *testing.T) {
 	}
 	want := 2 * (loadChunk + 500)
 	for q, what := range map[string]string{
-		`SELECT count(DISTINCT id) FROM posts`: "posts",
-		`SELECT count(*) FROM deliveries d JOIN posts p ON p.id = d.post_id`: "deliveries of their posts",
+		`SELECT count(DISTINCT id) FROM posts`:                                                                                        "posts",
+		`SELECT count(*) FROM deliveries d JOIN posts p ON p.id = d.post_id`:                                                          "deliveries of their posts",
 		`SELECT count(*) FROM events e JOIN posts p ON p.id = e.post_id WHERE e.kind = 'post.created' AND e.detail->>'slug' = p.slug`: "creations of their posts",
 	} {
 		var n int

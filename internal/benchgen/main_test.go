@@ -45,8 +45,8 @@ func TestFill(t *testing.T) {
 	last := from.Add((n - 1) * 20 * time.Minute).UnixMilli()
 	for q, want := range map[string]string{
 		`SELECT count(*) || ' ' || min(publish_at) || ' ' || max(publish_at) || ' ' || group_concat(DISTINCT status) || ' ' || group_concat(DISTINCT tags) FROM posts`: fmt.Sprintf("%d %d %d scheduled [\"bench\"]", n, from.UnixMilli(), last),
-		`SELECT count(*) || ' ' || sum(d.status = 'pending' AND d.run_at = d.due_at AND d.due_at = p.publish_at) FROM deliveries d JOIN posts p ON p.id = d.post_id`: fmt.Sprintf("%d %d", 2*n, 2*n),
-		`SELECT slug || '|' || title || '|' || body FROM posts WHERE slug = 'synthetic-2500'`: "synthetic-2500|Synthetic post 2500|Body of synthetic post 2500 with a link https://example.com/p/2500",
+		`SELECT count(*) || ' ' || sum(d.status = 'pending' AND d.run_at = d.due_at AND d.due_at = p.publish_at) FROM deliveries d JOIN posts p ON p.id = d.post_id`:   fmt.Sprintf("%d %d", 2*n, 2*n),
+		`SELECT slug || '|' || title || '|' || body FROM posts WHERE slug = 'synthetic-2500'`:                                                                          "synthetic-2500|Synthetic post 2500|Body of synthetic post 2500 with a link https://example.com/p/2500",
 	} {
 		var got string
 		if err := db.QueryRow(q).Scan(&got); err != nil || got != want {
