@@ -97,15 +97,24 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 	var (
 		failed  atomic.Bool // no chunk is written past this
 		nplan   atomic.Int64
-		planErr error
 		tooMany *FieldError
+		// stopErr is the first runtime error, the writer's or the plan's:
+		// it stops every stage (the others then fail for its sake).
+		stopOnce   sync.Once
+		stopErr    error
+		stopWriter bool
 	)
+	stop := func(err error, writer bool) {
+		stopOnce.Do(func() { stopErr, stopWriter = err, writer })
+		failed.Store(true)
+		cancel()
+	}
 	go func() {
 		defer close(planned)
 		defer checks.close()
 		n := 0
 		for chunk := range items {
-			if planErr != nil || tooMany != nil {
+			if ctx.Err() != nil || tooMany != nil {
 				continue // read to the end: the reader reports all its problems
 			}
 			if n+len(chunk) > MaxLoadPosts {
@@ -118,9 +127,7 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 			n += len(chunk)
 			posts, camps, err := pn.chunk(ctx, chunk)
 			if err != nil {
-				planErr = err
-				failed.Store(true)
-				cancel()
+				stop(err, false)
 				continue
 			}
 			for _, pp := range posts {
@@ -137,7 +144,7 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 			nplan.Store(int64(n))
 			planned <- plannedChunk{campaigns: camps, posts: posts}
 		}
-		if planErr == nil && tooMany == nil {
+		if ctx.Err() == nil && tooMany == nil {
 			pn.finish()
 			if camps := pn.newCampaigns(); len(camps) > 0 { // a campaign block with no post
 				planned <- plannedChunk{campaigns: camps}
@@ -147,19 +154,16 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 
 	// write, in this goroutine
 	var w *loadWriter
-	var writeErr error
 	if !opt.DryRun {
-		w, writeErr = s.beginLoad(ctx)
-		if writeErr != nil {
-			failed.Store(true)
+		if w, err = s.beginLoad(ctx); err != nil {
+			stop(err, true)
 		}
 	}
 	written := 0
 	for ch := range planned {
 		if w != nil && !failed.Load() {
-			if writeErr = w.write(ctx, ch.campaigns, ch.posts); writeErr != nil {
-				failed.Store(true)
-				cancel()
+			if err := w.write(ctx, ch.campaigns, ch.posts); err != nil {
+				stop(err, true)
 			}
 		}
 		for _, pp := range ch.posts {
@@ -179,17 +183,16 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 			_ = w.end(ctx, false)
 		}
 	}
-	if writeErr != nil {
+	if stopErr == nil && ctx.Err() != nil {
+		stopErr = ctx.Err() // the caller's context, ended
+	}
+	if stopErr != nil {
 		rollback()
 		var ve *ValidationError
-		if errors.As(writeErr, &ve) || errors.Is(writeErr, ErrConflict) {
-			return res, writeErr
+		if !stopWriter || errors.As(stopErr, &ve) || errors.Is(stopErr, ErrConflict) {
+			return res, stopErr
 		}
-		return res, fmt.Errorf("load not written: %w", writeErr)
-	}
-	if planErr != nil {
-		rollback()
-		return res, planErr
+		return res, fmt.Errorf("load not written: %w", stopErr)
 	}
 	problems := append([]FieldError{}, read.Problems...)
 	res.Warnings = append(res.Warnings, read.Warnings...)

@@ -229,3 +229,39 @@ func TestConcurrentLoadsGetDistinctIDs(t *testing.T) {
 		}
 	}
 }
+
+// A load stopped halfway (its context ended) returns, never hangs on a
+// stage, and writes nothing.
+func TestLoadFromStoppedHalfway(t *testing.T) {
+	s := loadStore(t)
+	before := snapshot(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := pipelineItems(t, pipelineRows(1, loadChunk))
+	rest := pipelineItems(t, pipelineRows(loadChunk+1, 3*loadChunk))
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.LoadFrom(ctx, LoadSource{Read: func(emit func([]LoadItem)) *LoadSet {
+			emit(first)
+			cancel()
+			for len(rest) > 0 {
+				n := min(loadChunk, len(rest))
+				emit(rest[:n])
+				rest = rest[n:]
+			}
+			return &LoadSet{}
+		}}, LoadOptions{Zone: time.UTC, Check: func(Channel, *Post, *Campaign) []CheckProblem { return nil }})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second): // a failure guard
+		t.Fatal("the load did not return once stopped")
+	}
+	if after := snapshot(t, s); after != before {
+		t.Errorf("a stopped load wrote:\n%s", after)
+	}
+}
