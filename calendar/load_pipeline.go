@@ -77,6 +77,11 @@ func (s *Store) LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (
 	if err != nil {
 		return res, err
 	}
+	if !opt.DryRun {
+		// The writer is the critical path: the plan leaves it a processor
+		// (the other stages' work per chunk is less than its own).
+		pn.pl.workers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 
 	// read
 	items := make(chan []LoadItem, 2)

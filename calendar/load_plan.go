@@ -79,6 +79,8 @@ type plan struct {
 	// twice are the plan entries of posts whose slug came earlier in the
 	// load, each with the number of posts planned before it.
 	twice []twiceEntry
+	// workers build items in parallel (0: one a processor).
+	workers int
 }
 
 type twiceEntry struct {
@@ -486,7 +488,16 @@ var loadStatuses = map[string]bool{StatusDraft: true, StatusReview: true, Status
 // hashing is most of a big load's work outside the database.
 func (pl *plan) buildAll(items []LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) []plannedPost {
 	out := make([]plannedPost, len(items))
-	workers := runtime.GOMAXPROCS(0)
+	workers := pl.workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers == 1 {
+		for i := range items {
+			pl.build(&out[i], &items[i], opt, zones, now)
+		}
+		return out
+	}
 	per := (len(items) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
