@@ -2,9 +2,7 @@ package calendar
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -218,115 +216,20 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // was found, applies the plan in one transaction. The error is a
 // *ValidationError when any problem is a validation one, a *ConflictError
 // when all are conflicts, or a runtime error; in every such case nothing was
-// written. The result is filled in all cases.
+// written. The result is filled in all cases. It runs as LoadFrom does
+// (load_pipeline.go): planned, checked and written a chunk at a time.
 func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error) {
-	res := LoadResult{DryRun: opt.DryRun, Errors: []FieldError{}, Warnings: append([]FieldError{}, set.Warnings...)}
-	problems := append([]FieldError{}, set.Problems...)
 	if len(set.Items) > MaxLoadPosts {
+		res := LoadResult{DryRun: opt.DryRun, Errors: []FieldError{}, Warnings: append([]FieldError{}, set.Warnings...)}
+		problems := append([]FieldError{}, set.Problems...)
 		problems = append(problems, FieldError{File: set.Items[MaxLoadPosts].File, Line: set.Items[MaxLoadPosts].Line, Field: "posts",
 			Message: fmt.Sprintf("%d posts in one load; crieur takes at most %d (split the load)", len(set.Items), MaxLoadPosts)})
 		sortProblems(problems)
 		res.Errors = problems
 		return res, &ValidationError{Problems: problems}
 	}
-	// Past this call set is no longer read: once planned, a big load's items
-	// (most of its memory) can be collected while the plan is written.
-	pl, err := s.plan(ctx, set, opt)
-	if err != nil {
-		return res, err
-	}
-	res.Warnings = append(res.Warnings, pl.warnings...)
-	if opt.Plan {
-		res.Plan = pl.entries()
-	}
-	for _, lp := range pl.posts {
-		switch lp.action {
-		case ActionCreate:
-			res.Created++
-		case ActionUpdate:
-			res.Updated++
-		case ActionUnchanged:
-			res.Unchanged++
-		}
-	}
-	for _, pc := range pl.campaigns {
-		switch pc.action {
-		case ActionCreate:
-			res.CampaignsCreated++
-		case ActionUpdate:
-			res.CampaignsUpdated++
-		}
-	}
-	res.Conflicts = len(pl.conflicts)
-	problems = append(problems, pl.problems...)
-	fail := func(checked []FieldError) (LoadResult, error) {
-		problems = uniqueProblems(append(problems, checked...))
-		sortProblems(problems)
-		sortProblems(pl.conflicts)
-		all := append(append([]FieldError{}, problems...), pl.conflicts...)
-		sortProblems(all)
-		res.Errors = append(res.Errors, all...)
-		// Nothing is written: the plan keeps only what stops the load.
-		res.Created, res.Updated, res.Unchanged, res.CampaignsCreated, res.CampaignsUpdated = 0, 0, 0, 0, 0
-		if res.Plan != nil {
-			kept := res.Plan[:0]
-			for _, e := range res.Plan {
-				if e.Action == ActionConflict {
-					kept = append(kept, e)
-				}
-			}
-			res.Plan = kept
-		}
-		if len(problems) > 0 {
-			return res, &ValidationError{Problems: all}
-		}
-		return res, &ConflictError{Problems: pl.conflicts}
-	}
-	if len(problems) > 0 || len(pl.conflicts) > 0 || opt.DryRun {
-		checked := pl.check(opt, runtime.GOMAXPROCS(0), nil)
-		if len(problems)+len(checked)+len(pl.conflicts) > 0 {
-			return fail(checked)
-		}
-		return res, nil
-	}
-	// The networks' checks run while the transaction writes: nothing is
-	// visible before the commit, and a problem found rolls it all back. The
-	// writer is the load's critical path, so the checks leave it a processor
-	// until it has written everything and waits for them.
-	checked := make(chan []FieldError, 1)
-	written := make(chan struct{})
-	go func() { checked <- pl.check(opt, max(1, runtime.GOMAXPROCS(0)-1), written) }()
-	var found []FieldError
-	received := false
-	wait := func() []FieldError {
-		if !received {
-			close(written)
-			found, received = <-checked, true
-		}
-		return found
-	}
-	err = s.apply(ctx, pl, opt, func() error {
-		if len(wait()) > 0 {
-			return errChecksFailed
-		}
-		return nil
-	})
-	if errors.Is(err, errChecksFailed) {
-		return fail(found)
-	}
-	if err != nil {
-		wait() // never leave the checks running
-		res.Created, res.Updated, res.Unchanged = 0, 0, 0
-		var ve *ValidationError
-		if errors.As(err, &ve) || errors.Is(err, ErrConflict) {
-			return res, err
-		}
-		return res, fmt.Errorf("load not written: %w", err)
-	}
-	return res, nil
+	return s.LoadFrom(ctx, set.Source(), opt)
 }
-
-var errChecksFailed = errors.New("a network refuses some posts")
 
 // uniqueProblems drops repeats (a default's problem is found once per post
 // that takes it).

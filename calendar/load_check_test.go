@@ -10,7 +10,7 @@ import (
 )
 
 // While the load writes, its checks run on fewer workers; once the writer is
-// done (more is closed) they get one more, so a slow check never leaves a
+// done they get one more, so a slow check never leaves a
 // processor idle. Here the first post's check only returns when another
 // check runs beside it, which a single worker never does.
 func TestCheckTakesAnotherWorkerWhenTheWriterIsDone(t *testing.T) {
@@ -34,13 +34,25 @@ func TestCheckTakesAnotherWorkerWhenTheWriterIsDone(t *testing.T) {
 		}
 		return []CheckProblem{{Field: "text", Message: "refused"}}
 	}}
-	pl, err := s.plan(context.Background(), ReadCSV([]byte(rows.String()), "c.csv", ReadOptions{}), opt)
+	pn, err := s.newPlanner(context.Background(), nil, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	more := make(chan struct{})
-	close(more)
-	got := pl.check(opt, 1, more)
+	posts, _, err := pn.chunk(context.Background(), ReadCSV([]byte(rows.String()), "c.csv", ReadOptions{}).Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newChecker(opt, 1)
+	for _, pp := range posts {
+		c.add(pp)
+	}
+	c.close()
+	c.oneMore() // the writer is done
+	c.wait()
+	var got []FieldError
+	for _, pp := range posts {
+		got = append(got, pp.checked...)
+	}
 	if len(got) != 1 || got[0].Line != 2 || !strings.Contains(got[0].Message, "acme-log: refused") {
 		t.Fatalf("want p0's refusal, got %+v", got)
 	}

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -49,7 +50,58 @@ var slashDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // record starts on; a record with a problem is skipped.
 func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 	set := &LoadSet{}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var items []LoadItem
+	if readCSV(bytes.NewReader(data), file, opt, set, func(it LoadItem) {
+		if items == nil {
+			items = make([]LoadItem, 0, bytes.Count(data, []byte{'\n'}))
+		}
+		items = append(items, it)
+	}) {
+		items = nil // over the limit: none of the load is kept
+	}
+	set.Items = items
+	return set
+}
+
+// StreamCSV reads a CSV load from r as ReadCSV does, but gives its posts to
+// emit as they are read, chunk posts at a time (each chunk is emit's to
+// keep), so that a load can be planned and written while the rest of the
+// file is still read, and the file is never held whole. The set it returns
+// holds the problems and warnings met, not the posts. A read error (a file
+// that grew past its size limit) is a problem of the file.
+func StreamCSV(r io.Reader, file string, opt ReadOptions, chunk int, emit func([]LoadItem)) *LoadSet {
+	set := &LoadSet{}
+	var buf []LoadItem
+	readCSV(r, file, opt, set, func(it LoadItem) {
+		if buf == nil {
+			buf = make([]LoadItem, 0, chunk)
+		}
+		buf = append(buf, it)
+		if len(buf) == chunk {
+			emit(buf)
+			buf = nil
+		}
+	})
+	if len(buf) > 0 {
+		emit(buf)
+	}
+	return set
+}
+
+// readCSV reads in, giving each post to add and recording problems in
+// set; it says whether the file holds more posts than a load takes.
+func readCSV(in io.Reader, file string, opt ReadOptions, set *LoadSet, add func(LoadItem)) (tooMany bool) {
+	br := bufio.NewReaderSize(in, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	// The header line, to tell its separator: what is buffered, read on
+	// only until a line ends (a pipe gives its rows as they come).
+	head, err := br.Peek(1)
+	for err == nil && bytes.IndexByte(head, '\n') < 0 && len(head) < br.Size() {
+		_, err = br.Peek(len(head) + 1)
+		head, _ = br.Peek(br.Buffered())
+	}
 	bad := func(line int, field, format string, args ...any) {
 		set.Problems = append(set.Problems, FieldError{File: file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
@@ -57,10 +109,10 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 	case "", DateISO, DateDMY, DateMDY:
 	default:
 		bad(0, "date-format", "unknown date format %q (use %s, %s or %s)", opt.DateFormat, DateISO, DateDMY, DateMDY)
-		return set
+		return false
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = csvDelimiter(data)
+	r := csv.NewReader(br)
+	r.Comma = csvDelimiter(head)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	header, err := r.Read()
@@ -70,7 +122,7 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 		} else {
 			bad(csvErrLine(err, 1), "", "header: %s", csvErrText(err))
 		}
-		return set
+		return false
 	}
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
@@ -79,7 +131,7 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if !utf8.ValidString(h) {
 			bad(1, "", "header: not valid UTF-8")
-			return set
+			return false
 		}
 		switch name, variant := csvColumns[h], strings.HasPrefix(h, "variant:"); {
 		case variant && ValidName("variant", strings.TrimPrefix(h, "variant:")) == nil:
@@ -103,10 +155,9 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 		bad(1, "", "no text column: expected body (or message) or title")
 	}
 	if len(set.Problems) > 0 {
-		return set
+		return false
 	}
 	base := filepath.Dir(file)
-	set.Items = make([]LoadItem, 0, bytes.Count(data, []byte{'\n'}))
 	// Rows mostly repeat their channels and tags: one list per distinct cell.
 	lists := map[string][]string{}
 	list := func(v string) []string {
@@ -126,13 +177,15 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 		}
 		if err != nil {
 			bad(csvErrLine(err, 0), "", "%s", csvErrText(err))
+			if !errors.As(err, new(*csv.ParseError)) {
+				break // the file cannot be read on
+			}
 			continue
 		}
 		line, _ := r.FieldPos(0)
 		if row > MaxLoadPosts {
 			bad(line, "", "more than %d rows; crieur takes at most %d posts in one load (split the load)", MaxLoadPosts, MaxLoadPosts)
-			set.Items = nil
-			break
+			return true
 		}
 		if len(rec) > len(cols) {
 			bad(line, "", "%d fields, the header has %d", len(rec), len(cols))
@@ -218,9 +271,9 @@ func ReadCSV(data []byte, file string, opt ReadOptions) *LoadSet {
 			continue
 		}
 		it.At = at
-		set.Items = append(set.Items, it)
+		add(it)
 	}
-	return set
+	return false
 }
 
 func knownColumns() []string {

@@ -28,10 +28,12 @@ func buildAllItems(t *testing.T, set *LoadSet) {
 	t.Helper()
 	pl := fuzzPlan()
 	paris, _ := time.LoadLocation("Europe/Paris")
-	for _, pp := range pl.buildAll(set.Items, LoadOptions{Zone: time.UTC}, map[string]*time.Location{"acme-paris": paris}, t0) {
+	built := pl.buildAll(set.Items, LoadOptions{Zone: time.UTC}, map[string]*time.Location{"acme-paris": paris}, t0)
+	for i := range built {
+		pp := &built[i]
 		checkProblems(t, pp.src.File, pp.problems)
 		if pp.post.Slug == "" || len(pp.hash) != 32 {
-			t.Fatalf("built post without a key: %+v", pp)
+			t.Fatalf("built post without a key: %+v", pp.post)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crieur/crieur/calendar/when"
@@ -36,6 +37,26 @@ type plannedPost struct {
 	pastTime bool
 	// dropped is an approval the load recorded but did not keep (no --keep-approvals).
 	dropped bool
+	// camp is the post's campaign in the plan (the writer gives it its id);
+	// campaign is the checks' copy of it.
+	camp     *plannedCampaign
+	campaign *Campaign
+	checked  []FieldError // what the networks refuse, found by the checks
+	// users counts the stages (writer, checks) still to use the post's
+	// content; the last one done drops it (release).
+	users atomic.Int32
+}
+
+// release says one stage is done with the post. The last one drops its
+// content: only what the plan entries and warnings name (slug, time,
+// channels) stays, so a big load does not keep every row's text to its end.
+func (pp *plannedPost) release() {
+	if pp.users.Add(-1) != 0 {
+		return
+	}
+	p := &pp.post
+	p.Title, p.Body, p.Link, p.Excerpt = "", "", "", ""
+	p.Tags, p.Thread, p.Media, p.Variants, p.Times, p.Notes = nil, nil, nil, nil, nil, nil
 }
 
 type plannedCampaign struct {
@@ -58,6 +79,8 @@ type plan struct {
 	// twice are the plan entries of posts whose slug came earlier in the
 	// load, each with the number of posts planned before it.
 	twice []twiceEntry
+	// workers build items in parallel (0: one a processor).
+	workers int
 }
 
 type twiceEntry struct {
@@ -252,7 +275,25 @@ func storedHash(hash string, version int64) string {
 	return hash + "@" + strconv.FormatInt(version, 10)
 }
 
-func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan, error) {
+// planner plans a load a chunk of items at a time, in the load's order:
+// each chunk is planned (and can be written) while later items are still
+// being read. Only the whole load says whether it may be written: a problem
+// or conflict met at its last item fails it all.
+type planner struct {
+	s      *Store
+	pl     *plan
+	opt    LoadOptions
+	zones  map[string]*time.Location
+	now    time.Time
+	have   map[string]Campaign // the calendar's campaigns, by name
+	bySlug map[string]*plannedPost
+	noSlug slugless
+	sent   int // campaigns already handed to the writer
+}
+
+// newPlanner starts a plan against the calendar with the campaigns a load
+// defines up front (a YAML/JSON campaign block).
+func (s *Store) newPlanner(ctx context.Context, campaigns []LoadCampaign, opt LoadOptions) (*planner, error) {
 	pl := &plan{channels: map[string]*Channel{}, byName: map[string]*plannedCampaign{}}
 	chans, err := s.Channels(ctx)
 	if err != nil {
@@ -266,22 +307,43 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 			zones[c.Name] = c.Zone(opt.Zone)
 		}
 	}
-	if err := s.planCampaigns(ctx, pl, set, opt); err != nil {
+	existing, err := s.Campaigns(ctx)
+	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	items := len(set.Items)
-	// set is not read past this point, so its items (most of a big load's
-	// memory) can be collected while the plan is written.
-	built := pl.buildAll(set.Items, opt, zones, now)
-	bySlug := make(map[string]*plannedPost, len(built))
-	pl.posts = make([]*plannedPost, 0, len(built))
-	var noSlug slugless
+	have := map[string]Campaign{}
+	for _, c := range existing {
+		have[c.Name] = c
+	}
+	p := &planner{s: s, pl: pl, opt: opt, zones: zones, now: s.now(), have: have, bySlug: map[string]*plannedPost{}}
+	for _, lc := range campaigns {
+		p.addCampaign(lc)
+	}
+	return p, nil
+}
+
+// chunk plans the load's next items. It returns the posts planned, in the
+// load's order (a slug given twice is a conflict, not a post), and the
+// campaigns planned since the last chunk, which the writer must write
+// before those posts.
+func (p *planner) chunk(ctx context.Context, items []LoadItem) ([]*plannedPost, []*plannedCampaign, error) {
+	pl := p.pl
+	// Campaigns only named by posts (or --campaign) are created by name when missing.
+	for i := range items {
+		it := &items[i]
+		if strings.TrimSpace(it.Campaign) == "" {
+			p.named(p.opt.Campaign, "", 0)
+		} else {
+			p.named(strings.TrimSpace(it.Campaign), it.File, it.Line)
+		}
+	}
+	built := pl.buildAll(items, p.opt, p.zones, p.now)
+	out := make([]*plannedPost, 0, len(built))
 	for i := range built {
 		pp := &built[i]
 		pl.problems = append(pl.problems, pp.problems...)
 		pp.problems = nil
-		if prev, dup := bySlug[pp.post.Slug]; dup {
+		if prev, dup := p.bySlug[pp.post.Slug]; dup {
 			first := fmt.Sprintf("%s:%d", prev.src.File, prev.src.Line)
 			pl.conflicts = append(pl.conflicts, pp.src.problem("slug", "slug %q is given twice in this load (first at %s)", pp.post.Slug, first))
 			pl.twice = append(pl.twice, twiceEntry{before: len(pl.posts), entry: PlanEntry{Kind: "post", Action: ActionConflict, Slug: pp.post.Slug,
@@ -289,19 +351,41 @@ func (s *Store) plan(ctx context.Context, set *LoadSet, opt LoadOptions) (*plan,
 			continue
 		}
 		if pp.src.noSlug {
-			noSlug.add(pp)
+			p.noSlug.add(pp)
 		}
-		bySlug[pp.post.Slug] = pp
+		if c := pl.byName[pp.post.Campaign]; c != nil {
+			pp.camp = c
+			cc := c.c // the checks' copy: the writer sets the original's id
+			pp.campaign = &cc
+		}
+		p.bySlug[pp.post.Slug] = pp
 		pl.posts = append(pl.posts, pp)
+		out = append(out, pp)
 	}
-	pl.warnings = append(pl.warnings, noSlug.warnings()...)
-	if opt.Progress != nil {
-		opt.Progress(items/2, 2*items)
+	if err := p.s.classify(ctx, pl, out, p.opt, p.now); err != nil {
+		return nil, nil, err
 	}
-	if err := s.classify(ctx, pl, bySlug, opt, now); err != nil {
-		return nil, err
-	}
-	return pl, nil
+	return out, p.newCampaigns(), nil
+}
+
+// newCampaigns are the campaigns planned since the last call.
+func (p *planner) newCampaigns() []*plannedCampaign {
+	out := p.pl.campaigns[p.sent:]
+	p.sent = len(p.pl.campaigns)
+	return out
+}
+
+// finish ends the plan once every item is planned: the warnings that sum
+// up the whole load.
+func (p *planner) finish() *plan {
+	p.pl.warnings = append(p.pl.warnings, p.noSlug.warnings()...)
+	p.pl.approvalWarnings(p.opt)
+	return p.pl
+}
+
+// failed says whether the load can no longer be written.
+func (p *planner) failed() bool {
+	return len(p.pl.problems) > 0 || len(p.pl.conflicts) > 0
 }
 
 // slugless gathers the posts that have no slug, by file: a format without
@@ -336,83 +420,63 @@ func (s *slugless) warnings() []FieldError {
 	return out
 }
 
-// planCampaigns merges the campaigns a load defines or names with the calendar's.
-func (s *Store) planCampaigns(ctx context.Context, pl *plan, set *LoadSet, opt LoadOptions) error {
-	existing, err := s.Campaigns(ctx)
-	if err != nil {
-		return err
+// addCampaign merges a campaign the load defines or names with the calendar's.
+func (p *planner) addCampaign(lc LoadCampaign) {
+	pl, have := p.pl, p.have
+	if prev, ok := pl.byName[lc.Name]; ok {
+		if lc.Full && prev.full && (prev.c.StartsOn != lc.StartsOn || prev.c.EndsOn != lc.EndsOn ||
+			!reflect.DeepEqual(nonNil(prev.c.UTM), nonNil(lc.UTM)) || prev.c.Color != lc.Color) {
+			pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign",
+				Message: fmt.Sprintf("campaign %q is defined differently at %s:%d", lc.Name, prev.file, prev.line)})
+		}
+		return
 	}
-	have := map[string]Campaign{}
-	for _, c := range existing {
-		have[c.Name] = c
+	pc := &plannedCampaign{c: lc.Campaign, full: lc.Full, file: lc.File, line: lc.Line}
+	if err := ValidName("campaign", lc.Name); err != nil {
+		pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign", Message: err.(*ValidationError).Problems[0].Message})
+		return
 	}
-	add := func(lc LoadCampaign) {
-		if prev, ok := pl.byName[lc.Name]; ok {
-			if lc.Full && prev.full && (prev.c.StartsOn != lc.StartsOn || prev.c.EndsOn != lc.EndsOn ||
-				!reflect.DeepEqual(nonNil(prev.c.UTM), nonNil(lc.UTM)) || prev.c.Color != lc.Color) {
-				pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign",
-					Message: fmt.Sprintf("campaign %q is defined differently at %s:%d", lc.Name, prev.file, prev.line)})
-			}
-			return
+	for _, d := range []struct{ field, v string }{{"campaign.from", lc.StartsOn}, {"campaign.to", lc.EndsOn}} {
+		if err := CheckDay(d.field, d.v); d.v != "" && err != nil {
+			pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: d.field, Message: err.(*ValidationError).Problems[0].Message})
 		}
-		pc := &plannedCampaign{c: lc.Campaign, full: lc.Full, file: lc.File, line: lc.Line}
-		if err := ValidName("campaign", lc.Name); err != nil {
-			pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign", Message: err.(*ValidationError).Problems[0].Message})
-			return
-		}
-		for _, d := range []struct{ field, v string }{{"campaign.from", lc.StartsOn}, {"campaign.to", lc.EndsOn}} {
-			if err := CheckDay(d.field, d.v); d.v != "" && err != nil {
-				pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: d.field, Message: err.(*ValidationError).Problems[0].Message})
-			}
-		}
-		if lc.StartsOn != "" && lc.EndsOn != "" && lc.EndsOn < lc.StartsOn {
-			pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign.to", Message: fmt.Sprintf("campaign ends (%s) before it starts (%s)", lc.EndsOn, lc.StartsOn)})
-		}
-		old, ok := have[lc.Name]
-		switch {
-		case !ok:
-			pc.action = ActionCreate
-		case !lc.Full:
-			pc.c, pc.action = old, ActionUnchanged
-		default:
-			pc.c.ID = old.ID
-			pc.action = ActionUnchanged
-			for _, f := range []struct {
-				name string
-				same bool
-			}{{"from", old.StartsOn == lc.StartsOn}, {"to", old.EndsOn == lc.EndsOn},
-				{"utm", reflect.DeepEqual(nonNil(old.UTM), nonNil(lc.UTM))}, {"color", old.Color == lc.Color}} {
-				if !f.same {
-					pc.changes = append(pc.changes, f.name)
-				}
-			}
-			if len(pc.changes) > 0 {
-				pc.action = ActionUpdate
+	}
+	if lc.StartsOn != "" && lc.EndsOn != "" && lc.EndsOn < lc.StartsOn {
+		pl.problems = append(pl.problems, FieldError{File: lc.File, Line: lc.Line, Field: "campaign.to", Message: fmt.Sprintf("campaign ends (%s) before it starts (%s)", lc.EndsOn, lc.StartsOn)})
+	}
+	old, ok := have[lc.Name]
+	switch {
+	case !ok:
+		pc.action = ActionCreate
+	case !lc.Full:
+		pc.c, pc.action = old, ActionUnchanged
+	default:
+		pc.c.ID = old.ID
+		pc.action = ActionUnchanged
+		for _, f := range []struct {
+			name string
+			same bool
+		}{{"from", old.StartsOn == lc.StartsOn}, {"to", old.EndsOn == lc.EndsOn},
+			{"utm", reflect.DeepEqual(nonNil(old.UTM), nonNil(lc.UTM))}, {"color", old.Color == lc.Color}} {
+			if !f.same {
+				pc.changes = append(pc.changes, f.name)
 			}
 		}
-		pl.byName[lc.Name] = pc
-		pl.campaigns = append(pl.campaigns, pc)
-	}
-	for _, lc := range set.Campaigns {
-		add(lc)
-	}
-	// Campaigns only named by posts (or --campaign) are created by name when missing.
-	named := func(name, file string, line int) {
-		if name != "" {
-			if _, ok := pl.byName[name]; !ok {
-				add(LoadCampaign{Campaign: Campaign{Name: name, UTM: map[string]string{}}, File: file, Line: line})
-			}
+		if len(pc.changes) > 0 {
+			pc.action = ActionUpdate
 		}
 	}
-	for i := range set.Items {
-		it := &set.Items[i]
-		if strings.TrimSpace(it.Campaign) == "" {
-			named(opt.Campaign, "", 0)
-		} else {
-			named(strings.TrimSpace(it.Campaign), it.File, it.Line)
+	pl.byName[lc.Name] = pc
+	pl.campaigns = append(pl.campaigns, pc)
+}
+
+// named plans a campaign a post only names: created when missing.
+func (p *planner) named(name, file string, line int) {
+	if name != "" {
+		if _, ok := p.pl.byName[name]; !ok {
+			p.addCampaign(LoadCampaign{Campaign: Campaign{Name: name, UTM: map[string]string{}}, File: file, Line: line})
 		}
 	}
-	return nil
 }
 
 // Statuses a load may give a post; the daemon alone publishes.
@@ -424,7 +488,16 @@ var loadStatuses = map[string]bool{StatusDraft: true, StatusReview: true, Status
 // hashing is most of a big load's work outside the database.
 func (pl *plan) buildAll(items []LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) []plannedPost {
 	out := make([]plannedPost, len(items))
-	workers := runtime.GOMAXPROCS(0)
+	workers := pl.workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers == 1 {
+		for i := range items {
+			pl.build(&out[i], &items[i], opt, zones, now)
+		}
+		return out
+	}
 	per := (len(items) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -453,7 +526,7 @@ func (pl *plan) build(pp *plannedPost, it *LoadItem, opt LoadOptions, zones map[
 		pp.problems = append(pp.problems, it.problem(field, format, args...))
 	}
 	checkFieldSizes(it, bad)
-	p.Slug = strings.TrimSpace(it.Slug)
+	p.Slug = strings.Clone(strings.TrimSpace(it.Slug)) // not a piece of the row, which can go once written
 	if p.Slug == "" {
 		p.Slug = defaultSlug(it.File, it.Row)
 	} else if err := ValidSlug(p.Slug); err != nil {
@@ -664,11 +737,11 @@ type existingPost struct {
 
 // classify decides each post's action from the calendar's copy, found by
 // slug in a few bulk queries.
-func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plannedPost, opt LoadOptions, now time.Time) error {
-	found := make(map[string]existingPost, len(bySlug))
-	slugs := make([]string, 0, len(bySlug))
-	for slug := range bySlug {
-		slugs = append(slugs, slug)
+func (s *Store) classify(ctx context.Context, pl *plan, posts []*plannedPost, opt LoadOptions, now time.Time) error {
+	found := make(map[string]existingPost, len(posts))
+	slugs := make([]string, 0, len(posts))
+	for _, pp := range posts {
+		slugs = append(slugs, pp.post.Slug)
 	}
 	// In slug order, each chunk reads one stretch of the slug index (and, as
 	// posts are mostly created in slug order, of the table): in map order a
@@ -700,7 +773,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 		}
 	}
 	var slow []int64
-	for _, pp := range pl.posts {
+	for _, pp := range posts {
 		e, ok := found[pp.post.Slug]
 		switch {
 		case !ok:
@@ -716,7 +789,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 	if err != nil {
 		return err
 	}
-	for _, pp := range pl.posts {
+	for _, pp := range posts {
 		if pp.action != "" {
 			continue
 		}
@@ -739,7 +812,7 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 			pp.action = ActionUpdate
 		}
 	}
-	for _, pp := range pl.posts {
+	for _, pp := range posts {
 		timed := pp.action == ActionCreate || (pp.action == ActionUpdate && contains(pp.changes, "at"))
 		if timed && pp.pastTime && !opt.AllowPast {
 			pl.problems = append(pl.problems, pp.src.problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
@@ -756,7 +829,6 @@ func (s *Store) classify(ctx context.Context, pl *plan, bySlug map[string]*plann
 			}
 		}
 	}
-	pl.approvalWarnings(opt)
 	return nil
 }
 
@@ -807,63 +879,6 @@ func (s *Store) postsByID(ctx context.Context, ids []int64) (map[int64]*Post, er
 		}
 	}
 	return out, nil
-}
-
-// check asks the networks about every post the load would write, with
-// that many workers (one more once more is closed, if it is not nil), and
-// returns their problems in the load's order.
-func (pl *plan) check(opt LoadOptions, workers int, more <-chan struct{}) []FieldError {
-	if opt.Check == nil {
-		return nil
-	}
-	var todo []*plannedPost
-	for _, pp := range pl.posts {
-		if pp.action == ActionCreate || pp.action == ActionUpdate {
-			todo = append(todo, pp)
-		}
-	}
-	found := make([][]FieldError, len(todo))
-	var wg sync.WaitGroup
-	next := make(chan int, 64)
-	work := func() {
-		defer wg.Done()
-		for i := range next {
-			pp := todo[i]
-			var camp *Campaign
-			if c := pl.byName[pp.post.Campaign]; c != nil {
-				camp = &c.c
-			}
-			post := pp.post.asPost(pp.source())
-			for _, ch := range pp.chans {
-				for _, prob := range opt.Check(*ch, &post, camp) {
-					found[i] = append(found[i], pp.src.problem(checkField(prob.Field, ch.Name, &post), "%s: %s", ch.Name, prob.Message))
-				}
-			}
-		}
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go work()
-	}
-	for i := range todo {
-		for sent := false; !sent; {
-			select {
-			case next <- i:
-				sent = true
-			case <-more:
-				more = nil // a nil channel is never ready: one extra worker only
-				wg.Add(1)
-				go work()
-			}
-		}
-	}
-	close(next)
-	wg.Wait()
-	var out []FieldError
-	for _, f := range found {
-		out = append(out, f...)
-	}
-	return out
 }
 
 // inZone shows t as the user reads times: in zone (the viewer's), else UTC.

@@ -9,47 +9,69 @@ import (
 	"strings"
 )
 
-// apply writes a checked plan in one transaction. New posts go in by batched
-// multi-row inserts with ids assigned here (the transaction holds the write
-// lock from its start), writing exactly the rows CreatePost would; updates go
-// through updatePostTx, so versions are bumped and deliveries re-timed the
-// way every edit does it, and the daemon sees the change at its next claim.
-func (s *Store) apply(ctx context.Context, pl *plan, opt LoadOptions, beforeCommit func() error) error {
+// loadWriter writes a plan in one transaction, a chunk at a time, while
+// later chunks are still read and planned. New posts go in by batched
+// multi-row inserts, their ids assigned by the database, writing exactly the
+// rows CreatePost would; updates go through updatePostTx, so versions are
+// bumped and deliveries re-timed the way every edit does it, and the daemon
+// sees the change at its next claim. Nothing is visible before the commit.
+type loadWriter struct {
+	s    *Store
+	conn *sql.Conn
+	tx   *sql.Tx
+}
+
+// beginLoad opens the load's transaction (it holds the write lock from its
+// start).
+func (s *Store) beginLoad(ctx context.Context) (*loadWriter, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Close()
 	// A larger page cache keeps the indexes of a big load in memory; the
 	// connection goes back to the pool with the default restored.
 	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -8192`); err != nil {
-		return err
+		conn.Close()
+		return nil, err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) //nolint:errcheck // best effort
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		conn.Close()
+		return nil, err
 	}
-	err = s.applyTx(ctx, tx, pl, opt)
-	if err == nil {
-		err = beforeCommit()
-	}
-	if err != nil {
-		_ = tx.Rollback()
-		if isUnique(err) {
-			return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", ErrConflict)
-		}
-		return err
-	}
-	return tx.Commit()
+	return &loadWriter{s: s, conn: conn, tx: tx}, nil
 }
 
-func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptions) error {
-	if err := s.writeCampaigns(ctx, tx, pl); err != nil {
+// end commits the load when commit is true, else rolls it back.
+func (w *loadWriter) end(ctx context.Context, commit bool) error {
+	var err error
+	if commit {
+		err = w.tx.Commit()
+	} else {
+		_ = w.tx.Rollback()
+	}
+	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) // best effort
+	w.conn.Close()
+	return err
+}
+
+// write writes one planned chunk: its new campaigns, then its posts.
+func (w *loadWriter) write(ctx context.Context, campaigns []*plannedCampaign, posts []*plannedPost) error {
+	err := w.writeChunk(ctx, campaigns, posts)
+	if isUnique(err) {
+		return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", ErrConflict)
+	}
+	return err
+}
+
+func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*plannedCampaign, posts []*plannedPost) error {
+	s, tx := w.s, w.tx
+	if err := s.writeCampaigns(ctx, tx, campaigns); err != nil {
 		return err
 	}
 	var creates, updates []*plannedPost
-	for _, pp := range pl.posts {
+	for _, pp := range posts {
 		switch pp.action {
 		case ActionCreate:
 			creates = append(creates, pp)
@@ -57,15 +79,7 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptio
 			updates = append(updates, pp)
 		}
 	}
-	total := 2 * len(pl.posts)
-	done := len(pl.posts)
-	progress := func(n int) {
-		done += n
-		if opt.Progress != nil {
-			opt.Progress(done, total)
-		}
-	}
-	if err := s.createMany(ctx, tx, pl, creates, progress); err != nil {
+	if err := s.createMany(ctx, tx, creates); err != nil {
 		return err
 	}
 	for _, pp := range creates {
@@ -93,22 +107,20 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, pl *plan, opt LoadOptio
 				return err
 			}
 		}
-		progress(1)
 	}
-	for _, pp := range pl.posts {
+	for _, pp := range posts {
 		if pp.refresh {
 			if _, err := tx.ExecContext(ctx, `UPDATE posts SET content_hash=? WHERE id=? AND version=?`, storedHash(pp.hash, pp.version), pp.id, pp.version); err != nil {
 				return err
 			}
 		}
 	}
-	progress(len(pl.posts) - len(creates) - len(updates))
 	return nil
 }
 
-func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, pl *plan) error {
+func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*plannedCampaign) error {
 	now := ms(s.now())
-	for _, pc := range pl.campaigns {
+	for _, pc := range campaigns {
 		c := &pc.c
 		switch pc.action {
 		case ActionCreate:
@@ -147,22 +159,36 @@ func newPostStatus(p *loadPost, chans []*Channel) string {
 }
 
 // createMany inserts new posts with their variants, media, deliveries and
-// events. Posts go in by batched multi-row inserts; deliveries and events are
-// derived inside SQLite from the posts just written, one statement each, for
-// runs of consecutive posts on the same channels (a big load is mostly one
-// run), so no per-row values cross into the database for them.
-func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []*plannedPost, progress func(int)) error {
+// events. Posts go in by batched multi-row inserts, the database assigning
+// their ids (read back with RETURNING, by slug: two loads never compute the
+// same id); deliveries and events are derived inside SQLite from the posts
+// just written, one statement each, for runs of consecutive posts on the
+// same channels (a big load is mostly one run), so no per-row values cross
+// into the database for them.
+func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*plannedPost) error {
 	if len(creates) == 0 {
 		return nil
 	}
-	var maxID int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM posts`).Scan(&maxID); err != nil {
-		return err
-	}
 	now := strconv.FormatInt(ms(s.now()), 10)
-	posts := newBatch(ctx, tx, `INSERT INTO posts (id, slug, title, body, link, excerpt, campaign_id, author, tags, thread,
+	pending := make(map[string]*plannedPost, 200)
+	posts := newBatch(ctx, tx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
 		status, publish_at, source, content_hash, auto_thread, queued, approved_by, version, created_at, updated_at) VALUES `,
-		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 15, 200)
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 14, 200)
+	posts.returning = ` RETURNING id, slug`
+	posts.rows = func(rows *sql.Rows) error {
+		for rows.Next() {
+			var id int64
+			var slug string
+			if err := rows.Scan(&id, &slug); err != nil {
+				return err
+			}
+			if pp := pending[slug]; pp != nil {
+				pp.id = id
+				delete(pending, slug)
+			}
+		}
+		return rows.Err()
+	}
 	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
 	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
 	defer func() {
@@ -170,38 +196,43 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 			b.close()
 		}
 	}()
-	var runs runList
-	for i, pp := range creates {
+	for _, pp := range creates {
 		p := &pp.post
-		id := maxID + int64(i) + 1
-		pp.id = id
 		status := newPostStatus(p, pp.chans)
 		var campaignID any
-		if p.Campaign != "" {
-			campaignID = pl.byName[p.Campaign].c.ID
+		if pp.camp != nil {
+			campaignID = pp.camp.c.ID
 		}
-		if err := posts.add(id, p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
+		pending[p.Slug] = pp
+		if err := posts.add(p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
 			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.source(), storedHash(pp.hash, 1), p.AutoThread); err != nil {
 			return err
 		}
+	}
+	if err := posts.flush(); err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("load: %d new posts got no id", len(pending))
+	}
+	var runs runList
+	for _, pp := range creates {
+		p := &pp.post
 		for _, c := range pp.chans {
 			if v, ok := p.Variants[c.Name]; ok {
-				if err := variants.add(id, c.ID, v); err != nil {
+				if err := variants.add(pp.id, c.ID, v); err != nil {
 					return err
 				}
 			}
 		}
 		for j, m := range p.Media {
-			if err := media.add(id, j, m.Path, m.Alt); err != nil {
+			if err := media.add(pp.id, j, m.Path, m.Alt); err != nil {
 				return err
 			}
 		}
-		runs.add(id, pp.chans)
-		if i%1000 == 999 {
-			progress(500)
-		}
+		runs.add(pp.id, pp.chans)
 	}
-	for _, b := range []*batch{posts, variants, media} {
+	for _, b := range []*batch{variants, media} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -222,14 +253,12 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pl *plan, creates []
 		JOIN channels ch ON ch.id = rc.value`, runJSON); err != nil {
 		return err
 	}
-	progress(len(creates) / 4)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (at, actor, kind, post_id, detail)
 		SELECT `+now+`, ?, 'post.created', p.id, json_object('channels', json(r.value->3), 'slug', p.slug, 'status', p.status)
 		FROM json_each(?) r
 		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`, s.Actor, runJSON); err != nil {
 		return err
 	}
-	progress(len(creates) - len(creates)/4 - 500*(len(creates)/1000))
 	return nil
 }
 
@@ -315,6 +344,10 @@ type batch struct {
 	max    int
 	args   []any
 	full   *sql.Stmt
+	// returning, when set, ends the statement (" RETURNING …"), and rows
+	// reads what each batch returns.
+	returning string
+	rows      func(*sql.Rows) error
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max int) *batch {
@@ -333,16 +366,41 @@ func (b *batch) add(vals ...any) error {
 		}
 		b.full = st
 	}
-	_, err := b.full.ExecContext(b.ctx, b.args...)
+	err := b.exec(b.full, b.args)
 	b.args = b.args[:0]
 	return err
+}
+
+// exec runs st (or, when st is nil, the statement for len(args) values).
+func (b *batch) exec(st *sql.Stmt, args []any) error {
+	if b.rows == nil {
+		var err error
+		if st != nil {
+			_, err = st.ExecContext(b.ctx, args...)
+		} else {
+			_, err = b.tx.ExecContext(b.ctx, b.sql(len(args)/b.per), args...)
+		}
+		return err
+	}
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(b.ctx, args...)
+	} else {
+		rows, err = b.tx.QueryContext(b.ctx, b.sql(len(args)/b.per), args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return b.rows(rows)
 }
 
 func (b *batch) flush() error {
 	if len(b.args) == 0 {
 		return nil
 	}
-	_, err := b.tx.ExecContext(b.ctx, b.sql(len(b.args)/b.per), b.args...)
+	err := b.exec(nil, b.args)
 	b.args = b.args[:0]
 	return err
 }
@@ -357,6 +415,7 @@ func (b *batch) sql(rows int) string {
 		}
 		sb.WriteString(b.tuple)
 	}
+	sb.WriteString(b.returning)
 	return sb.String()
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -85,7 +87,7 @@ load would change, or one slug given twice in the load).`,
 				// collector works harder instead of letting the process grow.
 				debug.SetMemoryLimit(loadMemoryLimit)
 			}
-			set, err := a.readLoad(args, o)
+			src, err := a.readLoad(args, o)
 			if err != nil {
 				return err
 			}
@@ -95,14 +97,19 @@ load would change, or one slug given twice in the load).`,
 				MediaRoot:     o.mediaRoot,
 				KeepApprovals: o.keepApprovals,
 			}
-			bar := a.progressBar(len(set.Items))
+			bar := a.progressBar(src.Size)
 			if bar != nil {
 				opt.Progress = func(done, total int) {
 					bar.ChangeMax(total)
 					_ = bar.Set(done)
 				}
 			}
-			res, err := st.Load(a.ctx, set, opt)
+			var res calendar.LoadResult
+			if src.set != nil {
+				res, err = st.Load(a.ctx, src.set, opt)
+			} else {
+				res, err = st.LoadFrom(a.ctx, src.LoadSource, opt)
+			}
 			if bar != nil {
 				_ = bar.Finish()
 			}
@@ -122,56 +129,124 @@ load would change, or one slug given twice in the load).`,
 	return cmd
 }
 
+// loadInput is what an import loads: CSV files are read as the load goes
+// (planned and written while later rows are still parsed); a load with
+// another format is read whole first (set).
+type loadInput struct {
+	calendar.LoadSource
+	set *calendar.LoadSet
+}
+
 // readLoad reads every PATH into one load.
-func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, error) {
+func (a *app) readLoad(paths []string, o importOptions) (loadInput, error) {
+	set, csvs, err := a.readLoadFiles(paths, o)
+	if err != nil {
+		return loadInput{}, err
+	}
+	if set != nil {
+		return loadInput{LoadSource: calendar.LoadSource{Size: len(set.Items)}, set: set}, nil
+	}
+	// Each CSV file is held whole (within --max-file-size); its rows are
+	// parsed while the load plans and writes the ones before.
+	size := 0 // about one post a line
+	for _, f := range csvs {
+		if f.r == nil {
+			size += bytes.Count(f.data, []byte{'\n'})
+		} else if info, err := os.Stat(f.path); err == nil {
+			size += int(info.Size() / 200)
+		}
+	}
+	ropt := calendar.ReadOptions{DateFormat: o.dateFormat}
+	return loadInput{LoadSource: calendar.LoadSource{Size: size, Read: func(emit func([]calendar.LoadItem)) *calendar.LoadSet {
+		all := &calendar.LoadSet{}
+		for i := range csvs {
+			f := &csvs[i]
+			r := f.r
+			if r == nil {
+				r = io.NopCloser(bytes.NewReader(f.data))
+			}
+			all.Merge(calendar.StreamCSV(r, f.path, ropt, 2000, emit))
+			r.Close()
+			f.data, f.r = nil, nil
+		}
+		return all
+	}}}, nil
+}
+
+// loadFile is one PATH of an import, opened or read but not parsed yet.
+type loadFile struct {
+	path, format string
+	data         []byte
+	r            io.ReadCloser     // a CSV file, to read as the load goes
+	part         *calendar.LoadSet // a Markdown folder, read
+}
+
+func closeFiles(files []loadFile) {
+	for _, f := range files {
+		if f.r != nil {
+			f.r.Close()
+		}
+	}
+}
+
+// readLoadFiles reads every PATH: when all are CSV files it returns them
+// to be parsed as the load goes, else the whole load parsed.
+func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet, []loadFile, error) {
+	fail := func(err error) (*calendar.LoadSet, []loadFile, error) { return nil, nil, err }
 	switch o.format {
 	case "", "csv", "yaml", "json", "md":
 	default:
-		return nil, usageErr{fmt.Errorf("--format %q: use csv, yaml, json or md", o.format)}
+		return fail(usageErr{fmt.Errorf("--format %q: use csv, yaml, json or md", o.format)})
 	}
 	switch o.dateFormat {
 	case "", calendar.DateISO, calendar.DateDMY, calendar.DateMDY:
 	default:
-		return nil, usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, calendar.DateDMY, calendar.DateMDY)}
+		return fail(usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, calendar.DateDMY, calendar.DateMDY)})
 	}
 	if o.maxFileMB < 1 {
-		return nil, usageErr{fmt.Errorf("--max-file-size %d: give a size in MB, at least 1", o.maxFileMB)}
+		return fail(usageErr{fmt.Errorf("--max-file-size %d: give a size in MB, at least 1", o.maxFileMB)})
 	}
 	maxFile := int64(o.maxFileMB) << 20
 	if o.mediaRoot != "" {
 		if info, err := os.Stat(o.mediaRoot); err != nil || !info.IsDir() {
-			return nil, usageErr{fmt.Errorf("--media-root %s: not a folder", o.mediaRoot)}
+			return fail(usageErr{fmt.Errorf("--media-root %s: not a folder", o.mediaRoot)})
 		}
 	}
 	set := &calendar.LoadSet{}
 	// A file that cannot be read as a load (a FIFO, a device, one over the
 	// size limit) is a problem of the load: exit 3, nothing written.
-	unreadable := func(path string, err error) (*calendar.LoadSet, error) {
+	unreadable := func(path string, err error) (*calendar.LoadSet, []loadFile, error) {
 		if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooBig) {
 			msg := err.Error()
 			if errors.Is(err, safefile.ErrTooBig) {
 				msg += " (--max-file-size raises it)"
 			}
-			return nil, &calendar.ValidationError{Problems: []calendar.FieldError{{File: path, Message: msg}}}
+			return nil, nil, &calendar.ValidationError{Problems: []calendar.FieldError{{File: path, Message: msg}}}
 		}
-		return nil, err
+		return fail(err)
 	}
+	// Files are opened and checked first, parsed after: CSV files alone
+	// are read and parsed as the load plans and writes them.
+	var files []loadFile
+	var err error
+	streamed := true
 	for _, path := range paths {
 		format := o.format
 		if path != "-" {
 			info, err := os.Stat(path)
 			if err != nil {
-				return nil, err
+				return fail(err)
 			}
 			if info.IsDir() {
 				if format != "" && format != "md" {
-					return nil, usageErr{fmt.Errorf("%s is a folder: only a Markdown folder (md) can be loaded from one", path)}
+					return fail(usageErr{fmt.Errorf("%s is a folder: only a Markdown folder (md) can be loaded from one", path)})
 				}
 				part, err := calendar.ReadMarkdownFolder(path, maxFile)
 				if err != nil {
-					return nil, err
+					return fail(err)
 				}
-				set.Merge(part)
+				files = append(files, loadFile{path: path, format: "dir", part: part})
+				streamed = false
 				continue
 			}
 		}
@@ -179,30 +254,55 @@ func (a *app) readLoad(paths []string, o importOptions) (*calendar.LoadSet, erro
 			format = formatOf(path)
 		}
 		if format == "" {
-			return nil, usageErr{fmt.Errorf("%s: cannot tell the format from its name: pass --format csv|yaml|json|md", path)}
+			return fail(usageErr{fmt.Errorf("%s: cannot tell the format from its name: pass --format csv|yaml|json|md", path)})
 		}
-		var data []byte
+		f := loadFile{path: path, format: format}
 		var err error
-		if path == "-" {
-			data, err = safefile.ReadAll(a.in, "stdin", maxFile)
-		} else {
-			data, err = safefile.ReadFile(path, maxFile)
+		switch {
+		case path == "-":
+			f.data, err = safefile.ReadAll(a.in, "stdin", maxFile)
+		case format == "csv":
+			f.r, err = safefile.OpenLimited(path, maxFile) // checked now, read as the load goes
+		default:
+			f.data, err = safefile.ReadFile(path, maxFile)
 		}
 		if err != nil {
+			closeFiles(files)
 			return unreadable(path, err)
 		}
-		switch format {
-		case "csv":
-			set.Merge(calendar.ReadCSV(data, path, calendar.ReadOptions{DateFormat: o.dateFormat}))
-		case "yaml":
-			set.Merge(calendar.ReadYAML(data, path))
-		case "json":
-			set.Merge(calendar.ReadJSON(data, path))
-		case "md":
-			set.Merge(calendar.ReadMarkdown(data, path, filepath.Base(path)))
+		files = append(files, f)
+		streamed = streamed && format == "csv"
+	}
+	if streamed {
+		return nil, files, nil
+	}
+	for i := range files {
+		f := &files[i]
+		if f.r != nil {
+			f.data, err = io.ReadAll(f.r)
+			f.r.Close()
+			f.r = nil
+			if err != nil {
+				closeFiles(files)
+				return unreadable(f.path, err)
+			}
 		}
 	}
-	return set, nil
+	for _, f := range files {
+		switch f.format {
+		case "dir":
+			set.Merge(f.part)
+		case "csv":
+			set.Merge(calendar.ReadCSV(f.data, f.path, calendar.ReadOptions{DateFormat: o.dateFormat}))
+		case "yaml":
+			set.Merge(calendar.ReadYAML(f.data, f.path))
+		case "json":
+			set.Merge(calendar.ReadJSON(f.data, f.path))
+		case "md":
+			set.Merge(calendar.ReadMarkdown(f.data, f.path, filepath.Base(f.path)))
+		}
+	}
+	return set, nil, nil
 }
 
 // formatOf is the load format a file name says.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/crieur/crieur/calendar"
@@ -28,6 +30,9 @@ func main() {
 		log.Fatalf("%s exists", *db)
 	}
 	ctx := context.Background()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(140 << 20) // as an import does: a load of the largest size stays within it
+	}
 	st, err := calendar.Open(ctx, *db, calendar.Options{Create: true})
 	if err != nil {
 		log.Fatal(err)
@@ -48,8 +53,52 @@ func main() {
 		}
 	}
 	t0 := time.Now()
-	if err := st.FillSynthetic(ctx, *posts, names, start, *every); err != nil {
+	if err := fill(ctx, st, *posts, names, start, *every); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("%s: %d posts × %d channels from %s every %s, in %s\n", *db, *posts, *channels, start.UTC().Format(time.RFC3339), *every, time.Since(t0).Round(time.Millisecond))
+}
+
+// fill adds n scheduled posts spread evenly from `from`, every `every`, on
+// every channel, through the load's own write path (Store.LoadFrom): as
+// many loads as the load limit asks, each streamed a chunk at a time.
+func fill(ctx context.Context, st *calendar.Store, n int, channels []string, from time.Time, every time.Duration) error {
+	for first := 1; first <= n; first += calendar.MaxLoadPosts {
+		last := min(n, first+calendar.MaxLoadPosts-1)
+		src := calendar.LoadSource{Size: last - first + 1, Read: func(emit func([]calendar.LoadItem)) *calendar.LoadSet {
+			const chunk = 2000
+			items := make([]calendar.LoadItem, 0, chunk)
+			for i := first; i <= last; i++ {
+				items = append(items, syntheticPost(i, channels, from, every))
+				if len(items) == chunk || i == last {
+					emit(items)
+					items = make([]calendar.LoadItem, 0, chunk)
+				}
+			}
+			return &calendar.LoadSet{}
+		}}
+		res, err := st.LoadFrom(ctx, src, calendar.LoadOptions{AllowPast: true, Zone: time.UTC})
+		if err != nil {
+			return err
+		}
+		if res.Created != last-first+1 {
+			return fmt.Errorf("posts %d to %d: %d created, %d unchanged (the calendar must be new)", first, last, res.Created, res.Unchanged)
+		}
+	}
+	return nil
+}
+
+// syntheticPost is post i of a synthetic calendar.
+func syntheticPost(i int, channels []string, from time.Time, every time.Duration) calendar.LoadItem {
+	n := strconv.Itoa(i)
+	return calendar.LoadItem{
+		File: "benchgen", Line: i, Row: i,
+		Slug:     "synthetic-" + n,
+		At:       from.Add(time.Duration(i-1) * every).UTC().Format(time.RFC3339),
+		Status:   calendar.StatusScheduled,
+		Title:    "Synthetic post " + n,
+		Body:     "Body of synthetic post " + n + " with a link https://example.com/p/" + n,
+		Channels: channels,
+		Tags:     []string{"bench"},
+	}
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+)
+
+// fill makes the synthetic calendar through the load's write path: n posts
+// every D from FROM, each with a runnable pending delivery per channel, in
+// as many loads as the load limit asks.
+func TestFill(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "big.db")
+	st, err := calendar.Open(ctx, path, calendar.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"bench-1", "bench-2"}
+	for _, n := range names {
+		if err := st.AddChannel(ctx, &calendar.Channel{Name: n, Network: "log"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 2500
+	if err := fill(ctx, st, n, names, from, 20*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// filling the same calendar again is refused, not doubled
+	if err := fill(ctx, st, 10, names, from, 20*time.Minute); err == nil {
+		t.Error("a second fill of the same posts succeeded")
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	last := from.Add((n - 1) * 20 * time.Minute).UnixMilli()
+	for q, want := range map[string]string{
+		`SELECT count(*) || ' ' || min(publish_at) || ' ' || max(publish_at) || ' ' || group_concat(DISTINCT status) || ' ' || group_concat(DISTINCT tags) FROM posts`: fmt.Sprintf("%d %d %d scheduled [\"bench\"]", n, from.UnixMilli(), last),
+		`SELECT count(*) || ' ' || sum(d.status = 'pending' AND d.run_at = d.due_at AND d.due_at = p.publish_at) FROM deliveries d JOIN posts p ON p.id = d.post_id`:   fmt.Sprintf("%d %d", 2*n, 2*n),
+		`SELECT slug || '|' || title || '|' || body FROM posts WHERE slug = 'synthetic-2500'`:                                                                          "synthetic-2500|Synthetic post 2500|Body of synthetic post 2500 with a link https://example.com/p/2500",
+	} {
+		var got string
+		if err := db.QueryRow(q).Scan(&got); err != nil || got != want {
+			t.Errorf("%s:\n got %q (%v)\nwant %q", q, got, err, want)
+		}
+	}
+}
