@@ -1,212 +1,13 @@
 package calendar
 
 import (
-	"context"
-	"encoding/csv"
-	"encoding/json"
-	"fmt"
-	"io"
-	"path/filepath"
-	"sort"
 	"strings"
-	"time"
-
-	"gopkg.in/yaml.v3"
-
-	"github.com/crieur/crieur/internal/atomicfile"
 )
-
-// An export writes what a load reads, so that exporting a calendar and
-// loading the files into an empty one reproduces its posts and campaigns.
-// Channels are not exported (their secrets stay in the calendar): the target
-// calendar needs channels of the same names. Times are written as RFC 3339
-// UTC instants, which read the same in every zone.
 
 // Export is what an export writes.
 type Export struct {
 	Campaigns []Campaign
 	Posts     []Post
-}
-
-// ExportPosts reads the posts f selects, with their children, and the
-// campaigns they belong to.
-func (s *Store) ExportPosts(ctx context.Context, f PostFilter) (Export, error) {
-	var out Export
-	const page = 2000 // loadChildren binds one parameter per post
-	f.Light = false
-	for offset := 0; ; offset += page {
-		f.Limit, f.Offset = page, offset
-		posts, err := s.Posts(ctx, f)
-		if err != nil {
-			return out, err
-		}
-		out.Posts = append(out.Posts, posts...)
-		if len(posts) < page {
-			break
-		}
-	}
-	used := map[string]bool{}
-	for _, p := range out.Posts {
-		used[p.Campaign] = true
-	}
-	all, err := s.Campaigns(ctx)
-	if err != nil {
-		return out, err
-	}
-	for _, c := range all {
-		if used[c.Name] {
-			out.Campaigns = append(out.Campaigns, c)
-		}
-	}
-	return out, nil
-}
-
-// exportStatus is the status a load reads back: the post's own. A load
-// folds the workflow states (review, approved, scheduled) into one, so
-// loading the export into the same calendar is a no-op; into a new one a
-// post in review stays in review, and an approved one is approved again only
-// with --keep-approvals.
-func exportStatus(p Post) string {
-	return p.Status
-}
-
-// exportInstant writes an instant as exports do: UTC, milliseconds as stored.
-func exportInstant(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.999Z07:00")
-}
-
-// exportTimes is each channel's own time, for a queued post whose channels
-// publish at different times.
-func exportTimes(p Post) map[string]string {
-	times := channelTimes(&p)
-	if len(times) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(times))
-	for ch, t := range times {
-		out[ch] = exportInstant(time.UnixMilli(t))
-	}
-	return out
-}
-
-// exportThread is a post's thread parts, or true when it has none but its
-// author allows a thread; nil otherwise.
-func exportThread(p Post) any {
-	if len(p.Thread) > 0 {
-		return p.Thread
-	}
-	if p.AutoThread {
-		return true
-	}
-	return nil
-}
-
-func threadCell(p Post) string {
-	if len(p.Thread) == 0 && p.AutoThread {
-		return "true"
-	}
-	return strings.Join(p.Thread, threadSep)
-}
-
-func exportApproval(p Post) (by, at string) {
-	if p.ApprovedAt == nil {
-		return "", ""
-	}
-	return p.ApprovedBy, exportInstant(*p.ApprovedAt)
-}
-
-func exportAt(p Post) string {
-	if p.PublishAt == nil {
-		return ""
-	}
-	return exportInstant(*p.PublishAt)
-}
-
-// WriteCSV writes posts in crieur's CSV columns, one variant:CHANNEL column
-// per channel that has a variant; thread parts are separated by a "---" line.
-func WriteCSV(w io.Writer, posts []Post) error {
-	variantSet := map[string]bool{}
-	for _, p := range posts {
-		for ch := range p.Variants {
-			variantSet[ch] = true
-		}
-	}
-	var variants []string
-	for ch := range variantSet {
-		variants = append(variants, ch)
-	}
-	sort.Strings(variants)
-	// The columns of channel times, approvals and notes only when a post has some.
-	var hasTimes, hasApproval, hasNotes bool
-	for _, p := range posts {
-		hasTimes = hasTimes || len(channelTimes(&p)) > 0
-		hasApproval = hasApproval || p.ApprovedAt != nil
-		hasNotes = hasNotes || len(p.Notes) > 0
-	}
-	cw := csv.NewWriter(w)
-	header := []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "alt", "thread"}
-	for _, v := range variants {
-		header = append(header, "variant:"+v)
-	}
-	if hasTimes {
-		header = append(header, "times")
-	}
-	if hasApproval {
-		header = append(header, "approved_by", "approved_at")
-	}
-	if hasNotes {
-		header = append(header, "notes")
-	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	for _, p := range posts {
-		var paths, alts []string
-		for _, m := range p.Media {
-			paths = append(paths, m.Path)
-			alts = append(alts, m.Alt)
-		}
-		alt := strings.Join(alts, "|")
-		if strings.Trim(alt, "|") == "" {
-			alt = ""
-		}
-		rec := []string{p.Slug, exportAt(p), exportStatus(p), strings.Join(p.Channels, ","), p.Campaign, strings.Join(p.Tags, ","),
-			p.Title, p.Body, p.Link, p.Excerpt, strings.Join(paths, "|"), alt, threadCell(p)}
-		for _, v := range variants {
-			rec = append(rec, p.Variants[v])
-		}
-		if hasTimes {
-			times := exportTimes(p)
-			names := make([]string, 0, len(times))
-			for ch := range times {
-				names = append(names, ch)
-			}
-			sort.Strings(names)
-			for i, ch := range names {
-				names[i] = ch + "=" + times[ch]
-			}
-			rec = append(rec, strings.Join(names, "|"))
-		}
-		if hasApproval {
-			by, at := exportApproval(p)
-			rec = append(rec, by, at)
-		}
-		if hasNotes {
-			notes := make([]string, len(p.Notes))
-			for i, n := range p.Notes {
-				notes[i] = exportInstant(n.At) + " " + n.Author + ": " + n.Text
-			}
-			rec = append(rec, strings.Join(notes, threadSep))
-		}
-		for i := range rec {
-			rec[i] = guardCell(rec[i])
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // A spreadsheet opening a CSV runs a cell that starts with = + - @ (or a
@@ -216,7 +17,7 @@ func WriteCSV(w io.Writer, posts []Post) error {
 // of those characters survives too, the rule counts the quotes: a cell made
 // of quotes then a formula character gets one more quote on the way out and
 // loses one on the way in; any other cell is written and read as it is.
-func guardCell(s string) string {
+func GuardCell(s string) string {
 	if needsGuard(s, 0) {
 		return "'" + s
 	}
@@ -224,7 +25,7 @@ func guardCell(s string) string {
 }
 
 // unguardCell undoes guardCell.
-func unguardCell(s string) string {
+func UnguardCell(s string) string {
 	if needsGuard(s, 1) {
 		return s[1:]
 	}
@@ -241,7 +42,7 @@ func needsGuard(s string, quotes int) bool {
 	return i >= quotes && i < len(s) && strings.IndexByte("=+-@\t\r", s[i]) >= 0
 }
 
-type exportCampaign struct {
+type ExportCampaign struct {
 	Name  string            `json:"name" yaml:"name"`
 	From  string            `json:"from,omitempty" yaml:"from,omitempty"`
 	To    string            `json:"to,omitempty" yaml:"to,omitempty"`
@@ -249,18 +50,18 @@ type exportCampaign struct {
 	Color string            `json:"color,omitempty" yaml:"color,omitempty"`
 }
 
-type exportMedia struct {
+type ExportMedia struct {
 	Path string `json:"path" yaml:"path"`
 	Alt  string `json:"alt,omitempty" yaml:"alt,omitempty"`
 }
 
-type exportNote struct {
+type ExportNote struct {
 	At     string `json:"at" yaml:"at"`
 	Author string `json:"author,omitempty" yaml:"author,omitempty"`
 	Text   string `json:"text" yaml:"text"`
 }
 
-type exportPost struct {
+type ExportPost struct {
 	Slug     string            `json:"slug" yaml:"slug"`
 	At       string            `json:"at,omitempty" yaml:"at,omitempty"`
 	Status   string            `json:"status" yaml:"status"`
@@ -271,7 +72,7 @@ type exportPost struct {
 	Body     string            `json:"body,omitempty" yaml:"body,omitempty"`
 	Link     string            `json:"link,omitempty" yaml:"link,omitempty"`
 	Excerpt  string            `json:"excerpt,omitempty" yaml:"excerpt,omitempty"`
-	Media    []exportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
+	Media    []ExportMedia     `json:"media,omitempty" yaml:"media,omitempty"`
 	Variants map[string]string `json:"variants,omitempty" yaml:"variants,omitempty"`
 	// Thread is the explicit parts, or true when the author allows an
 	// over-long text to become a thread.
@@ -280,88 +81,10 @@ type exportPost struct {
 	Times      map[string]string `json:"times,omitempty" yaml:"times,omitempty"`
 	ApprovedBy string            `json:"approved_by,omitempty" yaml:"approved_by,omitempty"`
 	ApprovedAt string            `json:"approved_at,omitempty" yaml:"approved_at,omitempty"`
-	Notes      []exportNote      `json:"notes,omitempty" yaml:"notes,omitempty"`
+	Notes      []ExportNote      `json:"notes,omitempty" yaml:"notes,omitempty"`
 }
 
-type exportDoc struct {
-	Campaigns []exportCampaign `json:"campaigns,omitempty" yaml:"campaigns,omitempty"`
-	Posts     []exportPost     `json:"posts" yaml:"posts"`
-}
-
-func docOfExport(e Export) exportDoc {
-	d := exportDoc{Posts: make([]exportPost, 0, len(e.Posts))}
-	for _, c := range e.Campaigns {
-		ec := exportCampaign{Name: c.Name, From: c.StartsOn, To: c.EndsOn, UTM: c.UTM, Color: c.Color}
-		if len(ec.UTM) == 0 {
-			ec.UTM = nil
-		}
-		d.Campaigns = append(d.Campaigns, ec)
-	}
-	for _, p := range e.Posts {
-		ep := exportPost{Slug: p.Slug, At: exportAt(p), Status: exportStatus(p), Channels: nonNilList(p.Channels), Campaign: p.Campaign,
-			Tags: p.Tags, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Thread: exportThread(p)}
-		if len(p.Variants) > 0 {
-			ep.Variants = p.Variants
-		}
-		for _, m := range p.Media {
-			ep.Media = append(ep.Media, exportMedia(m))
-		}
-		ep.Times = exportTimes(p)
-		ep.ApprovedBy, ep.ApprovedAt = exportApproval(p)
-		for _, n := range p.Notes {
-			ep.Notes = append(ep.Notes, exportNote{At: exportInstant(n.At), Author: n.Author, Text: n.Text})
-		}
-		d.Posts = append(d.Posts, ep)
-	}
-	return d
-}
-
-// WriteJSON writes the export as a JSON load document.
-func WriteJSON(w io.Writer, e Export) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(docOfExport(e))
-}
-
-// WriteYAML writes the export as a YAML load document.
-func WriteYAML(w io.Writer, e Export) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(docOfExport(e)); err != nil {
-		return err
-	}
-	return enc.Close()
-}
-
-// WriteMarkdownDir writes one Markdown file per post under dir, named by its
-// slug, each replaced atomically with modes (the export rule). Campaign
-// definitions (dates, UTM) are not part of a Markdown folder.
-func WriteMarkdownDir(dir string, posts []Post, modes atomicfile.Modes) error {
-	for _, p := range posts {
-		status := exportStatus(p)
-		if status == StatusApproved {
-			status = StatusReview // a Markdown file carries no approval: a new calendar reviews it again
-		}
-		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: status, Channels: p.Channels,
-			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
-			Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
-		if len(d.Variants) == 0 {
-			d.Variants = nil
-		}
-		if len(d.Media) == 0 {
-			d.Media = nil
-		}
-		if len(d.Tags) == 0 {
-			d.Tags = nil
-		}
-		path := filepath.Join(dir, filepath.FromSlash(p.Slug)+".md")
-		if err := modes.MkdirAll(filepath.Dir(path)); err != nil {
-			return err
-		}
-		if err := modes.WriteFile(path, func(w io.Writer) error { _, err := w.Write(d.Render()); return err }); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-	}
-	return nil
+type ExportDoc struct {
+	Campaigns []ExportCampaign `json:"campaigns,omitempty" yaml:"campaigns,omitempty"`
+	Posts     []ExportPost     `json:"posts" yaml:"posts"`
 }

@@ -49,7 +49,7 @@ func NeedsChannel(p *Post, channels int) error {
 	}
 	switch p.Status {
 	case StatusScheduled, StatusReview, StatusApproved:
-		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", firstNonEmpty(p.Slug, "(new)"))
+		return Invalid("channels", "post %s has a publish time but no channel, so nothing would publish it: add one (--channel NAME), or keep it a draft (--draft)", FirstNonEmpty(p.Slug, "(new)"))
 	}
 	return nil
 }
@@ -211,7 +211,7 @@ func CanRetry(p Post, d Delivery, gated, force bool) error {
 	}
 	if !force && d.Status == DeliveryFailed && d.RemoteID != "" && len(d.Parts) == 0 {
 		return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
-			d.Channel, firstNonEmpty(d.RemoteURL, d.RemoteID), ErrConflict)
+			d.Channel, FirstNonEmpty(d.RemoteURL, d.RemoteID), ErrConflict)
 	}
 	return nil
 }

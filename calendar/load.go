@@ -1,27 +1,10 @@
 package calendar
 
 import (
-	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
-
-// A campaign load brings the calendar in line with files a team keeps under
-// version control (CSV, YAML/JSON, a Markdown folder). Readers (load_csv.go,
-// load_doc.go, load_md.go) turn files into a LoadSet; Store.Load plans it
-// against the calendar (load_plan.go) and writes the plan in one transaction
-// (load_write.go). The rules:
-//   - posts are keyed by slug; a post whose normalized content hashes the same
-//     as the calendar's is unchanged, a different one is updated through the
-//     normal store path, and one already published (or partial) that would
-//     change is a conflict;
-//   - all or nothing: any problem fails the whole load with nothing written,
-//     and every problem is reported, each with its file and line;
-//   - a load with any validation problem is a validation error (exit 3); one
-//     whose only problems are conflicts (a published post the load would
-//     change, or one slug given twice in the load) is a conflict (exit 5).
 
 // LoadItem is one post as a load file describes it, before validation.
 type LoadItem struct {
@@ -211,45 +194,3 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
-
-// Load plans set against the calendar and, unless opt.DryRun or a problem
-// was found, applies the plan in one transaction. The error is a
-// *ValidationError when any problem is a validation one, a *ConflictError
-// when all are conflicts, or a runtime error; in every such case nothing was
-// written. The result is filled in all cases. It runs as LoadFrom does
-// (load_pipeline.go): planned, checked and written a chunk at a time.
-func (s *Store) Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error) {
-	if len(set.Items) > MaxLoadPosts {
-		res := LoadResult{DryRun: opt.DryRun, Errors: []FieldError{}, Warnings: append([]FieldError{}, set.Warnings...)}
-		problems := append([]FieldError{}, set.Problems...)
-		problems = append(problems, FieldError{File: set.Items[MaxLoadPosts].File, Line: set.Items[MaxLoadPosts].Line, Field: "posts",
-			Message: fmt.Sprintf("%d posts in one load; crieur takes at most %d (split the load)", len(set.Items), MaxLoadPosts)})
-		sortProblems(problems)
-		res.Errors = problems
-		return res, &ValidationError{Problems: problems}
-	}
-	return s.LoadFrom(ctx, set.Source(), opt)
-}
-
-// uniqueProblems drops repeats (a default's problem is found once per post
-// that takes it).
-func uniqueProblems(p []FieldError) []FieldError {
-	seen := make(map[FieldError]bool, len(p))
-	out := p[:0]
-	for _, e := range p {
-		if !seen[e] {
-			seen[e] = true
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func sortProblems(p []FieldError) {
-	sort.SliceStable(p, func(i, j int) bool {
-		if p[i].File != p[j].File {
-			return p[i].File < p[j].File
-		}
-		return p[i].Line < p[j].Line
-	})
-}

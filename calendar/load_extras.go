@@ -1,19 +1,11 @@
 package calendar
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// What an export records besides a post's content, so that loading it into
-// a new calendar gives the same calendar back: each channel's own time (a
-// queued post's slots), the approval (kept only with --keep-approvals: a
-// file must not be a way around review), and the editorial notes.
 
 // LoadNote is a note as a load file gives it.
 type LoadNote struct {
@@ -22,7 +14,7 @@ type LoadNote struct {
 
 // channelTimes is the time of each channel of a queued post whose delivery
 // is not due at the post's time; nil when there is none.
-func channelTimes(p *Post) map[string]int64 {
+func ChannelTimes(p *Post) map[string]int64 {
 	if !p.Queued || p.PublishAt == nil {
 		return nil
 	}
@@ -54,8 +46,8 @@ func timesAsDeliveries(times map[string]time.Time) []Delivery {
 }
 
 // buildExtras reads an item's channel times, approval and notes.
-func (pl *plan) buildExtras(pp *plannedPost, it *LoadItem, opt LoadOptions, zone *time.Location, now time.Time, bad func(field, format string, args ...any)) {
-	p := &pp.post
+func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone *time.Location, now time.Time, bad func(field, format string, args ...any)) {
+	p := &pp.Post
 	if opt.ForceZone || zone == nil {
 		zone = opt.Zone
 	}
@@ -65,7 +57,7 @@ func (pl *plan) buildExtras(pp *plannedPost, it *LoadItem, opt LoadOptions, zone
 			continue
 		}
 		field := "times." + name
-		if !contains(p.Channels, name) {
+		if !Contains(p.Channels, name) {
 			bad(field, "a time for %q, which is not one of the post's channels", name)
 			continue
 		}
@@ -73,7 +65,7 @@ func (pl *plan) buildExtras(pp *plannedPost, it *LoadItem, opt LoadOptions, zone
 			bad(field, "channel times need the post's own time (at) too")
 			continue
 		}
-		t, err := parseWhen(at, now, zone)
+		t, err := ParseWhen(at, now, zone)
 		if err != nil {
 			bad(field, "%v", err)
 			continue
@@ -125,11 +117,11 @@ func (pl *plan) buildExtras(pp *plannedPost, it *LoadItem, opt LoadOptions, zone
 }
 
 // approvalWarnings says once which new posts lose the approval they carry.
-func (pl *plan) approvalWarnings(opt LoadOptions) {
-	var first *plannedPost
+func (pl *Plan) ApprovalWarnings(opt LoadOptions) {
+	var first *PlannedPost
 	n := 0
-	for _, pp := range pl.posts {
-		if pp.dropped && pp.action == ActionCreate {
+	for _, pp := range pl.Posts {
+		if pp.dropped && pp.Action == ActionCreate {
 			if first == nil {
 				first = pp
 			}
@@ -138,64 +130,13 @@ func (pl *plan) approvalWarnings(opt LoadOptions) {
 	}
 	switch {
 	case n == 1:
-		pl.warnings = append(pl.warnings, first.src.problem("approved_by", "post %q was approved where it was exported; here it goes to review (pass --keep-approvals to keep the approval)", first.post.Slug))
+		pl.Warnings = append(pl.Warnings, first.Src.Problem("approved_by", "post %q was approved where it was exported; here it goes to review (pass --keep-approvals to keep the approval)", first.Post.Slug))
 	case n > 1:
-		pl.warnings = append(pl.warnings, first.src.problem("approved_by", "%d posts were approved where they were exported; here they go to review (pass --keep-approvals to keep their approvals)", n))
+		pl.Warnings = append(pl.Warnings, first.Src.Problem("approved_by", "%d posts were approved where they were exported; here they go to review (pass --keep-approvals to keep their approvals)", n))
 	}
 }
 
 // hasExtras says whether a new post needs more than createMany writes.
-func (lp *loadPost) hasExtras() bool {
+func (lp *LoadPost) HasExtras() bool {
 	return len(lp.Times) > 0 || lp.ApprovedAt != nil || len(lp.Notes) > 0
-}
-
-// applyExtrasTx gives post id its channel times and, for a new post, its
-// approval and notes, then settles its status and deliveries again.
-func (s *Store) applyExtrasTx(ctx context.Context, tx *sql.Tx, id int64, lp *loadPost, created bool) error {
-	p, err := s.postRow(ctx, tx, strconv.FormatInt(id, 10))
-	if err != nil {
-		return err
-	}
-	posts := []Post{p}
-	if err := s.loadChildrenTx(ctx, tx, posts); err != nil {
-		return err
-	}
-	p = posts[0]
-	chans, err := s.resolveChannels(ctx, tx, &p)
-	if err != nil {
-		return err
-	}
-	p.Queued = len(lp.Times) > 0
-	if p.Queued {
-		for name, c := range chans {
-			due := lp.PublishAt
-			if t, ok := lp.Times[name]; ok {
-				due = &t
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=? WHERE post_id=? AND channel_id=? AND status IN ('pending','canceled')`,
-				msPtr(due), p.ID, c.ID); err != nil {
-				return err
-			}
-		}
-	}
-	if created && lp.ApprovedAt != nil {
-		p.ApprovedAt, p.ApprovedBy = lp.ApprovedAt, lp.ApprovedBy
-		// The history says who let a file carry the approval in.
-		if err := s.event(ctx, tx, Event{Kind: "post.approved", PostID: p.ID, Detail: map[string]any{
-			"approved_by": lp.ApprovedBy, "approved_at": lp.ApprovedAt.Format(time.RFC3339), "via": "import --keep-approvals"}}); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET queued=?, approved_at=?, approved_by=? WHERE id=?`,
-		p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.ID); err != nil {
-		return err
-	}
-	if created {
-		for _, n := range lp.Notes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO post_notes (post_id, at, author, text) VALUES (?,?,?,?)`, p.ID, ms(n.At), n.Author, n.Text); err != nil {
-				return err
-			}
-		}
-	}
-	return s.settleStatusTx(ctx, tx, &p, chans)
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/crieur/crieur/calendar/when"
 	"github.com/crieur/crieur/internal/safefile"
 )
@@ -32,53 +30,10 @@ const (
 	// maxYAMLNodes is the most nodes a YAML document may expand to, aliases
 	// followed: a legitimate load of MaxLoadPosts posts stays well under it,
 	// an alias bomb (a few hundred bytes that expand to billions) does not.
-	maxYAMLNodes = 10_000_000
+	MaxYAMLNodes = 10_000_000
 	// maxYAMLDepth bounds nesting, which no load needs past a few levels.
-	maxYAMLDepth = 100
+	MaxYAMLDepth = 100
 )
-
-// yamlBudget checks that n expands to at most budget nodes, aliases
-// followed, and nests at most maxYAMLDepth deep, without expanding it: each
-// node's expanded size is computed once. It returns the line of the node
-// where the budget ran out, or 0.
-func yamlBudget(n *yaml.Node, budget int) (int, string) {
-	sizes := map[*yaml.Node]int{}
-	var size func(n *yaml.Node, depth int) (int, int, string)
-	size = func(n *yaml.Node, depth int) (int, int, string) {
-		if depth > maxYAMLDepth {
-			return 0, n.Line, fmt.Sprintf("nested more than %d levels deep", maxYAMLDepth)
-		}
-		if s, ok := sizes[n]; ok {
-			if s < 0 {
-				return 0, n.Line, "an alias refers to itself"
-			}
-			return s, 0, ""
-		}
-		sizes[n] = -1 // being computed: an alias back here is a cycle
-		total := 1
-		kids := n.Content
-		if n.Kind == yaml.AliasNode && n.Alias != nil {
-			kids = []*yaml.Node{n.Alias}
-		}
-		for _, c := range kids {
-			s, line, msg := size(c, depth+1)
-			if msg != "" {
-				return 0, line, msg
-			}
-			total += s
-			if total > budget {
-				return 0, n.Line, fmt.Sprintf("expands to more than %d values (aliases followed): a load needs far fewer", budget)
-			}
-		}
-		sizes[n] = total
-		return total, 0, ""
-	}
-	_, line, msg := size(n, 0)
-	if msg != "" && line < 1 {
-		line = 1
-	}
-	return line, msg
-}
 
 // checkFieldSizes records a problem for each text field over MaxFieldBytes
 // or holding a NUL byte.
@@ -130,19 +85,6 @@ func checkLoadMedia(root, path string) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return fmt.Sprintf("%s: %v", path, pe.Err)
-	}
-	return err.Error()
-}
-
-// loadFileProblem says why a load file cannot be read, in the user's words.
-func loadFileProblem(err error) string {
-	switch {
-	case errors.Is(err, safefile.ErrOutside):
-		return fmt.Sprintf("%v: a folder load reads only files inside its folder", err)
-	case errors.Is(err, safefile.ErrNotRegular):
-		return fmt.Sprintf("%v: a load reads only regular files", err)
-	case errors.Is(err, safefile.ErrTooBig):
-		return fmt.Sprintf("%v (--max-file-size raises it)", err)
 	}
 	return err.Error()
 }

@@ -18,5 +18,3 @@ type ChangeWatch interface {
 	Changed(ctx context.Context) (bool, error)
 	Close() error
 }
-
-var _ ChangeNotifier = (*Store)(nil)

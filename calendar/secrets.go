@@ -1,21 +1,12 @@
 package calendar
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"strings"
 )
-
-// A secret reference says where a channel's secret lives:
-//   env:NAME    read from the environment when used
-//   file:PATH   read from a file when used (trailing newline dropped)
-//   stored:KEY  kept in the calendar's secrets table, sealed (credentials.go);
-//               KEY is CHANNEL/NAME
-// A bare value given to `channel add --secret` is sealed into the calendar
-// with the channel, in one transaction, and replaced by its stored: reference.
 
 // Redacted is how a secret is shown.
 const Redacted = "***"
@@ -59,10 +50,10 @@ func CheckSecretRef(ref string) error {
 			return fmt.Errorf("environment variable %s is not set here: set it (export %s=…) and run the command again", name, name)
 		}
 	case strings.HasPrefix(ref, "file:"):
-		p := expandHome(strings.TrimPrefix(ref, "file:"))
+		p := ExpandHome(strings.TrimPrefix(ref, "file:"))
 		f, err := os.Open(p)
 		if err != nil {
-			return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
+			return fmt.Errorf("cannot read %s: %w", p, UnwrapPath(err))
 		}
 		defer f.Close()
 		if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
@@ -72,7 +63,7 @@ func CheckSecretRef(ref string) error {
 	return nil
 }
 
-func unwrapPath(err error) error {
+func UnwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -80,43 +71,7 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// ResolveSecrets turns a channel's references into values. Errors name the
-// reference, never a value.
-func (s *Store) ResolveSecrets(refs map[string]string) (map[string]string, error) {
-	out := make(map[string]string, len(refs))
-	for name, ref := range refs {
-		switch {
-		case strings.HasPrefix(ref, "env:"):
-			v := os.Getenv(strings.TrimPrefix(ref, "env:"))
-			if v == "" {
-				return nil, fmt.Errorf("secret %s: environment variable %s is not set", name, strings.TrimPrefix(ref, "env:"))
-			}
-			out[name] = v
-		case strings.HasPrefix(ref, "file:"):
-			p := expandHome(strings.TrimPrefix(ref, "file:"))
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("secret %s: %w", name, err)
-			}
-			out[name] = strings.TrimRight(string(b), "\r\n")
-		case strings.HasPrefix(ref, "stored:"):
-			c, n := splitSecretKey(strings.TrimPrefix(ref, "stored:"))
-			v, ok, err := s.storedSecret(context.Background(), s.db, c, n)
-			if err != nil {
-				return nil, fmt.Errorf("secret %s: %w", name, err)
-			}
-			if !ok {
-				return nil, fmt.Errorf("secret %s: not in the calendar (set it again with `crieur channel edit --secret`)", name)
-			}
-			out[name] = v
-		default:
-			return nil, fmt.Errorf("secret %s: unknown reference form", name)
-		}
-	}
-	return out, nil
-}
-
-func expandHome(p string) string {
+func ExpandHome(p string) string {
 	if strings.HasPrefix(p, "~/") {
 		if h, err := os.UserHomeDir(); err == nil {
 			return h + p[1:]

@@ -1,65 +1,9 @@
 package calendar
 
 import (
-	"context"
-	"fmt"
 	"testing"
 	"time"
 )
-
-// A bounded range's entries are read into room reserved once for them (its
-// posts times the channels), not into a slice grown row after row.
-func TestEntriesReservesTheRangesRoom(t *testing.T) {
-	ctx := context.Background()
-	s := newTestStore(t, t0)
-	for _, n := range []string{"a", "b", "c"} {
-		addChannel(t, s, n, "", false)
-	}
-	at := func(d, h int) *time.Time { v := time.Date(2026, 12, d, h, 0, 0, 0, time.UTC); return &v }
-	for i := 0; i < 100; i++ {
-		p := &Post{Slug: fmt.Sprintf("p%03d", i), Body: "x", Channels: []string{"a", "b", "c"}, PublishAt: at(1+i%28, i%24), Status: StatusScheduled}
-		if err := s.CreatePost(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, p := range []*Post{
-		{Slug: "before", Body: "x", Channels: []string{"a"}, PublishAt: at(0, 12), Status: StatusScheduled},
-		{Slug: "after", Body: "x", Channels: []string{"a"}, PublishAt: at(32, 0), Status: StatusScheduled},
-	} {
-		if err := s.CreatePost(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	month := ViewFilter{From: *at(1, 0), To: *at(32, 0)}
-	tests := []struct {
-		name     string
-		f        ViewFilter
-		len, cap int
-	}{
-		{"month", month, 300, 300},
-		{"one channel: room for all of them", ViewFilter{From: month.From, To: month.To, Channel: "b"}, 100, 300},
-		{"unbounded: no reservation", ViewFilter{}, 302, -1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			es, err := s.Entries(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(es) != tt.len || (tt.cap >= 0 && cap(es) != tt.cap) {
-				t.Fatalf("%d entries in room for %d, want %d in %d", len(es), cap(es), tt.len, tt.cap)
-			}
-			for i := 1; i < len(es); i++ {
-				if es[i].At.Before(es[i-1].At) {
-					t.Fatalf("entry %d (%s) before entry %d (%s)", i, es[i].At, i-1, es[i-1].At)
-				}
-			}
-		})
-	}
-	if got := s.entriesHint(ctx, ViewFilter{From: month.From}); got != 0 {
-		t.Fatalf("half-open range reserved %d", got)
-	}
-}
 
 // sortEntries orders by time, keeping the query's order among equal times.
 func TestSortEntriesIsStableByTime(t *testing.T) {
@@ -75,7 +19,7 @@ func TestSortEntriesIsStableByTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sortEntries(tt.in)
+			SortEntries(tt.in)
 			for i, e := range tt.in {
 				if e.DeliveryID != tt.want[i] {
 					t.Fatalf("order %v, want %v", ids(tt.in), tt.want)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
@@ -26,9 +27,9 @@ import (
 
 func full() bool { return os.Getenv("CRIEUR_BENCH_FULL") != "" }
 
-func benchStore(b *testing.B, channels int, network string) *calendar.Store {
+func benchStore(b *testing.B, channels int, network string) *sqlite.Store {
 	b.Helper()
-	st, err := calendar.Open(context.Background(), filepath.Join(b.TempDir(), "crieur.db"), calendar.Options{Create: true})
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "crieur.db"), sqlite.Options{Create: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func channelNames(n int) []string {
 	return out
 }
 
-func seed(b *testing.B, st *calendar.Store, prefix string, posts int, channels []string, at func(i int) time.Time) {
+func seed(b *testing.B, st *sqlite.Store, prefix string, posts int, channels []string, at func(i int) time.Time) {
 	b.Helper()
 	for i := range posts {
 		t := at(i)

@@ -22,8 +22,12 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	_ "github.com/crieur/crieur/publishers/mastodon" // the real adapter, registered as "mastodon"
+	"github.com/crieur/crieur/calendar/sqlite"
+
+	_ "github.com/crieur/crieur/publishers/mastodon"
 )
+
+// the real adapter, registered as "mastodon"
 
 // The Mastodon crash test: as TestCrash, but through the real Mastodon
 // adapter, against a local server that speaks enough of the Mastodon API
@@ -44,7 +48,7 @@ func TestCrashMastodonIgnoringKeys(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "crieur.db")
-	st, err := calendar.Open(ctx, dbPath, calendar.Options{Create: true})
+	st, err := sqlite.Open(ctx, dbPath, sqlite.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +233,7 @@ func TestCrashMastodonChild(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	st, err := calendar.Open(ctx, path, calendar.Options{})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

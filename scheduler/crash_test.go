@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -38,7 +39,7 @@ func TestCrash(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "crieur.db")
-	st, err := calendar.Open(ctx, dbPath, calendar.Options{Create: true})
+	st, err := sqlite.Open(ctx, dbPath, sqlite.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	st, err := calendar.Open(ctx, path, calendar.Options{})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

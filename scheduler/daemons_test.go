@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 )
 
 // Two daemons on one calendar each beat their own heartbeat: both are
@@ -12,7 +12,7 @@ import (
 func TestEachDaemonHasItsOwnHeartbeat(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
@@ -71,14 +72,14 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // "fake" (idempotent), "fake-unsafe" (no idempotency), "fake-lookup" (Finder).
 type env struct {
 	t     *testing.T
-	st    *calendar.Store
+	st    *sqlite.Store
 	clock *fakeClock
 	fakes map[string]*publishertest.Fake // by network
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := calendar.Open(context.Background(), filepath.Join(t.TempDir(), "crieur.db"), calendar.Options{Create: true})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crieur.db"), sqlite.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

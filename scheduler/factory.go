@@ -30,7 +30,7 @@ func (f Factory) Network(name string) (publishers.Network, error) {
 }
 
 // Publisher resolves the channel's secrets and builds its publisher.
-func (f Factory) Publisher(_ context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, publishers.Network, error) {
+func (f Factory) Publisher(_ context.Context, st calendar.Deliveries, ch calendar.Channel) (publishers.Publisher, publishers.Network, error) {
 	nw, err := f.Network(ch.Network)
 	if err != nil {
 		return nil, nw, err
@@ -53,10 +53,10 @@ func (f Factory) Publisher(_ context.Context, st *calendar.Store, ch calendar.Ch
 }
 
 // The calendar's handle is what adapters get as their credentials.
-var _ publishers.Credentials = (*calendar.Credentials)(nil)
+var _ publishers.Credentials = calendar.Credentials(nil)
 
 // Publisher builds channel ch's publisher from the registry of networks.
-func Publisher(ctx context.Context, st *calendar.Store, ch calendar.Channel) (publishers.Publisher, error) {
+func Publisher(ctx context.Context, st calendar.Deliveries, ch calendar.Channel) (publishers.Publisher, error) {
 	p, _, err := Factory{}.Publisher(ctx, st, ch)
 	return p, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -67,7 +68,7 @@ func TestSlowCallKeepsItsLease(t *testing.T) {
 		<-release
 		return nil
 	}
-	other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestLeaseLostMidCall(t *testing.T) {
 				}
 				return publishers.Transport(context.DeadlineExceeded)
 			}
-			other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+			other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -85,7 +86,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	for i := range posts {
 		e.post(fmt.Sprintf("p%04d", i), t0.Add(-time.Duration(i%60)*time.Second), "a", "b")
 	}
-	other, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	fake.Latency = time.Millisecond
 	s1 := e.scheduler(Options{Owner: "one", Concurrency: 8})
 	s2 := New(other, Options{Owner: "two", Concurrency: 8, Clock: e.clock, Factory: e.factory()})
-	third, err := calendar.Open(ctx, e.st.Path(), calendar.Options{})
+	third, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestWatchSeesOtherConnections(t *testing.T) {
 	if changed, _ := w.Changed(ctx); changed {
 		t.Fatal("changed with no write")
 	}
-	other, err := calendar.Open(ctx, filepath.Clean(e.st.Path()), calendar.Options{})
+	other, err := sqlite.Open(ctx, filepath.Clean(e.st.Path()), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/robfig/cron/v3"
 )
 
 // Default cron specs of the daemon's recurring jobs.
@@ -346,7 +345,7 @@ func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
 
 // ReadHeartbeats decodes every daemon's last heartbeat, the latest first
 // (daemons silent for a day are pruned).
-func ReadHeartbeats(ctx context.Context, st *calendar.Store) ([]Heartbeat, error) {
+func ReadHeartbeats(ctx context.Context, st calendar.Deliveries) ([]Heartbeat, error) {
 	rows, err := st.Daemons(ctx)
 	if err != nil {
 		return nil, err
@@ -369,7 +368,7 @@ func ReadHeartbeats(ctx context.Context, st *calendar.Store) ([]Heartbeat, error
 
 // ReadHeartbeat decodes the latest heartbeat of any daemon; ok is false when
 // no daemon ran on this calendar (for a day).
-func ReadHeartbeat(ctx context.Context, st *calendar.Store) (Heartbeat, bool, error) {
+func ReadHeartbeat(ctx context.Context, st calendar.Deliveries) (Heartbeat, bool, error) {
 	all, err := ReadHeartbeats(ctx, st)
 	if err != nil || len(all) == 0 {
 		return Heartbeat{}, false, err

@@ -18,10 +18,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
+	"github.com/robfig/cron/v3"
 )
 
 // Defaults of Options.
@@ -68,7 +67,7 @@ type Options struct {
 
 // Scheduler publishes the deliveries of one calendar.
 type Scheduler struct {
-	st  *calendar.Store
+	st  calendar.Deliveries
 	o   Options
 	log *slog.Logger
 
@@ -95,7 +94,7 @@ type counters struct {
 
 // New builds a scheduler on a store. The store's clock is set to the
 // scheduler's, so events and claims agree on the time.
-func New(st *calendar.Store, o Options) *Scheduler {
+func New(st calendar.Deliveries, o Options) *Scheduler {
 	if o.Owner == "" {
 		o.Owner = DefaultOwner()
 	}
@@ -129,7 +128,7 @@ func New(st *calendar.Store, o Options) *Scheduler {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	st.Now = o.Clock.Now
+	st.UseClock(o.Clock.Now)
 	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}}
 }
 

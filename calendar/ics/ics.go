@@ -147,7 +147,15 @@ func (l *lineWriter) line(s string) {
 // application polling the file never reads half of it; the file gets m.File
 // (the export rule: shared unless --private). The daemon calls it after each
 // change (its --ics flag).
-func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.ViewFilter, m atomicfile.Modes) error {
+// Source is what the feed reads of a calendar.
+type Source interface {
+	Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.Entry, error)
+	CalendarID(ctx context.Context) (string, error)
+	// Clock is the time the feed is stamped with.
+	Clock() time.Time
+}
+
+func WriteFile(ctx context.Context, st Source, path string, f calendar.ViewFilter, m atomicfile.Modes) error {
 	f.WithBody = true
 	entries, err := st.Entries(ctx, f)
 	if err != nil {
@@ -157,5 +165,5 @@ func WriteFile(ctx context.Context, st *calendar.Store, path string, f calendar.
 	if err != nil {
 		return err
 	}
-	return m.WriteFile(path, func(w io.Writer) error { return Write(w, calID, entries, st.Now()) })
+	return m.WriteFile(path, func(w io.Writer) error { return Write(w, calID, entries, st.Clock()) })
 }

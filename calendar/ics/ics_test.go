@@ -9,18 +9,19 @@ import (
 	"testing"
 	"time"
 
-	ical "github.com/arran4/golang-ical"
+	"github.com/crieur/crieur/calendar/sqlite"
 
+	ical "github.com/arran4/golang-ical"
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/internal/atomicfile"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-func fixture(t *testing.T) *calendar.Store {
+func fixture(t *testing.T) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := calendar.Open(ctx, filepath.Join(t.TempDir(), "c.db"), calendar.Options{Create: true})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/when"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-
-	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/when"
 )
 
 // app carries what every command needs: configuration, streams, the clock
@@ -29,7 +29,7 @@ type app struct {
 	out    io.Writer
 	errOut io.Writer
 	now    func() time.Time
-	store  *calendar.Store
+	store  calendar.Store
 	ctx    context.Context
 	// loc caches the viewer's zone for locName: every time shown reads it.
 	loc     *time.Location
@@ -272,11 +272,11 @@ func (a *app) dbPath() string {
 }
 
 // openStore opens the calendar, creating it only for `init`.
-func (a *app) openStore(create bool) (*calendar.Store, error) {
+func (a *app) openStore(create bool) (calendar.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := calendar.Open(a.ctx, a.dbPath(), calendar.Options{Create: create, Keys: a.keys})
+	s, err := sqlite.Open(a.ctx, a.dbPath(), sqlite.Options{Create: create, Keys: a.keys})
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (a *app) openStore(create bool) (*calendar.Store, error) {
 }
 
 // db opens the existing calendar.
-func (a *app) db() (*calendar.Store, error) { return a.openStore(false) }
+func (a *app) db() (calendar.Store, error) { return a.openStore(false) }
 
 func (a *app) close() {
 	if a.store != nil {
@@ -382,7 +382,7 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errors.Is(err, calendar.ErrConflict):
 		return exitConflict
-	case errors.Is(err, calendar.ErrNoDatabase):
+	case errors.Is(err, sqlite.ErrNoDatabase):
 		return exitRuntime
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {

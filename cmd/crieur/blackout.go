@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newBlackoutCmd) }
@@ -192,7 +191,7 @@ func namesText(names []string) string {
 }
 
 // warnBlackout says on stderr that a move lands inside a blackout.
-func (a *app) warnBlackout(st *calendar.Store, mv calendar.Move) error {
+func (a *app) warnBlackout(st calendar.Store, mv calendar.Move) error {
 	b, err := st.BlackoutCovering(a.ctx, mv.PostID, mv.To)
 	if err != nil || b == nil || a.quiet() {
 		return err

@@ -10,13 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-	"golang.org/x/term"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/ics"
 	"github.com/crieur/crieur/internal/atomicfile"
 	"github.com/crieur/crieur/internal/calview"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func init() { registerCommand(newCalendarCmd) }
@@ -213,7 +212,7 @@ func (a *app) agendaRange(from, to string, now time.Time, loc *time.Location) (t
 }
 
 // buildView loads a range's entries and blackouts and lays them out.
-func (a *app) buildView(st *calendar.Store, kind string, start, end time.Time, vf viewFlags) (calview.View, error) {
+func (a *app) buildView(st calendar.Store, kind string, start, end time.Time, vf viewFlags) (calview.View, error) {
 	f, err := vf.filter(start, end)
 	if err != nil {
 		return calview.View{}, err
@@ -359,7 +358,7 @@ chooses table, json or yaml everywhere else.
 					if err != nil {
 						return err
 					}
-					return ics.Write(w, calID, entries, st.Now())
+					return ics.Write(w, calID, entries, st.Clock())
 				case "json":
 					f.WithBody = true
 					entries, err := st.Entries(a.ctx, f)

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/when"
 	"github.com/crieur/crieur/publishers"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newChannelCmd) }
@@ -89,7 +88,7 @@ func redactPair(field, p string) string {
 }
 
 // apply checks the flags against the network and writes them into c.
-func (f *channelFlags) apply(a *app, cmd *cobra.Command, st *calendar.Store, c *calendar.Channel) error {
+func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *calendar.Channel) error {
 	nw, err := network(c.Network)
 	if err != nil {
 		return err
@@ -223,7 +222,7 @@ func outFile(nw publishers.Network, name string) bool {
 // resolveSecrets resolves refs as the channel will once saved: values given
 // in this command are not in the calendar yet (they are sealed with the
 // channel), so they are taken from the command itself.
-func (f *channelFlags) resolveSecrets(st *calendar.Store, refs map[string]string) (map[string]string, error) {
+func (f *channelFlags) resolveSecrets(st calendar.Store, refs map[string]string) (map[string]string, error) {
 	rest := map[string]string{}
 	out := map[string]string{}
 	for k, ref := range refs {

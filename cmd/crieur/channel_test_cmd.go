@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerVerb("channel", newChannelTestCmd) }
@@ -84,7 +83,7 @@ characters_reserved_per_url, …) is stored in the channel's settings, so that
 
 // keepLearned stores in the channel's settings what a check learned of the
 // network (publishers.Learner), and returns the settings that changed.
-func keepLearned(a *app, st *calendar.Store, ch *calendar.Channel, pub publishers.Publisher) (map[string]string, error) {
+func keepLearned(a *app, st calendar.Store, ch *calendar.Channel, pub publishers.Publisher) (map[string]string, error) {
 	l, ok := pub.(publishers.Learner)
 	if !ok {
 		return nil, nil

@@ -26,7 +26,7 @@ const icsPoll = time.Second
 // keepICS writes the calendar to path now and again after every change
 // (PRAGMA data_version sees every commit, the daemon's own included, since the
 // watcher has its own connection), until ctx ends or stop is called.
-func keepICS(ctx context.Context, st *calendar.Store, path string, modes atomicfile.Modes, log *slog.Logger) (stop func(), err error) {
+func keepICS(ctx context.Context, st calendar.Store, path string, modes atomicfile.Modes, log *slog.Logger) (stop func(), err error) {
 	if err := ics.WriteFile(ctx, st, path, calendar.ViewFilter{}, modes); err != nil {
 		return nil, err
 	}

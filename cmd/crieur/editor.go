@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/formats"
 )
 
 // editorCommand is $EDITOR, then $VISUAL, then vi.
@@ -28,7 +29,7 @@ var errUnchanged = errors.New("document unchanged: nothing changed")
 // that does not parse is kept on disk and its path given in the error, so no
 // writing is lost.
 // retry is the command that applies the kept file once fixed ({{file}} is its path).
-func (a *app) editDocument(doc calendar.Document, header, retry string) (calendar.Document, string, error) {
+func (a *app) editDocument(doc formats.Document, header, retry string) (formats.Document, string, error) {
 	dir, err := draftsDir()
 	if err != nil {
 		return doc, "", err
@@ -58,7 +59,7 @@ func (a *app) editDocument(doc calendar.Document, header, retry string) (calenda
 		os.Remove(path)
 		return doc, "", errUnchanged
 	}
-	out, err := calendar.ParseDocument(saved)
+	out, err := formats.ParseDocument(saved)
 	if err != nil {
 		var fe calendar.FieldError
 		if errors.As(err, &fe) {

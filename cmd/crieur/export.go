@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/formats"
 	"github.com/crieur/crieur/internal/atomicfile"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newExportCmd) }
@@ -84,17 +84,17 @@ to be shared (0644, folders 0755) unless --private (0600, 0700).`,
 			}
 			modes := atomicfile.ExportModes(private)
 			if format == "md" {
-				if err := calendar.WriteMarkdownDir(out, e.Posts, modes); err != nil {
+				if err := formats.WriteMarkdownDir(out, e.Posts, modes); err != nil {
 					return err
 				}
 			} else if err := writeExport(a.out, out, modes, func(w io.Writer) error {
 				switch format {
 				case "csv":
-					return calendar.WriteCSV(w, e.Posts)
+					return formats.WriteCSV(w, e.Posts)
 				case "yaml":
-					return calendar.WriteYAML(w, e)
+					return formats.WriteYAML(w, e)
 				}
-				return calendar.WriteJSON(w, e)
+				return formats.WriteJSON(w, e)
 			}); err != nil {
 				return err
 			}

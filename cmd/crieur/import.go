@@ -12,13 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/formats"
 	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newImportCmd) }
@@ -156,7 +156,7 @@ func (a *app) readLoad(paths []string, o importOptions) (loadInput, error) {
 			size += int(info.Size() / 200)
 		}
 	}
-	ropt := calendar.ReadOptions{DateFormat: o.dateFormat}
+	ropt := formats.ReadOptions{DateFormat: o.dateFormat}
 	return loadInput{LoadSource: calendar.LoadSource{Size: size, Read: func(emit func([]calendar.LoadItem)) *calendar.LoadSet {
 		all := &calendar.LoadSet{}
 		for i := range csvs {
@@ -165,7 +165,7 @@ func (a *app) readLoad(paths []string, o importOptions) (loadInput, error) {
 			if r == nil {
 				r = io.NopCloser(bytes.NewReader(f.data))
 			}
-			all.Merge(calendar.StreamCSV(r, f.path, ropt, 2000, emit))
+			all.Merge(formats.StreamCSV(r, f.path, ropt, 2000, emit))
 			r.Close()
 			f.data, f.r = nil, nil
 		}
@@ -199,9 +199,9 @@ func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet,
 		return fail(usageErr{fmt.Errorf("--format %q: use csv, yaml, json or md", o.format)})
 	}
 	switch o.dateFormat {
-	case "", calendar.DateISO, calendar.DateDMY, calendar.DateMDY:
+	case "", formats.DateISO, formats.DateDMY, formats.DateMDY:
 	default:
-		return fail(usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, calendar.DateDMY, calendar.DateMDY)})
+		return fail(usageErr{fmt.Errorf("--date-format %q: use %s or %s (ISO is the default)", o.dateFormat, formats.DateDMY, formats.DateMDY)})
 	}
 	if o.maxFileMB < 1 {
 		return fail(usageErr{fmt.Errorf("--max-file-size %d: give a size in MB, at least 1", o.maxFileMB)})
@@ -241,7 +241,7 @@ func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet,
 				if format != "" && format != "md" {
 					return fail(usageErr{fmt.Errorf("%s is a folder: only a Markdown folder (md) can be loaded from one", path)})
 				}
-				part, err := calendar.ReadMarkdownFolder(path, maxFile)
+				part, err := formats.ReadMarkdownFolder(path, maxFile)
 				if err != nil {
 					return fail(err)
 				}
@@ -293,13 +293,13 @@ func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet,
 		case "dir":
 			set.Merge(f.part)
 		case "csv":
-			set.Merge(calendar.ReadCSV(f.data, f.path, calendar.ReadOptions{DateFormat: o.dateFormat}))
+			set.Merge(formats.ReadCSV(f.data, f.path, formats.ReadOptions{DateFormat: o.dateFormat}))
 		case "yaml":
-			set.Merge(calendar.ReadYAML(f.data, f.path))
+			set.Merge(formats.ReadYAML(f.data, f.path))
 		case "json":
-			set.Merge(calendar.ReadJSON(f.data, f.path))
+			set.Merge(formats.ReadJSON(f.data, f.path))
 		case "md":
-			set.Merge(calendar.ReadMarkdown(f.data, f.path, filepath.Base(f.path)))
+			set.Merge(formats.ReadMarkdown(f.data, f.path, filepath.Base(f.path)))
 		}
 	}
 	return set, nil, nil

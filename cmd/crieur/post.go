@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/formats"
 	"github.com/crieur/crieur/calendar/when"
 	"github.com/crieur/crieur/internal/safefile"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newPostCmd) }
@@ -64,7 +64,7 @@ func (f *postFields) any(cmd *cobra.Command) bool {
 }
 
 // readFileDoc reads --file (or stdin) as a document.
-func (a *app) readFileDoc(path string) (calendar.Document, error) {
+func (a *app) readFileDoc(path string) (formats.Document, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -73,12 +73,12 @@ func (a *app) readFileDoc(path string) (calendar.Document, error) {
 		data, err = safefile.ReadFile(path, calendar.DefaultMaxLoadFile)
 	}
 	if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooBig) {
-		return calendar.Document{}, calendar.Invalid("file", "%v", err)
+		return formats.Document{}, calendar.Invalid("file", "%v", err)
 	}
 	if err != nil {
-		return calendar.Document{}, err
+		return formats.Document{}, err
 	}
-	doc, err := calendar.ParseDocument(data)
+	doc, err := formats.ParseDocument(data)
 	if err != nil {
 		var fe calendar.FieldError
 		if errors.As(err, &fe) {
@@ -90,7 +90,7 @@ func (a *app) readFileDoc(path string) (calendar.Document, error) {
 }
 
 // overlay applies the flags that were given onto doc.
-func (f *postFields) overlay(cmd *cobra.Command, doc *calendar.Document) {
+func (f *postFields) overlay(cmd *cobra.Command, doc *formats.Document) {
 	ch := cmd.Flags().Changed
 	if ch("body") {
 		doc.Body = f.body
@@ -119,13 +119,13 @@ func (f *postFields) overlay(cmd *cobra.Command, doc *calendar.Document) {
 	if ch("media") {
 		doc.Media = nil
 		for _, m := range f.media {
-			doc.Media = append(doc.Media, calendar.ParseMedia(m))
+			doc.Media = append(doc.Media, formats.ParseMedia(m))
 		}
 	}
 }
 
 // timeZoneFor is where a WHEN is read: --tz, else the first channel's zone, else the calendar's.
-func (a *app) timeZoneFor(cmd *cobra.Command, st *calendar.Store, channels []string) *time.Location {
+func (a *app) timeZoneFor(cmd *cobra.Command, st calendar.Store, channels []string) *time.Location {
 	if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
 		return a.zone()
 	}
@@ -170,7 +170,7 @@ func userMedia(path string) string {
 }
 
 // applyDoc writes a document's fields into p.
-func (a *app) applyDoc(cmd *cobra.Command, st *calendar.Store, doc calendar.Document, p *calendar.Post, allowPast bool) error {
+func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Document, p *calendar.Post, allowPast bool) error {
 	// The zone the stored time was shown in (docOf), before channels change.
 	shownIn := a.timeZoneFor(cmd, st, p.Channels)
 	p.Slug = firstSet(doc.Slug, p.Slug)
@@ -225,9 +225,9 @@ func firstSet(a, b string) string {
 
 // docOf turns a post into the document a person edits; its time is written
 // in loc, the zone a time typed there is read in (timeZoneFor).
-func (a *app) docOf(p calendar.Post, loc *time.Location) calendar.Document {
-	d := calendar.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
-		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: calendar.ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
+func (a *app) docOf(p calendar.Post, loc *time.Location) formats.Document {
+	d := formats.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
+		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: formats.ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
 	if len(d.Variants) == 0 {
 		d.Variants = nil
 	}
@@ -302,7 +302,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			if err != nil {
 				return err
 			}
-			var doc calendar.Document
+			var doc formats.Document
 			switch {
 			case f.file != "":
 				if doc, err = a.readFileDoc(f.file); err != nil {
@@ -318,9 +318,9 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			default:
 				// The flags fill in the document; what is saved in the
 				// editor is the post, flags included.
-				tmpl := calendar.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
+				tmpl := formats.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
 				for _, m := range f.media {
-					tmpl.Media = append(tmpl.Media, calendar.ParseMedia(m))
+					tmpl.Media = append(tmpl.Media, formats.ParseMedia(m))
 				}
 				doc, draftFile, err = a.editDocument(tmpl, docHelp("Write the post below the closing ---. Save and quit to create it; an empty file cancels.", a.zoneLabel(a.timeZoneFor(cmd, st, f.channels))), "crieur post new --file {{file}}")
 				if errors.Is(err, errUnchanged) {
@@ -414,7 +414,7 @@ back to review.`,
 			}
 			docZone := a.timeZoneFor(cmd, st, p.Channels)
 			orig := a.docOf(p, docZone)
-			var doc calendar.Document
+			var doc formats.Document
 			switch {
 			case f.file != "":
 				if doc, err = a.readFileDoc(f.file); err != nil {
@@ -473,7 +473,7 @@ func cloneMap(m map[string]string) map[string]string {
 	return out
 }
 
-func normalizeDoc(d calendar.Document) calendar.Document {
+func normalizeDoc(d formats.Document) formats.Document {
 	d.BodyLine = 0
 	d.Body = strings.TrimSpace(d.Body)
 	if len(d.Variants) == 0 {
@@ -625,7 +625,7 @@ func newPostShowCmd(a *app) *cobra.Command {
 }
 
 // changePost applies a store change to a post and shows the post it returns.
-func (a *app) changePost(verb string, change func(*calendar.Store) (calendar.Post, error)) error {
+func (a *app) changePost(verb string, change func(calendar.Store) (calendar.Post, error)) error {
 	st, err := a.db()
 	if err != nil {
 		return err
@@ -637,7 +637,7 @@ func (a *app) changePost(verb string, change func(*calendar.Store) (calendar.Pos
 	return a.showPost(p, verb)
 }
 
-func (a *app) showPostRef(st *calendar.Store, ref, verb string) error {
+func (a *app) showPostRef(st calendar.Store, ref, verb string) error {
 	p, err := st.Post(a.ctx, ref)
 	if err != nil {
 		return err
@@ -776,7 +776,7 @@ func newPostCancelCmd(a *app) *cobra.Command {
 		Example: `  crieur post cancel winter-sale`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.changePost("Canceled", func(st *calendar.Store) (calendar.Post, error) {
+			return a.changePost("Canceled", func(st calendar.Store) (calendar.Post, error) {
 				p, err := st.CancelPost(a.ctx, args[0])
 				if err == nil {
 					a.warnCanceledLive(p)

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
+	"github.com/spf13/cobra"
 )
 
 func init() {
@@ -46,7 +45,7 @@ approves it. Submitting a post already in review does nothing (exit 0).`,
 					return nil
 				})
 			}
-			return a.changePost("Submitted", func(st *calendar.Store) (calendar.Post, error) {
+			return a.changePost("Submitted", func(st calendar.Store) (calendar.Post, error) {
 				return st.SubmitPost(a.ctx, args[0])
 			})
 		},
@@ -66,7 +65,7 @@ says afterwards sends it back to review.`,
   crieur post approve 42 --note "Checked the prices with sales"`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.changePost("Approved", func(st *calendar.Store) (calendar.Post, error) {
+			return a.changePost("Approved", func(st calendar.Store) (calendar.Post, error) {
 				return st.ApprovePost(a.ctx, args[0], note)
 			})
 		},
@@ -83,7 +82,7 @@ func newPostRejectCmd(a *app) *cobra.Command {
 		Example: `  crieur post reject winter-sale --note "The discount is 15%, not 20%"`,
 		Args:    exactArgs(1, "a post REF (id or slug)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.changePost("Rejected", func(st *calendar.Store) (calendar.Post, error) {
+			return a.changePost("Rejected", func(st calendar.Store) (calendar.Post, error) {
 				return st.RejectPost(a.ctx, args[0], note)
 			})
 		},

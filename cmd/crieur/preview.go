@@ -6,11 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerVerb("post", newPostPreviewCmd) }
@@ -87,7 +86,7 @@ reject. Nothing is sent.`,
 	return cmd
 }
 
-func previewFor(a *app, st *calendar.Store, p calendar.Post, ch calendar.Channel, d calendar.Delivery, campaign *calendar.Campaign) channelPreview {
+func previewFor(a *app, st calendar.Store, p calendar.Post, ch calendar.Channel, d calendar.Delivery, campaign *calendar.Campaign) channelPreview {
 	rp := scheduler.Render(p, ch, d, campaign)
 	pv := channelPreview{Channel: ch.Name, Network: ch.Network, Link: rp.Link, Media: []string{}, Problems: []string{}, Warnings: []string{}}
 	for i, m := range rp.Media {

@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand(newSlotCmd) }
@@ -158,7 +157,7 @@ it; one in the fall-back hour fires once.`,
 
 // slotZone is the zone a slot's times are in: its channel's, else the
 // calendar's (the same rule the queue follows), never the viewer's.
-func (a *app) slotZone(st *calendar.Store, sl calendar.Slot) *time.Location {
+func (a *app) slotZone(st calendar.Store, sl calendar.Slot) *time.Location {
 	c, err := st.Channel(a.ctx, sl.Channel)
 	if err != nil {
 		return a.calendarZone()
@@ -167,7 +166,7 @@ func (a *app) slotZone(st *calendar.Store, sl calendar.Slot) *time.Location {
 }
 
 // nextSlots returns a slot's next n instants, read in the slot's zone.
-func (a *app) nextSlots(st *calendar.Store, sl calendar.Slot, n int) []time.Time {
+func (a *app) nextSlots(st calendar.Store, sl calendar.Slot, n int) []time.Time {
 	sc, err := when.ParseSchedule(sl.Cron)
 	if err != nil {
 		return nil

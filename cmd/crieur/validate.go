@@ -21,7 +21,7 @@ func validator(ch calendar.Channel) (publishers.OfflineCheck, error) {
 
 // checkPost asks each of the post's channels whether its network would take
 // the post, so that nothing it would reject gets into the calendar.
-func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
+func (a *app) checkPost(st calendar.Store, p calendar.Post) error {
 	verr := &calendar.ValidationError{}
 	campaign := a.campaignOf(st, p)
 	for _, name := range p.Channels {
@@ -43,7 +43,7 @@ func (a *app) checkPost(st *calendar.Store, p calendar.Post) error {
 }
 
 // campaignOf is the post's campaign (its UTM defaults tag the links), or nil.
-func (a *app) campaignOf(st *calendar.Store, p calendar.Post) *calendar.Campaign {
+func (a *app) campaignOf(st calendar.Store, p calendar.Post) *calendar.Campaign {
 	if p.Campaign == "" {
 		return nil
 	}

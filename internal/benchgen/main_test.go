@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlite"
 )
 
 // fill makes the synthetic calendar through the load's write path: n posts
@@ -17,7 +18,7 @@ import (
 func TestFill(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "big.db")
-	st, err := calendar.Open(ctx, path, calendar.Options{Create: true})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
