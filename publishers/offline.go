@@ -1,10 +1,6 @@
 package publishers
 
-import (
-	"errors"
-	"io"
-	"net/http"
-)
+import "fmt"
 
 // Validator is what a network checks in a post; Publisher is one, and so is
 // what Network.Offline returns (which may also be a Previewer and an
@@ -21,41 +17,19 @@ type OfflineCheck struct {
 	v Validator
 }
 
-// Check returns the network's rules for a channel with these settings. A
-// network with Offline needs nothing else. One without it is still built by
-// New, with every secret a stand-in that is never sent anywhere and a client
-// that refuses every request (an adapter gains Offline to leave this path).
+// Check returns the network's rules for a channel with these settings, from
+// its Offline: no secret is read and no client is built. Every registered
+// network has Offline (Register refuses one without).
 func (n Network) Check(channel string, settings map[string]string) (OfflineCheck, error) {
-	if n.Offline != nil {
-		v, err := n.Offline(settings)
-		if err != nil {
-			return OfflineCheck{}, err
-		}
-		return OfflineCheck{v: v}, nil
+	if n.Offline == nil {
+		return OfflineCheck{}, fmt.Errorf("network %s has no offline rules: it cannot check a post for channel %s", n.Name, channel)
 	}
-	secrets := map[string]string{}
-	for _, f := range n.Secrets {
-		secrets[f.Name] = standIn
-	}
-	pub, err := n.New(Config{Channel: channel, Settings: settings, Secrets: secrets, HTTP: offlineHTTP, Out: io.Discard})
+	v, err := n.Offline(settings)
 	if err != nil {
 		return OfflineCheck{}, err
 	}
-	return OfflineCheck{v: pub}, nil
+	return OfflineCheck{v: v}, nil
 }
-
-// standIn is every secret of a network built for an offline check without
-// Offline: never a real value, and never sent (see offlineHTTP).
-const standIn = "offline-check-stand-in"
-
-// ErrOffline is what an offline check's client answers every request with.
-var ErrOffline = errors.New("an offline check never calls the network")
-
-var offlineHTTP = &http.Client{Transport: refuseAll{}}
-
-type refuseAll struct{}
-
-func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) { return nil, ErrOffline }
 
 // Validate lists what the network would reject in p.
 func (o OfflineCheck) Validate(p Post) []Problem { return o.v.Validate(p) }

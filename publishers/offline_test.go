@@ -3,7 +3,8 @@ package publishers
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -16,19 +17,8 @@ func (r rulesOnly) Validate(p Post) []Problem {
 	return nil
 }
 
-type netPub struct{ cfg Config }
-
-func (netPub) Validate(Post) []Problem { return nil }
-func (n netPub) Publish(ctx context.Context, _ Post) (Result, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://example.invalid/", nil)
-	_, err := n.cfg.Client().Do(req)
-	return Result{}, err
-}
-
-// A network with Offline is checked by its rules alone: New (which needs
-// the secrets) is never called. One without is built with stand-ins no
-// adapter could mistake for a credential, and a client that refuses every
-// request.
+// A network is checked by its rules alone: New (which needs the secrets) is
+// never called.
 func TestNetworkCheckNeedsNoSecret(t *testing.T) {
 	withRules := Network{
 		Name: "rules",
@@ -56,23 +46,39 @@ func TestNetworkCheckNeedsNoSecret(t *testing.T) {
 	if _, err := withRules.Check("c", map[string]string{"bad": "1"}); err == nil {
 		t.Error("settings New would refuse were accepted")
 	}
+}
 
-	var built Config
-	fallback := Network{
-		Name:    "fallback",
+// There is no second way to check a post: a network without Offline is
+// never built with stand-in secrets. Register refuses it, and Check on one
+// fails without calling New.
+func TestNetworkWithoutOfflineRules(t *testing.T) {
+	bare := Network{
+		Name:    "no-rules",
 		Secrets: []Field{{Name: "token", Required: true}},
 		New: func(cfg Config) (Publisher, error) {
-			built = cfg
-			return netPub{cfg: cfg}, nil
+			t.Errorf("New called for an offline check, with secrets %v", cfg.Secrets)
+			return rulesPub{}, nil
 		},
 	}
-	if _, err := fallback.Check("c", nil); err != nil {
-		t.Fatal(err)
+	if _, err := bare.Check("c", nil); err == nil || !strings.Contains(err.Error(), "no-rules has no offline rules") {
+		t.Errorf("Check without Offline: %v", err)
 	}
-	if built.Secrets["token"] != standIn || built.Credentials != nil {
-		t.Errorf("fallback built with %v", built.Secrets)
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "no-rules") {
+				t.Errorf("Register without Offline: recovered %v", r)
+			}
+		}()
+		Register(bare)
+	}()
+	if _, err := Lookup("no-rules"); err == nil {
+		t.Error("a network without offline rules was registered")
 	}
-	if _, err := (netPub{cfg: built}).Publish(context.Background(), Post{}); !errors.Is(err, ErrOffline) {
-		t.Errorf("the offline client let a request through: %v", err)
-	}
+}
+
+type rulesPub struct{}
+
+func (rulesPub) Validate(Post) []Problem { return nil }
+func (rulesPub) Publish(context.Context, Post) (Result, error) {
+	return Result{}, errors.New("not here")
 }

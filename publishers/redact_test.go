@@ -190,7 +190,7 @@ func TestRegisteredNewRedacts(t *testing.T) {
 			return nil, errors.New("bad config " + cfg.Secrets["token"])
 		}
 		return checker{}, nil
-	}})
+	}, Offline: func(map[string]string) (Validator, error) { return checker{}, nil }})
 	nw, _ := Lookup("test-redact")
 	if _, err := nw.New(Config{Secrets: map[string]string{"token": "tok-123456"}, Settings: map[string]string{"fail": "y"}}); err == nil || strings.Contains(err.Error(), "tok-123456") {
 		t.Errorf("New's error = %v", err)

@@ -48,10 +48,11 @@ type Network struct {
 	Safety RetrySafety
 	// New builds a publisher for one channel.
 	New func(Config) (Publisher, error)
-	// Offline, when set, gives the network's rules for a channel with these
-	// settings, without a secret and without a client: what validation,
-	// previews and loads use (see Network.Check). It refuses the settings
-	// New would refuse.
+	// Offline gives the network's rules for a channel with these settings,
+	// without a secret and without a client: what validation, previews and
+	// loads use (see Network.Check). It refuses the settings New would
+	// refuse, and its rules find the same problems as the publisher New
+	// builds. Every network has one (Register refuses a network without).
 	Offline func(settings map[string]string) (Validator, error)
 }
 
@@ -63,8 +64,12 @@ var (
 // Register adds a network; adapters call it from init. The registered New
 // wraps the adapter's: it gives the adapter a Redactor of the channel's
 // secrets (Config.Redact) and returns a publisher whose errors and results
-// pass through it (see Redacting).
+// pass through it (see Redacting). A network without Offline is a
+// programming error: Register panics.
 func Register(n Network) {
+	if n.Offline == nil {
+		panic("publishers: network registered without offline rules (Network.Offline): " + n.Name)
+	}
 	if n.New != nil {
 		n.New = redactingNew(n.New)
 	}

@@ -196,7 +196,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
 	}
 	// Credentials over plain http are refused now, not at the first post:
-	// with stand-in secrets (a setting's URL), then with the secrets
+	// by the network's offline rules (a setting's URL), then with the secrets
 	// themselves when they resolve (a webhook URL kept as a secret).
 	if errors.Is(buildErr, publishers.ErrInsecureHTTP) {
 		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})

@@ -25,8 +25,8 @@ func TestShowProgress(t *testing.T) {
 	}
 }
 
-// The check builds each network's publisher with placeholder secrets (some
-// adapters check a secret's shape) and reports its rules' problems.
+// The check reads each network's offline rules (no secret, no client) and
+// reports their problems.
 func TestNetworkCheck(t *testing.T) {
 	long := strings.Repeat("a", 4100)
 	cases := []struct {

@@ -1,6 +1,7 @@
 package all
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,8 +17,8 @@ func TestRegistered(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if nw.New == nil || nw.Description == "" {
-			t.Errorf("%s: registered without a constructor or a description", name)
+		if nw.New == nil || nw.Offline == nil || nw.Description == "" {
+			t.Errorf("%s: registered without a constructor, offline rules or a description", name)
 		}
 	}
 }
@@ -27,11 +28,18 @@ func TestRegistered(t *testing.T) {
 // client (Network.Offline).
 func TestOfflineRulesNeedNoSecret(t *testing.T) {
 	for name, settings := range map[string]map[string]string{
-		"mastodon": {"instance": "https://mastodon.example"},
-		"discord":  {"mentions": "users"},
-		"slack":    {},
-		"ghost":    {"site": "https://blog.example"},
-		"webhook":  {},
+		"mastodon":   {"instance": "https://mastodon.example"},
+		"discord":    {"mentions": "users"},
+		"slack":      {},
+		"ghost":      {"site": "https://blog.example"},
+		"webhook":    {},
+		"bluesky":    {"handle": "alice.bsky.social"},
+		"devto":      {},
+		"telegram":   {"chat_id": "@news"},
+		"newsletter": {"smtp_host": "smtp.example.org", "from": "news@example.org", "to": "a@example.org"},
+		"wordpress":  {"site": "https://blog.example"},
+		"feed":       {"path": filepath.Join(t.TempDir(), "feed.xml")},
+		"log":        {},
 	} {
 		nw, err := publishers.Lookup(name)
 		if err != nil {
@@ -47,20 +55,26 @@ func TestOfflineRulesNeedNoSecret(t *testing.T) {
 			continue
 		}
 		long := publishers.Post{Title: "T", Slug: "t", Text: strings.Repeat("word ", 2000)}
-		if pv, ok := chk.Preview(long); name != "webhook" && (!ok || len(pv.Parts) == 0) {
+		if pv, ok := chk.Preview(long); name != "webhook" && name != "log" && (!ok || len(pv.Parts) == 0) {
 			t.Errorf("%s: no preview offline: %+v", name, pv)
 		}
-		if probs := chk.Threading(long); name == "mastodon" && len(probs) == 0 {
+		if probs := chk.Threading(long); (name == "mastodon" || name == "bluesky") && len(probs) == 0 {
 			t.Errorf("%s: a 10,000-character text passes, not allowed to thread", name)
 		}
 	}
 	// Settings New refuses are refused offline too.
 	for name, settings := range map[string]map[string]string{
-		"mastodon": {"instance": "https://mastodon.example", "visibility": "everyone"},
-		"ghost":    {"site": "http://blog.example"},
-		"webhook":  {"url": "http://hooks.example/x"},
-		"slack":    {"insecure_http": "maybe"},
-		"discord":  {"mentions": "nobody"},
+		"mastodon":   {"instance": "https://mastodon.example", "visibility": "everyone"},
+		"ghost":      {"site": "http://blog.example"},
+		"webhook":    {"url": "http://hooks.example/x"},
+		"slack":      {"insecure_http": "maybe"},
+		"discord":    {"mentions": "nobody"},
+		"bluesky":    {"handle": ""},
+		"devto":      {"published": "maybe"},
+		"telegram":   {"chat_id": "@news", "parse_mode": "BBCode"},
+		"newsletter": {"smtp_host": "smtp.example.org", "from": "news@example.org", "to": "a@example.org", "tls": "none"},
+		"wordpress":  {"site": "https://editor:pw@blog.example"},
+		"feed":       {"path": filepath.Join(t.TempDir(), "feed.xml"), "max_items": "0"},
 	} {
 		nw, _ := publishers.Lookup(name)
 		if _, err := nw.Check("c", settings); err == nil {

@@ -40,6 +40,9 @@ func init() {
 		},
 		Safety: publishers.RetryLookup,
 		New:    func(cfg publishers.Config) (publishers.Publisher, error) { return New(cfg) },
+		// Its rules are Bluesky's own and the handle's settings: never the
+		// app password, never the PDS.
+		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 	})
 }
 
@@ -73,15 +76,27 @@ type Publisher struct {
 
 // New builds a publisher from a channel's settings and secrets.
 func New(cfg publishers.Config) (*Publisher, error) {
-	handle := strings.TrimPrefix(strings.TrimSpace(cfg.Settings["handle"]), "@")
-	if handle == "" {
-		return nil, fmt.Errorf("bluesky: setting handle is required")
+	pub, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
 	}
 	password := cfg.Secrets["app_password"]
 	if password == "" {
 		return nil, fmt.Errorf("bluesky: secret app_password is required")
 	}
-	pds := strings.TrimRight(strings.TrimSpace(cfg.Settings["pds"]), "/")
+	pub.client = client{http: cfg.Client(), now: cfg.Clock}
+	pub.password, pub.redact = password, cfg.Redact
+	return pub, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// password and no client (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	handle := strings.TrimPrefix(strings.TrimSpace(settings["handle"]), "@")
+	if handle == "" {
+		return nil, fmt.Errorf("bluesky: setting handle is required")
+	}
+	pds := strings.TrimRight(strings.TrimSpace(settings["pds"]), "/")
 	if pds == "" {
 		pds = defaultPDS
 	}
@@ -89,11 +104,11 @@ func New(cfg publishers.Config) (*Publisher, error) {
 	if !ok {
 		return nil, fmt.Errorf("bluesky: setting pds must be an http(s) URL, got %q", pds)
 	}
-	if err := publishers.CheckHTTPS("bluesky: setting pds", u, cfg.Settings); err != nil {
+	if err := publishers.CheckHTTPS("bluesky: setting pds", u, settings); err != nil {
 		return nil, err
 	}
 	var langs []string
-	for _, l := range strings.Split(cfg.Settings["langs"], ",") {
+	for _, l := range strings.Split(settings["langs"], ",") {
 		if l = strings.TrimSpace(l); l != "" {
 			langs = append(langs, l)
 		}
@@ -102,13 +117,10 @@ func New(cfg publishers.Config) (*Publisher, error) {
 		return nil, fmt.Errorf("bluesky: setting langs lists %d languages, Bluesky takes at most 3", len(langs))
 	}
 	return &Publisher{
-		client:   client{http: cfg.Client(), now: cfg.Clock},
 		handle:   handle,
 		pds:      pds,
-		password: password,
 		langs:    langs,
-		redact:   cfg.Redact,
-		settings: cfg.Settings,
+		settings: settings,
 		seen:     map[string]bool{},
 	}, nil
 }

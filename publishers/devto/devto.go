@@ -30,6 +30,8 @@ var network = publishers.Network{
 
 func init() {
 	network.New = New // set here: New reads network, so it cannot be in its initializer
+	// Its rules are Forem's own: never the API key.
+	network.Offline = func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) }
 	publishers.Register(network)
 }
 
@@ -53,23 +55,33 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if missing := network.Missing(cfg.Settings, cfg.Secrets); len(missing) > 0 {
 		return nil, fmt.Errorf("devto: missing %s", strings.Join(missing, ", "))
 	}
-	base := strings.TrimRight(network.Setting(cfg.Settings, "api"), "/")
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg, p.key = cfg, strings.TrimSpace(cfg.Secrets["api_key"])
+	return p, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// key and no client (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	base := strings.TrimRight(network.Setting(settings, "api"), "/")
 	u, ok := publishers.HTTPURL(base)
 	if !ok || u.User != nil {
 		return nil, fmt.Errorf("devto: api %q is not an http(s) URL", base)
 	}
-	if err := publishers.CheckHTTPS("devto: setting api", u, cfg.Settings); err != nil {
+	if err := publishers.CheckHTTPS("devto: setting api", u, settings); err != nil {
 		return nil, err
 	}
-	published, err := strconv.ParseBool(network.Setting(cfg.Settings, "published"))
+	published, err := strconv.ParseBool(network.Setting(settings, "published"))
 	if err != nil {
-		return nil, fmt.Errorf("devto: published must be true or false, got %q", cfg.Settings["published"])
+		return nil, fmt.Errorf("devto: published must be true or false, got %q", settings["published"])
 	}
 	return &Publisher{
-		cfg:       cfg,
+		cfg:       publishers.Config{Settings: settings},
 		api:       strings.TrimSuffix(base, "/api") + "/api",
 		published: published,
-		key:       strings.TrimSpace(cfg.Secrets["api_key"]),
 	}, nil
 }
 

@@ -46,6 +46,9 @@ var network = publishers.Network{
 
 func init() {
 	network.New = New // set here: New reads network, a cycle in a var initialiser
+	// Its rules need the settings only (the feed's title, which may come
+	// from the channel's name, is no part of them).
+	network.Offline = func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings, "") }
 	publishers.Register(network)
 }
 
@@ -70,9 +73,21 @@ var (
 
 // New builds a publisher from a channel's settings.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
-	if missing := network.Missing(cfg.Settings, cfg.Secrets); len(missing) > 0 {
+	p, err := fromSettings(cfg.Settings, cfg.Channel)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg = cfg
+	return p, nil
+}
+
+// fromSettings reads the channel's settings (the channel's name is the
+// feed's default title): what New builds, with no clock (Offline).
+func fromSettings(settings map[string]string, channel string) (*Publisher, error) {
+	if missing := network.Missing(settings, nil); len(missing) > 0 {
 		return nil, fmt.Errorf("feed: missing %s", strings.Join(missing, ", "))
 	}
+	cfg := publishers.Config{Channel: channel, Settings: settings}
 	s := func(k string) string { return strings.TrimSpace(cfg.Settings[k]) }
 	p := &Publisher{cfg: cfg, rssPath: filepath.Clean(s("path")), link: s("link"), mediaURL: s("media_url")}
 	p.atomPath = s("atom_path")

@@ -32,6 +32,13 @@ func init() {
 		// in memory only: a crash may print a post twice, which harms nobody.
 		Safety: publishers.RetryIdempotent,
 		New:    New,
+		// A log takes any post: its rules need nothing, and never the file.
+		Offline: func(settings map[string]string) (publishers.Validator, error) {
+			if _, err := outPath(settings); err != nil {
+				return nil, err
+			}
+			return &Publisher{}, nil
+		},
 	})
 }
 
@@ -56,20 +63,32 @@ type Publisher struct {
 // New builds a log publisher from the channel's settings.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
 	p := &Publisher{channel: cfg.Channel, now: cfg.Clock, seen: map[string]bool{}}
-	switch path := strings.TrimSpace(cfg.Settings["path"]); path {
-	case "", "-":
+	path, err := outPath(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	if p.path = path; path == "" {
 		p.out = cfg.Out
 		if p.out == nil {
 			p.out = os.Stdout
 		}
+	}
+	return p, nil
+}
+
+// outPath is the absolute path of the file the channel appends to, "" for
+// standard output.
+func outPath(settings map[string]string) (string, error) {
+	switch path := strings.TrimSpace(settings["path"]); path {
+	case "", "-":
+		return "", nil
 	default:
 		abs, err := filepath.Abs(path)
 		if err != nil {
-			return nil, fmt.Errorf("log path %q: %w", path, err)
+			return "", fmt.Errorf("log path %q: %w", path, err)
 		}
-		p.path = abs
+		return abs, nil
 	}
-	return p, nil
 }
 
 // Validate accepts every post: a log has no limits.

@@ -51,6 +51,9 @@ var network = publishers.Network{
 
 func init() {
 	network.New = New // set here: New reads network, a cycle in a var initialiser
+	// Its rules need the settings only (the sender, the recipients): never
+	// the SMTP login.
+	network.Offline = func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) }
 	publishers.Register(network)
 }
 
@@ -84,6 +87,25 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if missing := network.Missing(cfg.Settings, cfg.Secrets); len(missing) > 0 {
 		return nil, fmt.Errorf("newsletter: missing %s", strings.Join(missing, ", "))
 	}
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg = cfg
+	p.user, p.pass = cfg.Secrets["smtp_user"], cfg.Secrets["smtp_password"]
+	if (p.user == "") != (p.pass == "") {
+		return nil, fmt.Errorf("newsletter: give both secrets smtp_user and smtp_password, or neither")
+	}
+	return p, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// login (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	if missing := network.Missing(settings, nil); len(missing) > 0 {
+		return nil, fmt.Errorf("newsletter: missing %s", strings.Join(missing, ", "))
+	}
+	cfg := publishers.Config{Settings: settings}
 	p := &Publisher{cfg: cfg, host: strings.TrimSpace(cfg.Settings["smtp_host"]), timeout: defaultTimeout}
 	p.tls = strings.ToLower(strings.TrimSpace(cfg.Settings["tls"]))
 	portSetting := strings.TrimSpace(cfg.Settings["smtp_port"])
@@ -133,11 +155,6 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 			return nil, fmt.Errorf("newsletter: list_unsubscribe %q must be a mailto: or https:// URL", u)
 		}
 		p.unsubscribe = u
-	}
-
-	p.user, p.pass = cfg.Secrets["smtp_user"], cfg.Secrets["smtp_password"]
-	if (p.user == "") != (p.pass == "") {
-		return nil, fmt.Errorf("newsletter: give both secrets smtp_user and smtp_password, or neither")
 	}
 	return p, nil
 }

@@ -37,6 +37,9 @@ func init() {
 		},
 		Safety: publishers.RetryUnsafe,
 		New:    New,
+		// Its rules are Telegram's own and the chat's settings: never the
+		// bot's token.
+		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 	})
 }
 
@@ -51,12 +54,29 @@ type Publisher struct {
 
 // New builds a publisher from a channel's settings and secrets.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	token := cfg.Secrets["bot_token"]
+	if token == "" {
+		return nil, fmt.Errorf("telegram: secret bot_token is required")
+	}
+	if strings.ContainsAny(token, "/?# ") {
+		return nil, fmt.Errorf("telegram: secret bot_token is malformed (it must look like 123456:ABC-xyz)")
+	}
+	p.cfg, p.token = cfg, token
+	return p, nil
+}
+
+// fromSettings reads the channel's settings: all its rules need, with no
+// token and no client (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
 	p := &Publisher{
-		cfg:       cfg,
-		api:       strings.TrimRight(cfg.Settings["api"], "/"),
-		token:     cfg.Secrets["bot_token"],
-		chatID:    strings.TrimSpace(cfg.Settings["chat_id"]),
-		parseMode: cfg.Settings["parse_mode"],
+		cfg:       publishers.Config{Settings: settings},
+		api:       strings.TrimRight(settings["api"], "/"),
+		chatID:    strings.TrimSpace(settings["chat_id"]),
+		parseMode: settings["parse_mode"],
 	}
 	if p.api == "" {
 		p.api = defaultAPI
@@ -64,18 +84,12 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if p.chatID == "" {
 		return nil, fmt.Errorf("telegram: setting chat_id is required")
 	}
-	if p.token == "" {
-		return nil, fmt.Errorf("telegram: secret bot_token is required")
-	}
-	if strings.ContainsAny(p.token, "/?# ") {
-		return nil, fmt.Errorf("telegram: secret bot_token is malformed (it must look like 123456:ABC-xyz)")
-	}
 	if !parseModes[p.parseMode] {
 		return nil, fmt.Errorf("telegram: parse_mode %q is not one of HTML, MarkdownV2, Markdown or empty", p.parseMode)
 	}
 	if u, err := url.Parse(p.api); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("telegram: setting api %q is not an http(s) URL", p.api)
-	} else if err := publishers.CheckHTTPS("telegram: setting api", u, cfg.Settings); err != nil {
+	} else if err := publishers.CheckHTTPS("telegram: setting api", u, settings); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -39,6 +39,8 @@ var network = publishers.Network{
 
 func init() {
 	network.New = New // set here: New reads network, so it cannot be in its initializer
+	// Its rules need the site's settings only, never the user's password.
+	network.Offline = func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) }
 	publishers.Register(network)
 }
 
@@ -64,7 +66,21 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if missing := network.Missing(cfg.Settings, cfg.Secrets); len(missing) > 0 {
 		return nil, fmt.Errorf("wordpress: missing %s", strings.Join(missing, ", "))
 	}
-	site := strings.TrimRight(network.Setting(cfg.Settings, "site"), "/")
+	p, err := fromSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg, p.user = cfg, cfg.Secrets["user"]
+	// WordPress shows application passwords in groups of four with
+	// spaces; it accepts them with or without.
+	p.password = cfg.Secrets["app_password"]
+	return p, nil
+}
+
+// fromSettings reads the site's settings: all its rules need, with no
+// user, password or client (Offline), which New adds.
+func fromSettings(settings map[string]string) (*Publisher, error) {
+	site := strings.TrimRight(network.Setting(settings, "site"), "/")
 	u, ok := publishers.HTTPURL(site)
 	if !ok {
 		return nil, fmt.Errorf("wordpress: site %q is not an http(s) URL", site)
@@ -72,28 +88,24 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if u.User != nil {
 		return nil, errors.New("wordpress: site must not carry credentials; use the user and app_password secrets")
 	}
-	if err := publishers.CheckHTTPS("wordpress: setting site", u, cfg.Settings); err != nil {
+	if err := publishers.CheckHTTPS("wordpress: setting site", u, settings); err != nil {
 		return nil, err
 	}
-	status := network.Setting(cfg.Settings, "status")
+	status := network.Setting(settings, "status")
 	if !statuses[status] {
 		return nil, fmt.Errorf("wordpress: status %q is not one of publish, draft, pending, private", status)
 	}
 	var cats []string
-	for _, c := range strings.Split(cfg.Settings["categories"], ",") {
+	for _, c := range strings.Split(settings["categories"], ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			cats = append(cats, c)
 		}
 	}
 	return &Publisher{
-		cfg:        cfg,
+		cfg:        publishers.Config{Settings: settings},
 		api:        site + "/wp-json/wp/v2",
 		status:     status,
 		categories: cats,
-		user:       cfg.Secrets["user"],
-		// WordPress shows application passwords in groups of four with
-		// spaces; it accepts them with or without.
-		password: cfg.Secrets["app_password"],
 	}, nil
 }
 
