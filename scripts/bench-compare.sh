@@ -240,15 +240,7 @@ if want import; then
 	imp="$dir/import"
 	rm -rf "$imp" && mkdir -p "$imp"
 	# The campaign of scripts/bench-import.sh: one post every 5 minutes from 2031.
-	awk -v n="$import_rows" 'BEGIN {
-		print "slug,at,channels,campaign,tags,title,body,link"
-		start = 1924992000 # 2031-01-01T00:00:00Z
-		for (i = 1; i <= n; i++) {
-			t = start + i * 300
-			printf "post-%06d,%s,\"bench-log,bench-mastodon,bench-bsky\",bench,\"tag%d,bench\",Titre %d,\"Publication n°%d : les soldes d’été arrivent, profitez-en vite ☀️ — édition %d, café offert à la clé.\",https://acme.example/p/%d\n",
-				i, strftime("%Y-%m-%dT%H:%M:%SZ", t, 1), i % 10, i, i, i % 97, i
-		}
-	}' >"$imp/campaign.csv"
+	bash "$root/scripts/bench/campaign-csv.sh" "$import_rows" >"$imp/campaign.csv"
 	export BENCH_TOKEN=bench-token BENCH_PASSWORD=bench-password
 	cmds=() names=()
 	for side in before after; do

@@ -26,15 +26,7 @@ echo "building crieur…" >&2
 # A deterministic campaign: one post every 5 minutes from 2031-01-01, on
 # three channels, French text with accents and an emoji, a link, tags.
 csv="$work/campaign.csv"
-awk -v n="$rows" 'BEGIN {
-	print "slug,at,channels,campaign,tags,title,body,link"
-	start = 1924992000 # 2031-01-01T00:00:00Z
-	for (i = 1; i <= n; i++) {
-		t = start + i * 300
-		printf "post-%06d,%s,\"bench-log,bench-mastodon,bench-bsky\",bench,\"tag%d,bench\",Titre %d,\"Publication n°%d : les soldes d’été arrivent, profitez-en vite ☀️ — édition %d, café offert à la clé.\",https://acme.example/p/%d\n",
-			i, strftime("%Y-%m-%dT%H:%M:%SZ", t, 1), i % 10, i, i, i % 97, i
-	}
-}' >"$csv"
+bash "$(dirname "${BASH_SOURCE[0]}")/bench/campaign-csv.sh" "$rows" >"$csv"
 echo "$rows rows, $(du -h "$csv" | cut -f1) of CSV" >&2
 
 export CRIEUR_DB="$work/crieur.db" XDG_CONFIG_HOME="$work/config" TZ=UTC

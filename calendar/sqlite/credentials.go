@@ -345,39 +345,13 @@ func (s *Store) VerifySecrets(ctx context.Context) (int, error) {
 
 // StoredSecretKeys lists the stored secrets (CHANNEL/NAME), without values.
 func (s *Store) StoredSecretKeys(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT channel, name FROM secrets ORDER BY channel, name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c, n string
-		if err := rows.Scan(&c, &n); err != nil {
-			return nil, err
-		}
-		out = append(out, c+"/"+n)
-	}
-	return out, rows.Err()
+	return queryNames(ctx, s.db, `SELECT channel || '/' || name FROM secrets ORDER BY channel, name`)
 }
 
 // SealedKeyIDs lists the ids of the keys the stored secrets are sealed with
 // (none when nothing is stored).
 func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT key_id FROM secrets ORDER BY key_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryNames(ctx, s.db, `SELECT DISTINCT key_id FROM secrets ORDER BY key_id`)
 }
 
 // Credentials is the handle a channel's adapter gets (it implements
