@@ -23,11 +23,11 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 	if err != nil {
 		return res, err
 	}
-	if !opt.DryRun {
-		// The writer is the critical path: the plan leaves it a processor
-		// (the other stages' work per chunk is less than its own).
-		pn.pl.Workers = max(1, runtime.GOMAXPROCS(0)-1)
-	}
+	// While the writer writes it is the critical path: the plan then leaves
+	// it a processor (the other stages' work per chunk is less than its
+	// own). A load of unchanged posts writes nothing: the plan takes them all.
+	var writing atomic.Bool
+	procs := runtime.GOMAXPROCS(0)
 
 	// read
 	items := make(chan []calendar.LoadItem, 2)
@@ -76,6 +76,10 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 				continue
 			}
 			n += len(chunk)
+			pn.pl.Workers = procs
+			if writing.Load() {
+				pn.pl.Workers = max(1, procs-1)
+			}
 			posts, camps, err := pn.chunk(ctx, chunk)
 			if err != nil {
 				stop(err, false)
@@ -113,9 +117,11 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 	written := 0
 	for ch := range planned {
 		if w != nil && !failed.Load() {
+			writing.Store(writes(ch.Posts))
 			if err := w.write(ctx, ch.Campaigns, ch.Posts); err != nil {
 				stop(err, true)
 			}
+			writing.Store(false)
 		}
 		for _, pp := range ch.Posts {
 			pp.Release()
@@ -229,4 +235,14 @@ func newChecker(opt calendar.LoadOptions, workers int) *calendar.Checker {
 		c.Start()
 	}
 	return c
+}
+
+// writes says whether a planned chunk has rows to write (new or changed posts).
+func writes(posts []*calendar.PlannedPost) bool {
+	for _, pp := range posts {
+		if pp.Action == calendar.ActionCreate || pp.Action == calendar.ActionUpdate || pp.Refresh {
+			return true
+		}
+	}
+	return false
 }
