@@ -105,9 +105,11 @@ func testCredentials(t *testing.T, h Harness) {
 		ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 		defer cancel()
 		var wg sync.WaitGroup
+		start := make(chan struct{})
 		for _, s := range []Store{e.s, other} {
 			wg.Go(func() {
 				cred := s.Credentials("acme")
+				<-start
 				for range n {
 					unlock, err := cred.Lock(ctx)
 					if err != nil {
@@ -118,6 +120,9 @@ func testCredentials(t *testing.T, h Harness) {
 					if err == nil {
 						var k int
 						if k, err = strconv.Atoi(v); err == nil {
+							// A refresh waits on the network between
+							// reading the token and saving the next.
+							time.Sleep(2 * time.Millisecond)
 							err = cred.Save(ctx, "counter", strconv.Itoa(k+1))
 						}
 					}
@@ -129,6 +134,7 @@ func testCredentials(t *testing.T, h Harness) {
 				}
 			})
 		}
+		close(start)
 		wg.Wait()
 		if v := get(t, e.s, "counter"); v != strconv.Itoa(2*n) {
 			t.Errorf("two holders each adding 1 %d times under the lock: counter %s, want %d", n, v, 2*n)
