@@ -161,6 +161,19 @@ func testCredentials(t *testing.T, h Harness) {
 				t.Errorf("waiter %d: Lock with a canceled context gave %v", i, err)
 			}
 		}
+		// Another channel's lock is another lock.
+		c := &calendar.Channel{Name: "other", Network: "log"}
+		wantErr(t, "AddChannel", e.s.AddChannel(e.ctx, c), nil)
+		for i, s := range waiters {
+			ctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+			unlockOther, err := s.Credentials("other").Lock(ctx)
+			cancel()
+			if err != nil {
+				t.Errorf("waiter %d: Lock of another channel while acme is held: %v", i, err)
+			} else {
+				unlockOther()
+			}
+		}
 		unlock()
 		unlock() // safe to call twice
 		for i, s := range waiters {

@@ -207,6 +207,12 @@ func testQueueCounts(t *testing.T, h Harness) {
 	wantErr(t, "SetChannelPaused", e.s.SetChannelPaused(e.ctx, "b", true, "quiet"), nil)
 	check("b paused", map[time.Time]int{T0.Add(time.Hour + time.Minute): 3})
 	wantErr(t, "SetChannelPaused", e.s.SetChannelPaused(e.ctx, "b", false, ""), nil)
+	// Nor is a delivery in a blackout at that instant (it waits for its end).
+	bo := calendar.Blackout{Channel: "b", StartsAt: T0.Add(time.Hour), EndsAt: T0.Add(2 * time.Hour), Reason: "quiet"}
+	wantErr(t, "AddBlackout", e.s.AddBlackout(e.ctx, &bo), nil)
+	check("b blacked out", map[time.Time]int{T0.Add(time.Hour + time.Minute): 3, T0.Add(2*time.Hour + time.Minute): 4})
+	_, err := e.s.RemoveBlackout(e.ctx, bo.ID)
+	wantErr(t, "RemoveBlackout", err, nil)
 
 	// Claimed: what ClaimDue took is neither pending nor overdue.
 	r := claimAgrees("first claim", T0)
