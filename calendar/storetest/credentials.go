@@ -235,6 +235,9 @@ func testCredentials(t *testing.T, h Harness) {
 		c := &calendar.Channel{Name: "other", Network: "log", Secrets: map[string]string{"token": "stored:other/token"}}
 		wantErr(t, "AddChannelWithSecrets", e.s.AddChannelWithSecrets(e.ctx, c, map[string]string{"other/token": "other-token"}), nil)
 		want := map[string]map[string]string{"acme": {"token": "token-v1", "counter": "0"}, "other": {"token": "other-token"}}
+		if h.OpenSecond != nil {
+			want["other"]["token"] = "other-token-2" // saved on the second handle after the rotation
+		}
 		var second Store
 		if h.OpenSecond != nil {
 			second = e.second()
@@ -252,6 +255,15 @@ func testCredentials(t *testing.T, h Harness) {
 		}
 		if ids, err := e.s.SealedKeyIDs(e.ctx); err != nil || !reflect.DeepEqual(ids, []string{next.ID()}) {
 			t.Errorf("after the rotation, secrets sealed with %v (%v), want only %s", ids, err, next.ID())
+		}
+		// A handle that read the old key before the rotation (a daemon
+		// running while `crieur secrets rotate-key` ran) seals what it
+		// saves with the new key too: the old one is about to be removed.
+		if second != nil {
+			wantErr(t, "Save on the second handle after the rotation", second.Credentials("other").Save(e.ctx, "token", "other-token-2"), nil)
+			if ids, _ := e.s.SealedKeyIDs(e.ctx); !reflect.DeepEqual(ids, []string{next.ID()}) {
+				t.Errorf("a save on a handle opened before the rotation sealed with %v, want only the new key %s", ids, next.ID())
+			}
 		}
 		if n, err := e.s.VerifySecrets(e.ctx); err != nil || n != 3 {
 			t.Errorf("VerifySecrets after the rotation: %d, %v; want 3", n, err)
