@@ -41,6 +41,21 @@ func (s *Store) keyring() (calendar.Keys, error) {
 	return k, nil
 }
 
+// sealingKeys reads the calendar's keys again, for a seal made in a write
+// transaction: another process may have rotated the key since this one read
+// it (a daemon running for weeks while `crieur secrets rotate-key` ran), and
+// a secret sealed with the old key would be lost once the old key is
+// removed. Called inside the transaction, it reads the key after any
+// rotation that committed before it. Seals are rare (a channel's secrets
+// set, a rotated token saved): reading the key source each time costs
+// nothing that matters.
+func (s *Store) sealingKeys() (calendar.Keys, error) {
+	s.cred.Mu.Lock()
+	s.cred.Loaded = nil
+	s.cred.Mu.Unlock()
+	return s.keyring()
+}
+
 // splitSecretKey turns the key of a stored: reference (CHANNEL/NAME) into its row.
 func splitSecretKey(key string) (channel, name string) {
 	if c, n, ok := strings.Cut(key, "/"); ok {
@@ -102,7 +117,7 @@ func (s *Store) sealTx(ctx context.Context, tx *sql.Tx, keys calendar.Keys, chan
 // channel borrowing another's stored: secret keeps it alive.
 func (s *Store) writeSecretsTx(ctx context.Context, tx *sql.Tx, channel string, values map[string]string) error {
 	if len(values) > 0 {
-		keys, err := s.keyring()
+		keys, err := s.sealingKeys()
 		if err != nil {
 			return err
 		}
@@ -184,12 +199,14 @@ func (s *Store) UpdateChannelWithSecrets(ctx context.Context, c *calendar.Channe
 // StoreSecret seals value under key (CHANNEL/NAME) in its own transaction and
 // returns its reference.
 func (s *Store) StoreSecret(key, value string) (string, error) {
-	keys, err := s.keyring()
-	if err != nil {
-		return "", err
-	}
 	c, n := splitSecretKey(key)
-	err = s.tx(context.Background(), func(tx *sql.Tx) error { return s.sealTx(context.Background(), tx, keys, c, n, value) })
+	err := s.tx(context.Background(), func(tx *sql.Tx) error {
+		keys, err := s.sealingKeys()
+		if err != nil {
+			return err
+		}
+		return s.sealTx(context.Background(), tx, keys, c, n, value)
+	})
 	if err != nil {
 		return "", err
 	}
@@ -410,11 +427,11 @@ func (c *Credentials) Save(ctx context.Context, name, value string) error {
 	if value == "" {
 		return fmt.Errorf("channel %s: secret %s: an empty value is not saved", c.channel, name)
 	}
-	keys, err := c.s.keyring()
-	if err != nil {
-		return err
-	}
 	return c.s.tx(ctx, func(tx *sql.Tx) error {
+		keys, err := c.s.sealingKeys()
+		if err != nil {
+			return err
+		}
 		var text string
 		var id int64
 		if err := tx.QueryRowContext(ctx, `SELECT id, secrets FROM channels WHERE name=?`, c.channel).Scan(&id, &text); err != nil {

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,11 +15,24 @@ import (
 
 // The SQLite store passes the store conformance suite.
 func TestSQLiteStoreConformance(t *testing.T) {
-	key, err := seal.New()
-	if err != nil {
-		t.Fatal(err)
+	// The key source of every handle: a key file and its KEY.old, as
+	// `crieur secrets rotate-key` leaves them (NextKey moves them on).
+	var mu sync.Mutex
+	var keyring calendar.Keys
+	newKey := func(t *testing.T) seal.Key {
+		t.Helper()
+		k, err := seal.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
 	}
-	keys := func() (calendar.Keys, error) { return calendar.Keys{Current: key}, nil }
+	keyring.Current = newKey(t)
+	keys := func() (calendar.Keys, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return calendar.Keys{Current: keyring.Current, Old: append([]seal.Key(nil), keyring.Old...)}, nil
+	}
 	open := func(t *testing.T, path string, now func() time.Time) *sqlite.Store {
 		t.Helper()
 		s, err := sqlite.Open(context.Background(), path, sqlite.Options{Create: true, Keys: keys})
@@ -34,7 +48,20 @@ func TestSQLiteStoreConformance(t *testing.T) {
 			return open(t, filepath.Join(t.TempDir(), "calendar.db"), now)
 		},
 		OpenSecond: func(t *testing.T, first storetest.Store, now func() time.Time) storetest.Store {
-			return open(t, first.(*sqlite.Store).Path(), now)
+			return open(t, first.Path(), now)
+		},
+		NextKey: func(t *testing.T) seal.Key {
+			next := newKey(t)
+			mu.Lock()
+			keyring = calendar.Keys{Current: next, Old: []seal.Key{keyring.Current}}
+			mu.Unlock()
+			return next
+		},
+		LegacyRemoteID: func(t *testing.T, s storetest.Store, id int64, remoteID string) {
+			t.Helper()
+			if err := sqlite.SetRemoteIDForTest(s.(*sqlite.Store), id, remoteID); err != nil {
+				t.Fatal(err)
+			}
 		},
 	})
 }

@@ -1,29 +1,15 @@
 package storetest
 
-// The secrets cases, apart so that they follow the store's secrets API as
-// it changes (secrets move into the database, encrypted): only this file
-// and SecretStore need to change with it.
+// The secrets cases: stored secrets, sealed in the calendar, resolved by
+// reference and never shown in a channel read.
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/crieur/crieur/calendar"
 )
-
-// SecretStore is what the suite uses of a store's secrets.
-type SecretStore interface {
-	// StoreSecret keeps value under key ("channel/name") and returns the
-	// reference a channel keeps instead of the value.
-	StoreSecret(key, value string) (string, error)
-	// ResolveSecrets turns a channel's references into values.
-	ResolveSecrets(refs map[string]string) (map[string]string, error)
-	// AddChannelWithSecrets creates c and seals values (keyed CHANNEL/NAME,
-	// the keys of c's stored: references) in one transaction.
-	AddChannelWithSecrets(ctx context.Context, c *calendar.Channel, values map[string]string) error
-}
 
 func testSecrets(t *testing.T, h Harness) {
 	const value = "s3cret-VALUE-never-shown"
