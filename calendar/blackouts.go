@@ -22,9 +22,3 @@ type Blackout struct {
 func (b Blackout) Covers(channelID int64, t time.Time) bool {
 	return (b.ChannelID == 0 || b.ChannelID == channelID) && !t.Before(b.StartsAt) && t.Before(b.EndsAt)
 }
-
-// NotBlackedOut is a SQL condition for a claim query: true when no blackout
-// covers the delivery aliased d at the instant bound to its two placeholders
-// (pass the claim's "now" twice). A delivery it excludes stays pending with its
-// run_at, so it becomes claimable the moment the blackout ends.
-const NotBlackedOut = `NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id) AND b.starts_at <= ? AND b.ends_at > ?)`

@@ -30,12 +30,6 @@ type ClaimResult struct {
 	Deferred int
 }
 
-// Approved is the approval gate as the claim applies it (d: the delivery, ch:
-// its channel): a delivery on a channel that requires approval is runnable
-// only for an approved post. The settle step keeps run_at NULL for those too;
-// this makes the claim refuse them whatever their run_at says.
-const Approved = `(ch.require_approval = 0 OR EXISTS (SELECT 1 FROM posts ap WHERE ap.id = d.post_id AND ap.approved_at IS NOT NULL))`
-
 // Outcome kinds.
 const (
 	OutcomePublished = "published" // the network confirmed

@@ -99,7 +99,7 @@ func TestBlackedOutHoldsUntilEnd(t *testing.T) {
 	p := createPostAt(t, s, "held", &due, "a", "b")
 	claimable := func(now time.Time) map[int64]bool {
 		rows, err := s.db.QueryContext(ctx, `SELECT d.channel_id FROM deliveries d WHERE d.post_id=? AND d.status='pending'
-			AND d.run_at <= ? AND `+calendar.NotBlackedOut, p.ID, ms(now), ms(now), ms(now))
+			AND d.run_at <= ? AND `+notBlackedOut, p.ID, ms(now), ms(now), ms(now))
 		if err != nil {
 			t.Fatal(err)
 		}

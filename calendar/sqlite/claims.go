@@ -11,6 +11,18 @@ import (
 	calendar "github.com/crieur/crieur/calendar"
 )
 
+// approvedGate is the approval gate as the claim applies it (d: the delivery, ch:
+// its channel): a delivery on a channel that requires approval is runnable
+// only for an approved post. The settle step keeps run_at NULL for those too;
+// this makes the claim refuse them whatever their run_at says.
+const approvedGate = `(ch.require_approval = 0 OR EXISTS (SELECT 1 FROM posts ap WHERE ap.id = d.post_id AND ap.approved_at IS NOT NULL))`
+
+// notBlackedOut is a SQL condition for a claim query: true when no blackout
+// covers the delivery aliased d at the instant bound to its two placeholders
+// (pass the claim's "now" twice). A delivery it excludes stays pending with its
+// run_at, so it becomes claimable the moment the blackout ends.
+const notBlackedOut = `NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id) AND b.starts_at <= ? AND b.ends_at > ?)`
+
 // beforeClaimWrite, when set (tests only), runs in a claim's transaction
 // between choosing rows and taking them: it stands for another claimer
 // changing a row meanwhile, which a store without a file lock allows.
@@ -115,8 +127,8 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64,
 	// Lateness a blackout caused counts from the blackout's end: a post it
 	// held publishes when it ends (within the max lateness).
 	q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0 AND ` + calendar.Approved + `
-		AND ch.max_lateness_ms > 0 AND d.run_at < ? - ch.max_lateness_ms AND ` + calendar.NotBlackedOut + `
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0 AND ` + approvedGate + `
+		AND ch.max_lateness_ms > 0 AND d.run_at < ? - ch.max_lateness_ms AND ` + notBlackedOut + `
 		AND NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id)
 			AND b.starts_at <= d.run_at AND b.ends_at > d.run_at AND b.ends_at >= ? - ch.max_lateness_ms)`
 	args := []any{now - least.Int64, now, now, now, now}
@@ -157,7 +169,7 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64,
 // spent (with their limits).
 func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
 	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + calendar.Approved + ` AND ` + calendar.NotBlackedOut
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + approvedGate + ` AND ` + notBlackedOut
 	args := []any{now, now, now}
 	if o.PostID != 0 {
 		q += ` AND d.post_id = ?`
@@ -653,7 +665,7 @@ func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.T
 		// The partial index gives run_at in order; the first of an unpaused,
 		// not blacked-out channel wins.
 		if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+calendar.Approved+` AND (d.run_at > ? OR `+calendar.NotBlackedOut+`)
+			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+approvedGate+` AND (d.run_at > ? OR `+notBlackedOut+`)
 			ORDER BY d.run_at LIMIT 1`, n, n, n).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, err
 		}
@@ -677,7 +689,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	if p, _, err := s.PausedAll(ctx); err != nil || p {
 		return nil, err
 	}
-	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+calendar.Approved+` AND `+calendar.NotBlackedOut,
+	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+approvedGate+` AND `+notBlackedOut,
 		"d.run_at, d.id", limit, now, ms(now), ms(now), ms(now))
 }
 

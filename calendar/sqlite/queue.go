@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"time"
-
-	calendar "github.com/crieur/crieur/calendar"
 )
 
 // OverdueCount counts runnable deliveries due more than a minute before now
@@ -13,7 +11,7 @@ import (
 func (s *Store) OverdueCount(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+calendar.Approved+` AND `+calendar.NotBlackedOut,
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+approvedGate+` AND `+notBlackedOut,
 		ms(now.Add(-time.Minute)), ms(now), ms(now)).Scan(&n)
 	return n, err
 }

@@ -72,7 +72,7 @@ func (s *Store) HeldDeliveriesDue(ctx context.Context, now time.Time, postID int
 	n := ms(now)
 	rows, err := s.db.QueryContext(ctx, `SELECT ch.name, ch.paused, ch.pause_reason, count(*) FROM deliveries d
 		JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND `+calendar.Approved+` AND `+calendar.NotBlackedOut+`
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND `+approvedGate+` AND `+notBlackedOut+`
 		AND (? = 0 OR d.post_id = ?) GROUP BY ch.id ORDER BY ch.name`, n, n, n, postID, postID)
 	if err != nil {
 		return h, err
