@@ -215,3 +215,47 @@ func CanRetry(p Post, d Delivery, gated, force bool) error {
 	}
 	return nil
 }
+
+// StatusWord reads a status as a person writes it (any case, spaces around).
+func StatusWord(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// StatusProblem says why a post may not be written with status, or "": a
+// word that is no status, or scheduled without a time (timed says it has
+// one). Every write of a post from a person's words (post new, --file,
+// $EDITOR, a load) asks it.
+func StatusProblem(status string, timed bool) string {
+	if !Contains(PostStatuses, status) {
+		return fmt.Sprintf("unknown status %q (use draft, scheduled or canceled)", status)
+	}
+	if status == StatusScheduled && !timed {
+		return "a scheduled post needs a time (at)"
+	}
+	return ""
+}
+
+// NewStatusProblem says why a new post may not start in status, or "": only
+// the daemon publishes (published, partial, failed), and an approved post
+// carries its approval (approved says it does).
+func NewStatusProblem(status string, approved bool) string {
+	switch status {
+	case StatusApproved:
+		if !approved {
+			return "a new post cannot be approved without its approval (approved_by, approved_at)"
+		}
+	case StatusPublished, StatusPartial, StatusFailed:
+		return fmt.Sprintf("a new post cannot be %s (use draft, scheduled or canceled)", status)
+	}
+	return ""
+}
+
+// CheckNewStatus is what creating a post checks of the status it asks for
+// (once InitialStatus gave it one): StatusProblem and NewStatusProblem.
+func CheckNewStatus(p *Post) error {
+	if msg := StatusProblem(p.Status, p.PublishAt != nil); msg != "" {
+		return Invalid("status", "%s", msg)
+	}
+	if msg := NewStatusProblem(p.Status, p.ApprovedAt != nil); msg != "" {
+		return Invalid("status", "%s", msg)
+	}
+	return nil
+}

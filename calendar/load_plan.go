@@ -285,11 +285,6 @@ func (s *Slugless) Warnings() []FieldError {
 	return out
 }
 
-// Statuses a load may give a post; the daemon alone publishes.
-var loadStatuses = map[string]bool{StatusDraft: true, StatusReview: true, StatusScheduled: true, StatusCanceled: true,
-	// accepted for posts already in that state (an export loaded back), refused for new ones
-	StatusApproved: true, StatusPublished: true, StatusPartial: true, StatusFailed: true}
-
 // buildAll builds every item, in parallel: normalizing, parsing times and
 // hashing is most of a big load's work outside the database.
 func (pl *Plan) BuildAll(items []LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) []PlannedPost {
@@ -430,16 +425,17 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 			pp.PastTime = t.Before(now.Add(-time.Second))
 		}
 	}
-	p.Status = strings.ToLower(strings.TrimSpace(it.Status))
+	p.Status = StatusWord(it.Status)
 	pl.buildExtras(pp, it, opt, zone, now, bad)
 	switch {
 	case p.Status == "" && (p.PublishAt != nil || strings.TrimSpace(it.At) == ""):
 		p.Status = InitialStatus(p.Status, p.PublishAt)
 	case p.Status == "": // its time did not parse: reported above
-	case !loadStatuses[p.Status]:
-		bad("status", "unknown status %q (use draft, scheduled or canceled)", p.Status)
-	case p.Status == StatusScheduled && p.PublishAt == nil && strings.TrimSpace(it.At) == "":
-		bad("status", "a scheduled post needs a time (at)")
+	default:
+		// A time that did not parse is reported above, not as a missing one.
+		if msg := StatusProblem(p.Status, p.PublishAt != nil || strings.TrimSpace(it.At) != ""); msg != "" {
+			bad("status", "%s", msg)
+		}
 	}
 	post := p.AsPost("")
 	c := CanonicalOf(&post)

@@ -231,3 +231,34 @@ func TestRemoveGatedChannelFreesPostsItHeld(t *testing.T) {
 		t.Errorf("run_at = %v, want the post's time", runs)
 	}
 }
+
+// CreatePost checks the status a new post asks for, as a load does: only the
+// daemon publishes, and a scheduled post needs a time.
+func TestCreatePostRefusesStatusesANewPostCannotTake(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		status string
+		at     *time.Time
+		want   string
+	}{
+		{calendar.StatusPublished, &at, "cannot be published"},
+		{calendar.StatusFailed, &at, "cannot be failed"},
+		{calendar.StatusScheduled, nil, "needs a time"},
+		{"bogus", nil, "unknown status"},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			s := newTestStore(t, t0)
+			addChannel(t, s, "a", "", false)
+			p := &calendar.Post{Body: "x", Channels: []string{"a"}, Status: tc.status, PublishAt: tc.at}
+			err := s.CreatePost(ctx, p)
+			var ve *calendar.ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CreatePost as %s: %v, want a validation error saying %q", tc.status, err, tc.want)
+			}
+			if ps, _ := s.Posts(ctx, calendar.PostFilter{}); len(ps) != 0 {
+				t.Errorf("a refused post was written: %+v", ps)
+			}
+		})
+	}
+}

@@ -273,6 +273,9 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 		return err
 	}
 	p.Status = calendar.InitialStatus(p.Status, p.PublishAt)
+	if err := calendar.CheckNewStatus(p); err != nil {
+		return err
+	}
 	if err := calendar.NeedsChannel(p, len(chans)); err != nil {
 		return err
 	}

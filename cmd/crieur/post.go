@@ -339,10 +339,12 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			switch {
 			case draft:
 				p.Status, p.PublishAt = calendar.StatusDraft, nil
-			case p.PublishAt != nil:
-				p.Status = calendar.StatusScheduled
-			case doc.Status != "":
-				p.Status = doc.Status
+			case cmd.Flags().Changed("at") && p.PublishAt != nil:
+				p.Status = calendar.StatusScheduled // --at asks for the post to go out then
+			default:
+				// The document's status read as a load reads it (the store
+				// checks it as it checks a load's), else InitialStatus.
+				p.Status = calendar.InitialStatus(calendar.StatusWord(doc.Status), p.PublishAt)
 			}
 			if queue && len(p.Channels) == 0 {
 				return invalid("channels", "--queue fills each channel's next free slot, and the post has no channel: add --channel NAME")
