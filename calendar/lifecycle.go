@@ -91,7 +91,8 @@ func InitialStatus(status string, publishAt *time.Time) string {
 // SettleStatus is the status a post on the calendar ends in once its
 // channels are known: a timed post is scheduled, unless a channel requires
 // approval it does not have, when it waits in review; an approved post
-// without a time stays approved. Drafts and ended posts keep their status.
+// without a time stays approved, a scheduled one without a time is a draft.
+// Drafts and ended posts keep their status.
 func SettleStatus(status string, publishAt *time.Time, approved, needsApproval bool) string {
 	switch status {
 	case StatusScheduled, StatusApproved, StatusReview:
@@ -106,6 +107,10 @@ func SettleStatus(status string, publishAt *time.Time, approved, needsApproval b
 			return StatusScheduled
 		case approved:
 			return StatusApproved
+		case status == StatusScheduled:
+			// Its time taken away (post edit, $EDITOR): nothing would
+			// publish it, so it is a draft again, as a load makes it.
+			return StatusDraft
 		}
 	}
 	return status

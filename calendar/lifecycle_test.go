@@ -54,3 +54,35 @@ func TestCheckNewStatus(t *testing.T) {
 		}
 	}
 }
+
+// The status a post settles in once its channels are known.
+func TestSettleStatus(t *testing.T) {
+	at := time.Date(2031, 1, 1, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name                   string
+		status                 string
+		timed, approved, gated bool
+		want                   string
+	}{
+		{"timed scheduled", StatusScheduled, true, false, false, StatusScheduled},
+		{"scheduled, its time taken away, is a draft", StatusScheduled, false, false, false, StatusDraft},
+		{"approved scheduled without a time stays approved", StatusScheduled, false, true, false, StatusApproved},
+		{"gated and unapproved waits in review", StatusScheduled, true, false, true, StatusReview},
+		{"gated, unapproved, no time: review", StatusScheduled, false, false, true, StatusReview},
+		{"review without a time stays in review", StatusReview, false, false, false, StatusReview},
+		{"approved with a time is scheduled", StatusApproved, true, true, true, StatusScheduled},
+		{"a draft stays a draft", StatusDraft, true, false, false, StatusDraft},
+		{"canceled stays canceled", StatusCanceled, false, false, false, StatusCanceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var pa *time.Time
+			if tc.timed {
+				pa = &at
+			}
+			if got := SettleStatus(tc.status, pa, tc.approved, tc.gated); got != tc.want {
+				t.Errorf("SettleStatus(%s, timed=%v, approved=%v, gated=%v) = %s, want %s", tc.status, tc.timed, tc.approved, tc.gated, got, tc.want)
+			}
+		})
+	}
+}
