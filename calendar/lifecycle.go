@@ -11,6 +11,25 @@ import (
 // transaction, on the post as it reads it there, so two writers can never
 // both pass a check that only one of them should.
 
+// NormalizePost puts a post's fields in the form every write keeps them in,
+// whichever path it comes by (post new, post edit, $EDITOR, a load): text
+// with Unix line ends and no surrounding space, names (slug, link, campaign,
+// tags, channels, variants' channels, media) trimmed, tags and channels each
+// once, empty thread parts and variants dropped. A load's build keeps its
+// fields with the same functions.
+func NormalizePost(p *Post) {
+	p.Slug, p.Link, p.Campaign = strings.TrimSpace(p.Slug), strings.TrimSpace(p.Link), strings.TrimSpace(p.Campaign)
+	p.Title, p.Body, p.Excerpt = cleanText(p.Title), cleanText(p.Body), cleanText(p.Excerpt)
+	p.Tags, p.Channels = uniqueTrimmed(p.Tags), uniqueTrimmed(p.Channels)
+	p.Thread, p.Variants = cleanThread(p.Thread), cleanVariants(p.Variants)
+	if len(p.Media) > 0 {
+		p.Media = append([]Media(nil), p.Media...) // the caller's list stays as it was
+	}
+	for i := range p.Media {
+		p.Media[i].Path, p.Media[i].Alt = strings.TrimSpace(p.Media[i].Path), strings.TrimSpace(p.Media[i].Alt)
+	}
+}
+
 // CheckPost is what every write of a post checks of its values, whichever
 // path it comes by (post new, post edit, $EDITOR, a load).
 func CheckPost(p *Post) error {

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,38 @@ func TestSettleStatus(t *testing.T) {
 				t.Errorf("SettleStatus(%s, timed=%v, approved=%v, gated=%v) = %s, want %s", tc.status, tc.timed, tc.approved, tc.gated, got, tc.want)
 			}
 		})
+	}
+}
+
+// NormalizePost keeps a post's fields as a load's build keeps them.
+func TestNormalizePost(t *testing.T) {
+	media := []Media{{Path: " photo.jpg ", Alt: " a bike "}}
+	p := &Post{
+		Slug: " winter ", Link: " https://acme.example/ ", Campaign: " spring ",
+		Title: "  Title ", Body: "\r\n  line one\r\nline two  \r\n", Excerpt: " short ",
+		Tags: []string{"sale", " winter", "sale", "  "}, Channels: []string{"a", " b", "a"},
+		Thread:   []string{" part two ", "   ", "part three\r\n"},
+		Variants: map[string]string{" b ": " for b ", "a": "  "},
+		Media:    media,
+	}
+	NormalizePost(p)
+	want := &Post{
+		Slug: "winter", Link: "https://acme.example/", Campaign: "spring",
+		Title: "Title", Body: "line one\nline two", Excerpt: "short",
+		Tags: []string{"sale", "winter"}, Channels: []string{"a", "b"},
+		Thread:   []string{"part two", "part three"},
+		Variants: map[string]string{"b": "for b"},
+		Media:    []Media{{Path: "photo.jpg", Alt: "a bike"}},
+	}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("NormalizePost:\n got %+v\nwant %+v", p, want)
+	}
+	if media[0].Path != " photo.jpg " {
+		t.Errorf("the caller's media list was changed: %+v", media)
+	}
+	again := *p
+	NormalizePost(&again)
+	if !reflect.DeepEqual(&again, p) {
+		t.Errorf("NormalizePost is not idempotent:\n got %+v\nwant %+v", again, p)
 	}
 }

@@ -365,24 +365,13 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 		sort.Strings(p.Channels)
 	}
 	sort.SliceStable(pp.Chans, func(i, j int) bool { return pp.Chans[i].Name < pp.Chans[j].Name })
-	if len(it.Variants) > 0 {
-		p.Variants = make(map[string]string, len(it.Variants))
-		for name, text := range it.Variants {
-			name = strings.TrimSpace(name)
-			if text = cleanText(text); text == "" {
-				continue
-			}
-			if !Contains(names, name) {
-				bad("variants."+name, "variant for %q, which is not one of the post's channels", name)
-			}
-			p.Variants[name] = text
+	p.Variants = cleanVariants(it.Variants)
+	for name := range p.Variants {
+		if !Contains(names, name) {
+			bad("variants."+name, "variant for %q, which is not one of the post's channels", name)
 		}
 	}
-	for _, t := range it.Thread {
-		if t = cleanText(t); t != "" {
-			p.Thread = append(p.Thread, t)
-		}
-	}
+	p.Thread = cleanThread(it.Thread)
 	p.AutoThread = it.AutoThread || len(p.Thread) > 0
 	for i, m := range it.Media {
 		m.Path, m.Alt = strings.TrimSpace(m.Path), strings.TrimSpace(m.Alt)
@@ -390,7 +379,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 			bad(fmt.Sprintf("media[%d]", i), "no path")
 			continue
 		}
-		if !isURL(m.Path) {
+		if !IsURL(m.Path) {
 			if !filepath.IsAbs(m.Path) {
 				m.Path = filepath.Join(it.BaseDir, m.Path)
 			}
@@ -487,8 +476,37 @@ func defaultSlug(file string, row int) string {
 	return s + "-" + hex.EncodeToString(sum[:4])
 }
 
-func isURL(s string) bool {
+// IsURL says whether a media path names a web address (fetched at publish
+// time) rather than a file.
+func IsURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// cleanVariants keeps the variants that say something, each named by its
+// trimmed channel name, their text as cleanText keeps it.
+func cleanVariants(in map[string]string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for name, text := range in {
+		if text = cleanText(text); text != "" {
+			out[strings.TrimSpace(name)] = text
+		}
+	}
+	return out
+}
+
+// cleanThread keeps the thread parts that say something, as cleanText keeps
+// them.
+func cleanThread(in []string) []string {
+	var out []string
+	for _, t := range in {
+		if t = cleanText(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // cleanText is how a load keeps text: Unix line ends, no surrounding space.

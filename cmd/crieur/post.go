@@ -181,12 +181,13 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	p.AutoThread = doc.Thread.Auto || len(p.Thread) > 0
 	p.Variants = doc.Variants
 	p.Media = append([]calendar.Media(nil), doc.Media...)
+	calendar.NormalizePost(p) // as the store keeps them: the checks below see what is saved
 	// What a post must hold (calendar.CheckPost) the store checks on every
 	// write; here only what needs the person's own context: their files,
 	// their zone.
 	verr := &calendar.ValidationError{}
 	for i, m := range p.Media {
-		if strings.HasPrefix(m.Path, "http") {
+		if calendar.IsURL(m.Path) {
 			continue
 		}
 		if msg := userMedia(m.Path); msg != "" {
