@@ -30,6 +30,18 @@ func NormalizePost(p *Post) {
 	}
 }
 
+// NetworkChecked says whether a post in status is checked against its
+// channels' networks (text length, media, threads) when a person or a load
+// writes it: when it is meant to go out. A draft or a canceled post may hold
+// what no network takes yet; it is checked once submitted or scheduled.
+func NetworkChecked(status string) bool {
+	switch status {
+	case StatusDraft, StatusCanceled:
+		return false
+	}
+	return true
+}
+
 // CheckPost is what every write of a post checks of its values, whichever
 // path it comes by (post new, post edit, $EDITOR, a load).
 func CheckPost(p *Post) error {

@@ -350,7 +350,7 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			if queue && len(p.Channels) == 0 {
 				return invalid("channels", "--queue fills each channel's next free slot, and the post has no channel: add --channel NAME")
 			}
-			if p.Status == calendar.StatusScheduled || queue {
+			if queue || calendar.NetworkChecked(calendar.InitialStatus(p.Status, p.PublishAt)) {
 				if err := a.checkPost(st, *p); err != nil {
 					return err
 				}
@@ -448,7 +448,7 @@ back to review.`,
 			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {
 				return err
 			}
-			if p.PublishAt != nil && p.Status != calendar.StatusDraft {
+			if calendar.NetworkChecked(p.Status) {
 				if err := a.checkPost(st, p); err != nil {
 					return err
 				}
