@@ -42,6 +42,20 @@ func NetworkChecked(status string) bool {
 	return true
 }
 
+// PostZone is the zone a post's time is read in, and written in for a
+// person to edit, by post new, post edit, $EDITOR and a load alike: that of
+// the first of its channels (in the order given) with a zone of its own,
+// else def (the calendar's). zoneOf gives a channel's own zone, nil when it
+// has none. A --tz given by the person comes before it all.
+func PostZone(channels []string, zoneOf func(name string) *time.Location, def *time.Location) *time.Location {
+	for _, n := range channels {
+		if loc := zoneOf(n); loc != nil {
+			return loc
+		}
+	}
+	return def
+}
+
 // CheckPost is what every write of a post checks of its values, whichever
 // path it comes by (post new, post edit, $EDITOR, a load).
 func CheckPost(p *Post) error {

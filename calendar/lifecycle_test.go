@@ -120,3 +120,28 @@ func TestNormalizePost(t *testing.T) {
 		t.Errorf("NormalizePost is not idempotent:\n got %+v\nwant %+v", again, p)
 	}
 }
+
+// The zone a post's time is read in: the first of its channels with a zone
+// of its own, else the default.
+func TestPostZone(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	own := map[string]*time.Location{"paris": paris, "tokyo": tokyo}
+	zoneOf := func(n string) *time.Location { return own[n] }
+	for _, tc := range []struct {
+		name     string
+		channels []string
+		want     *time.Location
+	}{
+		{"no channel", nil, time.UTC},
+		{"a channel without a zone", []string{"plain"}, time.UTC},
+		{"the first with a zone, after one without", []string{"plain", "paris"}, paris},
+		{"the first given wins", []string{"tokyo", "paris"}, tokyo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := PostZone(tc.channels, zoneOf, time.UTC); got != tc.want {
+				t.Errorf("PostZone(%v) = %v, want %v", tc.channels, got, tc.want)
+			}
+		})
+	}
+}

@@ -347,18 +347,17 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	if len(names) == 0 {
 		names = uniqueTrimmed(opt.DefaultChannels)
 	}
-	var zone *time.Location
 	for _, n := range names {
 		c, ok := pl.Channels[n]
 		if !ok {
 			bad("channels", "unknown channel %q (see `crieur channel list`)", n)
 			continue
 		}
-		if zone == nil {
-			zone = zones[n]
-		}
 		pp.Chans = append(pp.Chans, c)
 	}
+	// zones holds the channels with a zone of their own. nil: none has
+	// one; the load's zone then (below).
+	zone := PostZone(names, func(n string) *time.Location { return zones[n] }, nil)
 	p.Channels = names
 	if !sort.StringsAreSorted(names) {
 		p.Channels = append([]string{}, names...)

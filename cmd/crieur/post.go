@@ -129,12 +129,12 @@ func (a *app) timeZoneFor(cmd *cobra.Command, st calendar.Store, channels []stri
 	if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
 		return a.zone()
 	}
-	for _, name := range channels {
+	return calendar.PostZone(channels, func(name string) *time.Location {
 		if c, err := st.Channel(a.ctx, name); err == nil && c.TZ != "" {
 			return c.Zone(a.zone())
 		}
-	}
-	return a.zone()
+		return nil
+	}, a.zone())
 }
 
 // parseWhen reads a WHEN for field, refusing the past unless allowPast.
