@@ -262,3 +262,41 @@ func TestCreatePostRefusesStatusesANewPostCannotTake(t *testing.T) {
 		})
 	}
 }
+
+// A channel's own values are checked by the store on add and on edit, not
+// only by the command that reads them.
+func TestChannelValuesCheckedOnEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		set   func(c *calendar.Channel)
+		field string
+	}{
+		{"unknown zone", func(c *calendar.Channel) { c.TZ = "Mars/Olympus" }, "tz"},
+		{"negative lateness", func(c *calendar.Channel) { c.MaxLateness = -time.Minute }, "max-lateness"},
+		{"negative rate per minute", func(c *calendar.Channel) { c.RatePerMinute = -1 }, "rate"},
+		{"negative rate per day", func(c *calendar.Channel) { c.RatePerDay = -1 }, "rate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStore(t, t0)
+			c := &calendar.Channel{Name: "new", Network: "log"}
+			tc.set(c)
+			var ve *calendar.ValidationError
+			if err := s.AddChannel(ctx, c); !errors.As(err, &ve) || ve.Problems[0].Field != tc.field {
+				t.Errorf("AddChannel: %v, want a problem with %s", err, tc.field)
+			}
+			if _, err := s.Channel(ctx, "new"); err == nil {
+				t.Errorf("a refused channel was added")
+			}
+			old := addChannel(t, s, "a", "", false)
+			edit := old
+			tc.set(&edit)
+			if err := s.UpdateChannel(ctx, &edit); !errors.As(err, &ve) || ve.Problems[0].Field != tc.field {
+				t.Errorf("UpdateChannel: %v, want a problem with %s", err, tc.field)
+			}
+			if got, _ := s.Channel(ctx, "a"); got.TZ != old.TZ || got.MaxLateness != old.MaxLateness || got.RatePerMinute != old.RatePerMinute || got.RatePerDay != old.RatePerDay {
+				t.Errorf("a refused edit changed the channel: %+v", got)
+			}
+		})
+	}
+}
