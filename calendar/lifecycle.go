@@ -65,6 +65,11 @@ func CheckPost(p *Post) error {
 	if p.Link != "" && !WebURL(p.Link) {
 		return Invalid("link", "%s", LinkProblem(p.Link))
 	}
+	for i, m := range p.Media {
+		if strings.TrimSpace(m.Path) == "" {
+			return Invalid(fmt.Sprintf("media[%d]", i), "no path")
+		}
+	}
 	if msg := ContentProblem(p); msg != "" {
 		return Invalid("body", "%s", msg)
 	}

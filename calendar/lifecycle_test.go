@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -141,6 +142,32 @@ func TestPostZone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := PostZone(tc.channels, zoneOf, time.UTC); got != tc.want {
 				t.Errorf("PostZone(%v) = %v, want %v", tc.channels, got, tc.want)
+			}
+		})
+	}
+}
+
+// What every write of a post checks of its values (CheckPost).
+func TestCheckPost(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		p     Post
+		field string // "" when accepted
+	}{
+		{"a text", Post{Body: "x"}, ""},
+		{"a photo alone", Post{Media: []Media{{Path: "/p.jpg"}}}, ""},
+		{"nothing", Post{}, "body"},
+		{"a medium without a path", Post{Body: "x", Media: []Media{{Path: "/p.jpg"}, {Alt: "a bike"}}}, "media[1]"},
+		{"a link that is no web address", Post{Body: "x", Link: "ftp://x"}, "link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckPost(&tc.p)
+			var ve *ValidationError
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.field != "" && (!errors.As(err, &ve) || ve.Problems[0].Field != tc.field):
+				t.Errorf("got %v, want a problem with %s", err, tc.field)
 			}
 		})
 	}

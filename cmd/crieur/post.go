@@ -187,8 +187,8 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	// their zone.
 	verr := &calendar.ValidationError{}
 	for i, m := range p.Media {
-		if calendar.IsURL(m.Path) {
-			continue
+		if m.Path == "" || calendar.IsURL(m.Path) {
+			continue // no path: the store says so (calendar.CheckPost), as for a load
 		}
 		if msg := userMedia(m.Path); msg != "" {
 			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: msg})
