@@ -3,6 +3,8 @@ package calendar
 import (
 	"fmt"
 	"strings"
+
+	"github.com/crieur/crieur/calendar/when"
 )
 
 var nameRE = namePattern{extra: "._-", max: 64}
@@ -13,6 +15,26 @@ func ValidName(field, name string) error {
 		return Invalid(field, "%q is not a valid name: use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", name)
 	}
 	return nil
+}
+
+// CheckChannel is what every write of a channel checks of its own values,
+// whatever its network: a zone that exists, no negative lateness or rate.
+// The store applies it on add and edit; channel add/edit report its
+// problems with the network's.
+func CheckChannel(c *Channel) error {
+	verr := &ValidationError{}
+	if c.TZ != "" {
+		if _, err := when.LoadZone(c.TZ); err != nil {
+			verr.Add(FieldError{Field: "tz", Message: err.Error()})
+		}
+	}
+	if c.MaxLateness < 0 {
+		verr.Add(FieldError{Field: "max-lateness", Message: "must not be negative"})
+	}
+	if c.RatePerMinute < 0 || c.RatePerDay < 0 {
+		verr.Add(FieldError{Field: "rate", Message: "rate limits must not be negative"})
+	}
+	return verr.Err()
 }
 
 func NonNil(m map[string]string) map[string]string {

@@ -11,6 +11,51 @@ import (
 // transaction, on the post as it reads it there, so two writers can never
 // both pass a check that only one of them should.
 
+// NormalizePost puts a post's fields in the form every write keeps them in,
+// whichever path it comes by (post new, post edit, $EDITOR, a load): text
+// with Unix line ends and no surrounding space, names (slug, link, campaign,
+// tags, channels, variants' channels, media) trimmed, tags and channels each
+// once, empty thread parts and variants dropped. A load's build keeps its
+// fields with the same functions.
+func NormalizePost(p *Post) {
+	p.Slug, p.Link, p.Campaign = strings.TrimSpace(p.Slug), strings.TrimSpace(p.Link), strings.TrimSpace(p.Campaign)
+	p.Title, p.Body, p.Excerpt = cleanText(p.Title), cleanText(p.Body), cleanText(p.Excerpt)
+	p.Tags, p.Channels = uniqueTrimmed(p.Tags), uniqueTrimmed(p.Channels)
+	p.Thread, p.Variants = cleanThread(p.Thread), cleanVariants(p.Variants)
+	if len(p.Media) > 0 {
+		p.Media = append([]Media(nil), p.Media...) // the caller's list stays as it was
+	}
+	for i := range p.Media {
+		p.Media[i].Path, p.Media[i].Alt = strings.TrimSpace(p.Media[i].Path), strings.TrimSpace(p.Media[i].Alt)
+	}
+}
+
+// NetworkChecked says whether a post in status is checked against its
+// channels' networks (text length, media, threads) when a person or a load
+// writes it: when it is meant to go out. A draft or a canceled post may hold
+// what no network takes yet; it is checked once submitted or scheduled.
+func NetworkChecked(status string) bool {
+	switch status {
+	case StatusDraft, StatusCanceled:
+		return false
+	}
+	return true
+}
+
+// PostZone is the zone a post's time is read in, and written in for a
+// person to edit, by post new, post edit, $EDITOR and a load alike: that of
+// the first of its channels (in the order given) with a zone of its own,
+// else def (the calendar's). zoneOf gives a channel's own zone, nil when it
+// has none. A --tz given by the person comes before it all.
+func PostZone(channels []string, zoneOf func(name string) *time.Location, def *time.Location) *time.Location {
+	for _, n := range channels {
+		if loc := zoneOf(n); loc != nil {
+			return loc
+		}
+	}
+	return def
+}
+
 // CheckPost is what every write of a post checks of its values, whichever
 // path it comes by (post new, post edit, $EDITOR, a load).
 func CheckPost(p *Post) error {
@@ -19,6 +64,11 @@ func CheckPost(p *Post) error {
 	}
 	if p.Link != "" && !WebURL(p.Link) {
 		return Invalid("link", "%s", LinkProblem(p.Link))
+	}
+	for i, m := range p.Media {
+		if strings.TrimSpace(m.Path) == "" {
+			return Invalid(fmt.Sprintf("media[%d]", i), "no path")
+		}
 	}
 	if msg := ContentProblem(p); msg != "" {
 		return Invalid("body", "%s", msg)
@@ -91,7 +141,8 @@ func InitialStatus(status string, publishAt *time.Time) string {
 // SettleStatus is the status a post on the calendar ends in once its
 // channels are known: a timed post is scheduled, unless a channel requires
 // approval it does not have, when it waits in review; an approved post
-// without a time stays approved. Drafts and ended posts keep their status.
+// without a time stays approved, a scheduled one without a time is a draft.
+// Drafts and ended posts keep their status.
 func SettleStatus(status string, publishAt *time.Time, approved, needsApproval bool) string {
 	switch status {
 	case StatusScheduled, StatusApproved, StatusReview:
@@ -106,6 +157,10 @@ func SettleStatus(status string, publishAt *time.Time, approved, needsApproval b
 			return StatusScheduled
 		case approved:
 			return StatusApproved
+		case status == StatusScheduled:
+			// Its time taken away (post edit, $EDITOR): nothing would
+			// publish it, so it is a draft again, as a load makes it.
+			return StatusDraft
 		}
 	}
 	return status
@@ -212,6 +267,50 @@ func CanRetry(p Post, d Delivery, gated, force bool) error {
 	if !force && d.Status == DeliveryFailed && d.RemoteID != "" && len(d.Parts) == 0 {
 		return fmt.Errorf("the delivery on %s is partly live (%s): retrying may post its first part again; check the network, then use --force: %w",
 			d.Channel, FirstNonEmpty(d.RemoteURL, d.RemoteID), ErrConflict)
+	}
+	return nil
+}
+
+// StatusWord reads a status as a person writes it (any case, spaces around).
+func StatusWord(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// StatusProblem says why a post may not be written with status, or "": a
+// word that is no status, or scheduled without a time (timed says it has
+// one). Every write of a post from a person's words (post new, --file,
+// $EDITOR, a load) asks it.
+func StatusProblem(status string, timed bool) string {
+	if !Contains(PostStatuses, status) {
+		return fmt.Sprintf("unknown status %q (use draft, scheduled or canceled)", status)
+	}
+	if status == StatusScheduled && !timed {
+		return "a scheduled post needs a time (at)"
+	}
+	return ""
+}
+
+// NewStatusProblem says why a new post may not start in status, or "": only
+// the daemon publishes (published, partial, failed), and an approved post
+// carries its approval (approved says it does).
+func NewStatusProblem(status string, approved bool) string {
+	switch status {
+	case StatusApproved:
+		if !approved {
+			return "a new post cannot be approved without its approval (approved_by, approved_at)"
+		}
+	case StatusPublished, StatusPartial, StatusFailed:
+		return fmt.Sprintf("a new post cannot be %s (use draft, scheduled or canceled)", status)
+	}
+	return ""
+}
+
+// CheckNewStatus is what creating a post checks of the status it asks for
+// (once InitialStatus gave it one): StatusProblem and NewStatusProblem.
+func CheckNewStatus(p *Post) error {
+	if msg := StatusProblem(p.Status, p.PublishAt != nil); msg != "" {
+		return Invalid("status", "%s", msg)
+	}
+	if msg := NewStatusProblem(p.Status, p.ApprovedAt != nil); msg != "" {
+		return Invalid("status", "%s", msg)
 	}
 	return nil
 }

@@ -285,11 +285,6 @@ func (s *Slugless) Warnings() []FieldError {
 	return out
 }
 
-// Statuses a load may give a post; the daemon alone publishes.
-var loadStatuses = map[string]bool{StatusDraft: true, StatusReview: true, StatusScheduled: true, StatusCanceled: true,
-	// accepted for posts already in that state (an export loaded back), refused for new ones
-	StatusApproved: true, StatusPublished: true, StatusPartial: true, StatusFailed: true}
-
 // buildAll builds every item, in parallel: normalizing, parsing times and
 // hashing is most of a big load's work outside the database.
 func (pl *Plan) BuildAll(items []LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) []PlannedPost {
@@ -352,42 +347,30 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	if len(names) == 0 {
 		names = uniqueTrimmed(opt.DefaultChannels)
 	}
-	var zone *time.Location
 	for _, n := range names {
 		c, ok := pl.Channels[n]
 		if !ok {
 			bad("channels", "unknown channel %q (see `crieur channel list`)", n)
 			continue
 		}
-		if zone == nil {
-			zone = zones[n]
-		}
 		pp.Chans = append(pp.Chans, c)
 	}
+	// zones holds the channels with a zone of their own. nil: none has
+	// one; the load's zone then (below).
+	zone := PostZone(names, func(n string) *time.Location { return zones[n] }, nil)
 	p.Channels = names
 	if !sort.StringsAreSorted(names) {
 		p.Channels = append([]string{}, names...)
 		sort.Strings(p.Channels)
 	}
 	sort.SliceStable(pp.Chans, func(i, j int) bool { return pp.Chans[i].Name < pp.Chans[j].Name })
-	if len(it.Variants) > 0 {
-		p.Variants = make(map[string]string, len(it.Variants))
-		for name, text := range it.Variants {
-			name = strings.TrimSpace(name)
-			if text = cleanText(text); text == "" {
-				continue
-			}
-			if !Contains(names, name) {
-				bad("variants."+name, "variant for %q, which is not one of the post's channels", name)
-			}
-			p.Variants[name] = text
+	p.Variants = cleanVariants(it.Variants)
+	for name := range p.Variants {
+		if !Contains(names, name) {
+			bad("variants."+name, "variant for %q, which is not one of the post's channels", name)
 		}
 	}
-	for _, t := range it.Thread {
-		if t = cleanText(t); t != "" {
-			p.Thread = append(p.Thread, t)
-		}
-	}
+	p.Thread = cleanThread(it.Thread)
 	p.AutoThread = it.AutoThread || len(p.Thread) > 0
 	for i, m := range it.Media {
 		m.Path, m.Alt = strings.TrimSpace(m.Path), strings.TrimSpace(m.Alt)
@@ -395,7 +378,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 			bad(fmt.Sprintf("media[%d]", i), "no path")
 			continue
 		}
-		if !isURL(m.Path) {
+		if !IsURL(m.Path) {
 			if !filepath.IsAbs(m.Path) {
 				m.Path = filepath.Join(it.BaseDir, m.Path)
 			}
@@ -430,16 +413,17 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 			pp.PastTime = t.Before(now.Add(-time.Second))
 		}
 	}
-	p.Status = strings.ToLower(strings.TrimSpace(it.Status))
+	p.Status = StatusWord(it.Status)
 	pl.buildExtras(pp, it, opt, zone, now, bad)
 	switch {
 	case p.Status == "" && (p.PublishAt != nil || strings.TrimSpace(it.At) == ""):
 		p.Status = InitialStatus(p.Status, p.PublishAt)
 	case p.Status == "": // its time did not parse: reported above
-	case !loadStatuses[p.Status]:
-		bad("status", "unknown status %q (use draft, scheduled or canceled)", p.Status)
-	case p.Status == StatusScheduled && p.PublishAt == nil && strings.TrimSpace(it.At) == "":
-		bad("status", "a scheduled post needs a time (at)")
+	default:
+		// A time that did not parse is reported above, not as a missing one.
+		if msg := StatusProblem(p.Status, p.PublishAt != nil || strings.TrimSpace(it.At) != ""); msg != "" {
+			bad("status", "%s", msg)
+		}
 	}
 	post := p.AsPost("")
 	c := CanonicalOf(&post)
@@ -491,8 +475,37 @@ func defaultSlug(file string, row int) string {
 	return s + "-" + hex.EncodeToString(sum[:4])
 }
 
-func isURL(s string) bool {
+// IsURL says whether a media path names a web address (fetched at publish
+// time) rather than a file.
+func IsURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// cleanVariants keeps the variants that say something, each named by its
+// trimmed channel name, their text as cleanText keeps it.
+func cleanVariants(in map[string]string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for name, text := range in {
+		if text = cleanText(text); text != "" {
+			out[strings.TrimSpace(name)] = text
+		}
+	}
+	return out
+}
+
+// cleanThread keeps the thread parts that say something, as cleanText keeps
+// them.
+func cleanThread(in []string) []string {
+	var out []string
+	for _, t := range in {
+		if t = cleanText(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // cleanText is how a load keeps text: Unix line ends, no surrounding space.

@@ -48,6 +48,9 @@ func (s *Store) addChannel(ctx context.Context, c *calendar.Channel, values map[
 	if err := calendar.ValidName("name", c.Name); err != nil {
 		return err
 	}
+	if err := calendar.CheckChannel(c); err != nil {
+		return err
+	}
 	if c.MaxLateness == 0 {
 		c.MaxLateness = time.Hour
 	}
@@ -124,6 +127,9 @@ func (s *Store) UpdateChannelReport(ctx context.Context, c *calendar.Channel) (c
 // updateChannel writes c and seals values (see writeSecretsTx) in one transaction.
 func (s *Store) updateChannel(ctx context.Context, c *calendar.Channel, values map[string]string) (calendar.ApprovalMoves, error) {
 	var mv calendar.ApprovalMoves
+	if err := calendar.CheckChannel(c); err != nil {
+		return mv, err
+	}
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var gated bool

@@ -231,3 +231,72 @@ func TestRemoveGatedChannelFreesPostsItHeld(t *testing.T) {
 		t.Errorf("run_at = %v, want the post's time", runs)
 	}
 }
+
+// CreatePost checks the status a new post asks for, as a load does: only the
+// daemon publishes, and a scheduled post needs a time.
+func TestCreatePostRefusesStatusesANewPostCannotTake(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		status string
+		at     *time.Time
+		want   string
+	}{
+		{calendar.StatusPublished, &at, "cannot be published"},
+		{calendar.StatusFailed, &at, "cannot be failed"},
+		{calendar.StatusScheduled, nil, "needs a time"},
+		{"bogus", nil, "unknown status"},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			s := newTestStore(t, t0)
+			addChannel(t, s, "a", "", false)
+			p := &calendar.Post{Body: "x", Channels: []string{"a"}, Status: tc.status, PublishAt: tc.at}
+			err := s.CreatePost(ctx, p)
+			var ve *calendar.ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CreatePost as %s: %v, want a validation error saying %q", tc.status, err, tc.want)
+			}
+			if ps, _ := s.Posts(ctx, calendar.PostFilter{}); len(ps) != 0 {
+				t.Errorf("a refused post was written: %+v", ps)
+			}
+		})
+	}
+}
+
+// A channel's own values are checked by the store on add and on edit, not
+// only by the command that reads them.
+func TestChannelValuesCheckedOnEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		set   func(c *calendar.Channel)
+		field string
+	}{
+		{"unknown zone", func(c *calendar.Channel) { c.TZ = "Mars/Olympus" }, "tz"},
+		{"negative lateness", func(c *calendar.Channel) { c.MaxLateness = -time.Minute }, "max-lateness"},
+		{"negative rate per minute", func(c *calendar.Channel) { c.RatePerMinute = -1 }, "rate"},
+		{"negative rate per day", func(c *calendar.Channel) { c.RatePerDay = -1 }, "rate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStore(t, t0)
+			c := &calendar.Channel{Name: "new", Network: "log"}
+			tc.set(c)
+			var ve *calendar.ValidationError
+			if err := s.AddChannel(ctx, c); !errors.As(err, &ve) || ve.Problems[0].Field != tc.field {
+				t.Errorf("AddChannel: %v, want a problem with %s", err, tc.field)
+			}
+			if _, err := s.Channel(ctx, "new"); err == nil {
+				t.Errorf("a refused channel was added")
+			}
+			old := addChannel(t, s, "a", "", false)
+			edit := old
+			tc.set(&edit)
+			if err := s.UpdateChannel(ctx, &edit); !errors.As(err, &ve) || ve.Problems[0].Field != tc.field {
+				t.Errorf("UpdateChannel: %v, want a problem with %s", err, tc.field)
+			}
+			if got, _ := s.Channel(ctx, "a"); got.TZ != old.TZ || got.MaxLateness != old.MaxLateness || got.RatePerMinute != old.RatePerMinute || got.RatePerDay != old.RatePerDay {
+				t.Errorf("a refused edit changed the channel: %+v", got)
+			}
+		})
+	}
+}

@@ -88,7 +88,7 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 			for _, pp := range posts {
 				pp.Src.At = "" // read by the plan only; a piece of the row
 				pp.Users.Store(1)
-				if checks != nil && (pp.Action == calendar.ActionCreate || pp.Action == calendar.ActionUpdate) {
+				if checks != nil && (pp.Action == calendar.ActionCreate || pp.Action == calendar.ActionUpdate) && calendar.NetworkChecked(pp.Post.Status) {
 					pp.Users.Store(2)
 					checks.Add(pp)
 				}

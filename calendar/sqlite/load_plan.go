@@ -288,13 +288,13 @@ func (s *Store) classify(ctx context.Context, pl *calendar.Plan, posts []*calend
 				strings.TrimSpace(pp.Src.At), inZone(*pp.Post.PublishAt, opt.Zone)))
 		}
 		if pp.Action == calendar.ActionCreate {
-			switch pp.Post.Status {
-			case calendar.StatusApproved:
-				if pp.Post.ApprovedAt == nil {
-					pl.Problems = append(pl.Problems, pp.Src.Problem("status", "a new post cannot be loaded as approved without its approval (approved_by, approved_at) and --keep-approvals"))
+			// Any status word is accepted for a post already in that state
+			// (an export loaded back); a new one starts where CreatePost may.
+			if msg := calendar.NewStatusProblem(pp.Post.Status, pp.Post.ApprovedAt != nil); msg != "" {
+				if pp.Post.Status == calendar.StatusApproved {
+					msg += " and --keep-approvals"
 				}
-			case calendar.StatusPublished, calendar.StatusPartial, calendar.StatusFailed:
-				pl.Problems = append(pl.Problems, pp.Src.Problem("status", "a new post cannot be loaded as %s (use draft, scheduled or canceled)", pp.Post.Status))
+				pl.Problems = append(pl.Problems, pp.Src.Problem("status", "%s", msg))
 			}
 		}
 	}

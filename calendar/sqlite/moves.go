@@ -67,7 +67,8 @@ func movable(p calendar.Post) error {
 
 // ShiftCampaign moves every timed post of a campaign that is not yet
 // published by sh, in one transaction, keeping their relative timing. Days
-// are read in each post's first channel's zone (def when it has none);
+// are read in the post's zone (calendar.PostZone: its first channel with a
+// zone of its own, else def), as post move reads them;
 // a queued post's deliveries each move in their own channel's zone. Published
 // and canceled posts stay where they are. With dryRun nothing is written.
 func (s *Store) ShiftCampaign(ctx context.Context, campaign string, sh calendar.Shift, def *time.Location, dryRun bool) ([]calendar.Move, error) {
@@ -102,6 +103,7 @@ func (s *Store) ShiftCampaign(ctx context.Context, campaign string, sh calendar.
 			return err
 		}
 		zones := map[string]*time.Location{}
+		own := map[string]bool{} // the channels with a zone of their own
 		zoneOf := func(name string) (*time.Location, error) {
 			if loc, ok := zones[name]; ok {
 				return loc, nil
@@ -110,17 +112,23 @@ func (s *Store) ShiftCampaign(ctx context.Context, campaign string, sh calendar.
 			if err != nil {
 				return nil, err
 			}
-			zones[name] = c.Zone(def)
+			zones[name], own[name] = c.Zone(def), c.TZ != ""
 			return zones[name], nil
 		}
 		for i := range posts {
 			p := &posts[i]
-			loc := def
-			if len(p.Channels) > 0 {
-				if loc, err = zoneOf(p.Channels[0]); err != nil {
+			for _, n := range p.Channels {
+				if _, err := zoneOf(n); err != nil {
 					return err
 				}
 			}
+			// Read where the post's time is read (post new, post move).
+			loc := calendar.PostZone(p.Channels, func(n string) *time.Location {
+				if own[n] {
+					return zones[n]
+				}
+				return nil
+			}, def)
 			from := *p.PublishAt
 			to := sh.Apply(from, loc)
 			if err := calendar.CheckInstant("by", &to); err != nil {

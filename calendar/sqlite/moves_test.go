@@ -114,3 +114,30 @@ func TestShiftCampaignAcrossDST(t *testing.T) {
 		t.Fatalf("unknown campaign: %v", err)
 	}
 }
+
+// campaign shift reads days in the zone post new and post move read a post's
+// time in (calendar.PostZone): the first of its channels with a zone of its
+// own, even after one without.
+func TestShiftCampaignReadsDaysInThePostZone(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC))
+	addChannel(t, s, "aaa", "", false) // no zone, and first by name
+	addChannel(t, s, "paris", "Europe/Paris", false)
+	if err := s.AddCampaign(ctx, &calendar.Campaign{Name: "spring"}); err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	at := time.Date(2027, 3, 25, 9, 0, 0, 0, paris) // the clocks go forward on the 28th
+	p := &calendar.Post{Slug: "both", Body: "x", Channels: []string{"aaa", "paris"}, PublishAt: &at, Campaign: "spring"}
+	if err := s.CreatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := calendar.ParseShift("1w")
+	if _, err := s.ShiftCampaign(ctx, "spring", sh, time.UTC, false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Post(ctx, "both")
+	if want := time.Date(2027, 4, 1, 9, 0, 0, 0, paris); !got.PublishAt.Equal(want) {
+		t.Errorf("shifted to %v, want %v (09:00 in Paris, as post move +1w gives)", got.PublishAt.In(paris), want)
+	}
+}

@@ -253,6 +253,7 @@ func (s *Store) CreatePost(ctx context.Context, p *calendar.Post) error {
 }
 
 func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) error {
+	calendar.NormalizePost(p)
 	if err := calendar.CheckPost(p); err != nil {
 		return err
 	}
@@ -273,6 +274,9 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 		return err
 	}
 	p.Status = calendar.InitialStatus(p.Status, p.PublishAt)
+	if err := calendar.CheckNewStatus(p); err != nil {
+		return err
+	}
 	if err := calendar.NeedsChannel(p, len(chans)); err != nil {
 		return err
 	}
@@ -310,6 +314,7 @@ func (s *Store) UpdatePost(ctx context.Context, p *calendar.Post) error {
 }
 
 func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, kind string) error {
+	calendar.NormalizePost(p)
 	if err := calendar.CheckPost(p); err != nil {
 		return err
 	}
@@ -317,6 +322,9 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 	if err != nil {
 		return err
 	}
+	// Compared in the form p is in: a post stored before the fields were
+	// normalized has not changed by being written in that form.
+	calendar.NormalizePost(&old)
 	if old.Version != p.Version {
 		return fmt.Errorf("post %s was changed (version %d) since this copy was read (version %d); reload and edit again: %w", old.Slug, old.Version, p.Version, calendar.ErrConflict)
 	}
@@ -372,7 +380,8 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 			if err := s.loadChildrenTx(ctx, tx, olds); err != nil {
 				return err
 			}
-			changed = jsonText(calendar.NonNil(p.Variants)) != jsonText(olds[0].Variants) || jsonText(nonNilMedia(p.Media)) != jsonText(olds[0].Media)
+			calendar.NormalizePost(&olds[0])
+			changed = jsonText(calendar.NonNil(p.Variants)) != jsonText(calendar.NonNil(olds[0].Variants)) || jsonText(nonNilMedia(p.Media)) != jsonText(nonNilMedia(olds[0].Media))
 		}
 		if changed {
 			p.ApprovedAt, p.ApprovedBy = nil, ""

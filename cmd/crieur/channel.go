@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/when"
 	"github.com/crieur/crieur/publishers"
 	"github.com/spf13/cobra"
 )
@@ -170,20 +169,12 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 		verr.Add(calendar.FieldError{Field: "set", Message: buildErr.Error()})
 	}
 	if cmd.Flags().Changed("tz") {
-		if f.tz != "" {
-			if _, err := when.LoadZone(f.tz); err != nil {
-				verr.Add(calendar.FieldError{Field: "tz", Message: err.Error()})
-			}
-		}
 		c.TZ = f.tz
 	}
 	if cmd.Flags().Changed("require-approval") {
 		c.RequireApproval = f.requireApproval
 	}
 	if cmd.Flags().Changed("max-lateness") {
-		if f.maxLateness < 0 {
-			verr.Add(calendar.FieldError{Field: "max-lateness", Message: "must not be negative"})
-		}
 		c.MaxLateness = f.maxLateness
 	}
 	if cmd.Flags().Changed("rate-per-minute") {
@@ -192,8 +183,11 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 	if cmd.Flags().Changed("rate-per-day") {
 		c.RatePerDay = f.perDay
 	}
-	if c.RatePerMinute < 0 || c.RatePerDay < 0 {
-		verr.Add(calendar.FieldError{Field: "rate", Message: "rate limits must not be negative"})
+	// The channel's own values, as the store checks them on every write;
+	// said here with the network's problems, all at once.
+	var cerr *calendar.ValidationError
+	if errors.As(calendar.CheckChannel(c), &cerr) {
+		verr.Problems = append(verr.Problems, cerr.Problems...)
 	}
 	// Credentials over plain http are refused now, not at the first post:
 	// by the network's offline rules (a setting's URL), then with the secrets

@@ -129,12 +129,12 @@ func (a *app) timeZoneFor(cmd *cobra.Command, st calendar.Store, channels []stri
 	if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
 		return a.zone()
 	}
-	for _, name := range channels {
+	return calendar.PostZone(channels, func(name string) *time.Location {
 		if c, err := st.Channel(a.ctx, name); err == nil && c.TZ != "" {
 			return c.Zone(a.zone())
 		}
-	}
-	return a.zone()
+		return nil
+	}, a.zone())
 }
 
 // parseWhen reads a WHEN for field, refusing the past unless allowPast.
@@ -181,13 +181,14 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	p.AutoThread = doc.Thread.Auto || len(p.Thread) > 0
 	p.Variants = doc.Variants
 	p.Media = append([]calendar.Media(nil), doc.Media...)
+	calendar.NormalizePost(p) // as the store keeps them: the checks below see what is saved
 	// What a post must hold (calendar.CheckPost) the store checks on every
 	// write; here only what needs the person's own context: their files,
 	// their zone.
 	verr := &calendar.ValidationError{}
 	for i, m := range p.Media {
-		if strings.HasPrefix(m.Path, "http") {
-			continue
+		if m.Path == "" || calendar.IsURL(m.Path) {
+			continue // no path: the store says so (calendar.CheckPost), as for a load
 		}
 		if msg := userMedia(m.Path); msg != "" {
 			verr.Add(calendar.FieldError{Field: fmt.Sprintf("media[%d]", i), Message: msg})
@@ -339,15 +340,17 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 			switch {
 			case draft:
 				p.Status, p.PublishAt = calendar.StatusDraft, nil
-			case p.PublishAt != nil:
-				p.Status = calendar.StatusScheduled
-			case doc.Status != "":
-				p.Status = doc.Status
+			case cmd.Flags().Changed("at") && p.PublishAt != nil:
+				p.Status = calendar.StatusScheduled // --at asks for the post to go out then
+			default:
+				// The document's status read as a load reads it (the store
+				// checks it as it checks a load's), else InitialStatus.
+				p.Status = calendar.InitialStatus(calendar.StatusWord(doc.Status), p.PublishAt)
 			}
 			if queue && len(p.Channels) == 0 {
 				return invalid("channels", "--queue fills each channel's next free slot, and the post has no channel: add --channel NAME")
 			}
-			if p.Status == calendar.StatusScheduled || queue {
+			if queue || calendar.NetworkChecked(calendar.InitialStatus(p.Status, p.PublishAt)) {
 				if err := a.checkPost(st, *p); err != nil {
 					return err
 				}
@@ -445,7 +448,7 @@ back to review.`,
 			if err := a.applyDoc(cmd, st, doc, &p, allowPast); err != nil {
 				return err
 			}
-			if p.PublishAt != nil && p.Status != calendar.StatusDraft {
+			if calendar.NetworkChecked(p.Status) {
 				if err := a.checkPost(st, p); err != nil {
 					return err
 				}

@@ -45,6 +45,10 @@ approves it. Submitting a post already in review does nothing (exit 0).`,
 					return nil
 				})
 			}
+			// Now meant to go out: checked as a load checks it (NetworkChecked).
+			if err := a.checkPost(st, cur); err != nil {
+				return err
+			}
 			return a.changePost("Submitted", func(st calendar.Store) (calendar.Post, error) {
 				return st.SubmitPost(a.ctx, args[0])
 			})
