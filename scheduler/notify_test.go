@@ -67,3 +67,27 @@ func TestDaemonWakesOnItsChangeNotifier(t *testing.T) {
 	n.changed.Store(true)
 	waitFor(t, "the post to go out once the notifier reports a change", func() bool { return len(e.fakes["fake"].Posts()) == 1 })
 }
+
+
+// stopOnWatch ends the daemon's context the moment it starts watching, as a
+// SIGINT arriving while the daemon starts does.
+type stopOnWatch struct {
+	switchNotifier
+	stop context.CancelFunc
+}
+
+func (n *stopOnWatch) Watch(ctx context.Context) (calendar.ChangeWatch, error) {
+	n.stop()
+	return n.switchNotifier.Watch(ctx)
+}
+
+// A daemon stopped while it starts (before its first lease recovery) stops
+// cleanly: Run returns nil, so `crieur daemon` exits 0 on Ctrl-C at start.
+func TestRunStoppedWhileStartingIsACleanStop(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := e.scheduler(Options{Changes: &stopOnWatch{stop: cancel}})
+	if err := s.Run(ctx); err != nil {
+		t.Fatalf("Run stopped while starting: %v, want a clean stop", err)
+	}
+}

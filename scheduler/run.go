@@ -81,6 +81,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer stopLeases()
 
 	if _, err := s.recoverExpired(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: a clean stop
+		}
 		return err
 	}
 	s.beat(ctx, jobs, false)
