@@ -68,7 +68,6 @@ func TestDaemonWakesOnItsChangeNotifier(t *testing.T) {
 	waitFor(t, "the post to go out once the notifier reports a change", func() bool { return len(e.fakes["fake"].Posts()) == 1 })
 }
 
-
 // stopOnWatch ends the daemon's context the moment it starts watching, as a
 // SIGINT arriving while the daemon starts does.
 type stopOnWatch struct {
