@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/internal/seal"
 )
 
@@ -127,7 +128,7 @@ no longer opens the secrets. Back up the new key with the database.`,
 				if a.quiet() {
 					return nil
 				}
-				fmt.Fprintf(w, "Sealed %d secrets with key %s (was %s).\n", r.Secrets, r.NewKeyID, r.OldKeyID)
+				fmt.Fprintf(w, "Sealed %s with key %s (was %s).\n", calendar.Count(r.Secrets, "secret", "secrets"), r.NewKeyID, r.OldKeyID)
 				fmt.Fprintf(w, "The new key is in %s. Back it up with the database: one without the other is useless.\n", path)
 				if r.UpdateEnv {
 					fmt.Fprintf(w, "CRIEUR_KEY still holds the old key, which no longer opens them: set CRIEUR_KEY to the content of %s (or unset it to read the file).\n", path)
