@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -279,7 +280,7 @@ func StatusWord(s string) string { return strings.ToLower(strings.TrimSpace(s)) 
 // one). Every write of a post from a person's words (post new, --file,
 // $EDITOR, a load) asks it.
 func StatusProblem(status string, timed bool) string {
-	if !Contains(PostStatuses, status) {
+	if !slices.Contains(PostStatuses, status) {
 		return fmt.Sprintf("unknown status %q (use draft, scheduled or canceled)", status)
 	}
 	if status == StatusScheduled && !timed {

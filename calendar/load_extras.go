@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone
 			continue
 		}
 		field := "times." + name
-		if !Contains(p.Channels, name) {
+		if !slices.Contains(p.Channels, name) {
 			bad(field, "a time for %q, which is not one of the post's channels", name)
 			continue
 		}

@@ -366,7 +366,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	sort.SliceStable(pp.Chans, func(i, j int) bool { return pp.Chans[i].Name < pp.Chans[j].Name })
 	p.Variants = cleanVariants(it.Variants)
 	for name := range p.Variants {
-		if !Contains(names, name) {
+		if !slices.Contains(names, name) {
 			bad("variants."+name, "variant for %q, which is not one of the post's channels", name)
 		}
 	}
@@ -521,7 +521,7 @@ func cleanText(s string) string {
 func uniqueTrimmed(in []string) []string {
 	clean := true
 	for i, v := range in {
-		if v == "" || strings.TrimSpace(v) != v || Contains(in[:i], v) {
+		if v == "" || strings.TrimSpace(v) != v || slices.Contains(in[:i], v) {
 			clean = false
 			break
 		}
@@ -531,20 +531,11 @@ func uniqueTrimmed(in []string) []string {
 	}
 	out := []string{}
 	for _, v := range in {
-		if v = strings.TrimSpace(v); v != "" && !Contains(out, v) {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
 	return out
-}
-
-func Contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 type ExistingPost struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -292,7 +293,7 @@ func (d *docReader) read(top []entry, line int) {
 			}
 			defaults = calendar.LoadItem{File: d.file, Line: e.line, FieldLines: map[string]int{}}
 			for _, f := range m {
-				if !calendar.Contains(defaultKeys, f.key) {
+				if !slices.Contains(defaultKeys, f.key) {
 					d.bad(f.line, "defaults."+f.key, "unknown default (known: %s)", strings.Join(defaultKeys, ", "))
 					continue
 				}
@@ -330,7 +331,7 @@ func (d *docReader) read(top []entry, line int) {
 		it := calendar.LoadItem{File: d.file, Line: lineOf(v, postsLine), Row: i + 1, BaseDir: base, FieldLines: map[string]int{}}
 		given := map[string]bool{}
 		for _, f := range m {
-			if !calendar.Contains(postKeys, f.key) {
+			if !slices.Contains(postKeys, f.key) {
 				d.bad(f.line, f.key, "unknown field (known: %s)", strings.Join(postKeys, ", "))
 				continue
 			}

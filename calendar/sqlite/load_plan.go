@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,7 +283,7 @@ func (s *Store) classify(ctx context.Context, pl *calendar.Plan, posts []*calend
 		}
 	}
 	for _, pp := range posts {
-		timed := pp.Action == calendar.ActionCreate || (pp.Action == calendar.ActionUpdate && calendar.Contains(pp.Changes, "at"))
+		timed := pp.Action == calendar.ActionCreate || (pp.Action == calendar.ActionUpdate && slices.Contains(pp.Changes, "at"))
 		if timed && pp.PastTime && !opt.AllowPast {
 			pl.Problems = append(pl.Problems, pp.Src.Problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
 				strings.TrimSpace(pp.Src.At), inZone(*pp.Post.PublishAt, opt.Zone)))
