@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/crieur/crieur/internal/seal"
@@ -49,21 +48,12 @@ func EnvKeys() (Keys, error) {
 	return Keys{Current: k}, nil
 }
 
-// credState is the store's key source, its keys once read, and the locks its
-// handles take within this process.
-type CredState struct {
-	Keys   KeySource
-	Mu     sync.Mutex
-	Loaded *Keys
-	Locks  map[string]chan struct{}
-}
-
-// secretAD is what a ciphertext is bound to: its row.
+// SecretAD is what a ciphertext is bound to: its row.
 func SecretAD(channel, name string) []byte {
 	return []byte("crieur secret v1\x00" + channel + "\x00" + name)
 }
 
-// open decrypts a row with whichever of the keys sealed it; a row sealed
+// Open decrypts a row with whichever of the keys sealed it; a row sealed
 // with none of them gets a message naming both fingerprints.
 func (k Keys) Open(channel, name string, sealed seal.Sealed) (string, error) {
 	for _, key := range append([]seal.Key{k.Current}, k.Old...) {

@@ -5,11 +5,9 @@ import (
 	"strconv"
 )
 
-// Keys of the state table.
-const (
-	StatePauseAll  = "pause.all"        // value: the reason; absent when not paused
-	StateHeartbeat = "daemon.heartbeat" // value: JSON of the daemon's last report
-)
+// StatePauseAll is the state key of the kill switch; its value is the
+// reason, absent when not paused. (Daemons' heartbeats have their own table.)
+const StatePauseAll = "pause.all"
 
 // HeldDue is what is due now but held back by a person's pause: the kill
 // switch (pause --all) or a paused channel. A claim skips these, so without

@@ -19,14 +19,23 @@ import (
 	calendar "github.com/crieur/crieur/calendar"
 )
 
+// credState is the store's key source, its keys once read, and the locks its
+// handles take within this process.
+type credState struct {
+	keys   calendar.KeySource
+	mu     sync.Mutex
+	loaded *calendar.Keys
+	locks  map[string]chan struct{}
+}
+
 // keyring returns the calendar's keys, reading them once.
 func (s *Store) keyring() (calendar.Keys, error) {
-	s.cred.Mu.Lock()
-	defer s.cred.Mu.Unlock()
-	if s.cred.Loaded != nil {
-		return *s.cred.Loaded, nil
+	s.cred.mu.Lock()
+	defer s.cred.mu.Unlock()
+	if s.cred.loaded != nil {
+		return *s.cred.loaded, nil
 	}
-	src := s.cred.Keys
+	src := s.cred.keys
 	if src == nil {
 		src = calendar.EnvKeys
 	}
@@ -37,7 +46,7 @@ func (s *Store) keyring() (calendar.Keys, error) {
 	if !k.Current.Valid() {
 		return calendar.Keys{}, fmt.Errorf("%w: set CRIEUR_KEY, or run `crieur init` to make a key file", calendar.ErrNoKey)
 	}
-	s.cred.Loaded = &k
+	s.cred.loaded = &k
 	return k, nil
 }
 
@@ -50,9 +59,9 @@ func (s *Store) keyring() (calendar.Keys, error) {
 // set, a rotated token saved): reading the key source each time costs
 // nothing that matters.
 func (s *Store) sealingKeys() (calendar.Keys, error) {
-	s.cred.Mu.Lock()
-	s.cred.Loaded = nil
-	s.cred.Mu.Unlock()
+	s.cred.mu.Lock()
+	s.cred.loaded = nil
+	s.cred.mu.Unlock()
 	return s.keyring()
 }
 
@@ -87,9 +96,9 @@ func (s *Store) storedSecret(ctx context.Context, q querier, channel, name strin
 	if errors.Is(err, calendar.ErrWrongKey) {
 		// Another process rotated the key since this one read it (a daemon
 		// running for weeks): read the key again, once.
-		s.cred.Mu.Lock()
-		s.cred.Loaded = nil
-		s.cred.Mu.Unlock()
+		s.cred.mu.Lock()
+		s.cred.loaded = nil
+		s.cred.mu.Unlock()
 		if keys, err = s.keyring(); err != nil {
 			return "", false, err
 		}
@@ -327,9 +336,9 @@ func (s *Store) RotateKey(ctx context.Context, next seal.Key) (calendar.Rotation
 	if err != nil {
 		return r, err
 	}
-	s.cred.Mu.Lock()
-	s.cred.Loaded = &calendar.Keys{Current: next}
-	s.cred.Mu.Unlock()
+	s.cred.mu.Lock()
+	s.cred.loaded = &calendar.Keys{Current: next}
+	s.cred.mu.Unlock()
 	return r, nil
 }
 
@@ -511,15 +520,15 @@ func (c *Credentials) Lock(ctx context.Context) (unlock func(), err error) {
 }
 
 func (s *Store) channelSemaphore(channel string) chan struct{} {
-	s.cred.Mu.Lock()
-	defer s.cred.Mu.Unlock()
-	if s.cred.Locks == nil {
-		s.cred.Locks = map[string]chan struct{}{}
+	s.cred.mu.Lock()
+	defer s.cred.mu.Unlock()
+	if s.cred.locks == nil {
+		s.cred.locks = map[string]chan struct{}{}
 	}
-	sem, ok := s.cred.Locks[channel]
+	sem, ok := s.cred.locks[channel]
 	if !ok {
 		sem = make(chan struct{}, 1)
-		s.cred.Locks[channel] = sem
+		s.cred.locks[channel] = sem
 	}
 	return sem
 }

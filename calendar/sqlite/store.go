@@ -35,7 +35,7 @@ type Store struct {
 	// its own zone is read in it. Nil means UTC, never the machine's zone.
 	Zone *time.Location
 	// cred holds the key source and the per-channel locks (credentials.go).
-	cred calendar.CredState
+	cred credState
 }
 
 // calendarZone is Zone, or UTC when none is set.
@@ -101,7 +101,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db, path: path, Actor: calendar.DefaultActor(), Now: time.Now}
-	s.cred.Keys = opt.Keys
+	s.cred.keys = opt.Keys
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
