@@ -24,7 +24,7 @@ func GuardCell(s string) string {
 	return s
 }
 
-// unguardCell undoes guardCell.
+// UnguardCell undoes guardCell.
 func UnguardCell(s string) string {
 	if needsGuard(s, 1) {
 		return s[1:]

@@ -13,7 +13,7 @@ type LoadNote struct {
 	At, Author, Text string
 }
 
-// channelTimes is the time of each channel of a queued post whose delivery
+// ChannelTimes is the time of each channel of a queued post whose delivery
 // is not due at the post's time; nil when there is none.
 func ChannelTimes(p *Post) map[string]int64 {
 	if !p.Queued || p.PublishAt == nil {
@@ -117,7 +117,7 @@ func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone
 	}
 }
 
-// approvalWarnings says once which new posts lose the approval they carry.
+// ApprovalWarnings says once which new posts lose the approval they carry.
 func (pl *Plan) ApprovalWarnings(opt LoadOptions) {
 	var first *PlannedPost
 	n := 0
@@ -137,7 +137,7 @@ func (pl *Plan) ApprovalWarnings(opt LoadOptions) {
 	}
 }
 
-// hasExtras says whether a new post needs more than createMany writes.
+// HasExtras says whether a new post needs more than createMany writes.
 func (lp *LoadPost) HasExtras() bool {
 	return len(lp.Times) > 0 || lp.ApprovedAt != nil || len(lp.Notes) > 0
 }

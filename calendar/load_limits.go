@@ -27,11 +27,11 @@ const (
 	// MaxFieldBytes is the most bytes one text field of a post may hold:
 	// far above any network's limit, far below what would hurt.
 	MaxFieldBytes = 1 << 20
-	// maxYAMLNodes is the most nodes a YAML document may expand to, aliases
+	// MaxYAMLNodes is the most nodes a YAML document may expand to, aliases
 	// followed: a legitimate load of MaxLoadPosts posts stays well under it,
 	// an alias bomb (a few hundred bytes that expand to billions) does not.
 	MaxYAMLNodes = 10_000_000
-	// maxYAMLDepth bounds nesting, which no load needs past a few levels.
+	// MaxYAMLDepth bounds nesting, which no load needs past a few levels.
 	MaxYAMLDepth = 100
 )
 

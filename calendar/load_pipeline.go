@@ -4,7 +4,7 @@ import (
 	"sync"
 )
 
-// loadChunk is how many posts each stage hands on at a time.
+// LoadChunk is how many posts each stage hands on at a time.
 const LoadChunk = 2000
 
 // LoadSource is a load read while it is planned and written.
@@ -34,14 +34,14 @@ func (l *LoadSet) Source() LoadSource {
 	}}
 }
 
-// plannedChunk is what the plan stage hands the writer: campaigns to write
+// PlannedChunk is what the plan stage hands the writer: campaigns to write
 // before posts.
 type PlannedChunk struct {
 	Campaigns []*PlannedCampaign
 	Posts     []*PlannedPost
 }
 
-// checker asks the networks about each post handed to it, on a few worker
+// Checker asks the networks about each post handed to it, on a few worker
 // goroutines, keeping what they refuse on the post (pp.checked).
 type Checker struct {
 	Check CheckFunc
@@ -72,21 +72,21 @@ func (c *Checker) Add(pp *PlannedPost) {
 	}
 }
 
-// close says no more posts come.
+// Close says no more posts come.
 func (c *Checker) Close() {
 	if c != nil {
 		close(c.Next)
 	}
 }
 
-// oneMore adds a worker (once): the writer's processor, when it is done.
+// OneMore adds a worker (once): the writer's processor, when it is done.
 func (c *Checker) OneMore() {
 	if c != nil {
 		c.extra.Do(c.Start)
 	}
 }
 
-// wait returns once every post handed over is checked.
+// Wait returns once every post handed over is checked.
 func (c *Checker) Wait() {
 	if c != nil {
 		c.wg.Wait()

@@ -19,7 +19,7 @@ import (
 	"github.com/crieur/crieur/calendar/when"
 )
 
-// plannedPost is one load item checked and compared with the calendar.
+// PlannedPost is one load item checked and compared with the calendar.
 type PlannedPost struct {
 	Src      itemRef
 	Post     LoadPost // what the load says, normalized
@@ -35,17 +35,17 @@ type PlannedPost struct {
 	PastTime bool
 	// dropped is an approval the load recorded but did not keep (no --keep-approvals).
 	dropped bool
-	// camp is the post's campaign in the plan (the writer gives it its id);
+	// Camp is the post's campaign in the plan (the writer gives it its id);
 	// campaign is the checks' copy of it.
 	Camp     *PlannedCampaign
 	Campaign *Campaign
 	Checked  []FieldError // what the networks refuse, found by the checks
-	// users counts the stages (writer, checks) still to use the post's
+	// Users counts the stages (writer, checks) still to use the post's
 	// content; the last one done drops it (release).
 	Users atomic.Int32
 }
 
-// release says one stage is done with the post. The last one drops its
+// Release says one stage is done with the post. The last one drops its
 // content: only what the plan entries and warnings name (slug, time,
 // channels) stays, so a big load does not keep every row's text to its end.
 func (pp *PlannedPost) Release() {
@@ -74,10 +74,10 @@ type Plan struct {
 	Problems  []FieldError
 	Conflicts []FieldError
 	Warnings  []FieldError
-	// twice are the plan entries of posts whose slug came earlier in the
+	// Twice are the plan entries of posts whose slug came earlier in the
 	// load, each with the number of posts planned before it.
 	Twice []TwiceEntry
-	// workers build items in parallel (0: one a processor).
+	// Workers build items in parallel (0: one a processor).
 	Workers int
 }
 
@@ -129,7 +129,7 @@ func (r *itemRef) Problem(field, format string, args ...any) FieldError {
 	return it.problem(field, format, args...)
 }
 
-// loadPost is the part of a Post a load gives, kept small: a big load holds
+// LoadPost is the part of a Post a load gives, kept small: a big load holds
 // one per row.
 type LoadPost struct {
 	Slug, Title, Body, Link, Excerpt, Campaign, Status string
@@ -144,7 +144,7 @@ type LoadPost struct {
 	Notes                                              []Note
 }
 
-// asPost is the post the load describes (Source is its file:line).
+// AsPost is the post the load describes (Source is its file:line).
 func (lp *LoadPost) AsPost(source string) Post {
 	return Post{Slug: lp.Slug, Title: lp.Title, Body: lp.Body, Link: lp.Link, Excerpt: lp.Excerpt, Campaign: lp.Campaign,
 		Status: lp.Status, Tags: lp.Tags, Channels: lp.Channels, Thread: lp.Thread, Media: lp.Media, Variants: lp.Variants,
@@ -156,7 +156,7 @@ func (pp *PlannedPost) Source() string {
 	return pp.Src.File + ":" + strconv.Itoa(pp.Src.Line)
 }
 
-// canonical is the part of a post a load owns, in a fixed form: its hash
+// Canonical is the part of a post a load owns, in a fixed form: its hash
 // says whether the calendar already holds what the file says.
 type Canonical struct {
 	Slug     string            `json:"slug"`
@@ -178,7 +178,7 @@ type Canonical struct {
 	AutoThread bool `json:"thread: true"`
 }
 
-// statusClass folds the workflow states a post moves through by itself
+// StatusClass folds the workflow states a post moves through by itself
 // (review, approval, publishing) into the one a load asks for.
 func StatusClass(s string) string {
 	switch s {
@@ -253,7 +253,7 @@ func (c Canonical) hash() string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// slugless gathers the posts that have no slug, by file: a format without
+// Slugless gathers the posts that have no slug, by file: a format without
 // slugs (a Hootsuite CSV) gets one warning per file, not one per row.
 type Slugless struct {
 	files []string
@@ -285,7 +285,7 @@ func (s *Slugless) Warnings() []FieldError {
 	return out
 }
 
-// buildAll builds every item, in parallel: normalizing, parsing times and
+// BuildAll builds every item, in parallel: normalizing, parsing times and
 // hashing is most of a big load's work outside the database.
 func (pl *Plan) BuildAll(items []LoadItem, opt LoadOptions, zones map[string]*time.Location, now time.Time) []PlannedPost {
 	out := make([]PlannedPost, len(items))
@@ -430,7 +430,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	pp.Hash = c.hash()
 }
 
-// parseWhen is when.Parse with a fast path for the forms machines write
+// ParseWhen is when.Parse with a fast path for the forms machines write
 // (RFC 3339, and local times away from any zone transition), which is
 // most of a big load's rows. Anything else goes to when.Parse.
 func ParseWhen(s string, now time.Time, loc *time.Location) (time.Time, error) {

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// runList groups consecutive new posts on the same channels.
+// RunList groups consecutive new posts on the same channels.
 type RunList struct {
 	runs []postRun
 }

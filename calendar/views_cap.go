@@ -4,7 +4,7 @@ import (
 	"slices"
 )
 
-// sortEntries orders by each delivery's own time (a queued post's channels
+// SortEntries orders by each delivery's own time (a queued post's channels
 // may sit in different slots), keeping the query's order among equals. The
 // query's order is already by time but for such posts: a sorted list is left
 // as it is, without moving its large entries around.
