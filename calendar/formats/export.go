@@ -211,6 +211,24 @@ func WriteYAML(w io.Writer, e calendar.Export) error {
 	return enc.Close()
 }
 
+// DocumentOf is a post's fields as a front-matter document, without its
+// time and status (each writer words those its own way); empty lists and
+// maps are left out of the document.
+func DocumentOf(p calendar.Post) Document {
+	d := Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
+		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
+	if len(d.Variants) == 0 {
+		d.Variants = nil
+	}
+	if len(d.Media) == 0 {
+		d.Media = nil
+	}
+	if len(d.Tags) == 0 {
+		d.Tags = nil
+	}
+	return d
+}
+
 // WriteMarkdownDir writes one Markdown file per post under dir, named by its
 // slug, each replaced atomically with modes (the export rule). Campaign
 // definitions (dates, UTM) are not part of a Markdown folder.
@@ -220,18 +238,8 @@ func WriteMarkdownDir(dir string, posts []calendar.Post, modes atomicfile.Modes)
 		if status == calendar.StatusApproved {
 			status = calendar.StatusReview // a Markdown file carries no approval: a new calendar reviews it again
 		}
-		d := Document{Slug: p.Slug, Title: p.Title, At: exportAt(p), Status: status, Channels: p.Channels,
-			Campaign: p.Campaign, Tags: p.Tags, Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants,
-			Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
-		if len(d.Variants) == 0 {
-			d.Variants = nil
-		}
-		if len(d.Media) == 0 {
-			d.Media = nil
-		}
-		if len(d.Tags) == 0 {
-			d.Tags = nil
-		}
+		d := DocumentOf(p)
+		d.At, d.Status = exportAt(p), status
 		path := filepath.Join(dir, filepath.FromSlash(p.Slug)+".md")
 		if err := modes.MkdirAll(filepath.Dir(path)); err != nil {
 			return err

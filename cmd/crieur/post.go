@@ -227,17 +227,7 @@ func firstSet(a, b string) string {
 // docOf turns a post into the document a person edits; its time is written
 // in loc, the zone a time typed there is read in (timeZoneFor).
 func (a *app) docOf(p calendar.Post, loc *time.Location) formats.Document {
-	d := formats.Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
-		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: formats.ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
-	if len(d.Variants) == 0 {
-		d.Variants = nil
-	}
-	if len(d.Media) == 0 {
-		d.Media = nil
-	}
-	if len(d.Tags) == 0 {
-		d.Tags = nil
-	}
+	d := formats.DocumentOf(p)
 	if p.PublishAt != nil {
 		d.At = atText(*p.PublishAt, loc)
 	}
