@@ -318,11 +318,11 @@ type Job struct {
 	Next time.Time `json:"next"`
 }
 
-// beat writes the heartbeat and extends the leases of calls in flight.
+// beat writes the heartbeat (the lease keeper, not the beat, renews the
+// leases of calls in flight).
 func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
 	now := s.o.Clock.Now()
 	ids := s.inflightIDs()
-	s.extendLeases(ctx, now, ids)
 	host, _ := os.Hostname()
 	hb := Heartbeat{Owner: s.o.Owner, Host: host, PID: os.Getpid(), Started: s.started.UTC(), At: now.UTC(), Stopped: stopped,
 		Concurrency: s.o.Concurrency, InFlight: len(ids), Published: s.counts.published.Load(), Retried: s.counts.retried.Load(),
