@@ -38,9 +38,8 @@ func oldKeyFile(path string) string { return path + ".old" }
 // keys reads the calendar's key: CRIEUR_KEY, else the key file (with
 // key.old, left by a rotation cut short, which only opens).
 func (a *app) keys() (calendar.Keys, error) {
-	if v := os.Getenv(envKey); v != "" {
-		k, err := seal.Parse(v, envKey)
-		return calendar.Keys{Current: k}, err
+	if os.Getenv(envKey) != "" {
+		return calendar.EnvKeys()
 	}
 	path := a.keyFile()
 	k, err := seal.Load(path)
@@ -63,12 +62,12 @@ func (a *app) keys() (calendar.Keys, error) {
 // an existing key file is checked (only its owner may read it), never
 // replaced; with CRIEUR_KEY set, no file is made.
 func (a *app) ensureKey() (path string, created bool, id string, err error) {
-	if v := os.Getenv(envKey); v != "" {
-		k, err := seal.Parse(v, envKey)
+	if os.Getenv(envKey) != "" {
+		keys, err := calendar.EnvKeys()
 		if err != nil {
 			return "", false, "", err
 		}
-		return "", false, k.ID(), nil
+		return "", false, keys.Current.ID(), nil
 	}
 	path = a.keyFile()
 	k, err := seal.Load(path)
