@@ -2,7 +2,7 @@
 // their per-channel deliveries, the event history; the post's life cycle and
 // the rules of what may change when (lifecycle.go); and the interfaces a
 // store implements (stores.go). No SQL: the stores are sub-packages
-// (calendar/sqlite), and so are the file formats (calendar/formats).
+// (calendar/sqlstore), and so are the file formats (calendar/formats).
 package calendar
 
 import (

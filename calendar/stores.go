@@ -9,7 +9,7 @@ import (
 
 // The store interfaces, shaped by their consumers: what the scheduler needs
 // (Deliveries), and what the commands need (Store, which is all of it). A
-// store (calendar/sqlite; PostgreSQL next) implements Store and passes
+// store (calendar/sqlstore: SQLite, PostgreSQL next) implements Store and passes
 // calendar/storetest, the conformance suite every store passes unchanged.
 
 // Deliveries is what the scheduler needs of a calendar: claiming due

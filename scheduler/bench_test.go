@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
@@ -27,9 +27,9 @@ import (
 
 func full() bool { return os.Getenv("CRIEUR_BENCH_FULL") != "" }
 
-func benchStore(b *testing.B, channels int, network string) *sqlite.Store {
+func benchStore(b *testing.B, channels int, network string) *sqlstore.Store {
 	b.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "crieur.db"), sqlite.Options{Create: true})
+	st, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "crieur.db"), sqlstore.Options{Create: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func channelNames(n int) []string {
 	return out
 }
 
-func seed(b *testing.B, st *sqlite.Store, prefix string, posts int, channels []string, at func(i int) time.Time) {
+func seed(b *testing.B, st *sqlstore.Store, prefix string, posts int, channels []string, at func(i int) time.Time) {
 	b.Helper()
 	for i := range posts {
 		t := at(i)

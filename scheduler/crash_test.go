@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -39,7 +39,7 @@ func TestCrash(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "crieur.db")
-	st, err := sqlite.Open(ctx, dbPath, sqlite.Options{Create: true})
+	st, err := sqlstore.Open(ctx, dbPath, sqlstore.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	st, err := sqlstore.Open(ctx, path, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

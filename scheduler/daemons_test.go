@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 )
 
 // Two daemons on one calendar each beat their own heartbeat: both are
@@ -12,7 +12,7 @@ import (
 func TestEachDaemonHasItsOwnHeartbeat(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
+	other, err := sqlstore.Open(ctx, e.st.Path(), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
@@ -72,14 +72,14 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // "fake" (idempotent), "fake-unsafe" (no idempotency), "fake-lookup" (Finder).
 type env struct {
 	t     *testing.T
-	st    *sqlite.Store
+	st    *sqlstore.Store
 	clock *fakeClock
 	fakes map[string]*publishertest.Fake // by network
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crieur.db"), sqlite.Options{Create: true})
+	st, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "crieur.db"), sqlstore.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

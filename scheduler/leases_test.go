@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -68,7 +68,7 @@ func TestSlowCallKeepsItsLease(t *testing.T) {
 		<-release
 		return nil
 	}
-	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
+	other, err := sqlstore.Open(ctx, e.st.Path(), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestLeaseLostMidCall(t *testing.T) {
 				}
 				return publishers.Transport(context.DeadlineExceeded)
 			}
-			other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
+			other, err := sqlstore.Open(ctx, e.st.Path(), sqlstore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -86,7 +86,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	for i := range posts {
 		e.post(fmt.Sprintf("p%04d", i), t0.Add(-time.Duration(i%60)*time.Second), "a", "b")
 	}
-	other, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
+	other, err := sqlstore.Open(ctx, e.st.Path(), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	fake.Latency = time.Millisecond
 	s1 := e.scheduler(Options{Owner: "one", Concurrency: 8})
 	s2 := New(other, Options{Owner: "two", Concurrency: 8, Clock: e.clock, Factory: e.factory()})
-	third, err := sqlite.Open(ctx, e.st.Path(), sqlite.Options{})
+	third, err := sqlstore.Open(ctx, e.st.Path(), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestWatchSeesOtherConnections(t *testing.T) {
 	if changed, _ := w.Changed(ctx); changed {
 		t.Fatal("changed with no write")
 	}
-	other, err := sqlite.Open(ctx, filepath.Clean(e.st.Path()), sqlite.Options{})
+	other, err := sqlstore.Open(ctx, filepath.Clean(e.st.Path()), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 
 	ical "github.com/arran4/golang-ical"
 	"github.com/crieur/crieur/calendar"
@@ -18,10 +18,10 @@ import (
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-func fixture(t *testing.T) *sqlite.Store {
+func fixture(t *testing.T) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{Create: true})
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlstore.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

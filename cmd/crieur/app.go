@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/calendar/when"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -276,7 +276,7 @@ func (a *app) openStore(create bool) (calendar.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := sqlite.Open(a.ctx, a.dbPath(), sqlite.Options{Create: create, Keys: a.keys})
+	s, err := sqlstore.Open(a.ctx, a.dbPath(), sqlstore.Options{Create: create, Keys: a.keys})
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +382,7 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errors.Is(err, calendar.ErrConflict):
 		return exitConflict
-	case errors.Is(err, sqlite.ErrNoDatabase):
+	case errors.Is(err, sqlstore.ErrNoDatabase):
 		return exitRuntime
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {

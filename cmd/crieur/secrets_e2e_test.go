@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 	"github.com/spf13/viper"
 )
@@ -117,7 +117,7 @@ func TestSealedSecretsPublishAndKeyNeverPrinted(t *testing.T) {
 	if code, _, _ := env.exec(nil, "channel", "add", "refused", "--network", "mastodon", "--set", "instance="+env.base, "--set", "nosuch=1", "--secret", "token=refused-token-value"); code != exitValidation {
 		t.Errorf("refused add: exit %d, want %d", code, exitValidation)
 	}
-	st, err := sqlite.Open(context.Background(), os.Getenv("CRIEUR_DB"), sqlite.Options{Keys: (&app{v: viper.New()}).keys})
+	st, err := sqlstore.Open(context.Background(), os.Getenv("CRIEUR_DB"), sqlstore.Options{Keys: (&app{v: viper.New()}).keys})
 	if err != nil {
 		t.Fatal(err)
 	}

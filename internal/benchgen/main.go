@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(140 << 20) // as an import does: a load of the largest size stays within it
 	}
-	st, err := sqlite.Open(ctx, *db, sqlite.Options{Create: true})
+	st, err := sqlstore.Open(ctx, *db, sqlstore.Options{Create: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func main() {
 // fill adds n scheduled posts spread evenly from `from`, every `every`, on
 // every channel, through the load's own write path (Store.LoadFrom): as
 // many loads as the load limit asks, each streamed a chunk at a time.
-func fill(ctx context.Context, st *sqlite.Store, n int, channels []string, from time.Time, every time.Duration) error {
+func fill(ctx context.Context, st *sqlstore.Store, n int, channels []string, from time.Time, every time.Duration) error {
 	for first := 1; first <= n; first += calendar.MaxLoadPosts {
 		last := min(n, first+calendar.MaxLoadPosts-1)
 		src := calendar.LoadSource{Size: last - first + 1, Read: func(emit func([]calendar.LoadItem)) *calendar.LoadSet {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlite"
+	"github.com/crieur/crieur/calendar/sqlstore"
 )
 
 // fill makes the synthetic calendar through the load's write path: n posts
@@ -18,7 +18,7 @@ import (
 func TestFill(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "big.db")
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Create: true})
+	st, err := sqlstore.Open(ctx, path, sqlstore.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,0 @@
-package sqlite
-
-import calendar "github.com/crieur/crieur/calendar"
-
-var _ calendar.ChangeNotifier = (*Store)(nil)

@@ -1,0 +1,914 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	calendar "github.com/crieur/crieur/calendar"
+)
+
+// approvedGate is the approval gate as the claim applies it (d: the delivery, ch:
+// its channel): a delivery on a channel that requires approval is runnable
+// only for an approved post. The settle step keeps run_at NULL for those too;
+// this makes the claim refuse them whatever their run_at says.
+const approvedGate = `(ch.require_approval = 0 OR EXISTS (SELECT 1 FROM posts ap WHERE ap.id = d.post_id AND ap.approved_at IS NOT NULL))`
+
+// notBlackedOut is a SQL condition for a claim query: true when no blackout
+// covers the delivery aliased d at the instant bound to its two placeholders
+// (pass the claim's "now" twice). A delivery it excludes stays pending with its
+// run_at, so it becomes claimable the moment the blackout ends.
+const notBlackedOut = `NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id) AND b.starts_at <= ? AND b.ends_at > ?)`
+
+// beforeClaimWrite, when set (tests only), runs in a claim's transaction
+// between choosing rows and taking them: it stands for another claimer
+// changing a row meanwhile, which a store without a file lock allows.
+var beforeClaimWrite func(ctx context.Context, tx *sql.Tx, ids []int64) error
+
+// ClaimDue claims runnable, due deliveries of unpaused channels (nothing while
+// the kill switch is on), oldest first. In the same transaction, deliveries
+// later than their channel's max lateness become 'missed', and those over a
+// channel's rate limit get a later run_at (so the next wake is not a spin).
+func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar.ClaimResult, error) {
+	var res calendar.ClaimResult
+	if o.Limit <= 0 {
+		return res, nil
+	}
+	now := ms(o.Now)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res = calendar.ClaimResult{}
+		var paused int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, calendar.StatePauseAll).Scan(&paused); err != nil {
+			return err
+		}
+		if paused > 0 {
+			return nil
+		}
+		missed, err := s.markMissedTx(ctx, tx, now, o.PostID, calendar.DaemonActor(o.Owner))
+		if err != nil {
+			return err
+		}
+		res.Missed = missed
+		ids, spent, err := s.pickTx(ctx, tx, o, now)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			res.Deferred, err = s.deferTx(ctx, tx, spent, now)
+			return err
+		}
+		// The lease (and the rate windows' claim time) run from the moment of
+		// the claim, not from o.Now: `publish --due` keeps the instant it
+		// started at, and a lease counted from it could expire mid-call.
+		at := o.Now
+		if wall := s.now(); wall.After(at) {
+			at = wall
+		}
+		if beforeClaimWrite != nil {
+			if err := beforeClaimWrite(ctx, tx, ids); err != nil {
+				return err
+			}
+		}
+		// One statement takes the rows and says which it took: a row that
+		// left 'pending', or holds a live lease, since it was picked is not
+		// this owner's and is not returned (on a store without SQLite's file
+		// lock, another claimer may have taken it meanwhile).
+		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		took, err := queryIDs(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
+			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending'
+			AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)
+			AND id IN (`+placeholders(len(ids))+`) RETURNING id`, args...)
+		if err != nil {
+			return err
+		}
+		if res.Deferred, err = s.deferTx(ctx, tx, spent, now); err != nil {
+			return err
+		}
+		claimed, err := deliveriesByID(ctx, tx, took)
+		if err != nil {
+			return err
+		}
+		for _, d := range claimed {
+			late := int64(0)
+			if d.RunAt != nil {
+				late = now - ms(*d.RunAt)
+			}
+			if err := s.event(ctx, tx, calendar.Event{Kind: "delivery.attempt", Actor: calendar.DaemonActor(o.Owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"attempt": d.Attempts, "owner": o.Owner, "late_ms": late}}); err != nil {
+				return err
+			}
+		}
+		res.Claimed = claimed
+		return nil
+	})
+	return res, err
+}
+
+const missedReason = "later than the channel's max lateness"
+
+// markMissedTx turns runnable deliveries later than their channel's max
+// lateness (a positive one; zero means no limit) into 'missed'.
+func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64, actor string) ([]calendar.Delivery, error) {
+	// Only what is later than the smallest max lateness can be missed: that
+	// bound keeps this scan to the late end of the index, not all that is due.
+	var least sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0`).Scan(&least); err != nil {
+		return nil, err
+	}
+	if !least.Valid {
+		return nil, nil
+	}
+	// Lateness a blackout caused counts from the blackout's end: a post it
+	// held publishes when it ends (within the max lateness).
+	q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at < ? AND ch.paused = 0 AND ` + approvedGate + `
+		AND ch.max_lateness_ms > 0 AND d.run_at < ? - ch.max_lateness_ms AND ` + notBlackedOut + `
+		AND NOT EXISTS (SELECT 1 FROM blackouts b WHERE (b.channel_id IS NULL OR b.channel_id = d.channel_id)
+			AND b.starts_at <= d.run_at AND b.ends_at > d.run_at AND b.ends_at >= ? - ch.max_lateness_ms)`
+	args := []any{now - least.Int64, now, now, now, now}
+	if postID != 0 {
+		q += ` AND d.post_id = ?`
+		args = append(args, postID)
+	}
+	ids, err := queryIDs(ctx, tx, q, args...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	out, err := deliveriesByID(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range out {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='missed', run_at=NULL, updated_at=?,
+			last_error=? WHERE id=?`, now, missedReason, d.ID); err != nil {
+			return nil, err
+		}
+		late := time.Duration(now-ms(*d.RunAt)) * time.Millisecond
+		if err := s.event(ctx, tx, calendar.Event{Kind: "delivery.missed", Actor: actor, PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+			Detail: map[string]any{"late": late.Round(time.Second).String()}}); err != nil {
+			return nil, err
+		}
+		if err := s.refreshPostTx(ctx, tx, d.PostID, actor); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		out[i].Status, out[i].LastError = calendar.DeliveryMissed, missedReason
+	}
+	return out, nil
+}
+
+// pickTx chooses which due deliveries to claim, oldest first, within each
+// rate-limited channel's budget, and returns the channels whose budget is
+// spent (with their limits).
+func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
+	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + approvedGate + ` AND ` + notBlackedOut
+	args := []any{now, now, now}
+	if o.PostID != 0 {
+		q += ` AND d.post_id = ?`
+		args = append(args, o.PostID)
+	}
+	// Read a little more than the limit so one throttled channel does not
+	// starve the others in this claim.
+	q += ` ORDER BY d.run_at, d.id LIMIT ?`
+	args = append(args, o.Limit*4+16)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	type cand struct{ id, ch int64 }
+	var cands []cand
+	limits := map[int64][2]int{}
+	for rows.Next() {
+		var c cand
+		var perMin, perDay int
+		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		cands = append(cands, c)
+		if perMin > 0 || perDay > 0 {
+			limits[c.ch] = [2]int{perMin, perDay}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	budget := map[int64]int{}
+	for ch, lim := range limits {
+		b, err := rateBudget(ctx, tx, ch, lim, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		budget[ch] = b
+	}
+	var ids []int64
+	exhausted := map[int64]bool{}
+	for _, c := range cands {
+		if len(ids) == o.Limit {
+			break
+		}
+		if _, limited := limits[c.ch]; limited {
+			if budget[c.ch] <= 0 {
+				exhausted[c.ch] = true
+				continue
+			}
+			budget[c.ch]--
+		}
+		ids = append(ids, c.id)
+	}
+	spent := map[int64][2]int{}
+	for ch := range exhausted {
+		spent[ch] = limits[ch]
+	}
+	return ids, spent, nil
+}
+
+// deferTx moves the due deliveries of channels whose rate budget is spent
+// to when their windows next admit a claim (after this claim's are counted).
+func (s *Store) deferTx(ctx context.Context, tx *sql.Tx, spent map[int64][2]int, now int64) (int, error) {
+	deferred := 0
+	for ch, lim := range spent {
+		at, err := nextFree(ctx, tx, ch, lim, now)
+		if err != nil {
+			return 0, err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at=?, updated_at=? WHERE channel_id=? AND status='pending'
+			AND run_at IS NOT NULL AND run_at <= ?`, at, now, ch, now)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := r.RowsAffected()
+		deferred += int(n)
+	}
+	return deferred, nil
+}
+
+var rateWindows = [2]time.Duration{time.Minute, 24 * time.Hour}
+
+// rateBudget is how many more claims a channel may have now: its limits
+// count claims (in flight or published) in sliding windows of a minute and a day.
+func rateBudget(ctx context.Context, tx *sql.Tx, ch int64, lim [2]int, now int64) (int, error) {
+	budget := int(^uint(0) >> 1)
+	for i, w := range rateWindows {
+		if lim[i] <= 0 {
+			continue
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE channel_id=? AND claimed_at > ?
+			AND status IN ('publishing','published')`, ch, now-w.Milliseconds()).Scan(&n); err != nil {
+			return 0, err
+		}
+		budget = min(budget, lim[i]-n)
+	}
+	return budget, nil
+}
+
+// nextFree is when a channel's rate windows next admit a claim: the
+// instant the oldest counted claim leaves each full window.
+func nextFree(ctx context.Context, tx *sql.Tx, ch int64, lim [2]int, now int64) (int64, error) {
+	at := now + 1000
+	for i, w := range rateWindows {
+		if lim[i] <= 0 {
+			continue
+		}
+		// The claim that must leave the window for one more to fit is the
+		// lim-th newest; with fewer in the window, it already fits.
+		var oldest sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT claimed_at FROM deliveries WHERE channel_id=? AND claimed_at > ?
+			AND status IN ('publishing','published') ORDER BY claimed_at DESC LIMIT 1 OFFSET ?`,
+			ch, now-w.Milliseconds(), lim[i]-1).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		if oldest.Valid {
+			at = max(at, oldest.Int64+w.Milliseconds()+1)
+		}
+	}
+	return at, nil
+}
+
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func deliveriesByID(ctx context.Context, q queryer, ids []int64) ([]calendar.Delivery, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.run_at, d.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Delivery returns one delivery by id.
+func (s *Store) Delivery(ctx context.Context, id int64) (calendar.Delivery, error) {
+	out, err := deliveriesByID(ctx, s.db, []int64{id})
+	if err != nil {
+		return calendar.Delivery{}, err
+	}
+	if len(out) == 0 {
+		return calendar.Delivery{}, calendar.NotFound("delivery", strconv.FormatInt(id, 10))
+	}
+	return out[0], nil
+}
+
+// ClaimExpired takes over deliveries left 'publishing' by an owner whose
+// lease expired (it crashed, or was killed): they are leased to owner, whose
+// job is to settle them (RecordOutcome) by what their network makes safe.
+// Attempts are not counted again. Each row is taken only if it still holds
+// the expired lease it was picked with: a lease renewed or settled meanwhile
+// stays with its holder.
+func (s *Store) ClaimExpired(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]calendar.Delivery, error) {
+	var out []calendar.Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT id, lease_owner FROM deliveries WHERE status='publishing' AND lease_expires_at < ?
+			ORDER BY lease_expires_at LIMIT ?`, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		prev := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var o string
+			if err := rows.Scan(&id, &o); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			prev[id] = o
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		if beforeClaimWrite != nil {
+			if err := beforeClaimWrite(ctx, tx, ids); err != nil {
+				return err
+			}
+		}
+		var took []int64
+		for _, id := range ids {
+			r, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner=?, lease_expires_at=?, updated_at=?
+				WHERE id=? AND status='publishing' AND lease_owner=? AND lease_expires_at < ?`,
+				owner, ms(now.Add(lease)), ms(now), id, prev[id], ms(now))
+			if err != nil {
+				return err
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				took = append(took, id)
+			}
+		}
+		out, err = deliveriesByID(ctx, tx, took)
+		if err != nil {
+			return err
+		}
+		for _, d := range out {
+			if err := s.event(ctx, tx, calendar.Event{Kind: "delivery.lease_expired", Actor: calendar.DaemonActor(owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"previous_owner": prev[d.ID], "owner": owner}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ExtendLeases pushes the lease of owner's in-flight deliveries to until:
+// a long network call keeps its claim. It returns the ids whose lease owner
+// no longer holds (recovered by another process, or settled): their
+// outcomes will meet ErrLeaseLost.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{ms(until), owner}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	kept, err := queryIDs(ctx, s.db, `UPDATE deliveries SET lease_expires_at=max(lease_expires_at, ?) WHERE status='publishing' AND lease_owner=? AND id IN (`+
+		placeholders(len(ids))+`) RETURNING id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[int64]bool, len(kept))
+	for _, id := range kept {
+		held[id] = true
+	}
+	for _, id := range ids {
+		if !held[id] {
+			lost = append(lost, id)
+		}
+	}
+	return lost, nil
+}
+
+// RecordOutcome writes what became of a delivery claimed by owner, and
+// refreshes its post's status. A published outcome is recorded even when the
+// lease was lost meanwhile (the network's word is the truth), and flagged as
+// a duplicate when another attempt had already recorded one.
+func (s *Store) RecordOutcome(ctx context.Context, d calendar.Delivery, owner string, o calendar.Outcome) error {
+	urlNote := o.DropBadRemoteURL()
+	now := ms(s.now())
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var status, holder, postStatus string
+		var attempts int
+		var postAt sql.NullInt64
+		var queued bool
+		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id=?`, d.ID).Scan(&status, &holder, &attempts, &postStatus, &postAt, &queued)
+		if errors.Is(err, sql.ErrNoRows) {
+			return calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
+		}
+		if err != nil {
+			return err
+		}
+		mine := status == calendar.DeliveryPublishing && holder == owner
+		ev := calendar.Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: calendar.DaemonActor(owner),
+			Detail: map[string]any{"attempt": attempts}}
+		if o.Class != "" {
+			ev.Detail["class"] = o.Class
+		}
+		if o.Error != "" {
+			ev.Detail["error"] = o.Error
+		}
+		if urlNote != "" {
+			ev.Detail["note"] = urlNote
+		}
+		if o.Kind == calendar.OutcomePublished {
+			if status == calendar.DeliveryPublished {
+				ev.Kind = "delivery.duplicate"
+				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+				return s.event(ctx, tx, ev)
+			}
+			at := o.PublishedAt
+			if at.IsZero() {
+				at = s.now()
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
+				last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+				o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
+				return err
+			}
+			ev.Kind = "delivery.published"
+			ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+			if o.Found {
+				ev.Detail["found_by_lookup"] = true
+			}
+			if !mine {
+				ev.Detail["lease_lost"] = true
+			}
+			if err := s.event(ctx, tx, ev); err != nil {
+				return err
+			}
+			return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
+		}
+		if !mine {
+			return fmt.Errorf("delivery %d (%s): %w", d.ID, status, calendar.ErrLeaseLost)
+		}
+		set := func(q string, args ...any) error {
+			_, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+q+`, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+				append(args, now, d.ID)...)
+			return err
+		}
+		// A retry stays runnable only while its post is on the calendar.
+		runAt := func(t time.Time) any {
+			switch postStatus {
+			case calendar.StatusScheduled, calendar.StatusPartial, calendar.StatusFailed:
+				return ms(t)
+			}
+			return nil
+		}
+		switch o.Kind {
+		case calendar.OutcomeRetry, calendar.OutcomeRecovered, calendar.OutcomeAuth:
+			if postStatus == calendar.StatusCanceled {
+				err = set(`status='canceled', run_at=NULL, last_error=?`, o.Error)
+				ev.Kind = "delivery.canceled"
+				break
+			}
+			at := o.RetryAt
+			if at.IsZero() {
+				at = s.now()
+			}
+			// The post may have been re-timed while this call ran (settleStatusTx
+			// re-times pending deliveries only): it takes the post's time now,
+			// and a retry never runs before it.
+			var due any
+			if !queued && postAt.Valid {
+				due = postAt.Int64
+				if postAt.Int64 > ms(at) {
+					at = fromMS(postAt.Int64)
+				}
+			}
+			attemptsQ := "attempts"
+			if o.Kind == calendar.OutcomeAuth {
+				// Refused credentials are not the post's fault: the attempt is given back.
+				attemptsQ = "max(attempts-1, 0)"
+			}
+			err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)
+			ev.Kind = "delivery.retry"
+			ev.Detail["retry_at"] = at.UTC().Format(time.RFC3339Nano)
+			if o.Kind == calendar.OutcomeRecovered {
+				ev.Kind = "delivery.recovered"
+			}
+		case calendar.OutcomeFailed:
+			// A thread cut short failed with its first parts live: their id is kept.
+			err = set(`status='failed', run_at=NULL, last_error=?, remote_id=COALESCE(NULLIF(?, ''), remote_id),
+				remote_url=COALESCE(NULLIF(?, ''), remote_url)`, o.Error, o.RemoteID, o.RemoteURL)
+			ev.Kind = "delivery.failed"
+			if o.RemoteID != "" {
+				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+			}
+		case calendar.OutcomeHeld:
+			err = set(`status='held', run_at=NULL, last_error=?`, o.Error)
+			ev.Kind = "delivery.held"
+		default:
+			return fmt.Errorf("unknown outcome %q", o.Kind)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, ev); err != nil {
+			return err
+		}
+		if o.Kind == calendar.OutcomeAuth {
+			if err := s.setChannelPausedTx(ctx, tx, d.ChannelID, true, o.PauseReason); err != nil {
+				return err
+			}
+		}
+		return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
+	})
+}
+
+// refreshPostTx derives a post's status from its deliveries once none is left
+// to run: all published → published; some → partial; none → failed (all
+// canceled keeps the post canceled). A post with deliveries put back to run
+// is scheduled again. The version is bumped so a stale edit cannot undo it.
+func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, actor string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), max(published_at) FROM deliveries WHERE post_id=? GROUP BY status`, postID)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	var lastPublished sql.NullInt64
+	total := 0
+	for rows.Next() {
+		var st string
+		var n int
+		var pub sql.NullInt64
+		if err := rows.Scan(&st, &n, &pub); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[st] = n
+		total += n
+		if st == calendar.DeliveryPublished {
+			lastPublished = pub
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var current string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`, postID).Scan(&current); err != nil {
+		return err
+	}
+	if total == 0 {
+		return nil
+	}
+	open := counts[calendar.DeliveryPending] + counts[calendar.DeliveryPublishing] + counts[calendar.DeliveryHeld]
+	next := current
+	switch {
+	case open > 0:
+		if current == calendar.StatusPartial || current == calendar.StatusFailed || current == calendar.StatusPublished {
+			next = calendar.StatusScheduled
+		}
+	case counts[calendar.DeliveryPublished] == total:
+		next = calendar.StatusPublished
+	case counts[calendar.DeliveryPublished] > 0:
+		next = calendar.StatusPartial
+	case counts[calendar.DeliveryCanceled] == total:
+		next = calendar.StatusCanceled
+	default:
+		next = calendar.StatusFailed
+	}
+	if next == current {
+		return nil
+	}
+	var pubAt any
+	if next == calendar.StatusPublished || next == calendar.StatusPartial {
+		if lastPublished.Valid {
+			pubAt = lastPublished.Int64
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
+		next, pubAt, ms(s.now()), postID); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, calendar.Event{Kind: "post." + next, Actor: actor, PostID: postID, Detail: map[string]any{"from": current,
+		"deliveries": counts}})
+}
+
+// NextWake says when the scheduler next has work after now: run is the
+// earliest runnable delivery of an unpaused channel that no blackout holds, or
+// the end of a blackout holding some (none while the kill switch is on);
+// lease is the earliest lease to expire. Either is nil when there is none.
+func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error) {
+	var paused int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, calendar.StatePauseAll).Scan(&paused); err != nil {
+		return nil, nil, err
+	}
+	n := ms(now)
+	var next, exp sql.NullInt64
+	if paused == 0 {
+		// The partial index gives run_at in order; the first of an unpaused,
+		// not blacked-out channel wins.
+		if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+approvedGate+` AND (d.run_at > ? OR `+notBlackedOut+`)
+			ORDER BY d.run_at LIMIT 1`, n, n, n).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		var end sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, `SELECT min(ends_at) FROM blackouts WHERE starts_at <= ? AND ends_at > ?`, n, n).Scan(&end); err != nil {
+			return nil, nil, err
+		}
+		if end.Valid && (!next.Valid || end.Int64 < next.Int64) {
+			next = end
+		}
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT min(lease_expires_at) FROM deliveries WHERE status='publishing'`).Scan(&exp); err != nil {
+		return nil, nil, err
+	}
+	return fromNullMS(next), fromNullMS(exp), nil
+}
+
+// DueDeliveries lists what a claim at now would consider, without claiming:
+// `publish --due --dry-run`. Empty while the kill switch is on.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]calendar.DueEntry, error) {
+	if p, _, err := s.PausedAll(ctx); err != nil || p {
+		return nil, err
+	}
+	return s.entries(ctx, `d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND `+approvedGate+` AND `+notBlackedOut,
+		"d.run_at, d.id", limit, now, ms(now), ms(now), ms(now))
+}
+
+// HeldDeliveries lists deliveries a person must decide on (held), and those
+// failed or missed, newest first.
+func (s *Store) HeldDeliveries(ctx context.Context, statuses []string, limit int) ([]calendar.DueEntry, error) {
+	args := make([]any, len(statuses))
+	for i, st := range statuses {
+		args[i] = st
+	}
+	return s.entries(ctx, `d.status IN (`+placeholders(len(statuses))+`)`, "d.updated_at DESC, d.id", limit, s.now(), args...)
+}
+
+func (s *Store) entries(ctx context.Context, where, order string, limit int, now time.Time, args ...any) ([]calendar.DueEntry, error) {
+	q := `SELECT ` + deliveryCols + `, p.slug, p.title, ch.max_lateness_ms FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		JOIN posts p ON p.id = d.post_id WHERE ` + where + ` ORDER BY ` + order
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.DueEntry
+	for rows.Next() {
+		var e calendar.DueEntry
+		var due, run, lease, published sql.NullInt64
+		var lateMS int64
+		err := rows.Scan(&e.ID, &e.PostID, &e.ChannelID, &e.Channel, &e.Network, &e.Status, &due, &run, &e.Attempts,
+			&e.LeaseOwner, &lease, &e.IdempotencyKey, &e.RemoteID, &e.RemoteURL, &published, &e.LastError, &e.Slug, &e.Title, &lateMS)
+		if err != nil {
+			return nil, err
+		}
+		e.DueAt, e.RunAt, e.LeaseExpiresAt, e.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
+		if e.RunAt != nil {
+			e.Late = now.Sub(*e.RunAt)
+			e.WouldMiss = lateMS > 0 && e.Late > time.Duration(lateMS)*time.Millisecond
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RetryDeliveries puts a post's held, failed or missed deliveries (on one
+// channel, or all) back to pending, due now, with their attempts reset, where
+// CanRetry allows it (force: even a delivery whose first part is live).
+func (s *Store) RetryDeliveries(ctx context.Context, ref, channel string, force bool) ([]calendar.Delivery, error) {
+	return s.decide(ctx, ref, channel, "delivery.retried", func(tx *sql.Tx, p calendar.Post, d calendar.Delivery) error {
+		var gated bool
+		if err := tx.QueryRowContext(ctx, `SELECT require_approval FROM channels WHERE id=?`, d.ChannelID).Scan(&gated); err != nil {
+			return err
+		}
+		parts, err := deliveryParts(ctx, tx, `delivery_id = ?`, d.ID)
+		if err != nil {
+			return err
+		}
+		d.Parts = parts[d.ID]
+		if err := calendar.CanRetry(p, d, gated, force); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status='pending', run_at=?, attempts=0, last_error='', lease_owner='',
+			lease_expires_at=NULL, updated_at=? WHERE id=?`, ms(s.now()), ms(s.now()), d.ID)
+		return err
+	})
+}
+
+// DismissDeliveries cancels a post's held, failed or missed deliveries (on one
+// channel, or all): a person decided they are not to be published.
+func (s *Store) DismissDeliveries(ctx context.Context, ref, channel string) ([]calendar.Delivery, error) {
+	return s.decide(ctx, ref, channel, "delivery.dismissed", func(tx *sql.Tx, _ calendar.Post, d calendar.Delivery) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='canceled', run_at=NULL, lease_owner='', lease_expires_at=NULL,
+			updated_at=? WHERE id=?`, ms(s.now()), d.ID)
+		return err
+	})
+}
+
+func (s *Store) decide(ctx context.Context, ref, channel, kind string, change func(*sql.Tx, calendar.Post, calendar.Delivery) error) ([]calendar.Delivery, error) {
+	var ids []int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ids = nil
+		p, err := s.postRow(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		q := `SELECT d.id FROM deliveries d JOIN channels ch ON ch.id = d.channel_id WHERE d.post_id=? AND d.status IN ('held','failed','missed')`
+		args := []any{p.ID}
+		if channel != "" {
+			q += ` AND ch.name = ?`
+			args = append(args, channel)
+		}
+		found, err := queryIDs(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			where := "any channel"
+			if channel != "" {
+				where = "channel " + channel
+			}
+			return fmt.Errorf("post %s has no held, failed or missed delivery on %s: %w", p.Slug, where, calendar.ErrConflict)
+		}
+		ds, err := deliveriesByID(ctx, tx, found)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if err := change(tx, p, d); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, calendar.Event{Kind: kind, PostID: p.ID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"from": d.Status}}); err != nil {
+				return err
+			}
+		}
+		ids = found
+		return s.refreshPostTx(ctx, tx, p.ID, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return deliveriesByID(ctx, s.db, ids)
+}
+
+// DeliverySummary counts deliveries by status and what is overdue at now.
+func (s *Store) DeliverySummary(ctx context.Context, now time.Time) (calendar.Summary, error) {
+	sum := calendar.Summary{Counts: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return sum, err
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			rows.Close()
+			return sum, err
+		}
+		sum.Counts[st] = n
+	}
+	rows.Close()
+	sum.Inflight = sum.Counts[calendar.DeliveryPublishing]
+	if sum.Overdue, err = s.OverdueCount(ctx, now); err != nil {
+		return sum, err
+	}
+	var next sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 ORDER BY d.run_at LIMIT 1`).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return sum, err
+	}
+	sum.NextDue = fromNullMS(next)
+	return sum, nil
+}
+
+// dataVersionWatch is the SQLite store's ChangeWatch: PRAGMA data_version
+// on a connection of its own changes when any other connection commits.
+type dataVersionWatch struct {
+	db   *sql.DB
+	conn *sql.Conn
+	stmt *sql.Stmt // prepared once: the daemon asks five times a second
+	last int64
+}
+
+// Watch watches the store's file for commits by other connections
+// (ChangeNotifier).
+func (s *Store) Watch(ctx context.Context) (calendar.ChangeWatch, error) {
+	db, err := sql.Open("sqlite", dsn(s.path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	w := &dataVersionWatch{db: db, conn: conn}
+	if w.stmt, err = conn.PrepareContext(ctx, `PRAGMA data_version`); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if _, err := w.Changed(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Changed reports whether the database changed since the last call.
+func (w *dataVersionWatch) Changed(ctx context.Context) (bool, error) {
+	var v int64
+	if err := w.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+		return false, err
+	}
+	changed := v != w.last
+	w.last = v
+	return changed, nil
+}
+
+// Close releases the watcher's connection.
+func (w *dataVersionWatch) Close() error {
+	if w.stmt != nil {
+		w.stmt.Close()
+	}
+	w.conn.Close()
+	return w.db.Close()
+}
+
+// PausedChannels lists the paused channels.
+func (s *Store) PausedChannels(ctx context.Context) ([]calendar.Channel, error) {
+	all, err := s.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []calendar.Channel
+	for _, c := range all {
+		if c.Paused {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

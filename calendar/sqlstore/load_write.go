@@ -1,0 +1,364 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	calendar "github.com/crieur/crieur/calendar"
+)
+
+// loadWriter writes a plan in one transaction, a chunk at a time, while
+// later chunks are still read and planned. New posts go in by batched
+// multi-row inserts, their ids assigned by the database, writing exactly the
+// rows CreatePost would; updates go through updatePostTx, so versions are
+// bumped and deliveries re-timed the way every edit does it, and the daemon
+// sees the change at its next claim. Nothing is visible before the commit.
+type loadWriter struct {
+	s    *Store
+	conn *sql.Conn
+	tx   *sql.Tx
+}
+
+// beginLoad opens the load's transaction (it holds the write lock from its
+// start).
+func (s *Store) beginLoad(ctx context.Context) (*loadWriter, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A larger page cache keeps the indexes of a big load in memory; the
+	// connection goes back to the pool with the default restored.
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -8192`); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		conn.Close()
+		return nil, err
+	}
+	return &loadWriter{s: s, conn: conn, tx: tx}, nil
+}
+
+// end commits the load when commit is true, else rolls it back.
+func (w *loadWriter) end(ctx context.Context, commit bool) error {
+	var err error
+	if commit {
+		err = w.tx.Commit()
+	} else {
+		_ = w.tx.Rollback()
+	}
+	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) // best effort
+	w.conn.Close()
+	return err
+}
+
+// write writes one planned chunk: its new campaigns, then its posts.
+func (w *loadWriter) write(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
+	err := w.writeChunk(ctx, campaigns, posts)
+	if isUnique(err) {
+		return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", calendar.ErrConflict)
+	}
+	return err
+}
+
+func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
+	s, tx := w.s, w.tx
+	if err := s.writeCampaigns(ctx, tx, campaigns); err != nil {
+		return err
+	}
+	var creates, updates []*calendar.PlannedPost
+	for _, pp := range posts {
+		switch pp.Action {
+		case calendar.ActionCreate:
+			creates = append(creates, pp)
+		case calendar.ActionUpdate:
+			updates = append(updates, pp)
+		}
+	}
+	if err := s.createMany(ctx, tx, creates); err != nil {
+		return err
+	}
+	for _, pp := range creates {
+		if pp.Post.HasExtras() {
+			if err := s.applyExtrasTx(ctx, tx, pp.ID, &pp.Post, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, pp := range updates {
+		p := *pp.Old
+		n := pp.Post.AsPost(pp.Source())
+		p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = n.Title, n.Body, n.Link, n.Excerpt, n.Campaign
+		p.Tags, p.Channels, p.Variants, p.Media, p.Thread, p.AutoThread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread, n.AutoThread
+		p.PublishAt, p.Queued, p.Source = n.PublishAt, len(pp.Post.Times) > 0, n.Source
+		if calendar.StatusClass(p.Status) != calendar.StatusClass(n.Status) {
+			p.Status = n.Status
+		}
+		p.ContentHash = storedHash(pp.Hash, p.Version+1)
+		if err := s.updatePostTx(ctx, tx, &p, "post.loaded"); err != nil {
+			return err
+		}
+		if p.Queued {
+			if err := s.applyExtrasTx(ctx, tx, p.ID, &pp.Post, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, pp := range posts {
+		if pp.Refresh {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET content_hash=? WHERE id=? AND version=?`, storedHash(pp.Hash, pp.Version), pp.ID, pp.Version); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*calendar.PlannedCampaign) error {
+	now := ms(s.now())
+	for _, pc := range campaigns {
+		c := &pc.C
+		switch pc.Action {
+		case calendar.ActionCreate:
+			res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
+				c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, now)
+			if err != nil {
+				if isUnique(err) {
+					return &calendar.ConflictError{Problems: []calendar.FieldError{{File: pc.File, Line: pc.Line, Field: "campaign", Message: "campaign " + strconv.Quote(c.Name) + " was created while the load ran; run it again"}}}
+				}
+				return err
+			}
+			c.ID, _ = res.LastInsertId()
+			if err := s.event(ctx, tx, calendar.Event{Kind: "campaign.added", Detail: map[string]any{"name": c.Name}}); err != nil {
+				return err
+			}
+		case calendar.ActionUpdate:
+			if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET starts_on=?, ends_on=?, utm=?, color=?, updated_at=? WHERE id=?`,
+				c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, c.ID); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, calendar.Event{Kind: "campaign.edited", Detail: map[string]any{"name": c.Name, "changes": pc.Changes}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newPostStatus is the status settleStatusTx gives a post just created.
+func newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel) string {
+	needsApproval := false
+	for _, c := range chans {
+		needsApproval = needsApproval || c.RequireApproval
+	}
+	return calendar.SettleStatus(p.Status, p.PublishAt, false, needsApproval)
+}
+
+// createMany inserts new posts with their variants, media, deliveries and
+// events. Posts go in by batched multi-row inserts, the database assigning
+// their ids (read back with RETURNING, by slug: two loads never compute the
+// same id); deliveries and events are derived inside SQLite from the posts
+// just written, one statement each, for runs of consecutive posts on the
+// same channels (a big load is mostly one run), so no per-row values cross
+// into the database for them.
+func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.PlannedPost) error {
+	if len(creates) == 0 {
+		return nil
+	}
+	now := strconv.FormatInt(ms(s.now()), 10)
+	pending := make(map[string]*calendar.PlannedPost, 200)
+	posts := newBatch(ctx, tx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
+		status, publish_at, source, content_hash, auto_thread, queued, approved_by, version, created_at, updated_at) VALUES `,
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 14, 200)
+	posts.returning = ` RETURNING id, slug`
+	posts.rows = func(rows *sql.Rows) error {
+		for rows.Next() {
+			var id int64
+			var slug string
+			if err := rows.Scan(&id, &slug); err != nil {
+				return err
+			}
+			if pp := pending[slug]; pp != nil {
+				pp.ID = id
+				delete(pending, slug)
+			}
+		}
+		return rows.Err()
+	}
+	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
+	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
+	defer func() {
+		for _, b := range []*batch{posts, variants, media} {
+			b.close()
+		}
+	}()
+	for _, pp := range creates {
+		p := &pp.Post
+		status := newPostStatus(p, pp.Chans)
+		var campaignID any
+		if pp.Camp != nil {
+			campaignID = pp.Camp.C.ID
+		}
+		pending[p.Slug] = pp
+		if err := posts.add(p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
+			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.Source(), storedHash(pp.Hash, 1), p.AutoThread); err != nil {
+			return err
+		}
+	}
+	if err := posts.flush(); err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("load: %d new posts got no id", len(pending))
+	}
+	var runs calendar.RunList
+	for _, pp := range creates {
+		p := &pp.Post
+		for _, c := range pp.Chans {
+			if v, ok := p.Variants[c.Name]; ok {
+				if err := variants.add(pp.ID, c.ID, v); err != nil {
+					return err
+				}
+			}
+		}
+		for j, m := range p.Media {
+			if err := media.add(pp.ID, j, m.Path, m.Alt); err != nil {
+				return err
+			}
+		}
+		runs.Add(pp.ID, pp.Chans)
+	}
+	for _, b := range []*batch{variants, media} {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	runJSON := runs.JSON()
+	// What settleStatusTx decides for a new post, per channel: canceled posts'
+	// deliveries are canceled; a scheduled post's are runnable at its time
+	// unless the channel wants approval; others wait without a run time.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
+		SELECT p.id, ch.id,
+			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
+			CASE WHEN p.status = 'canceled' THEN NULL ELSE p.publish_at END,
+			CASE WHEN p.status = 'scheduled' AND ch.require_approval = 0 THEN p.publish_at END,
+			lower(hex(randomblob(16))), `+now+`
+		FROM json_each(?) r
+		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1
+		JOIN json_each(r.value->2) rc
+		JOIN channels ch ON ch.id = rc.value`, runJSON); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (at, actor, kind, post_id, detail)
+		SELECT `+now+`, ?, 'post.created', p.id, json_object('channels', json(r.value->3), 'slug', p.slug, 'status', p.status)
+		FROM json_each(?) r
+		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`, s.Actor, runJSON); err != nil {
+		return err
+	}
+	return nil
+}
+
+func jsonList(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	return jsonText(l)
+}
+
+// batch is a multi-row INSERT: rows are gathered and sent max at a time
+// through one prepared statement, which costs far less per row than one
+// statement each.
+type batch struct {
+	ctx    context.Context
+	tx     *sql.Tx
+	prefix string
+	tuple  string
+	per    int
+	max    int
+	args   []any
+	full   *sql.Stmt
+	// returning, when set, ends the statement (" RETURNING …"), and rows
+	// reads what each batch returns.
+	returning string
+	rows      func(*sql.Rows) error
+}
+
+func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max int) *batch {
+	return &batch{ctx: ctx, tx: tx, prefix: prefix, tuple: tuple, per: per, max: max, args: make([]any, 0, per*max)}
+}
+
+func (b *batch) add(vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) < b.per*b.max {
+		return nil
+	}
+	if b.full == nil {
+		st, err := b.tx.PrepareContext(b.ctx, b.sql(b.max))
+		if err != nil {
+			return err
+		}
+		b.full = st
+	}
+	err := b.exec(b.full, b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+// exec runs st (or, when st is nil, the statement for len(args) values).
+func (b *batch) exec(st *sql.Stmt, args []any) error {
+	if b.rows == nil {
+		var err error
+		if st != nil {
+			_, err = st.ExecContext(b.ctx, args...)
+		} else {
+			_, err = b.tx.ExecContext(b.ctx, b.sql(len(args)/b.per), args...)
+		}
+		return err
+	}
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(b.ctx, args...)
+	} else {
+		rows, err = b.tx.QueryContext(b.ctx, b.sql(len(args)/b.per), args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return b.rows(rows)
+}
+
+func (b *batch) flush() error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	err := b.exec(nil, b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batch) sql(rows int) string {
+	var sb strings.Builder
+	sb.Grow(len(b.prefix) + rows*(len(b.tuple)+1))
+	sb.WriteString(b.prefix)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(b.tuple)
+	}
+	sb.WriteString(b.returning)
+	return sb.String()
+}
+
+func (b *batch) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}

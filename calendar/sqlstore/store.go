@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the embedded default engine, pure Go
+
+	calendar "github.com/crieur/crieur/calendar"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the calendar kept in one SQLite database.
+type Store struct {
+	db   *sql.DB
+	path string
+	// Actor is who the events written through this store are attributed to.
+	Actor string
+	// Now is the clock; tests inject theirs.
+	Now func() time.Time
+	// Zone is the calendar's zone (config tz): a slot of a channel without
+	// its own zone is read in it. Nil means UTC, never the machine's zone.
+	Zone *time.Location
+	// cred holds the key source and the per-channel locks (credentials.go).
+	cred credState
+}
+
+// calendarZone is Zone, or UTC when none is set.
+func (s *Store) calendarZone() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
+}
+
+// SlotZone is the zone a channel's slots are read in: its own, else the
+// calendar's (UTC when none is set). The queue and every view of a slot use it.
+func (s *Store) SlotZone(c calendar.Channel) *time.Location {
+	return c.Zone(s.calendarZone())
+}
+
+var _ calendar.Store = (*Store)(nil)
+
+// UseClock makes the store stamp what it writes with now.
+func (s *Store) UseClock(now func() time.Time) { s.Now = now }
+
+// Clock is the store's time now.
+func (s *Store) Clock() time.Time { return s.Now() }
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens without creating or migrating (for commands that only read).
+	Create bool
+	// Keys gives the key that seals stored secrets, asked for only when one
+	// is sealed or opened (nil: CRIEUR_KEY alone; see credentials.go).
+	Keys calendar.KeySource
+}
+
+// ErrNoDatabase is returned when the database does not exist and Create is false.
+var ErrNoDatabase = errors.New("no calendar database")
+
+// Open opens (and with Create, creates and migrates) the database at path.
+// The file and its secrets file are created 0600: they hold a brand's plans.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("no database path")
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if !opt.Create {
+			return nil, fmt.Errorf("%w at %s (run `crieur init` first, or pass --db)", ErrNoDatabase, path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		if f != nil {
+			f.Close()
+		}
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, err
+	}
+	// One writer at a time is SQLite's rule; a small pool lets reads run beside it.
+	db.SetMaxOpenConns(4)
+	db.SetConnMaxIdleTime(time.Minute)
+	s := &Store{db: db, path: path, Actor: calendar.DefaultActor(), Now: time.Now}
+	s.cred.keys = opt.Keys
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	if err := s.importSecretsFile(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn turns on WAL (readers never block the writer), a generous busy timeout
+// (a CLI command and the daemon share the file without SQLITE_BUSY reaching a
+// person), foreign keys, and BEGIN IMMEDIATE for transactions so two writers
+// queue instead of failing on a lock upgrade.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// schemaVersion counts the embedded migrations; PRAGMA user_version mirrors
+// it so that an up-to-date database opens without consulting goose
+// (start-up speed). A count, not the newest number, so that a migration
+// added below the newest one (parallel work numbers them in ranges) is
+// still noticed and applied.
+func schemaVersion() (int64, error) {
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	want, err := schemaVersion()
+	if err != nil {
+		return err
+	}
+	var have int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return err
+	}
+	if have == want {
+		return nil
+	}
+	if have > want {
+		return fmt.Errorf("database schema %d is newer than this crieur (%d): upgrade crieur", have, want)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub, goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, "PRAGMA user_version = "+strconv.FormatInt(want, 10))
+	return err
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the handle to the scheduler's and tests' store-level helpers in this package only.
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// tx runs fn in one write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(t); err != nil {
+		_ = t.Rollback()
+		return err
+	}
+	return t.Commit()
+}
+
+// Millisecond instants are how times are kept in the database.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}

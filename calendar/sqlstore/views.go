@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	calendar "github.com/crieur/crieur/calendar"
+)
+
+// Entries lists the deliveries of the posts timed in the filter's range, by
+// time, then channel. It is one query that walks the posts_publish_at index
+// over the visible range only and joins each post's deliveries, so a month
+// view costs the same on a calendar of a thousand posts as of a million.
+func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.Entry, error) {
+	body := `''`
+	if f.WithBody {
+		body = `p.body`
+	}
+	q := `SELECT d.id, p.id, p.slug, p.title, CASE WHEN p.title <> '' THEN '' ELSE substr(p.body, 1, 160) END, ` + body + `, COALESCE(d.due_at, p.publish_at), ch.name, ch.network, d.status, p.status,
+		COALESCE(c.name, ''), COALESCE(c.color, ''), p.tags, d.remote_url, d.published_at, d.idempotency_key, p.version, max(p.updated_at, d.updated_at)
+		FROM posts p INDEXED BY posts_publish_at
+		JOIN deliveries d ON d.post_id = p.id
+		JOIN channels ch ON ch.id = d.channel_id
+		LEFT JOIN campaigns c ON c.id = p.campaign_id
+		WHERE p.publish_at IS NOT NULL`
+	var args []any
+	if !f.From.IsZero() {
+		q += ` AND p.publish_at >= ?`
+		args = append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		q += ` AND p.publish_at < ?`
+		args = append(args, ms(f.To))
+	}
+	if f.Channel != "" {
+		q += ` AND ch.name = ?`
+		args = append(args, f.Channel)
+	}
+	if f.Campaign != "" {
+		q += ` AND c.name = ?`
+		args = append(args, f.Campaign)
+	}
+	if len(f.Status) > 0 {
+		q += ` AND p.status IN (` + placeholders(len(f.Status)) + `)`
+		for _, st := range f.Status {
+			args = append(args, st)
+		}
+	}
+	if f.Tag != "" {
+		q += ` AND EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)`
+		args = append(args, f.Tag)
+	}
+	q += ` ORDER BY p.publish_at, p.id, ch.name`
+	out := make([]calendar.Entry, 0, max(s.entriesHint(ctx, f), 256))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	// A post's deliveries share its tags, and campaigns repeat them: each
+	// distinct tag list is decoded once.
+	tagLists := map[string][]string{}
+	// Rows are scanned into one Entry, declared once (a per-row one would
+	// be allocated each row, as Scan takes pointers into it), then copied.
+	var e calendar.Entry
+	var at, updated int64
+	var tags string
+	var published sql.NullInt64
+	dest := []any{&e.DeliveryID, &e.PostID, &e.Slug, &e.Title, &e.Label, &e.Body, &at, &e.Channel, &e.Network, &e.Status, &e.PostStatus,
+		&e.Campaign, &e.CampaignColor, &tags, &e.RemoteURL, &published, &e.IdempotencyKey, &e.Version, &updated}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		e.At, e.UpdatedAt, e.PublishedAt = fromMS(at), fromMS(updated), fromNullMS(published)
+		list, ok := tagLists[tags]
+		if !ok {
+			list = []string{}
+			if tags != "[]" && tags != "" {
+				_ = json.Unmarshal([]byte(tags), &list)
+			}
+			tagLists[tags] = list
+		}
+		e.Tags = list
+		e.Label = label(e.Title, e.Label, e.Slug)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	calendar.SortEntries(out)
+	return out, nil
+}
+
+func label(title, text, slug string) string {
+	if t := strings.TrimSpace(title); t != "" {
+		return t
+	}
+	if l := firstLine(text); l != "" {
+		return l
+	}
+	return slug
+}
