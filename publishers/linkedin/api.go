@@ -42,7 +42,11 @@ type storedToken struct{ cfg publishers.Config }
 
 func (s storedToken) Token(context.Context) (string, error) {
 	tok, err := s.cfg.Secret("access_token")
-	if tok = strings.TrimSpace(tok); err != nil || tok == "" {
+	if err != nil && !errors.Is(err, publishers.ErrNoSecret) {
+		// The calendar could not be read: try again later.
+		return "", &publishers.Error{Class: publishers.Transient, Message: "reading the channel's access token: " + err.Error(), Err: err}
+	}
+	if tok = strings.TrimSpace(tok); tok == "" {
 		return "", &publishers.Error{Class: publishers.Auth, Message: "the channel has no access token: " + loginHint(s.cfg.Channel)}
 	}
 	s.cfg.Redact.Add(tok)
@@ -156,7 +160,9 @@ func (p *Publisher) failure(rep reply, data []byte) error {
 	e := publishers.FromResponse(resp, errorMessage(data), p.now())
 	switch {
 	case rep.status == http.StatusUnauthorized:
-		e.Message = "LinkedIn refused the access token (" + e.Message + "): " + loginHint(p.channel)
+		e.Message += "; " + loginHint(p.channel)
+	case rep.status == http.StatusForbidden:
+		e.Message += "; the token lacks a scope (w_member_social to post as a member, w_organization_social as a page you administer): add the product to the app, then " + loginHint(p.channel)
 	case e.Class == publishers.RateLimited && e.RetryAfter <= 0:
 		e.RetryAfter = p.backoff
 		if e.RetryAfter <= 0 {

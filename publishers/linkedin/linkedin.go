@@ -302,7 +302,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		if !errors.As(err, &dup) {
 			return publishers.Result{}, err
 		}
-		if dup.before(post.ScheduledAt.Add(-findWindow)) {
+		if !post.ScheduledAt.IsZero() && dup.before(post.ScheduledAt.Add(-findWindow)) {
 			return publishers.Result{}, &publishers.Error{Class: publishers.Permanent, Status: dup.status, Message: fmt.Sprintf(
 				"LinkedIn refused the post as a duplicate of an earlier one, %s, made before this post was due: change its text to post it again", postURL(dup.urn))}
 		}
@@ -321,9 +321,21 @@ func postURL(urn string) string {
 	return "https://www.linkedin.com/feed/update/" + urn + "/"
 }
 
-// Check reads whose token it is (/v2/userinfo, the OpenID Connect profile)
-// and says which author posts.
+// Check makes the cheapest authenticated read the channel's scopes allow:
+// for a page, its latest post (Posts API, find by author, which the
+// Community Management API's r_organization_social allows); for a member,
+// whose token it is (/v2/userinfo, the OpenID Connect profile).
 func (p *Publisher) Check(ctx context.Context) (string, error) {
+	if author := p.currentAuthor(); strings.HasPrefix(author, orgPrefix) {
+		h := http.Header{}
+		p.restli(h)
+		h.Set("X-RestLi-Method", "FINDER")
+		q := url.Values{"q": {"author"}, "author": {author}, "count": {"1"}}
+		if _, err := p.do(ctx, http.MethodGet, p.api+"/rest/posts?"+q.Encode(), nil, h, nil); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("authenticated on LinkedIn; posts as the page %s", author), nil
+	}
 	var info userinfo
 	if _, err := p.do(ctx, http.MethodGet, p.api+"/v2/userinfo", nil, nil, &info); err != nil {
 		return "", err

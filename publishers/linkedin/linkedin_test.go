@@ -2,6 +2,7 @@ package linkedin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -528,5 +529,40 @@ func TestPreview(t *testing.T) {
 	if len(pv.Parts) != 1 || pv.Parts[0] != "Hi (all) #go" || pv.Count[0] != 12 || pv.Limit != maxChars ||
 		!strings.Contains(pv.Extra, `commentary: Hi \(all\) {hashtag|\#|go}`) || !strings.Contains(pv.Extra, "link card: https://example.org") {
 		t.Errorf("preview %+v", pv)
+	}
+}
+
+// A page's channel checks its token by reading its latest post: a page's
+// app may have no OpenID scopes.
+func TestCheckPage(t *testing.T) {
+	f := newFake(t)
+	srv := publishertest.Server(t, f)
+	msg, err := build(t, srv.URL, nil, time.Time{}).(publishers.Checker).Check(context.Background())
+	if err != nil || !strings.Contains(msg, "the page "+fakeOrg) {
+		t.Errorf("Check = %q, %v", msg, err)
+	}
+}
+
+// brokenCredentials cannot read the calendar.
+type brokenCredentials struct{ *publishers.StaticCredentials }
+
+func (brokenCredentials) Get(string) (string, error) { return "", errors.New("database is locked") }
+
+// A token the calendar cannot read now is a transient failure, never a
+// dead token; a 403 says which scope is missing and how to log in again.
+func TestTokenErrors(t *testing.T) {
+	nw, _ := publishers.Lookup("linkedin")
+	p, err := nw.New(publishers.Config{Channel: "acme-li", Settings: map[string]string{"author": fakeOrg}, Credentials: brokenCredentials{publishers.NewStaticCredentials(nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Publish(context.Background(), publishers.Post{Text: "x"})
+	publishertest.CheckError(t, err, publishers.Transient, 0, "database is locked")
+
+	srv := publishertest.Server(t, publishertest.Reply(403, nil, `{"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: partnerApiPostsExternal.CREATE.20261001","status":403}`))
+	_, err = build(t, srv.URL, nil, time.Time{}).Publish(context.Background(), publishers.Post{Text: "x"})
+	publishertest.CheckError(t, err, publishers.Auth, 0, "w_organization_social")
+	if !strings.Contains(err.Error(), "crieur channel login acme-li") || !strings.Contains(err.Error(), "Not enough permissions") {
+		t.Errorf("error %q", err)
 	}
 }
