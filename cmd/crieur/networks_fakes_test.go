@@ -200,6 +200,7 @@ func networkCases() []netCase {
 				invalidText: "Canonical url has already been taken",
 			},
 		},
+		xCase(),
 		{
 			network: "feed",
 			settings: func(_, dir string) []string {
