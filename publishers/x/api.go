@@ -16,7 +16,7 @@ import (
 )
 
 // secretAccessToken is the channel secret that holds the OAuth 2.0 user
-// access token (https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token).
+// access token (X's OAuth 2.0 Authorization Code with PKCE, user context).
 const secretAccessToken = "access_token"
 
 // tokenSource gives the access token a request carries. It is the one seam

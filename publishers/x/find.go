@@ -27,7 +27,7 @@ const findPages = 5
 // been created and still be recognised (clocks differ, a post goes out late).
 const findWindow = 15 * time.Minute
 
-// user is the data of GET /2/users/me (https://docs.x.com/x-api/users/get-my-user).
+// user is the data of GET /2/users/me (https://docs.x.com/x-api/users/user-lookup-me).
 type user struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`

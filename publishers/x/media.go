@@ -120,7 +120,7 @@ func (p *Publisher) upload(ctx context.Context, m publishers.Media) (string, err
 		}
 	}
 
-	// POST /2/media/upload/{id}/finalize (https://docs.x.com/x-api/media/finalize-media-upload).
+	// POST /2/media/upload/{id}/finalize (https://docs.x.com/x-api/media/media-upload-finalize).
 	var fin uploaded
 	if _, err := p.do(ctx, request{method: http.MethodPost, path: "/2/media/upload/" + url.PathEscape(id) + "/finalize", out: &fin}); err != nil {
 		return "", err
@@ -204,7 +204,8 @@ func (p *Publisher) processed(ctx context.Context, id, path string, st uploaded)
 // text's metadata (status checks while X processes a video come on top).
 func mediaCalls(m publishers.Media) int {
 	n := 2 // initialize, finalize
-	if _, info, err := safefile.Open(m.Path, false); err == nil {
+	if f, info, err := safefile.Open(m.Path, false); err == nil {
+		_ = f.Close()
 		n += int((info.Size() + chunkSize - 1) / chunkSize)
 	} else {
 		n++

@@ -197,7 +197,7 @@ func cost(post publishers.Post, thread []string) string {
 }
 
 // tweetRequest is the body of POST /2/tweets
-// (https://docs.x.com/x-api/posts/create-post): text, reply, media.
+// (https://docs.x.com/x-api/posts/create-or-edit-post): text, reply, media.
 type tweetRequest struct {
 	Text  string       `json:"text,omitempty"`
 	Reply *tweetReply  `json:"reply,omitempty"`
@@ -301,7 +301,7 @@ func (p *Publisher) result(id string, at time.Time) publishers.Result {
 }
 
 // Check verifies the token with the cheapest authenticated read,
-// GET /2/users/me (https://docs.x.com/x-api/users/get-my-user).
+// GET /2/users/me (https://docs.x.com/x-api/users/user-lookup-me).
 func (p *Publisher) Check(ctx context.Context) (string, error) {
 	me, err := p.me(ctx)
 	if err != nil {
