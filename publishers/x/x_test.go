@@ -364,3 +364,31 @@ func TestValidate(t *testing.T) {
 		t.Errorf("threading problems %v", probs)
 	}
 }
+
+// When the account posted more since the post's time than Find reads, it
+// cannot tell: it fails (transient) rather than report the post absent,
+// so that the scheduler waits instead of posting again.
+func TestFindCannotReachBack(t *testing.T) {
+	f := newFake(t)
+	for i := range findPages*pageSize + 10 {
+		f.older = append(f.older, fakeTweet{ID: strconv.Itoa(100000 + i), Text: "busy account " + strconv.Itoa(i), Created: now.Add(time.Duration(i) * time.Second)})
+	}
+	p := newPub(t, f)
+	_, found, err := p.Find(context.Background(), publishers.Post{Text: "our post", ScheduledAt: now})
+	if found || err == nil {
+		t.Fatalf("found %v, err %v: want a transient failure", found, err)
+	}
+	publishertest.CheckError(t, err, publishers.Transient, 0, "cannot tell whether the post was published")
+	if f.listed != findPages {
+		t.Errorf("%d pages read, want %d", f.listed, findPages)
+	}
+}
+
+// Check reads the account with the cheapest authenticated call.
+func TestCheck(t *testing.T) {
+	p := newPub(t, newFake(t))
+	got, err := p.Check(context.Background())
+	if err != nil || got != "authenticated as @acme on X" {
+		t.Errorf("Check = %q, %v", got, err)
+	}
+}
