@@ -63,6 +63,8 @@ func TestLengthRules(t *testing.T) {
 		{"URL without scheme counts 23", "see example.com now", 4 + 23 + 4},
 		{"trailing period is not the URL's", "https://example.org.", 24},
 		{"e.g. is no URL", "e.g. this", 9},
+		{"a file name with a country domain counts 23, as X links it", "run setup.py", 4 + 23},
+		{"a name that ends in no domain is no URL", "Node.js and Vue.js", 18},
 		{"an address is no URL", "a@example.com", 13},
 		{"dashes and quotes weigh 1", "\u2014\u201c\u201d", 3},
 	}
