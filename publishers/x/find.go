@@ -245,14 +245,14 @@ func (p *Publisher) duplicate(ctx context.Context, post publishers.Post, i, n in
 // sameText reports whether a listed post is text as crieur sent it. X
 // shortens every URL to a t.co link and appends one for media, so the
 // texts are compared without URLs, by their letters and digits; the URLs
-// crieur sent must be among those X expanded.
+// crieur sent must be among those X expanded (see urlKey).
 func sameText(t posted, text string) bool {
 	if comparable(html.UnescapeString(t.Text)) != comparable(text) {
 		return false
 	}
 	expanded := map[string]bool{}
 	for _, u := range t.Entities.URLs {
-		expanded[strings.TrimRight(u.ExpandedURL, "/")] = true
+		expanded[urlKey(u.ExpandedURL)] = true
 	}
 	if len(expanded) == 0 {
 		return true // the listing carried no entities: the words decide
@@ -260,11 +260,22 @@ func sameText(t posted, text string) bool {
 	text = norm.NFC.String(text)
 	for _, sp := range urlSpans(text) {
 		u := text[sp[0]:sp[1]]
-		if strings.Contains(u, "://") && !expanded[strings.TrimRight(u, "/")] {
+		if strings.Contains(u, "://") && !expanded[urlKey(u)] {
 			return false
 		}
 	}
 	return true
+}
+
+// urlKey is what must match between a URL crieur sent and the one X
+// says it expanded: scheme and host in any case, the path without a
+// trailing slash; the query and fragment are left out, as X may re-encode them.
+func urlKey(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	u, _, _ = strings.Cut(u, "?")
+	scheme, rest, _ := strings.Cut(u, "://")
+	host, path, _ := strings.Cut(rest, "/")
+	return strings.ToLower(scheme+"://"+host) + "/" + strings.TrimRight(path, "/")
 }
 
 // comparable reduces a text to its letters and digits outside URLs.

@@ -392,3 +392,35 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check = %q, %v", got, err)
 	}
 }
+
+// A listed post is the one crieur sent when its words match outside URLs
+// and the URLs crieur sent are among those X expanded, whatever case or
+// encoding X gives them; another URL makes it another post.
+func TestSameText(t *testing.T) {
+	text := "Read it: https://Example.org/spring/?utm_source=x&utm_medium=social"
+	listed := func(expanded ...string) posted {
+		tw := posted{Text: "Read it: https://t.co/abc"}
+		for _, u := range expanded {
+			tw.Entities.URLs = append(tw.Entities.URLs, struct {
+				ExpandedURL string `json:"expanded_url"`
+			}{u})
+		}
+		return tw
+	}
+	cases := []struct {
+		name string
+		tw   posted
+		want bool
+	}{
+		{"same URL", listed("https://Example.org/spring/?utm_source=x&utm_medium=social"), true},
+		{"X re-encoded it", listed("https://example.org/spring?utm_source=x%26utm_medium=social"), true},
+		{"no entities listed", listed(), true},
+		{"another URL", listed("https://example.org/autumn"), false},
+		{"other words", posted{Text: "Read this: https://t.co/abc"}, false},
+	}
+	for _, c := range cases {
+		if got := sameText(c.tw, text); got != c.want {
+			t.Errorf("%s: sameText = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
