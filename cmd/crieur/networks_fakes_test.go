@@ -202,6 +202,7 @@ func networkCases() []netCase {
 				invalidText: "Canonical url has already been taken",
 			},
 		},
+		xCase(),
 		{
 			network: "linkedin",
 			settings: func(base, _ string) []string {

@@ -15,4 +15,5 @@ import (
 	_ "github.com/crieur/crieur/publishers/telegram"   // Telegram Bot API
 	_ "github.com/crieur/crieur/publishers/webhook"    // signed JSON webhooks
 	_ "github.com/crieur/crieur/publishers/wordpress"  // WordPress REST API
+	_ "github.com/crieur/crieur/publishers/x"          // X (formerly Twitter) API v2
 )

@@ -55,6 +55,8 @@ func offlineCases(dir string) map[string]struct {
 			map[string]string{"url": "https://hooks.example/in", "signing_key": "whsec_c2VjcmV0"}},
 		"wordpress": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example", "status": "draft", "categories": "news, notes"}},
 			map[string]string{"user": "editor", "app_password": "abcd efgh ijkl mnop"}},
+		"x": {[]map[string]string{{}, {"api": "https://api.x.example"}},
+			map[string]string{"access_token": "x-user-access-token"}},
 	}
 }
 
