@@ -46,6 +46,10 @@ type Error struct {
 	RetryAfter time.Duration // for RateLimited (and Transient when the network says)
 	Message    string        // the network's own words
 	Err        error         // underlying cause, if any
+	// Fix, for an Auth error, is the command a person runs to mend the
+	// channel (e.g. "crieur channel login acme-x"); the scheduler's pause
+	// reason names it instead of the generic advice. Empty: none.
+	Fix string
 }
 
 // Error is in the user's words: the network's message, its status code,
