@@ -248,7 +248,12 @@ func (l Login) loopback(ctx context.Context, authURL, state string) (string, err
 		}
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// The browser gets its page before the listener goes.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	opened := false
 	if l.Browser != nil {

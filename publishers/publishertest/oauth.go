@@ -286,10 +286,16 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 
 	t.Run("dead-grant-pauses", func(t *testing.T) {
 		e := start(t, -time.Minute)
-		// A hostile server echoes the token it refuses.
-		e.auth.FailToken(400, fmt.Sprintf(`{"error":"invalid_grant","error_description":"token %s was revoked"}`, e.refresh))
-		wantAuth(t, e, publish(e, e.build(e.creds)))
-		if get(e, oauth.KeyRefresh) != e.refresh {
+		pub := e.build(e.creds)
+		if err := publish(e, pub); err != nil { // renewed once: tokens the channel did not start with
+			t.Fatalf("Publish: %v", err)
+		}
+		e.now = e.now.Add(3 * time.Hour)
+		rt, at := get(e, oauth.KeyRefresh), get(e, oauth.KeyAccess)
+		// A hostile server echoes the tokens it refuses.
+		e.auth.FailToken(400, fmt.Sprintf(`{"error":"invalid_grant","error_description":"token %s (with %s) was revoked"}`, rt, at))
+		wantAuth(t, e, publish(e, pub))
+		if get(e, oauth.KeyRefresh) != rt {
 			t.Errorf("a refused renewal changed the saved refresh token")
 		}
 	})
@@ -341,6 +347,30 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 		}
 		if n := e.auth.Count("refresh"); n != 1 {
 			t.Errorf("%d renewals, want 1", n)
+		}
+	})
+
+	t.Run("concurrent-401-renew-once", func(t *testing.T) {
+		e := start(t, time.Hour)
+		e.auth.Revoke(e.access)
+		pubs := []publishers.Publisher{e.build(e.creds), e.build(&savingCreds{StaticCredentials: e.creds.StaticCredentials, auth: e.auth})}
+		errs := make([]error, 6)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = publish(e, pubs[i%2])
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Errorf("Publish: %v", err)
+			}
+		}
+		if n := e.auth.Count("refresh"); n != 1 {
+			t.Errorf("%d renewals after the network refused the token, want 1", n)
 		}
 	})
 
