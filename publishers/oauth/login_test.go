@@ -95,7 +95,7 @@ func TestLogin(t *testing.T) {
 			var out syncBuffer
 			l := oauth.Login{Provider: c.p, Channel: "acme", ClientSecret: c.secret, Out: &out, NoBrowser: c.noBrowser, Device: c.device,
 				Settings: map[string]string{oauth.SettingClientID: "my-app", oauth.SettingRedirectURI: redirect, oauth.SettingBaseURL: srv.URL},
-				Now: func() time.Time { return now }, Wait: 5 * time.Second}
+				Now:      func() time.Time { return now }, Wait: 5 * time.Second}
 			var opened string
 			if c.noBrowser {
 				// The person opens the printed URL elsewhere; the browser
