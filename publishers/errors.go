@@ -50,6 +50,9 @@ type Error struct {
 	// channel (e.g. "crieur channel login acme-x"); the scheduler's pause
 	// reason names it instead of the generic advice. Empty: none.
 	Fix string
+	// NotSent says the failure came before the post was sent (renewing
+	// its token, say): the post cannot have reached the network.
+	NotSent bool
 }
 
 // Error is in the user's words: the network's message, its status code,
@@ -214,8 +217,8 @@ func Invalid(probs []Problem) *Error {
 // network that can neither deduplicate nor be looked up.
 func MayHaveReached(err error) bool {
 	var pe *Error
-	if errors.As(err, &pe) && pe.Status != 0 {
-		return false // the network answered that it failed
+	if errors.As(err, &pe) && (pe.Status != 0 || pe.NotSent) {
+		return false // the network answered that it failed, or nothing was sent
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

@@ -337,6 +337,21 @@ func TestOAuthRefusedPausesWithLogin(t *testing.T) {
 	}
 }
 
+// A channel never logged in pauses at its first post, with the command.
+func TestNotConnectedPausesWithLogin(t *testing.T) {
+	l := newLoginLab(t, labPKCE, "")
+	l.ok("channel", "edit", l.channel, "--set", "client_id=lab-client")
+	l.ok("post", "new", "--body", "hello", "--channel", l.channel, "--at", time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
+	l.run("", "publish", "--due")
+	var chans []channelListDoc
+	if err := json.Unmarshal([]byte(l.ok("channel", "list", "-o", "json")), &chans); err != nil {
+		t.Fatal(err)
+	}
+	if !chans[0].Paused || !strings.Contains(chans[0].PauseReason, "not connected to oauthlab yet: run `crieur channel login acme-lab`") {
+		t.Errorf("channel paused %v: %q", chans[0].Paused, chans[0].PauseReason)
+	}
+}
+
 func TestStatusCheckExpiring(t *testing.T) {
 	l := newLoginLab(t, labSecret, "lab-Secret-check")
 	t.Setenv("LAB_SECRET", "lab-Secret-check")

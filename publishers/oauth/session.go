@@ -67,6 +67,20 @@ func (s *Session) dead(status int, format string, args ...any) *publishers.Error
 // Auth (with Fix) when only a person can mend it, Transient when a later
 // attempt may succeed.
 func (s *Session) Token(ctx context.Context) (string, error) {
+	tok, err := s.token(ctx)
+	return tok, notSent(err)
+}
+
+// notSent marks an error of the token's renewal as coming before the
+// adapter's call: the post cannot have reached the network.
+func notSent(err error) error {
+	if pe, ok := err.(*publishers.Error); ok {
+		pe.NotSent = true
+	}
+	return err
+}
+
+func (s *Session) token(ctx context.Context) (string, error) {
 	t, err := Load(s.creds)
 	if err != nil {
 		return "", &publishers.Error{Class: publishers.Transient, Message: "reading the channel's token: " + err.Error(), Err: err}
@@ -100,10 +114,10 @@ func (s *Session) Do(ctx context.Context, call func(token string) (*http.Respons
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	drain(resp)
+	drain(resp) // refused with 401: not acted on
 	t, err := s.renew(ctx, tok, true)
 	if err != nil {
-		return nil, err
+		return nil, notSent(err)
 	}
 	resp, err = call(t.Access)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -168,8 +182,8 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 		return Token{}, &publishers.Error{Class: publishers.Auth, Fix: "crieur channel edit " + s.cfg.Channel + " --set client_id=…",
 			Message: "the channel has no setting client_id to renew its token with: run `crieur channel edit " + s.cfg.Channel + " --set client_id=…`"}
 	}
-	secret, err := s.cfg.Secret(SecretClientSecret)
-	if err != nil && !errors.Is(err, publishers.ErrNoSecret) && !strings.Contains(err.Error(), "has no secret") {
+	secret, err := clientSecret(s.creds)
+	if err != nil {
 		return Token{}, &publishers.Error{Class: publishers.Transient, Message: "reading the channel's client_secret: " + err.Error(), Err: err}
 	}
 	conf, err := s.p.config(s.cfg.Settings, clientID, secret, "")
@@ -224,4 +238,13 @@ func (s *Session) refreshError(err error, now time.Time) error {
 	default:
 		return s.dead(status, "%s refused to renew the channel's token (%s)", s.p.Network, said)
 	}
+}
+
+// clientSecret reads the channel's client_secret, empty when it has none.
+func clientSecret(creds publishers.Credentials) (string, error) {
+	v, err := creds.Get(SecretClientSecret)
+	if errors.Is(err, publishers.ErrNoSecret) {
+		return "", nil
+	}
+	return v, err
 }

@@ -42,33 +42,22 @@ func (t Token) fresh(now time.Time, margin time.Duration) bool {
 	return t.Access != "" && (t.Expiry.IsZero() || now.Add(margin).Before(t.Expiry))
 }
 
-// all reads every secret of a credentials handle at once when it can.
-type all interface {
-	All() (map[string]string, error)
-}
-
 // Load reads the channel's token as it is now. A channel that never logged
-// in has a Token with no Access (no error).
+// in has a Token with no Access (no error): the handle's Get says a secret
+// the channel lacks with publishers.ErrNoSecret.
 func Load(creds publishers.Credentials) (Token, error) {
-	var values map[string]string
-	if a, ok := creds.(all); ok {
-		m, err := a.All()
+	// Key by key: a secret of the channel that does not resolve now (an
+	// env: client_secret) is no reason not to read its token.
+	values := map[string]string{}
+	for _, k := range []string{KeyAccess, KeyRefresh, KeyType, KeyScope, KeyExpiry, KeyRefreshExpiry} {
+		v, err := creds.Get(k)
+		if errors.Is(err, publishers.ErrNoSecret) {
+			continue
+		}
 		if err != nil {
 			return Token{}, err
 		}
-		values = m
-	} else {
-		values = map[string]string{}
-		for _, k := range []string{KeyAccess, KeyRefresh, KeyType, KeyScope, KeyExpiry, KeyRefreshExpiry} {
-			v, err := creds.Get(k)
-			if errors.Is(err, publishers.ErrNoSecret) {
-				continue
-			}
-			if err != nil {
-				return Token{}, err
-			}
-			values[k] = v
-		}
+		values[k] = v
 	}
 	for k, v := range values {
 		if v == "-" { // saved for "none": an empty value is not saved

@@ -316,6 +316,9 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 				t.Fatalf("error %v, want a transient one (never \"token dead\")", err)
 			}
 			noSecrets(t, e, err)
+			if publishers.MayHaveReached(err) {
+				t.Errorf("a failed renewal says the post may have reached the network (it was never sent): %v", err)
+			}
 			if get(e, oauth.KeyRefresh) != e.refresh {
 				t.Errorf("a failed renewal changed the saved refresh token")
 			}
