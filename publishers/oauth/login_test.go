@@ -223,6 +223,23 @@ func TestLoopbackChecksState(t *testing.T) {
 	}
 }
 
+func TestScopesFor(t *testing.T) {
+	for _, c := range []struct {
+		p        oauth.Provider
+		settings map[string]string
+		want     string
+	}{
+		{oauth.LinkedIn, map[string]string{"author": "urn:li:person:abc"}, "w_member_social openid profile"},
+		{oauth.LinkedIn, map[string]string{"author": "urn:li:organization:123"}, "w_member_social openid profile w_organization_social"},
+		{oauth.LinkedIn, map[string]string{"author": "urn:li:organization:123", oauth.SettingScopes: "w_organization_social"}, "w_organization_social"},
+		{oauth.X, nil, "tweet.read tweet.write users.read offline.access media.write"},
+	} {
+		if got := strings.Join(c.p.ScopesFor(c.settings), " "); got != c.want {
+			t.Errorf("%s %v: scopes %q, want %q", c.p.Network, c.settings, got, c.want)
+		}
+	}
+}
+
 func TestEndpointsAndExpiry(t *testing.T) {
 	p, err := oauth.X.Endpoints(map[string]string{oauth.SettingBaseURL: "http://127.0.0.1:9999/lab"})
 	if err != nil {

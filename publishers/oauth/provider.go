@@ -14,6 +14,7 @@ package oauth
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,6 +54,9 @@ type Provider struct {
 	// Scopes asked for by default; the channel's setting "scopes" (space
 	// separated) replaces them.
 	Scopes []string
+	// ExtraScopes, when set, adds scopes a channel needs by its settings
+	// (LinkedIn: w_organization_social for an organisation's page).
+	ExtraScopes func(settings map[string]string) []string
 	// PKCE: send an S256 code challenge with the authorization request.
 	PKCE bool
 	// Secret says whether the app authenticates with a client secret.
@@ -114,6 +118,12 @@ var LinkedIn = Provider{
 	SecretInBody:     true,
 	RefreshExpiryKey: "refresh_token_expires_in",
 	Console:          "https://www.linkedin.com/developers/apps",
+	ExtraScopes: func(settings map[string]string) []string {
+		if strings.HasPrefix(strings.TrimSpace(settings["author"]), "urn:li:organization:") {
+			return []string{"w_organization_social"}
+		}
+		return nil
+	},
 }
 
 // Settings are the channel settings an OAuth network lists among its own
@@ -122,7 +132,7 @@ func (p Provider) Settings() []publishers.Field {
 	return []publishers.Field{
 		{Name: SettingClientID, Help: "the client id of your developer app (" + p.Network + "), needed by `crieur channel login`"},
 		{Name: SettingRedirectURI, Default: DefaultRedirectURI, Kind: publishers.URL, Help: "the redirect URI registered in your developer app, exactly"},
-		{Name: SettingScopes, Default: strings.Join(p.Scopes, " "), Help: "the scopes asked for at login, space separated"},
+		{Name: SettingScopes, Help: "the scopes asked for at login, space separated, instead of the network's (" + strings.Join(p.Scopes, " ") + ")"},
 		{Name: SettingBaseURL, Kind: publishers.URL, Help: "replaces the scheme and host of the OAuth endpoints (a lab or a test server)"},
 	}
 }
@@ -174,12 +184,21 @@ func (p Provider) Endpoints(settings map[string]string) (Provider, error) {
 	return p, nil
 }
 
-// scopes are the channel's scopes: its setting, else the provider's.
-func (p Provider) scopes(settings map[string]string) []string {
+// ScopesFor are the scopes a login asks for: the channel's setting scopes,
+// else the provider's own and those its settings need (ExtraScopes).
+func (p Provider) ScopesFor(settings map[string]string) []string {
 	if v := strings.TrimSpace(settings[SettingScopes]); v != "" {
 		return strings.Fields(v)
 	}
-	return p.Scopes
+	out := append([]string(nil), p.Scopes...)
+	if p.ExtraScopes != nil {
+		for _, sc := range p.ExtraScopes(settings) {
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
 }
 
 // config is the oauth2 configuration of a channel. clientID must be set;
@@ -197,7 +216,7 @@ func (p Provider) config(settings map[string]string, clientID, secret, redirect 
 		ClientID:     clientID,
 		ClientSecret: secret,
 		RedirectURL:  redirect,
-		Scopes:       p.scopes(settings),
+		Scopes:       p.ScopesFor(settings),
 		Endpoint: oauth2.Endpoint{
 			AuthURL:       ep.AuthURL,
 			TokenURL:      ep.TokenURL,
