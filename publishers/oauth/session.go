@@ -102,9 +102,10 @@ func (s *Session) token(ctx context.Context) (string, error) {
 // called again, once, with a renewed token when the network answers 401 (a
 // request refused with 401 was not acted on, so sending it again cannot
 // post twice). A second 401 is the Auth error that pauses the channel with
-// `crieur channel login NAME`. Any other answer is returned as it is, for
-// the adapter to read and classify; every error Do itself returns is a
-// *publishers.Error.
+// `crieur channel login NAME`. Any other answer, and call's own error, is
+// returned as it is, for the adapter to read and classify; the errors of
+// the token's renewal are *publishers.Error (Auth with Fix set when only
+// a person can mend the channel; NotSent, since call was not made).
 func (s *Session) Do(ctx context.Context, call func(token string) (*http.Response, error)) (*http.Response, error) {
 	tok, err := s.Token(ctx)
 	if err != nil {
@@ -137,8 +138,8 @@ func drain(resp *http.Response) string {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
 	}
 	return s
 }
