@@ -32,6 +32,11 @@ func (e wrongKeyError) Error() string { return string(e) }
 
 func (e wrongKeyError) Is(target error) bool { return target == ErrWrongKey }
 
+// ErrNoSecret is the cause when a channel has no secret of the name asked
+// for (Credentials.Get); the scheduler hands it to adapters as
+// publishers.ErrNoSecret.
+var ErrNoSecret = errors.New("no such secret")
+
 // ErrNoKey is the cause when no key is set up.
 var ErrNoKey = errors.New("no key for the calendar's secrets")
 

@@ -51,6 +51,13 @@ type Error struct {
 	// the post is out (X refuses as a duplicate a text that may be the
 	// post itself) and the adapter could not confirm it.
 	Hold bool
+	// Fix, for an Auth error, is the command a person runs to mend the
+	// channel (e.g. "crieur channel login acme-x"); the scheduler's pause
+	// reason names it instead of the generic advice. Empty: none.
+	Fix string
+	// NotSent says the failure came before the post was sent (renewing
+	// its token, say): the post cannot have reached the network.
+	NotSent bool
 }
 
 // Error is in the user's words: the network's message, its status code,
@@ -222,8 +229,8 @@ func Invalid(probs []Problem) *Error {
 // network that can neither deduplicate nor be looked up.
 func MayHaveReached(err error) bool {
 	var pe *Error
-	if errors.As(err, &pe) && pe.Status != 0 {
-		return false // the network answered that it failed
+	if errors.As(err, &pe) && (pe.Status != 0 || pe.NotSent) {
+		return false // the network answered that it failed, or nothing was sent
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,7 +38,7 @@ func (f Factory) Publisher(_ context.Context, st calendar.Deliveries, ch calenda
 	}
 	// The adapter reads and saves through the channel's handle; Secrets
 	// holds the values as they are now, for adapters that read them once.
-	creds := st.Credentials(ch.Name)
+	creds := credentials{st.Credentials(ch.Name)}
 	secrets, err := st.ResolveSecrets(ch.Secrets)
 	if err != nil {
 		return nil, nw, err
@@ -54,6 +55,18 @@ func (f Factory) Publisher(_ context.Context, st calendar.Deliveries, ch calenda
 
 // The calendar's handle is what adapters get as their credentials.
 var _ publishers.Credentials = calendar.Credentials(nil)
+
+// credentials is the calendar's handle as adapters get it: a secret the
+// channel does not have is publishers.ErrNoSecret, as the adapters test it.
+type credentials struct{ calendar.Credentials }
+
+func (c credentials) Get(name string) (string, error) {
+	v, err := c.Credentials.Get(name)
+	if errors.Is(err, calendar.ErrNoSecret) {
+		return "", fmt.Errorf("%w: %w", publishers.ErrNoSecret, err)
+	}
+	return v, err
+}
 
 // Publisher builds channel ch's publisher from the registry of networks.
 func Publisher(ctx context.Context, st calendar.Deliveries, ch calendar.Channel) (publishers.Publisher, error) {

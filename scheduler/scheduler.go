@@ -251,9 +251,13 @@ func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calen
 	}
 	switch class {
 	case publishers.Auth:
+		fix := fmt.Sprintf("fix them with `crieur channel edit %s --secret …`", ch.Name)
+		if pe := (*publishers.Error)(nil); errors.As(err, &pe) && pe.Fix != "" {
+			fix = "run `" + pe.Fix + "`"
+		}
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: class.String(), Error: err.Error(),
-			PauseReason: fmt.Sprintf("%s refused the credentials (%v): fix them with `crieur channel edit %s --secret …`, then `crieur resume %s`",
-				nw.Name, err, ch.Name, ch.Name)}
+			PauseReason: fmt.Sprintf("%s refused the credentials (%v): %s, then `crieur resume %s`",
+				nw.Name, err, fix, ch.Name)}
 	case publishers.Permanent:
 		return calendar.Outcome{Kind: calendar.OutcomeFailed, Class: class.String(), Error: err.Error()}
 	case publishers.Transient:

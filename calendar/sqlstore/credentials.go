@@ -411,7 +411,7 @@ func (c *Credentials) Get(name string) (string, error) {
 	}
 	ref, ok := ch.Secrets[name]
 	if !ok {
-		return "", fmt.Errorf("channel %s has no secret %s", c.channel, name)
+		return "", fmt.Errorf("channel %s has no secret %s: %w", c.channel, name, calendar.ErrNoSecret)
 	}
 	m, err := c.s.ResolveSecrets(map[string]string{name: ref})
 	if err != nil {

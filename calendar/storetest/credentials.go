@@ -50,6 +50,11 @@ func testCredentials(t *testing.T, h Harness) {
 		if v := get(t, e.s, "token"); v != "token-v2-ROTATED" {
 			t.Error("a fresh handle reads the token from before the save")
 		}
+		// A secret the channel does not have is said so (an OAuth channel
+		// not logged in yet has no token), not a failure to read.
+		if _, err := e.s.Credentials("acme").Get("refresh_token"); !errors.Is(err, calendar.ErrNoSecret) {
+			t.Errorf("Get of a secret the channel does not have: %v, want calendar.ErrNoSecret", err)
+		}
 		all, err := e.s.Credentials("acme").All()
 		wantErr(t, "All", err, nil)
 		if all["token"] != "token-v2-ROTATED" || all["counter"] != "0" || len(all) != 2 {

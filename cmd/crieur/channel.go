@@ -29,7 +29,7 @@ func newChannelCmd(a *app) *cobra.Command {
   crieur channel list`,
 	}
 	cmd.AddCommand(newChannelAddCmd(a), newChannelListCmd(a), newChannelShowCmd(a), newChannelEditCmd(a),
-		newChannelRemoveCmd(a), newChannelPauseCmd(a, true), newChannelPauseCmd(a, false))
+		newChannelRemoveCmd(a), newChannelPauseCmd(a, true), newChannelPauseCmd(a, false), newChannelLoginCmd(a))
 	return addVerbs(a, cmd)
 }
 
@@ -491,9 +491,13 @@ func newChannelListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			docs := make([]calendar.Channel, len(chans))
+			// An OAuth channel says when its token expires.
+			docs := make([]channelListDoc, len(chans))
 			for i, c := range chans {
-				docs[i] = channelDoc(c)
+				docs[i] = channelListDoc{Channel: channelDoc(c)}
+				if e, ok, err := tokenExpiry(st, c); ok && err == nil {
+					docs[i].Token = &e
+				}
 			}
 			return a.emit(docs, func(w io.Writer) error {
 				if a.quiet() {
@@ -506,13 +510,26 @@ func newChannelListCmd(a *app) *cobra.Command {
 					fmt.Fprintln(w, "No channels yet. Add one: crieur channel add NAME --network log")
 					return nil
 				}
-				t := newTable(w, "NAME", "NETWORK", "ZONE", "APPROVAL", "STATE")
-				for _, c := range chans {
+				// TOKEN only when a channel is on an OAuth network.
+				oauthed := false
+				for _, d := range docs {
+					oauthed = oauthed || d.Token != nil
+				}
+				head := []string{"NAME", "NETWORK", "ZONE", "APPROVAL", "STATE"}
+				if oauthed {
+					head = append(head, "TOKEN")
+				}
+				t := newTable(w, head...)
+				for i, c := range chans {
 					state := "active"
 					if c.Paused {
 						state = a.paint("33", "paused")
 					}
-					t.row(c.Name, c.Network, dash(c.TZ), yesNo(c.RequireApproval, "required", "-"), state)
+					cols := []string{c.Name, c.Network, dash(c.TZ), yesNo(c.RequireApproval, "required", "-"), state}
+					if oauthed {
+						cols = append(cols, a.tokenCell(docs[i].Token))
+					}
+					t.row(cols...)
 				}
 				return t.flush()
 			})

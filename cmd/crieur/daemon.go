@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,7 +119,18 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 			if err != nil {
 				return err
 			}
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			// OAuth channels: a warning a week before a login is needed, and
+			// each token's expiry in /metrics.
+			warnExpiring(a.ctx, st, a.now(), log)
+			watch, stopWatch := context.WithCancel(a.ctx)
+			defer stopWatch()
+			go a.watchTokens(watch, st, log)
 			if addr != "" {
+				metrics.Registry.MustRegister(tokenCollector{ctx: a.ctx, st: st})
 				ln, err := net.Listen("tcp", addr)
 				if err != nil {
 					return fmt.Errorf("--metrics-addr: %w", err)

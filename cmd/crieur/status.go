@@ -32,6 +32,8 @@ type statusDoc struct {
 	HeldByPause calendar.HeldDue `json:"held_by_pause"`
 	NextDue     *time.Time       `json:"next_due"`
 	Attention   []attentionDoc   `json:"attention"`
+	// Tokens are the OAuth channels' token expiries.
+	Tokens []tokenDoc `json:"tokens"`
 }
 
 type daemonDoc struct {
@@ -64,24 +66,68 @@ type attentionDoc struct {
 }
 
 func newStatusCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
+	var check bool
+	var within string
+	cmd := &cobra.Command{
+		Use:   "status [--check [--expiring-within DUR]]",
 		Short: "Is the daemon running, is anything stuck, what needs a person",
 		Long: `Show each daemon's last heartbeat and its recurring jobs (every daemon seen
 in the last day), the kill switch, paused channels, deliveries by state, what
-is overdue, and the deliveries that need a person: held (unknown outcome
-after a crash), failed, missed.`,
+is overdue, the deliveries that need a person: held (unknown outcome
+after a crash), failed, missed, and when the OAuth channels' tokens expire.
+
+--check, for a monitoring cron, exits 1 when an OAuth channel needs
+` + "`crieur channel login`" + ` within --expiring-within (default 7d; days or a
+duration such as 36h): its token ends by then and crieur cannot renew it
+past that, or it is not connected. It prints those channels on stderr.`,
 		Example: `  crieur status
-  crieur status -o json`,
+  crieur status -o json
+  crieur status --check --expiring-within 14d`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			span := 7 * 24 * time.Hour
+			if cmd.Flags().Changed("expiring-within") {
+				if !check {
+					return usageErr{fmt.Errorf("--expiring-within goes with --check")}
+				}
+				d, err := parseWithin(within)
+				if err != nil {
+					return usageErr{err}
+				}
+				span = d
+			}
 			doc, err := a.status()
 			if err != nil {
 				return err
 			}
-			return a.emit(doc, func(w io.Writer) error { return a.statusTable(w, doc) })
+			if err := a.emit(doc, func(w io.Writer) error { return a.statusTable(w, doc) }); err != nil {
+				return err
+			}
+			if !check {
+				return nil
+			}
+			var due []string
+			for _, t := range doc.Tokens {
+				if t.Error != "" || t.ExpiresWithin(a.now(), span) {
+					why := "not connected"
+					switch {
+					case t.Error != "":
+						why = t.Error
+					case t.Deadline != nil:
+						why = "login needed by " + a.when(t.Deadline)
+					}
+					due = append(due, fmt.Sprintf("%s (%s): run `crieur channel login %s`", t.Channel, why, t.Channel))
+				}
+			}
+			if len(due) > 0 {
+				return fmt.Errorf("%d OAuth channel(s) need a login within %s: %s", len(due), within, strings.Join(due, "; "))
+			}
+			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when an OAuth channel needs `crieur channel login` within --expiring-within")
+	cmd.Flags().StringVar(&within, "expiring-within", "7d", "with --check: how far ahead to look (7d, 36h)")
+	return cmd
 }
 
 func (a *app) status() (statusDoc, error) {
@@ -135,6 +181,11 @@ func (a *app) status() (statusDoc, error) {
 	for _, e := range entries {
 		doc.Attention = append(doc.Attention, attentionDoc{Post: e.Slug, Channel: e.Channel, Status: e.Status, DueAt: e.DueAt, Error: e.LastError})
 	}
+	chans, err := st.Channels(a.ctx)
+	if err != nil {
+		return doc, err
+	}
+	doc.Tokens = tokens(st, chans)
 	return doc, nil
 }
 
@@ -213,6 +264,19 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 	}
 	held := doc.Deliveries[calendar.DeliveryHeld]
 	t.row("held:", strconv.Itoa(held))
+	for i, tok := range doc.Tokens {
+		label := ""
+		if i == 0 {
+			label = "tokens:"
+		}
+		text := tok.Channel + " — "
+		if tok.Error != "" {
+			text += a.paint("31", tok.Error)
+		} else {
+			text += strings.Join(a.expiryLines(tok.Expiry), "; ")
+		}
+		t.row(label, text)
+	}
 	if err := t.flush(); err != nil {
 		return err
 	}
