@@ -28,7 +28,13 @@ type Finding struct {
 }
 
 // Text is the finding as a person reads it: "rule NAME: message".
-func (f Finding) Text() string { return fmt.Sprintf("rule %s: %s", f.Rule, f.Message) }
+// A finding of no rule (a rules file that cannot be read) is its message.
+func (f Finding) Text() string {
+	if f.Rule == "" {
+		return f.Message
+	}
+	return fmt.Sprintf("rule %s: %s", f.Rule, f.Message)
+}
 
 // Placement is a post's time on one channel, what the calendar rules (at
 // most N a day, at least M minutes apart) count.
@@ -51,6 +57,9 @@ type EditorialRules interface {
 	// NeedsApproval names the first rule that wants p approved before it
 	// goes out (require_approval), or "".
 	NeedsApproval(p *Post, nets map[string]string) string
+	// Window is how far around a post's time the other posts matter to
+	// the calendar rules (0: none of the rules counts other posts).
+	Window() time.Duration
 }
 
 // RuleErrors is the refusal the error findings make (exit 3, nothing

@@ -114,6 +114,24 @@ func (s *Set) Check(p *calendar.Post, nets map[string]string, mine, others []cal
 	return out
 }
 
+// Window is how far around a post the calendar rules look: a day either
+// side (days are counted in the channel's zone) and the largest gap.
+func (s *Set) Window() time.Duration {
+	if s == nil {
+		return 0
+	}
+	var w time.Duration
+	for _, r := range s.Rules {
+		switch r.Kind {
+		case KindMaxPerDay:
+			w = max(w, 50*time.Hour)
+		case KindMinGap:
+			w = max(w, time.Duration(r.N)*time.Minute)
+		}
+	}
+	return w
+}
+
 // NeedsApproval names the first require_approval rule p falls under.
 func (s *Set) NeedsApproval(p *calendar.Post, nets map[string]string) string {
 	if s == nil {
