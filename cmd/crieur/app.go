@@ -47,6 +47,8 @@ type app struct {
 	ruleErr    error
 	rulesRead  bool
 	warnedRule map[string]bool
+	// muteRuleWarnings: a load said its rule warnings with their lines.
+	muteRuleWarnings bool
 }
 
 // Global flag and config keys.
