@@ -12,7 +12,7 @@ type Located struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
 	Slug     string `json:"slug,omitempty"`
-	Rule     string `json:"rule"`
+	Rule     string `json:"rule,omitempty"`
 	Severity string `json:"severity"`
 	Field    string `json:"field,omitempty"`
 	Message  string `json:"message"`

@@ -65,6 +65,9 @@ type Set struct {
 	// Channels maps channel names to networks for `crieur lint`, which
 	// has no calendar to ask (the channels: section).
 	Channels map[string]string
+	// Settings are the channels' settings the networks' offline rules
+	// read (a Mastodon instance's URL, for its limits).
+	Settings map[string]map[string]string
 }
 
 // Load reads the rules file at path; a file that does not exist is no
@@ -86,7 +89,7 @@ func Load(path string, required bool) (*Set, error) {
 // Parse reads a rules file's content; file names it in problems. Every
 // problem is reported, each with its line.
 func Parse(data []byte, file string) (*Set, error) {
-	set := &Set{File: file, Channels: map[string]string{}}
+	set := &Set{File: file, Channels: map[string]string{}, Settings: map[string]map[string]string{}}
 	verr := &calendar.ValidationError{}
 	bad := func(n *yaml.Node, field, format string, args ...any) {
 		line := 0
@@ -135,11 +138,7 @@ func Parse(data []byte, file string) (*Set, error) {
 			}
 			for c := 0; c+1 < len(v.Content); c += 2 {
 				name, nw := v.Content[c], v.Content[c+1]
-				if nw.Kind != yaml.ScalarNode || strings.TrimSpace(nw.Value) == "" {
-					bad(nw, "channels."+name.Value, "expected a network's name")
-					continue
-				}
-				set.Channels[name.Value] = strings.TrimSpace(nw.Value)
+				parseChannel(set, name.Value, nw, bad)
 			}
 		default:
 			bad(k, k.Value, "unknown key %q (a rules file has rules: and channels:)", k.Value)
@@ -156,6 +155,43 @@ func Parse(data []byte, file string) (*Set, error) {
 		return nil, err
 	}
 	return set, nil
+}
+
+// parseChannel reads a channels: entry: NAME: NETWORK, or NAME: {network:
+// NETWORK, settings: {KEY: VALUE}}.
+func parseChannel(set *Set, name string, n *yaml.Node, bad func(*yaml.Node, string, string, ...any)) {
+	at := "channels." + name
+	if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) != "" {
+		set.Channels[name] = strings.TrimSpace(n.Value)
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		bad(n, at, "expected a network's name, or {network: NAME, settings: {…}}")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "network":
+			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+				bad(v, at+".network", "expected a network's name")
+				continue
+			}
+			set.Channels[name] = strings.TrimSpace(v.Value)
+		case "settings":
+			m := map[string]string{}
+			if v.Kind != yaml.MappingNode || v.Decode(&m) != nil {
+				bad(v, at+".settings", "expected KEY: VALUE settings")
+				continue
+			}
+			set.Settings[name] = m
+		default:
+			bad(k, at+"."+k.Value, "unknown key %q (a channel has network and settings)", k.Value)
+		}
+	}
+	if set.Channels[name] == "" {
+		bad(n, at+".network", "channel %s has no network", name)
+	}
 }
 
 func parseRule(n *yaml.Node, at string, bad func(*yaml.Node, string, string, ...any)) (Rule, bool) {

@@ -204,3 +204,14 @@ func TestParseChannelsAndEmpty(t *testing.T) {
 		t.Error("an absent file given with --rules must be refused")
 	}
 }
+
+func TestParseChannelSettings(t *testing.T) {
+	s := mustParse(t, "channels:\n  m: {network: mastodon, settings: {instance: https://mastodon.social}}\n  b: bluesky\n")
+	if s.Channels["m"] != "mastodon" || s.Settings["m"]["instance"] != "https://mastodon.social" || s.Channels["b"] != "bluesky" {
+		t.Errorf("got %+v", s)
+	}
+	_, err := Parse([]byte("channels:\n  m: {netwerk: mastodon}\n"), "r.yaml")
+	if err == nil || !strings.Contains(err.Error(), `r.yaml:2: channels.m.netwerk: unknown key "netwerk"`) {
+		t.Errorf("got %v", err)
+	}
+}
