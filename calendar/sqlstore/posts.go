@@ -421,7 +421,12 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 	if err := s.checkRulesTx(ctx, tx, p, chans); err != nil {
 		return err
 	}
-	return s.event(ctx, tx, calendar.Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+	detail := map[string]any{"version": p.Version, "status": p.Status}
+	if kind == "post.approved" {
+		// Four eyes: the history says who wrote what who approved.
+		detail["author"], detail["approved_by"] = old.Author, p.ApprovedBy
+	}
+	return s.event(ctx, tx, calendar.Event{Kind: kind, PostID: p.ID, Detail: detail})
 }
 
 func queryNames(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
