@@ -53,17 +53,18 @@ type Channel struct {
 	Paused          bool              `json:"paused"`
 	PauseReason     string            `json:"pause_reason,omitempty"`
 	RequireApproval bool              `json:"require_approval"`
+	MaxLateness     time.Duration     `json:"-"`
+	MaxLatenessText string            `json:"max_lateness"`
+	RatePerMinute   int               `json:"rate_per_minute"`
+	RatePerDay      int               `json:"rate_per_day"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+
 	// ApproverNotAuthor: four eyes, whoever approves a post on the
 	// channel is not its author. Approvers, when not empty, are the only
 	// people who may approve one.
-	ApproverNotAuthor bool          `json:"approver_not_author"`
-	Approvers         []string      `json:"approvers"`
-	MaxLateness       time.Duration `json:"-"`
-	MaxLatenessText   string        `json:"max_lateness"`
-	RatePerMinute     int           `json:"rate_per_minute"`
-	RatePerDay        int           `json:"rate_per_day"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at"`
+	ApproverNotAuthor bool     `json:"approver_not_author"`
+	Approvers         []string `json:"approvers"`
 }
 
 // Slot is a recurring publish time of a channel, read in the channel's zone.
