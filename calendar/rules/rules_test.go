@@ -2,6 +2,8 @@ package rules
 
 import (
 	"errors"
+	"maps"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +215,53 @@ func TestParseChannelSettings(t *testing.T) {
 	_, err := Parse([]byte("channels:\n  m: {netwerk: mastodon}\n"), "r.yaml")
 	if err == nil || !strings.Contains(err.Error(), `r.yaml:2: channels.m.netwerk: unknown key "netwerk"`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// The contest checklist README.md shows is testdata/contest.yaml, word for
+// word, and it does what the README says.
+func TestContestExample(t *testing.T) {
+	data, err := os.ReadFile("testdata/contest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), string(data)) {
+		t.Error("README.md does not show testdata/contest.yaml as it is")
+	}
+	s, err := Parse(data, "contest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nets := map[string]string{"acme-facebook": "webhook", "acme-masto": "mastodon"}
+	if !maps.Equal(s.Channels, nets) {
+		t.Errorf("channels %v", s.Channels)
+	}
+	errorsOf := func(p calendar.Post) []string {
+		var out []string
+		for _, f := range s.Check(&p, nets, nil, nil, nil) {
+			if f.Severity == calendar.SeverityError {
+				out = append(out, f.Rule)
+			}
+		}
+		return out
+	}
+	bad := calendar.Post{Slug: "c", Body: "Gagnez un panier ! Partagez pour participer.", Tags: []string{"concours"}, Channels: []string{"acme-facebook", "acme-masto"}}
+	if got := strings.Join(errorsOf(bad), " "); got != "contest-rules-link no-share-to-enter facebook-not-sponsor" {
+		t.Errorf("a bad contest: %s", got)
+	}
+	good := calendar.Post{Slug: "c", Body: "Gagnez un panier ! Règlement : https://acme.fr/r?utm_source=x. Ce jeu n'est ni organisé ni parrainé par Facebook.",
+		Tags: []string{"concours"}, Channels: []string{"acme-facebook", "acme-masto"}}
+	if got := errorsOf(good); len(got) > 0 {
+		t.Errorf("a good contest: %v", got)
+	}
+	if s.NeedsApproval(&good, nets) != "contest-approval" {
+		t.Error("a contest must wait for approval")
+	}
+	if got := errorsOf(calendar.Post{Slug: "s", Body: "Merci à Café Lumière", Tags: []string{"partenariat"}}); len(got) != 1 || got[0] != "disclosure" {
+		t.Errorf("an undisclosed partnership: %v", got)
 	}
 }
