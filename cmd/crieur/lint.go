@@ -67,6 +67,7 @@ only warnings. With no PATH, checks the rules file alone.`,
 			rep := lintReport{Findings: []rules.Located{}}
 			if set != nil {
 				rep.Rules = set.File
+				rep.Findings = append(rep.Findings, lintRulesFile(set)...)
 			}
 			if len(args) > 0 {
 				o.whole = true
@@ -114,6 +115,26 @@ only warnings. With no PATH, checks the rules file alone.`,
 	fl.StringVar(&o.mediaRoot, "media-root", "", "the folder every media file must lie in (default: each file's own folder)")
 	fl.IntVar(&o.maxFileMB, "max-file-size", calendar.DefaultMaxLoadFile>>20, "the largest file read, in MB")
 	return cmd
+}
+
+// lintRulesFile finds what in the rules file names no network crieur
+// knows: a rule on a misspelt network would never apply.
+func lintRulesFile(set *rules.Set) []rules.Located {
+	var out []rules.Located
+	for _, name := range sortedKeys(set.Channels) {
+		if _, err := network(set.Channels[name]); err != nil {
+			out = append(out, rules.Located{File: set.File, Severity: calendar.SeverityError, Field: "channels." + name, Message: err.Error()})
+		}
+	}
+	for _, r := range set.Rules {
+		for _, nw := range r.When.Network {
+			if _, err := network(nw); err != nil {
+				out = append(out, rules.Located{File: set.File, Line: r.Line, Rule: r.Name, Severity: calendar.SeverityWarning, Field: "when.network",
+					Message: fmt.Sprintf("the rule applies to network %q, which crieur does not publish to: it never applies", nw)})
+			}
+		}
+	}
+	return out
 }
 
 // lintLine is a finding as a CI log shows it: FILE:LINE: RULE: MESSAGE
