@@ -495,6 +495,14 @@ func (m *approvalMode) Set(v string) error {
 
 func (m *approvalMode) Type() string { return "true|false|other" }
 
+// approvalColumn is a channel's approval rule in a list.
+func approvalColumn(c calendar.Channel) string {
+	if c.RequireApproval && c.ApproverNotAuthor {
+		return "four eyes"
+	}
+	return yesNo(c.RequireApproval, "required", "-")
+}
+
 // approvalWords says a channel's approval rule.
 func approvalWords(c calendar.Channel) string {
 	switch {
@@ -562,7 +570,7 @@ func newChannelListCmd(a *app) *cobra.Command {
 					if c.Paused {
 						state = a.paint("33", "paused")
 					}
-					t.row(c.Name, c.Network, dash(c.TZ), yesNo(c.RequireApproval, "required", "-"), state)
+					t.row(c.Name, c.Network, dash(c.TZ), approvalColumn(c), state)
 				}
 				return t.flush()
 			})
