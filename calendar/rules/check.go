@@ -217,15 +217,15 @@ func anyFold(have, want []string) bool {
 
 type fieldText struct{ field, text string }
 
-// texts is what p says on chans: title, body (or the channel's variant)
-// and thread parts; on no channel, its body.
+// texts is what p says on chans: title, excerpt, body (or the channel's
+// variant) and thread parts; on no channel, its body.
 func texts(p *calendar.Post, chans []string) []fieldText {
-	common := strings.Join(append([]string{p.Title}, p.Thread...), "\n")
+	common := strings.Join(append([]string{p.Title, p.Excerpt}, p.Thread...), "\n")
 	var out []fieldText
 	bodyDone := false
 	for _, c := range chans {
 		if v, ok := p.Variants[c]; ok {
-			out = append(out, fieldText{"variants." + c, p.Title + "\n" + v + "\n" + strings.Join(p.Thread, "\n")})
+			out = append(out, fieldText{"variants." + c, common + "\n" + v})
 			continue
 		}
 		if !bodyDone {

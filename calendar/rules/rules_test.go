@@ -55,6 +55,8 @@ rules:
 		{"forbidden on facebook", calendar.Post{Body: "Partagez  pour\nparticiper !", Tags: []string{"concours"}, Channels: []string{"fb"}}, []string{"no-share-to-enter@body"}},
 		{"network filter: not on mastodon", calendar.Post{Body: "Share to enter!", Tags: []string{"concours"}, Channels: []string{"masto"}}, nil},
 		{"whole words only", calendar.Post{Body: "Gratuitement vôtre", Channels: []string{"blog"}}, nil},
+		{"excerpt and thread read", calendar.Post{Body: "ok", Excerpt: "gratuit", Thread: []string{"x"}, Channels: []string{"blog"}}, []string{"banned@body"}},
+		{"thread part read", calendar.Post{Body: "ok", Thread: []string{"x", "Gratuit !"}, Channels: []string{"blog"}}, []string{"banned@body"}},
 		{"word found", calendar.Post{Body: "C'est GRATUIT.", Channels: []string{"blog"}}, []string{"banned@body"}},
 		{"link without utm", calendar.Post{Body: "See https://example.com/a?x=1.", Channels: []string{"blog"}}, []string{"tagged-links@body"}},
 		{"link field without utm", calendar.Post{Body: "Hi", Link: "https://example.com/", Channels: []string{"blog"}}, []string{"tagged-links@link"}},
