@@ -207,6 +207,21 @@ func Approve(p *Post, by string, at time.Time) error {
 	return nil
 }
 
+// CheckApprover refuses an approval by `by` that one of the post's
+// channels does not allow: four eyes (the author may not approve their own
+// post) and the channel's list of approvers. Names are compared in any case.
+func CheckApprover(p Post, by string, chans []Channel) error {
+	for _, c := range chans {
+		if c.ApproverNotAuthor && p.Author != "" && strings.EqualFold(strings.TrimSpace(by), strings.TrimSpace(p.Author)) {
+			return fmt.Errorf("%s wrote post %s; channel %s requires that another person approve it (four eyes): %w", by, p.Slug, c.Name, ErrConflict)
+		}
+		if len(c.Approvers) > 0 && !slices.ContainsFunc(c.Approvers, func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(by)) }) {
+			return fmt.Errorf("%s may not approve post %s: on channel %s only %s approve posts: %w", by, p.Slug, c.Name, strings.Join(c.Approvers, ", "), ErrConflict)
+		}
+	}
+	return nil
+}
+
 // Reject sends a post back to draft, clearing any approval.
 func Reject(p *Post) error {
 	switch p.Status {

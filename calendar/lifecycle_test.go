@@ -172,3 +172,35 @@ func TestCheckPost(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckApprover(t *testing.T) {
+	four := Channel{Name: "four", ApproverNotAuthor: true}
+	listed := Channel{Name: "listed", Approvers: []string{"carol", "Dave"}}
+	plain := Channel{Name: "plain"}
+	tests := []struct {
+		name   string
+		author string
+		by     string
+		chans  []Channel
+		refuse string
+	}{
+		{"plain channel, own post", "alice", "alice", []Channel{plain}, ""},
+		{"four eyes, own post", "alice", "alice", []Channel{plain, four}, "alice wrote post p; channel four requires that another person approve it"},
+		{"four eyes, any case", "Alice", "alice ", []Channel{four}, "channel four requires"},
+		{"four eyes, another person", "alice", "bob", []Channel{four}, ""},
+		{"listed approver", "alice", "dave", []Channel{listed}, ""},
+		{"not listed", "alice", "bob", []Channel{listed}, "bob may not approve post p: on channel listed only carol, Dave approve posts"},
+		{"both, listed author", "carol", "carol", []Channel{four, listed}, "carol wrote post p"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckApprover(Post{Slug: "p", Author: tc.author}, tc.by, tc.chans)
+			switch {
+			case tc.refuse == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.refuse != "" && (err == nil || !strings.Contains(err.Error(), tc.refuse) || !errors.Is(err, ErrConflict)):
+				t.Errorf("got %v, want a conflict saying %q", err, tc.refuse)
+			}
+		})
+	}
+}

@@ -44,6 +44,12 @@ type LoadItem struct {
 	Defaults map[string]int
 }
 
+// Problem is a problem with the item's field, at the line the field is
+// on (a default's problem at the default's line).
+func (it *LoadItem) Problem(field, format string, args ...any) FieldError {
+	return it.problem(field, format, args...)
+}
+
 func (it *LoadItem) problem(field, format string, args ...any) FieldError {
 	root := field
 	if i := strings.IndexAny(field, ".["); i > 0 {

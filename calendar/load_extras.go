@@ -96,6 +96,17 @@ func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone
 			break
 		}
 		t = time.UnixMilli(t.UnixMilli()).UTC()
+		// A channel's list of approvers holds for a kept approval too
+		// (a file does not say who wrote the post: four eyes is the
+		// approval command's).
+		chans := make([]Channel, 0, len(pp.Chans))
+		for _, c := range pp.Chans {
+			chans = append(chans, *c)
+		}
+		if err := CheckApprover(Post{Slug: p.Slug}, by, chans); err != nil {
+			bad("approved_by", "%s", strings.TrimSuffix(err.Error(), ": "+ErrConflict.Error()))
+			break
+		}
 		p.ApprovedBy, p.ApprovedAt = by, &t
 	}
 	if pp.dropped && p.Status == StatusApproved {

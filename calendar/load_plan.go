@@ -463,6 +463,10 @@ func ParseWhen(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	return when.Parse(s, now, loc)
 }
 
+// DefaultSlug is the slug a load gives a post of file at row that names
+// none.
+func DefaultSlug(file string, row int) string { return defaultSlug(file, row) }
+
 // defaultSlug keys a post that has no slug by its file's name and its
 // position there: stable while the file's rows stay in place.
 func defaultSlug(file string, row int) string {

@@ -59,6 +59,12 @@ type Channel struct {
 	RatePerDay      int               `json:"rate_per_day"`
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
+
+	// ApproverNotAuthor: four eyes, whoever approves a post on the
+	// channel is not its author. Approvers, when not empty, are the only
+	// people who may approve one.
+	ApproverNotAuthor bool     `json:"approver_not_author"`
+	Approvers         []string `json:"approvers"`
 }
 
 // Slot is a recurring publish time of a channel, read in the channel's zone.

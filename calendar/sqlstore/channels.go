@@ -13,17 +13,19 @@ import (
 )
 
 const channelCols = `id, name, network, settings, secrets, tz, paused, pause_reason, require_approval,
-	max_lateness_ms, rate_per_minute, rate_per_day, created_at, updated_at`
+	max_lateness_ms, rate_per_minute, rate_per_day, created_at, updated_at, approver_not_author, approvers`
 
 func scanChannel(sc interface{ Scan(...any) error }) (calendar.Channel, error) {
 	var c calendar.Channel
-	var settings, secrets string
+	var settings, secrets, approvers string
 	var lateMS, created, updated int64
 	err := sc.Scan(&c.ID, &c.Name, &c.Network, &settings, &secrets, &c.TZ, &c.Paused, &c.PauseReason,
-		&c.RequireApproval, &lateMS, &c.RatePerMinute, &c.RatePerDay, &created, &updated)
+		&c.RequireApproval, &lateMS, &c.RatePerMinute, &c.RatePerDay, &created, &updated, &c.ApproverNotAuthor, &approvers)
 	if err != nil {
 		return c, err
 	}
+	c.Approvers = []string{}
+	_ = json.Unmarshal([]byte(approvers), &c.Approvers)
 	c.Settings, c.Secrets = map[string]string{}, map[string]string{}
 	_ = json.Unmarshal([]byte(settings), &c.Settings)
 	_ = json.Unmarshal([]byte(secrets), &c.Secrets)
@@ -57,10 +59,10 @@ func (s *Store) addChannel(ctx context.Context, c *calendar.Channel, values map[
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO channels (name, network, settings, secrets, tz, paused, pause_reason,
-			require_approval, max_lateness_ms, rate_per_minute, rate_per_day, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			require_approval, max_lateness_ms, rate_per_minute, rate_per_day, created_at, updated_at, approver_not_author, approvers)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			c.Name, c.Network, jsonText(calendar.NonNil(c.Settings)), jsonText(calendar.NonNil(c.Secrets)), c.TZ, c.Paused, c.PauseReason,
-			c.RequireApproval, c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), ms(now))
+			c.RequireApproval, c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), ms(now), c.ApproverNotAuthor, jsonText(calendar.NonNilList(c.Approvers)))
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("channel %q already exists: %w", c.Name, calendar.ErrConflict)
@@ -137,9 +139,9 @@ func (s *Store) updateChannel(ctx context.Context, c *calendar.Channel, values m
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE channels SET settings=?, secrets=?, tz=?, require_approval=?,
-			max_lateness_ms=?, rate_per_minute=?, rate_per_day=?, updated_at=? WHERE id=?`,
+			max_lateness_ms=?, rate_per_minute=?, rate_per_day=?, updated_at=?, approver_not_author=?, approvers=? WHERE id=?`,
 			jsonText(calendar.NonNil(c.Settings)), jsonText(calendar.NonNil(c.Secrets)), c.TZ, c.RequireApproval,
-			c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), c.ID)
+			c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), c.ApproverNotAuthor, jsonText(calendar.NonNilList(c.Approvers)), c.ID)
 		if err != nil {
 			return err
 		}

@@ -151,8 +151,18 @@ func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*cal
 }
 
 // newPostStatus is the status settleStatusTx gives a post just created.
-func newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel) string {
+// An editorial rule that wants the post approved (require_approval) sends
+// it to review as a channel's approval does.
+func (s *Store) newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel, source string) string {
 	needsApproval := false
+	if s.Rules != nil {
+		post := p.AsPost(source)
+		nets := make(map[string]string, len(chans))
+		for _, c := range chans {
+			nets[c.Name] = c.Network
+		}
+		needsApproval = s.Rules.NeedsApproval(&post, nets) != ""
+	}
 	for _, c := range chans {
 		needsApproval = needsApproval || c.RequireApproval
 	}
@@ -199,7 +209,7 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.
 	}()
 	for _, pp := range creates {
 		p := &pp.Post
-		status := newPostStatus(p, pp.Chans)
+		status := s.newPostStatus(p, pp.Chans, pp.Source())
 		var campaignID any
 		if pp.Camp != nil {
 			campaignID = pp.Camp.C.ID

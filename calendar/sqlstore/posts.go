@@ -303,6 +303,9 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 	if err := s.settleStatusTx(ctx, tx, p, chans); err != nil {
 		return err
 	}
+	if err := s.checkRulesTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
 	return s.event(ctx, tx, calendar.Event{Kind: "post.created", PostID: p.ID, Detail: map[string]any{"slug": p.Slug, "status": p.Status, "channels": p.Channels}})
 }
 
@@ -415,7 +418,15 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 	if err := s.settleStatusTx(ctx, tx, p, chans); err != nil {
 		return err
 	}
-	return s.event(ctx, tx, calendar.Event{Kind: kind, PostID: p.ID, Detail: map[string]any{"version": p.Version, "status": p.Status}})
+	if err := s.checkRulesTx(ctx, tx, p, chans); err != nil {
+		return err
+	}
+	detail := map[string]any{"version": p.Version, "status": p.Status}
+	if kind == "post.approved" {
+		// Four eyes: the history says who wrote what who approved.
+		detail["author"], detail["approved_by"] = old.Author, p.ApprovedBy
+	}
+	return s.event(ctx, tx, calendar.Event{Kind: kind, PostID: p.ID, Detail: detail})
 }
 
 func queryNames(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
@@ -537,7 +548,8 @@ func newKey() string {
 // what the daemon may claim: a delivery is runnable (run_at set) only when its
 // post is scheduled and, on a channel that requires approval, approved.
 func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, chans map[string]calendar.Channel) error {
-	needsApproval := false
+	ruleGated := s.ruleGate(p, chans) != ""
+	needsApproval := ruleGated
 	for _, c := range chans {
 		needsApproval = needsApproval || c.RequireApproval
 	}
@@ -578,11 +590,12 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *calendar.Post
 		// Runnable where no approval is missing. While the due time is unchanged,
 		// a later run_at (a retry's backoff, a `post retry` now) is kept: an edit
 		// of the text must not send a retried delivery back to its old time.
+		// An editorial rule (require_approval) gates every channel of the post.
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET run_at = CASE
-				WHEN (SELECT require_approval FROM channels WHERE id = deliveries.channel_id) = 1 AND ? = 0 THEN NULL
+				WHEN (? OR (SELECT require_approval FROM channels WHERE id = deliveries.channel_id) = 1) AND ? = 0 THEN NULL
 				WHEN run_at IS NULL OR run_at < due_at THEN due_at
 				ELSE run_at END
-			WHERE post_id=? AND status='pending'`, p.ApprovedAt != nil, p.ID)
+			WHERE post_id=? AND status='pending'`, ruleGated, p.ApprovedAt != nil, p.ID)
 		return err
 	default:
 		if !p.Queued {
@@ -662,6 +675,10 @@ func (s *Store) PublishNow(ctx context.Context, ref string, at time.Time) (calen
 				gated = name
 				break
 			}
+		}
+		if rule := s.ruleGate(p, chans); rule != "" && gated == "" && p.ApprovedAt == nil {
+			return fmt.Errorf("post %s is %s: rule %s requires approval first (`crieur post approve %s`): %w",
+				p.Slug, calendar.StatusWords(p.Status), rule, p.Slug, calendar.ErrConflict)
 		}
 		return calendar.CanPublishNow(*p, gated)
 	})

@@ -34,6 +34,10 @@ type Store struct {
 	// Zone is the calendar's zone (config tz): a slot of a channel without
 	// its own zone is read in it. Nil means UTC, never the machine's zone.
 	Zone *time.Location
+	// Rules are the editorial rules every post written to go out is held
+	// to (rules.go); nil: none. RuleWarning is told each warning they give.
+	Rules       calendar.EditorialRules
+	RuleWarning func(slug string, f calendar.Finding)
 	// cred holds the key source and the per-channel locks (credentials.go).
 	cred credState
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("versions", func(t *testing.T) { testVersions(t, h) })
 	t.Run("post-transitions", func(t *testing.T) { testPostTransitions(t, h) })
 	t.Run("approval-rule", func(t *testing.T) { testApprovalRule(t, h) })
+	t.Run("four-eyes", func(t *testing.T) { testFourEyes(t, h) })
 	t.Run("delivery-transitions", func(t *testing.T) { testDeliveryTransitions(t, h) })
 	t.Run("claims", func(t *testing.T) { testClaims(t, h) })
 	t.Run("cross-handle", func(t *testing.T) { testCrossHandle(t, h) })

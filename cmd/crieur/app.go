@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/rules"
 	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/calendar/when"
 	"github.com/spf13/cobra"
@@ -37,6 +38,17 @@ type app struct {
 	// calTZ is the calendar's zone as configured (config file or CRIEUR_TZ),
 	// whatever --tz says: slots are read in it, never in the viewer's zone.
 	calTZ string
+	// configPath is the config file's path (read or not): rules.yaml is
+	// looked for beside it.
+	configPath string
+	// ruleSet caches the editorial rules (rules.go); warned, the rule
+	// warnings already printed.
+	ruleSet    *rules.Set
+	ruleErr    error
+	rulesRead  bool
+	warnedRule map[string]bool
+	// muteRuleWarnings: a load said its rule warnings with their lines.
+	muteRuleWarnings bool
 }
 
 // Global flag and config keys.
@@ -49,6 +61,8 @@ const (
 	keyQuiet     = "quiet"
 	keyVerbose   = "verbose"
 	keyAuthor    = "author"
+	keyUser      = "user"
+	keyRules     = "rules"
 	keyLogFormat = "log-format"
 )
 
@@ -114,6 +128,7 @@ in a local calendar, and publishes each post on time on every network.`,
 	pf.Bool(keyNoColor, false, "no colour (also NO_COLOR)")
 	pf.BoolP(keyQuiet, "q", false, "print only what scripts need")
 	pf.BoolP(keyVerbose, "v", false, "say more")
+	pf.String(keyRules, "", "editorial rules file (default: rules.yaml beside the config file, if there is one)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		// `crieur pubish --due`: the flags were read for the noun, but the
 		// mistake is the verb before them.
@@ -184,6 +199,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	if !explicit {
 		path = filepath.Join(configDir(), "config.yaml")
 	}
+	a.configPath = path
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	if err := v.ReadInConfig(); err != nil {
@@ -282,9 +298,15 @@ func (a *app) openStore(create bool) (calendar.Store, error) {
 	}
 	s.Now = a.now
 	s.Zone = a.calendarZone()
-	if author := a.v.GetString(keyAuthor); author != "" {
-		s.Actor = author
+	if actor := a.actor(); actor != "" {
+		s.Actor = actor
 	}
+	if set, err := a.rules(); err != nil {
+		s.Rules = brokenRules{err}
+	} else if set != nil {
+		s.Rules = set
+	}
+	s.RuleWarning = a.ruleWarning
 	a.store = s
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,7 +40,8 @@ type channelFlags struct {
 	set             []string
 	secret          []string
 	tz              string
-	requireApproval bool
+	requireApproval approvalMode
+	approvers       []string
 	maxLateness     time.Duration
 	perMinute       int
 	perDay          int
@@ -56,7 +58,9 @@ func (f *channelFlags) bind(cmd *cobra.Command, add bool) {
 	fl.StringArrayVar(&f.set, "set", nil, "a setting key=value, in the network's own words (repeatable)")
 	fl.StringArrayVar(&f.secret, "secret", nil, "a secret key=env:VAR, key=file:PATH or key=VALUE (sealed in the calendar with the key made by init)")
 	fl.StringVar(&f.tz, "tz", "", "the channel's time zone for slots and local times (IANA name)")
-	fl.BoolVar(&f.requireApproval, "require-approval", false, "publish nothing on this channel that is not approved")
+	fl.Var(&f.requireApproval, "require-approval", "publish nothing on this channel that is not approved: true, false, or other (approved by someone other than its author)")
+	fl.Lookup("require-approval").NoOptDefVal = "true"
+	fl.StringSliceVar(&f.approvers, "approvers", nil, "only these people may approve posts on this channel (comma-separated; \"\" lets anyone)")
 	fl.DurationVar(&f.maxLateness, "max-lateness", 0, "after a stop, publish posts late by less than this, mark older ones missed (default 1h)")
 	fl.IntVar(&f.perMinute, "rate-per-minute", 0, "at most this many posts a minute (0: the network's own limits only)")
 	fl.IntVar(&f.perDay, "rate-per-day", 0, "at most this many posts a day (0: no daily cap)")
@@ -172,7 +176,16 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 		c.TZ = f.tz
 	}
 	if cmd.Flags().Changed("require-approval") {
-		c.RequireApproval = f.requireApproval
+		c.RequireApproval = f.requireApproval != "false"
+		c.ApproverNotAuthor = f.requireApproval == "other"
+	}
+	if cmd.Flags().Changed("approvers") {
+		c.Approvers = []string{}
+		for _, n := range f.approvers {
+			if n = strings.TrimSpace(n); n != "" && !slices.Contains(c.Approvers, n) {
+				c.Approvers = append(c.Approvers, n)
+			}
+		}
 	}
 	if cmd.Flags().Changed("max-lateness") {
 		c.MaxLateness = f.maxLateness
@@ -449,13 +462,58 @@ func (a *app) showChannel(c calendar.Channel, verb string) error {
 			state = "paused: " + c.PauseReason
 		}
 		t.row("state:", state)
-		t.row("approval:", yesNo(c.RequireApproval, "required", "not required"))
+		t.row("approval:", approvalWords(c))
+		if len(c.Approvers) > 0 {
+			t.row("approvers:", strings.Join(c.Approvers, ", "))
+		}
 		t.row("max lateness:", c.MaxLateness.String())
 		if c.RatePerMinute > 0 || c.RatePerDay > 0 {
 			t.row("rate limit:", fmt.Sprintf("%d/min, %d/day", c.RatePerMinute, c.RatePerDay))
 		}
 		return t.flush()
 	})
+}
+
+// approvalMode is --require-approval: true, false or other (four eyes).
+type approvalMode string
+
+func (m *approvalMode) String() string {
+	if *m == "" {
+		return "false"
+	}
+	return string(*m)
+}
+
+func (m *approvalMode) Set(v string) error {
+	switch w := strings.ToLower(strings.TrimSpace(v)); w {
+	case "true", "false", "other":
+		*m = approvalMode(w)
+		return nil
+	}
+	return fmt.Errorf("%q: use true, false or other (approved by someone other than the post's author)", v)
+}
+
+func (m *approvalMode) Type() string { return "true|false|other" }
+
+// approvalColumn is a channel's approval rule in a list.
+func approvalColumn(c calendar.Channel) string {
+	if c.RequireApproval && c.ApproverNotAuthor {
+		return "four eyes"
+	}
+	return yesNo(c.RequireApproval, "required", "-")
+}
+
+// approvalWords says a channel's approval rule.
+func approvalWords(c calendar.Channel) string {
+	switch {
+	case c.RequireApproval && c.ApproverNotAuthor:
+		return "required, by someone other than the author"
+	case c.RequireApproval:
+		return "required"
+	case c.ApproverNotAuthor:
+		return "not required; when given, by someone other than the author"
+	}
+	return "not required"
 }
 
 func yesNo(b bool, yes, no string) string {
@@ -525,7 +583,7 @@ func newChannelListCmd(a *app) *cobra.Command {
 					if c.Paused {
 						state = a.paint("33", "paused")
 					}
-					cols := []string{c.Name, c.Network, dash(c.TZ), yesNo(c.RequireApproval, "required", "-"), state}
+					cols := []string{c.Name, c.Network, dash(c.TZ), approvalColumn(c), state}
 					if oauthed {
 						cols = append(cols, a.tokenCell(docs[i].Token))
 					}

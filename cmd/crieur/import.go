@@ -38,6 +38,8 @@ type importOptions struct {
 	defaultChannels                  []string
 	mediaRoot                        string
 	maxFileMB                        int
+	// whole reads every file before the load starts (no CSV streaming).
+	whole bool
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -87,9 +89,21 @@ load would change, or one slug given twice in the load).`,
 				// collector works harder instead of letting the process grow.
 				debug.SetMemoryLimit(loadMemoryLimit)
 			}
+			set, err := a.rules()
+			if err != nil {
+				return err
+			}
+			// The editorial rules look at the whole load at once (how many
+			// posts a day, how far apart): it is read whole first.
+			o.whole = set != nil
 			src, err := a.readLoad(args, o)
 			if err != nil {
 				return err
+			}
+			if set != nil {
+				if err := a.checkLoadRules(cmd, st, set, src.set, o); err != nil {
+					return err
+				}
 			}
 			opt := calendar.LoadOptions{
 				DryRun: o.dryRun, AllowPast: o.allowPast, Zone: a.zone(), ForceZone: cmd.Flag(keyTZ).Changed,
@@ -273,7 +287,7 @@ func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet,
 		files = append(files, f)
 		streamed = streamed && format == "csv"
 	}
-	if streamed {
+	if streamed && !o.whole {
 		return nil, files, nil
 	}
 	for i := range files {

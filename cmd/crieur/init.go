@@ -23,8 +23,14 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 # own --tz are in it. Empty: times in the machine's zone, such slots in UTC.
 # tz: Europe/Paris
 
-# Who events and approvals are attributed to (default: the OS user).
+# Who you are: a post's author, its approver, who events are attributed to
+# (env CRIEUR_USER; default: author below, else the OS user).
+# user: camille
 # author: Camille
+
+# The editorial rules (env CRIEUR_RULES, flag --rules; default: rules.yaml
+# beside this file, if there is one).
+# rules: /home/me/campaigns/rules.yaml
 
 # Default output: table, json or yaml.
 # output: table
