@@ -326,3 +326,28 @@ func TestPostgresConnectionLossMidTransaction(t *testing.T) {
 		t.Fatalf("half a transaction was written: %d state rows (err %v)", n, err)
 	}
 }
+
+// init on a database that does not exist yet creates it, when the role may.
+func TestPostgresInitCreatesDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := testsvc.Postgres(t)
+	name := fmt.Sprintf("t_new_%d", time.Now().UnixNano())
+	fresh := url[:strings.LastIndex(url, "/")+1] + name + url[strings.Index(url, "?"):]
+	if _, err := OpenURL(ctx, fresh, Options{}); err == nil {
+		t.Fatal("opened a database that does not exist without Create")
+	}
+	s, err := OpenURL(ctx, fresh, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if c, err := pgx.Connect(ctx, url); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	if _, err := s.Channels(ctx); err != nil {
+		t.Fatalf("the new calendar cannot be read: %v", err)
+	}
+}
