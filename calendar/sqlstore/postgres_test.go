@@ -351,3 +351,35 @@ func TestPostgresInitCreatesDatabase(t *testing.T) {
 		t.Fatalf("the new calendar cannot be read: %v", err)
 	}
 }
+
+// Each engine's migrations live in its own folder, version for version: a
+// migration left in migrations/ itself would never run, and a SQLite
+// version without its PostgreSQL translation leaves the engines apart.
+func TestMigrationsLayout(t *testing.T) {
+	loose, _ := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if len(loose) > 0 {
+		t.Errorf("%v: move them to migrations/sqlite/ (and translate them into migrations/postgres/)", loose)
+	}
+	versions := func(engine string) map[string]bool {
+		files, err := filepath.Glob(filepath.Join("migrations", engine, "*.sql"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no migrations for %s (%v)", engine, err)
+		}
+		out := map[string]bool{}
+		for _, f := range files {
+			out[strings.SplitN(filepath.Base(f), "_", 2)[0]] = true
+		}
+		return out
+	}
+	lite, pg := versions("sqlite"), versions("postgres")
+	for v := range lite {
+		if !pg[v] {
+			t.Errorf("migration %s has no PostgreSQL translation in migrations/postgres/", v)
+		}
+	}
+	for v := range pg {
+		if !lite[v] {
+			t.Errorf("migration %s is in migrations/postgres/ only", v)
+		}
+	}
+}
