@@ -372,10 +372,11 @@ type CategoryStats struct {
 
 // CategoryMember is one post of a category, as `category show` lists it.
 type CategoryMember struct {
-	Slug       string     `json:"slug"`
-	Title      string     `json:"title"`
-	Copies     int        `json:"copies"`
-	LastUse    *time.Time `json:"last_use"`
+	Slug   string `json:"slug"`
+	Title  string `json:"title"`
+	Copies int    `json:"copies"`
+	// LatestCopy is the time of its latest live copy (maybe ahead).
+	LatestCopy *time.Time `json:"latest_copy"`
 	MaxRepeats int        `json:"max_repeats"`
 	ExpiresAt  *time.Time `json:"expires_at"`
 }

@@ -36,9 +36,13 @@ func (s *Store) categoryID(ctx context.Context, q queryer, name string) (any, er
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM categories WHERE name = ?`, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, calendar.NotFound("category", name)
+		return nil, unknownCategory(name)
 	}
 	return id, err
+}
+
+func unknownCategory(name string) error {
+	return fmt.Errorf("unknown category %q (see `crieur category list`; add it with `crieur category add %s`): %w", name, name, calendar.ErrNotFound)
 }
 
 // AddCategory creates an evergreen category.
@@ -67,7 +71,7 @@ func (s *Store) AddCategory(ctx context.Context, c *calendar.Category) error {
 func (s *Store) Category(ctx context.Context, name string) (calendar.Category, error) {
 	c, err := scanCategory(s.db.QueryRowContext(ctx, `SELECT `+categoryCols+` FROM categories WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, calendar.NotFound("category", name)
+		return c, unknownCategory(name)
 	}
 	return c, err
 }
@@ -112,7 +116,7 @@ func (s *Store) UpdateCategory(ctx context.Context, c *calendar.Category) error 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return calendar.NotFound("category", c.Name)
+			return unknownCategory(c.Name)
 		}
 		c.UpdatedAt = now
 		return s.event(ctx, tx, calendar.Event{Kind: "category.edited", Detail: map[string]any{"name": c.Name, "order": c.Order,
@@ -199,8 +203,8 @@ func (s *Store) CategoryStats(ctx context.Context, name string, members bool) ([
 func (s *Store) categoryMembers(ctx context.Context, c calendar.Category) ([]calendar.CategoryMember, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT p.slug, p.title, p.max_repeats, p.min_gap_ms, p.expires_at,
 		(SELECT count(*) FROM posts cp JOIN deliveries d ON d.post_id = cp.id WHERE cp.recycled_from = p.id AND d.status IN `+liveUse+`),
-		(SELECT max(d.due_at) FROM posts cp JOIN deliveries d ON d.post_id = cp.id WHERE cp.recycled_from = p.id AND d.status IN `+liveUse+` AND d.due_at <= ?)
-		FROM posts p WHERE p.category_id=? AND p.recycled_from IS NULL AND p.status<>'canceled' ORDER BY p.created_at, p.id`, ms(s.now()), c.ID)
+		(SELECT max(d.due_at) FROM posts cp JOIN deliveries d ON d.post_id = cp.id WHERE cp.recycled_from = p.id AND d.status IN `+liveUse+`)
+		FROM posts p WHERE p.category_id=? AND p.recycled_from IS NULL AND p.status<>'canceled' ORDER BY p.created_at, p.id`, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +219,7 @@ func (s *Store) categoryMembers(ctx context.Context, c calendar.Category) ([]cal
 		}
 		ep := calendar.EvergreenPost{MaxRepeats: m.MaxRepeats, ExpiresAt: fromNullMS(expires)}
 		m.MaxRepeats, _, m.ExpiresAt = calendar.EffectiveLimits(c, ep)
-		m.LastUse = fromNullMS(last)
+		m.LatestCopy = fromNullMS(last)
 		out = append(out, m)
 	}
 	return out, rows.Err()

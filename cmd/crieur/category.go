@@ -61,7 +61,7 @@ func (a *app) applyCategoryFlags(cmd *cobra.Command, f categoryFlags, c *calenda
 		if f.expires == "" {
 			c.ExpiresAt = nil
 		} else {
-			t, err := a.parseWhen("expires", f.expires, a.calendarZone(), true)
+			t, err := a.parseExpires(f.expires, a.calendarZone())
 			if err != nil {
 				return err
 			}
@@ -112,7 +112,7 @@ daemon.`,
 					fmt.Fprintln(w, c.Name)
 					return nil
 				}
-				fmt.Fprintf(w, "Added category %s (%s).\n", c.Name, categoryLimits(a, c))
+				fmt.Fprintf(w, "Added category %s (order %s%s).\n", c.Name, c.Order, prefixed(", ", categoryLimits(a, c)))
 				fmt.Fprintf(w, "Add posts with `crieur post edit SLUG --category %s` and a slot with `crieur slot add CHANNEL SPEC --category %s`.\n", c.Name, c.Name)
 				return nil
 			})
@@ -149,7 +149,7 @@ daemon.`,
 			}
 			return a.emit(c, func(w io.Writer) error {
 				if !a.quiet() {
-					fmt.Fprintf(w, "Updated category %s (%s). Copies already in the calendar keep their post; later fills follow the change.\n", c.Name, categoryLimits(a, c))
+					fmt.Fprintf(w, "Updated category %s (order %s%s). Copies already in the calendar keep their post; later fills follow the change.\n", c.Name, c.Order, prefixed(", ", categoryLimits(a, c)))
 				}
 				return nil
 			})
@@ -219,13 +219,13 @@ daemon.`,
 					return nil
 				}
 				fmt.Fprintln(w)
-				t = newTable(w, "POST", "COPIES", "MAX", "LAST COPY", "EXPIRES")
+				t = newTable(w, "POST", "COPIES", "MAX", "LATEST COPY", "EXPIRES")
 				for _, m := range s.Members {
 					max := "-"
 					if m.MaxRepeats > 0 {
 						max = strconv.Itoa(m.MaxRepeats)
 					}
-					t.row(m.Slug, strconv.Itoa(m.Copies), max, a.when(m.LastUse), a.when(m.ExpiresAt))
+					t.row(m.Slug, strconv.Itoa(m.Copies), max, a.when(m.LatestCopy), a.when(m.ExpiresAt))
 				}
 				return t.flush()
 			})
@@ -371,7 +371,6 @@ func (a *app) showFill(rep calendar.FillReport, dryRun bool) error {
 // categoryLimits words a category's limits: "at most 6 times, min gap 30d".
 func categoryLimits(a *app, c calendar.Category) string {
 	var out []string
-	out = append(out, "order "+c.Order)
 	if c.MaxRepeats > 0 {
 		out = append(out, "at most "+calendar.Count(c.MaxRepeats, "time", "times")+" each")
 	}
@@ -395,4 +394,19 @@ func repeatText(s calendar.CategoryStats) string {
 		return fmt.Sprintf("~%.1f times a day", 1/s.RepeatDays)
 	}
 	return fmt.Sprintf("every ~%.0f days", s.RepeatDays)
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+// parseExpires reads an expiry: a WHEN, or a bare date (its midnight in loc).
+func (a *app) parseExpires(s string, loc *time.Location) (time.Time, error) {
+	if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), loc); err == nil {
+		return d.UTC(), nil
+	}
+	return a.parseWhen("expires", s, loc, true)
 }

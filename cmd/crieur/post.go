@@ -213,7 +213,7 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	if doc.Expires == "" {
 		p.ExpiresAt = nil
 	} else if p.ExpiresAt == nil || doc.Expires != p.ExpiresAt.UTC().Format(time.RFC3339) {
-		t, err := a.parseWhen("expires", doc.Expires, a.timeZoneFor(cmd, st, p.Channels), true)
+		t, err := a.parseExpires(doc.Expires, a.timeZoneFor(cmd, st, p.Channels))
 		if err != nil {
 			var ve *calendar.ValidationError
 			if errors.As(err, &ve) {
