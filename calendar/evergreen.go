@@ -421,3 +421,15 @@ func CheckCategory(c *Category) error {
 	c.MinGapText = GapText(c.MinGap)
 	return verr.Err()
 }
+
+// ParseExpiry reads an expiry: a bare date (its midnight in loc) or a WHEN.
+func ParseExpiry(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), loc); err == nil {
+		return d.UTC(), nil
+	}
+	t, err := ParseWhen(strings.TrimSpace(s), now, loc)
+	return t.UTC(), err
+}
