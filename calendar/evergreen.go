@@ -3,6 +3,7 @@ package calendar
 import (
 	"fmt"
 	"hash/fnv"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,8 +32,9 @@ const (
 	// OrderLIFO: the least used post first, the newest member first among
 	// equals (new content airs before old content repeats).
 	OrderLIFO = "lifo"
-	// OrderShuffle: a random pick, seeded by the slot and its instant, so a
-	// rerun of the fill agrees with the first run.
+	// OrderShuffle: a random pick among the least recently used posts,
+	// seeded by the slot and its instant, so a rerun of the fill agrees
+	// with the first run.
 	OrderShuffle = "shuffle"
 )
 
@@ -142,15 +144,26 @@ type pickPost struct {
 	uses    []EvergreenUse
 }
 
+// shuffleWindow is how many of the least recently used eligible posts a
+// shuffle draws from: random, yet no post comes back before most others.
+const shuffleWindow = 16
+
 // Picker chooses, slot by slot, which library post fills a category slot,
 // applying the category's order and the limits (max repeats, expiry, min
 // gap on the channel, the post's channels). It holds no SQL: the store
 // reads the library and its uses, asks Pick for each slot in time order, and
 // tells Use what it made.
+//
+// Each category's posts are kept sorted in the category's order (fifo and
+// shuffle: least recently used first; lifo: least used, newest first), so a
+// pick reads from the front until a post may fill the slot, and a use moves
+// one post back: a fill of hundreds of slots from a library of thousands
+// stays in milliseconds.
 type Picker struct {
 	cats  map[int64]Category
 	lib   map[int64][]*pickPost
 	posts map[int64]*pickPost
+	ready bool // built: Use keeps the order
 }
 
 // NewPicker builds a picker from the categories, their posts (in join
@@ -168,7 +181,24 @@ func NewPicker(cats []Category, posts []EvergreenPost, uses []EvergreenUse) *Pic
 	for _, u := range uses {
 		p.Use(u)
 	}
+	for id, l := range p.lib {
+		less := p.less(id)
+		sort.SliceStable(l, func(i, j int) bool { return less(l[i], l[j]) })
+	}
+	p.ready = true
 	return p
+}
+
+// less is the category's order: whether a comes before b.
+func (p *Picker) less(category int64) func(a, b *pickPost) bool {
+	if p.cats[category].Order == OrderLIFO {
+		return func(a, b *pickPost) bool {
+			return a.copies < b.copies || (a.copies == b.copies && a.order > b.order)
+		}
+	}
+	return func(a, b *pickPost) bool {
+		return a.lastUse.Before(b.lastUse) || (a.lastUse.Equal(b.lastUse) && a.order < b.order)
+	}
 }
 
 // Use records that a post is on a channel at an instant.
@@ -184,16 +214,27 @@ func (p *Picker) Use(u EvergreenUse) {
 		pp.lastUse = u.At
 	}
 	pp.uses = append(pp.uses, u)
+	if !p.ready {
+		return
+	}
+	// Move it to its new place: out, then in where the order says.
+	l := p.lib[pp.CategoryID]
+	for i, x := range l {
+		if x == pp {
+			l = append(l[:i], l[i+1:]...)
+			break
+		}
+	}
+	less := p.less(pp.CategoryID)
+	at := sort.Search(len(l), func(i int) bool { return less(pp, l[i]) })
+	l = append(l, nil)
+	copy(l[at+1:], l[at:])
+	l[at] = pp
+	p.lib[pp.CategoryID] = l
 }
 
-// Limits are a post's effective limits: its own, else its category's; the
-// earlier of the two expiries.
-func (p *Picker) Limits(ep EvergreenPost) (maxRepeats int, minGap time.Duration, expires *time.Time) {
-	c := p.cats[ep.CategoryID]
-	return EffectiveLimits(c, ep)
-}
-
-// EffectiveLimits are a post's limits within its category.
+// EffectiveLimits are a post's limits within its category: its own, else
+// the category's; the earlier of the two expiries.
 func EffectiveLimits(c Category, ep EvergreenPost) (maxRepeats int, minGap time.Duration, expires *time.Time) {
 	maxRepeats, minGap, expires = ep.MaxRepeats, ep.MinGap, ep.ExpiresAt
 	if maxRepeats <= 0 {
@@ -243,35 +284,52 @@ func (p *Picker) eligible(pp *pickPost, c Category, s FillSlot) bool {
 
 // Pick returns the library post that fills s, skipping those skip refuses
 // (e.g. ones that failed validation on this channel); ok is false when no
-// post of the category may fill it.
+// post of the category may fill it. fifo and lifo take the first eligible
+// post in order; shuffle draws, with a seed of the slot and its instant (a
+// rerun draws the same), among the first shuffleWindow eligible ones.
 func (p *Picker) Pick(s FillSlot, skip func(postID int64) bool) (EvergreenPost, bool) {
 	c := p.cats[s.CategoryID]
 	var best *pickPost
 	var bestScore uint64
+	seen := 0
 	for _, pp := range p.lib[s.CategoryID] {
 		if (skip != nil && skip(pp.ID)) || !p.eligible(pp, c, s) {
 			continue
 		}
-		switch c.Order {
-		case OrderShuffle:
-			sc := shuffleScore(s, pp.ID)
-			if best == nil || sc < bestScore {
-				best, bestScore = pp, sc
-			}
-		case OrderLIFO:
-			if best == nil || pp.copies < best.copies || (pp.copies == best.copies && pp.order > best.order) {
-				best = pp
-			}
-		default: // fifo
-			if best == nil || pp.lastUse.Before(best.lastUse) || (pp.lastUse.Equal(best.lastUse) && pp.order < best.order) {
-				best = pp
-			}
+		if c.Order != OrderShuffle {
+			return pp.EvergreenPost, true
+		}
+		if sc := shuffleScore(s, pp.ID); best == nil || sc < bestScore {
+			best, bestScore = pp, sc
+		}
+		if seen++; seen == shuffleWindow {
+			break
 		}
 	}
 	if best == nil {
 		return EvergreenPost{}, false
 	}
 	return best.EvergreenPost, true
+}
+
+// Ahead lists post first, then up to n-1 more of its category in order
+// (the posts the next picks will most likely take) that have not(id) —
+// so a store reads the posts it copies a chunk at a time.
+func (p *Picker) Ahead(first int64, n int, have func(id int64) bool) []int64 {
+	out := []int64{first}
+	pp := p.posts[first]
+	if pp == nil {
+		return out
+	}
+	for _, x := range p.lib[pp.CategoryID] {
+		if len(out) >= n {
+			break
+		}
+		if x.ID != first && !have(x.ID) {
+			out = append(out, x.ID)
+		}
+	}
+	return out
 }
 
 // shuffleScore is a post's draw for one slot instant: the same slot, instant

@@ -231,6 +231,7 @@ const liveUse = `('pending','publishing','published','held')`
 
 type categorySlot struct {
 	calendar.Slot
+	ch         calendar.Channel
 	categoryID int64
 	sched      when.Schedule
 	loc        *time.Location
@@ -277,7 +278,7 @@ func (s *Store) categorySlots(ctx context.Context, q queryer, id int64) ([]categ
 		}
 		cs.CreatedAt = fromMS(created)
 		ch := chans[cs.ChannelID]
-		cs.Channel = ch.Name
+		cs.Channel, cs.ch = ch.Name, ch
 		if cs.sched, err = when.ParseSchedule(cs.Cron); err != nil {
 			return nil, fmt.Errorf("channel %s: stored slot %q: %w", ch.Name, cs.Cron, err)
 		}

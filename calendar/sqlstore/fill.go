@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -15,15 +17,20 @@ import (
 // chosen by calendar.Picker), in one transaction.
 //
 // Idempotent: an instant is filled once (category_fills records it, and its
-// primary key makes a second writer's insert do nothing), so a rerun, a
+// primary key makes a second writer's claim do nothing), so a rerun, a
 // second daemon, or a person who moved, canceled or deleted the copy never
 // gets another post there. An instant some other delivery holds (a post
 // placed by hand or by the queue) is left alone, as is one under a
 // blackout; neither is recorded, so it is filled once it frees up. A copy
-// o.Check refuses is skipped and reported (and an event recorded), and the
-// next post in order is tried.
+// o.Check refuses is skipped and reported (and a category.skipped event
+// recorded on the original), and the next post in order is tried.
+//
+// The copies are written in batches (multi-row inserts, as a load writes
+// its new posts), with what createPostTx would write for a new post on one
+// channel: the post, its delivery, variant and media, and its
+// post.created event.
 func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (calendar.FillReport, error) {
-	rep := calendar.FillReport{Filled: []calendar.FillEntry{}, Skipped: []calendar.FillNotice{}, Empty: []calendar.FillNotice{}}
+	var rep calendar.FillReport
 	now := o.Now
 	if now.IsZero() {
 		now = s.now()
@@ -39,21 +46,6 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 		if err != nil || len(slots) == 0 {
 			return err
 		}
-		// Every instant to fill, in time order (so the choice of one sees
-		// the choices before it).
-		var todo []calendar.FillSlot
-		for _, sl := range slots {
-			for _, t := range sl.sched.Between(now, end, sl.loc, 0) {
-				todo = append(todo, calendar.FillSlot{SlotID: sl.ID, ChannelID: sl.ChannelID, Channel: sl.Channel,
-					CategoryID: sl.categoryID, Category: sl.Category, At: t.UTC()})
-			}
-		}
-		sort.SliceStable(todo, func(i, j int) bool {
-			if !todo[i].At.Equal(todo[j].At) {
-				return todo[i].At.Before(todo[j].At)
-			}
-			return todo[i].SlotID < todo[j].SlotID
-		})
 		done, err := s.filledInstants(ctx, tx, now, end)
 		if err != nil {
 			return err
@@ -66,22 +58,44 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 		if err != nil {
 			return err
 		}
-		picker, err := s.picker(ctx, tx)
+		// Every open instant, in time order (so the choice of one sees the
+		// choices before it).
+		var todo []fillSlot
+		for _, sl := range slots {
+			for _, t := range sl.sched.Between(now, end, sl.loc, 0) {
+				at := ms(t)
+				if done[slotAt{sl.ID, at}] || blackouts.covers(sl.ChannelID, at) {
+					continue
+				}
+				todo = append(todo, fillSlot{FillSlot: calendar.FillSlot{SlotID: sl.ID, ChannelID: sl.ChannelID, Channel: sl.Channel,
+					CategoryID: sl.categoryID, Category: sl.Category, At: t.UTC()}, ch: sl.ch})
+			}
+		}
+		if len(todo) == 0 {
+			return nil // the usual run: everything ahead is filled already
+		}
+		sort.SliceStable(todo, func(i, j int) bool {
+			if !todo[i].At.Equal(todo[j].At) {
+				return todo[i].At.Before(todo[j].At)
+			}
+			return todo[i].SlotID < todo[j].SlotID
+		})
+		picker, err := s.library(ctx, tx)
 		if err != nil {
 			return err
 		}
+		originals := map[int64]*calendar.Post{}
 		// A post refused on a channel is refused on that channel for the
 		// whole run: its text does not change between two slots.
 		type refusal struct{ post, channel int64 }
 		refused := map[refusal]bool{}
-		originals := map[int64]*calendar.Post{}
+		var made []fillCopy
 		for _, fs := range todo {
-			at := ms(fs.At)
-			if done[slotAt{fs.SlotID, at}] || held[chanAt{fs.ChannelID, at}] || blackouts.covers(fs.ChannelID, at) {
+			if held[chanAt{fs.ChannelID, ms(fs.At)}] {
 				continue
 			}
 			for {
-				ep, ok := picker.Pick(fs, func(id int64) bool { return refused[refusal{id, fs.ChannelID}] })
+				ep, ok := picker.Pick(fs.FillSlot, func(id int64) bool { return refused[refusal{id, fs.ChannelID}] })
 				if !ok {
 					rep.Empty = append(rep.Empty, calendar.FillNotice{Channel: fs.Channel, Category: fs.Category, At: fs.At,
 						Reason: "no post of the category may fill it (expired, repeated enough, too recent on this channel, or none)"})
@@ -89,18 +103,14 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 				}
 				orig := originals[ep.ID]
 				if orig == nil {
-					p, err := s.postRow(ctx, tx, strconv.FormatInt(ep.ID, 10))
-					if err != nil {
+					// Read it with the next posts in order: the next picks.
+					ids := picker.Ahead(ep.ID, originalsChunk, func(id int64) bool { return originals[id] != nil })
+					if err := s.loadOriginals(ctx, tx, ids, originals); err != nil {
 						return err
 					}
-					ps := []calendar.Post{p}
-					if err := s.loadChildrenTx(ctx, tx, ps); err != nil {
-						return err
-					}
-					orig = &ps[0]
-					originals[ep.ID] = orig
+					orig = originals[ep.ID]
 				}
-				cp := calendar.RecycledCopy(*orig, fs)
+				cp := calendar.RecycledCopy(*orig, fs.FillSlot)
 				if err := checkCopy(&cp, o.Check); err != nil {
 					refused[refusal{ep.ID, fs.ChannelID}] = true
 					rep.Skipped = append(rep.Skipped, calendar.FillNotice{Channel: fs.Channel, Category: fs.Category, At: fs.At, Post: orig.Slug, Reason: err.Error()})
@@ -112,48 +122,51 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 					}
 					continue
 				}
-				if !o.DryRun {
-					res, err := tx.ExecContext(ctx, `INSERT INTO category_fills (slot_id, at, filled_at) VALUES (?,?,?) ON CONFLICT (slot_id, at) DO NOTHING`,
-						fs.SlotID, at, ms(s.now()))
-					if err != nil {
-						return err
-					}
-					if n, _ := res.RowsAffected(); n == 0 {
-						break // another fill took it meanwhile
-					}
-					cp.Slug, err = s.freeSlug(ctx, tx, cp.Slug)
-					if err != nil {
-						return err
-					}
-					if err := s.createPostFromTx(ctx, tx, &cp, ep.ID); err != nil {
-						return err
-					}
-					if _, err := tx.ExecContext(ctx, `UPDATE category_fills SET post_id=? WHERE slot_id=? AND at=?`, cp.ID, fs.SlotID, at); err != nil {
-						return err
-					}
-				}
-				held[chanAt{fs.ChannelID, at}] = true
+				held[chanAt{fs.ChannelID, ms(fs.At)}] = true
 				picker.Use(calendar.EvergreenUse{PostID: ep.ID, ChannelID: fs.ChannelID, At: fs.At, Copy: true})
-				rep.Filled = append(rep.Filled, calendar.FillEntry{Channel: fs.Channel, Category: fs.Category, At: fs.At, Slug: cp.Slug, From: orig.Slug})
+				made = append(made, fillCopy{slot: fs, post: cp, from: orig})
 				break
 			}
+		}
+		if !o.DryRun {
+			if made, err = s.writeCopies(ctx, tx, made); err != nil {
+				return err
+			}
+		}
+		for _, m := range made {
+			rep.Filled = append(rep.Filled, calendar.FillEntry{Channel: m.slot.Channel, Category: m.slot.Category, At: m.slot.At, Slug: m.post.Slug, From: m.from.Slug})
 		}
 		if o.DryRun {
 			return errDryRun
 		}
 		return nil
 	})
-	if err == errDryRun {
+	if errors.Is(err, errDryRun) {
 		err = nil
 	}
 	return rep, err
 }
 
-type dryRunError struct{}
+var errDryRun = errors.New("dry run: roll back")
 
-func (dryRunError) Error() string { return "dry run" }
+// fillBatch is how many rows one insert of the fill carries: enough to
+// save round trips, few enough that each statement parses fast.
+const fillBatch = 50
 
-var errDryRun error = dryRunError{}
+// originalsChunk is how many library posts the fill reads at once.
+const originalsChunk = 250
+
+type fillSlot struct {
+	calendar.FillSlot
+	ch calendar.Channel
+}
+
+// fillCopy is one copy the fill makes: for a slot, of an original.
+type fillCopy struct {
+	slot fillSlot
+	post calendar.Post
+	from *calendar.Post
+}
 
 // checkCopy applies the domain's checks, then the caller's (network
 // validation, editorial rules).
@@ -164,6 +177,205 @@ func checkCopy(p *calendar.Post, check func(calendar.Post) error) error {
 	}
 	if check != nil {
 		return check(*p)
+	}
+	return nil
+}
+
+// writeCopies writes the copies the fill made and returns those written:
+// a slot instant another fill claimed meanwhile is left to it.
+func (s *Store) writeCopies(ctx context.Context, tx *sql.Tx, made []fillCopy) ([]fillCopy, error) {
+	if len(made) == 0 {
+		return nil, nil
+	}
+	now := ms(s.now())
+	// Claim the slot instants first.
+	won := map[slotAt]bool{}
+	claims := newBatch(ctx, tx, `INSERT INTO category_fills (slot_id, at, filled_at) VALUES `, `(?,?,?)`, 3, fillBatch)
+	claims.returning = ` ON CONFLICT (slot_id, at) DO NOTHING RETURNING slot_id, at`
+	claims.rows = func(rows *sql.Rows) error {
+		for rows.Next() {
+			var k slotAt
+			if err := rows.Scan(&k.slot, &k.at); err != nil {
+				return err
+			}
+			won[k] = true
+		}
+		return rows.Err()
+	}
+	defer claims.close()
+	for _, m := range made {
+		if err := claims.add(m.slot.SlotID, ms(m.slot.At), now); err != nil {
+			return nil, err
+		}
+	}
+	if err := claims.flush(); err != nil {
+		return nil, err
+	}
+	kept := made[:0]
+	for _, m := range made {
+		if won[slotAt{m.slot.SlotID, ms(m.slot.At)}] {
+			kept = append(kept, m)
+		}
+	}
+	made = kept
+	if err := s.freeCopySlugs(ctx, tx, made); err != nil {
+		return nil, err
+	}
+	campaigns := map[string]int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM campaigns`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		campaigns[name] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	bySlug := make(map[string]*fillCopy, len(made))
+	posts := newBatch(ctx, tx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread, status, publish_at,
+		source, auto_thread, recycled_from, queued, approved_by, content_hash, version, created_at, updated_at) VALUES `,
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'','',1,?,?)`, 16, fillBatch)
+	posts.returning = ` RETURNING id, slug`
+	posts.rows = func(rows *sql.Rows) error {
+		for rows.Next() {
+			var id int64
+			var slug string
+			if err := rows.Scan(&id, &slug); err != nil {
+				return err
+			}
+			if m := bySlug[slug]; m != nil {
+				m.post.ID = id
+			}
+		}
+		return rows.Err()
+	}
+	defer posts.close()
+	for i := range made {
+		m := &made[i]
+		p := &m.post
+		bySlug[p.Slug] = m
+		p.Status = calendar.SettleStatus(calendar.StatusScheduled, p.PublishAt, false, m.slot.ch.RequireApproval)
+		if p.Author == "" {
+			p.Author = s.Actor
+		}
+		var campaignID any
+		if id, ok := campaigns[p.Campaign]; ok && p.Campaign != "" {
+			campaignID = id
+		}
+		if err := posts.add(p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, p.Author, jsonList(p.Tags), jsonList(p.Thread),
+			p.Status, msPtr(p.PublishAt), p.Source, p.AutoThread, m.from.ID, now, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := posts.flush(); err != nil {
+		return nil, err
+	}
+	deliveries := newBatch(ctx, tx, `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at) VALUES `,
+		`(?,?,'pending',?,?,?,?)`, 6, fillBatch)
+	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, fillBatch)
+	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, fillBatch)
+	events := newBatch(ctx, tx, `INSERT INTO events (at, actor, kind, post_id, channel_id, detail) VALUES `, `(?,?,'post.created',?,?,?)`, 5, fillBatch)
+	fills := newBatch(ctx, tx, `INSERT INTO category_fills (slot_id, at, post_id, filled_at) VALUES `, `(?,?,?,?)`, 4, fillBatch)
+	fills.returning = ` ON CONFLICT (slot_id, at) DO UPDATE SET post_id = excluded.post_id`
+	batches := []*batch{deliveries, variants, media, events, fills}
+	defer func() {
+		for _, b := range batches {
+			b.close()
+		}
+	}()
+	for _, m := range made {
+		p := &m.post
+		if p.ID == 0 {
+			return nil, errors.New("fill: a copy got no id")
+		}
+		ch := m.slot.ch
+		var runAt any
+		if p.Status == calendar.StatusScheduled {
+			runAt = ms(*p.PublishAt)
+		}
+		if err := deliveries.add(p.ID, ch.ID, ms(*p.PublishAt), runAt, newKey(), now); err != nil {
+			return nil, err
+		}
+		if v, ok := p.Variants[ch.Name]; ok {
+			if err := variants.add(p.ID, ch.ID, v); err != nil {
+				return nil, err
+			}
+		}
+		for j, md := range p.Media {
+			if err := media.add(p.ID, j, md.Path, md.Alt); err != nil {
+				return nil, err
+			}
+		}
+		detail, err := json.Marshal(map[string]any{"slug": p.Slug, "status": p.Status, "channels": p.Channels,
+			"recycled_from": m.from.Slug, "category": m.slot.Category})
+		if err != nil {
+			return nil, err
+		}
+		if err := events.add(now, s.Actor, p.ID, ch.ID, string(detail)); err != nil {
+			return nil, err
+		}
+		if err := fills.add(m.slot.SlotID, ms(m.slot.At), p.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	for _, b := range batches {
+		if err := b.flush(); err != nil {
+			return nil, err
+		}
+	}
+	return made, nil
+}
+
+// freeCopySlugs makes each copy's slug unique: the usual one (original,
+// channel, time) unless a post has it already, then numbered.
+func (s *Store) freeCopySlugs(ctx context.Context, tx *sql.Tx, made []fillCopy) error {
+	taken := map[string]bool{}
+	const chunk = 400
+	for i := 0; i < len(made); i += chunk {
+		part := made[i:min(i+chunk, len(made))]
+		args := make([]any, len(part))
+		for j := range part {
+			args[j] = part[j].post.Slug
+		}
+		names, err := queryNames(ctx, tx, `SELECT slug FROM posts WHERE slug IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			taken[n] = true
+		}
+	}
+	for i := range made {
+		p := &made[i].post
+		if !taken[p.Slug] {
+			taken[p.Slug] = true
+			continue
+		}
+		base := p.Slug
+		for n := 2; ; n++ {
+			slug := base + "-" + strconv.Itoa(n)
+			if taken[slug] {
+				continue
+			}
+			var c int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE slug = ?`, slug).Scan(&c); err != nil {
+				return err
+			}
+			if c == 0 {
+				p.Slug = slug
+				taken[slug] = true
+				break
+			}
+		}
 	}
 	return nil
 }
@@ -240,19 +452,19 @@ func (s *Store) blackoutSpans(ctx context.Context, tx *sql.Tx, now time.Time) (s
 	return out, rows.Err()
 }
 
-// picker reads the libraries: every category, its posts (in join order,
-// with the channels each is limited to) and every use of them so far.
-func (s *Store) picker(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error) {
+// library reads the libraries: every category, its posts in join order,
+// the channels each is limited to, and every use of them so far.
+func (s *Store) library(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error) {
 	cats, err := s.categories(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, slug, category_id, created_at, max_repeats, min_gap_ms, expires_at FROM posts
-		WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled' ORDER BY created_at, id`)
+		WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled'`)
 	if err != nil {
 		return nil, err
 	}
-	var posts []calendar.EvergreenPost
+	var eps []calendar.EvergreenPost
 	idx := map[int64]int{}
 	for rows.Next() {
 		var ep calendar.EvergreenPost
@@ -263,12 +475,21 @@ func (s *Store) picker(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error
 			return nil, err
 		}
 		ep.JoinedAt, ep.MinGap, ep.ExpiresAt = fromMS(created), time.Duration(gap)*time.Millisecond, fromNullMS(expires)
-		idx[ep.ID] = len(posts)
-		posts = append(posts, ep)
+		eps = append(eps, ep)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	// Join order (sorted here: cheaper than by SQLite for a big library).
+	sort.Slice(eps, func(i, j int) bool {
+		if !eps[i].JoinedAt.Equal(eps[j].JoinedAt) {
+			return eps[i].JoinedAt.Before(eps[j].JoinedAt)
+		}
+		return eps[i].ID < eps[j].ID
+	})
+	for i := range eps {
+		idx[eps[i].ID] = i
 	}
 	// The channels a library post names limit where it is recycled.
 	rows, err = tx.QueryContext(ctx, `SELECT d.post_id, d.channel_id FROM deliveries d JOIN posts p ON p.id = d.post_id
@@ -283,7 +504,7 @@ func (s *Store) picker(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error
 			return nil, err
 		}
 		if i, ok := idx[pid]; ok {
-			posts[i].Channels = append(posts[i].Channels, cid)
+			eps[i].Channels = append(eps[i].Channels, cid)
 		}
 	}
 	rows.Close()
@@ -312,5 +533,80 @@ func (s *Store) picker(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return calendar.NewPicker(cats, posts, uses), nil
+	return calendar.NewPicker(cats, eps, uses), nil
+}
+
+// loadOriginals reads whole posts (what a copy takes from them: text,
+// channels, variants, media) by id into into.
+func (s *Store) loadOriginals(ctx context.Context, tx *sql.Tx, ids []int64, into map[int64]*calendar.Post) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := `(` + placeholders(len(ids)) + `)`
+	rows, err := tx.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN `+in, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		p.Channels, p.Variants, p.Media = []string{}, map[string]string{}, []calendar.Media{}
+		into[p.ID] = &p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT x.post_id, ch.name FROM deliveries x JOIN channels ch ON ch.id = x.channel_id WHERE x.post_id IN `+in+` ORDER BY ch.name`, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var pid int64
+		var name string
+		if err := rows.Scan(&pid, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		into[pid].Channels = append(into[pid].Channels, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT x.post_id, ch.name, x.body FROM post_variants x JOIN channels ch ON ch.id = x.channel_id WHERE x.post_id IN `+in, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var pid int64
+		var ch, body string
+		if err := rows.Scan(&pid, &ch, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		into[pid].Variants[ch] = body
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT post_id, path, alt FROM post_media WHERE post_id IN `+in+` ORDER BY post_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		var m calendar.Media
+		if err := rows.Scan(&pid, &m.Path, &m.Alt); err != nil {
+			return err
+		}
+		into[pid].Media = append(into[pid].Media, m)
+	}
+	return rows.Err()
 }
