@@ -125,6 +125,10 @@ type EvergreenPost struct {
 	MaxRepeats int
 	MinGap     time.Duration
 	ExpiresAt  *time.Time
+	// Copies counts the live copies made of it so far, and LastUse is the
+	// latest of their times (the store sums its whole history).
+	Copies  int
+	LastUse time.Time
 }
 
 // EvergreenUse is one time a library post is (or was) on a channel: a copy
@@ -167,18 +171,21 @@ type Picker struct {
 }
 
 // NewPicker builds a picker from the categories, their posts (in join
-// order) and the uses of those posts so far.
+// order, with their copies counted) and their uses near the fill's window
+// (within the longest min gap of it), which the gaps are measured against;
+// these uses are not counted again as copies.
 func NewPicker(cats []Category, posts []EvergreenPost, uses []EvergreenUse) *Picker {
 	p := &Picker{cats: map[int64]Category{}, lib: map[int64][]*pickPost{}, posts: make(map[int64]*pickPost, len(posts))}
 	for _, c := range cats {
 		p.cats[c.ID] = c
 	}
 	for i, ep := range posts {
-		pp := &pickPost{EvergreenPost: ep, order: i}
+		pp := &pickPost{EvergreenPost: ep, order: i, copies: ep.Copies, lastUse: ep.LastUse}
 		p.lib[ep.CategoryID] = append(p.lib[ep.CategoryID], pp)
 		p.posts[ep.ID] = pp
 	}
 	for _, u := range uses {
+		u.Copy = false // counted in Copies
 		p.Use(u)
 	}
 	for id, l := range p.lib {

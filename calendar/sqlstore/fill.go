@@ -80,7 +80,7 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 			}
 			return todo[i].SlotID < todo[j].SlotID
 		})
-		picker, err := s.library(ctx, tx)
+		picker, err := s.library(ctx, tx, now, end)
 		if err != nil {
 			return err
 		}
@@ -452,15 +452,22 @@ func (s *Store) blackoutSpans(ctx context.Context, tx *sql.Tx, now time.Time) (s
 	return out, rows.Err()
 }
 
-// library reads the libraries: every category, its posts in join order,
-// the channels each is limited to, and every use of them so far.
-func (s *Store) library(ctx context.Context, tx *sql.Tx) (*calendar.Picker, error) {
+// library reads the libraries: every category, its posts in join order
+// (their ids: the order they were written in) with their copies counted,
+// the channels each is limited to, and their uses within the longest min
+// gap of the window [from, to) — not the whole history, which grows with
+// every fill.
+func (s *Store) library(ctx context.Context, tx *sql.Tx, from, to time.Time) (*calendar.Picker, error) {
 	cats, err := s.categories(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, slug, category_id, created_at, max_repeats, min_gap_ms, expires_at FROM posts
-		WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled'`)
+	var gap time.Duration
+	for _, c := range cats {
+		gap = max(gap, c.MinGap)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, category_id, max_repeats, min_gap_ms, expires_at FROM posts
+		WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled' ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -468,28 +475,20 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx) (*calendar.Picker, erro
 	idx := map[int64]int{}
 	for rows.Next() {
 		var ep calendar.EvergreenPost
-		var created, gap int64
+		var gapMS int64
 		var expires sql.NullInt64
-		if err := rows.Scan(&ep.ID, &ep.Slug, &ep.CategoryID, &created, &ep.MaxRepeats, &gap, &expires); err != nil {
+		if err := rows.Scan(&ep.ID, &ep.CategoryID, &ep.MaxRepeats, &gapMS, &expires); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ep.JoinedAt, ep.MinGap, ep.ExpiresAt = fromMS(created), time.Duration(gap)*time.Millisecond, fromNullMS(expires)
+		ep.MinGap, ep.ExpiresAt = time.Duration(gapMS)*time.Millisecond, fromNullMS(expires)
+		gap = max(gap, ep.MinGap)
+		idx[ep.ID] = len(eps)
 		eps = append(eps, ep)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	// Join order (sorted here: cheaper than by SQLite for a big library).
-	sort.Slice(eps, func(i, j int) bool {
-		if !eps[i].JoinedAt.Equal(eps[j].JoinedAt) {
-			return eps[i].JoinedAt.Before(eps[j].JoinedAt)
-		}
-		return eps[i].ID < eps[j].ID
-	})
-	for i := range eps {
-		idx[eps[i].ID] = i
 	}
 	// The channels a library post names limit where it is recycled.
 	rows, err = tx.QueryContext(ctx, `SELECT d.post_id, d.channel_id FROM deliveries d JOIN posts p ON p.id = d.post_id
@@ -511,12 +510,34 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx) (*calendar.Picker, erro
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Uses: the copies (recycled_from), and the originals' own timed
-	// deliveries (they count for the gap, not as repeats).
+	// Each post's copies so far, and the latest.
+	rows, err = tx.QueryContext(ctx, `SELECT p.recycled_from, count(*), max(d.due_at) FROM posts p JOIN deliveries d ON d.post_id = p.id
+		WHERE p.recycled_from IS NOT NULL AND d.due_at IS NOT NULL AND d.status IN `+liveUse+` GROUP BY p.recycled_from`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var pid, last int64
+		var n int
+		if err := rows.Scan(&pid, &n, &last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := idx[pid]; ok {
+			eps[i].Copies, eps[i].LastUse = n, fromMS(last)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Uses near the window, copies and the originals' own timed deliveries
+	// alike, for the gaps (and a post published by hand is recent too).
 	var uses []calendar.EvergreenUse
-	rows, err = tx.QueryContext(ctx, `SELECT COALESCE(p.recycled_from, p.id), p.recycled_from IS NOT NULL, d.channel_id, d.due_at
+	rows, err = tx.QueryContext(ctx, `SELECT COALESCE(p.recycled_from, p.id), d.channel_id, d.due_at
 		FROM posts p JOIN deliveries d ON d.post_id = p.id
-		WHERE (p.recycled_from IS NOT NULL OR p.category_id IS NOT NULL) AND d.due_at IS NOT NULL AND d.status IN `+liveUse)
+		WHERE (p.recycled_from IS NOT NULL OR p.category_id IS NOT NULL) AND d.due_at >= ? AND d.due_at < ? AND d.status IN `+liveUse,
+		ms(from.Add(-gap)), ms(to.Add(gap)))
 	if err != nil {
 		return nil, err
 	}
@@ -524,7 +545,7 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx) (*calendar.Picker, erro
 	for rows.Next() {
 		var u calendar.EvergreenUse
 		var at int64
-		if err := rows.Scan(&u.PostID, &u.Copy, &u.ChannelID, &at); err != nil {
+		if err := rows.Scan(&u.PostID, &u.ChannelID, &at); err != nil {
 			return nil, err
 		}
 		u.At = fromMS(at)

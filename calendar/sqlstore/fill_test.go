@@ -381,3 +381,28 @@ func TestCategoryStatsAndDelete(t *testing.T) {
 		t.Errorf("deleted category found: %v", err)
 	}
 }
+
+// TestFillRemembersEarlierRuns: repeats, the fifo order and the gap carry
+// from one run to the next (each run reads what earlier ones made).
+func TestFillRemembersEarlierRuns(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, monday)
+	addChannel(t, s, "a", "UTC", false)
+	addCategory(t, s, calendar.Category{Name: "tips", MaxRepeats: 2, MinGap: 2 * 24 * time.Hour})
+	for _, slug := range []string{"p1", "p2", "p3"} {
+		addEvergreen(t, s, slug, "tips", nil)
+	}
+	if _, err := s.AddCategorySlot(ctx, "a", "daily 09:00", "tips"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for d := 0; d < 8; d++ {
+		now := monday.Add(time.Duration(d) * 24 * time.Hour)
+		s.Now = func() time.Time { return now }
+		got = append(got, fromOnly(fill(t, s, now, calendar.FillOptions{Horizon: 24 * time.Hour}))...)
+	}
+	// Day by day: fifo, each at most twice, never two days running.
+	if want := []string{"p1", "p2", "p3", "p1", "p2", "p3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("eight daily runs filled %v, want %v", got, want)
+	}
+}
