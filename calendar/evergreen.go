@@ -214,6 +214,19 @@ func (p *Picker) Use(u EvergreenUse) {
 	if pp == nil {
 		return
 	}
+	var l []*pickPost
+	less := p.less(pp.CategoryID)
+	if p.ready {
+		// Take it out of the order (found by its key, before it changes).
+		l = p.lib[pp.CategoryID]
+		i := sort.Search(len(l), func(i int) bool { return !less(l[i], pp) })
+		for i < len(l) && l[i] != pp {
+			i++ // not reached while the order holds; kept safe
+		}
+		if i < len(l) {
+			l = append(l[:i], l[i+1:]...)
+		}
+	}
 	if u.Copy {
 		pp.copies++
 	}
@@ -224,15 +237,7 @@ func (p *Picker) Use(u EvergreenUse) {
 	if !p.ready {
 		return
 	}
-	// Move it to its new place: out, then in where the order says.
-	l := p.lib[pp.CategoryID]
-	for i, x := range l {
-		if x == pp {
-			l = append(l[:i], l[i+1:]...)
-			break
-		}
-	}
-	less := p.less(pp.CategoryID)
+	// Back in where the order says.
 	at := sort.Search(len(l), func(i int) bool { return less(pp, l[i]) })
 	l = append(l, nil)
 	copy(l[at+1:], l[at:])

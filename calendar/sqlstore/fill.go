@@ -466,13 +466,17 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx, from, to time.Time) (*c
 	for _, c := range cats {
 		gap = max(gap, c.MinGap)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, category_id, max_repeats, min_gap_ms, expires_at FROM posts
-		WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled' ORDER BY id`)
+	const members = ` FROM posts WHERE category_id IS NOT NULL AND recycled_from IS NULL AND status <> 'canceled'`
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*)`+members).Scan(&n); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, category_id, max_repeats, min_gap_ms, expires_at`+members+` ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	var eps []calendar.EvergreenPost
-	idx := map[int64]int{}
+	eps := make([]calendar.EvergreenPost, 0, n)
+	idx := make(map[int64]int, n)
 	for rows.Next() {
 		var ep calendar.EvergreenPost
 		var gapMS int64
