@@ -112,6 +112,9 @@ type FillSlot struct {
 	CategoryID int64
 	Category   string
 	At         time.Time
+	// Zone is the slot's zone (the channel's): the copy's slug says the
+	// local time.
+	Zone *time.Location
 }
 
 // EvergreenPost is what the fill's choice needs of a library post.
@@ -380,7 +383,11 @@ func RecycledCopy(original Post, s FillSlot) Post {
 	}
 	at := s.At.UTC()
 	cp.PublishAt = &at
-	cp.Slug = Slugify(original.Slug + "-" + s.Channel + "-" + at.Format("20060102-1504"))
+	local := at
+	if s.Zone != nil {
+		local = at.In(s.Zone)
+	}
+	cp.Slug = Slugify(original.Slug + "-" + s.Channel + "-" + local.Format("20060102-1504"))
 	return cp
 }
 

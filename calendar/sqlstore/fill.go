@@ -68,7 +68,7 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 					continue
 				}
 				todo = append(todo, fillSlot{FillSlot: calendar.FillSlot{SlotID: sl.ID, ChannelID: sl.ChannelID, Channel: sl.Channel,
-					CategoryID: sl.categoryID, Category: sl.Category, At: t.UTC()}, ch: sl.ch})
+					CategoryID: sl.categoryID, Category: sl.Category, At: t.UTC(), Zone: sl.loc}, ch: sl.ch})
 			}
 		}
 		if len(todo) == 0 {
