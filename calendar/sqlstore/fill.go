@@ -115,8 +115,7 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 					refused[refusal{ep.ID, fs.ChannelID}] = true
 					rep.Skipped = append(rep.Skipped, calendar.FillNotice{Channel: fs.Channel, Category: fs.Category, At: fs.At, Post: orig.Slug, Reason: err.Error()})
 					if !o.DryRun {
-						if err := s.event(ctx, tx, calendar.Event{Kind: "category.skipped", PostID: ep.ID, ChannelID: fs.ChannelID,
-							Detail: map[string]any{"category": fs.Category, "slot": fs.SlotID, "at": fs.At, "reason": err.Error()}}); err != nil {
+						if err := s.skippedEvent(ctx, tx, ep.ID, fs, err.Error()); err != nil {
 							return err
 						}
 					}
@@ -166,6 +165,19 @@ type fillCopy struct {
 	slot fillSlot
 	post calendar.Post
 	from *calendar.Post
+}
+
+// skippedEvent records in the original's history that it was skipped on
+// a channel, once a day at most: a post every run refuses (the daemon's
+// runs every 15 minutes) does not bury the rest of its history.
+func (s *Store) skippedEvent(ctx context.Context, tx *sql.Tx, postID int64, fs fillSlot, reason string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE post_id = ? AND kind = 'category.skipped' AND channel_id = ? AND at > ?`,
+		postID, fs.ChannelID, ms(s.now().Add(-24*time.Hour))).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	return s.event(ctx, tx, calendar.Event{Kind: "category.skipped", PostID: postID, ChannelID: fs.ChannelID,
+		Detail: map[string]any{"category": fs.Category, "slot": fs.SlotID, "at": fs.At, "reason": reason}})
 }
 
 // checkCopy applies the domain's checks, then the caller's (network

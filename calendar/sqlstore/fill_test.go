@@ -294,6 +294,27 @@ func TestFillSkipsWhatTheCheckRefuses(t *testing.T) {
 	if k := hist[len(hist)-1].Kind; k != "category.skipped" {
 		t.Errorf("last event of p1 = %s, want category.skipped", k)
 	}
+	// Refused again by the next runs (each reaching one day further, where
+	// p1, never used, comes first): reported each time, recorded once a day.
+	for i := 0; i < 3; i++ {
+		again := fill(t, s, monday, calendar.FillOptions{Horizon: time.Duration(4+i) * 24 * time.Hour, Check: check})
+		if len(again.Skipped) != 1 {
+			t.Errorf("run %d skipped %+v, want p1 reported", i, again.Skipped)
+		}
+	}
+	hist, err = s.PostHistory(ctx, bad.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skips := 0
+	for _, e := range hist {
+		if e.Kind == "category.skipped" {
+			skips++
+		}
+	}
+	if skips != 1 {
+		t.Errorf("%d category.skipped events in a day, want 1", skips)
+	}
 }
 
 // TestFillAcrossDST fills 09:00 Europe/Paris slots day by day, the clock
