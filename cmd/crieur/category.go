@@ -84,9 +84,8 @@ post of its own, shown by ` + "`crieur calendar`" + `, that you can edit, move o
 before it goes out. ` + "`category fill`" + ` (and ` + "`publish --due`" + `) do the same without a
 daemon.`,
 		Example: `  crieur category add tips --order fifo --min-gap 30d
-  crieur post edit how-to-wax-skis --category tips
-  crieur slot add acme-mastodon "tue,thu 10:00" --category tips
-  crieur category show tips`,
+  crieur category show tips
+  crieur category fill --dry-run`,
 	}
 	var addFlags categoryFlags
 	add := &cobra.Command{
