@@ -46,11 +46,21 @@ func (s *Store) FillCategories(ctx context.Context, o calendar.FillOptions) (cal
 		if err != nil || len(slots) == 0 {
 			return err
 		}
-		done, err := s.filledInstants(ctx, tx, now, end)
+		slotIDs := make([]any, 0, len(slots))
+		chanIDs := make([]any, 0, len(slots))
+		seen := map[int64]bool{}
+		for _, sl := range slots {
+			slotIDs = append(slotIDs, sl.ID)
+			if !seen[sl.ChannelID] {
+				seen[sl.ChannelID] = true
+				chanIDs = append(chanIDs, sl.ChannelID)
+			}
+		}
+		done, err := s.filledInstants(ctx, tx, slotIDs, now, end)
 		if err != nil {
 			return err
 		}
-		held, err := s.heldInstants(ctx, tx, now, end)
+		held, err := s.heldInstants(ctx, tx, chanIDs, now, end)
 		if err != nil {
 			return err
 		}
@@ -395,9 +405,11 @@ func (s *Store) freeCopySlugs(ctx context.Context, tx *sql.Tx, made []fillCopy) 
 type slotAt struct{ slot, at int64 }
 type chanAt struct{ channel, at int64 }
 
-// filledInstants are the slot instants of the window a fill already handled.
-func (s *Store) filledInstants(ctx context.Context, tx *sql.Tx, from, to time.Time) (map[slotAt]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT slot_id, at FROM category_fills WHERE at >= ? AND at < ?`, ms(from), ms(to))
+// filledInstants are the instants of the window a fill already handled, of
+// these slots (read through the primary key, not the whole history).
+func (s *Store) filledInstants(ctx context.Context, tx *sql.Tx, slotIDs []any, from, to time.Time) (map[slotAt]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT slot_id, at FROM category_fills WHERE slot_id IN (`+placeholders(len(slotIDs))+`) AND at >= ? AND at < ?`,
+		append(slotIDs, ms(from), ms(to))...)
 	if err != nil {
 		return nil, err
 	}
@@ -413,9 +425,14 @@ func (s *Store) filledInstants(ctx context.Context, tx *sql.Tx, from, to time.Ti
 	return out, rows.Err()
 }
 
-// heldInstants are the channel instants of the window a live delivery holds.
-func (s *Store) heldInstants(ctx context.Context, tx *sql.Tx, from, to time.Time) (map[chanAt]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT channel_id, due_at FROM deliveries WHERE due_at >= ? AND due_at < ? AND status IN `+liveUse, ms(from), ms(to))
+// heldInstants are the instants of the window a delivery still to publish
+// (pending, publishing, held) holds on these channels: read through the
+// (channel, status) index, so the calendar's published history is not
+// walked (a delivery is published at or after its time: none of the
+// published ones is ahead).
+func (s *Store) heldInstants(ctx context.Context, tx *sql.Tx, chanIDs []any, from, to time.Time) (map[chanAt]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT channel_id, due_at FROM deliveries WHERE channel_id IN (`+placeholders(len(chanIDs))+`)
+		AND status IN ('pending','publishing','held') AND due_at >= ? AND due_at < ?`, append(chanIDs, ms(from), ms(to))...)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +500,9 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx, from, to time.Time) (*c
 	if err := tx.QueryRowContext(ctx, `SELECT count(*)`+members).Scan(&n); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, category_id, max_repeats, min_gap_ms, expires_at`+members+` ORDER BY id`)
+	// Through the category index; sorted below (an ORDER BY id would walk
+	// the whole posts table).
+	rows, err := tx.QueryContext(ctx, `SELECT id, category_id, max_repeats, min_gap_ms, expires_at`+members)
 	if err != nil {
 		return nil, err
 	}
@@ -499,12 +518,15 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx, from, to time.Time) (*c
 		}
 		ep.MinGap, ep.ExpiresAt = time.Duration(gapMS)*time.Millisecond, fromNullMS(expires)
 		gap = max(gap, ep.MinGap)
-		idx[ep.ID] = len(eps)
 		eps = append(eps, ep)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	sort.Slice(eps, func(i, j int) bool { return eps[i].ID < eps[j].ID })
+	for i := range eps {
+		idx[eps[i].ID] = i
 	}
 	// The channels a library post names limit where it is recycled.
 	rows, err = tx.QueryContext(ctx, `SELECT d.post_id, d.channel_id FROM deliveries d JOIN posts p ON p.id = d.post_id
@@ -550,10 +572,16 @@ func (s *Store) library(ctx context.Context, tx *sql.Tx, from, to time.Time) (*c
 	// Uses near the window, copies and the originals' own timed deliveries
 	// alike, for the gaps (and a post published by hand is recent too).
 	var uses []calendar.EvergreenUse
-	rows, err = tx.QueryContext(ctx, `SELECT COALESCE(p.recycled_from, p.id), d.channel_id, d.due_at
-		FROM posts p JOIN deliveries d ON d.post_id = p.id
-		WHERE (p.recycled_from IS NOT NULL OR p.category_id IS NOT NULL) AND d.due_at >= ? AND d.due_at < ? AND d.status IN `+liveUse,
-		ms(from.Add(-gap)), ms(to.Add(gap)))
+	// (Two parts, each through its index: copies, then originals.)
+	lo, hi := ms(from.Add(-gap)), ms(to.Add(gap))
+	// (CROSS JOIN: SQLite then reads posts first, through their index,
+	// never the whole deliveries table; other engines plan it freely.)
+	rows, err = tx.QueryContext(ctx, `SELECT p.recycled_from, d.channel_id, d.due_at FROM posts p CROSS JOIN deliveries d
+		WHERE d.post_id = p.id AND p.recycled_from IS NOT NULL AND d.due_at >= ? AND d.due_at < ? AND d.status IN `+liveUse+`
+		UNION ALL
+		SELECT p.id, d.channel_id, d.due_at FROM posts p CROSS JOIN deliveries d
+		WHERE d.post_id = p.id AND p.category_id IS NOT NULL AND p.recycled_from IS NULL AND d.due_at >= ? AND d.due_at < ? AND d.status IN `+liveUse,
+		lo, hi, lo, hi)
 	if err != nil {
 		return nil, err
 	}
