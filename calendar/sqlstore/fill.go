@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"sort"
@@ -314,7 +316,20 @@ func (s *Store) writeCopies(ctx context.Context, tx *sql.Tx, made []fillCopy) ([
 			b.close()
 		}
 	}()
-	for _, m := range made {
+	// The deliveries' idempotency keys (as newKey makes them), read from
+	// the system at once rather than one call each.
+	keys := make([]byte, 16*len(made))
+	if _, err := rand.Read(keys); err != nil {
+		return nil, err
+	}
+	type createdDetail struct {
+		Slug         string   `json:"slug"`
+		Status       string   `json:"status"`
+		Channels     []string `json:"channels"`
+		RecycledFrom string   `json:"recycled_from"`
+		Category     string   `json:"category"`
+	}
+	for i, m := range made {
 		p := &m.post
 		if p.ID == 0 {
 			return nil, errors.New("fill: a copy got no id")
@@ -324,7 +339,7 @@ func (s *Store) writeCopies(ctx context.Context, tx *sql.Tx, made []fillCopy) ([
 		if p.Status == calendar.StatusScheduled {
 			runAt = ms(*p.PublishAt)
 		}
-		if err := deliveries.add(p.ID, ch.ID, ms(*p.PublishAt), runAt, newKey(), now); err != nil {
+		if err := deliveries.add(p.ID, ch.ID, ms(*p.PublishAt), runAt, hex.EncodeToString(keys[16*i:16*i+16]), now); err != nil {
 			return nil, err
 		}
 		if v, ok := p.Variants[ch.Name]; ok {
@@ -337,8 +352,7 @@ func (s *Store) writeCopies(ctx context.Context, tx *sql.Tx, made []fillCopy) ([
 				return nil, err
 			}
 		}
-		detail, err := json.Marshal(map[string]any{"slug": p.Slug, "status": p.Status, "channels": p.Channels,
-			"recycled_from": m.from.Slug, "category": m.slot.Category})
+		detail, err := json.Marshal(createdDetail{Slug: p.Slug, Status: p.Status, Channels: p.Channels, RecycledFrom: m.from.Slug, Category: m.slot.Category})
 		if err != nil {
 			return nil, err
 		}
