@@ -20,11 +20,15 @@ type LoadItem struct {
 	Link     string
 	Excerpt  string
 	Campaign string
-	Channels []string
-	Tags     []string
-	Media    []Media
-	Variants map[string]string
-	Thread   []string
+	// Category is the evergreen category the post joins; MaxRepeats,
+	// MinGap ("30d") and Expires (a WHEN) its own limits there, as written.
+	Category                    string
+	MaxRepeats, MinGap, Expires string
+	Channels                    []string
+	Tags                        []string
+	Media                       []Media
+	Variants                    map[string]string
+	Thread                      []string
 	// AutoThread: the author allows an over-long text to become a thread
 	// (`thread: true`; explicit thread parts imply it).
 	AutoThread bool

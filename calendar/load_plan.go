@@ -71,9 +71,11 @@ type Plan struct {
 	Campaigns []*PlannedCampaign
 	ByName    map[string]*PlannedCampaign
 	Channels  map[string]*Channel
-	Problems  []FieldError
-	Conflicts []FieldError
-	Warnings  []FieldError
+	// Categories are the calendar's evergreen categories (nil: not checked).
+	Categories map[string]bool
+	Problems   []FieldError
+	Conflicts  []FieldError
+	Warnings   []FieldError
 	// Twice are the plan entries of posts whose slug came earlier in the
 	// load, each with the number of posts planned before it.
 	Twice []TwiceEntry
@@ -133,6 +135,10 @@ func (r *itemRef) Problem(field, format string, args ...any) FieldError {
 // one per row.
 type LoadPost struct {
 	Slug, Title, Body, Link, Excerpt, Campaign, Status string
+	Category                                           string
+	MaxRepeats                                         int
+	MinGap                                             time.Duration
+	ExpiresAt                                          *time.Time
 	Tags, Channels, Thread                             []string
 	Media                                              []Media
 	Variants                                           map[string]string
@@ -149,7 +155,8 @@ func (lp *LoadPost) AsPost(source string) Post {
 	return Post{Slug: lp.Slug, Title: lp.Title, Body: lp.Body, Link: lp.Link, Excerpt: lp.Excerpt, Campaign: lp.Campaign,
 		Status: lp.Status, Tags: lp.Tags, Channels: lp.Channels, Thread: lp.Thread, Media: lp.Media, Variants: lp.Variants,
 		PublishAt: lp.PublishAt, Source: source, ApprovedBy: lp.ApprovedBy, ApprovedAt: lp.ApprovedAt, Notes: lp.Notes,
-		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times), AutoThread: lp.AutoThread}
+		Queued: len(lp.Times) > 0, Deliveries: timesAsDeliveries(lp.Times), AutoThread: lp.AutoThread,
+		Category: lp.Category, MaxRepeats: lp.MaxRepeats, MinGap: lp.MinGap, ExpiresAt: lp.ExpiresAt}
 }
 
 func (pp *PlannedPost) Source() string {
@@ -176,6 +183,12 @@ type Canonical struct {
 	// AutoThread is "thread: true" (the author allows a thread; explicit
 	// parts imply it, so it counts only without them).
 	AutoThread bool `json:"thread: true"`
+	// The evergreen fields, hashed only when set (so the hashes of posts
+	// written before stay as they were).
+	Category   string `json:"category,omitempty"`
+	MaxRepeats int    `json:"max_repeats,omitempty"`
+	MinGap     int64  `json:"min_gap,omitempty"` // ms
+	Expires    int64  `json:"expires,omitempty"` // ms
 }
 
 // StatusClass folds the workflow states a post moves through by itself
@@ -191,7 +204,11 @@ func StatusClass(s string) string {
 func CanonicalOf(p *Post) Canonical {
 	c := Canonical{Slug: p.Slug, Title: p.Title, Body: p.Body, Link: p.Link, Excerpt: p.Excerpt, Campaign: p.Campaign,
 		Tags: NonNilList(p.Tags), Channels: append([]string{}, p.Channels...), Variants: NonNil(p.Variants),
-		Media: p.Media, Thread: NonNilList(p.Thread), Status: StatusClass(p.Status), AutoThread: p.AutoThread && len(p.Thread) == 0}
+		Media: p.Media, Thread: NonNilList(p.Thread), Status: StatusClass(p.Status), AutoThread: p.AutoThread && len(p.Thread) == 0,
+		Category: p.Category, MaxRepeats: p.MaxRepeats, MinGap: p.MinGap.Milliseconds()}
+	if p.ExpiresAt != nil {
+		c.Expires = p.ExpiresAt.UnixMilli()
+	}
 	sort.Strings(c.Channels)
 	if c.Media == nil {
 		c.Media = []Media{}
@@ -239,6 +256,13 @@ func (c Canonical) hash() string {
 	}
 	if c.AutoThread { // only then: the hashes of posts written before stay as they were
 		put("auto_thread")
+	}
+	if c.Category != "" || c.MaxRepeats != 0 || c.MinGap != 0 || c.Expires != 0 { // only then, as for times
+		put("evergreen")
+		put(c.Category)
+		put(strconv.Itoa(c.MaxRepeats))
+		put(strconv.FormatInt(c.MinGap, 10))
+		put(strconv.FormatInt(c.Expires, 10))
 	}
 	if len(c.Times) > 0 { // only then: the hashes of posts without their own times stay as they were
 		put("times")
@@ -342,6 +366,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	if p.Campaign == "" {
 		p.Campaign = opt.Campaign
 	}
+	pl.buildEvergreen(p, it, opt.Zone, now, bad)
 	p.Tags = uniqueTrimmed(it.Tags)
 	names := uniqueTrimmed(it.Channels)
 	if len(names) == 0 {
@@ -559,4 +584,33 @@ func checkField(field, channel string, p *Post) string {
 		return "body"
 	}
 	return field
+}
+
+// buildEvergreen reads a load item's category and limits. The expiry is read
+// in the load's zone (a bare date is its midnight).
+func (pl *Plan) buildEvergreen(p *LoadPost, it *LoadItem, loc *time.Location, now time.Time, bad func(field, format string, args ...any)) {
+	p.Category = strings.TrimSpace(it.Category)
+	if p.Category != "" && pl.Categories != nil && !pl.Categories[p.Category] {
+		bad("category", "unknown category %q (see `crieur category list`; add it with `crieur category add %s`)", p.Category, p.Category)
+	}
+	if v := strings.TrimSpace(it.MaxRepeats); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad("max_repeats", "%q is not a number of times (0 or more)", v)
+		}
+		p.MaxRepeats = n
+	}
+	if gap, err := ParseGap(it.MinGap); err != nil {
+		bad("min_gap", "%v", err)
+	} else {
+		p.MinGap = gap
+	}
+	if v := strings.TrimSpace(it.Expires); v != "" {
+		t, err := ParseExpiry(v, now, loc)
+		if err != nil {
+			bad("expires", "%v", err)
+		} else {
+			p.ExpiresAt = &t
+		}
+	}
 }

@@ -69,11 +69,14 @@ type Channel struct {
 
 // Slot is a recurring publish time of a channel, read in the channel's zone.
 type Slot struct {
-	ID        int64     `json:"id"`
-	Channel   string    `json:"channel"`
-	ChannelID int64     `json:"-"`
-	Spec      string    `json:"spec"`
-	Cron      string    `json:"cron"`
+	ID        int64  `json:"id"`
+	Channel   string `json:"channel"`
+	ChannelID int64  `json:"-"`
+	Spec      string `json:"spec"`
+	Cron      string `json:"cron"`
+	// Category is the evergreen category that fills the slot ("" for a
+	// plain slot, which the queue fills).
+	Category  string    `json:"category,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -117,16 +120,25 @@ type Post struct {
 	Thread      []string          `json:"thread,omitempty"`
 	// AutoThread: the author allows a text over a network's limit to be cut
 	// into a thread (explicit Thread parts imply it).
-	AutoThread  bool       `json:"auto_thread,omitempty"`
-	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
-	ApprovedBy  string     `json:"approved_by,omitempty"`
-	Deliveries  []Delivery `json:"deliveries"`
-	Notes       []Note     `json:"notes,omitempty"`
-	Source      string     `json:"source,omitempty"`
-	ContentHash string     `json:"-"`
-	Version     int64      `json:"version"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	AutoThread bool `json:"auto_thread,omitempty"`
+	// Category is the evergreen library the post belongs to; MaxRepeats,
+	// MinGap and ExpiresAt are its own limits there (0/nil: the
+	// category's). RecycledFrom is the slug of the original a fill copied
+	// this post from.
+	Category     string        `json:"category,omitempty"`
+	MaxRepeats   int           `json:"max_repeats,omitempty"`
+	MinGap       time.Duration `json:"-"`
+	ExpiresAt    *time.Time    `json:"expires_at,omitempty"`
+	RecycledFrom string        `json:"recycled_from,omitempty"`
+	ApprovedAt   *time.Time    `json:"approved_at,omitempty"`
+	ApprovedBy   string        `json:"approved_by,omitempty"`
+	Deliveries   []Delivery    `json:"deliveries"`
+	Notes        []Note        `json:"notes,omitempty"`
+	Source       string        `json:"source,omitempty"`
+	ContentHash  string        `json:"-"`
+	Version      int64         `json:"version"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
 // Delivery is one post on one channel: the unit the daemon publishes.

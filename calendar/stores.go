@@ -81,6 +81,7 @@ type Store interface {
 	SealedKeyIDs(ctx context.Context) ([]string, error)
 	RotateKey(ctx context.Context, next seal.Key) (Rotation, error)
 
+	Evergreen
 	AddSlot(ctx context.Context, channel, spec string) (Slot, error)
 	Slots(ctx context.Context, channel string) ([]Slot, error)
 	RemoveSlot(ctx context.Context, id int64) error
@@ -121,4 +122,19 @@ type Store interface {
 	ExportPosts(ctx context.Context, f PostFilter) (Export, error)
 	Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error)
 	LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (LoadResult, error)
+}
+
+// Evergreen is the categories (evergreen libraries) and the fill that
+// copies their posts into category slots ahead of time.
+type Evergreen interface {
+	AddCategory(ctx context.Context, c *Category) error
+	Category(ctx context.Context, name string) (Category, error)
+	Categories(ctx context.Context) ([]Category, error)
+	UpdateCategory(ctx context.Context, c *Category) error
+	DeleteCategory(ctx context.Context, name string, force bool) error
+	CategoryStats(ctx context.Context, name string, members bool) ([]CategoryStats, error)
+	AddCategorySlot(ctx context.Context, channel, spec, category string) (Slot, error)
+	// FillCategories fills the category slots of the window [now,
+	// now+horizon) that nothing holds yet, once each (see evergreen.go).
+	FillCategories(ctx context.Context, o FillOptions) (FillReport, error)
 }

@@ -62,12 +62,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}},
 		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke},
 		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }},
+		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() {
+			if _, err := s.FillEvergreen(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("evergreen fill", "err", err)
+			}
+		}},
 	}
 	s.jobs = map[cron.EntryID]Job{}
 	for _, j := range specs {
 		spec := j.spec
 		if spec == "" {
 			spec = j.def
+		}
+		if spec == "off" {
+			continue
 		}
 		id, err := jobs.AddFunc(spec, j.fn)
 		if err != nil {
@@ -87,6 +95,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	s.beat(ctx, jobs, false)
+	if s.o.FillSpec != "off" {
+		// Fill at start too: the calendar shows the coming week at once.
+		if _, err := s.FillEvergreen(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("evergreen fill", "err", err)
+		}
+	}
 	s.log.Info("daemon started", "owner", s.o.Owner, "concurrency", s.o.Concurrency)
 
 	done := make(chan struct{}, s.o.Concurrency)

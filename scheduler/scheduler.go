@@ -63,6 +63,13 @@ type Options struct {
 	// Cron specs (robfig/cron, with seconds-free specs or @every) of the
 	// recurring jobs; empty takes the default.
 	RecoverSpec, SweepSpec, HeartbeatSpec string
+	// FillSpec is the evergreen fill's cron spec (DefaultFillSpec when
+	// empty; "off" disables it); FillHorizon how far ahead it fills
+	// (calendar.DefaultFillHorizon when 0); FillCheck what a recycled copy
+	// must pass (network validation, editorial rules) to be written.
+	FillSpec    string
+	FillHorizon time.Duration
+	FillCheck   func(calendar.Post) error
 }
 
 // Scheduler publishes the deliveries of one calendar.

@@ -31,7 +31,13 @@ type Document struct {
 	Media    MediaList         `yaml:"media,omitempty"`
 	Variants map[string]string `yaml:"variants,omitempty"`
 	Thread   ThreadField       `yaml:"thread,omitempty"`
-	Body     string            `yaml:"-"`
+	// Category is the evergreen library the post joins; MaxRepeats,
+	// MinGap ("30d") and Expires (a WHEN) its own limits there.
+	Category   string `yaml:"category,omitempty"`
+	MaxRepeats int    `yaml:"max_repeats,omitempty"`
+	MinGap     string `yaml:"min_gap,omitempty"`
+	Expires    string `yaml:"expires,omitempty"`
+	Body       string `yaml:"-"`
 	// BodyLine is the file line the body starts on.
 	BodyLine int `yaml:"-"`
 }
@@ -242,7 +248,7 @@ func yamlError(err error, offset int) calendar.FieldError {
 	field := ""
 	if m := yamlFieldRE().FindStringSubmatch(msg); m != nil {
 		field = m[1]
-		msg = "unknown field (known: slug, title, at, status, channels, campaign, tags, link, excerpt, media, variants, thread)"
+		msg = "unknown field (known: slug, title, at, status, channels, campaign, tags, link, excerpt, media, variants, thread, category, max_repeats, min_gap, expires)"
 	}
 	return calendar.FieldError{Line: line, Field: field, Message: msg}
 }

@@ -216,7 +216,11 @@ func WriteYAML(w io.Writer, e calendar.Export) error {
 // maps are left out of the document.
 func DocumentOf(p calendar.Post) Document {
 	d := Document{Slug: p.Slug, Title: p.Title, Channels: p.Channels, Campaign: p.Campaign, Tags: p.Tags,
-		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body}
+		Link: p.Link, Excerpt: p.Excerpt, Media: p.Media, Variants: p.Variants, Thread: ThreadField{Parts: p.Thread, Auto: p.AutoThread}, Body: p.Body,
+		Category: p.Category, MaxRepeats: p.MaxRepeats, MinGap: calendar.GapText(p.MinGap)}
+	if p.ExpiresAt != nil {
+		d.Expires = p.ExpiresAt.UTC().Format(time.RFC3339)
+	}
 	if len(d.Variants) == 0 {
 		d.Variants = nil
 	}

@@ -38,7 +38,7 @@ var csvColumns = map[string]string{
 	"campaign": "campaign", "tags": "tags", "tag": "tags", "title": "title", "body": "body", "message": "body",
 	"text": "body", "link": "link", "url": "link", "media": "media", "alt": "alt", "status": "status",
 	"excerpt": "excerpt", "thread": "thread", "times": "times", "approved_by": "approved_by", "approved_at": "approved_at",
-	"notes": "notes",
+	"notes": "notes", "category": "category", "max_repeats": "max_repeats", "min_gap": "min_gap", "expires": "expires",
 }
 
 // threadSep separates thread parts in one CSV cell.
@@ -241,6 +241,14 @@ func readCSV(in io.Reader, file string, opt ReadOptions, set *calendar.LoadSet, 
 				it.ApprovedAt = v
 			case "notes":
 				it.Notes = notesCell(v)
+			case "category":
+				it.Category = strings.TrimSpace(v)
+			case "max_repeats":
+				it.MaxRepeats = v
+			case "min_gap":
+				it.MinGap = v
+			case "expires":
+				it.Expires = v
 			case "media":
 				media = splitCell(v)
 			case "alt":

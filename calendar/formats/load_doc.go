@@ -18,7 +18,7 @@ import (
 )
 
 var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread",
-	"times", "approved_by", "approved_at", "notes"}
+	"times", "approved_by", "approved_at", "notes", "category", "max_repeats", "min_gap", "expires"}
 
 var defaultKeys = []string{"channels", "tags", "campaign", "status", "link"}
 
@@ -465,6 +465,14 @@ func (d *docReader) field(it *calendar.LoadItem, f entry) {
 		it.ApprovedAt, err = asString(f.value)
 	case "notes":
 		it.Notes, err = asNotes(f.value)
+	case "category":
+		it.Category, err = asString(f.value)
+	case "max_repeats":
+		it.MaxRepeats, err = asString(f.value)
+	case "min_gap":
+		it.MinGap, err = asString(f.value)
+	case "expires":
+		it.Expires, err = asString(f.value)
 	}
 	if err != nil {
 		d.bad(f.line, f.key, "%v", err)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -78,7 +79,11 @@ func ReadMarkdown(data []byte, file, rel string) *calendar.LoadSet {
 	it := calendar.LoadItem{File: file, Line: 1, Row: 1, BaseDir: filepath.Dir(file), Slug: doc.Slug, At: doc.At, Status: doc.Status,
 		Title: doc.Title, Body: doc.Body, Link: doc.Link, Excerpt: doc.Excerpt, Campaign: doc.Campaign,
 		Channels: doc.Channels, Tags: doc.Tags, Media: doc.Media, Variants: doc.Variants, Thread: doc.Thread.Parts,
-		AutoThread: doc.Thread.Auto, FieldLines: frontMatterLines(data)}
+		AutoThread: doc.Thread.Auto, FieldLines: frontMatterLines(data),
+		Category: doc.Category, MinGap: doc.MinGap, Expires: doc.Expires}
+	if doc.MaxRepeats != 0 {
+		it.MaxRepeats = strconv.Itoa(doc.MaxRepeats)
+	}
 	if it.Slug == "" {
 		it.Slug = calendar.Slugify(strings.TrimSuffix(filepath.ToSlash(rel), filepath.Ext(rel)))
 	}

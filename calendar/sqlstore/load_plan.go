@@ -65,6 +65,14 @@ func (s *Store) newPlanner(ctx context.Context, campaigns []calendar.LoadCampaig
 			zones[c.Name] = c.Zone(opt.Zone)
 		}
 	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pl.Categories = make(map[string]bool, len(cats))
+	for _, c := range cats {
+		pl.Categories[c.Name] = true
+	}
 	existing, err := s.Campaigns(ctx)
 	if err != nil {
 		return nil, err

@@ -117,6 +117,7 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 		p.Title, p.Body, p.Link, p.Excerpt, p.Campaign = n.Title, n.Body, n.Link, n.Excerpt, n.Campaign
 		p.Tags, p.Channels, p.Variants, p.Media, p.Thread, p.AutoThread = n.Tags, n.Channels, n.Variants, n.Media, n.Thread, n.AutoThread
 		p.PublishAt, p.Queued, p.Source = n.PublishAt, len(pp.Post.Times) > 0, n.Source
+		p.Category, p.MaxRepeats, p.MinGap, p.ExpiresAt = n.Category, n.MaxRepeats, n.MinGap, n.ExpiresAt
 		if calendar.StatusClass(p.Status) != calendar.StatusClass(n.Status) {
 			p.Status = n.Status
 		}
@@ -205,8 +206,8 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 	now := strconv.FormatInt(ms(s.now()), 10)
 	pending := make(map[string]*calendar.PlannedPost, 200)
 	posts := newBatch(ctx, tx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
-		status, publish_at, source, content_hash, auto_thread, queued, approved_by, version, created_at, updated_at) VALUES `,
-		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 14, 200)
+		status, publish_at, source, content_hash, auto_thread, category_id, max_repeats, min_gap_ms, expires_at, queued, approved_by, version, created_at, updated_at) VALUES `,
+		`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'',1,`+now+`,`+now+`)`, 18, 200)
 	posts.returning = ` RETURNING id, slug`
 	posts.rows = func(rows *sql.Rows) error {
 		for rows.Next() {
@@ -227,7 +228,8 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 	if conn != nil {
 		nowMS := ms(s.now())
 		posts.copy = &pgCopy{conn: conn, table: "posts", cols: []string{"slug", "title", "body", "link", "excerpt", "campaign_id", "author", "tags", "thread",
-			"status", "publish_at", "source", "content_hash", "auto_thread", "queued", "approved_by", "version", "created_at", "updated_at"},
+			"status", "publish_at", "source", "content_hash", "auto_thread", "category_id", "max_repeats", "min_gap_ms", "expires_at",
+			"queued", "approved_by", "version", "created_at", "updated_at"},
 			extra: []any{int64(0), "", int64(1), nowMS, nowMS},
 			after: func(pc *pgx.Conn, rows [][]any) error {
 				slugs := make([]string, len(rows))
@@ -262,16 +264,31 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 			b.close()
 		}
 	}()
+	categories := map[string]int64{}
+	for _, pp := range creates {
+		if name := pp.Post.Category; name != "" && categories[name] == 0 {
+			id, err := s.categoryID(ctx, tx, name) // deleted since the plan read it: not found
+			if err != nil {
+				return err
+			}
+			categories[name] = id.(int64)
+		}
+	}
 	for _, pp := range creates {
 		p := &pp.Post
 		status := s.newPostStatus(p, pp.Chans, pp.Source())
+		var categoryID any
+		if p.Category != "" {
+			categoryID = categories[p.Category]
+		}
 		var campaignID any
 		if pp.Camp != nil {
 			campaignID = pp.Camp.C.ID
 		}
 		pending[p.Slug] = pp
 		if err := posts.add(p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
-			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.Source(), storedHash(pp.Hash, 1), p.AutoThread); err != nil {
+			jsonList(p.Tags), jsonList(p.Thread), status, msPtr(p.PublishAt), pp.Source(), storedHash(pp.Hash, 1), p.AutoThread,
+			categoryID, p.MaxRepeats, p.MinGap.Milliseconds(), msPtr(p.ExpiresAt)); err != nil {
 			return err
 		}
 	}

@@ -17,21 +17,25 @@ import (
 
 const postCols = `p.id, p.slug, p.title, p.body, p.link, p.excerpt, COALESCE(c.name,''), p.author, p.tags, p.thread,
 	p.status, p.publish_at, p.queued, p.approved_at, p.approved_by, p.published_at, p.source, p.content_hash,
-	p.version, p.created_at, p.updated_at, p.auto_thread`
+	p.version, p.created_at, p.updated_at, p.auto_thread,
+	COALESCE(cat.name,''), p.max_repeats, p.min_gap_ms, p.expires_at, COALESCE((SELECT o.slug FROM posts o WHERE o.id = p.recycled_from),'')`
 
-const postFrom = ` FROM posts p LEFT JOIN campaigns c ON c.id = p.campaign_id`
+const postFrom = ` FROM posts p LEFT JOIN campaigns c ON c.id = p.campaign_id LEFT JOIN categories cat ON cat.id = p.category_id`
 
 func scanPost(sc interface{ Scan(...any) error }) (calendar.Post, error) {
 	var p calendar.Post
 	var tags, thread string
-	var publishAt, approvedAt, publishedAt sql.NullInt64
-	var created, updated int64
+	var publishAt, approvedAt, publishedAt, expiresAt sql.NullInt64
+	var created, updated, minGap int64
 	err := sc.Scan(&p.ID, &p.Slug, &p.Title, &p.Body, &p.Link, &p.Excerpt, &p.Campaign, &p.Author, &tags, &thread,
 		&p.Status, &publishAt, &p.Queued, &approvedAt, &p.ApprovedBy, &publishedAt, &p.Source, &p.ContentHash,
-		&p.Version, &created, &updated, &p.AutoThread)
+		&p.Version, &created, &updated, &p.AutoThread,
+		&p.Category, &p.MaxRepeats, &minGap, &expiresAt, &p.RecycledFrom)
 	if err != nil {
 		return p, err
 	}
+	p.MinGap = time.Duration(minGap) * time.Millisecond
+	p.ExpiresAt = fromNullMS(expiresAt)
 	_ = json.Unmarshal([]byte(tags), &p.Tags)
 	_ = json.Unmarshal([]byte(thread), &p.Thread)
 	if p.Tags == nil {
@@ -253,6 +257,12 @@ func (s *Store) CreatePost(ctx context.Context, p *calendar.Post) error {
 }
 
 func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) error {
+	return s.createPostFromTx(ctx, tx, p, 0)
+}
+
+// createPostFromTx creates p; recycledFrom is the id of the evergreen
+// original a fill copies (0: none).
+func (s *Store) createPostFromTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, recycledFrom int64) error {
 	calendar.NormalizePost(p)
 	if err := calendar.CheckPost(p); err != nil {
 		return err
@@ -273,6 +283,13 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 	if err != nil {
 		return err
 	}
+	categoryID, err := s.categoryID(ctx, tx, p.Category)
+	if err != nil {
+		return err
+	}
+	if err := calendar.CheckEvergreenLimits(p); err != nil {
+		return err
+	}
 	p.Status = calendar.InitialStatus(p.Status, p.PublishAt)
 	if err := calendar.CheckNewStatus(p); err != nil {
 		return err
@@ -285,10 +302,12 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 	}
 	now := s.now()
 	err = tx.QueryRowContext(ctx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
-		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at, auto_thread)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?) RETURNING id`,
+		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at, auto_thread,
+		category_id, recycled_from, max_repeats, min_gap_ms, expires_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?) RETURNING id`,
 		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, p.Author, jsonText(calendar.NonNilList(p.Tags)), jsonText(calendar.NonNilList(p.Thread)),
-		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now), p.AutoThread).Scan(&p.ID)
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now), p.AutoThread,
+		categoryID, nullID(recycledFrom), p.MaxRepeats, p.MinGap.Milliseconds(), msPtr(p.ExpiresAt)).Scan(&p.ID)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, calendar.ErrConflict)
@@ -372,6 +391,13 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 	if err != nil {
 		return err
 	}
+	categoryID, err := s.categoryID(ctx, tx, p.Category)
+	if err != nil {
+		return err
+	}
+	if err := calendar.CheckEvergreenLimits(p); err != nil {
+		return err
+	}
 	// Changing what an approved post says sends it back to review: all that
 	// a channel receives, its variant and the media included.
 	if old.ApprovedAt != nil && p.ApprovedAt != nil {
@@ -391,10 +417,12 @@ func (s *Store) updatePostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post, 
 	}
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `UPDATE posts SET slug=?, title=?, body=?, link=?, excerpt=?, campaign_id=?, tags=?, thread=?,
-		status=?, publish_at=?, queued=?, approved_at=?, approved_by=?, source=?, content_hash=?, version=version+1, updated_at=?, auto_thread=?
+		status=?, publish_at=?, queued=?, approved_at=?, approved_by=?, source=?, content_hash=?, version=version+1, updated_at=?, auto_thread=?,
+		category_id=?, max_repeats=?, min_gap_ms=?, expires_at=?
 		WHERE id=? AND version=?`,
 		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, jsonText(calendar.NonNilList(p.Tags)), jsonText(calendar.NonNilList(p.Thread)),
-		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.Source, p.ContentHash, ms(now), p.AutoThread, p.ID, p.Version)
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, p.Source, p.ContentHash, ms(now), p.AutoThread,
+		categoryID, p.MaxRepeats, p.MinGap.Milliseconds(), msPtr(p.ExpiresAt), p.ID, p.Version)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, calendar.ErrConflict)

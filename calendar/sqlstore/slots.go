@@ -13,6 +13,12 @@ import (
 
 // AddSlot adds a recurring publish time to a channel, read in its zone.
 func (s *Store) AddSlot(ctx context.Context, channel, spec string) (calendar.Slot, error) {
+	return s.AddCategorySlot(ctx, channel, spec, "")
+}
+
+// AddCategorySlot adds a slot that the evergreen category fills ("": a
+// plain slot, for the queue).
+func (s *Store) AddCategorySlot(ctx context.Context, channel, spec, category string) (calendar.Slot, error) {
 	c, err := s.Channel(ctx, channel)
 	if err != nil {
 		return calendar.Slot{}, err
@@ -21,23 +27,32 @@ func (s *Store) AddSlot(ctx context.Context, channel, spec string) (calendar.Slo
 	if err != nil {
 		return calendar.Slot{}, calendar.Invalid("spec", "%v", err)
 	}
-	sl := calendar.Slot{ChannelID: c.ID, Channel: c.Name, Spec: spec, Cron: sched.String(), CreatedAt: s.now()}
+	sl := calendar.Slot{ChannelID: c.ID, Channel: c.Name, Spec: spec, Cron: sched.String(), Category: category, CreatedAt: s.now()}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO slots (channel_id, spec, cron, created_at) VALUES (?,?,?,?) RETURNING id`, c.ID, sl.Spec, sl.Cron, ms(sl.CreatedAt)).Scan(&sl.ID)
+		catID, err := s.categoryID(ctx, tx, category)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO slots (channel_id, spec, cron, created_at, category_id) VALUES (?,?,?,?,?) RETURNING id`, c.ID, sl.Spec, sl.Cron, ms(sl.CreatedAt), catID).Scan(&sl.ID)
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("channel %s already has the slot %q: %w", c.Name, sl.Cron, calendar.ErrConflict)
 			}
 			return err
 		}
-		return s.event(ctx, tx, calendar.Event{Kind: "slot.added", ChannelID: c.ID, Detail: map[string]any{"spec": spec, "cron": sl.Cron}})
+		detail := map[string]any{"spec": spec, "cron": sl.Cron}
+		if category != "" {
+			detail["category"] = category
+		}
+		return s.event(ctx, tx, calendar.Event{Kind: "slot.added", ChannelID: c.ID, Detail: detail})
 	})
 	return sl, err
 }
 
 // Slots lists slots, of one channel when channel is not empty.
 func (s *Store) Slots(ctx context.Context, channel string) ([]calendar.Slot, error) {
-	q := `SELECT s.id, s.channel_id, c.name, s.spec, s.cron, s.created_at FROM slots s JOIN channels c ON c.id = s.channel_id`
+	q := `SELECT s.id, s.channel_id, c.name, s.spec, s.cron, s.created_at, COALESCE(cat.name,'') FROM slots s JOIN channels c ON c.id = s.channel_id
+		LEFT JOIN categories cat ON cat.id = s.category_id`
 	var args []any
 	if channel != "" {
 		if _, err := s.Channel(ctx, channel); err != nil {
@@ -55,7 +70,7 @@ func (s *Store) Slots(ctx context.Context, channel string) ([]calendar.Slot, err
 	for rows.Next() {
 		var sl calendar.Slot
 		var created int64
-		if err := rows.Scan(&sl.ID, &sl.ChannelID, &sl.Channel, &sl.Spec, &sl.Cron, &created); err != nil {
+		if err := rows.Scan(&sl.ID, &sl.ChannelID, &sl.Channel, &sl.Spec, &sl.Cron, &created, &sl.Category); err != nil {
 			return nil, err
 		}
 		sl.CreatedAt = fromMS(created)
@@ -110,7 +125,8 @@ func (s *Store) queueTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) (time
 }
 
 func (s *Store) freeSlotTx(ctx context.Context, tx *sql.Tx, c calendar.Channel, postID int64, now time.Time) (time.Time, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT cron FROM slots WHERE channel_id=?`, c.ID)
+	// Category slots are their category's: the queue takes the plain ones.
+	rows, err := tx.QueryContext(ctx, `SELECT cron FROM slots WHERE channel_id=? AND category_id IS NULL`, c.ID)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -34,6 +34,7 @@ func bindSchedulerFlags(cmd *cobra.Command) {
 	fl.Duration(keyBackoffBase, scheduler.DefaultBackoffBase, "first retry delay; doubled each attempt, with jitter")
 	fl.Duration(keyBackoffCap, scheduler.DefaultBackoffCap, "longest retry delay")
 	fl.String(keyLogFormat, "text", "log format: text or json")
+	fl.String(keyFillHorizon, "", "fill category slots this far ahead (default 7d)")
 }
 
 // newScheduler builds the scheduler from the flags and config.
@@ -49,7 +50,13 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics) (*sched
 	if a.v.GetInt(keyMaxAttempts) < 1 {
 		return nil, usageErr{fmt.Errorf("--%s must be at least 1", keyMaxAttempts)}
 	}
+	horizon, err := a.fillHorizon("")
+	if err != nil {
+		return nil, err
+	}
 	return scheduler.New(st, scheduler.Options{
+		FillHorizon: horizon,
+		FillCheck:   a.fillCheck(st),
 		Concurrency: n,
 		MaxAttempts: a.v.GetInt(keyMaxAttempts),
 		Backoff:     scheduler.Backoff{Base: a.v.GetDuration(keyBackoffBase), Cap: a.v.GetDuration(keyBackoffCap)},

@@ -38,6 +38,8 @@ type postFields struct {
 	body, file, title, link, slug, campaign string
 	channels, tags, media                   []string
 	thread                                  bool
+	category, minGap, expires               string
+	maxRepeats                              int
 }
 
 func (f *postFields) bind(cmd *cobra.Command) {
@@ -52,10 +54,14 @@ func (f *postFields) bind(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.tags, "tag", nil, "tags, comma-separated or repeated")
 	fl.StringArrayVar(&f.media, "media", nil, "a media file PATH[#ALT TEXT] (repeatable)")
 	fl.BoolVar(&f.thread, "thread", false, "allow a text over a network's limit to become a thread (Mastodon, Bluesky); without it, it is refused")
+	fl.StringVar(&f.category, "category", "", "the evergreen category the post joins (its slots recycle it; \"\" leaves it)")
+	fl.IntVar(&f.maxRepeats, "max-repeats", 0, "recycle this post at most N times (0: the category's limit)")
+	fl.StringVar(&f.minGap, "min-gap", "", "not again on one channel within this gap, e.g. 30d (default: the category's)")
+	fl.StringVar(&f.expires, "expires", "", "no recycled copy at or after WHEN (seasonal content)")
 }
 
 func (f *postFields) any(cmd *cobra.Command) bool {
-	for _, n := range []string{"body", "file", "title", "link", "slug", "campaign", "channel", "tag", "media", "thread"} {
+	for _, n := range []string{"body", "file", "title", "link", "slug", "campaign", "channel", "tag", "media", "thread", "category", "max-repeats", "min-gap", "expires"} {
 		if cmd.Flags().Changed(n) {
 			return true
 		}
@@ -115,6 +121,18 @@ func (f *postFields) overlay(cmd *cobra.Command, doc *formats.Document) {
 	}
 	if ch("thread") {
 		doc.Thread.Auto = f.thread
+	}
+	if ch("category") {
+		doc.Category = f.category
+	}
+	if ch("max-repeats") {
+		doc.MaxRepeats = f.maxRepeats
+	}
+	if ch("min-gap") {
+		doc.MinGap = f.minGap
+	}
+	if ch("expires") {
+		doc.Expires = f.expires
 	}
 	if ch("media") {
 		doc.Media = nil
@@ -186,6 +204,25 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	// write; here only what needs the person's own context: their files,
 	// their zone.
 	verr := &calendar.ValidationError{}
+	p.Category, p.MaxRepeats = strings.TrimSpace(doc.Category), doc.MaxRepeats
+	if gap, err := calendar.ParseGap(doc.MinGap); err != nil {
+		verr.Add(calendar.FieldError{Field: "min_gap", Message: err.Error()})
+	} else {
+		p.MinGap = gap
+	}
+	if doc.Expires == "" {
+		p.ExpiresAt = nil
+	} else if p.ExpiresAt == nil || doc.Expires != p.ExpiresAt.UTC().Format(time.RFC3339) {
+		t, err := a.parseExpires(doc.Expires, a.timeZoneFor(cmd, st, p.Channels))
+		if err != nil {
+			var ve *calendar.ValidationError
+			if errors.As(err, &ve) {
+				verr.Problems = append(verr.Problems, ve.Problems...)
+			}
+		} else {
+			p.ExpiresAt = &t
+		}
+	}
 	for i, m := range p.Media {
 		if m.Path == "" || calendar.IsURL(m.Path) {
 			continue // no path: the store says so (calendar.CheckPost), as for a load
@@ -251,7 +288,8 @@ func (a *app) zoneLabel(loc *time.Location) string {
 func docHelp(first, zone string) string {
 	return "# " + first + "\n" +
 		"# Fields: slug, title, at, channels, campaign, tags, link, excerpt, media (path#alt or {path, alt}),\n" +
-		"# variants ({channel: text}), thread (extra parts, or true: an over-long text may become a thread). at: \"2026-12-01 09:00\" (" + zone + "), \"tomorrow 9am\", \"+2h\".\n"
+		"# variants ({channel: text}), thread (extra parts, or true: an over-long text may become a thread). at: \"2026-12-01 09:00\" (" + zone + "), \"tomorrow 9am\", \"+2h\".\n" +
+		"# Evergreen: category (a library its slots recycle), max_repeats, min_gap (30d), expires (a WHEN).\n"
 }
 
 // zoneName names the viewer's zone for a person: "Europe/Paris", or the offset.
@@ -664,6 +702,22 @@ func (a *app) showPost(p calendar.Post, verb string) error {
 			t.row("published:", a.when(p.PublishedAt))
 		}
 		t.row("campaign:", dash(p.Campaign))
+		if p.Category != "" {
+			limits := []string{}
+			if p.MaxRepeats > 0 {
+				limits = append(limits, "at most "+calendar.Count(p.MaxRepeats, "time", "times"))
+			}
+			if p.MinGap > 0 {
+				limits = append(limits, "min gap "+calendar.GapText(p.MinGap))
+			}
+			if p.ExpiresAt != nil {
+				limits = append(limits, "expires "+a.when(p.ExpiresAt))
+			}
+			t.row("category:", p.Category+yesNo(len(limits) > 0, " ("+strings.Join(limits, ", ")+")", ""))
+		}
+		if p.RecycledFrom != "" {
+			t.row("recycled from:", p.RecycledFrom)
+		}
 		t.row("tags:", dash(strings.Join(p.Tags, ", ")))
 		if p.Link != "" {
 			t.row("link:", p.Link)

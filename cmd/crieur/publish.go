@@ -24,7 +24,8 @@ func newPublishCmd(a *app) *cobra.Command {
 		Long: `Publish every delivery due now and exit: the daemon's work, once. It is safe
 beside a running daemon or another publish: each delivery is claimed by one.
 Deliveries later than their channel's max lateness are marked missed.
-Failures to retry are left pending for a later run.
+Failures to retry are left pending for a later run. It first fills the
+category slots of the coming week (--fill-horizon), as the daemon does.
 
 Exits 1 when a delivery failed, was held, missed, or its channel was paused,
 and when deliveries are due but held back by the kill switch (pause --all) or
@@ -47,6 +48,11 @@ a paused channel (it says how many, and how to resume): a person should look
 			s, err := a.newScheduler(log, nil)
 			if err != nil {
 				return err
+			}
+			// The evergreen fill first, so cron users need no second line;
+			// a failed fill is logged and never keeps due posts back.
+			if _, err := s.FillEvergreen(a.ctx); err != nil {
+				log.Error("evergreen fill", "err", err)
 			}
 			rep, err := s.RunOnce(a.ctx, 0)
 			if err != nil {

@@ -20,8 +20,9 @@ func newSlotCmd(a *app) *cobra.Command {
 		Example: `  crieur slot add acme-mastodon "mon-fri 09:00,12:30"
   crieur slot list`,
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "add CHANNEL SPEC",
+	var category string
+	add := &cobra.Command{
+		Use:   "add CHANNEL SPEC [--category NAME]",
 		Short: "Add a recurring slot, in the channel's zone",
 		Long: `Add a recurring publish slot. SPEC is a cron spec ("0 9 * * 1-5") or a readable
 form: "mon-fri 09:00,12:30", "daily 09:00", "weekdays 9am", "weekends 10:00",
@@ -29,16 +30,21 @@ form: "mon-fri 09:00,12:30", "daily 09:00", "weekdays 9am", "weekends 10:00",
 calendar's zone, tz in the config; UTC when neither is set), never the zone of
 the machine or of --tz, and stay so across
 daylight-saving changes: a slot in the spring-forward gap fires once, just after
-it; one in the fall-back hour fires once.`,
+it; one in the fall-back hour fires once.
+
+With --category, the slot is the evergreen category's: the daemon (or
+` + "`category fill`" + `) fills it ahead of time with a copy of one of the category's
+posts, and the queue leaves it alone.`,
 		Example: `  crieur slot add acme-mastodon "mon-fri 09:00,12:30"
-  crieur slot add acme-bsky "0 18 * * 2,4"`,
+  crieur slot add acme-bsky "0 18 * * 2,4"
+  crieur slot add acme-mastodon "tue,thu 10:00" --category tips`,
 		Args: exactArgs(2, "CHANNEL and SPEC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.db()
 			if err != nil {
 				return err
 			}
-			sl, err := st.AddSlot(a.ctx, args[0], args[1])
+			sl, err := st.AddCategorySlot(a.ctx, args[0], args[1], category)
 			if err != nil {
 				return err
 			}
@@ -49,6 +55,9 @@ it; one in the fall-back hour fires once.`,
 				}
 				loc := a.slotZone(st, sl)
 				fmt.Fprintf(w, "Added slot %d to %s: %s (%s time)\n", sl.ID, sl.Channel, sl.Cron, loc)
+				if sl.Category != "" {
+					fmt.Fprintf(w, "Category %s fills it ahead of time (see `crieur calendar`; `crieur category fill` to fill now).\n", sl.Category)
+				}
 				next := a.nextSlots(st, sl, 3)
 				if len(next) > 0 {
 					fmt.Fprintf(w, "Next: %s\n", joinTimes(next, loc))
@@ -59,7 +68,9 @@ it; one in the fall-back hour fires once.`,
 				return nil
 			})
 		},
-	})
+	}
+	add.Flags().StringVar(&category, "category", "", "an evergreen category that fills this slot")
+	cmd.AddCommand(add)
 	cmd.AddCommand(&cobra.Command{
 		Use:     "list [CHANNEL]",
 		Aliases: []string{"ls"},
@@ -114,11 +125,21 @@ it; one in the fall-back hour fires once.`,
 				if viewer != "" {
 					cols = append(cols, "NEXT IN "+viewer)
 				}
+				categories := false
+				for _, d := range docs {
+					categories = categories || d.Category != ""
+				}
+				if categories {
+					cols = append(cols, "CATEGORY")
+				}
 				t := newTable(w, cols...)
 				for _, d := range docs {
 					row := []string{strconv.FormatInt(d.ID, 10), d.Channel, d.Spec, d.Cron, d.Zone, inZone(d.Next, d.loc)}
 					if viewer != "" {
 						row = append(row, a.when(d.Next))
+					}
+					if categories {
+						row = append(row, dash(d.Category))
 					}
 					t.row(row...)
 				}
