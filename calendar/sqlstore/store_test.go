@@ -14,10 +14,16 @@ import (
 	calendar "github.com/crieur/crieur/calendar"
 )
 
-// newTestStore opens a fresh calendar with a fixed clock.
+// newTestStore opens a fresh calendar with a fixed clock: SQLite, or
+// PostgreSQL with CRIEUR_TEST_ENGINE=postgres (every white-box test then
+// runs on it: `make test` does so once for the store's own tests).
 func newTestStore(t *testing.T, now time.Time) *Store {
 	t.Helper()
-	return newEngineStore(t, "sqlite", now)
+	engine := "sqlite"
+	if os.Getenv("CRIEUR_TEST_ENGINE") == "postgres" {
+		engine = "postgres"
+	}
+	return newEngineStore(t, engine, now)
 }
 
 // engines are the two the white-box tests that matter for both run on.
