@@ -55,12 +55,11 @@ func (s *Store) AddBlackout(ctx context.Context, b *calendar.Blackout) error {
 	}
 	b.CreatedAt = s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO blackouts (channel_id, starts_at, ends_at, reason, drop_posts, created_at) VALUES (?,?,?,?,?,?)`,
-			channelID, ms(b.StartsAt), ms(b.EndsAt), b.Reason, b.Drop, ms(b.CreatedAt))
+		err := tx.QueryRowContext(ctx, `INSERT INTO blackouts (channel_id, starts_at, ends_at, reason, drop_posts, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+			channelID, ms(b.StartsAt), ms(b.EndsAt), b.Reason, b.Drop, ms(b.CreatedAt)).Scan(&b.ID)
 		if err != nil {
 			return err
 		}
-		b.ID, _ = res.LastInsertId()
 		return s.event(ctx, tx, calendar.Event{Kind: "blackout.added", ChannelID: b.ChannelID, Detail: map[string]any{
 			"blackout": b.ID, "from": b.StartsAt.UTC().Format(time.RFC3339), "to": b.EndsAt.UTC().Format(time.RFC3339), "reason": b.Reason, "drop": b.Drop}})
 	})
@@ -142,7 +141,7 @@ func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) 
 	// Called before every claim: with no drop blackout begun, nothing to do,
 	// and no write transaction taken.
 	var begun int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM blackouts WHERE drop_posts = 1 AND starts_at <= ? LIMIT 1)`, ms(now)).Scan(&begun); err != nil || begun == 0 {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM blackouts WHERE drop_posts = 1 AND starts_at <= ? LIMIT 1) AS begun`, ms(now)).Scan(&begun); err != nil || begun == 0 {
 		return 0, err
 	}
 	n := 0
@@ -150,7 +149,7 @@ func (s *Store) DropBlackedOut(ctx context.Context, now time.Time) (int, error) 
 		// From each drop blackout, the runnable index's range inside it: the
 		// work is what the blackouts hold, never a scan of the calendar.
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.post_id, d.channel_id, b.id, b.reason
-			FROM blackouts b CROSS JOIN deliveries d INDEXED BY deliveries_runnable
+			FROM blackouts b CROSS JOIN deliveries d`+s.dia.indexedBy("deliveries_runnable")+`
 			WHERE b.drop_posts = 1 AND b.starts_at <= ?
 			  AND d.status = 'pending' AND d.run_at IS NOT NULL AND d.run_at <= ?
 			  AND d.run_at >= b.starts_at AND d.run_at < b.ends_at

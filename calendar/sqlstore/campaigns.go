@@ -39,15 +39,14 @@ func (s *Store) AddCampaign(ctx context.Context, c *calendar.Campaign) error {
 	}
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
-			c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, ms(now), ms(now))
+		err := tx.QueryRowContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id`,
+			c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, ms(now), ms(now)).Scan(&c.ID)
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("campaign %q already exists: %w", c.Name, calendar.ErrConflict)
 			}
 			return err
 		}
-		c.ID, _ = res.LastInsertId()
 		c.CreatedAt, c.UpdatedAt = now, now
 		return s.event(ctx, tx, calendar.Event{Kind: "campaign.added", Detail: map[string]any{"name": c.Name}})
 	})

@@ -56,18 +56,17 @@ func (s *Store) addChannel(ctx context.Context, c *calendar.Channel, values map[
 	}
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO channels (name, network, settings, secrets, tz, paused, pause_reason,
+		err := tx.QueryRowContext(ctx, `INSERT INTO channels (name, network, settings, secrets, tz, paused, pause_reason,
 			require_approval, max_lateness_ms, rate_per_minute, rate_per_day, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			c.Name, c.Network, jsonText(calendar.NonNil(c.Settings)), jsonText(calendar.NonNil(c.Secrets)), c.TZ, c.Paused, c.PauseReason,
-			c.RequireApproval, c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), ms(now))
+			c.RequireApproval, c.MaxLateness.Milliseconds(), c.RatePerMinute, c.RatePerDay, ms(now), ms(now)).Scan(&c.ID)
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("channel %q already exists: %w", c.Name, calendar.ErrConflict)
 			}
 			return err
 		}
-		c.ID, _ = res.LastInsertId()
 		c.CreatedAt, c.UpdatedAt = now, now
 		if err := s.writeSecretsTx(ctx, tx, c.Name, values); err != nil {
 			return err
@@ -278,5 +277,5 @@ func (s *Store) setChannelPausedTx(ctx context.Context, tx *sql.Tx, id int64, pa
 }
 
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
 }

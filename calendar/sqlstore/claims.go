@@ -426,7 +426,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, unt
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	kept, err := queryIDs(ctx, s.db, `UPDATE deliveries SET lease_expires_at=max(lease_expires_at, ?) WHERE status='publishing' AND lease_owner=? AND id IN (`+
+	kept, err := queryIDs(ctx, s.db, `UPDATE deliveries SET lease_expires_at=`+s.dia.greatest("lease_expires_at", "?")+` WHERE status='publishing' AND lease_owner=? AND id IN (`+
 		placeholders(len(ids))+`) RETURNING id`, args...)
 	if err != nil {
 		return nil, err
@@ -543,7 +543,7 @@ func (s *Store) RecordOutcome(ctx context.Context, d calendar.Delivery, owner st
 			attemptsQ := "attempts"
 			if o.Kind == calendar.OutcomeAuth {
 				// Refused credentials are not the post's fault: the attempt is given back.
-				attemptsQ = "max(attempts-1, 0)"
+				attemptsQ = s.dia.greatest("attempts-1", "0")
 			}
 			err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)
 			ev.Kind = "delivery.retry"
@@ -854,8 +854,11 @@ type dataVersionWatch struct {
 }
 
 // Watch watches the store's file for commits by other connections
-// (ChangeNotifier).
+// (ChangeNotifier); on PostgreSQL it LISTENs (pgWatch).
 func (s *Store) Watch(ctx context.Context) (calendar.ChangeWatch, error) {
+	if s.dia.pg {
+		return s.watchPostgres(ctx)
+	}
 	db, err := sql.Open("sqlite", dsn(s.path))
 	if err != nil {
 		return nil, err

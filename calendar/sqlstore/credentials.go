@@ -227,6 +227,9 @@ func (s *Store) StoreSecret(key, value string) (string, error) {
 // file. Without a key nothing is changed and the error says how to make one:
 // the file stays until its secrets are in the calendar.
 func (s *Store) importSecretsFile(ctx context.Context) error {
+	if s.dia.pg {
+		return nil // no earlier crieur kept a PostgreSQL calendar
+	}
 	path := calendar.SecretsPath(s.path)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -11,9 +11,10 @@ import (
 // daemons silent for longer than DaemonRowsKept. A running daemon's beat
 // then copies the WAL back into the database (a passive checkpoint, which
 // waits for no one), so that a stop has little left to copy and exits at
-// once; the last beat (stopped) leaves that to the store's Close.
+// once; the last beat (stopped) leaves that to the store's Close. On
+// PostgreSQL there is no WAL of ours to copy.
 func (s *Store) BeatDaemon(ctx context.Context, d calendar.DaemonRow) error {
-	if err := s.beatDaemon(ctx, d); err != nil || d.Stopped != nil {
+	if err := s.beatDaemon(ctx, d); err != nil || d.Stopped != nil || s.dia.pg {
 		return err
 	}
 	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)

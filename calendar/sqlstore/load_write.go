@@ -29,6 +29,19 @@ func (s *Store) beginLoad(ctx context.Context) (*loadWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.dia.pg {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err == nil {
+			if err = s.lockWrites(ctx, tx); err != nil {
+				_ = tx.Rollback()
+			}
+		}
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return &loadWriter{s: s, conn: conn, tx: tx}, nil
+	}
 	// A larger page cache keeps the indexes of a big load in memory; the
 	// connection goes back to the pool with the default restored.
 	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -8192`); err != nil {
@@ -52,7 +65,9 @@ func (w *loadWriter) end(ctx context.Context, commit bool) error {
 	} else {
 		_ = w.tx.Rollback()
 	}
-	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) // best effort
+	if !w.s.dia.pg {
+		_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) // best effort
+	}
 	w.conn.Close()
 	return err
 }
@@ -125,15 +140,14 @@ func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*cal
 		c := &pc.C
 		switch pc.Action {
 		case calendar.ActionCreate:
-			res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
-				c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, now)
+			err := tx.QueryRowContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id`,
+				c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, now).Scan(&c.ID)
 			if err != nil {
 				if isUnique(err) {
 					return &calendar.ConflictError{Problems: []calendar.FieldError{{File: pc.File, Line: pc.Line, Field: "campaign", Message: "campaign " + strconv.Quote(c.Name) + " was created while the load ran; run it again"}}}
 				}
 				return err
 			}
-			c.ID, _ = res.LastInsertId()
 			if err := s.event(ctx, tx, calendar.Event{Kind: "campaign.added", Detail: map[string]any{"name": c.Name}}); err != nil {
 				return err
 			}
@@ -242,7 +256,7 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.
 	// What settleStatusTx decides for a new post, per channel: canceled posts'
 	// deliveries are canceled; a scheduled post's are runnable at its time
 	// unless the channel wants approval; others wait without a run time.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
+	deliveriesQ, eventsQ := `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
 		SELECT p.id, ch.id,
 			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
 			CASE WHEN p.status = 'canceled' THEN NULL ELSE p.publish_at END,
@@ -251,13 +265,30 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.
 		FROM json_each(?) r
 		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1
 		JOIN json_each(r.value->2) rc
-		JOIN channels ch ON ch.id = rc.value`, runJSON); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (at, actor, kind, post_id, detail)
+		JOIN channels ch ON ch.id = rc.value`, `INSERT INTO events (at, actor, kind, post_id, detail)
 		SELECT `+now+`, ?, 'post.created', p.id, json_object('channels', json(r.value->3), 'slug', p.slug, 'status', p.status)
 		FROM json_each(?) r
-		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`, s.Actor, runJSON); err != nil {
+		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`
+	if s.dia.pg {
+		// The same two statements over PostgreSQL's JSON functions.
+		deliveriesQ, eventsQ = `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
+		SELECT p.id, ch.id,
+			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
+			CASE WHEN p.status = 'canceled' THEN NULL ELSE p.publish_at END,
+			CASE WHEN p.status = 'scheduled' AND ch.require_approval = 0 THEN p.publish_at END,
+			replace(gen_random_uuid()::text, '-', ''), `+now+`
+		FROM jsonb_array_elements(CAST(? AS jsonb)) r
+		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint
+		JOIN jsonb_array_elements_text(r.value->2) rc ON true
+		JOIN channels ch ON ch.id = rc.value::bigint`, `INSERT INTO events (at, actor, kind, post_id, detail)
+		SELECT `+now+`, ?, 'post.created', p.id, json_build_object('channels', r.value->3, 'slug', p.slug, 'status', p.status)::text
+		FROM jsonb_array_elements(CAST(? AS jsonb)) r
+		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint`
+	}
+	if _, err := tx.ExecContext(ctx, deliveriesQ, runJSON); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, eventsQ, s.Actor, runJSON); err != nil {
 		return err
 	}
 	return nil

@@ -94,7 +94,7 @@ func (s *Store) Posts(ctx context.Context, f calendar.PostFilter) ([]calendar.Po
 		args = append(args, f.Channel)
 	}
 	if f.Tag != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)")
+		where = append(where, s.dia.tagFilter("p.tags"))
 		args = append(args, f.Tag)
 	}
 	if f.From != nil {
@@ -284,18 +284,17 @@ func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) 
 		p.Author = s.Actor
 	}
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
+	err = tx.QueryRowContext(ctx, `INSERT INTO posts (slug, title, body, link, excerpt, campaign_id, author, tags, thread,
 		status, publish_at, queued, approved_at, approved_by, published_at, source, content_hash, version, created_at, updated_at, auto_thread)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?) RETURNING id`,
 		p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, p.Author, jsonText(calendar.NonNilList(p.Tags)), jsonText(calendar.NonNilList(p.Thread)),
-		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now), p.AutoThread)
+		p.Status, msPtr(p.PublishAt), p.Queued, msPtr(p.ApprovedAt), p.ApprovedBy, msPtr(p.PublishedAt), p.Source, p.ContentHash, ms(now), ms(now), p.AutoThread).Scan(&p.ID)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is already used by another post: %w", p.Slug, calendar.ErrConflict)
 		}
 		return err
 	}
-	p.ID, _ = res.LastInsertId()
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
 	if err := s.writeChildrenTx(ctx, tx, p, chans); err != nil {
 		return err
@@ -571,7 +570,7 @@ func (s *Store) settleStatusTx(ctx context.Context, tx *sql.Tx, p *calendar.Post
 		// Queued posts keep each delivery's own slot time; others take the post's time.
 		// A new time runs at that time, whatever an earlier retry had planned.
 		if !p.Queued {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, run_at=?, updated_at=? WHERE post_id=? AND status='pending' AND (due_at IS NOT ? )`, due, due, ms(s.now()), p.ID, due); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at=?, run_at=?, updated_at=? WHERE post_id=? AND status='pending' AND (due_at IS DISTINCT FROM ?)`, due, due, ms(s.now()), p.ID, due); err != nil {
 				return err
 			}
 		}

@@ -23,14 +23,13 @@ func (s *Store) AddSlot(ctx context.Context, channel, spec string) (calendar.Slo
 	}
 	sl := calendar.Slot{ChannelID: c.ID, Channel: c.Name, Spec: spec, Cron: sched.String(), CreatedAt: s.now()}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO slots (channel_id, spec, cron, created_at) VALUES (?,?,?,?)`, c.ID, sl.Spec, sl.Cron, ms(sl.CreatedAt))
+		err := tx.QueryRowContext(ctx, `INSERT INTO slots (channel_id, spec, cron, created_at) VALUES (?,?,?,?) RETURNING id`, c.ID, sl.Spec, sl.Cron, ms(sl.CreatedAt)).Scan(&sl.ID)
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("channel %s already has the slot %q: %w", c.Name, sl.Cron, calendar.ErrConflict)
 			}
 			return err
 		}
-		sl.ID, _ = res.LastInsertId()
 		return s.event(ctx, tx, calendar.Event{Kind: "slot.added", ChannelID: c.ID, Detail: map[string]any{"spec": spec, "cron": sl.Cron}})
 	})
 	return sl, err

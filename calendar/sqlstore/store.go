@@ -20,13 +20,17 @@ import (
 	calendar "github.com/crieur/crieur/calendar"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// Store is the calendar kept in one SQLite database.
+// Store is the calendar kept in one SQLite database or in PostgreSQL.
 type Store struct {
-	db   *sql.DB
+	db *sql.DB
+	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path string
+	// dsn is the PostgreSQL URL as given (with its password): never shown.
+	dsn string
+	dia dialect
 	// Actor is who the events written through this store are attributed to.
 	Actor string
 	// Now is the clock; tests inject theirs.
@@ -133,7 +137,7 @@ func dsn(path string) string {
 // added below the newest one (parallel work numbers them in ranges) is
 // still noticed and applied.
 func schemaVersion() (int64, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
+	entries, err := fs.ReadDir(migrations, "migrations/sqlite")
 	if err != nil {
 		return 0, err
 	}
@@ -161,7 +165,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if have > want {
 		return fmt.Errorf("database schema %d is newer than this crieur (%d): upgrade crieur", have, want)
 	}
-	sub, err := fs.Sub(migrations, "migrations")
+	sub, err := fs.Sub(migrations, "migrations/sqlite")
 	if err != nil {
 		return err
 	}
@@ -179,14 +183,21 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL with its password
+// replaced by xxxxx.
 func (s *Store) Path() string { return s.path }
 
 // DB exposes the handle to the scheduler's and tests' store-level helpers in this package only.
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
-// tx runs fn in one write transaction.
+// tx runs fn in one write transaction. Writers queue: SQLite's BEGIN
+// IMMEDIATE, PostgreSQL's advisory write lock (txPostgres, which may run fn
+// again after a serialization failure or a deadlock: fn must set, not
+// accumulate, what it leaves outside).
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.dia.pg {
+		return s.txPostgres(ctx, fn)
+	}
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -19,8 +19,8 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 		body = `p.body`
 	}
 	q := `SELECT d.id, p.id, p.slug, p.title, CASE WHEN p.title <> '' THEN '' ELSE substr(p.body, 1, 160) END, ` + body + `, COALESCE(d.due_at, p.publish_at), ch.name, ch.network, d.status, p.status,
-		COALESCE(c.name, ''), COALESCE(c.color, ''), p.tags, d.remote_url, d.published_at, d.idempotency_key, p.version, max(p.updated_at, d.updated_at)
-		FROM posts p INDEXED BY posts_publish_at
+		COALESCE(c.name, ''), COALESCE(c.color, ''), p.tags, d.remote_url, d.published_at, d.idempotency_key, p.version, ` + s.dia.greatest("p.updated_at", "d.updated_at") + `
+		FROM posts p` + s.dia.indexedBy("posts_publish_at") + `
 		JOIN deliveries d ON d.post_id = p.id
 		JOIN channels ch ON ch.id = d.channel_id
 		LEFT JOIN campaigns c ON c.id = p.campaign_id
@@ -49,7 +49,7 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 		}
 	}
 	if f.Tag != "" {
-		q += ` AND EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)`
+		q += ` AND ` + s.dia.tagFilter("p.tags")
 		args = append(args, f.Tag)
 	}
 	q += ` ORDER BY p.publish_at, p.id, ch.name`

@@ -21,7 +21,7 @@ func (s *Store) entriesHint(ctx context.Context, f calendar.ViewFilter) int {
 		return 0
 	}
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts INDEXED BY posts_publish_at WHERE publish_at >= ? AND publish_at < ?) * (SELECT count(*) FROM channels)`,
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts`+s.dia.indexedBy("posts_publish_at")+` WHERE publish_at >= ? AND publish_at < ?) * (SELECT count(*) FROM channels)`,
 		ms(f.From), ms(f.To)).Scan(&n)
 	if err != nil || n < 0 {
 		return 0 // only a hint: Entries' own query reports what is wrong

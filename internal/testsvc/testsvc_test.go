@@ -1,10 +1,14 @@
 package testsvc
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // recorder is a testing.TB that records how a test ended.
@@ -48,5 +52,37 @@ func TestRequireService(t *testing.T) {
 				t.Errorf("message %q does not name the service and why", r.msg)
 			}
 		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopPostgres()
+	os.Exit(code)
+}
+
+// Postgres gives each caller its own empty database on a live server.
+func TestPostgres(t *testing.T) {
+	a, b := Postgres(t), Postgres(t)
+	if a == b {
+		t.Fatalf("two calls gave the same database %s", a)
+	}
+	ctx := context.Background()
+	ca, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close(ctx)
+	if _, err := ca.Exec(ctx, "CREATE TABLE x (n int); INSERT INTO x VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := pgx.Connect(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close(ctx)
+	var n int
+	if err := cb.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'x'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the second database sees the first one's table (n=%d, err=%v)", n, err)
 	}
 }

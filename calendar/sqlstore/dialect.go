@@ -1,0 +1,37 @@
+package sqlstore
+
+// dialect is what differs between the two engines; every statement is
+// written once, with ? placeholders, and the PostgreSQL connections rewrite
+// them to $1… (pgdriver.go). A new statement cares about PostgreSQL only
+// where it needs something below: add it here rather than branching in the
+// statement's code.
+type dialect struct {
+	// pg is true for PostgreSQL, false for SQLite.
+	pg bool
+}
+
+// tagFilter is a condition true when the JSON list in column col holds the
+// tag given as the next placeholder.
+func (d dialect) tagFilter(col string) string {
+	if d.pg {
+		return col + "::jsonb @> jsonb_build_array(CAST(? AS text))"
+	}
+	return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE json_each.value = ?)"
+}
+
+// greatest is the larger of two non-NULL values (SQLite's scalar max).
+func (d dialect) greatest(a, b string) string {
+	if d.pg {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "max(" + a + ", " + b + ")"
+}
+
+// indexedBy is SQLite's INDEXED BY clause pinning a query to an index (its
+// planner misjudges a few of ours); PostgreSQL's planner chooses alone.
+func (d dialect) indexedBy(index string) string {
+	if d.pg {
+		return ""
+	}
+	return " INDEXED BY " + index
+}

@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// The PostgreSQL store reaches the server through pgx's database/sql driver,
+// wrapped so that the statements shared with SQLite run unchanged: their ?
+// placeholders become $1, $2… and Go bools (SQLite's 0/1 flags) are sent as
+// integers, the type of the flag columns on both engines. SQLite's
+// connections never pass through here.
+
+// pgConnector makes the wrapped connections of one pool.
+type pgConnector struct{ inner driver.Connector }
+
+func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pgConn{Conn: dc.(*stdlib.Conn)}, nil
+}
+
+func (c pgConnector) Driver() driver.Driver { return c.inner.Driver() }
+
+// pgConn is one pgx connection; what it does not override it forwards.
+type pgConn struct{ *stdlib.Conn }
+
+func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
+	return c.Conn.Prepare(rebind(query))
+}
+
+func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, rebind(query))
+}
+
+func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, rebind(query), args)
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, rebind(query), args)
+}
+
+// CheckNamedValue lets a bool go to an integer column as 0 or 1 (the flag
+// columns are integers, as on SQLite) and still to a boolean one (goose's).
+func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if b, ok := nv.Value.(bool); ok {
+		nv.Value = pgFlag(b)
+		return nil
+	}
+	return c.Conn.CheckNamedValue(nv)
+}
+
+// pgFlag is a bool pgx encodes into an integer parameter as 0 or 1.
+type pgFlag bool
+
+func (f pgFlag) Int64Value() (pgtype.Int8, error) {
+	n := int64(0)
+	if f {
+		n = 1
+	}
+	return pgtype.Int8{Int64: n, Valid: true}, nil
+}
+
+func (f pgFlag) BoolValue() (pgtype.Bool, error) { return pgtype.Bool{Bool: bool(f), Valid: true}, nil }
+
+// rebind rewrites the ? placeholders of query as $1, $2…, leaving alone
+// what is inside string literals, quoted identifiers, dollar-quoted bodies
+// and comments. A query without ? is returned as it is.
+func rebind(query string) string {
+	if strings.IndexByte(query, '?') < 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(query) {
+				if query[j] == c {
+					if j+1 < len(query) && query[j+1] == c { // doubled: an escaped quote
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(query))
+			b.WriteString(query[i:end])
+			i = end - 1
+			continue
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			end := len(query)
+			if j >= 0 {
+				end = i + j
+			}
+			b.WriteString(query[i:end])
+			i = end - 1
+			continue
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			j := strings.Index(query[i+2:], "*/")
+			end := len(query)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			b.WriteString(query[i:end])
+			i = end - 1
+			continue
+		case c == '$':
+			// $tag$ … $tag$ (a dollar-quoted string); $1 is left as it is.
+			if k := strings.IndexByte(query[i+1:], '$'); k >= 0 && isDollarTag(query[i+1:i+1+k]) {
+				tag := query[i : i+k+2]
+				j := strings.Index(query[i+len(tag):], tag)
+				end := len(query)
+				if j >= 0 {
+					end = i + len(tag) + j + len(tag)
+				}
+				b.WriteString(query[i:end])
+				i = end - 1
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isDollarTag(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}

@@ -1,0 +1,348 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	calendar "github.com/crieur/crieur/calendar"
+)
+
+// ErrUnknownScheme is returned by OpenURL for a URL whose scheme is neither
+// PostgreSQL's nor SQLite's: a mistyped --db must not become a file.
+var ErrUnknownScheme = errors.New("unknown database URL scheme")
+
+// schemeRE is what makes a target a URL rather than a file path.
+var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+// OpenURL opens the calendar target names: postgres:// or postgresql:// is
+// a PostgreSQL database (which must exist; with Create its schema is made);
+// sqlite:PATH, file:PATH or a plain path is a SQLite file (Open). Any other
+// scheme:// is refused with ErrUnknownScheme.
+func OpenURL(ctx context.Context, target string, opt Options) (*Store, error) {
+	if m := schemeRE.FindStringSubmatch(target); m != nil {
+		switch strings.ToLower(m[1]) {
+		case "postgres", "postgresql":
+			return openPostgres(ctx, target, opt)
+		case "sqlite", "file":
+			u, err := url.Parse(target)
+			if err != nil || u.Path == "" {
+				return nil, fmt.Errorf("%q: a %s URL names a file, as %s:///path/to/calendar.db", target, m[1], m[1])
+			}
+			return Open(ctx, u.Path, opt)
+		default:
+			return nil, fmt.Errorf("%w %q in %s: crieur stores a calendar in PostgreSQL (postgres://user@host/db) or in a SQLite file (a path, or sqlite:PATH)",
+				ErrUnknownScheme, m[1], RedactURL(target))
+		}
+	}
+	for _, prefix := range []string{"sqlite:", "file:"} {
+		if len(target) > len(prefix) && strings.EqualFold(target[:len(prefix)], prefix) {
+			return Open(ctx, target[len(prefix):], opt)
+		}
+	}
+	return Open(ctx, target, opt)
+}
+
+// IsPostgresURL reports whether target names a PostgreSQL database.
+func IsPostgresURL(target string) bool {
+	m := schemeRE.FindStringSubmatch(target)
+	return m != nil && (strings.EqualFold(m[1], "postgres") || strings.EqualFold(m[1], "postgresql"))
+}
+
+// RedactURL is target with any password replaced by xxxxx, fit to print.
+func RedactURL(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		// Not parseable: keep only what cannot hold a secret.
+		if m := schemeRE.FindStringSubmatch(target); m != nil {
+			return m[0] + "…"
+		}
+		return target
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// redactedError keeps a password out of an error's text while errors.Is and
+// errors.As still see what it wraps.
+type redactedError struct {
+	err      error
+	password string
+}
+
+func (e redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.password, "xxxxx")
+}
+
+func (e redactedError) Unwrap() error { return e.err }
+
+// urlPassword is the password a PostgreSQL URL carries, "" when none.
+func urlPassword(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		return p
+	}
+	return u.Query().Get("password")
+}
+
+func redact(err error, password string) error {
+	if err == nil || password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return redactedError{err: err, password: password}
+}
+
+// pgWriteLock is the advisory lock every write transaction takes first: it
+// queues writers as SQLite's BEGIN IMMEDIATE does, which the store's
+// read-then-write transactions rely on. (The bytes of "crieur"+1.)
+const pgWriteLock int64 = 0x637269657572_01
+
+// pgMigrationLock is the advisory lock under which migrations run, so two
+// processes starting at once migrate once.
+const pgMigrationLock int64 = 0x637269657572_02
+
+func openPostgres(ctx context.Context, target string, opt Options) (*Store, error) {
+	shown, password := RedactURL(target), urlPassword(target)
+	cfg, err := pgx.ParseConfig(target)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", shown, redact(err, password))
+	}
+	db := sql.OpenDB(pgConnector{inner: stdlib.GetConnector(*cfg)})
+	// Writers queue on one advisory lock; a few more connections serve the
+	// reads (and the claims) beside them.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(time.Minute)
+	s := &Store{db: db, path: shown, dsn: target, dia: dialect{pg: true}, Actor: calendar.DefaultActor(), Now: time.Now}
+	s.cred.keys = opt.Keys
+	if err := s.migratePostgres(ctx, opt.Create); err != nil {
+		db.Close()
+		if errors.Is(err, ErrNoDatabase) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("opening %s: %w", shown, redact(err, password))
+	}
+	return s, nil
+}
+
+// postgresSchemaVersion counts the embedded PostgreSQL migrations.
+func postgresSchemaVersion() (int64, error) {
+	entries, err := fs.ReadDir(migrations, "migrations/postgres")
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// migratePostgres brings the schema up to date under an advisory lock. An
+// up-to-date database is told by one query (the count of applied versions)
+// without taking the lock, as PRAGMA user_version does on SQLite.
+func (s *Store) migratePostgres(ctx context.Context, create bool) error {
+	want, err := postgresSchemaVersion()
+	if err != nil {
+		return err
+	}
+	var have int64
+	err = s.db.QueryRowContext(ctx, `SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0 AND is_applied`).Scan(&have)
+	switch {
+	case err == nil && have == want:
+		return nil
+	case err == nil && have > want:
+		return fmt.Errorf("database schema %d is newer than this crieur (%d): upgrade crieur", have, want)
+	case err != nil && pgCode(err) != "42P01": // anything but "no such table"
+		return err
+	case err != nil && !create:
+		return fmt.Errorf("%w at %s (run `crieur init` first to create its tables)", ErrNoDatabase, s.path)
+	}
+	sub, err := fs.Sub(migrations, "migrations/postgres")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(pgMigrationLock))
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, s.db, sub, goose.WithAllowOutofOrder(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// lockWrites takes the write lock for the rest of tx (PostgreSQL only).
+func (s *Store) lockWrites(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgWriteLock)
+	return err
+}
+
+// pgTxRetries bounds how often s.tx runs a transaction again after
+// PostgreSQL aborted it for a serialization failure or a deadlock.
+const pgTxRetries = 5
+
+// retryable reports whether PostgreSQL aborted a transaction in a way that
+// running it again may cure (SQLSTATE 40001 serialization_failure, 40P01
+// deadlock_detected): nothing of it was written.
+func retryable(err error) bool {
+	c := pgCode(err)
+	return c == "40001" || c == "40P01"
+}
+
+// connLost reports whether err says the connection to the server went away.
+func connLost(err error) bool {
+	if err == nil {
+		return false
+	}
+	c := pgCode(err)
+	if strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03" {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
+}
+
+// txPostgres is tx on PostgreSQL: the write lock first, then fn, run again a
+// bounded number of times when the server aborted it for a serialization
+// failure or a deadlock.
+func (s *Store) txPostgres(ctx context.Context, fn func(*sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		committing := false
+		err := func() error {
+			t, err := s.db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			if err := s.lockWrites(ctx, t); err != nil {
+				_ = t.Rollback()
+				return err
+			}
+			if err := fn(t); err != nil {
+				_ = t.Rollback()
+				return err
+			}
+			committing = true
+			return t.Commit()
+		}()
+		if err == nil {
+			return nil
+		}
+		if retryable(err) && attempt < pgTxRetries && ctx.Err() == nil {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+			continue
+		}
+		if connLost(err) && ctx.Err() == nil {
+			if committing {
+				return fmt.Errorf("the connection to PostgreSQL was lost while committing: the change may or may not have been written, check before repeating it: %w", err)
+			}
+			return fmt.Errorf("the connection to PostgreSQL was lost: nothing of this change was written: %w", err)
+		}
+		return err
+	}
+}
+
+// pgWatch is the PostgreSQL store's ChangeWatch: a connection of its own
+// LISTENs on crieur_calendar, which the tables' triggers notify at each
+// commit that changed posts, deliveries, channels, slots, blackouts or state.
+type pgWatch struct {
+	changed atomic.Bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+	conn    *pgx.Conn // the first connection, made by Watch
+}
+
+const pgNotifyChannel = "crieur_calendar"
+
+// listen connects and LISTENs.
+func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return nil, redact(err, urlPassword(s.dsn))
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgNotifyChannel); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (s *Store) watchPostgres(ctx context.Context) (calendar.ChangeWatch, error) {
+	conn, err := s.listen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w := &pgWatch{cancel: cancel, done: make(chan struct{}), conn: conn}
+	go w.run(wctx, s)
+	return w, nil
+}
+
+// run waits for notifications; a lost connection is made again (and, since
+// a notification may have been missed meanwhile, counts as a change).
+func (w *pgWatch) run(ctx context.Context, s *Store) {
+	defer close(w.done)
+	conn := w.conn
+	for {
+		if conn != nil {
+			_, err := conn.WaitForNotification(ctx)
+			if err == nil {
+				w.changed.Store(true)
+				continue
+			}
+			conn.Close(context.Background())
+			conn = nil
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		if c, err := s.listen(ctx); err == nil {
+			conn = c
+			w.changed.Store(true)
+		}
+	}
+}
+
+// Changed reports, without waiting, whether a notification came since the
+// last call.
+func (w *pgWatch) Changed(context.Context) (bool, error) {
+	return w.changed.Swap(false), nil
+}
+
+// Close stops listening.
+func (w *pgWatch) Close() error {
+	w.cancel()
+	<-w.done
+	return nil
+}
