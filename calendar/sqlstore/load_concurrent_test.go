@@ -93,10 +93,10 @@ func TestTwoLoadsOfOneCampaignAtOnce(t *testing.T) {
 				t.Fatal("neither load went through")
 			}
 			counts := map[string]string{
-				`SELECT count(*) FROM posts`:                                          "posts",
-				`SELECT count(DISTINCT slug) FROM posts`:                              "slugs",
-				`SELECT count(*) FROM deliveries`:                                     "deliveries",
-				`SELECT count(*) FROM events WHERE kind = 'post.created'`:             "creations",
+				`SELECT count(*) FROM posts`:                                            "posts",
+				`SELECT count(DISTINCT slug) FROM posts`:                                "slugs",
+				`SELECT count(*) FROM deliveries`:                                       "deliveries",
+				`SELECT count(*) FROM events WHERE kind = 'post.created'`:               "creations",
 				`SELECT count(*) FROM posts p JOIN campaigns c ON c.id = p.campaign_id`: "posts in the campaign",
 			}
 			for q, what := range counts {
