@@ -77,7 +77,13 @@ type CopyReport struct {
 // the source's processes' and are not copied.
 func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (CopyReport, error) {
 	var rep CopyReport
-	in, err := src.db.BeginTx(ctx, nil)
+	// One snapshot of the source: SQLite's transaction is one already;
+	// PostgreSQL's must be repeatable read to be one across statements.
+	var ro *sql.TxOptions
+	if src.dia.pg {
+		ro = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	in, err := src.db.BeginTx(ctx, ro)
 	if err != nil {
 		return rep, err
 	}
@@ -92,6 +98,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (CopyReport, er
 		}
 	}
 	err = dst.tx(ctx, func(out *sql.Tx) error {
+		rep.Resealed = 0 // the transaction may be run again (PostgreSQL: a serialization retry)
 		if err := prepareTarget(ctx, out, opt.Replace); err != nil {
 			return err
 		}
@@ -290,7 +297,12 @@ func resealer(cols []string, src, dst *Store, rep *CopyReport) (func([]any) erro
 }
 
 // resetSerial sets the engine's numbering of table's id past the copied
-// ids. SQLite numbers from the largest id present: nothing to do.
+// ids: PostgreSQL's identity sequence would otherwise start again at 1.
+// SQLite numbers from the largest id present: nothing to do.
 func (s *Store) resetSerial(ctx context.Context, out *sql.Tx, table string) error {
-	return nil
+	if !s.dia.pg {
+		return nil
+	}
+	_, err := out.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM `+table)
+	return err
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crieur/crieur/internal/testsvc"
+
 	calendar "github.com/crieur/crieur/calendar"
 )
 
@@ -278,5 +280,103 @@ func TestCopyWrongSourceKeyWritesNothing(t *testing.T) {
 		if n, _ := countRows(ctx, dst.db, c.name); n != 0 {
 			t.Errorf("%d %s rows written by a failed copy", n, c.name)
 		}
+	}
+}
+
+// The PostgreSQL schema has the same tables, every one known to the copier.
+func TestCopyKnowsEveryPostgresTable(t *testing.T) {
+	url := testsvc.Postgres(t)
+	s, err := OpenURL(context.Background(), url, Options{Create: true, Keys: keysOf(testKey(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.db.Query(`SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'goose_db_version'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var schema []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		schema = append(schema, n)
+	}
+	checkCopyTables(t, schema)
+}
+
+// SQLite → PostgreSQL → SQLite: every row arrives as it was, ids kept (and
+// PostgreSQL numbers new rows after them), the secret sealed with each
+// target's key in turn.
+func TestCopySQLiteToPostgresAndBack(t *testing.T) {
+	url := testsvc.Postgres(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	srcKey, pgKey, backKey := testKey(t), testKey(t), testKey(t)
+	src, err := Open(ctx, filepath.Join(t.TempDir(), "src.db"), Options{Create: true, Keys: keysOf(srcKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	src.Now = func() time.Time { return now }
+	fillCalendar(t, src, now)
+	want := dumpTables(t, src)
+
+	pg, err := OpenURL(ctx, url, Options{Create: true, Keys: keysOf(pgKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	pg.Now = func() time.Time { return now.Add(time.Hour) }
+	rep, err := Copy(ctx, src, pg, CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Resealed != 1 || rep.KeyID != pgKey.ID() {
+		t.Errorf("resealed %d under %s, want 1 under %s", rep.Resealed, rep.KeyID, pgKey.ID())
+	}
+	same := func(what string, got map[string][]string) {
+		t.Helper()
+		for _, c := range copyTables {
+			if c.skip == "" && !slices.Equal(got[c.name], want[c.name]) {
+				t.Errorf("%s: %s is\n%s\nwant\n%s", what, c.name, strings.Join(got[c.name], "\n"), strings.Join(want[c.name], "\n"))
+			}
+		}
+	}
+	same("on PostgreSQL", dumpTables(t, pg))
+	if v, err := pg.Credentials("toot").Get("token"); err != nil || v != "s3cret-token" {
+		t.Errorf("the copied secret reads %q, %v on PostgreSQL", v, err)
+	}
+	if _, err := Copy(ctx, src, pg, CopyOptions{}); !errors.Is(err, calendar.ErrConflict) {
+		t.Errorf("a second copy into PostgreSQL: %v, want a conflict", err)
+	}
+
+	back, err := Open(ctx, filepath.Join(t.TempDir(), "back.db"), Options{Create: true, Keys: keysOf(backKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	if _, err := Copy(ctx, pg, back, CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	same("back on SQLite", dumpTables(t, back))
+	if v, err := back.Credentials("toot").Get("token"); err != nil || v != "s3cret-token" {
+		t.Errorf("the secret copied back reads %q, %v", v, err)
+	}
+
+	// PostgreSQL numbers what is made after the copy past the copied ids.
+	at := now.Add(5 * time.Hour)
+	p := calendar.Post{Slug: "after", Body: "x", Channels: []string{"acme"}, Status: calendar.StatusScheduled, PublishAt: &at}
+	if err := pg.CreatePost(ctx, &p); err != nil {
+		t.Fatalf("a post made on PostgreSQL after the copy: %v", err)
+	}
+	if p.ID != 4 {
+		t.Errorf("the post made after the copy has id %d, want 4", p.ID)
+	}
+	if _, err := pg.AddNote(ctx, "after", "n"); err != nil {
+		t.Errorf("a note after the copy: %v", err)
 	}
 }

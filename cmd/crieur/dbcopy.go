@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -130,10 +129,7 @@ func (l dbLocation) String() string {
 	if l.scheme == "sqlite" {
 		return "sqlite:" + l.path
 	}
-	if u, err := url.Parse(l.url); err == nil {
-		return u.Redacted() // never a password on the screen
-	}
-	return "postgres://…"
+	return sqlstore.RedactURL(l.url) // never a password on the screen
 }
 
 func (l dbLocation) same(o dbLocation) bool {
@@ -159,16 +155,9 @@ func parseDBLocation(s string) (dbLocation, error) {
 	case "postgres", "postgresql":
 		return dbLocation{scheme: "postgres", url: s}, nil
 	}
-	return dbLocation{}, usageErr{fmt.Errorf("unknown database scheme %q in %q: use sqlite:PATH or postgres://…", m[1], redactURL(s))}
+	return dbLocation{}, usageErr{fmt.Errorf("unknown database scheme %q in %q: use sqlite:PATH or postgres://…", m[1], sqlstore.RedactURL(s))}
 }
 
-// redactURL hides a password in what may be a URL.
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return s
-}
 
 // keySourceOf reads a key file, or this configuration's keys when path is empty.
 func (a *app) keySourceOf(path string) calendar.KeySource {
@@ -191,5 +180,5 @@ func (a *app) openLocation(l dbLocation, create bool, keys calendar.KeySource) (
 	case "sqlite":
 		return sqlstore.Open(a.ctx, l.path, sqlstore.Options{Create: create, Keys: keys})
 	}
-	return nil, errors.New("PostgreSQL is not available in this build of crieur")
+	return sqlstore.OpenURL(a.ctx, l.url, sqlstore.Options{Create: create, Keys: keys})
 }
