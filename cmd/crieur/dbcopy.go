@@ -158,7 +158,6 @@ func parseDBLocation(s string) (dbLocation, error) {
 	return dbLocation{}, usageErr{fmt.Errorf("unknown database scheme %q in %q: use sqlite:PATH or postgres://…", m[1], sqlstore.RedactURL(s))}
 }
 
-
 // keySourceOf reads a key file, or this configuration's keys when path is empty.
 func (a *app) keySourceOf(path string) calendar.KeySource {
 	if path == "" {
