@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar/formats"
+	"github.com/crieur/crieur/internal/testsvc"
 
 	calendar "github.com/crieur/crieur/calendar"
 )
@@ -55,6 +56,39 @@ func loadConcurrently(t *testing.T, a, b calendar.Store, rowsA, rowsB string) [2
 // for the first and then finds its posts unchanged (or updates them
 // whole), or fails as a conflict (exit 5), never with another error.
 func TestTwoLoadsOfOneCampaignAtOnce(t *testing.T) {
+	twoLoadsAtOnce(t, func(t *testing.T) (*Store, *Store) {
+		s := loadStore(t)
+		other, err := Open(context.Background(), s.path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { other.Close() })
+		other.Now = s.Now
+		return s, other
+	})
+}
+
+// The same on PostgreSQL: two connections, two transactions.
+func TestTwoLoadsOfOneCampaignAtOncePostgres(t *testing.T) {
+	testsvc.Postgres(t) // skips (or fails under CI) without a server
+	twoLoadsAtOnce(t, func(t *testing.T) (*Store, *Store) {
+		url := testsvc.Postgres(t)
+		open := func() *Store {
+			s, err := OpenURL(context.Background(), url, Options{Create: true, Keys: keysOf(testKey(t))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			s.Now = func() time.Time { return t0 }
+			return s
+		}
+		s := open()
+		addChannel(t, s, "acme-log", "", false)
+		return s, open()
+	})
+}
+
+func twoLoadsAtOnce(t *testing.T, open func(t *testing.T) (*Store, *Store)) {
 	n := calendar.LoadChunk + 200
 	for _, tc := range []struct {
 		name, bodyA, bodyB string
@@ -67,13 +101,7 @@ func TestTwoLoadsOfOneCampaignAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			s := loadStore(t)
-			other, err := Open(ctx, s.path, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
-			other.Now = s.Now
+			s, other := open(t)
 			if tc.before != "" {
 				mustLoad(t, s, formats.ReadCSV([]byte(campaignRows(n, tc.before)), "launch.csv", formats.ReadOptions{}), calendar.LoadOptions{Zone: time.UTC})
 			}
