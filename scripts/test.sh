@@ -52,5 +52,17 @@ if ! command -v chromium >/dev/null 2>&1; then
 	fi
 fi
 
+# The PostgreSQL store's tests start their own server from Debian's package
+# (internal/testsvc: initdb + pg_ctl in a temporary folder); under CI its
+# absence fails them. CRIEUR_TEST_POSTGRES=postgres://… uses a running one.
+if [[ -z "${CRIEUR_TEST_POSTGRES:-}" ]] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+	if [[ "${CI:-}" == "true" ]] || [[ "$(id -u)" == 0 ]]; then
+		echo "installing postgresql (Debian)"
+		apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+	else
+		echo "postgresql is missing: the PostgreSQL store's tests will skip (apt-get install postgresql)"
+	fi
+fi
+
 echo "== go test -race"
 go test -race -count=1 -timeout 15m ./...

@@ -47,7 +47,7 @@ func TestPostgresStoreConformance(t *testing.T) {
 	}
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T, now func() time.Time) storetest.Store {
-			return open(t, testsvc.Postgres(t), now)
+			return open(t, sqlstore.PostgresForTest(t), now)
 		},
 		OpenSecond: func(t *testing.T, first storetest.Store, now func() time.Time) storetest.Store {
 			url, ok := urls.Load(first.(*sqlstore.Store))

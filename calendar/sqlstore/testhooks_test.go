@@ -23,3 +23,17 @@ func TestMain(m *testing.M) {
 	testsvc.StopPostgres()
 	os.Exit(code)
 }
+
+// PostgresForTest is the URL of a new PostgreSQL database holding the
+// store's schema (copied from a template migrated once per test binary;
+// the migrations themselves run in TestPostgresMigrations).
+func PostgresForTest(t testing.TB) string {
+	t.Helper()
+	return testsvc.PostgresFrom(t, "sqlstore", func(url string) error {
+		s, err := OpenURL(context.Background(), url, Options{Create: true})
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	})
+}

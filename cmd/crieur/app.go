@@ -107,7 +107,7 @@ in a local calendar, and publishes each post on time on every network.`,
 		},
 	}
 	pf := root.PersistentFlags()
-	pf.String(keyDB, "", "calendar database (env CRIEUR_DB; default $XDG_DATA_HOME/crieur/crieur.db)")
+	pf.String(keyDB, "", "calendar database: a SQLite file, or postgres://user@host/db (env CRIEUR_DB; default $XDG_DATA_HOME/crieur/crieur.db)")
 	pf.String(keyConfig, "", "config file (default $XDG_CONFIG_HOME/crieur/config.yaml)")
 	pf.StringP(keyOutput, "o", "table", "output format: table, json or yaml")
 	pf.String(keyTZ, "", "time zone for reading and showing times (default: the calendar's, else local)")
@@ -276,7 +276,7 @@ func (a *app) openStore(create bool) (calendar.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := sqlstore.Open(a.ctx, a.dbPath(), sqlstore.Options{Create: create, Keys: a.keys})
+	s, err := sqlstore.OpenURL(a.ctx, a.dbPath(), sqlstore.Options{Create: create, Keys: a.keys})
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func exitCode(err error) int {
 	var ve *calendar.ValidationError
 	var fe calendar.FieldError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, sqlstore.ErrUnknownScheme):
 		return exitUsage
 	case errors.As(err, &ve), errors.As(err, &fe):
 		return exitValidation

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/crieur/crieur/calendar/sqlstore"
 )
 
 func init() { registerCommand(newInitCmd) }
@@ -43,17 +45,29 @@ func newInitCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create the calendar database and a commented config file",
-		Long: `Create the calendar database (SQLite, 0600), the key that seals the secrets
+		Long: `Create the calendar database (SQLite, 0600; or, with --db postgres://…, the
+tables in an existing PostgreSQL database), the key that seals the secrets
 kept in it (a 0600 key file beside the config, unless CRIEUR_KEY is set) and,
 if none exists, a commented config file. Running it again changes nothing: an
 existing key is never replaced.`,
 		Example: `  crieur init
-  crieur init --db ./campaign.db`,
+  crieur init --db ./campaign.db
+  crieur init --db postgres://crieur@db.example/calendar`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path := a.dbPath()
-			_, statErr := os.Stat(path)
-			existed := statErr == nil
+			var existed bool
+			if sqlstore.IsPostgresURL(path) {
+				// A PostgreSQL calendar exists once its tables do.
+				if s, err := sqlstore.OpenURL(a.ctx, path, sqlstore.Options{Keys: a.keys}); err == nil {
+					existed = true
+					s.Close()
+				}
+				path = sqlstore.RedactURL(path) // shown and written below: never its password
+			} else {
+				_, statErr := os.Stat(path)
+				existed = statErr == nil
+			}
 			// The key first: opening moves an earlier crieur's secrets file
 			// into the calendar, sealed with it.
 			keyPath, keyCreated, keyID, err := a.ensureKey()

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/crieur/crieur/internal/testsvc"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -33,6 +37,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("TZ", "UTC")
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("CRIEUR_AUTHOR", "tester")
+			// A script named postgres_* runs on a new PostgreSQL database
+			// (skipped without a server, failed under CI).
+			if tb, ok := env.T().(testing.TB); ok && strings.HasPrefix(path.Base(tb.Name()), "postgres_") {
+				env.Setenv("CRIEUR_DB", testsvc.Postgres(tb))
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

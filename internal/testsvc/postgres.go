@@ -46,36 +46,84 @@ var pgServer struct {
 // watchdog stops it too if the test binary dies first.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv(PostgresEnv)
-	if admin == "" {
-		pgServer.once.Do(startPostgres)
-		if pgServer.none != "" {
-			RequireService(t, "PostgreSQL", pgServer.none)
+	return newDatabase(t, pgAdmin(t), "")
+}
+
+// pgTemplates are the template databases PostgresFrom made, by key.
+var pgTemplates struct {
+	sync.Mutex
+	made map[string]string // key → database name
+}
+
+// PostgresFrom is Postgres with the new database a copy of a template made
+// once per test binary for key: init is given the template's URL to fill it
+// (a schema migrated once instead of once per test). The template is
+// dropped with the server (or by StopPostgres on an external one).
+func PostgresFrom(t testing.TB, key string, init func(url string) error) string {
+	t.Helper()
+	admin := pgAdmin(t)
+	pgTemplates.Lock()
+	defer pgTemplates.Unlock()
+	name, ok := pgTemplates.made[key]
+	if !ok {
+		name = "tmpl_" + randomHex(6)
+		if err := createDatabase(admin, name, ""); err != nil {
+			t.Fatalf("creating template database %s: %v", name, redactErr(err, admin))
 		}
-		if pgServer.err != nil {
-			t.Fatalf("starting the test PostgreSQL: %v", pgServer.err)
+		if err := init(databaseURL(t, admin, name)); err != nil {
+			t.Fatalf("filling template database %s: %v", name, redactErr(err, admin))
 		}
-		admin = pgServer.admin
+		if pgTemplates.made == nil {
+			pgTemplates.made = map[string]string{}
+		}
+		pgTemplates.made[key] = name
 	}
-	name := "t_" + randomHex(8)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return newDatabase(t, admin, name)
+}
+
+// pgAdmin is the URL of the server's maintenance database, starting the
+// server on first use.
+func pgAdmin(t testing.TB) string {
+	t.Helper()
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		return admin
+	}
+	pgServer.once.Do(startPostgres)
+	if pgServer.none != "" {
+		RequireService(t, "PostgreSQL", pgServer.none)
+	}
+	if pgServer.err != nil {
+		t.Fatalf("starting the test PostgreSQL: %v", pgServer.err)
+	}
+	return pgServer.admin
+}
+
+func createDatabase(admin, name, template string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Fatalf("connecting to the test PostgreSQL: %v", redactErr(err, admin))
+		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating test database %s: %v", name, err)
+	q := "CREATE DATABASE " + name
+	if template != "" {
+		q += " TEMPLATE " + template
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, admin); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	})
+	_, err = conn.Exec(ctx, q)
+	return err
+}
+
+func dropDatabase(admin, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if c, err := pgx.Connect(ctx, admin); err == nil {
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		c.Close(ctx)
+	}
+}
+
+func databaseURL(t testing.TB, admin, name string) string {
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatalf("%s is not a URL", PostgresEnv)
@@ -84,9 +132,27 @@ func Postgres(t testing.TB) string {
 	return u.String()
 }
 
+// newDatabase makes a database (a copy of template unless it is ""),
+// dropped when t ends, and returns its URL.
+func newDatabase(t testing.TB, admin, template string) string {
+	t.Helper()
+	name := "t_" + randomHex(8)
+	if err := createDatabase(admin, name, template); err != nil {
+		t.Fatalf("creating test database %s: %v", name, redactErr(err, admin))
+	}
+	t.Cleanup(func() { dropDatabase(admin, name) })
+	return databaseURL(t, admin, name)
+}
+
 // StopPostgres stops the server Postgres started, if it did (TestMain calls
 // it after m.Run).
 func StopPostgres() {
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		for _, name := range pgTemplates.made {
+			dropDatabase(admin, name)
+		}
+		return
+	}
 	if pgServer.dir == "" || pgServer.err != nil {
 		return
 	}
