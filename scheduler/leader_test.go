@@ -185,3 +185,36 @@ func TestLeaderDiesAnotherTakesOver(t *testing.T) {
 		t.Errorf("%d recoveries across the daemons, want 1", recovered)
 	}
 }
+
+// A daemon that is not the leader dies with a delivery in flight: the
+// leader, already running among three, wakes when that lease runs out and
+// settles it then — 30 s (DefaultLease) after the dead daemon's last lease
+// write, not a cron period later — and the delivery is published.
+func TestDeadDaemonsDeliveryRecoveredWithin30s(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p1", t0, "acme")
+	ss, _, _ := e.daemons(3)
+	waitFor(t, "a leader", func() bool { return e.leader() != "" })
+	const dead = "host:8:dead" // claimed, then killed: its lease was last written at t0
+	if res, err := e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: dead, Now: t0, Lease: DefaultLease, Limit: 1}); err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	e.step(DefaultLease)
+	if d := e.delivery("p1", "acme"); d.Status != calendar.DeliveryPublishing || d.LeaseOwner != dead {
+		t.Fatalf("taken over before its lease ran out: %s %s", d.Status, d.LeaseOwner)
+	}
+	e.step(time.Second)
+	waitFor(t, "the delivery recovered and published within a second of its lease's end", func() bool {
+		return e.delivery("p1", "acme").Status == calendar.DeliveryPublished
+	})
+	if h := e.history("p1"); !contains(h, "delivery.recovered") {
+		t.Errorf("history %v lacks delivery.recovered", h)
+	}
+	for _, s := range ss {
+		if n := s.counts.recovered.Load(); n > 0 && e.leader() != s.Owner() {
+			t.Errorf("%s, not the leader, recovered %d", s.Owner(), n)
+		}
+	}
+}
