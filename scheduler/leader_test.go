@@ -195,12 +195,12 @@ func TestDeadDaemonsDeliveryRecoveredWithin30s(t *testing.T) {
 	e := newEnv(t)
 	e.channel("acme", "fake", nil)
 	e.post("p1", t0, "acme")
-	ss, _, _ := e.daemons(3)
-	waitFor(t, "a leader", func() bool { return e.leader() != "" })
 	const dead = "host:8:dead" // claimed, then killed: its lease was last written at t0
 	if res, err := e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: dead, Now: t0, Lease: DefaultLease, Limit: 1}); err != nil || len(res.Claimed) != 1 {
 		t.Fatalf("claim: %v %+v", err, res)
 	}
+	ss, _, _ := e.daemons(3)
+	waitFor(t, "a leader", func() bool { return e.leader() != "" })
 	e.step(DefaultLease)
 	if d := e.delivery("p1", "acme"); d.Status != calendar.DeliveryPublishing || d.LeaseOwner != dead {
 		t.Fatalf("taken over before its lease ran out: %s %s", d.Status, d.LeaseOwner)
