@@ -19,8 +19,9 @@ func init() { registerCommand(newDBCmd) }
 
 func newDBCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "db",
-		Short: "Move a whole calendar between databases",
+		Use:     "db",
+		Short:   "Move a whole calendar between databases",
+		Example: `  crieur db copy --from sqlite:crieur.db --to postgres://crieur@db.internal/crieur`,
 	}
 	cmd.AddCommand(newDBCopyCmd(a))
 	return addVerbs(a, cmd)
