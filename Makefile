@@ -41,7 +41,8 @@ AFTER  ?=
 bench-compare:
 	BENCH_BEFORE_REF=$(BENCH_BEFORE_REF) bash scripts/bench-compare.sh "$(BEFORE)" "$(AFTER)"
 
-## crash-test: the long SIGKILL crash tests of the scheduler (a generic network; the Mastodon adapter against a server ignoring Idempotency-Key).
+## crash-test: the long SIGKILL crash tests of the scheduler (a generic network; the Mastodon adapter against a server ignoring Idempotency-Key;
+##   3 daemons on one calendar, SQLite and PostgreSQL: 1,000 deliveries, 60 s of kills, a quiet minute).
 crash-test:
 	CRIEUR_CRASH_TEST=long $(GO) test -count=1 -run Crash -v ./scheduler/
 

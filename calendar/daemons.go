@@ -20,3 +20,17 @@ type DaemonRow struct {
 // DaemonRowsKept is how long a daemon's row outlives its last heartbeat:
 // older rows are pruned by the next heartbeat of any daemon.
 const DaemonRowsKept = 24 * time.Hour
+
+// Leadership is who leads a group of daemons on one calendar: the holder of
+// the lease row named Name until Until (a holder that stops renewing loses
+// it when Until passes, and another daemon takes it over).
+type Leadership struct {
+	Name   string
+	Holder string
+	Since  time.Time // when this holder took it
+	Until  time.Time
+}
+
+// LeaderMaintenance names the lease whose holder runs the daemons'
+// maintenance jobs (lease recovery): one daemon at a time runs them.
+const LeaderMaintenance = "maintenance"

@@ -36,6 +36,16 @@ type Deliveries interface {
 	PausedAll(ctx context.Context) (bool, string, error)
 	BeatDaemon(ctx context.Context, d DaemonRow) error
 	Daemons(ctx context.Context) ([]DaemonRow, error)
+	// Lead takes or renews the lease row name for holder until now+ttl, in
+	// one statement: it succeeds when the row is free, expired (before now)
+	// or already holder's; ok says whether holder leads now.
+	Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (ok bool, err error)
+	// Resign gives name up, if holder holds it, so another daemon takes
+	// over at once instead of after the lease runs out.
+	Resign(ctx context.Context, name, holder string) error
+	// Leader reads the lease row name; ok is false when none was ever taken
+	// (an expired lease is returned as it is: Until tells).
+	Leader(ctx context.Context, name string) (l Leadership, ok bool, err error)
 	Post(ctx context.Context, ref string) (Post, error)
 	ChannelByID(ctx context.Context, id int64) (Channel, error)
 	Campaign(ctx context.Context, name string) (Campaign, error)

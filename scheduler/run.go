@@ -55,11 +55,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		name, spec, def string
 		fn              func()
 	}{
-		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() {
-			if _, err := s.recoverExpired(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("lease recovery", "err", err)
-			}
-		}},
+		// Maintenance: the leader's alone (leader.go).
+		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() { s.maintain(ctx) }},
 		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke},
 		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }},
 		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() {
@@ -88,11 +85,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	stopLeases := s.startLeaseKeeper()
 	defer stopLeases()
 
-	if _, err := s.recoverExpired(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped while starting: a clean stop
+	// Lead if no other daemon does; the leader settles what a crash left.
+	s.lead(ctx)
+	stopLeading := s.startLeading(poke)
+	defer stopLeading()
+	if s.Leading(s.o.Clock.Now()) {
+		if _, err := s.recoverExpired(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting: a clean stop
+			}
+			return err
 		}
-		return err
 	}
 	s.beat(ctx, jobs, false)
 	if s.o.FillSpec != "off" {
@@ -143,6 +146,11 @@ loop:
 		run, lease, err := s.st.NextWake(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("next wake", "err", err)
+		}
+		// Expired leases are the leader's to recover: the others do not
+		// wake for them (the leader, once one, is poked awake).
+		if !s.Leading(now) {
+			lease = nil
 		}
 		// Expired means earlier than now, as ClaimExpired reads it. When
 		// recovery fails, look again after a poll, not in a busy loop.

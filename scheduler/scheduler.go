@@ -86,6 +86,7 @@ type Scheduler struct {
 	jobs         map[cron.EntryID]Job // the daemon's recurring jobs, named
 	lastLoop     atomic.Int64         // unix ms of the daemon loop's last turn
 	lastProgress atomic.Int64         // unix ms of the last claim or record
+	leadUntil    atomic.Int64         // unix ms: this daemon leads until then (leader.go)
 	counts       counters
 }
 

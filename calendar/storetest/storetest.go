@@ -78,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("loads", func(t *testing.T) { testLoads(t, h) })
 	t.Run("secrets", func(t *testing.T) { testSecrets(t, h) })
 	t.Run("daemons", func(t *testing.T) { testDaemons(t, h) })
+	t.Run("leaders", func(t *testing.T) { testLeaders(t, h) })
 	t.Run("credentials", func(t *testing.T) { testCredentials(t, h) })
 	t.Run("publish-now", func(t *testing.T) { testPublishNow(t, h) })
 	t.Run("retry-force", func(t *testing.T) { testRetryForce(t, h) })

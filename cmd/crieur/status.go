@@ -37,14 +37,16 @@ type statusDoc struct {
 }
 
 type daemonDoc struct {
-	State       string          `json:"state"` // running, stopped, unresponsive, never-ran
-	LastBeat    *time.Time      `json:"last_heartbeat"`
-	Host        string          `json:"host,omitempty"`
-	PID         int             `json:"pid,omitempty"`
-	Owner       string          `json:"owner,omitempty"`
-	StartedAt   *time.Time      `json:"started_at,omitempty"`
-	Concurrency int             `json:"concurrency,omitempty"`
-	Jobs        []scheduler.Job `json:"jobs"`
+	State       string     `json:"state"` // running, stopped, unresponsive, never-ran
+	LastBeat    *time.Time `json:"last_heartbeat"`
+	Host        string     `json:"host,omitempty"`
+	PID         int        `json:"pid,omitempty"`
+	Owner       string     `json:"owner,omitempty"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	Concurrency int        `json:"concurrency,omitempty"`
+	// Leader: this daemon holds the leader lease and runs the maintenance jobs.
+	Leader bool            `json:"leader"`
+	Jobs   []scheduler.Job `json:"jobs"`
 }
 
 type killSwitchDoc struct {
@@ -142,9 +144,15 @@ func (a *app) status() (statusDoc, error) {
 	if err != nil {
 		return doc, err
 	}
+	lead, led, err := st.Leader(a.ctx, calendar.LeaderMaintenance)
+	if err != nil {
+		return doc, err
+	}
 	doc.Daemons = []daemonDoc{}
 	for _, hb := range beats {
-		doc.Daemons = append(doc.Daemons, daemonOf(hb, now))
+		d := daemonOf(hb, now)
+		d.Leader = led && lead.Holder == hb.Owner && lead.Until.After(now) && d.State == "running"
+		doc.Daemons = append(doc.Daemons, d)
 	}
 	// Running daemons first, each group by latest heartbeat (as read).
 	sort.SliceStable(doc.Daemons, func(i, j int) bool {
@@ -225,8 +233,12 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 		} else if d.State == "unresponsive" {
 			state = a.paint("31", state)
 		}
-		t.row(label, fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)", state, d.Host, d.PID,
-			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat)))
+		leads := ""
+		if d.Leader {
+			leads = ", leader (runs the maintenance jobs)"
+		}
+		t.row(label, fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)%s", state, d.Host, d.PID,
+			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat), leads))
 		if d.State != "stopped" {
 			for _, j := range d.Jobs {
 				t.row("", fmt.Sprintf("job %s (%s): next %s", j.Name, j.Spec, a.when(&j.Next)))
