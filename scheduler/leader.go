@@ -98,3 +98,15 @@ func (s *Scheduler) maintain(ctx context.Context) {
 		s.log.Error("lease recovery", "err", err)
 	}
 }
+
+// fillAsLeader fills the evergreen slots when this daemon leads: a fill is
+// idempotent (each slot time is filled once), but only one daemon should
+// spend the work and log its skips.
+func (s *Scheduler) fillAsLeader(ctx context.Context) {
+	if !s.Leading(s.o.Clock.Now()) {
+		return
+	}
+	if _, err := s.FillEvergreen(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("evergreen fill", "err", err)
+	}
+}

@@ -59,11 +59,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() { s.maintain(ctx) }},
 		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke},
 		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }},
-		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() {
-			if _, err := s.FillEvergreen(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("evergreen fill", "err", err)
-			}
-		}},
+		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() { s.fillAsLeader(ctx) }},
 	}
 	s.jobs = map[cron.EntryID]Job{}
 	for _, j := range specs {
@@ -99,10 +95,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	s.beat(ctx, jobs, false)
 	if s.o.FillSpec != "off" {
-		// Fill at start too: the calendar shows the coming week at once.
-		if _, err := s.FillEvergreen(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("evergreen fill", "err", err)
-		}
+		s.fillAsLeader(ctx) // at start too: the calendar shows the coming week at once
 	}
 	s.log.Info("daemon started", "owner", s.o.Owner, "concurrency", s.o.Concurrency)
 

@@ -29,9 +29,11 @@ type copyTable struct {
 // added here: TestCopyKnowsEveryTable fails until it is.
 var copyTables = []copyTable{
 	{name: "channels", serial: true},
+	{name: "categories", serial: true},
 	{name: "slots", serial: true},
 	{name: "campaigns", serial: true},
 	{name: "posts", serial: true},
+	{name: "category_fills"},
 	{name: "post_variants"},
 	{name: "post_media"},
 	{name: "post_notes", serial: true},
