@@ -61,6 +61,13 @@ type fakeLinkedIn struct {
 	auth *publishertest.OAuthServer
 }
 
+// authorizedBy is the fake taking the tokens auth issued (RunOAuth).
+func authorizedBy(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
+	f := newFake(t)
+	f.auth = auth
+	return f
+}
+
 func newFake(t *testing.T) *fakeLinkedIn {
 	return &fakeLinkedIn{t: t, images: map[string]string{}, uploaded: map[string][]byte{}, now: time.Now}
 }

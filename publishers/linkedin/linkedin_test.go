@@ -312,11 +312,7 @@ func TestOAuth(t *testing.T) {
 	img := publishertest.WriteFile(t, "cover.png", publishertest.PNG)
 	publishertest.RunOAuth(t, publishertest.OAuthSuite{
 		Network: "linkedin",
-		Handler: func(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
-			f := newFake(t)
-			f.auth = auth
-			return f
-		},
+		Handler: authorizedBy,
 		Configure: func(base string) publishers.Config {
 			return publishers.Config{Channel: "acme-li", Settings: map[string]string{"api": base, "version": fakeVersion, "author": fakeOrg,
 				oauth.SettingBaseURL: base, oauth.SettingClientID: "li-client"}}

@@ -63,6 +63,13 @@ type fake struct {
 	auth *publishertest.OAuthServer
 }
 
+// authorizedBy is the fake taking the tokens auth issued (RunOAuth).
+func authorizedBy(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
+	f := newFake(t)
+	f.auth = auth
+	return f
+}
+
 func newFake(t *testing.T) *fake {
 	return &fake{t: t, media: map[string]*fakeMedia{}, nextID: 1000, clock: func() time.Time { return now }}
 }

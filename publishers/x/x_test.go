@@ -272,11 +272,7 @@ func TestRateLimits(t *testing.T) {
 func TestOAuth(t *testing.T) {
 	publishertest.RunOAuth(t, publishertest.OAuthSuite{
 		Network: "x",
-		Handler: func(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
-			f := newFake(t)
-			f.auth = auth
-			return f
-		},
+		Handler: authorizedBy,
 		Configure: func(base string) publishers.Config {
 			return publishers.Config{Channel: "acme-x", Settings: map[string]string{"api": base,
 				oauth.SettingBaseURL: base, oauth.SettingClientID: "x-client"}}
