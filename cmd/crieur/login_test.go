@@ -97,6 +97,23 @@ type loginLab struct {
 }
 
 func newLoginLab(t *testing.T, p oauth.Provider, secret string) *loginLab {
+	api := func(l *loginLab) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !l.auth.Authorized(r) {
+				publishertest.WriteJSON(w, 401, map[string]string{"error": "Unauthorized"})
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+		})
+	}
+	return newOAuthLab(t, p, secret, "acme-lab", api, func(base string) []string { return []string{"--set", "api=" + base} })
+}
+
+// newOAuthLab is a calendar with the channel named channel on p's network,
+// added with the flags add(base) and with oauth_base_url and redirect_uri
+// pointing at one server on 127.0.0.1 that is the fake authorization
+// server and, for every other path, the network's API (api(l)).
+func newOAuthLab(t *testing.T, p oauth.Provider, secret, channel string, api func(l *loginLab) http.Handler, add func(base string) []string) *loginLab {
 	dir := t.TempDir()
 	t.Setenv("CRIEUR_DB", filepath.Join(dir, "crieur.db"))
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
@@ -108,26 +125,23 @@ func newLoginLab(t *testing.T, p oauth.Provider, secret string) *loginLab {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
-	l := &loginLab{t: t, channel: "acme-lab", secret: secret, redirect: "http://127.0.0.1:" + port + "/callback"}
+	l := &loginLab{t: t, channel: channel, secret: secret, redirect: "http://127.0.0.1:" + port + "/callback"}
 	l.auth = publishertest.NewOAuthServer(t, p, "lab-client", secret)
 	l.auth.RedirectURI = l.redirect
 	l.auth.RefreshExpiresIn = 30 * 24 * 3600
+	h := api(l)
 	srv := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.auth.Serves(r) {
 			l.auth.ServeHTTP(w, r)
 			return
 		}
-		if !l.auth.Authorized(r) {
-			publishertest.WriteJSON(w, 401, map[string]string{"error": "Unauthorized"})
-			return
-		}
-		w.WriteHeader(http.StatusCreated)
+		h.ServeHTTP(w, r)
 	}))
 	l.base = srv.URL
 	t.Cleanup(l.noSecretPrinted)
 	l.ok("init")
-	l.ok("channel", "add", l.channel, "--network", p.Network, "--set", "api="+l.base, "--set", "oauth_base_url="+l.base,
-		"--set", "redirect_uri="+l.redirect)
+	args := []string{"channel", "add", l.channel, "--network", p.Network, "--set", "oauth_base_url=" + l.base, "--set", "redirect_uri=" + l.redirect}
+	l.ok(append(args, add(l.base)...)...)
 	return l
 }
 

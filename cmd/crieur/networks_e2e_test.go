@@ -26,6 +26,7 @@ import (
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 	"github.com/crieur/crieur/scheduler"
 )
@@ -198,8 +199,14 @@ func wantAuthPauses(t *testing.T, env *e2e, fs *faultSet) {
 	}
 	var ch calendar.Channel
 	env.cliJSON(&ch, "channel", "show", env.channel)
-	if !ch.Paused || !strings.Contains(ch.PauseReason, "crieur channel edit "+env.channel) || !strings.Contains(ch.PauseReason, "crieur resume "+env.channel) {
-		t.Errorf("channel paused=%v, reason %q: want paused, saying how to fix the credentials", ch.Paused, ch.PauseReason)
+	// An OAuth network's channel is mended by logging in again; another's
+	// by giving it new secrets.
+	fix := "crieur channel edit " + env.channel
+	if _, ok := oauth.Lookup(env.nc.network); ok {
+		fix = "`crieur channel login " + env.channel + "`"
+	}
+	if !ch.Paused || !strings.Contains(ch.PauseReason, fix) || !strings.Contains(ch.PauseReason, "crieur resume "+env.channel) {
+		t.Errorf("channel paused=%v, reason %q: want paused, saying to run %s", ch.Paused, ch.PauseReason, fix)
 	}
 	d := env.delivery()
 	if d.Status != calendar.DeliveryPending || d.Attempts != 0 || d.LastError == "" {

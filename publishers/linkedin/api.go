@@ -17,44 +17,6 @@ import (
 	"github.com/crieur/crieur/publishers"
 )
 
-// tokenSource is where the adapter gets the OAuth access token it sends,
-// and what it tells when LinkedIn refuses one. It is the one seam the OAuth
-// kit replaces (refresh before expiry under the channel's lock, the new
-// token saved before use, a 401 refreshed once): newTokenSource builds it.
-type tokenSource interface {
-	// Token returns the access token to send now. An error of class Auth
-	// pauses the channel; any other is retried later.
-	Token(ctx context.Context) (string, error)
-	// Refused is told that LinkedIn answered 401 to token. It returns a new
-	// token to retry the request with once, or "" when there is none: the
-	// 401 then pauses the channel until `crieur channel login`.
-	Refused(ctx context.Context, token string) (string, error)
-}
-
-// newTokenSource is the channel's token: access_token from its credentials,
-// read at each request, never refreshed.
-func newTokenSource(cfg publishers.Config) tokenSource {
-	return storedToken{cfg: cfg}
-}
-
-// storedToken reads the token the channel holds.
-type storedToken struct{ cfg publishers.Config }
-
-func (s storedToken) Token(context.Context) (string, error) {
-	tok, err := s.cfg.Secret("access_token")
-	if err != nil && !errors.Is(err, publishers.ErrNoSecret) {
-		// The calendar could not be read: try again later.
-		return "", &publishers.Error{Class: publishers.Transient, Message: "reading the channel's access token: " + err.Error(), Err: err}
-	}
-	if tok = strings.TrimSpace(tok); tok == "" {
-		return "", &publishers.Error{Class: publishers.Auth, Message: "the channel has no access token: " + loginHint(s.cfg.Channel)}
-	}
-	s.cfg.Redact.Add(tok)
-	return tok, nil
-}
-
-func (storedToken) Refused(context.Context, string) (string, error) { return "", nil }
-
 // loginHint says how to give the channel a new token.
 func loginHint(channel string) string {
 	if channel == "" {
@@ -76,46 +38,43 @@ type reply struct {
 	header http.Header
 }
 
-// do sends one authenticated request to LinkedIn's API at url and decodes
-// a JSON answer into out. A 401 is told to the token source, which may give
-// a new token to retry with once (LinkedIn did not act on a refused call);
-// a second 401 is an Auth error naming `crieur channel login`.
+// do sends one authenticated request to LinkedIn's API at url (or the
+// upload URL uploadTarget allowed) and decodes a JSON answer into out. The
+// channel's OAuth session (oauth.Session.Do) gives the token, renews it
+// before it expires, and after a 401 renews it and sends the request once
+// more (LinkedIn did not act on a refused call); a second 401, or a
+// channel never logged in, is an Auth error whose fix is `crieur channel
+// login NAME`.
 func (p *Publisher) do(ctx context.Context, method, url string, body []byte, header http.Header, out any) (reply, error) {
-	tok, err := p.tokens.Token(ctx)
+	resp, err := p.sess.Do(ctx, func(tok string) (*http.Response, error) {
+		req, err := p.request(ctx, method, url, body, header)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := p.client.Do(req)
+		if err != nil {
+			return nil, publishers.Transport(err)
+		}
+		return resp, nil
+	})
 	if err != nil {
 		return reply{}, err
 	}
-	for try := 0; ; try++ {
-		req, err := p.request(ctx, method, url, body, header)
-		if err != nil {
-			return reply{}, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rep, data, err := p.send(req)
-		if err != nil {
-			return reply{}, err
-		}
-		if rep.status == http.StatusUnauthorized && try == 0 {
-			next, rerr := p.tokens.Refused(ctx, tok)
-			if rerr != nil {
-				return reply{}, rerr
-			}
-			if next != "" && next != tok {
-				tok = next
-				continue
-			}
-		}
-		if rep.status < 200 || rep.status > 299 {
-			return rep, p.failure(rep, data)
-		}
-		if out != nil && len(bytes.TrimSpace(data)) > 0 {
-			if err := json.Unmarshal(data, out); err != nil {
-				// A 2xx that is not the API's JSON is a proxy's page.
-				return rep, &publishers.Error{Class: publishers.Transient, Status: rep.status, Message: method + " " + pathOf(url) + ": the answer is not LinkedIn's JSON", Err: err}
-			}
-		}
-		return rep, nil
+	rep, data, err := p.read(resp)
+	if err != nil {
+		return reply{}, err
 	}
+	if rep.status < 200 || rep.status > 299 {
+		return rep, p.failure(rep, data)
+	}
+	if out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			// A 2xx that is not the API's JSON is a proxy's page.
+			return rep, &publishers.Error{Class: publishers.Transient, Status: rep.status, Message: method + " " + pathOf(url) + ": the answer is not LinkedIn's JSON", Err: err}
+		}
+	}
+	return rep, nil
 }
 
 func (p *Publisher) request(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Request, error) {
@@ -134,12 +93,8 @@ func (p *Publisher) request(ctx context.Context, method, url string, body []byte
 	return req, nil
 }
 
-// send makes one call and reads its answer (at most 1 MiB).
-func (p *Publisher) send(req *http.Request) (reply, []byte, error) {
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return reply{}, nil, publishers.Transport(err)
-	}
+// read reads a call's answer (at most 1 MiB).
+func (p *Publisher) read(resp *http.Response) (reply, []byte, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	rep := reply{status: resp.StatusCode, header: resp.Header}
@@ -152,17 +107,18 @@ func (p *Publisher) send(req *http.Request) (reply, []byte, error) {
 	return rep, data, nil
 }
 
-// failure classifies a non-2xx answer. A 401 asks for a new login; a 429
+// failure classifies a non-2xx answer (a 401 never comes here: the
+// session renews the token, then pauses the channel with `crieur channel
+// login NAME`). A 403 asks for a new login with the scope missing; a 429
 // (LinkedIn sends no rate-limit headers: its limits are daily and reset at
 // midnight UTC) waits until then, or the channel's rate_limit_backoff.
 func (p *Publisher) failure(rep reply, data []byte) error {
 	resp := &http.Response{StatusCode: rep.status, Header: rep.header}
 	e := publishers.FromResponse(resp, errorMessage(data), p.now())
 	switch {
-	case rep.status == http.StatusUnauthorized:
-		e.Message += "; " + loginHint(p.channel)
 	case rep.status == http.StatusForbidden:
 		e.Message += "; the token lacks a scope (w_member_social to post as a member, w_organization_social as a page you administer): add the product to the app, then " + loginHint(p.channel)
+		e.Fix = p.sess.Fix()
 	case e.Class == publishers.RateLimited && e.RetryAfter <= 0:
 		e.RetryAfter = p.backoff
 		if e.RetryAfter <= 0 {

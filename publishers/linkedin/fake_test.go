@@ -56,6 +56,16 @@ type fakeLinkedIn struct {
 	uploadBase string
 	seq        int64
 	now        func() time.Time
+	// auth, when set, is the fake authorization server whose tokens the
+	// API accepts (RunOAuth); else only fakeToken is.
+	auth *publishertest.OAuthServer
+}
+
+// authorizedBy is the fake taking the tokens auth issued (RunOAuth).
+func authorizedBy(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
+	f := newFake(t)
+	f.auth = auth
+	return f
 }
 
 func newFake(t *testing.T) *fakeLinkedIn {
@@ -81,7 +91,7 @@ func (f *fakeLinkedIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.tokens = append(f.tokens, strings.TrimPrefix(auth, "Bearer "))
 	f.mu.Unlock()
-	if auth != "Bearer "+fakeToken {
+	if f.auth != nil && !f.auth.Authorized(r) || f.auth == nil && auth != "Bearer "+fakeToken {
 		writeError(w, 401, map[string]any{"serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"})
 		return
 	}

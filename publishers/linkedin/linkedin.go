@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
@@ -49,10 +50,11 @@ const (
 )
 
 func init() {
+	oauth.Register(oauth.LinkedIn)
 	publishers.Register(publishers.Network{
 		Name:        "linkedin",
 		Description: "posts on a LinkedIn member's feed or an organization's page, with images and link cards (Posts API)",
-		Settings: []publishers.Field{
+		Settings: append([]publishers.Field{
 			{Name: settingAuthor, Help: "who posts: urn:li:person:ID or urn:li:organization:ID (default: the member whose token it is, read from /v2/userinfo)"},
 			{Name: settingVersion, Default: defaultVersion, Help: "the LinkedIn-Version (YYYYMM) of the API to speak"},
 			{Name: settingAPI, Default: defaultAPI, Kind: publishers.URL, Help: "the API's base URL"},
@@ -60,10 +62,11 @@ func init() {
 			{Name: settingBackoff, Help: "how long to wait after LinkedIn's 429 (e.g. 1h; default: until the next midnight UTC, when its daily limits reset)"},
 			{Name: settingLookup, Default: "auto", Help: "look an uncertain attempt's post up among the author's posts before a retry: auto (organizations: their pages may read their posts), true (a member whose app has r_member_social), false"},
 			publishers.InsecureHTTP,
-		},
-		Secrets: []publishers.Field{
-			{Name: "access_token", Help: "the OAuth access token (crieur channel login stores it; scopes w_member_social or w_organization_social)"},
-		},
+		}, oauth.LinkedIn.Settings()...),
+		// None is required when the channel is added: `crieur channel
+		// login NAME` obtains the tokens (scopes w_member_social, or
+		// w_organization_social for a page).
+		Secrets: oauth.LinkedIn.Secrets(),
 		// A lookup among the author's posts where the token may read them
 		// (lookup), else a person decides. Either way a retry is guarded by
 		// LinkedIn itself: it refuses a repeated commentary as a duplicate
@@ -83,8 +86,7 @@ type Publisher struct {
 	backoff time.Duration // 0: until the next midnight UTC
 	lookup  bool
 
-	tokens tokenSource
-	redact *publishers.Redactor
+	sess   *oauth.Session // the channel's OAuth token
 	client *http.Client
 	now    func() time.Time
 
@@ -96,16 +98,18 @@ type Publisher struct {
 type finding struct{ *Publisher }
 
 // New builds a LinkedIn publisher from the channel's settings; the access
-// token is read when a request is made (see tokenSource), so a channel
-// added before `crieur channel login` builds.
+// token is read when a request is made (see do), so a channel added before
+// `crieur channel login` builds.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
 	p, err := fromSettings(cfg.Settings)
 	if err != nil {
 		return nil, err
 	}
 	p.channel = cfg.Channel
-	p.tokens = newTokenSource(cfg)
-	p.redact, p.client, p.now = cfg.Redact, cfg.Client(), cfg.Clock
+	if p.sess, err = oauth.NewSession(oauth.LinkedIn, cfg); err != nil {
+		return nil, fmt.Errorf("linkedin: %w", err)
+	}
+	p.client, p.now = cfg.Client(), cfg.Clock
 	if p.lookup {
 		return finding{p}, nil
 	}

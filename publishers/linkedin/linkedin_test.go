@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
 
@@ -267,33 +268,9 @@ func TestRateLimited(t *testing.T) {
 	}
 }
 
-// recordingTokens is a token source for the seam: it counts refusals and
-// gives a fresh token once.
-type recordingTokens struct {
-	mu      sync.Mutex
-	current string
-	fresh   string
-	refused []string
-}
-
-func (r *recordingTokens) Token(context.Context) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.current, nil
-}
-
-func (r *recordingTokens) Refused(_ context.Context, tok string) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.refused = append(r.refused, tok)
-	r.current, r.fresh = r.fresh, ""
-	return r.current, nil
-}
-
 // The token is read from the channel's credentials at each request (a token
 // saved since the publisher was built is used); without one, or refused,
-// the error is Auth and says to run `crieur channel login`. A token source
-// that refreshes (the OAuth kit's) retries a 401 once with its new token.
+// the error is Auth and says to run `crieur channel login`.
 func TestToken(t *testing.T) {
 	f := newFake(t)
 	srv := publishertest.Server(t, f)
@@ -325,20 +302,25 @@ func TestToken(t *testing.T) {
 	_, err = noToken.Publish(context.Background(), publishers.Post{Text: "x"})
 	publishertest.CheckError(t, err, publishers.Auth, 0, "crieur channel login acme-li")
 
-	// The seam: a 401 is told to the token source, and retried once with the token it gives.
-	src := &recordingTokens{current: "expired-token", fresh: fakeToken}
-	inner := publishers.Unwrap(build(t, srv.URL, nil, time.Time{}))
-	inner.(finding).tokens = src
-	if _, err := inner.Publish(context.Background(), publishers.Post{Text: "Third"}); err != nil {
-		t.Fatalf("after a refresh: %v", err)
-	}
-	if len(src.refused) != 1 || src.refused[0] != "expired-token" {
-		t.Errorf("refused %v, want the expired token once", src.refused)
-	}
-	src = &recordingTokens{current: "expired-token"}
-	inner.(finding).tokens = src
-	_, err = inner.Publish(context.Background(), publishers.Post{Text: "Fourth"})
-	publishertest.CheckError(t, err, publishers.Auth, 0, "crieur channel login acme-li")
+}
+
+// The token's life cycle goes through the OAuth kit on every call (the
+// image's upload to LinkedIn's upload URL included), against one server
+// that is LinkedIn's API and its token endpoint (a confidential client:
+// the client secret in the form).
+func TestOAuth(t *testing.T) {
+	img := publishertest.WriteFile(t, "cover.png", publishertest.PNG)
+	publishertest.RunOAuth(t, publishertest.OAuthSuite{
+		Network: "linkedin",
+		Handler: authorizedBy,
+		Configure: func(base string) publishers.Config {
+			return publishers.Config{Channel: "acme-li", Settings: map[string]string{"api": base, "version": fakeVersion, "author": fakeOrg,
+				oauth.SettingBaseURL: base, oauth.SettingClientID: "li-client"}}
+		},
+		ClientID:     "li-client",
+		ClientSecret: "li-Secret-client",
+		Post:         publishers.Post{DeliveryID: 4, Text: "Spring is here.", Media: []publishers.Media{{Path: img, Alt: "A cover in green"}}},
+	})
 }
 
 // The token goes to an upload URL only on LinkedIn's hosts, the API's, or

@@ -15,50 +15,6 @@ import (
 	"github.com/crieur/crieur/publishers"
 )
 
-// secretAccessToken is the channel secret that holds the OAuth 2.0 user
-// access token (X's OAuth 2.0 Authorization Code with PKCE, user context).
-const secretAccessToken = "access_token"
-
-// tokenSource gives the access token a request carries. It is the one seam
-// between this adapter and the channel's OAuth life cycle: today
-// newTokenSource reads the token the channel holds; the OAuth kit replaces
-// it with a source that refreshes the token before it expires (and, through
-// Refused, once after X refused it).
-type tokenSource interface {
-	// Token is the access token to send now.
-	Token(ctx context.Context) (string, error)
-	// Refused is told that X answered 401 to token. retry true means a new
-	// token is available and the request is sent once more; false means
-	// the channel needs `crieur channel login`.
-	Refused(ctx context.Context, token string) (retry bool, err error)
-}
-
-// newTokenSource builds the channel's token source.
-func newTokenSource(cfg publishers.Config) tokenSource { return storedToken{cfg: cfg} }
-
-// storedToken reads the channel's access token as the calendar holds it
-// now (a login since the publisher was built included); it cannot refresh.
-type storedToken struct{ cfg publishers.Config }
-
-func (s storedToken) Token(context.Context) (string, error) {
-	v, err := s.cfg.Secret(secretAccessToken)
-	if err != nil || strings.TrimSpace(v) == "" {
-		return "", &publishers.Error{Class: publishers.Auth, Message: loginHint(s.cfg.Channel, "the channel has no access token")}
-	}
-	return strings.TrimSpace(v), nil
-}
-
-func (storedToken) Refused(context.Context, string) (bool, error) { return false, nil }
-
-// loginHint says what to run to give the channel a working token.
-func loginHint(channel, why string) string {
-	name := channel
-	if name == "" {
-		name = "NAME"
-	}
-	return fmt.Sprintf("%s: run `crieur channel login %s`", why, name)
-}
-
 // request is one call to the API; body is built again for each sending
 // (a retry after a refreshed token sends it twice).
 type request struct {
@@ -79,43 +35,52 @@ func jsonBody(v any) func() (io.Reader, string, error) {
 }
 
 // do sends one authenticated request: the only place the access token is
-// attached to a request, and where a 401 is handled (see tokenSource). It
-// returns the answer's headers, and a classified error for anything but a
-// 2xx. The token never reaches an error: X's words are kept, and the
-// registry's Redactor removes the channel's secrets besides.
+// attached to a request. The channel's OAuth session (oauth.Session.Do)
+// gives the token, renews it before it expires, and after a 401 renews it
+// and sends the request once more; a second 401 pauses the channel with
+// `crieur channel login NAME`. It returns the answer's headers, and a
+// classified error for anything but a 2xx. The token never reaches an
+// error: X's words are kept, and the registry's Redactor removes the
+// channel's secrets besides.
 func (p *Publisher) do(ctx context.Context, r request) (http.Header, error) {
-	for attempt := 0; ; attempt++ {
-		token, err := p.tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		h, status, err := p.send(ctx, r, token)
-		if status != http.StatusUnauthorized || attempt > 0 {
-			return h, err
-		}
-		retry, rerr := p.tokens.Refused(ctx, token)
-		if rerr != nil {
-			return h, rerr
-		}
-		if !retry {
-			return h, err
+	resp, err := p.sess.Do(ctx, func(token string) (*http.Response, error) { return p.send(ctx, r, token) })
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.Header, publishers.Transport(err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.Header, p.classify(resp, data)
+	}
+	if r.out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, r.out); err != nil {
+			// A 2xx that is not the API's JSON is a proxy or a maintenance
+			// page: the request may not have been seen.
+			return resp.Header, &publishers.Error{Class: publishers.Transient, Status: resp.StatusCode,
+				Message: r.method + " " + pathOnly(r.path) + ": the answer is not X's JSON", Err: err}
 		}
 	}
+	return resp.Header, nil
 }
 
-func (p *Publisher) send(ctx context.Context, r request, token string) (http.Header, int, error) {
+// send builds and sends one request with token (again for each sending:
+// its body is built anew).
+func (p *Publisher) send(ctx context.Context, r request, token string) (*http.Response, error) {
 	var rd io.Reader
 	ctype := ""
 	if r.body != nil {
 		b, ct, err := r.body()
 		if err != nil {
-			return nil, 0, &publishers.Error{Class: publishers.Permanent, Message: "encoding the request", Err: err}
+			return nil, &publishers.Error{Class: publishers.Permanent, Message: "encoding the request", Err: err}
 		}
 		rd, ctype = b, ct
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, p.base+r.path, rd)
 	if err != nil {
-		return nil, 0, &publishers.Error{Class: publishers.Permanent, Message: "building the request", Err: err}
+		return nil, &publishers.Error{Class: publishers.Permanent, Message: "building the request", Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -125,25 +90,9 @@ func (p *Publisher) send(ctx context.Context, r request, token string) (http.Hea
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, 0, publishers.Transport(err)
+		return nil, publishers.Transport(err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.Header, resp.StatusCode, publishers.Transport(err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.Header, resp.StatusCode, p.classify(resp, data)
-	}
-	if r.out != nil && len(bytes.TrimSpace(data)) > 0 {
-		if err := json.Unmarshal(data, r.out); err != nil {
-			// A 2xx that is not the API's JSON is a proxy or a maintenance
-			// page: the request may not have been seen.
-			return resp.Header, resp.StatusCode, &publishers.Error{Class: publishers.Transient, Status: resp.StatusCode,
-				Message: r.method + " " + pathOnly(r.path) + ": the answer is not X's JSON", Err: err}
-		}
-	}
-	return resp.Header, resp.StatusCode, nil
+	return resp, nil
 }
 
 func pathOnly(p string) string {
@@ -154,19 +103,15 @@ func pathOnly(p string) string {
 // errDuplicate marks X's refusal of a text the account already posted.
 var errDuplicate = errors.New("duplicate content")
 
-// classify turns an answer that is not a 2xx into a classified error: a
-// 401 asks for `crieur channel login`; a 403 for duplicate content is
+// classify turns an answer that is not a 2xx into a classified error (a
+// 401 never comes here: the session renews the token, then pauses the
+// channel with `crieur channel login NAME`); a 403 for duplicate content is
 // marked (errDuplicate) for Publish to look the post up; a 429 waits until
 // the limit X names resets.
 func (p *Publisher) classify(resp *http.Response, body []byte) *publishers.Error {
 	msg := errorMessage(body)
 	e := publishers.FromResponse(resp, msg, p.now())
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized:
-		e.Message = loginHint(p.channel, "X refused the access token (expired or revoked)")
-		if msg != "" {
-			e.Message += " (X says: " + msg + ")"
-		}
 	case resp.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "duplicate"):
 		e.Class, e.Err = publishers.Permanent, errDuplicate
 	case resp.StatusCode == http.StatusTooManyRequests:

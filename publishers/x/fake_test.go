@@ -58,6 +58,16 @@ type fake struct {
 	statusHits int
 	listed     int
 	clock      func() time.Time
+	// auth, when set, is the fake authorization server that issued the
+	// tokens the API accepts (RunOAuth); else only token is accepted.
+	auth *publishertest.OAuthServer
+}
+
+// authorizedBy is the fake taking the tokens auth issued (RunOAuth).
+func authorizedBy(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
+	f := newFake(t)
+	f.auth = auth
+	return f
 }
 
 func newFake(t *testing.T) *fake {
@@ -74,7 +84,12 @@ func problem(w http.ResponseWriter, status int, title, detail string) {
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := f.t
-	if got := r.Header.Get("Authorization"); got != "Bearer "+token {
+	if f.auth != nil {
+		if !f.auth.Authorized(r) {
+			problem(w, 401, "Unauthorized", "Unauthorized")
+			return
+		}
+	} else if got := r.Header.Get("Authorization"); got != "Bearer "+token {
 		t.Errorf("%s %s: Authorization = %q", r.Method, r.URL.Path, got)
 		problem(w, 401, "Unauthorized", "Unauthorized")
 		return

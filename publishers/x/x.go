@@ -15,24 +15,25 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 // defaultAPI is where X's API lives.
 const defaultAPI = "https://api.x.com"
 
 func init() {
+	oauth.Register(oauth.X)
 	publishers.Register(publishers.Network{
 		Name:        "x",
 		Description: "posts on X (formerly Twitter), threads when long, with images, videos and alt text, through the X API v2",
-		Settings: []publishers.Field{
+		Settings: append([]publishers.Field{
 			{Name: "api", Default: defaultAPI, Kind: publishers.URL, Help: "the API's base URL (default https://api.x.com)"},
 			publishers.InsecureHTTP,
-		},
-		Secrets: []publishers.Field{
-			// Not required when the channel is added: `crieur channel login`
-			// obtains it afterwards.
-			{Name: secretAccessToken, Help: "an OAuth 2.0 user access token (scopes tweet.read tweet.write users.read media.write offline.access); `crieur channel login NAME` obtains it"},
-		},
+		}, oauth.X.Settings()...),
+		// None is required when the channel is added: `crieur channel
+		// login NAME` obtains the tokens (scopes tweet.read tweet.write
+		// users.read media.write offline.access).
+		Secrets: oauth.X.Secrets(),
 		// X has no idempotency key. Before a retry of an uncertain attempt,
 		// Find looks the post up among the account's recent posts; and X
 		// refuses a text the account already posted, which Publish then
@@ -45,11 +46,10 @@ func init() {
 
 // Publisher posts to one X account.
 type Publisher struct {
-	base    string // the API's base URL without a trailing slash
-	channel string
-	tokens  tokenSource
-	client  *http.Client
-	now     func() time.Time
+	base   string         // the API's base URL without a trailing slash
+	sess   *oauth.Session // the channel's OAuth 2.0 user token
+	client *http.Client
+	now    func() time.Time
 
 	// PollInterval is the longest wait between checks of an upload X is
 	// still processing; PollLimit bounds how many checks are made.
@@ -66,10 +66,11 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.channel, p.client, p.now = cfg.Channel, cfg.Client(), cfg.Clock
-	p.tokens = newTokenSource(cfg)
-	if v, err := cfg.Secret(secretAccessToken); err != nil || strings.TrimSpace(v) == "" {
-		return nil, fmt.Errorf("x: %s", loginHint(cfg.Channel, "the channel has no access token yet"))
+	p.client, p.now = cfg.Client(), cfg.Clock
+	// A channel not logged in yet is built: each call then says to run
+	// `crieur channel login NAME` (an auth error with its Fix).
+	if p.sess, err = oauth.NewSession(oauth.X, cfg); err != nil {
+		return nil, fmt.Errorf("x: %w", err)
 	}
 	return p, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
 
@@ -263,62 +264,47 @@ func TestRateLimits(t *testing.T) {
 	})
 }
 
-// The token seam: every request asks the token source, and a 401 asks it
-// once whether a new token exists (the OAuth kit refreshes there), then
-// sends the request again with it.
-func TestRefusedTokenAsksTheSourceOnce(t *testing.T) {
-	f := newFake(t)
-	refusals := 0
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "Bearer stale" {
-			refusals++
-			problem(w, 401, "Unauthorized", "Unauthorized")
-			return
-		}
-		f.ServeHTTP(w, r)
+// The token's life cycle goes through the OAuth kit on every call of the
+// adapter (the image's upload included), against one server that is X's
+// API and its token endpoint: renewed before it expires, the rotated
+// refresh token saved before use, a 401 renewed and retried once, then the
+// channel paused with `crieur channel login NAME`.
+func TestOAuth(t *testing.T) {
+	publishertest.RunOAuth(t, publishertest.OAuthSuite{
+		Network: "x",
+		Handler: authorizedBy,
+		Configure: func(base string) publishers.Config {
+			return publishers.Config{Channel: "acme-x", Settings: map[string]string{"api": base,
+				oauth.SettingBaseURL: base, oauth.SettingClientID: "x-client"}}
+		},
+		ClientID: "x-client",
+		Post:     publishers.Post{DeliveryID: 3, Text: "Spring is here.", Media: []publishers.Media{{Path: pixel, Alt: "A red bike"}}},
 	})
-	p := newPub(t, h)
-	src := &rotating{tok: "stale"}
-	p.tokens = src
-	if _, err := p.Publish(context.Background(), publishers.Post{Text: "hello"}); err != nil {
-		t.Fatal(err)
-	}
-	if refusals != 1 || src.refused != 1 || len(f.tweets) != 1 {
-		t.Errorf("refusals %d, source told %d times, %d posts: want one refusal, one refresh, one post", refusals, src.refused, len(f.tweets))
-	}
-
-	// A source with no new token: the refusal is an auth error.
-	p.tokens = &rotating{tok: "stale", stuck: true}
-	_, err := p.Publish(context.Background(), publishers.Post{Text: "hello again"})
-	publishertest.CheckError(t, err, publishers.Auth, 0, "crieur channel login acme-x")
 }
 
-type rotating struct {
-	tok     string
-	refused int
-	stuck   bool
-}
-
-func (r *rotating) Token(context.Context) (string, error) { return r.tok, nil }
-func (r *rotating) Refused(_ context.Context, tok string) (bool, error) {
-	r.refused++
-	if r.stuck {
-		return false, nil
-	}
-	r.tok = token
-	return true, nil
-}
-
-// A channel without a token yet cannot build a publisher; the message says
-// how to log in.
+// A channel without a token yet (never logged in) is refused by its first
+// call with an auth error whose fix is `crieur channel login NAME`, before
+// anything reaches X.
 func TestNoTokenSaysLogin(t *testing.T) {
 	nw, err := publishers.Lookup("x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = nw.New(publishers.Config{Channel: "acme-x", Settings: map[string]string{}})
-	if err == nil || !strings.Contains(err.Error(), "crieur channel login acme-x") {
-		t.Errorf("New without a token: %v", err)
+	f := newFake(t)
+	cfg := config(publishertest.Server(t, f).URL)
+	cfg.Secrets = nil
+	p, err := nw.New(cfg)
+	if err != nil {
+		t.Fatalf("New without a token: %v", err)
+	}
+	_, err = p.Publish(context.Background(), publishers.Post{Text: "hello"})
+	publishertest.CheckError(t, err, publishers.Auth, 0, "run `crieur channel login acme-x`")
+	var pe *publishers.Error
+	if !errors.As(err, &pe) || pe.Fix != "crieur channel login acme-x" {
+		t.Errorf("error %v: its fix is not `crieur channel login acme-x`", err)
+	}
+	if len(f.tweets) != 0 || len(f.media) != 0 {
+		t.Errorf("a call reached X without a token")
 	}
 	if _, err := nw.Check("acme-x", map[string]string{"api": "http://api.x.example"}); !errors.Is(err, publishers.ErrInsecureHTTP) {
 		t.Errorf("plain http to another host: %v", err)

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/publishers/oauth"
+	"github.com/crieur/crieur/scheduler"
+)
+
+// runAt runs one command with the app's clock at now (a token's expiry
+// reached without waiting).
+func (l *loginLab) runAt(now time.Time, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := runAt(func() time.Time { return now }, args, &out, &errOut)
+	l.printed.Write(out.Bytes())
+	l.printed.Write(errOut.Bytes())
+	return code, out.String(), errOut.String()
+}
+
+// X and LinkedIn connected for real: `channel login` against the fake
+// authorization server (an HTTP client plays the browser), then `publish
+// --due` to the network's fake with the saved token; the token expires,
+// is renewed, and the next post goes out; once more, which X's single-use
+// refresh tokens allow only if the rotated one was saved and sent (the
+// fake revokes the whole family when an old one comes back).
+func TestChannelLoginNetworks(t *testing.T) {
+	for _, c := range []struct {
+		p       oauth.Provider
+		secret  string
+		add     func(base string) []string // channel add's flags, as README says
+		token   string                     // the one token the network's fake takes
+		serve   func(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte)
+		create  string // the path of the call that makes a post
+		refused string // the network's 401
+	}{
+		{p: oauth.X, add: func(base string) []string { return []string{"--set", "api=" + base, "--set", "client_id=lab-client"} },
+			token: xToken, serve: serveX, create: "/2/tweets",
+			refused: `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`},
+		{p: oauth.LinkedIn, secret: "li-Secret-app",
+			add: func(base string) []string {
+				return []string{"--set", "api=" + base, "--set", "author=" + linkedinOrg, "--set", "version=202610",
+					"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+			},
+			token: linkedinToken, serve: serveLinkedIn, create: "/rest/posts",
+			refused: `{"serviceErrorCode":65600,"code":"INVALID_ACCESS_TOKEN","message":"Invalid access token","status":401}`},
+	} {
+		t.Run(c.p.Network, func(t *testing.T) {
+			fake := &fakeNet{t: t, serve: c.serve}
+			api := func(l *loginLab) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if !l.auth.Authorized(r) {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusUnauthorized)
+						_, _ = io.WriteString(w, c.refused)
+						return
+					}
+					// A token the authorization server issued: the
+					// network's fake checks the rest of the request.
+					r.Header.Set("Authorization", "Bearer "+c.token)
+					fake.ServeHTTP(w, r)
+				})
+			}
+			t.Setenv("CRIEUR_LOGIN_SECRET", c.secret)
+			// channel add … --set client_id=… [--secret client_secret=…],
+			// then channel login NAME.
+			l := newOAuthLab(t, c.p, c.secret, "acme-"+c.p.Network, api, c.add)
+			var opened string
+			useBrowser(t, follow(t, &opened))
+			var doc loginDoc
+			if err := json.Unmarshal([]byte(l.ok("channel", "login", l.channel, "-o", "json")), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if !doc.Connected || !doc.Refreshable {
+				t.Fatalf("login said %+v", doc)
+			}
+			if !strings.HasPrefix(opened, l.base+"/") {
+				t.Errorf("the browser opened %q, not the network's authorization page", opened)
+			}
+
+			start := time.Now()
+			post := func(slug string, due time.Time, publishAt time.Time, wantRefresh, wantPosts int) {
+				t.Helper()
+				l.ok("post", "new", "--slug", slug, "--body", "News "+slug+".", "--channel", l.channel,
+					"--at", due.UTC().Format(time.RFC3339), "--allow-past")
+				code, out, errOut := l.runAt(publishAt, "publish", "--due", "-o", "json")
+				var rep scheduler.Report
+				if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+					t.Fatalf("publish --due at %v: exit %d\n%s%s", publishAt, code, out, errOut)
+				}
+				if n := l.auth.Count("refresh"); n != wantRefresh {
+					t.Errorf("%d renewals, want %d", n, wantRefresh)
+				}
+				if n := len(fake.calls("POST", c.create)); n != wantPosts {
+					t.Errorf("%d posts made, want %d", n, wantPosts)
+				}
+				if n := l.auth.Count("rejected"); n != 0 {
+					t.Errorf("%d calls with a token the network refused, want 0: renew it before use", n)
+				}
+			}
+			// The token login saved, good for two hours.
+			post("first", start.Add(-time.Minute), start, 0, 1)
+			// Three hours later it has expired: renewed, then used.
+			post("second", start.Add(3*time.Hour-time.Minute), start.Add(3*time.Hour), 1, 2)
+			// And again: the renewal sends the refresh token the last one
+			// saved (X's old one would revoke them all).
+			post("third", start.Add(6*time.Hour-time.Minute), start.Add(6*time.Hour), 2, 3)
+		})
+	}
+}
