@@ -15,45 +15,18 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/bearer"
 )
 
-// tokenSource is where the adapter gets the OAuth access token it sends,
-// and what it tells when LinkedIn refuses one. It is the one seam the OAuth
-// kit replaces (refresh before expiry under the channel's lock, the new
-// token saved before use, a 401 refreshed once): newTokenSource builds it.
-type tokenSource interface {
-	// Token returns the access token to send now. An error of class Auth
-	// pauses the channel; any other is retried later.
-	Token(ctx context.Context) (string, error)
-	// Refused is told that LinkedIn answered 401 to token. It returns a new
-	// token to retry the request with once, or "" when there is none: the
-	// 401 then pauses the channel until `crieur channel login`.
-	Refused(ctx context.Context, token string) (string, error)
-}
+// tokenSource is where the adapter gets the OAuth access token it sends
+// (see bearer.Source): the one seam the OAuth kit replaces.
+type tokenSource = bearer.Source
 
 // newTokenSource is the channel's token: access_token from its credentials,
 // read at each request, never refreshed.
 func newTokenSource(cfg publishers.Config) tokenSource {
-	return storedToken{cfg: cfg}
+	return bearer.Stored(cfg, "access_token", loginHint(cfg.Channel))
 }
-
-// storedToken reads the token the channel holds.
-type storedToken struct{ cfg publishers.Config }
-
-func (s storedToken) Token(context.Context) (string, error) {
-	tok, err := s.cfg.Secret("access_token")
-	if err != nil && !errors.Is(err, publishers.ErrNoSecret) {
-		// The calendar could not be read: try again later.
-		return "", &publishers.Error{Class: publishers.Transient, Message: "reading the channel's access token: " + err.Error(), Err: err}
-	}
-	if tok = strings.TrimSpace(tok); tok == "" {
-		return "", &publishers.Error{Class: publishers.Auth, Message: "the channel has no access token: " + loginHint(s.cfg.Channel)}
-	}
-	s.cfg.Redact.Add(tok)
-	return tok, nil
-}
-
-func (storedToken) Refused(context.Context, string) (string, error) { return "", nil }
 
 // loginHint says how to give the channel a new token.
 func loginHint(channel string) string {
@@ -81,41 +54,30 @@ type reply struct {
 // a new token to retry with once (LinkedIn did not act on a refused call);
 // a second 401 is an Auth error naming `crieur channel login`.
 func (p *Publisher) do(ctx context.Context, method, url string, body []byte, header http.Header, out any) (reply, error) {
-	tok, err := p.tokens.Token(ctx)
+	var rep reply
+	var data []byte
+	err := bearer.Call(ctx, p.tokens, func(tok string) (bool, error) {
+		req, err := p.request(ctx, method, url, body, header)
+		if err != nil {
+			return false, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rep, data, err = p.send(req)
+		return err == nil && rep.status == http.StatusUnauthorized, err
+	})
 	if err != nil {
 		return reply{}, err
 	}
-	for try := 0; ; try++ {
-		req, err := p.request(ctx, method, url, body, header)
-		if err != nil {
-			return reply{}, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rep, data, err := p.send(req)
-		if err != nil {
-			return reply{}, err
-		}
-		if rep.status == http.StatusUnauthorized && try == 0 {
-			next, rerr := p.tokens.Refused(ctx, tok)
-			if rerr != nil {
-				return reply{}, rerr
-			}
-			if next != "" && next != tok {
-				tok = next
-				continue
-			}
-		}
-		if rep.status < 200 || rep.status > 299 {
-			return rep, p.failure(rep, data)
-		}
-		if out != nil && len(bytes.TrimSpace(data)) > 0 {
-			if err := json.Unmarshal(data, out); err != nil {
-				// A 2xx that is not the API's JSON is a proxy's page.
-				return rep, &publishers.Error{Class: publishers.Transient, Status: rep.status, Message: method + " " + pathOf(url) + ": the answer is not LinkedIn's JSON", Err: err}
-			}
-		}
-		return rep, nil
+	if rep.status < 200 || rep.status > 299 {
+		return rep, p.failure(rep, data)
 	}
+	if out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			// A 2xx that is not the API's JSON is a proxy's page.
+			return rep, &publishers.Error{Class: publishers.Transient, Status: rep.status, Message: method + " " + pathOf(url) + ": the answer is not LinkedIn's JSON", Err: err}
+		}
+	}
+	return rep, nil
 }
 
 func (p *Publisher) request(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Request, error) {
