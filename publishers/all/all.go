@@ -5,6 +5,7 @@ import (
 	_ "github.com/crieur/crieur/publishers/bluesky"    // Bluesky (AT Protocol)
 	_ "github.com/crieur/crieur/publishers/devto"      // DEV Community articles
 	_ "github.com/crieur/crieur/publishers/discord"    // Discord webhooks
+	_ "github.com/crieur/crieur/publishers/facebook"   // Facebook Pages (Graph API)
 	_ "github.com/crieur/crieur/publishers/feed"       // RSS and Atom files
 	_ "github.com/crieur/crieur/publishers/ghost"      // Ghost Admin API
 	_ "github.com/crieur/crieur/publishers/linkedin"   // LinkedIn members and pages (Posts API)

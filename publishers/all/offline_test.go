@@ -35,6 +35,8 @@ func offlineCases(dir string) map[string]struct {
 			map[string]string{"api_key": "devto-key-123"}},
 		"discord": {[]map[string]string{{}, {"mentions": "users", "max_upload_mb": "25"}},
 			map[string]string{"webhook_url": "https://discord.com/api/webhooks/1/tok"}},
+		"facebook": {[]map[string]string{{"page": "104857600123"}, {"page": "104857600123", "version": "v24.0", "rate_limit_backoff": "1h"}},
+			map[string]string{"access_token": "EAAG-page-token"}},
 		"feed": {[]map[string]string{{"path": filepath.Join(dir, "feed.xml")}, {"path": filepath.Join(dir, "f.xml"), "title": "T", "link": "https://site.example", "media_url": "https://site.example/media"}},
 			nil},
 		"ghost": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example/ghost", "newsletter": "weekly"}},
