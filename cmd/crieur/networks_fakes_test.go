@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +53,7 @@ const (
 	devtoKey        = "devto-api-key-Secret"
 	smtpPassword    = "smtp-Secret-password"
 	linkedinToken   = "AQV-linkedin-Secret-access-token"
+	facebookToken   = "EAAG-facebook-Secret-page-token"
 )
 
 // networkCases is the table: every network crieur has.
@@ -217,6 +219,23 @@ func networkCases() []netCase {
 				wait:        30 * time.Second,
 				invalid:     fault{status: 422, body: `{"errorDetailType":"com.linkedin.common.error.BadRequest","message":"ERROR :: /commentary :: is too long","errorDetails":{"inputErrors":[{"description":"is too long","input":{"inputPath":{"fieldPath":"/commentary"}},"code":"FIELD_LENGTH_TOO_LONG"}]},"status":422}`},
 				invalidText: "ERROR :: /commentary :: is too long",
+			},
+		},
+		{
+			network: "facebook",
+			settings: func(base, _ string) []string {
+				return []string{"api=" + base, "page=" + facebookPage, "version=v25.0"}
+			},
+			secrets: func(string) map[string]string { return map[string]string{"access_token": facebookToken} },
+			media:   mediaFile, serve: serveFacebook, check: checkFacebook,
+			faults: &faultSet{
+				on:          is("POST", "/v25.0/"+facebookPage+"/feed"),
+				auth:        fault{status: 400, body: `{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}`},
+				transient:   fault{status: 500, body: `{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true}}`},
+				limited:     fault{status: 400, header: header("X-Business-Use-Case-Usage", `{"`+facebookPage+`":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":12,"estimated_time_to_regain_access":1}]}`), body: `{"error":{"message":"(#80001) There have been too many calls to this Page account.","type":"OAuthException","code":80001}}`},
+				wait:        time.Minute,
+				invalid:     fault{status: 400, body: `{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_user_msg":"The message is not valid"}}`},
+				invalidText: "(#100) Invalid parameter",
 			},
 		},
 		{
@@ -976,6 +995,88 @@ func checkLinkedIn(t *testing.T, f *fakeNet, got published) {
 	list, _ := old.([]linkedinPost)
 	if len(list) != 1 || got.remoteID != list[0].id || got.remoteURL != "https://www.linkedin.com/feed/update/"+list[0].id+"/" {
 		t.Errorf("remote %q %q, want the post's URN and feed URL", got.remoteID, got.remoteURL)
+	}
+}
+
+// --- Facebook Pages: Graph API reference › Page › Feed, Page › Photos ---
+
+const facebookPage = "104857600123"
+
+// facebookPosts holds the posts each Facebook fake made (a faulted
+// request made none).
+var facebookPosts sync.Map // *fakeNet → []facebookPost
+
+type facebookPost struct {
+	id      string
+	message string
+}
+
+func serveFacebook(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte) {
+	if got := r.Header.Get("Authorization"); got != "Bearer "+facebookToken {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
+		publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Invalid OAuth access token", "code": 190}})
+		return
+	}
+	switch {
+	case r.Method == "POST" && r.URL.Path == "/v25.0/"+facebookPage+"/photos":
+		publishertest.WriteJSON(w, 200, map[string]any{"id": fmt.Sprintf("5550%d", f.next())})
+	case r.Method == "POST" && r.URL.Path == "/v25.0/"+facebookPage+"/feed":
+		form, _ := url.ParseQuery(string(body))
+		id := fmt.Sprintf("%s_%d", facebookPage, 9000+f.next())
+		old, _ := facebookPosts.Load(f)
+		list, _ := old.([]facebookPost)
+		facebookPosts.Store(f, append(list, facebookPost{id: id, message: form.Get("message")}))
+		publishertest.WriteJSON(w, 200, map[string]any{"id": id})
+	case r.Method == "GET" && r.URL.Path == "/v25.0/"+facebookPage+"/posts":
+		// Before a retry, the adapter looks for the earlier attempt's post
+		// among the Page's.
+		old, _ := facebookPosts.Load(f)
+		list, _ := old.([]facebookPost)
+		data := []any{}
+		for i := len(list) - 1; i >= 0; i-- {
+			data = append(data, map[string]any{"id": list[i].id, "message": list[i].message, "created_time": time.Now().UTC().Format("2006-01-02T15:04:05-0700")})
+		}
+		publishertest.WriteJSON(w, 200, map[string]any{"data": data})
+	default:
+		unexpected(f, w, r)
+	}
+}
+
+func checkFacebook(t *testing.T, f *fakeNet, got published) {
+	w := got.want
+	photos := f.calls("POST", "/v25.0/"+facebookPage+"/photos")
+	if len(photos) != 1 {
+		t.Fatalf("%d photo uploads, want 1", len(photos))
+	}
+	_, params, _ := mime.ParseMediaType(photos[0].Header.Get("Content-Type"))
+	form, err := multipart.NewReader(bytes.NewReader(photos[0].Body), params["boundary"]).ReadForm(1 << 20)
+	if err != nil {
+		t.Fatalf("photo upload: %v", err)
+	}
+	if v := form.Value["published"]; len(v) != 1 || v[0] != "false" || len(form.File["source"]) != 1 {
+		t.Errorf("photo upload %v: want an unpublished photo as source", form.Value)
+	} else if fh, err := form.File["source"][0].Open(); err == nil {
+		data, _ := io.ReadAll(fh)
+		if !bytes.Equal(data, w.image) {
+			t.Errorf("photo of %d bytes, want the PNG", len(data))
+		}
+	}
+	feed := f.calls("POST", "/v25.0/"+facebookPage+"/feed")
+	if len(feed) != 1 {
+		t.Fatalf("%d feed posts, want 1", len(feed))
+	}
+	in, _ := url.ParseQuery(string(feed[0].Body))
+	checkLink(t, "the message", in.Get("message"), w)
+	if !strings.Contains(in.Get("message"), "Our spring issue is out") || !strings.Contains(in.Get("message"), e2eLast) {
+		t.Errorf("message %q lacks the body", in.Get("message"))
+	}
+	if in.Get("attached_media[0]") != `{"media_fbid":"55501"}` {
+		t.Errorf("attached_media %q: want the uploaded photo", in.Get("attached_media[0]"))
+	}
+	old, _ := facebookPosts.Load(f)
+	list, _ := old.([]facebookPost)
+	if len(list) != 1 || got.remoteID != list[0].id || got.remoteURL != "https://www.facebook.com/"+facebookPage+"/posts/"+strings.TrimPrefix(list[0].id, facebookPage+"_") {
+		t.Errorf("remote %q %q, want the post's id and permalink", got.remoteID, got.remoteURL)
 	}
 }
 
