@@ -14,6 +14,7 @@ import (
 	_ "github.com/crieur/crieur/publishers/newsletter" // email over SMTP
 	_ "github.com/crieur/crieur/publishers/slack"      // Slack incoming webhooks
 	_ "github.com/crieur/crieur/publishers/telegram"   // Telegram Bot API
+	_ "github.com/crieur/crieur/publishers/threads"    // Threads (containers, replies, carousels)
 	_ "github.com/crieur/crieur/publishers/webhook"    // signed JSON webhooks
 	_ "github.com/crieur/crieur/publishers/wordpress"  // WordPress REST API
 )

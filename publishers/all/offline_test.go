@@ -53,6 +53,8 @@ func offlineCases(dir string) map[string]struct {
 			map[string]string{"webhook_url": "https://hooks.slack.com/services/T0/B0/x"}},
 		"telegram": {[]map[string]string{{"chat_id": "@news"}, {"chat_id": "-100123", "parse_mode": "HTML"}},
 			map[string]string{"bot_token": "123456:ABC-xyz"}},
+		"threads": {[]map[string]string{{}, {"user": "17841400000000001", "media_dir": dir, "media_base_url": "https://brand.example/media"}},
+			map[string]string{"access_token": "THAA-token"}},
 		"webhook": {[]map[string]string{{}},
 			map[string]string{"url": "https://hooks.example/in", "signing_key": "whsec_c2VjcmV0"}},
 		"wordpress": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example", "status": "draft", "categories": "news, notes"}},

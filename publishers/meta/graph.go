@@ -46,6 +46,9 @@ const DefaultBackoff = 15 * time.Minute
 
 // URL is the full address of a Graph path at the channel's version.
 func (g *Graph) URL(path string) string {
+	if g.Version == "" {
+		return g.Base + "/" + strings.TrimPrefix(path, "/")
+	}
 	return g.Base + "/" + g.Version + "/" + strings.TrimPrefix(path, "/")
 }
 
@@ -296,3 +299,6 @@ func pathOf(u string) string {
 	u, _, _ = strings.Cut(u, "?")
 	return u
 }
+
+// Clock is the Graph's clock (time.Now when none was set).
+func (g *Graph) Clock() time.Time { return g.now() }
