@@ -8,6 +8,7 @@ import (
 	_ "github.com/crieur/crieur/publishers/facebook"   // Facebook Pages (Graph API)
 	_ "github.com/crieur/crieur/publishers/feed"       // RSS and Atom files
 	_ "github.com/crieur/crieur/publishers/ghost"      // Ghost Admin API
+	_ "github.com/crieur/crieur/publishers/instagram"  // Instagram professional accounts (Graph API containers)
 	_ "github.com/crieur/crieur/publishers/linkedin"   // LinkedIn members and pages (Posts API)
 	_ "github.com/crieur/crieur/publishers/log"        // local log file or stdout
 	_ "github.com/crieur/crieur/publishers/mastodon"   // Mastodon statuses and threads

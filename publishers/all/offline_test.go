@@ -41,6 +41,8 @@ func offlineCases(dir string) map[string]struct {
 			nil},
 		"ghost": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example/ghost", "newsletter": "weekly"}},
 			map[string]string{"admin_key": "0123456789abcdef01234567:" + strings.Repeat("ab", 32)}},
+		"instagram": {[]map[string]string{{"user": "17841405822304914"}, {"user": "17841405822304914", "media_dir": dir, "media_base_url": "https://brand.example/media", "version": "v24.0"}},
+			map[string]string{"access_token": "EAAG-ig-token"}},
 		"linkedin": {[]map[string]string{{}, {"author": "urn:li:organization:5515715", "version": "202609", "rate_limit_backoff": "2h"}, {"author": "urn:li:person:abc", "lookup": "true"}},
 			map[string]string{"access_token": "AQV-linkedin-token"}},
 		"log": {[]map[string]string{{}, {"path": filepath.Join(dir, "posts.log")}},

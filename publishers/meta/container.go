@@ -32,6 +32,7 @@ const refPrefix = "container:"
 type Flow struct {
 	Graph   *Graph
 	User    string // the account's id, or "me"
+	Edge    string // where containers are made: threads, media
 	Publish string // threads_publish, media_publish
 	// StatusField is the container's status field: status (Threads),
 	// status_code (Instagram).
@@ -211,4 +212,86 @@ func (g *Graph) QuotaWait(reason string) error {
 	}
 	return &publishers.Error{Class: publishers.RateLimited, RetryAfter: wait, Message: fmt.Sprintf(
 		"%s's publishing quota: %s; the post waits %s and tries again", g.Name, reason, wait)}
+}
+
+// Create makes a container: POST /{user}/{Edge} with form; its id.
+func (f *Flow) Create(ctx context.Context, form url.Values) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := f.Graph.Post(ctx, f.User+"/"+f.Edge, form, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", &publishers.Error{Class: publishers.Transient, Message: f.Graph.Name + " answered without the container's id"}
+	}
+	return out.ID, nil
+}
+
+// Permalink reads a post's address; "" when it cannot (the post is out
+// whatever this read says).
+func (f *Flow) Permalink(ctx context.Context, id string) string {
+	var out struct {
+		Permalink string `json:"permalink"`
+	}
+	if f.Graph.Get(ctx, id, url.Values{"fields": {"permalink"}}, &out) != nil {
+		return ""
+	}
+	return out.Permalink
+}
+
+// LookupLimit is how many of the account's latest posts a lookup reads.
+const LookupLimit = 50
+
+// Lookup finds a post whose text (the field textField: Threads' text,
+// Instagram's caption) is text among the account's latest on edge (GET
+// /{user}/{edge}, newest first), made since a little before scheduled.
+// When as many posts as it reads were made since, it cannot tell and
+// fails (transient) rather than report the post absent.
+func (f *Flow) Lookup(ctx context.Context, edge, textField string, scheduled time.Time, text string, sendSince bool) (publishers.Result, bool, error) {
+	q := url.Values{"fields": {"id," + textField + ",timestamp,permalink"}, "limit": {fmt.Sprint(LookupLimit)}}
+	since := Since(scheduled)
+	if sendSince && !since.IsZero() {
+		q.Set("since", fmt.Sprint(since.Unix()))
+	}
+	var list struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := f.Graph.Get(ctx, f.User+"/"+edge, q, &list); err != nil {
+		return publishers.Result{}, false, err
+	}
+	recent := 0
+	for _, m := range list.Data {
+		id, _ := m["id"].(string)
+		shown, _ := m[textField].(string)
+		stamp, _ := m["timestamp"].(string)
+		link, _ := m["permalink"].(string)
+		at, err := time.Parse("2006-01-02T15:04:05-0700", stamp)
+		if err == nil && !since.IsZero() && at.Before(since) {
+			continue
+		}
+		recent++
+		if id == "" || !Same(shown, text) {
+			continue
+		}
+		if err != nil {
+			at = f.Graph.now()
+		}
+		return publishers.Result{RemoteID: id, RemoteURL: link, PublishedAt: at}, true, nil
+	}
+	if recent >= LookupLimit {
+		return publishers.Result{}, false, &publishers.Error{Class: publishers.Transient, Message: fmt.Sprintf(
+			"cannot tell whether the post was published: the account made more than %d posts since it was due", LookupLimit)}
+	}
+	return publishers.Result{}, false, nil
+}
+
+// Live is the result recorded for part index of post, if it is live.
+func Live(post publishers.Post, index int) (publishers.Result, bool) {
+	for _, r := range post.Live {
+		if r.Index == index && r.RemoteID != "" {
+			return r.Result, true
+		}
+	}
+	return publishers.Result{}, false
 }

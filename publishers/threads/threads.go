@@ -108,7 +108,7 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	flow := &meta.Flow{Graph: g, User: user, Publish: "threads_publish", StatusField: "status",
+	flow := &meta.Flow{Graph: g, User: user, Edge: "threads", Publish: "threads_publish", StatusField: "status",
 		Poll: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}}
 	return &Publisher{user: user, graph: g, flow: flow, host: host}, nil
 }
@@ -280,7 +280,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			return first, err
 		}
 		if res.RemoteURL == "" {
-			res.RemoteURL = p.permalink(ctx, res.RemoteID)
+			res.RemoteURL = p.flow.Permalink(ctx, res.RemoteID)
 		}
 		if err := post.Confirm(publishers.PartResult{Index: i, Result: res}); err != nil {
 			return first, err
@@ -328,7 +328,7 @@ func (p *Publisher) container(ctx context.Context, text string, media []publishe
 			if alt := strings.TrimSpace(m.Alt); alt != "" {
 				item.Set("alt_text", alt)
 			}
-			id, err := p.create(ctx, item)
+			id, err := p.flow.Create(ctx, item)
 			if err != nil {
 				return "", publishers.Within(err, fmt.Sprintf("media[%d]", i))
 			}
@@ -337,32 +337,7 @@ func (p *Publisher) container(ctx context.Context, text string, media []publishe
 		form.Set("media_type", "CAROUSEL")
 		form.Set("children", strings.Join(children, ","))
 	}
-	return p.create(ctx, form)
-}
-
-func (p *Publisher) create(ctx context.Context, form url.Values) (string, error) {
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := p.graph.Post(ctx, p.user+"/threads", form, &out); err != nil {
-		return "", err
-	}
-	if out.ID == "" {
-		return "", &publishers.Error{Class: publishers.Transient, Message: "Threads answered without the container's id"}
-	}
-	return out.ID, nil
-}
-
-// permalink reads a post's address; "" when it cannot (the post is out
-// whatever this read says).
-func (p *Publisher) permalink(ctx context.Context, id string) string {
-	var out struct {
-		Permalink string `json:"permalink"`
-	}
-	if p.graph.Get(ctx, id, url.Values{"fields": {"permalink"}}, &out) != nil {
-		return ""
-	}
-	return out.Permalink
+	return p.flow.Create(ctx, form)
 }
 
 // checkQuota reads threads_publishing_limit (Threads › Overview › Rate
