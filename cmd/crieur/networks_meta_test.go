@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/crieur/crieur/calendar"
@@ -30,6 +31,9 @@ func TestMetaContainerSurvivesACrash(t *testing.T) {
 			// reference is not shown): not live.
 			if d := env.delivery(); len(d.Parts) != 1 || d.Parts[0].RemoteID != "" {
 				t.Fatalf("parts %+v: want the first container recorded, not live", d.Parts)
+			}
+			if show := env.cli("post", "show", env.post().Slug); strings.Contains(show, "parts live") {
+				t.Errorf("post show lists a container that was never published as live:\n%s", show)
 			}
 			env.fake.setFault(fault{})
 			env.wantPublishedAfterRetry(&rep.Results[0].RetryAt, 2)
