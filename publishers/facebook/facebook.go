@@ -19,7 +19,6 @@ import (
 
 	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/bearer"
 	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
 )
@@ -72,9 +71,8 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Hint = loginHint(cfg.Channel)
-	p.graph.Tokens = bearer.Stored(cfg, "access_token", p.graph.Hint)
-	p.graph.HTTP, p.graph.Now, p.now = cfg.Client(), cfg.Clock, cfg.Clock
+	p.graph.Connect(cfg, loginHint(cfg.Channel))
+	p.now = cfg.Clock
 	return p, nil
 }
 
@@ -91,28 +89,13 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 }
 
 func loginHint(channel string) string {
-	if channel == "" {
-		channel = "NAME"
-	}
-	return fmt.Sprintf("run `crieur channel login %s` (or store a new Page access token with `crieur channel edit %s --secret access_token=…`)", channel, channel)
+	return meta.LoginHint(channel, "or store a new Page access token with `crieur channel edit NAME --secret access_token=…`")
 }
 
 // message is the post's text: explicit thread parts follow as paragraphs;
 // with photos the link is written into the text (the post shows the
 // photos, not a link preview).
-func message(post publishers.Post) string {
-	parts := []string{strings.TrimSpace(post.Text)}
-	for _, t := range post.Thread {
-		if t = strings.TrimSpace(t); t != "" {
-			parts = append(parts, t)
-		}
-	}
-	s := strings.TrimSpace(strings.Join(parts, "\n\n"))
-	if len(post.Media) > 0 {
-		s = publishers.WithLink(s, post.Link)
-	}
-	return s
-}
+func message(post publishers.Post) string { return publishers.Paragraphs(post) }
 
 // Validate checks the post against Facebook's rules; it never calls it.
 func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {

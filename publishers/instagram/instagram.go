@@ -21,7 +21,6 @@ import (
 
 	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/bearer"
 	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
@@ -73,9 +72,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Hint = loginHint(cfg.Channel)
-	p.graph.Tokens = bearer.Stored(cfg, "access_token", p.graph.Hint)
-	p.graph.HTTP, p.graph.Now = cfg.Client(), cfg.Clock
+	p.graph.Connect(cfg, loginHint(cfg.Channel))
 	return p, nil
 }
 
@@ -98,23 +95,17 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 }
 
 func loginHint(channel string) string {
-	if channel == "" {
-		channel = "NAME"
-	}
-	return fmt.Sprintf("run `crieur channel login %s` (long-lived user tokens last 60 days; a Page token from one does not expire)", channel)
+	return meta.LoginHint(channel, "long-lived user tokens last 60 days; a Page token from one does not expire")
 }
 
 // caption is the post's text: its explicit thread parts follow as
 // paragraphs (Instagram has no threads), then the link (captions show it
 // as text: Instagram makes no link clickable there).
 func caption(post publishers.Post) string {
-	parts := []string{strings.TrimSpace(post.Text)}
-	for _, t := range post.Thread {
-		if t = strings.TrimSpace(t); t != "" {
-			parts = append(parts, t)
-		}
+	if len(post.Media) == 0 {
+		return publishers.WithLink(publishers.Paragraphs(post), post.Link)
 	}
-	return publishers.WithLink(strings.TrimSpace(strings.Join(parts, "\n\n")), post.Link)
+	return publishers.Paragraphs(post)
 }
 
 // Validate checks the post against Instagram's rules; it never calls it.

@@ -197,19 +197,7 @@ func validID(id string) bool {
 // explicit thread parts follow as paragraphs. The link is added at the end
 // when the post carries images (its card is then not shown); a post
 // without images shows it as a link card instead.
-func text(post publishers.Post) string {
-	parts := []string{strings.TrimSpace(post.Text)}
-	for _, t := range post.Thread {
-		if t = strings.TrimSpace(t); t != "" {
-			parts = append(parts, t)
-		}
-	}
-	s := strings.TrimSpace(strings.Join(parts, "\n\n"))
-	if len(post.Media) > 0 {
-		s = publishers.WithLink(s, post.Link)
-	}
-	return s
-}
+func text(post publishers.Post) string { return publishers.Paragraphs(post) }
 
 // Validate checks the post against LinkedIn's rules; it never calls it.
 func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {

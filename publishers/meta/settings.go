@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/bearer"
 )
 
 // The settings every Meta channel reads.
@@ -89,3 +90,21 @@ func (s Static) Token(context.Context) (string, error) {
 
 // Refused has no other token to give.
 func (Static) Refused(context.Context, string) (string, error) { return "", nil }
+
+// Connect gives g the channel's token (its access_token secret, read at
+// each request: the seam the OAuth kit replaces), client and clock; hint
+// says how to give the channel a new token.
+func (g *Graph) Connect(cfg publishers.Config, hint string) {
+	g.Hint = hint
+	g.Tokens = bearer.Stored(cfg, "access_token", hint)
+	g.HTTP, g.Now = cfg.Client(), cfg.Clock
+}
+
+// LoginHint says how to give channel a new token, and how long Meta's
+// last (lifetime).
+func LoginHint(channel, lifetime string) string {
+	if channel == "" {
+		channel = "NAME"
+	}
+	return fmt.Sprintf("run `crieur channel login %s` (%s)", channel, lifetime)
+}

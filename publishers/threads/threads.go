@@ -26,7 +26,6 @@ import (
 
 	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/bearer"
 	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
@@ -86,9 +85,7 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Hint = loginHint(cfg.Channel)
-	p.graph.Tokens = bearer.Stored(cfg, "access_token", p.graph.Hint)
-	p.graph.HTTP, p.graph.Now = cfg.Client(), cfg.Clock
+	p.graph.Connect(cfg, loginHint(cfg.Channel))
 	return p, nil
 }
 
@@ -114,10 +111,7 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 }
 
 func loginHint(channel string) string {
-	if channel == "" {
-		channel = "NAME"
-	}
-	return fmt.Sprintf("run `crieur channel login %s` (Threads long-lived tokens last 60 days)", channel)
+	return meta.LoginHint(channel, "Threads long-lived tokens last 60 days")
 }
 
 // Count counts a text as Threads does: characters, an emoji counting as
