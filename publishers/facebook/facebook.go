@@ -10,7 +10,6 @@ package facebook
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -129,25 +128,7 @@ func checkImage(path string) string {
 		}
 		return ""
 	}
-	f, info, err := safefile.Open(path, false)
-	switch {
-	case errors.Is(err, safefile.ErrNotRegular):
-		return err.Error()
-	case err != nil:
-		return "cannot read " + path
-	}
-	_ = f.Close()
-	if info.Size() > maxImageBytes {
-		return fmt.Sprintf("%s is %s, Facebook takes photos up to %s", path, safefile.Size(info.Size()), safefile.Size(maxImageBytes))
-	}
-	ctype, err := mediatype.Of(path)
-	if err != nil {
-		return "cannot read " + path
-	}
-	if !imageTypes[ctype] {
-		return fmt.Sprintf("%s is %s: Facebook takes JPEG, PNG, GIF, BMP or TIFF photos", path, ctype)
-	}
-	return ""
+	return publishers.CheckImageFile("Facebook", path, maxImageBytes, imageTypes, "JPEG, PNG, GIF, BMP or TIFF")
 }
 
 // Preview shows the message as Facebook shows it, and what becomes of the

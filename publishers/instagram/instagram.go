@@ -19,10 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediahost"
-	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
 )
 
@@ -147,38 +145,16 @@ func countWords(s string, mark byte) int {
 }
 
 func (p *Publisher) checkImage(path string) string {
-	if msg := mediahost.Missing(p.host, "Instagram", path); msg != "" {
-		return msg
-	}
-	if mediahost.Public(path) {
-		return ""
-	}
-	f, info, err := safefile.Open(path, false)
-	if err != nil {
-		return "cannot read " + path
-	}
-	_ = f.Close()
-	if info.Size() > maxImageBytes {
-		return fmt.Sprintf("%s is %s, Instagram takes images up to %s", path, safefile.Size(info.Size()), safefile.Size(maxImageBytes))
-	}
-	if ctype, err := mediatype.Of(path); err != nil || ctype != "image/jpeg" {
-		return fmt.Sprintf("%s is %s: Instagram takes JPEG images only", path, ctype)
-	}
-	return ""
+	return mediahost.CheckImage(p.host, "Instagram", path, maxImageBytes, jpegOnly, "JPEG (only)")
 }
+
+var jpegOnly = map[string]bool{"image/jpeg": true}
 
 // Preview shows the caption as Instagram receives it.
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	text := caption(post)
 	pv := publishers.Preview{Parts: []string{text}, Count: []int{publishers.CountRunes(text)}, Limit: maxCaption, Unit: "characters", Problems: p.Validate(post)}
-	if p.host == nil {
-		for _, m := range post.Media {
-			if !mediahost.Public(m.Path) {
-				pv.Extra = "the post has images but the channel has no media host (media_dir, media_base_url): Instagram cannot fetch them"
-				break
-			}
-		}
-	}
+	pv.Extra = mediahost.PreviewNote(p.host, "Instagram", post.Media)
 	return pv
 }
 

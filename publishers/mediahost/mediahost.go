@@ -139,3 +139,28 @@ func write(dir, dst string, data []byte) error {
 	}
 	return err
 }
+
+// CheckImage says why network, which fetches images, would not get the
+// image at path on a channel with host h (nil: none), or "": an https URL
+// is Meta's to fetch; a local file needs a host, and must be an image
+// CheckImageFile accepts.
+func CheckImage(h *Host, network, path string, maxBytes int64, types map[string]bool, formats string) string {
+	if msg := Missing(h, network, path); msg != "" || Public(path) {
+		return msg
+	}
+	return publishers.CheckImageFile(network, path, maxBytes, types, formats)
+}
+
+// PreviewNote says when a post has local images and the channel no media
+// host, or "".
+func PreviewNote(h *Host, network string, media []publishers.Media) string {
+	if h != nil {
+		return ""
+	}
+	for _, m := range media {
+		if !Public(m.Path) {
+			return "the post has images but the channel has no media host (media_dir, media_base_url): " + network + " cannot fetch them"
+		}
+	}
+	return ""
+}

@@ -24,10 +24,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/crieur/crieur/internal/safefile"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediahost"
-	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
 )
 
@@ -198,24 +196,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 }
 
 func (p *Publisher) checkImage(path string) string {
-	if msg := mediahost.Missing(p.host, "Threads", path); msg != "" {
-		return msg
-	}
-	if mediahost.Public(path) {
-		return ""
-	}
-	f, info, err := safefile.Open(path, false)
-	if err != nil {
-		return "cannot read " + path
-	}
-	_ = f.Close()
-	if info.Size() > maxImageBytes {
-		return fmt.Sprintf("%s is %s, Threads takes images up to %s", path, safefile.Size(info.Size()), safefile.Size(maxImageBytes))
-	}
-	if ctype, err := mediatype.Of(path); err != nil || !imageTypes[ctype] {
-		return fmt.Sprintf("%s is %s: Threads takes JPEG or PNG images", path, ctype)
-	}
-	return ""
+	return mediahost.CheckImage(p.host, "Threads", path, maxImageBytes, imageTypes, "JPEG or PNG")
 }
 
 // Preview shows the thread as Threads receives it.
@@ -225,14 +206,7 @@ func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	for _, s := range ps {
 		pv.Count = append(pv.Count, Count(s))
 	}
-	if len(post.Media) > 0 && p.host == nil {
-		for _, m := range post.Media {
-			if !mediahost.Public(m.Path) {
-				pv.Extra = "the post has images but the channel has no media host (media_dir, media_base_url): Threads cannot fetch them"
-				break
-			}
-		}
-	}
+	pv.Extra = mediahost.PreviewNote(p.host, "Threads", post.Media)
 	return pv
 }
 
