@@ -239,3 +239,15 @@ func MayHaveReached(err error) bool {
 	var dns *net.DNSError
 	return !errors.As(err, &dns)
 }
+
+// Within says where in a multi-step publish err happened ("media[1]: …"),
+// keeping its class.
+func Within(err error, where string) error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		cp := *pe
+		cp.Message = where + ": " + pe.Message
+		return &cp
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}

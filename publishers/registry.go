@@ -58,7 +58,7 @@ type Network struct {
 
 var (
 	mu       sync.RWMutex
-	networks = map[string]Network{}
+	networks = map[string]*Network{} // pointers: a map that grows as adapters register copies little
 )
 
 // Register adds a network; adapters call it from init. The registered New
@@ -78,7 +78,7 @@ func Register(n Network) {
 	if _, dup := networks[n.Name]; dup {
 		panic("publishers: network registered twice: " + n.Name)
 	}
-	networks[n.Name] = n
+	networks[n.Name] = &n
 }
 
 // RetryGuard says what stands between an uncertain attempt on pub and a
@@ -102,7 +102,7 @@ func Lookup(name string) (Network, error) {
 	if !ok {
 		return Network{}, fmt.Errorf("unknown network %q (known: %s)", name, strings.Join(namesLocked(), ", "))
 	}
-	return n, nil
+	return *n, nil
 }
 
 // Names lists the registered networks, sorted.

@@ -295,3 +295,20 @@ func urlSpans(text string) [][2]int {
 }
 
 var closers = map[byte]byte{')': '(', ']': '[', '}': '{'}
+
+// Paragraphs is a post's text for a network without threads: its explicit
+// thread parts follow as paragraphs; with media, the link ends the text
+// (the post shows the media, not a link card).
+func Paragraphs(post Post) string {
+	parts := []string{strings.TrimSpace(post.Text)}
+	for _, t := range post.Thread {
+		if t = strings.TrimSpace(t); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	s := strings.TrimSpace(strings.Join(parts, "\n\n"))
+	if len(post.Media) > 0 {
+		s = WithLink(s, post.Link)
+	}
+	return s
+}

@@ -44,6 +44,7 @@ const (
 // Where a post's media comes from, by what the network's adapter accepts.
 const (
 	mediaFile = "file" // a PNG on disk, uploaded
+	mediaJPEG = "jpeg" // a JPEG on disk (Instagram takes no other)
 	mediaURL  = "url"  // a public URL the network fetches (Slack, Forem)
 )
 
@@ -422,11 +423,15 @@ func (env *e2e) addPost(withCampaign bool) wantPost {
 		w.link += "?utm_campaign=" + e2eCampaign + "&utm_medium=social&utm_source=" + nc.network
 	}
 	switch nc.media {
-	case mediaFile:
+	case mediaFile, mediaJPEG:
 		// Given relative to where the post is written; published from
 		// elsewhere, as a daemon is.
-		w.path = filepath.Join(env.dir, "media", "cover.png")
+		name := "cover.png"
 		w.image = []byte(publishertest.PNG)
+		if nc.media == mediaJPEG {
+			name, w.image = "cover.jpg", tinyJPEG(env.t)
+		}
+		w.path = filepath.Join(env.dir, "media", name)
 		if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
 			env.t.Fatal(err)
 		}
@@ -435,7 +440,7 @@ func (env *e2e) addPost(withCampaign bool) wantPost {
 		}
 		env.t.Chdir(env.dir)
 		defer env.t.Chdir(env.t.TempDir())
-		args = append(args, "--media", filepath.Join("media", "cover.png")+"#"+e2eAlt)
+		args = append(args, "--media", filepath.Join("media", name)+"#"+e2eAlt)
 	case mediaURL:
 		w.path = e2eImageURL
 		args = append(args, "--media", w.path+"#"+e2eAlt)

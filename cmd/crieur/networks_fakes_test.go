@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"image"
+	"image/jpeg"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -21,6 +23,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +55,9 @@ const (
 	devtoKey        = "devto-api-key-Secret"
 	smtpPassword    = "smtp-Secret-password"
 	linkedinToken   = "AQV-linkedin-Secret-access-token"
+	facebookToken   = "EAAG-facebook-Secret-page-token"
+	threadsToken    = "THAA-threads-Secret-token"
+	instagramToken  = "EAAG-instagram-Secret-token"
 )
 
 // networkCases is the table: every network crieur has.
@@ -218,6 +224,57 @@ func networkCases() []netCase {
 				wait:        30 * time.Second,
 				invalid:     fault{status: 422, body: `{"errorDetailType":"com.linkedin.common.error.BadRequest","message":"ERROR :: /commentary :: is too long","errorDetails":{"inputErrors":[{"description":"is too long","input":{"inputPath":{"fieldPath":"/commentary"}},"code":"FIELD_LENGTH_TOO_LONG"}]},"status":422}`},
 				invalidText: "ERROR :: /commentary :: is too long",
+			},
+		},
+		{
+			network: "facebook",
+			settings: func(base, _ string) []string {
+				return []string{"api=" + base, "page=" + facebookPage, "version=v25.0"}
+			},
+			secrets: func(string) map[string]string { return map[string]string{"access_token": facebookToken} },
+			media:   mediaFile, serve: serveFacebook, check: checkFacebook,
+			faults: &faultSet{
+				on:          is("POST", "/v25.0/"+facebookPage+"/feed"),
+				auth:        fault{status: 400, body: `{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}`},
+				transient:   fault{status: 500, body: `{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true}}`},
+				limited:     fault{status: 400, header: header("X-Business-Use-Case-Usage", `{"`+facebookPage+`":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":12,"estimated_time_to_regain_access":1}]}`), body: `{"error":{"message":"(#80001) There have been too many calls to this Page account.","type":"OAuthException","code":80001}}`},
+				wait:        time.Minute,
+				invalid:     fault{status: 400, body: `{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_user_msg":"The message is not valid"}}`},
+				invalidText: "(#100) Invalid parameter",
+			},
+		},
+		{
+			network: "threads",
+			settings: func(base, dir string) []string {
+				return append([]string{"api=" + base, "user=" + threadsUser, "version=v1.0"}, metaMediaHost(base, dir)...)
+			},
+			secrets: func(string) map[string]string { return map[string]string{"access_token": threadsToken} },
+			media:   mediaFile, limit: 500, serve: serveThreads, check: checkThreads,
+			faults: &faultSet{
+				on:          is("POST", "/v1.0/"+threadsUser+"/threads_publish"),
+				auth:        fault{status: 401, body: `{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190}}`},
+				transient:   fault{status: 500, body: `{"error":{"message":"An unknown error occurred","type":"THApiException","code":2,"is_transient":true}}`},
+				limited:     fault{status: 400, header: header("X-Business-Use-Case-Usage", `{"`+threadsUser+`":[{"type":"threads","call_count":100,"total_cputime":3,"total_time":3,"estimated_time_to_regain_access":1}]}`), body: `{"error":{"message":"Application request limit reached","type":"THApiException","code":4}}`},
+				wait:        time.Minute,
+				invalid:     fault{status: 400, body: `{"error":{"message":"Param text must be at most 500 characters long.","type":"THApiException","code":100}}`},
+				invalidText: "Param text must be at most 500 characters long.",
+			},
+		},
+		{
+			network: "instagram",
+			settings: func(base, dir string) []string {
+				return append([]string{"api=" + base, "user=" + instagramUser, "version=v25.0"}, metaMediaHost(base, dir)...)
+			},
+			secrets: func(string) map[string]string { return map[string]string{"access_token": instagramToken} },
+			media:   mediaJPEG, serve: serveInstagram, check: checkInstagram,
+			faults: &faultSet{
+				on:          is("POST", "/v25.0/"+instagramUser+"/media_publish"),
+				auth:        fault{status: 400, body: `{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}`},
+				transient:   fault{status: 500, body: `{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true}}`},
+				limited:     fault{status: 400, header: header("X-Business-Use-Case-Usage", `{"`+instagramUser+`":[{"type":"instagram","call_count":100,"total_cputime":3,"total_time":3,"estimated_time_to_regain_access":1}]}`), body: `{"error":{"message":"Calls to this api have exceeded the rate limit.","type":"OAuthException","code":80002}}`},
+				wait:        time.Minute,
+				invalid:     fault{status: 400, body: `{"error":{"message":"The aspect ratio is not supported.","type":"OAuthException","code":36003,"error_subcode":2207009}}`},
+				invalidText: "The aspect ratio is not supported.",
 			},
 		},
 		{
@@ -978,6 +1035,290 @@ func checkLinkedIn(t *testing.T, f *fakeNet, got published) {
 	if len(list) != 1 || got.remoteID != list[0].id || got.remoteURL != "https://www.linkedin.com/feed/update/"+list[0].id+"/" {
 		t.Errorf("remote %q %q, want the post's URN and feed URL", got.remoteID, got.remoteURL)
 	}
+}
+
+// --- Facebook Pages: Graph API reference › Page › Feed, Page › Photos ---
+
+const facebookPage = "104857600123"
+
+// facebookPosts holds the posts each Facebook fake made (a faulted
+// request made none).
+var facebookPosts sync.Map // *fakeNet → []facebookPost
+
+type facebookPost struct {
+	id      string
+	message string
+}
+
+func serveFacebook(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte) {
+	if got := r.Header.Get("Authorization"); got != "Bearer "+facebookToken {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
+		publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Invalid OAuth access token", "code": 190}})
+		return
+	}
+	switch {
+	case r.Method == "POST" && r.URL.Path == "/v25.0/"+facebookPage+"/photos":
+		publishertest.WriteJSON(w, 200, map[string]any{"id": fmt.Sprintf("5550%d", f.next())})
+	case r.Method == "POST" && r.URL.Path == "/v25.0/"+facebookPage+"/feed":
+		form, _ := url.ParseQuery(string(body))
+		id := fmt.Sprintf("%s_%d", facebookPage, 9000+f.next())
+		old, _ := facebookPosts.Load(f)
+		list, _ := old.([]facebookPost)
+		facebookPosts.Store(f, append(list, facebookPost{id: id, message: form.Get("message")}))
+		publishertest.WriteJSON(w, 200, map[string]any{"id": id})
+	case r.Method == "GET" && r.URL.Path == "/v25.0/"+facebookPage+"/posts":
+		// Before a retry, the adapter looks for the earlier attempt's post
+		// among the Page's.
+		old, _ := facebookPosts.Load(f)
+		list, _ := old.([]facebookPost)
+		data := []any{}
+		for i := len(list) - 1; i >= 0; i-- {
+			data = append(data, map[string]any{"id": list[i].id, "message": list[i].message, "created_time": time.Now().UTC().Format("2006-01-02T15:04:05-0700")})
+		}
+		publishertest.WriteJSON(w, 200, map[string]any{"data": data})
+	default:
+		unexpected(f, w, r)
+	}
+}
+
+func checkFacebook(t *testing.T, f *fakeNet, got published) {
+	w := got.want
+	photos := f.calls("POST", "/v25.0/"+facebookPage+"/photos")
+	if len(photos) != 1 {
+		t.Fatalf("%d photo uploads, want 1", len(photos))
+	}
+	_, params, _ := mime.ParseMediaType(photos[0].Header.Get("Content-Type"))
+	form, err := multipart.NewReader(bytes.NewReader(photos[0].Body), params["boundary"]).ReadForm(1 << 20)
+	if err != nil {
+		t.Fatalf("photo upload: %v", err)
+	}
+	if v := form.Value["published"]; len(v) != 1 || v[0] != "false" || len(form.File["source"]) != 1 {
+		t.Errorf("photo upload %v: want an unpublished photo as source", form.Value)
+	} else if fh, err := form.File["source"][0].Open(); err == nil {
+		data, _ := io.ReadAll(fh)
+		if !bytes.Equal(data, w.image) {
+			t.Errorf("photo of %d bytes, want the PNG", len(data))
+		}
+	}
+	feed := f.calls("POST", "/v25.0/"+facebookPage+"/feed")
+	if len(feed) != 1 {
+		t.Fatalf("%d feed posts, want 1", len(feed))
+	}
+	in, _ := url.ParseQuery(string(feed[0].Body))
+	checkLink(t, "the message", in.Get("message"), w)
+	if !strings.Contains(in.Get("message"), "Our spring issue is out") || !strings.Contains(in.Get("message"), e2eLast) {
+		t.Errorf("message %q lacks the body", in.Get("message"))
+	}
+	if in.Get("attached_media[0]") != `{"media_fbid":"55501"}` {
+		t.Errorf("attached_media %q: want the uploaded photo", in.Get("attached_media[0]"))
+	}
+	old, _ := facebookPosts.Load(f)
+	list, _ := old.([]facebookPost)
+	if len(list) != 1 || got.remoteID != list[0].id || got.remoteURL != "https://www.facebook.com/"+facebookPage+"/posts/"+strings.TrimPrefix(list[0].id, facebookPage+"_") {
+		t.Errorf("remote %q %q, want the post's id and permalink", got.remoteID, got.remoteURL)
+	}
+}
+
+// --- Threads and Instagram: Meta fetches each image from the channel's
+// media host, here the fake itself serving the channel's media_dir ---
+
+const (
+	threadsUser   = "17841400000000001"
+	instagramUser = "17841405822304914"
+)
+
+// metaMedia holds, by fake base URL, the media_dir the fake serves at
+// /media/, and what each container fetched.
+var metaMedia sync.Map // base URL → media dir
+
+// metaMediaHost is the channel's media host: a folder the fake publishes.
+func metaMediaHost(base, dir string) []string {
+	www := filepath.Join(dir, "www")
+	if err := os.MkdirAll(www, 0o755); err != nil {
+		panic(err)
+	}
+	metaMedia.Store(base, www)
+	return []string{"media_dir=" + www, "media_base_url=" + base + "/media"}
+}
+
+// serveMedia answers GET /media/NAME from the channel's media_dir, as the
+// brand's web server does; it reports whether it did.
+func serveMedia(w http.ResponseWriter, r *http.Request) bool {
+	name, ok := strings.CutPrefix(r.URL.Path, "/media/")
+	if r.Method != "GET" || !ok {
+		return false
+	}
+	dir, _ := metaMedia.Load("http://" + r.Host)
+	d, _ := dir.(string)
+	http.ServeFile(w, r, filepath.Join(d, filepath.Base(name)))
+	return true
+}
+
+// metaContainer is one container a Meta fake made.
+type metaContainer struct {
+	form    url.Values
+	fetched []byte // the image Meta fetched from image_url
+	status  string
+}
+
+// metaState is what a Meta fake made: containers, and posts published.
+type metaState struct {
+	mu         sync.Mutex
+	containers map[string]*metaContainer
+	order      []string // published containers, in order
+	media      map[string]string
+}
+
+var metaStates sync.Map // *fakeNet → *metaState
+
+func metaOf(f *fakeNet) *metaState {
+	st, _ := metaStates.LoadOrStore(f, &metaState{containers: map[string]*metaContainer{}, media: map[string]string{}})
+	return st.(*metaState)
+}
+
+// serveContainers answers the container flow both networks share: POST
+// /{user}/{edge} (fetching image_url), POST /{user}/{publish} with
+// creation_id, GET /{container} with the status field, the publishing
+// limit, and GET /{media-id}?fields=permalink.
+func serveContainers(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte, prefix, edge, publish, statusField, limit, link string) {
+	st := metaOf(f)
+	q := r.URL.Query()
+	switch {
+	case serveMedia(w, r):
+	case r.Method == "POST" && r.URL.Path == prefix+"/"+edge:
+		form, _ := url.ParseQuery(string(body))
+		c := &metaContainer{form: form, status: "FINISHED"}
+		if u := form.Get("image_url"); u != "" {
+			resp, err := http.Get(u)
+			if err != nil || resp.StatusCode != 200 {
+				f.t.Errorf("Meta could not fetch %s: %v %v", u, err, resp)
+				publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Media download has failed", "code": 100}})
+				return
+			}
+			c.fetched, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		id := fmt.Sprintf("1788%04d", f.next())
+		st.mu.Lock()
+		st.containers[id] = c
+		st.mu.Unlock()
+		publishertest.WriteJSON(w, 200, map[string]any{"id": id})
+	case r.Method == "POST" && r.URL.Path == prefix+"/"+publish:
+		form, _ := url.ParseQuery(string(body))
+		id := form.Get("creation_id")
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		c, ok := st.containers[id]
+		if !ok || c.status != "FINISHED" {
+			f.t.Errorf("%s of container %q (%v)", publish, id, c)
+			publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "The media has already been published", "code": 10}})
+			return
+		}
+		c.status = "PUBLISHED"
+		media := fmt.Sprintf("1800%04d", len(st.order)+1)
+		st.order = append(st.order, id)
+		st.media[media] = id
+		publishertest.WriteJSON(w, 200, map[string]any{"id": media})
+	case r.Method == "GET" && r.URL.Path == prefix+"/"+limit:
+		publishertest.WriteJSON(w, 200, map[string]any{"data": []any{map[string]any{"quota_usage": 0, "config": map[string]any{"quota_total": 50, "quota_duration": 86400},
+			"reply_quota_usage": 0, "reply_config": map[string]any{"quota_total": 1000, "quota_duration": 86400}}}})
+	case r.Method == "GET" && q.Get("fields") == "permalink":
+		publishertest.WriteJSON(w, 200, map[string]any{"permalink": link + r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]})
+	case r.Method == "GET" && strings.Contains(q.Get("fields"), statusField):
+		id := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+		st.mu.Lock()
+		c, ok := st.containers[id]
+		st.mu.Unlock()
+		if !ok {
+			unexpected(f, w, r)
+			return
+		}
+		publishertest.WriteJSON(w, 200, map[string]any{"id": id, statusField: c.status})
+	default:
+		unexpected(f, w, r)
+	}
+}
+
+func serveThreads(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte) {
+	if !strings.HasPrefix(r.URL.Path, "/media/") && r.Header.Get("Authorization") != "Bearer "+threadsToken {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, r.Header.Get("Authorization"))
+	}
+	if r.Method == "GET" && r.URL.Path == "/v1.0/"+threadsUser+"/threads" || r.URL.Path == "/v1.0/"+threadsUser+"/replies" {
+		publishertest.WriteJSON(w, 200, map[string]any{"data": []any{}}) // a lookup: nothing published by the lost attempt
+		return
+	}
+	serveContainers(f, w, r, body, "/v1.0/"+threadsUser, "threads", "threads_publish", "status", "threads_publishing_limit", "https://www.threads.net/@acme/post/")
+}
+
+func serveInstagram(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte) {
+	if !strings.HasPrefix(r.URL.Path, "/media/") && r.Header.Get("Authorization") != "Bearer "+instagramToken {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, r.Header.Get("Authorization"))
+	}
+	if r.Method == "GET" && r.URL.Path == "/v25.0/"+instagramUser+"/media" {
+		publishertest.WriteJSON(w, 200, map[string]any{"data": []any{}})
+		return
+	}
+	serveContainers(f, w, r, body, "/v25.0/"+instagramUser, "media", "media_publish", "status_code", "content_publishing_limit", "https://www.instagram.com/p/")
+}
+
+// published returns the forms of the published containers, in order.
+func (st *metaState) published() []*metaContainer {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []*metaContainer
+	for _, id := range st.order {
+		out = append(out, st.containers[id])
+	}
+	return out
+}
+
+func checkThreads(t *testing.T, f *fakeNet, got published) {
+	w := got.want
+	posts := metaOf(f).published()
+	if len(posts) < 2 {
+		t.Fatalf("%d posts, want a thread", len(posts))
+	}
+	first := posts[0]
+	if first.form.Get("media_type") != "IMAGE" || first.form.Get("alt_text") != e2eAlt || !bytes.Equal(first.fetched, w.image) {
+		t.Errorf("first post %v (fetched %d bytes): want the image with its alt text, fetched from the media host", first.form, len(first.fetched))
+	}
+	var texts []string
+	for i, p := range posts {
+		texts = append(texts, p.form.Get("text"))
+		if i > 0 && (p.form.Get("media_type") != "TEXT" || p.form.Get("reply_to_id") == "") {
+			t.Errorf("part %d: %v, want a TEXT reply", i+1, p.form)
+		}
+	}
+	checkThread(t, texts, w)
+	if got.remoteID != "18000001" || got.remoteURL != "https://www.threads.net/@acme/post/18000001" {
+		t.Errorf("remote %q %q, want the first post's", got.remoteID, got.remoteURL)
+	}
+}
+
+func checkInstagram(t *testing.T, f *fakeNet, got published) {
+	w := got.want
+	posts := metaOf(f).published()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts, want 1", len(posts))
+	}
+	p := posts[0]
+	caption := p.form.Get("caption")
+	checkLink(t, "the caption", caption, w)
+	if !strings.Contains(caption, "Our spring issue is out") || !strings.Contains(caption, e2eLast) || p.form.Get("alt_text") != e2eAlt || !bytes.Equal(p.fetched, w.image) {
+		t.Errorf("post %v (fetched %d bytes): want the caption, the image fetched from the media host, its alt text", p.form, len(p.fetched))
+	}
+	if got.remoteID != "18000001" || !strings.HasPrefix(got.remoteURL, "https://www.instagram.com/p/") {
+		t.Errorf("remote %q %q", got.remoteID, got.remoteURL)
+	}
+}
+
+// tinyJPEG is a 4×4 grey JPEG.
+func tinyJPEG(t *testing.T) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // --- Feed: RSS 2.0 and Atom files ---

@@ -750,11 +750,17 @@ func (a *app) showPost(p calendar.Post, verb string) error {
 				return err
 			}
 			for _, d := range p.Deliveries {
-				if len(d.Parts) < 2 && (len(d.Parts) == 0 || d.Status == calendar.DeliveryPublished) {
+				var live []calendar.DeliveryPart
+				for _, part := range d.Parts {
+					if part.RemoteID != "" { // not a container made but not published (Threads, Instagram)
+						live = append(live, part)
+					}
+				}
+				if len(live) < 2 && (len(live) == 0 || d.Status == calendar.DeliveryPublished) {
 					continue // a single post: its remote id says it all
 				}
 				fmt.Fprintf(w, "\nThread on %s, parts live:\n", d.Channel)
-				for _, part := range d.Parts {
+				for _, part := range live {
 					fmt.Fprintf(w, "  %d  %s\n", part.Index+1, firstSet(part.RemoteURL, part.RemoteID))
 				}
 			}

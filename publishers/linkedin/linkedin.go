@@ -201,19 +201,7 @@ func validID(id string) bool {
 // explicit thread parts follow as paragraphs. The link is added at the end
 // when the post carries images (its card is then not shown); a post
 // without images shows it as a link card instead.
-func text(post publishers.Post) string {
-	parts := []string{strings.TrimSpace(post.Text)}
-	for _, t := range post.Thread {
-		if t = strings.TrimSpace(t); t != "" {
-			parts = append(parts, t)
-		}
-	}
-	s := strings.TrimSpace(strings.Join(parts, "\n\n"))
-	if len(post.Media) > 0 {
-		s = publishers.WithLink(s, post.Link)
-	}
-	return s
-}
+func text(post publishers.Post) string { return publishers.Paragraphs(post) }
 
 // Validate checks the post against LinkedIn's rules; it never calls it.
 func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
@@ -356,12 +344,4 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 }
 
 // prefix says where in a multi-step publish an error happened, keeping its class.
-func prefix(err error, where string) error {
-	var pe *publishers.Error
-	if errors.As(err, &pe) {
-		cp := *pe
-		cp.Message = where + ": " + pe.Message
-		return &cp
-	}
-	return fmt.Errorf("%s: %w", where, err)
-}
+func prefix(err error, where string) error { return publishers.Within(err, where) }

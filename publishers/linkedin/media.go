@@ -3,7 +3,6 @@ package linkedin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -27,25 +26,7 @@ func checkImage(path string) string {
 	if u, ok := publishers.HTTPURL(path); ok && u != nil {
 		return "LinkedIn takes image files, uploaded by crieur; " + path + " is a URL"
 	}
-	f, info, err := safefile.Open(path, false)
-	switch {
-	case errors.Is(err, safefile.ErrNotRegular):
-		return err.Error()
-	case err != nil:
-		return "cannot read " + path
-	}
-	_ = f.Close()
-	if info.Size() > maxImageBytes {
-		return fmt.Sprintf("%s is %s, more than crieur uploads to LinkedIn (%s)", path, safefile.Size(info.Size()), safefile.Size(maxImageBytes))
-	}
-	ctype, err := mediatype.Of(path)
-	if err != nil {
-		return "cannot read " + path
-	}
-	if !imageTypes[ctype] {
-		return fmt.Sprintf("%s is %s: LinkedIn takes JPG, PNG or GIF images", path, ctype)
-	}
-	return ""
+	return publishers.CheckImageFile("LinkedIn", path, maxImageBytes, imageTypes, "JPG, PNG or GIF")
 }
 
 // initializeUpload is the Images API's answer to

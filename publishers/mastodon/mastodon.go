@@ -313,12 +313,4 @@ func (p *Publisher) Check(ctx context.Context) (string, error) {
 }
 
 // prefix says where in a multi-step publish an error happened, keeping its class.
-func prefix(err error, where string) error {
-	var pe *publishers.Error
-	if errors.As(err, &pe) {
-		cp := *pe
-		cp.Message = where + ": " + pe.Message
-		return &cp
-	}
-	return fmt.Errorf("%s: %w", where, err)
-}
+func prefix(err error, where string) error { return publishers.Within(err, where) }
