@@ -165,6 +165,9 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"unknown key", "rules:\n  - name: x\n    forbid: [a]\n    severty: error\n", 4, "rules[0].severty", "unknown key"},
 		{"unknown kind near", "rules:\n  - name: x\n    require-any: [a]\n", 3, "rules[0].require-any", "did you mean require_any"},
+		{"kind a letter off", "rules:\n  - name: x\n    requir_any: [a]\n", 3, "rules[0].requir_any", "did you mean require_any"},
+		{"kind two letters off", "rules:\n  - name: x\n    min_gpa: 60\n", 3, "rules[0].min_gpa", "did you mean min_gap"},
+		{"key a letter off", "rules:\n  - name: x\n    forbid: [a]\n    severty: error\n", 4, "rules[0].severty", "did you mean severity"},
 		{"no kind", "rules:\n  - name: x\n    severity: error\n", 2, "rules[0].kind", "no kind"},
 		{"two kinds", "rules:\n  - name: x\n    forbid: [a]\n    require_utm: true\n", 4, "rules[0].require_utm", "one kind"},
 		{"bad severity", "rules:\n  - name: x\n    severity: fatal\n    forbid: [a]\n", 3, "rules[0].severity", "error or warning"},
