@@ -270,3 +270,25 @@ func TestContestExample(t *testing.T) {
 		t.Errorf("an undisclosed partnership: %v", got)
 	}
 }
+
+// A calendar rule's message names the zone its day and time are in (the
+// channel's), which may not be the zone the person typed the time in.
+func TestCalendarRuleMessagesNameTheZone(t *testing.T) {
+	s := mustParse(t, "rules:\n  - name: one-a-day\n    max_per_day: 1\n  - name: breathe\n    min_gap: 60\n")
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	at := time.Date(2026, 12, 5, 17, 0, 0, 0, la) // 2026-12-06 02:00 in Paris
+	p := calendar.Post{Slug: "p", Body: "x", Channels: []string{"fb"}}
+	mine := []calendar.Placement{{Slug: "p", Channel: "fb", At: at}}
+	others := []calendar.Placement{{Slug: "a", Channel: "fb", At: at.Add(-30 * time.Minute)}}
+	var got []string
+	for _, f := range s.Check(&p, nets, mine, others, func(string) *time.Location { return la }) {
+		got = append(got, f.Message)
+	}
+	want := []string{
+		"fb would have 2 posts on 2026-12-05 (America/Los_Angeles; at most 1 a day; already: a)",
+		"p at 2026-12-05 17:00 PST is 30 minutes from a on fb (at least 60 minutes apart)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
