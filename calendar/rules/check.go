@@ -98,14 +98,14 @@ func (s *Set) Check(p *calendar.Post, nets map[string]string, mine, others []cal
 					}
 					if len(same)+1 > r.N {
 						sort.Strings(same)
-						add(r, "at", "%s would have %d posts on %s (at most %d a day; already: %s)", pl.Channel, len(same)+1, pl.At.In(loc).Format("2006-01-02"), r.N, strings.Join(same, ", "))
+						add(r, "at", "%s would have %d posts on %s (%s; at most %d a day; already: %s)", pl.Channel, len(same)+1, pl.At.In(loc).Format("2006-01-02"), loc, r.N, strings.Join(same, ", "))
 					}
 					continue
 				}
 				gap := time.Duration(r.N) * time.Minute
 				for _, o := range near {
 					if d := o.At.Sub(pl.At); d < gap && d > -gap {
-						add(r, "at", "%s at %s is %s from %s on %s (at least %d minutes apart)", p.Slug, pl.At.In(loc).Format("2006-01-02 15:04"), minutes(d), o.Slug, pl.Channel, r.N)
+						add(r, "at", "%s at %s is %s from %s on %s (at least %d minutes apart)", p.Slug, pl.At.In(loc).Format("2006-01-02 15:04 MST"), minutes(d), o.Slug, pl.Channel, r.N)
 					}
 				}
 			}

@@ -274,14 +274,45 @@ func parseRule(n *yaml.Node, at string, bad func(*yaml.Node, string, string, ...
 	return r, ok
 }
 
-// near suggests the kind a misspelt key is close to.
+// near suggests the kind a misspelt key is close to, or the rule's key
+// one or two letters away from it (requir_any, severty).
 func near(key string) string {
 	for _, k := range kinds {
 		if strings.Contains(k, key) || strings.Contains(key, k) || strings.ReplaceAll(key, "-", "_") == k {
 			return fmt.Sprintf("; did you mean %s?", k)
 		}
 	}
+	if len(key) < 4 {
+		return ""
+	}
+	for _, k := range append([]string{"name", "severity", "when", "message"}, kinds...) {
+		if editDistance(key, k) <= 2 {
+			return fmt.Sprintf("; did you mean %s?", k)
+		}
+	}
 	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes: keys
+// are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func parseWhen(n *yaml.Node, w *When, at string, bad func(*yaml.Node, string, string, ...any)) bool {

@@ -165,6 +165,9 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"unknown key", "rules:\n  - name: x\n    forbid: [a]\n    severty: error\n", 4, "rules[0].severty", "unknown key"},
 		{"unknown kind near", "rules:\n  - name: x\n    require-any: [a]\n", 3, "rules[0].require-any", "did you mean require_any"},
+		{"kind a letter off", "rules:\n  - name: x\n    requir_any: [a]\n", 3, "rules[0].requir_any", "did you mean require_any"},
+		{"kind two letters off", "rules:\n  - name: x\n    min_gpa: 60\n", 3, "rules[0].min_gpa", "did you mean min_gap"},
+		{"key a letter off", "rules:\n  - name: x\n    forbid: [a]\n    severty: error\n", 4, "rules[0].severty", "did you mean severity"},
 		{"no kind", "rules:\n  - name: x\n    severity: error\n", 2, "rules[0].kind", "no kind"},
 		{"two kinds", "rules:\n  - name: x\n    forbid: [a]\n    require_utm: true\n", 4, "rules[0].require_utm", "one kind"},
 		{"bad severity", "rules:\n  - name: x\n    severity: fatal\n    forbid: [a]\n", 3, "rules[0].severity", "error or warning"},
@@ -265,5 +268,27 @@ func TestContestExample(t *testing.T) {
 	}
 	if got := errorsOf(calendar.Post{Slug: "s", Body: "Merci à Café Lumière", Tags: []string{"partenariat"}}); len(got) != 1 || got[0] != "disclosure" {
 		t.Errorf("an undisclosed partnership: %v", got)
+	}
+}
+
+// A calendar rule's message names the zone its day and time are in (the
+// channel's), which may not be the zone the person typed the time in.
+func TestCalendarRuleMessagesNameTheZone(t *testing.T) {
+	s := mustParse(t, "rules:\n  - name: one-a-day\n    max_per_day: 1\n  - name: breathe\n    min_gap: 60\n")
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	at := time.Date(2026, 12, 5, 17, 0, 0, 0, la) // 2026-12-06 02:00 in Paris
+	p := calendar.Post{Slug: "p", Body: "x", Channels: []string{"fb"}}
+	mine := []calendar.Placement{{Slug: "p", Channel: "fb", At: at}}
+	others := []calendar.Placement{{Slug: "a", Channel: "fb", At: at.Add(-30 * time.Minute)}}
+	var got []string
+	for _, f := range s.Check(&p, nets, mine, others, func(string) *time.Location { return la }) {
+		got = append(got, f.Message)
+	}
+	want := []string{
+		"fb would have 2 posts on 2026-12-05 (America/Los_Angeles; at most 1 a day; already: a)",
+		"p at 2026-12-05 17:00 PST is 30 minutes from a on fb (at least 60 minutes apart)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -135,7 +135,7 @@ in a local calendar, and publishes each post on time on every network.`,
 		if args := cmd.Flags().Args(); cmd.Annotations[nounAnnotation] != "" && len(args) > 0 {
 			return unknownVerb(cmd, args[0])
 		}
-		return usageErr{err}
+		return usageErr{suggestFlag(cmd, err)}
 	})
 	for _, f := range commands {
 		root.AddCommand(f(a))

@@ -42,7 +42,7 @@ Prints one FILE:LINE: RULE: MESSAGE line per finding (warnings say
 "warning:"), or -o json. Exit 3 when anything is an error, 0 when there are
 only warnings. With no PATH, checks the rules file alone.`,
 		Example: `  crieur lint campaign/ --rules rules.yaml
-  crieur lint posts.csv --channel acme-fb=facebook -o json`,
+  crieur lint posts.csv --channel acme-fb=webhook -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := a.rules()
 			if err != nil {
@@ -75,7 +75,7 @@ only warnings. With no PATH, checks the rules file alone.`,
 				if err != nil {
 					return err
 				}
-				rep.Findings = a.lintLoad(cmd, set, nets, load, o)
+				rep.Findings = append(rep.Findings, a.lintLoad(cmd, set, nets, load, o)...)
 			}
 			for _, f := range rep.Findings {
 				if f.Severity == calendar.SeverityError {

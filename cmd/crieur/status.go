@@ -81,7 +81,8 @@ after a crash), failed, missed, and when the OAuth channels' tokens expire.
 --check, for a monitoring cron, exits 1 when an OAuth channel needs
 ` + "`crieur channel login`" + ` within --expiring-within (default 7d; days or a
 duration such as 36h): its token ends by then and crieur cannot renew it
-past that, or it is not connected. It prints those channels on stderr.`,
+past that, or it is not connected. It prints those channels on stderr;
+with -q, nothing else (no report), so that a cron mails only a problem.`,
 		Example: `  crieur status
   crieur status -o json
   crieur status --check --expiring-within 14d`,
@@ -102,8 +103,12 @@ past that, or it is not connected. It prints those channels on stderr.`,
 			if err != nil {
 				return err
 			}
-			if err := a.emit(doc, func(w io.Writer) error { return a.statusTable(w, doc) }); err != nil {
-				return err
+			// A monitoring cron's `status --check -q` mails only what needs a
+			// person: the report is for a person reading it.
+			if !(check && a.quiet() && a.format() == "table") {
+				if err := a.emit(doc, func(w io.Writer) error { return a.statusTable(w, doc) }); err != nil {
+					return err
+				}
 			}
 			if !check {
 				return nil
