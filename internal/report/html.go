@@ -68,7 +68,7 @@ var funcs = template.FuncMap{
 		return strconv.FormatInt(*p.Engagement, 10)
 	},
 	"span": func(m []string) int { return len(m) + 2 },
-	"day": func(t time.Time, r *Report) string { return t.In(r.zone).Format("Mon 2 Jan 15:04") },
+	"day":  func(t time.Time, r *Report) string { return t.In(r.zone).Format("Mon 2 Jan 15:04") },
 }
 
 var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE html>
