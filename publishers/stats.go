@@ -80,3 +80,33 @@ type Stats interface {
 // ErrNoStats is returned by Stats for a channel that gives no numbers as it
 // is set up (the network does, the channel does not enable it).
 var ErrNoStats = errors.New("this channel gives no engagement numbers")
+
+// StatsOf returns pub's Stats, or false when it reads no numbers. Callers
+// use it rather than a type assertion: it sees through the registry's
+// Redacting wrapper (whose errors it redacts the same way), so Stats is not
+// one more capability every wrapper must mirror.
+func StatsOf(pub Publisher) (Stats, bool) {
+	if s, ok := pub.(Stats); ok {
+		return s, true
+	}
+	w, ok := pub.(interface{ redactor() *Redactor })
+	if !ok {
+		return nil, false
+	}
+	s, ok := Unwrap(pub).(Stats)
+	if !ok {
+		return nil, false
+	}
+	return redactStats{r: w.redactor(), s: s}, true
+}
+
+// redactStats is a Stats whose errors pass through a Redactor.
+type redactStats struct {
+	r *Redactor
+	s Stats
+}
+
+func (w redactStats) Stats(ctx context.Context, ids []string) (map[string]Stat, error) {
+	m, err := w.s.Stats(ctx, ids)
+	return m, w.r.Error(err)
+}

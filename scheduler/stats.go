@@ -160,7 +160,7 @@ func (c *StatsCollector) collectChannel(ctx context.Context, now time.Time, chan
 		run.Failed[name] = err.Error()
 		return nil
 	}
-	reader, ok := pub.(publishers.Stats)
+	reader, ok := publishers.StatsOf(pub)
 	if !ok {
 		run.NoStats = append(run.NoStats, name)
 		return nil
