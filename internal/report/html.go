@@ -103,7 +103,7 @@ a{color:#1f5fa8;word-break:break-all}
 <h1>{{.Title}}</h1>
 <p class="sub">{{.Scope}} · weekdays and hours in {{.R.Zone}} · made {{.Made}}</p>
 <div class="cards">
-<div class="card"><b>{{.R.Total.Posts}}</b>posts published</div>
+<div class="card"><b>{{.R.Total.Posts}}</b>posts on channels</div>
 <div class="card"><b>{{.R.Total.WithNumbers}}</b>with numbers</div>
 <div class="card"><b>{{.R.Total.Engagement}}</b>engagement</div>
 <div class="card"><b>{{median .R.Total.Median}}</b>median per post</div>
@@ -199,8 +199,8 @@ func (r *Report) curveSVG() string {
 	}
 	sort.Strings(channels)
 	top = niceMax(top)
-	const W, H, L, R, T, B = 600.0, 300.0, 48.0, 16.0, 16.0, 40.0
-	legend := 22.0 * float64((len(channels)+2)/3)
+	const W, H, L, R, T, B = 600.0, 300.0, 56.0, 24.0, 16.0, 44.0
+	legend := 30.0 * float64((len(channels)+1)/2)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %s %s" role="img" aria-label="Median engagement per post after publishing, per channel">`, num(W), num(H+legend))
 	x := func(i int) float64 {
@@ -212,11 +212,11 @@ func (r *Report) curveSVG() string {
 	y := func(v float64) float64 { return T + (H-T-B)*(1-v/top) }
 	for k := 0; k <= 4; k++ {
 		v := top * float64(k) / 4
-		fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#e3e6eb"/><text x="%s" y="%s" font-size="12" text-anchor="end" fill="#5a6272">%s</text>`,
-			num(L), num(W-R), num(y(v)), num(y(v)), num(L-6), num(y(v)+4), num(v))
+		fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#e3e6eb"/><text x="%s" y="%s" font-size="18" text-anchor="end" fill="#5a6272">%s</text>`,
+			num(L), num(W-R), num(y(v)), num(y(v)), num(L-6), num(y(v)+6), num(v))
 	}
 	for i, o := range xs {
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="13" text-anchor="middle" fill="#5a6272">+%s</text>`, num(x(i)), num(H-B+22), esc(offsets[o]))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="19" text-anchor="middle" fill="#5a6272">+%s</text>`, num(x(i)), num(H-B+28), esc(offsets[o]))
 	}
 	for ci, ch := range channels {
 		color := palette[ci%len(palette)]
@@ -233,9 +233,9 @@ func (r *Report) curveSVG() string {
 			xy := strings.Split(pt, ",")
 			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="4" fill="%s"/>`, xy[0], xy[1], color)
 		}
-		lx, ly := L+float64(ci%3)*180, H+float64(ci/3)*22+4
-		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="14" height="14" fill="%s"/><text x="%s" y="%s" font-size="14">%s</text>`,
-			num(lx), num(ly), color, num(lx+20), num(ly+12), esc(ch))
+		lx, ly := 8+float64(ci%2)*300, H+float64(ci/2)*30+4
+		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="18" height="18" fill="%s"/><text x="%s" y="%s" font-size="20">%s</text>`,
+			num(lx), num(ly), color, num(lx+26), num(ly+16), esc(ch))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -270,20 +270,20 @@ func (r *Report) barsSVG() string {
 		return keys[i] < keys[j]
 	})
 	top = niceMax(top)
-	const W, row, label = 600.0, 34.0, 170.0
+	const W, row, label = 600.0, 44.0, 210.0
 	H := row*float64(len(keys)) + 8
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %s %s" role="img" aria-label="Total engagement per campaign">`, num(W), num(H))
 	for i, k := range keys {
 		yy := 4 + row*float64(i)
-		w := (W - label - 60) * float64(totals[k]) / top
+		w := (W - label - 70) * float64(totals[k]) / top
 		name := k
-		if len([]rune(name)) > 22 {
-			name = string([]rune(name)[:21]) + "…"
+		if len([]rune(name)) > 18 {
+			name = string([]rune(name)[:17]) + "…"
 		}
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="14" text-anchor="end">%s</text>`, num(label-8), num(yy+row/2+1), esc(name))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="20" text-anchor="end">%s</text>`, num(label-8), num(yy+row/2+6), esc(name))
 		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" rx="3" fill="%s"/>`, num(label), num(yy+4), num(math.Max(w, 1)), num(row-10), palette[i%len(palette)])
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="13" fill="#1d2330">%d</text>`, num(label+math.Max(w, 1)+6), num(yy+row/2+1), totals[k])
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="19" fill="#1d2330">%d</text>`, num(label+math.Max(w, 1)+6), num(yy+row/2+6), totals[k])
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -313,16 +313,16 @@ func (r *Report) heatSVG() string {
 			}
 		}
 	}
-	const L, T, C = 40.0, 22.0, 23.0
+	const L, T, C = 52.0, 30.0, 22.0
 	W, H := L+24*C+4, T+7*C+4
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %s %s" role="img" aria-label="Median engagement by weekday and hour">`, num(W), num(H))
-	for h := 0; h < 24; h += 3 {
-		fmt.Fprintf(&b, `<text x="%s" y="15" font-size="12" text-anchor="middle" fill="#5a6272">%02d</text>`, num(L+float64(h)*C+C/2), h)
+	for h := 0; h < 24; h += 6 {
+		fmt.Fprintf(&b, `<text x="%s" y="22" font-size="18" text-anchor="middle" fill="#5a6272">%02d</text>`, num(L+float64(h)*C+C/2), h)
 	}
 	for d := range 7 {
 		yy := T + float64(d)*C
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="12" text-anchor="end" fill="#5a6272">%s</text>`, num(L-5), num(yy+C/2+4), weekdays[d])
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="18" text-anchor="end" fill="#5a6272">%s</text>`, num(L-6), num(yy+C/2+6), weekdays[d])
 		for h := range 24 {
 			xx := L + float64(h)*C
 			v := cells[d][h]
