@@ -38,9 +38,15 @@ type StatsCollector struct {
 	// Limit bounds the snapshots a run takes (0: 1000); the rest wait for
 	// the next run.
 	Limit int
+	// Publisher, when set, gives a channel's publisher (the daemon passes
+	// its scheduler's, so that both share one session with the network);
+	// else the collector builds them with Factory and keeps them while the
+	// channel is unchanged.
+	Publisher func(ctx context.Context, ch calendar.Channel) (publishers.Publisher, error)
 
 	mu       sync.Mutex
 	deferred map[string]time.Time // channel → not before
+	pubs     map[int64]cachedPub
 }
 
 // StatsRun is what one collection did.
@@ -155,7 +161,7 @@ func (c *StatsCollector) collectChannel(ctx context.Context, now time.Time, chan
 	if err != nil {
 		return err
 	}
-	pub, _, err := c.Factory.Publisher(ctx, c.Store, ch)
+	pub, err := c.publisher(ctx, ch)
 	if err != nil {
 		run.Failed[name] = err.Error()
 		return nil
@@ -211,6 +217,32 @@ func (c *StatsCollector) collectChannel(ctx context.Context, now time.Time, chan
 		c.log("stats read failed; tried again next run", "channel", name, "err", readErr)
 	}
 	return nil
+}
+
+// publisher is the channel's publisher, kept while the channel is unchanged:
+// a network session (Bluesky's createSession is rate limited) is opened once,
+// not at every run.
+func (c *StatsCollector) publisher(ctx context.Context, ch calendar.Channel) (publishers.Publisher, error) {
+	if c.Publisher != nil {
+		return c.Publisher(ctx, ch)
+	}
+	c.mu.Lock()
+	cp, ok := c.pubs[ch.ID]
+	c.mu.Unlock()
+	if ok && cp.updated.Equal(ch.UpdatedAt) {
+		return cp.pub, nil
+	}
+	pub, nw, err := c.Factory.Publisher(ctx, c.Store, ch)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.pubs == nil {
+		c.pubs = map[int64]cachedPub{}
+	}
+	c.pubs[ch.ID] = cachedPub{updated: ch.UpdatedAt, pub: pub, nw: nw}
+	c.mu.Unlock()
+	return pub, nil
 }
 
 // record keeps st for every due delivery with remote id id.

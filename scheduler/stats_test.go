@@ -14,6 +14,8 @@ import (
 // statsNet publishes at the test's clock and answers Stats as told.
 type statsNet struct {
 	now func() time.Time
+	// built counts the publishers the network's New built.
+	built int
 
 	mu    sync.Mutex
 	seq   int
@@ -75,7 +77,12 @@ func statsEnv(t *testing.T) (*env, *statsNet, *StatsCollector) {
 	f.Lookup = func(name string) (publishers.Network, error) {
 		if name == "numbers" {
 			return publishers.Network{Name: name, Safety: publishers.RetryIdempotent, Metrics: []string{"likes"},
-				New: func(publishers.Config) (publishers.Publisher, error) { return net, nil }}, nil
+				New: func(publishers.Config) (publishers.Publisher, error) {
+					net.mu.Lock()
+					net.built++
+					net.mu.Unlock()
+					return net, nil
+				}}, nil
 		}
 		return inner(name)
 	}
@@ -197,5 +204,26 @@ func TestStatsDeletedAndRevoked(t *testing.T) {
 	}
 	if sn := e2.snapshots("acme"); len(sn) != 1 || sn[0].State != calendar.SnapshotRevoked {
 		t.Errorf("snapshots %+v, want revoked", sn)
+	}
+}
+
+// The collector keeps a channel's publisher from run to run (one network
+// session, not one per run) until the channel changes.
+func TestStatsKeepsThePublisher(t *testing.T) {
+	e, net, c := statsEnv(t)
+	ctx := context.Background()
+	net.mu.Lock()
+	before := net.built
+	net.mu.Unlock()
+	for _, step := range []time.Duration{time.Hour, 23 * time.Hour} {
+		e.clock.Advance(step)
+		if run, err := c.Collect(ctx, time.Time{}); err != nil || run.Recorded != 1 {
+			t.Fatalf("run %+v, %v", run, err)
+		}
+	}
+	net.mu.Lock()
+	defer net.mu.Unlock()
+	if built := net.built - before; built != 1 {
+		t.Errorf("%d publishers built for two runs, want 1", built)
 	}
 }

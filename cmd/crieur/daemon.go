@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -156,13 +157,15 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 				if err != nil {
 					return err
 				}
+				c.Publisher = s.Publisher
 				// Beside publishing, never in its way: its own goroutine.
+				ctx, cancel := context.WithCancel(a.ctx)
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					c.Run(a.ctx, every, time.After, nil)
+					c.Run(ctx, every, time.After, nil)
 				}()
-				defer func() { <-done }()
+				defer func() { cancel(); <-done }()
 			}
 			return s.Run(a.ctx)
 		},
