@@ -75,10 +75,15 @@ type EngagementFilter struct {
 	Campaign string     // a campaign's name; "" for every post
 	Channel  string     // a channel's name; "" for every channel
 	From, To *time.Time // published in [From, To)
+	// Latest keeps only each delivery's latest snapshot, and its latest
+	// ok one when that is another (what a table of numbers needs; the
+	// curve needs them all).
+	Latest bool
 }
 
 // DeliveryEngagement is a published delivery with its snapshots, oldest
-// first: what reports are made of.
+// first: what reports are made of. Rows may share their CampaignUTM and
+// Tags: read them, do not change them.
 type DeliveryEngagement struct {
 	DeliveryID  int64             `json:"delivery_id"`
 	PostID      int64             `json:"-"`

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -97,6 +98,22 @@ func testMetrics(t *testing.T, h Harness) {
 	wantErr(t, "Engagement", err, nil)
 	if len(rows) != 1 || rows[0].Slug != "two" || len(rows[0].Snapshots) != 1 || rows[0].Snapshots[0].State != calendar.SnapshotDeleted {
 		t.Errorf("channel and range rows %+v", rows)
+	}
+	// Latest: each delivery's latest reading, and its latest ok one when the
+	// latest is not ok.
+	l := e.deliveryOn("one", "l")
+	rec(l.ID, time.Hour, calendar.SnapshotOK, map[string]int64{"likes": 5})
+	rec(l.ID, 24*time.Hour, calendar.SnapshotDeleted, nil)
+	rows, err = e.s.Engagement(e.ctx, calendar.EngagementFilter{Campaign: "spring", Latest: true})
+	wantErr(t, "Engagement", err, nil)
+	got := map[string]string{}
+	for _, r := range rows {
+		for _, sn := range r.Snapshots {
+			got[r.Channel] += sn.After + ":" + sn.State + ":" + strconv.FormatInt(sn.Counts["likes"], 10) + " "
+		}
+	}
+	if got["m"] != "30d:ok:9 " || got["l"] != "1h:ok:5 24h:deleted:0 " {
+		t.Errorf("latest snapshots %v", got)
 	}
 	for _, f := range []calendar.EngagementFilter{{Campaign: "nope"}, {Channel: "nope"}} {
 		if _, err := e.s.Engagement(e.ctx, f); !errors.Is(err, calendar.ErrNotFound) {

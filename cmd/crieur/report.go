@@ -74,7 +74,9 @@ is said so, never counted as zero. Weekdays and hours are in the calendar's zone
 			if err != nil {
 				return err
 			}
-			f := calendar.EngagementFilter{Campaign: campaign}
+			// A table or a spreadsheet needs each post's latest numbers only;
+			// the page's curve and -o json every reading.
+			f := calendar.EngagementFilter{Campaign: campaign, Latest: format != "html" && a.format() == "table"}
 			if from != "" {
 				t, err := a.parseDay("from", from)
 				if err != nil {

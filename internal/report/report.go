@@ -108,7 +108,7 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 	if o.Top <= 0 {
 		o.Top = 5
 	}
-	r := &Report{By: o.By, Zone: o.Zone.String(), zone: o.Zone, Groups: []Group{}, Top: []Post{}, Bottom: []Post{}, Posts: []Post{}}
+	r := &Report{By: o.By, Zone: o.Zone.String(), zone: o.Zone, Groups: []Group{}, Top: []Post{}, Bottom: []Post{}, Posts: make([]Post, 0, len(rows))}
 	metricSet := map[string]bool{}
 	noNumbers := map[string]bool{}
 	for _, e := range rows {
@@ -142,9 +142,13 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 	}
 	sort.Strings(r.NoNumbers)
 
-	r.Total = group("total", r.Posts)
-	keyed := map[string][]Post{}
-	for _, p := range r.Posts {
+	all := make([]*Post, len(r.Posts))
+	for i := range r.Posts {
+		all[i] = &r.Posts[i]
+	}
+	r.Total = group("total", all)
+	keyed := map[string][]*Post{}
+	for _, p := range all {
 		for _, k := range r.keys(p) {
 			keyed[k] = append(keyed[k], p)
 		}
@@ -154,16 +158,18 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 	}
 	r.sortGroups()
 
-	var ranked []Post
-	for _, p := range r.Posts {
+	var ranked []*Post
+	for _, p := range all {
 		if p.Engagement != nil {
 			ranked = append(ranked, p)
 		}
 	}
 	sort.SliceStable(ranked, func(i, j int) bool { return *ranked[i].Engagement > *ranked[j].Engagement })
-	r.Top = append(r.Top, ranked[:min(o.Top, len(ranked))]...)
+	for _, p := range ranked[:min(o.Top, len(ranked))] {
+		r.Top = append(r.Top, *p)
+	}
 	for i := len(ranked) - 1; i >= 0 && len(r.Bottom) < o.Top; i-- {
-		r.Bottom = append(r.Bottom, ranked[i])
+		r.Bottom = append(r.Bottom, *ranked[i])
 	}
 	return r, nil
 }
@@ -211,7 +217,7 @@ func Engagement(sn calendar.Snapshot) (int64, bool) {
 	return publishers.Counts(sn.Counts).Engagement()
 }
 
-func group(key string, ps []Post) Group {
+func group(key string, ps []*Post) Group {
 	g := Group{Key: key, Posts: len(ps), Metrics: map[string]int64{}}
 	var values []int64
 	none := true
@@ -256,7 +262,7 @@ var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 // weekdayIndex is Monday 0 … Sunday 6.
 func weekdayIndex(t time.Time) int { return (int(t.Weekday()) + 6) % 7 }
 
-func (r *Report) keys(p Post) []string {
+func (r *Report) keys(p *Post) []string {
 	switch r.By {
 	case "campaign":
 		if p.Campaign == "" {

@@ -13,9 +13,22 @@ CREATE TABLE stat_snapshots (
     counts      TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (delivery_id, offset_ms)
 );
+-- Each delivery's latest reading, and its latest ok one (a post deleted
+-- since keeps its last numbers): what a report's table reads, one row per
+-- delivery instead of the whole curve. RecordSnapshot keeps it.
+CREATE TABLE stat_latest (
+    delivery_id  INTEGER PRIMARY KEY REFERENCES deliveries(id) ON DELETE CASCADE,
+    offset_ms    INTEGER NOT NULL,
+    taken_at     INTEGER NOT NULL,
+    state        TEXT NOT NULL,
+    ok_offset_ms INTEGER,  -- NULL: no ok reading
+    ok_taken_at  INTEGER,
+    ok_counts    TEXT
+);
 -- The collector looks for published deliveries by the time they went live.
 CREATE INDEX deliveries_published ON deliveries(published_at) WHERE status = 'published';
 
 -- +goose Down
 DROP INDEX deliveries_published;
+DROP TABLE stat_latest;
 DROP TABLE stat_snapshots;
