@@ -382,7 +382,7 @@ func flatCounts(s string) (map[string]int64, bool) {
 		m[key] = v
 		i = j
 		switch {
-		case i < len(s)-1 && s[i] == ',':
+		case i < len(s)-2 && s[i] == ',':
 			i++
 		case i == len(s)-1:
 		default:
