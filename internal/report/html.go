@@ -162,10 +162,6 @@ func empty(msg string) string {
 // curveSVG draws, per channel, the median engagement of its posts at each
 // point after publishing (+1h, +24h, …): the curve the snapshots make.
 func (r *Report) curveSVG() string {
-	type point struct {
-		off time.Duration
-		v   []int64
-	}
 	byChannel := map[string]map[time.Duration][]int64{}
 	offsets := map[time.Duration]string{}
 	for _, p := range r.Posts {
