@@ -66,6 +66,8 @@ func newStatsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Read the engagement of published posts back from the networks",
+		Example: `  crieur stats collect
+  crieur stats collect --since 2026-10-01`,
 	}
 	var since string
 	collect := &cobra.Command{

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,7 +29,7 @@ func HTML(w io.Writer, r *Report, title string, now time.Time) error {
 		"Heat":    template.HTML(r.heatSVG()),
 		"Metrics": r.Metrics,
 	}
-	return page.Execute(w, data)
+	return page().Execute(w, data)
 }
 
 func (r *Report) scope() string {
@@ -48,30 +49,36 @@ func (r *Report) scope() string {
 	return strings.Join(parts, " ")
 }
 
-var funcs = template.FuncMap{
-	"median": func(m *float64) string {
-		if m == nil {
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"median": func(m *float64) string {
+			if m == nil {
+				return "–"
+			}
+			return strconv.FormatFloat(*m, 'f', -1, 64)
+		},
+		"metric": func(g Group, m string) string {
+			if v, ok := g.Metrics[m]; ok {
+				return strconv.FormatInt(v, 10)
+			}
 			return "–"
-		}
-		return strconv.FormatFloat(*m, 'f', -1, 64)
-	},
-	"metric": func(g Group, m string) string {
-		if v, ok := g.Metrics[m]; ok {
-			return strconv.FormatInt(v, 10)
-		}
-		return "–"
-	},
-	"eng": func(p Post) string {
-		if p.Engagement == nil {
-			return "–"
-		}
-		return strconv.FormatInt(*p.Engagement, 10)
-	},
-	"span": func(m []string) int { return len(m) + 2 },
-	"day":  func(t time.Time, r *Report) string { return t.In(r.zone).Format("Mon 2 Jan 15:04") },
+		},
+		"eng": func(p Post) string {
+			if p.Engagement == nil {
+				return "–"
+			}
+			return strconv.FormatInt(*p.Engagement, 10)
+		},
+		"span": func(m []string) int { return len(m) + 2 },
+		"day":  func(t time.Time, r *Report) string { return t.In(r.zone).Format("Mon 2 Jan 15:04") },
+	}
 }
 
-var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE html>
+// page is parsed on first use: a program that never writes a report pays
+// nothing for it at start-up.
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Funcs(funcs()).Parse(pageText)) })
+
+const pageText = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -133,7 +140,7 @@ a{color:#1f5fa8;word-break:break-all}
 </main>
 </body>
 </html>
-`))
+`
 
 // esc escapes text for SVG.
 func esc(s string) string { return html.EscapeString(s) }
