@@ -66,6 +66,7 @@ type Credentials interface {
 // Store is a whole calendar, as the commands use it.
 type Store interface {
 	Deliveries
+	Metrics
 	Close() error
 	// Path names the calendar for people (a file, a server).
 	Path() string

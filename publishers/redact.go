@@ -329,6 +329,9 @@ type redacting struct {
 
 func (w redacting) Unwrap() Publisher { return w.pub }
 
+// redactor is what StatsOf applies to a wrapped Stats.
+func (w redacting) redactor() *Redactor { return w.r }
+
 func (w redacting) Validate(p Post) []Problem { return w.r.Problems(w.pub.Validate(p)) }
 
 func (w redacting) Publish(ctx context.Context, p Post) (Result, error) {

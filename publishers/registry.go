@@ -54,6 +54,10 @@ type Network struct {
 	// refuse, and its rules find the same problems as the publisher New
 	// builds. Every network has one (Register refuses a network without).
 	Offline func(settings map[string]string) (Validator, error)
+	// Metrics lists the engagement metrics the network's publishers report
+	// through Stats (MetricLikes, …); nil for a network that gives no
+	// numbers (reports say so instead of showing zeros).
+	Metrics []string
 }
 
 var (

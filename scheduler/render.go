@@ -75,3 +75,15 @@ func utm(ch calendar.Channel, c *calendar.Campaign) map[string]string {
 	}
 	return params
 }
+
+// TaggedLink is a post's link as Render tags it for a channel of network:
+// with the campaign's UTM parameters (nil campaign: as it is).
+func TaggedLink(link, network string, campaign *calendar.Campaign) string {
+	if link == "" {
+		return ""
+	}
+	if params := utm(calendar.Channel{Network: network}, campaign); len(params) > 0 {
+		return publishers.TagURL(link, params)
+	}
+	return link
+}

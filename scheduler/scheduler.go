@@ -400,6 +400,13 @@ func (s *Scheduler) recordPart(ctx context.Context, d calendar.Delivery, p publi
 	return fmt.Errorf("recording part %d (%s) in the calendar: %w", p.Index+1, p.RemoteID, err)
 }
 
+// Publisher returns the channel's publisher as the scheduler keeps it (the
+// stats collector of a daemon reads through it: one session per channel).
+func (s *Scheduler) Publisher(ctx context.Context, ch calendar.Channel) (publishers.Publisher, error) {
+	pub, _, err := s.publisher(ctx, ch)
+	return pub, err
+}
+
 // publisher returns the channel's publisher, rebuilt when the channel changed
 // (a new secret, a new setting).
 func (s *Scheduler) publisher(ctx context.Context, ch calendar.Channel) (publishers.Publisher, publishers.Network, error) {

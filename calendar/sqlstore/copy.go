@@ -39,6 +39,8 @@ var copyTables = []copyTable{
 	{name: "post_notes", serial: true},
 	{name: "deliveries", serial: true},
 	{name: "delivery_parts"},
+	{name: "stat_snapshots"},
+	{name: "stat_latest"},
 	{name: "blackouts", serial: true},
 	{name: "events", serial: true},
 	{name: "state"},

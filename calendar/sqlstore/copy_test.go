@@ -110,6 +110,8 @@ func fillCalendar(t *testing.T, s calendar.Store, now time.Time) {
 	must(s.RecordPart(ctx, d, "copy-test", calendar.DeliveryPart{Index: 0, RemoteID: "r0", RemoteURL: "https://x/r0", PublishedAt: &pub}))
 	must(s.RecordPart(ctx, d, "copy-test", calendar.DeliveryPart{Index: 1, RemoteID: "r1", RemoteURL: "https://x/r1", PublishedAt: &pub}))
 	must(s.RecordOutcome(ctx, d, "copy-test", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r0", RemoteURL: "https://x/r0", PublishedAt: pub}))
+	must(s.RecordSnapshot(ctx, calendar.Snapshot{DeliveryID: d.ID, Offset: time.Hour, TakenAt: pub.Add(time.Hour), State: calendar.SnapshotOK,
+		Counts: map[string]int64{"likes": 3}}))
 	must(s.PauseAll(ctx, "copy test"))
 	must(s.BeatDaemon(ctx, calendar.DaemonRow{Owner: "h:1", Host: "h", PID: 1, Started: now, Beat: now}))
 	_, err = s.Lead(ctx, calendar.LeaderMaintenance, "h:1", now, time.Minute)

@@ -166,12 +166,33 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 				}
 				defer stop()
 			}
+			if every := a.v.GetDuration(keyStatsEvery); every > 0 {
+				st, err := a.db()
+				if err != nil {
+					return err
+				}
+				c, err := a.statsCollector(st, log)
+				if err != nil {
+					return err
+				}
+				c.Publisher = s.Publisher
+				// Beside publishing, never in its way: its own goroutine.
+				ctx, cancel := context.WithCancel(a.ctx)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					// Only the leader collects: several daemons would read each post's numbers once each.
+					c.Run(ctx, every, time.After, func(context.Context) bool { return s.Leading(a.now()) })
+				}()
+				defer func() { cancel(); <-done }()
+			}
 			return s.Run(a.ctx)
 		},
 	}
 	cmd.Flags().String(keyICS, "", "keep this iCalendar file up to date (atomic rename) for a team to subscribe to")
 	cmd.Flags().Bool(keyPrivate, false, "--ics: "+privateUsage)
 	bindSchedulerFlags(cmd)
+	cmd.Flags().Duration(keyStatsEvery, 5*time.Minute, "look this often for posts whose engagement is due to be read (0: never; see `crieur stats collect`)")
 	cmd.Flags().String(keyMetricsAddr, "", "serve /metrics and /healthz on this address (e.g. 127.0.0.1:9464)")
 	return cmd
 }

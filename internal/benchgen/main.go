@@ -23,6 +23,8 @@ func main() {
 	channels := flag.Int("channels", 3, "how many log channels")
 	from := flag.String("from", "", "first publish time (RFC 3339; default: now minus half the span)")
 	every := flag.Duration("every", time.Minute, "spacing between posts")
+	published := flag.Int("published", 0, "mark this many of the first deliveries published, each with 4 engagement snapshots (+1h, +24h, +7d, +30d), their posts in -campaign")
+	campaign := flag.String("campaign", "bench-campaign", "with -published: the campaign of the posts published")
 	flag.Parse()
 	if *db == "" {
 		log.Fatal("-db is required")
@@ -42,6 +44,10 @@ func main() {
 	var names []string
 	for i := 1; i <= *channels; i++ {
 		c := &calendar.Channel{Name: fmt.Sprintf("bench-%d", i), Network: "log", Settings: map[string]string{"path": os.DevNull}}
+		if *published > 0 {
+			// Claimed long after their time, they must not be missed.
+			c.MaxLateness = 1_000_000 * time.Hour
+		}
 		if err := st.AddChannel(ctx, c); err != nil {
 			log.Fatal(err)
 		}
@@ -54,8 +60,21 @@ func main() {
 		}
 	}
 	t0 := time.Now()
-	if err := fill(ctx, st, *posts, names, start, *every); err != nil {
+	inCampaign := 0
+	if *published > 0 {
+		if err := st.AddCampaign(ctx, &calendar.Campaign{Name: *campaign}); err != nil {
+			log.Fatal(err)
+		}
+		inCampaign = (*published + len(names) - 1) / len(names)
+	}
+	if err := fill(ctx, st, *posts, names, start, *every, inCampaign, *campaign); err != nil {
 		log.Fatal(err)
+	}
+	if *published > 0 {
+		if err := publishWithSnapshots(ctx, st, *published, start.Add(time.Duration(inCampaign)**every)); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%d deliveries published with 4 snapshots each, their posts in campaign %s\n", *published, *campaign)
 	}
 	fmt.Printf("%s: %d posts × %d channels from %s every %s, in %s\n", *db, *posts, *channels, start.UTC().Format(time.RFC3339), *every, time.Since(t0).Round(time.Millisecond))
 }
@@ -63,14 +82,19 @@ func main() {
 // fill adds n scheduled posts spread evenly from `from`, every `every`, on
 // every channel, through the load's own write path (Store.LoadFrom): as
 // many loads as the load limit asks, each streamed a chunk at a time.
-func fill(ctx context.Context, st *sqlstore.Store, n int, channels []string, from time.Time, every time.Duration) error {
+// The first inCampaign posts are in campaign.
+func fill(ctx context.Context, st *sqlstore.Store, n int, channels []string, from time.Time, every time.Duration, inCampaign int, campaign string) error {
 	for first := 1; first <= n; first += calendar.MaxLoadPosts {
 		last := min(n, first+calendar.MaxLoadPosts-1)
 		src := calendar.LoadSource{Size: last - first + 1, Read: func(emit func([]calendar.LoadItem)) *calendar.LoadSet {
 			const chunk = 2000
 			items := make([]calendar.LoadItem, 0, chunk)
 			for i := first; i <= last; i++ {
-				items = append(items, syntheticPost(i, channels, from, every))
+				it := syntheticPost(i, channels, from, every)
+				if i <= inCampaign {
+					it.Campaign = campaign
+				}
+				items = append(items, it)
 				if len(items) == chunk || i == last {
 					emit(items)
 					items = make([]calendar.LoadItem, 0, chunk)
@@ -102,4 +126,31 @@ func syntheticPost(i int, channels []string, from time.Time, every time.Duration
 		Channels: channels,
 		Tags:     []string{"bench"},
 	}
+}
+
+// publishWithSnapshots marks the n earliest deliveries published (through
+// the scheduler's own claim and outcome, at their planned time) and gives
+// each the 4 snapshots of the default schedule.
+func publishWithSnapshots(ctx context.Context, st *sqlstore.Store, n int, now time.Time) error {
+	res, err := st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "benchgen", Now: now, Lease: time.Hour, Limit: n})
+	if err != nil {
+		return err
+	}
+	if len(res.Claimed) != n {
+		return fmt.Errorf("claimed %d deliveries, want %d", len(res.Claimed), n)
+	}
+	for i, d := range res.Claimed {
+		if err := st.RecordOutcome(ctx, d, "benchgen", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "bench-" + strconv.Itoa(i), PublishedAt: *d.DueAt}); err != nil {
+			return err
+		}
+		for k, off := range calendar.DefaultStatsOffsets {
+			g := int64((i%97 + 1) * (k + 1))
+			sn := calendar.Snapshot{DeliveryID: d.ID, Offset: off, TakenAt: d.DueAt.Add(off), State: calendar.SnapshotOK,
+				Counts: map[string]int64{"replies": g / 5, "reposts": g / 3, "likes": g}}
+			if err := st.RecordSnapshot(ctx, sn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

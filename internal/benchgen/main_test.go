@@ -30,11 +30,11 @@ func TestFill(t *testing.T) {
 	}
 	from := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	const n = 2500
-	if err := fill(ctx, st, n, names, from, 20*time.Minute); err != nil {
+	if err := fill(ctx, st, n, names, from, 20*time.Minute, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	// filling the same calendar again is refused, not doubled
-	if err := fill(ctx, st, 10, names, from, 20*time.Minute); err == nil {
+	if err := fill(ctx, st, 10, names, from, 20*time.Minute, 0, ""); err == nil {
 		t.Error("a second fill of the same posts succeeded")
 	}
 	st.Close()
@@ -54,4 +54,46 @@ func TestFill(t *testing.T) {
 			t.Errorf("%s:\n got %q (%v)\nwant %q", q, got, err, want)
 		}
 	}
+}
+
+// The snapshot filler: the n earliest deliveries published at their time,
+// 4 snapshots each, their posts in the campaign.
+func TestPublishWithSnapshots(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "big.db")
+	st, err := sqlstore.Open(ctx, path, sqlstore.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"bench-1", "bench-2"}
+	for _, n := range names {
+		if err := st.AddChannel(ctx, &calendar.Channel{Name: n, Network: "log", MaxLateness: 1_000_000 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.AddCampaign(ctx, &calendar.Campaign{Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := fill(ctx, st, 50, names, from, time.Hour, 5, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := publishWithSnapshots(ctx, st, 10, from.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Engagement(ctx, calendar.EngagementFilter{Campaign: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := 0
+	for _, r := range rows {
+		snaps += len(r.Snapshots)
+		if !r.PublishedAt.Before(from.Add(5 * time.Hour)) {
+			t.Errorf("%s published at %s", r.Slug, r.PublishedAt)
+		}
+	}
+	if len(rows) != 10 || snaps != 40 {
+		t.Errorf("%d deliveries published in the campaign with %d snapshots, want 10 and 40", len(rows), snaps)
+	}
+	st.Close()
 }

@@ -38,8 +38,9 @@ func init() {
 		Secrets: []publishers.Field{
 			{Name: "app_password", Required: true, Help: "an app password (Bluesky settings: Privacy and security, App passwords)"},
 		},
-		Safety: publishers.RetryLookup,
-		New:    func(cfg publishers.Config) (publishers.Publisher, error) { return New(cfg) },
+		Safety:  publishers.RetryLookup,
+		New:     func(cfg publishers.Config) (publishers.Publisher, error) { return New(cfg) },
+		Metrics: []string{publishers.MetricReplies, publishers.MetricReposts, publishers.MetricLikes, publishers.MetricQuotes},
 		// Its rules are Bluesky's own and the handle's settings: never the
 		// app password, never the PDS.
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },

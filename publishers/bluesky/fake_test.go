@@ -53,6 +53,11 @@ type fakePDS struct {
 	failCreate map[int]fakeFault
 	creates    int
 	sessions   int
+	// views are the posts app.bsky.feed.getPosts shows, by URI, as the
+	// AppView's postView counts them; getPosts omits any other URI.
+	views map[string]map[string]any
+	// getPosts lists the uris of each getPosts call.
+	getPosts [][]string
 }
 
 // fakeFault is a canned answer to the next call of one method.
@@ -168,6 +173,7 @@ func (f *fakePDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"com.atproto.repo.uploadBlob":        http.MethodPost,
 		"com.atproto.repo.createRecord":      http.MethodPost,
 		"com.atproto.repo.getRecord":         http.MethodGet,
+		"app.bsky.feed.getPosts":             http.MethodGet,
 	}[nsid]
 	if want == "" {
 		f.t.Errorf("unexpected XRPC call %s %s", r.Method, r.URL.Path)
@@ -230,6 +236,8 @@ func (f *fakePDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.uploadBlob(w, r)
 		case "com.atproto.repo.createRecord":
 			f.createRecord(w, r)
+		case "app.bsky.feed.getPosts":
+			f.getPostsCall(w, r)
 		}
 	}
 }

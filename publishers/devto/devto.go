@@ -25,7 +25,8 @@ var network = publishers.Network{
 		{Name: "api_key", Required: true, Help: "API key from Settings → Extensions"},
 	},
 	// An earlier attempt is found by listing the account's articles; see Find.
-	Safety: publishers.RetryLookup,
+	Safety:  publishers.RetryLookup,
+	Metrics: []string{publishers.MetricViews, publishers.MetricReactions, publishers.MetricComments},
 }
 
 func init() {

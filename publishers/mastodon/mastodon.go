@@ -41,8 +41,9 @@ func init() {
 		// (GoToSocial) ignore them: the key is a second guard only. Before
 		// a retry of an uncertain attempt, Find looks the status up among
 		// the account's recent statuses.
-		Safety: publishers.RetryLookup,
-		New:    New,
+		Safety:  publishers.RetryLookup,
+		New:     New,
+		Metrics: []string{publishers.MetricReplies, publishers.MetricReposts, publishers.MetricLikes},
 		// Its rules need the instance's settings only.
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 	})

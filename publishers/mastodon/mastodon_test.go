@@ -65,6 +65,9 @@ type fake struct {
 	newer       []map[string]any  // statuses listed before those posted
 	ignoreMaxID bool              // answer every page as the first
 	listed      int               // pages of the account's statuses read
+	// read answers GET /api/v1/statuses/:id: a status's JSON, or
+	// "404", "410", "403", "429" for that status code.
+	read map[string]string
 }
 
 // rendered is a status as the API shows it: its text in HTML, links and
@@ -136,6 +139,8 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"id":"m1","type":"image","url":"https://files.example/m1.png"}`)
 	case r.Method == "POST" && r.URL.Path == "/api/v1/statuses":
 		f.status(w, r)
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/api/v1/statuses/"):
+		f.readStatus(w, strings.TrimPrefix(r.URL.Path, "/api/v1/statuses/"))
 	case r.Method == "GET" && r.URL.Path == "/api/v1/accounts/1/statuses":
 		if got := r.URL.Query().Get("limit"); got != "40" {
 			t.Errorf("statuses listed with limit %q, want 40", got)
