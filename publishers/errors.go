@@ -46,6 +46,11 @@ type Error struct {
 	RetryAfter time.Duration // for RateLimited (and Transient when the network says)
 	Message    string        // the network's own words
 	Err        error         // underlying cause, if any
+	// Hold asks the scheduler to hold the delivery for a person rather
+	// than retry or fail it: the network's answer leaves unsure whether
+	// the post is out (X refuses as a duplicate a text that may be the
+	// post itself) and the adapter could not confirm it.
+	Hold bool
 }
 
 // Error is in the user's words: the network's message, its status code,
@@ -97,6 +102,13 @@ func Classify(err error) (Class, time.Duration) {
 		return pe.Class, pe.RetryAfter
 	}
 	return Transient, 0
+}
+
+// NeedsPerson reports whether err asks for the delivery to be held for a
+// person (Error.Hold).
+func NeedsPerson(err error) bool {
+	var pe *Error
+	return errors.As(err, &pe) && pe.Hold
 }
 
 // IsTimeout reports whether err is a timeout or a dropped connection.

@@ -245,6 +245,10 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 // could post twice.
 func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calendar.Channel, err error, unsafe bool) calendar.Outcome {
 	class, _ := publishers.Classify(err)
+	if publishers.NeedsPerson(err) {
+		return calendar.Outcome{Kind: calendar.OutcomeHeld, Class: class.String(), Error: fmt.Sprintf(
+			"%v: check the channel, then `crieur post retry` or `crieur post dismiss`", err)}
+	}
 	switch class {
 	case publishers.Auth:
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: class.String(), Error: err.Error(),

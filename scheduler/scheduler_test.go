@@ -517,3 +517,30 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// An adapter that cannot tell whether the post is out (X refused a repeat
+// of it as a duplicate, and the lookup did not confirm it) asks for a
+// person: the delivery is held, neither failed nor retried, with what to do.
+func TestHoldAskedByTheAdapter(t *testing.T) {
+	e := newEnv(t)
+	e.fakes["fake-lookup"].Fail = func(publishers.Post, int) error {
+		return &publishers.Error{Class: publishers.Permanent, Status: 403, Hold: true, Message: "refused as a duplicate, not found"}
+	}
+	e.channel("acme", "fake-lookup", nil)
+	e.post("p1", t0, "acme")
+	s := e.scheduler(Options{})
+	if _, err := s.RunOnce(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	d := e.delivery("p1", "acme")
+	if d.Status != calendar.DeliveryHeld || !strings.Contains(d.LastError, "refused as a duplicate") || !strings.Contains(d.LastError, "crieur post retry") {
+		t.Fatalf("delivery %s (%q), want held, saying what to do", d.Status, d.LastError)
+	}
+	e.clock.Advance(24 * time.Hour)
+	if _, err := s.RunOnce(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fakes["fake-lookup"].Attempts(d.ID); n != 1 {
+		t.Errorf("a held delivery was tried %d times without a person, want once", n)
+	}
+}

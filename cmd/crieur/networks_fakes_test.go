@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ const (
 	ghostSecret     = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
 	devtoKey        = "devto-api-key-Secret"
 	smtpPassword    = "smtp-Secret-password"
+	linkedinToken   = "AQV-linkedin-Secret-access-token"
 )
 
 // networkCases is the table: every network crieur has.
@@ -198,6 +200,24 @@ func networkCases() []netCase {
 				wait:        30 * time.Second,
 				invalid:     fault{status: 422, body: `{"error":"Canonical url has already been taken","status":422}`},
 				invalidText: "Canonical url has already been taken",
+			},
+		},
+		xCase(),
+		{
+			network: "linkedin",
+			settings: func(base, _ string) []string {
+				return []string{"api=" + base, "author=" + linkedinOrg, "version=202610", "rate_limit_backoff=30s"}
+			},
+			secrets: func(string) map[string]string { return map[string]string{"access_token": linkedinToken} },
+			media:   mediaFile, serve: serveLinkedIn, check: checkLinkedIn,
+			faults: &faultSet{
+				on:          is("POST", "/rest/posts"),
+				auth:        fault{status: 401, body: `{"serviceErrorCode":65600,"code":"INVALID_ACCESS_TOKEN","message":"Invalid access token","status":401}`},
+				transient:   fault{status: 504, body: `{"message":"Gateway Timeout","status":504}`},
+				limited:     fault{status: 429, body: `{"message":"Resource level throttle APPLICATION DAY limit for calls to this resource is reached.","status":429}`},
+				wait:        30 * time.Second,
+				invalid:     fault{status: 422, body: `{"errorDetailType":"com.linkedin.common.error.BadRequest","message":"ERROR :: /commentary :: is too long","errorDetails":{"inputErrors":[{"description":"is too long","input":{"inputPath":{"fieldPath":"/commentary"}},"code":"FIELD_LENGTH_TOO_LONG"}]},"status":422}`},
+				invalidText: "ERROR :: /commentary :: is too long",
 			},
 		},
 		{
@@ -826,6 +846,137 @@ func checkDevto(t *testing.T, f *fakeNet, got published) {
 	}
 	if got.remoteID != "1234" || got.remoteURL != "https://dev.to/acme/spring-issue-4k2p" {
 		t.Errorf("remote %q %q", got.remoteID, got.remoteURL)
+	}
+}
+
+// --- LinkedIn: Microsoft Learn, LinkedIn Marketing › Community Management (Posts API, Images API) ---
+
+const linkedinOrg = "urn:li:organization:5515715"
+
+// linkedinPosts holds what each LinkedIn fake created (a faulted request
+// created nothing).
+var linkedinPosts sync.Map // *fakeNet → []linkedinPost
+
+type linkedinPost struct {
+	id   string
+	body []byte
+}
+
+func serveLinkedIn(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte) {
+	if got := r.Header.Get("Authorization"); got != "Bearer "+linkedinToken {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
+		publishertest.WriteJSON(w, 401, map[string]any{"message": "Invalid access token", "status": 401})
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/rest/") && (r.Header.Get("LinkedIn-Version") != "202610" || r.Header.Get("X-Restli-Protocol-Version") != "2.0.0") {
+		f.t.Errorf("%s %s: LinkedIn-Version %q, X-Restli-Protocol-Version %q", r.Method, r.URL.Path, r.Header.Get("LinkedIn-Version"), r.Header.Get("X-Restli-Protocol-Version"))
+	}
+	switch {
+	case r.Method == "POST" && r.URL.Path == "/rest/images" && r.URL.Query().Get("action") == "initializeUpload":
+		n := f.next()
+		publishertest.WriteJSON(w, 200, map[string]any{"value": map[string]any{
+			"uploadUrl": "http://" + r.Host + fmt.Sprintf("/dms-uploads/C4D%d/uploaded-image/0", n),
+			"image":     fmt.Sprintf("urn:li:image:C4D%d", n),
+		}})
+	case r.Method == "PUT" && strings.HasPrefix(r.URL.Path, "/dms-uploads/"):
+		w.WriteHeader(201)
+	case r.Method == "POST" && r.URL.Path == "/rest/posts":
+		id := fmt.Sprintf("urn:li:share:%d", uint64(time.Now().UnixMilli())<<22|uint64(f.next()))
+		old, _ := linkedinPosts.Load(f)
+		list, _ := old.([]linkedinPost)
+		linkedinPosts.Store(f, append(list, linkedinPost{id: id, body: body}))
+		w.Header().Set("x-restli-id", id)
+		w.WriteHeader(201)
+	case r.Method == "GET" && r.URL.Path == "/rest/posts" && r.URL.Query().Get("q") == "author":
+		// Before a retry, the adapter looks for the earlier attempt's post
+		// among the author's.
+		if a := r.URL.Query().Get("author"); a != linkedinOrg {
+			f.t.Errorf("find by author %q", a)
+		}
+		old, _ := linkedinPosts.Load(f)
+		list, _ := old.([]linkedinPost)
+		els := []any{}
+		for i := len(list) - 1; i >= 0; i-- {
+			var in map[string]any
+			_ = json.Unmarshal(list[i].body, &in)
+			in["id"], in["createdAt"] = list[i].id, time.Now().UnixMilli()
+			els = append(els, in)
+		}
+		publishertest.WriteJSON(w, 200, map[string]any{"elements": els})
+	default:
+		unexpected(f, w, r)
+	}
+}
+
+// littleText reads a LinkedIn commentary back: escapes undone; a reserved
+// character left unescaped is an error (LinkedIn would cut the post there).
+func littleText(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+		case strings.IndexByte(`\\|{}@[]()<>#*_~`, s[i]) >= 0:
+			t.Errorf("commentary %q: %q unescaped at byte %d", s, s[i], i)
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func checkLinkedIn(t *testing.T, f *fakeNet, got published) {
+	w := got.want
+	inits := f.calls("POST", "/rest/images")
+	puts := 0
+	f.mu.Lock()
+	reqs := append([]request(nil), f.reqs...)
+	f.mu.Unlock()
+	for _, r := range reqs {
+		if r.Method == "PUT" && strings.HasPrefix(r.Path, "/dms-uploads/") {
+			puts++
+			if !bytes.Equal(r.Body, w.image) {
+				t.Errorf("upload of %d bytes, want the PNG", len(r.Body))
+			}
+		}
+	}
+	if len(inits) != 1 || puts != 1 {
+		t.Fatalf("%d initializeUpload, %d uploads: want the image once", len(inits), puts)
+	}
+	var init struct {
+		Req struct{ Owner string } `json:"initializeUploadRequest"`
+	}
+	decodeJSON(t, inits[0], &init)
+	if init.Req.Owner != linkedinOrg {
+		t.Errorf("image owner %q", init.Req.Owner)
+	}
+	posts := f.calls("POST", "/rest/posts")
+	if len(posts) != 1 {
+		t.Fatalf("%d posts, want 1", len(posts))
+	}
+	var in struct {
+		Author, Commentary, Visibility, LifecycleState string
+		Distribution                                   struct{ FeedDistribution string }
+		Content                                        struct {
+			Media struct{ ID, AltText string }
+		}
+	}
+	decodeJSON(t, posts[0], &in)
+	text := littleText(t, in.Commentary)
+	checkLink(t, "the commentary", text, w)
+	if !strings.Contains(text, "Our spring issue is out") || !strings.Contains(text, e2eLast) {
+		t.Errorf("commentary %q lacks the body", text)
+	}
+	if in.Author != linkedinOrg || in.Visibility != "PUBLIC" || in.LifecycleState != "PUBLISHED" || in.Distribution.FeedDistribution != "MAIN_FEED" {
+		t.Errorf("post %+v", in)
+	}
+	if in.Content.Media.ID != "urn:li:image:C4D1" || in.Content.Media.AltText != e2eAlt {
+		t.Errorf("content %+v: want the uploaded image with its alt text", in.Content)
+	}
+	old, _ := linkedinPosts.Load(f)
+	list, _ := old.([]linkedinPost)
+	if len(list) != 1 || got.remoteID != list[0].id || got.remoteURL != "https://www.linkedin.com/feed/update/"+list[0].id+"/" {
+		t.Errorf("remote %q %q, want the post's URN and feed URL", got.remoteID, got.remoteURL)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // Each network the binary promises (DESIGN.md's channel settings) is
 // registered once this package is imported, with a constructor.
 func TestRegistered(t *testing.T) {
-	for _, name := range []string{"bluesky", "devto", "discord", "feed", "ghost", "log", "mastodon", "newsletter", "slack", "telegram", "webhook", "wordpress"} {
+	for _, name := range []string{"bluesky", "devto", "discord", "feed", "ghost", "linkedin", "log", "mastodon", "newsletter", "slack", "telegram", "webhook", "wordpress"} {
 		nw, err := publishers.Lookup(name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -40,6 +40,7 @@ func TestOfflineRulesNeedNoSecret(t *testing.T) {
 		"wordpress":  {"site": "https://blog.example"},
 		"feed":       {"path": filepath.Join(t.TempDir(), "feed.xml")},
 		"log":        {},
+		"linkedin":   {"author": "urn:li:organization:5515715"},
 	} {
 		nw, err := publishers.Lookup(name)
 		if err != nil {
@@ -75,6 +76,7 @@ func TestOfflineRulesNeedNoSecret(t *testing.T) {
 		"newsletter": {"smtp_host": "smtp.example.org", "from": "news@example.org", "to": "a@example.org", "tls": "none"},
 		"wordpress":  {"site": "https://editor:pw@blog.example"},
 		"feed":       {"path": filepath.Join(t.TempDir(), "feed.xml"), "max_items": "0"},
+		"linkedin":   {"author": "urn:li:company:1"},
 	} {
 		nw, _ := publishers.Lookup(name)
 		if _, err := nw.Check("c", settings); err == nil {

@@ -39,6 +39,8 @@ func offlineCases(dir string) map[string]struct {
 			nil},
 		"ghost": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example/ghost", "newsletter": "weekly"}},
 			map[string]string{"admin_key": "0123456789abcdef01234567:" + strings.Repeat("ab", 32)}},
+		"linkedin": {[]map[string]string{{}, {"author": "urn:li:organization:5515715", "version": "202609", "rate_limit_backoff": "2h"}, {"author": "urn:li:person:abc", "lookup": "true"}},
+			map[string]string{"access_token": "AQV-linkedin-token"}},
 		"log": {[]map[string]string{{}, {"path": filepath.Join(dir, "posts.log")}},
 			nil},
 		"mastodon": {[]map[string]string{{"instance": "https://mastodon.example"}, {"instance": "social.example", "software": "gotosocial", "max_characters": "1000", "max_media_attachments": "6", "description_limit": "100"}},
@@ -53,6 +55,8 @@ func offlineCases(dir string) map[string]struct {
 			map[string]string{"url": "https://hooks.example/in", "signing_key": "whsec_c2VjcmV0"}},
 		"wordpress": {[]map[string]string{{"site": "https://blog.example"}, {"site": "https://blog.example", "status": "draft", "categories": "news, notes"}},
 			map[string]string{"user": "editor", "app_password": "abcd efgh ijkl mnop"}},
+		"x": {[]map[string]string{{}, {"api": "https://api.x.example"}},
+			map[string]string{"access_token": "x-user-access-token"}},
 	}
 }
 
