@@ -21,7 +21,12 @@ import (
 // loadStore is a calendar with three channels, one of them in Paris.
 func loadStore(t *testing.T) *Store {
 	t.Helper()
-	s := newTestStore(t, t0)
+	return loadStoreOn(t, "sqlite")
+}
+
+func loadStoreOn(t *testing.T, engine string) *Store {
+	t.Helper()
+	s := newEngineStore(t, engine, t0)
 	addChannel(t, s, "acme-log", "", false)
 	addChannel(t, s, "acme-paris", "Europe/Paris", false)
 	addChannel(t, s, "acme-review", "", true)
@@ -248,6 +253,12 @@ func TestLoadConflictsWithPublishedPosts(t *testing.T) {
 
 // The batched create path writes exactly what CreatePost writes.
 func TestLoadCreatesWhatCreatePostCreates(t *testing.T) {
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) { testLoadCreatesWhatCreatePostCreates(t, engine) })
+	}
+}
+
+func testLoadCreatesWhatCreatePostCreates(t *testing.T, engine string) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	posts := []calendar.Post{
 		{Slug: "sched", Body: "Scheduled", Channels: []string{"acme-log", "acme-paris"}, PublishAt: &at, Status: calendar.StatusScheduled, Tags: []string{"x"},
@@ -257,14 +268,14 @@ func TestLoadCreatesWhatCreatePostCreates(t *testing.T) {
 		{Slug: "timed-draft", Body: "Draft with a time", Channels: []string{"acme-log"}, PublishAt: &at, Status: calendar.StatusDraft},
 		{Slug: "canceled", Body: "Canceled", Channels: []string{"acme-log"}, PublishAt: &at, Status: calendar.StatusCanceled},
 	}
-	byStore := loadStore(t)
+	byStore := loadStoreOn(t, engine)
 	for i := range posts {
 		p := posts[i]
 		if err := byStore.CreatePost(context.Background(), &p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	byLoad := loadStore(t)
+	byLoad := loadStoreOn(t, engine)
 	set := &calendar.LoadSet{}
 	for i, p := range posts {
 		it := calendar.LoadItem{File: "x.yaml", Line: i + 1, Slug: p.Slug, Body: p.Body, Channels: p.Channels, Status: p.Status, Tags: p.Tags, Variants: p.Variants, Thread: p.Thread}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	calendar "github.com/crieur/crieur/calendar"
 )
 
@@ -95,7 +97,11 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 			updates = append(updates, pp)
 		}
 	}
-	if err := s.createMany(ctx, tx, creates); err != nil {
+	var copyConn *sql.Conn // PostgreSQL: rows go in by COPY on the load's connection
+	if s.dia.pg {
+		copyConn = w.conn
+	}
+	if err := s.createMany(ctx, tx, copyConn, creates); err != nil {
 		return err
 	}
 	for _, pp := range creates {
@@ -179,8 +185,10 @@ func newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel) string {
 // same id); deliveries and events are derived inside SQLite from the posts
 // just written, one statement each, for runs of consecutive posts on the
 // same channels (a big load is mostly one run), so no per-row values cross
-// into the database for them.
-func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.PlannedPost) error {
+// into the database for them. On PostgreSQL (conn set: the connection tx
+// runs on) posts, variants and media go in by COPY instead, and the posts'
+// ids are read back by slug.
+func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, creates []*calendar.PlannedPost) error {
 	if len(creates) == 0 {
 		return nil
 	}
@@ -206,6 +214,39 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.
 	}
 	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
 	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
+	if conn != nil {
+		nowMS := ms(s.now())
+		posts.copy = &pgCopy{conn: conn, table: "posts", cols: []string{"slug", "title", "body", "link", "excerpt", "campaign_id", "author", "tags", "thread",
+			"status", "publish_at", "source", "content_hash", "auto_thread", "queued", "approved_by", "version", "created_at", "updated_at"},
+			extra: []any{int64(0), "", int64(1), nowMS, nowMS},
+			after: func(pc *pgx.Conn, rows [][]any) error {
+				slugs := make([]string, len(rows))
+				for i, r := range rows {
+					slugs[i] = r[0].(string)
+				}
+				res, err := pc.Query(ctx, `SELECT id, slug FROM posts WHERE slug = ANY($1)`, slugs)
+				if err != nil {
+					return err
+				}
+				defer res.Close()
+				for res.Next() {
+					var id int64
+					var slug string
+					if err := res.Scan(&id, &slug); err != nil {
+						return err
+					}
+					if pp := pending[slug]; pp != nil {
+						pp.ID = id
+						delete(pending, slug)
+					}
+				}
+				return res.Err()
+			}}
+		posts.max = 5000
+		variants.copy = &pgCopy{conn: conn, table: "post_variants", cols: []string{"post_id", "channel_id", "body"}}
+		media.copy = &pgCopy{conn: conn, table: "post_media", cols: []string{"post_id", "position", "path", "alt"}}
+		variants.max, media.max = 5000, 5000
+	}
 	defer func() {
 		for _, b := range []*batch{posts, variants, media} {
 			b.close()
@@ -270,19 +311,22 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, creates []*calendar.
 		FROM json_each(?) r
 		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`
 	if s.dia.pg {
-		// The same two statements over PostgreSQL's JSON functions.
+		// The same two statements over PostgreSQL's JSON functions (json,
+		// not jsonb: the event keeps the channel list's text as it is, and
+		// its detail is written as Go and SQLite write it).
 		deliveriesQ, eventsQ = `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
 		SELECT p.id, ch.id,
 			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
 			CASE WHEN p.status = 'canceled' THEN NULL ELSE p.publish_at END,
 			CASE WHEN p.status = 'scheduled' AND ch.require_approval = 0 THEN p.publish_at END,
 			replace(gen_random_uuid()::text, '-', ''), `+now+`
-		FROM jsonb_array_elements(CAST(? AS jsonb)) r
+		FROM json_array_elements(CAST(? AS json)) r
 		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint
-		JOIN jsonb_array_elements_text(r.value->2) rc ON true
+		JOIN json_array_elements_text(r.value->2) rc ON true
 		JOIN channels ch ON ch.id = rc.value::bigint`, `INSERT INTO events (at, actor, kind, post_id, detail)
-		SELECT `+now+`, ?, 'post.created', p.id, json_build_object('channels', r.value->3, 'slug', p.slug, 'status', p.status)::text
-		FROM jsonb_array_elements(CAST(? AS jsonb)) r
+		SELECT `+now+`, ?, 'post.created', p.id,
+			'{"channels":' || (r.value->3)::text || ',"slug":' || to_json(p.slug)::text || ',"status":' || to_json(p.status)::text || '}'
+		FROM json_array_elements(CAST(? AS json)) r
 		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint`
 	}
 	if _, err := tx.ExecContext(ctx, deliveriesQ, runJSON); err != nil {
@@ -317,6 +361,56 @@ type batch struct {
 	// reads what each batch returns.
 	returning string
 	rows      func(*sql.Rows) error
+	// copy, when set (PostgreSQL), sends the rows by COPY instead.
+	copy *pgCopy
+}
+
+// pgCopy gathers rows and sends them by COPY on conn (the connection of
+// the load's transaction, so they are in it).
+type pgCopy struct {
+	conn  *sql.Conn
+	table string
+	cols  []string
+	extra []any // values ending every row (the columns the statement fixes)
+	rows  [][]any
+	// after, when set, is called with the rows just sent.
+	after func(*pgx.Conn, [][]any) error
+}
+
+func (c *pgCopy) add(ctx context.Context, max int, vals []any) error {
+	row := make([]any, 0, len(vals)+len(c.extra))
+	for _, v := range vals {
+		if b, ok := v.(bool); ok { // the flag columns are integers
+			v = int64(0)
+			if b {
+				v = int64(1)
+			}
+		}
+		row = append(row, v)
+	}
+	c.rows = append(c.rows, append(row, c.extra...))
+	if len(c.rows) >= max {
+		return c.flush(ctx)
+	}
+	return nil
+}
+
+func (c *pgCopy) flush(ctx context.Context) error {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	err := c.conn.Raw(func(dc any) error {
+		pc := dc.(*pgConn).Conn.Conn()
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return err
+		}
+		if c.after != nil {
+			return c.after(pc, c.rows)
+		}
+		return nil
+	})
+	c.rows = c.rows[:0]
+	return err
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max int) *batch {
@@ -324,6 +418,9 @@ func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max in
 }
 
 func (b *batch) add(vals ...any) error {
+	if b.copy != nil {
+		return b.copy.add(b.ctx, b.max, vals)
+	}
 	b.args = append(b.args, vals...)
 	if len(b.args) < b.per*b.max {
 		return nil
@@ -366,6 +463,9 @@ func (b *batch) exec(st *sql.Stmt, args []any) error {
 }
 
 func (b *batch) flush() error {
+	if b.copy != nil {
+		return b.copy.flush(b.ctx)
+	}
 	if len(b.args) == 0 {
 		return nil
 	}

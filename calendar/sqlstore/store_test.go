@@ -17,7 +17,21 @@ import (
 // newTestStore opens a fresh calendar with a fixed clock.
 func newTestStore(t *testing.T, now time.Time) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Create: true, Keys: keysOf(testKey(t))})
+	return newEngineStore(t, "sqlite", now)
+}
+
+// engines are the two the white-box tests that matter for both run on.
+var engines = []string{"sqlite", "postgres"}
+
+// newEngineStore is newTestStore on engine: a SQLite file, or a new
+// PostgreSQL database (PostgresForTest).
+func newEngineStore(t *testing.T, engine string, now time.Time) *Store {
+	t.Helper()
+	target := filepath.Join(t.TempDir(), "c.db")
+	if engine == "postgres" {
+		target = PostgresForTest(t)
+	}
+	s, err := OpenURL(context.Background(), target, Options{Create: true, Keys: keysOf(testKey(t))})
 	if err != nil {
 		t.Fatal(err)
 	}
