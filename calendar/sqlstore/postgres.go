@@ -273,6 +273,7 @@ func (s *Store) txPostgres(ctx context.Context, fn func(*sql.Tx) error) error {
 // commit that changed posts, deliveries, channels, slots, blackouts or state.
 type pgWatch struct {
 	changed atomic.Bool
+	signal  chan struct{} // calendar.ChangeSignal: one pending wake at most
 	cancel  context.CancelFunc
 	done    chan struct{}
 	conn    *pgx.Conn // the first connection, made by Watch
@@ -299,7 +300,7 @@ func (s *Store) watchPostgres(ctx context.Context) (calendar.ChangeWatch, error)
 		return nil, err
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w := &pgWatch{cancel: cancel, done: make(chan struct{}), conn: conn}
+	w := &pgWatch{cancel: cancel, done: make(chan struct{}), conn: conn, signal: make(chan struct{}, 1)}
 	go w.run(wctx, s)
 	return w, nil
 }
@@ -313,7 +314,7 @@ func (w *pgWatch) run(ctx context.Context, s *Store) {
 		if conn != nil {
 			_, err := conn.WaitForNotification(ctx)
 			if err == nil {
-				w.changed.Store(true)
+				w.note()
 				continue
 			}
 			conn.Close(context.Background())
@@ -329,10 +330,22 @@ func (w *pgWatch) run(ctx context.Context, s *Store) {
 		}
 		if c, err := s.listen(ctx); err == nil {
 			conn = c
-			w.changed.Store(true)
+			w.note()
 		}
 	}
 }
+
+// note records a change and signals it.
+func (w *pgWatch) note() {
+	w.changed.Store(true)
+	select {
+	case w.signal <- struct{}{}:
+	default:
+	}
+}
+
+// Signal receives when a notification came (calendar.ChangeSignal).
+func (w *pgWatch) Signal() <-chan struct{} { return w.signal }
 
 // Changed reports, without waiting, whether a notification came since the
 // last call.
