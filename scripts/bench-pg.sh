@@ -24,6 +24,9 @@
 #   BENCH_ROWS=100000     rows of the import of figure 1
 #   BENCH_DIR=.tmp/bench-pg   where binaries, CSVs and results go
 #   BENCH_ONLY="import cli sched"   which figures to measure
+#   BENCH_IMPORT_RUNS=5, BENCH_RUNS=30   hyperfine runs (import, command line)
+#   BENCH_SCHED_FULL=1    full-size scheduler runs (10,000 deliveries, 60 s);
+#                         0: scaled down (2,000 deliveries, 6 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -169,23 +172,41 @@ for x in json.load(open(sys.argv[1]))["results"]:
     target = "" if "version" in cmd or "json" in cmd and "calendar" in cmd else ("  ✓ < 50 ms" if x["mean"] < 0.05 else "  ✗ target < 50 ms")
     print(f"{cmd}: {x['mean'] * 1000:.1f} ms ± {x['stddev'] * 1000:.1f}{target}")
 EOF
-	# The plans of the queries behind them, from the server's own log of
-	# one run of each (auto_explain would need a restart: log the
-	# statements instead and EXPLAIN ANALYZE them here).
+	# The statements behind them, with the server's time for each: one run
+	# of each command with every statement logged (the server's log: ours,
+	# or BENCH_PG_LOG for a given server), then EXPLAIN ANALYZE of each.
+	log="${BENCH_PG_LOG:-${srv:+$srv/log}}"
+	if [[ -n "$log" && -r "$log" ]]; then
+		sqla -c "ALTER DATABASE $big SET log_min_duration_statement = 0"
+		: >"$dir/plans.txt"
+		for cmd in "post list --limit 50 -o json" "calendar --month 2026-11"; do
+			before=$(wc -l <"$log")
+			# shellcheck disable=SC2086
+			"$crieur" $cmd >/dev/null
+			echo "### crieur $cmd: statements and the server's time for each" >>"$dir/plans.txt"
+			tail -n +"$((before + 1))" "$log" | grep -E 'duration: ' | sed -E 's/^.*(duration: )/\1/' >>"$dir/plans.txt"
+		done
+		sqla -c "ALTER DATABASE $big RESET log_min_duration_statement"
+		echo "statements of each command, with the server's time: $dir/plans.txt"
+	fi
+	from=$(date -ud 2026-11-01 +%s)000 to=$(date -ud 2026-12-01 +%s)000
 	{
-		echo "-- post list --limit 50"
-		psql "$CRIEUR_DB" -qX -c "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM posts p ORDER BY p.publish_at IS NULL, p.publish_at, p.id LIMIT 50"
-		echo "-- calendar --month 2026-11: the posts and deliveries of the month"
-		from=$(date -ud 2026-11-01 +%s)000 to=$(date -ud 2026-12-01 +%s)000
+		echo "### the month's posts and deliveries (calendar --month 2026-11)"
 		psql "$CRIEUR_DB" -qX -c "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id, d.id FROM posts p JOIN deliveries d ON d.post_id = p.id WHERE p.publish_at >= $from AND p.publish_at < $to ORDER BY p.publish_at, p.id"
-	} >"$dir/plans.txt" 2>&1
+		echo "### the first 50 posts (post list --limit 50)"
+		psql "$CRIEUR_DB" -qX -c "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM posts p ORDER BY p.publish_at, p.id LIMIT 50"
+	} >>"$dir/plans.txt" 2>&1
 	echo "query plans: $dir/plans.txt"
 	unset CRIEUR_DB
 fi
 
 # --- 3. the scheduler, 3 daemons
 if [[ " $only " == *" sched "* ]]; then
-	echo "== scheduler: 3 daemons on PostgreSQL (go test -bench Postgres ./scheduler/)"
-	CRIEUR_TEST_POSTGRES="$admin" CRIEUR_BENCH_FULL=1 go test -run '^$' -bench Postgres -benchtime 1x -timeout 30m ./scheduler/ 2>&1 |
+	# SQLite's one-daemon benchmarks run beside them: the same machine's
+	# reference in the same run.
+	echo "== scheduler: 3 daemons on PostgreSQL, and SQLite's one daemon (go test -bench 'Lateness|Throughput' ./scheduler/)"
+	full=""
+	[[ "${BENCH_SCHED_FULL:-1}" == 1 ]] && full=1
+	CRIEUR_TEST_POSTGRES="$admin" CRIEUR_BENCH_FULL=$full go test -run '^$' -bench 'Lateness|Throughput' -benchtime 1x -timeout 60m ./scheduler/ 2>&1 |
 		grep -vE '^(goos|goarch|pkg|cpu):' | tee "$dir/sched.txt"
 fi
