@@ -31,7 +31,8 @@ var ErrUnknownScheme = errors.New("unknown database URL scheme")
 var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
 // OpenURL opens the calendar target names: postgres:// or postgresql:// is
-// a PostgreSQL database (which must exist; with Create its schema is made);
+// a PostgreSQL database (with Create, it and its tables are made if
+// missing);
 // sqlite:PATH, file:PATH or a plain path is a SQLite file (Open). Any other
 // scheme:// is refused with ErrUnknownScheme.
 func OpenURL(ctx context.Context, target string, opt Options) (*Store, error) {
@@ -137,6 +138,12 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db, path: shown, dsn: target, dia: dialect{pg: true}, Actor: calendar.DefaultActor(), Now: time.Now}
 	s.cred.keys = opt.Keys
+	if opt.Create {
+		if err := createMissingDatabase(ctx, db, cfg); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("creating the database of %s: %w", shown, redact(err, password))
+		}
+	}
 	if err := s.migratePostgres(ctx, opt.Create); err != nil {
 		db.Close()
 		if errors.Is(err, ErrNoDatabase) {
@@ -145,6 +152,27 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 		return nil, fmt.Errorf("opening %s: %w", shown, redact(err, password))
 	}
 	return s, nil
+}
+
+// createMissingDatabase creates the database cfg names when the server
+// says it does not exist (`crieur init` on a server where the role may
+// create databases), through the server's maintenance database.
+func createMissingDatabase(ctx context.Context, db *sql.DB, cfg *pgx.ConnConfig) error {
+	err := db.PingContext(ctx)
+	if err == nil || pgCode(err) != "3D000" { // 3D000: no such database
+		return err
+	}
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize()); err != nil && pgCode(err) != "42P04" { // 42P04: created meanwhile
+		return err
+	}
+	return nil
 }
 
 // postgresSchemaVersion counts the embedded PostgreSQL migrations.
@@ -317,7 +345,9 @@ func (w *pgWatch) run(ctx context.Context, s *Store) {
 				w.note()
 				continue
 			}
-			conn.Close(context.Background())
+			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			conn.Close(cctx)
+			cancel()
 			conn = nil
 		}
 		if ctx.Err() != nil {

@@ -326,3 +326,60 @@ func TestPostgresConnectionLossMidTransaction(t *testing.T) {
 		t.Fatalf("half a transaction was written: %d state rows (err %v)", n, err)
 	}
 }
+
+// init on a database that does not exist yet creates it, when the role may.
+func TestPostgresInitCreatesDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := testsvc.Postgres(t)
+	name := fmt.Sprintf("t_new_%d", time.Now().UnixNano())
+	fresh := url[:strings.LastIndex(url, "/")+1] + name + url[strings.Index(url, "?"):]
+	if _, err := OpenURL(ctx, fresh, Options{}); err == nil {
+		t.Fatal("opened a database that does not exist without Create")
+	}
+	s, err := OpenURL(ctx, fresh, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if c, err := pgx.Connect(ctx, url); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	if _, err := s.Channels(ctx); err != nil {
+		t.Fatalf("the new calendar cannot be read: %v", err)
+	}
+}
+
+// Each engine's migrations live in its own folder, version for version: a
+// migration left in migrations/ itself would never run, and a SQLite
+// version without its PostgreSQL translation leaves the engines apart.
+func TestMigrationsLayout(t *testing.T) {
+	loose, _ := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if len(loose) > 0 {
+		t.Errorf("%v: move them to migrations/sqlite/ (and translate them into migrations/postgres/)", loose)
+	}
+	versions := func(engine string) map[string]bool {
+		files, err := filepath.Glob(filepath.Join("migrations", engine, "*.sql"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no migrations for %s (%v)", engine, err)
+		}
+		out := map[string]bool{}
+		for _, f := range files {
+			out[strings.SplitN(filepath.Base(f), "_", 2)[0]] = true
+		}
+		return out
+	}
+	lite, pg := versions("sqlite"), versions("postgres")
+	for v := range lite {
+		if !pg[v] {
+			t.Errorf("migration %s has no PostgreSQL translation in migrations/postgres/", v)
+		}
+	}
+	for v := range pg {
+		if !lite[v] {
+			t.Errorf("migration %s is in migrations/postgres/ only", v)
+		}
+	}
+}
