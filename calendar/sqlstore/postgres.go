@@ -133,8 +133,11 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	// No JIT: crieur's statements are short, and a bulk INSERT … SELECT over
 	// jsonb_array_elements (whose rows the planner guesses far too high)
 	// spent 4× its run compiling (a load's 2,000-post chunk: 3.0 s with
-	// JIT, 0.7 s without).
+	// JIT, 0.7 s without). No parallel workers either: starting them cost
+	// the month view's query (6,480 rows of 1,000,000 posts) 4–10× its
+	// 40 ms.
 	cfg.RuntimeParams["jit"] = "off"
+	cfg.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	db := sql.OpenDB(pgConnector{inner: stdlib.GetConnector(*cfg)})
 	// Writers queue on one advisory lock; a few more connections serve the
 	// reads (and the claims) beside them.
