@@ -190,12 +190,15 @@ EOF
 		echo "statements of each command, with the server's time: $dir/plans.txt"
 	fi
 	from=$(date -ud 2026-11-01 +%s)000 to=$(date -ud 2026-12-01 +%s)000
+	# As crieur's connections run them: no JIT, no parallel workers.
+	export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0"
 	{
 		echo "### the month's posts and deliveries (calendar --month 2026-11)"
 		psql "$CRIEUR_DB" -qX -c "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id, d.id FROM posts p JOIN deliveries d ON d.post_id = p.id WHERE p.publish_at >= $from AND p.publish_at < $to ORDER BY p.publish_at, p.id"
 		echo "### the first 50 posts (post list --limit 50)"
 		psql "$CRIEUR_DB" -qX -c "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM posts p ORDER BY p.publish_at, p.id LIMIT 50"
 	} >>"$dir/plans.txt" 2>&1
+	unset PGOPTIONS
 	echo "query plans: $dir/plans.txt"
 	unset CRIEUR_DB
 fi
