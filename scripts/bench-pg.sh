@@ -137,7 +137,7 @@ if [[ " $only " == *" import "* ]]; then
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 p, c = r["psql \\copy of the same rows"], r["crieur import"]
-print(f"psql \\copy: {p['mean']:.2f} s ± {p['stddev']:.2f}; crieur import: {c['mean']:.2f} s ± {c['stddev']:.2f}")
+print(f"psql \\copy: {p['mean']:.2f} s ± {p['stddev'] or 0:.2f}; crieur import: {c['mean']:.2f} s ± {c['stddev'] or 0:.2f}")
 print(f"crieur import / psql \\copy: {c['mean'] / p['mean']:.2f}× (target ≤ 1.5×)")
 EOF
 	unset CRIEUR_DB
@@ -170,7 +170,7 @@ import json, sys
 for x in json.load(open(sys.argv[1]))["results"]:
     cmd = x["command"].split("/")[-1]
     target = "" if "version" in cmd or "json" in cmd and "calendar" in cmd else ("  ✓ < 50 ms" if x["mean"] < 0.05 else "  ✗ target < 50 ms")
-    print(f"{cmd}: {x['mean'] * 1000:.1f} ms ± {x['stddev'] * 1000:.1f}{target}")
+    print(f"{cmd}: {x['mean'] * 1000:.1f} ms ± {(x['stddev'] or 0) * 1000:.1f}{target}")
 EOF
 	# The statements behind them, with the server's time for each: one run
 	# of each command with every statement logged (the server's log: ours,
