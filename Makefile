@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/crieur
 PKGS     ?= ./...
 
-.PHONY: all build demo test test-go lint bench bench-compare crash-test services-up services-down clean
+.PHONY: all build demo test test-go lint bench bench-pg bench-compare crash-test services-up services-down clean
 
 all: build
 
@@ -31,6 +31,11 @@ lint:
 ## bench: the benchmarks BENCHMARKS.md records.
 bench:
 	bash scripts/bench.sh
+
+## bench-pg: the PostgreSQL figures (issue 13) in one run: import vs psql \copy, calendar/post list on 1,000,000 posts, 3 daemons.
+##   Starts its own PostgreSQL (as the tests do) unless BENCH_PG_URL or CRIEUR_TEST_POSTGRES names one; settings in scripts/bench-pg.sh.
+bench-pg:
+	bash scripts/bench-pg.sh
 
 ## bench-compare: two binaries side by side in one run, with the issue-12 targets (a markdown table).
 ##   make bench-compare BENCH_BEFORE_REF=2916390        # before built from that commit (git archive), after = this tree

@@ -18,3 +18,11 @@ type ChangeWatch interface {
 	Changed(ctx context.Context) (bool, error)
 	Close() error
 }
+
+// ChangeSignal is what a ChangeWatch that learns of changes as they happen
+// (PostgreSQL's LISTEN/NOTIFY) offers beside Changed: Signal receives once
+// a change came (a burst of them may be one receive), so the daemon wakes
+// on it instead of finding it at its next poll. Changed still reports it.
+type ChangeSignal interface {
+	Signal() <-chan struct{}
+}

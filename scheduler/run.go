@@ -27,7 +27,8 @@ const (
 //
 // It sleeps until the next runnable run_at or lease expiry, and wakes early
 // when another process commits to the calendar (Options.Changes, polled every
-// Poll), when a call ends, or when the safety sweep fires.
+// Poll, or at once when its watch is a calendar.ChangeSignal: PostgreSQL's
+// LISTEN/NOTIFY), when a call ends, or when the safety sweep fires.
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = s.o.Clock.Now()
 	s.lastProgress.Store(s.started.UnixMilli())
@@ -39,6 +40,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	defer watcher.Close()
+	var signal <-chan struct{} // nil (never ready) unless the watch signals changes
+	if sw, ok := watcher.(calendar.ChangeSignal); ok {
+		signal = sw.Signal()
+	}
 	// Calls outlive a stop request for Grace: a post half-sent is finished and recorded.
 	calls, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCalls()
@@ -180,6 +185,9 @@ loop:
 				inflight--
 				continue loop
 			case <-kick:
+				continue loop
+			case <-signal:
+				_, _ = watcher.Changed(ctx) // this change is seen now, not again at the next poll
 				continue loop
 			case <-ticker.C:
 				if changed, err := watcher.Changed(ctx); err != nil || changed {

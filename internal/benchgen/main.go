@@ -1,6 +1,10 @@
 // Command benchgen makes a large synthetic calendar for `make bench`:
 //
 //	go run ./internal/benchgen -db /tmp/big.db -posts 1000000 -channels 3
+//	go run ./internal/benchgen -db postgres://postgres@127.0.0.1:5432/big -posts 1000000
+//
+// A SQLite file must not exist; a PostgreSQL database must exist and hold no
+// calendar yet (its schema is made here).
 package main
 
 import (
@@ -18,7 +22,7 @@ import (
 )
 
 func main() {
-	db := flag.String("db", "", "database to create (must not exist)")
+	db := flag.String("db", "", "SQLite file to create (must not exist), or postgres:// URL of an empty database")
 	posts := flag.Int("posts", 1_000_000, "how many posts")
 	channels := flag.Int("channels", 3, "how many log channels")
 	from := flag.String("from", "", "first publish time (RFC 3339; default: now minus half the span)")
@@ -29,14 +33,11 @@ func main() {
 	if *db == "" {
 		log.Fatal("-db is required")
 	}
-	if _, err := os.Stat(*db); err == nil {
-		log.Fatalf("%s exists", *db)
-	}
 	ctx := context.Background()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(140 << 20) // as an import does: a load of the largest size stays within it
 	}
-	st, err := sqlstore.Open(ctx, *db, sqlstore.Options{Create: true})
+	st, err := open(ctx, *db)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +77,20 @@ func main() {
 		}
 		fmt.Printf("%d deliveries published with 4 snapshots each, their posts in campaign %s\n", *published, *campaign)
 	}
-	fmt.Printf("%s: %d posts × %d channels from %s every %s, in %s\n", *db, *posts, *channels, start.UTC().Format(time.RFC3339), *every, time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("%s: %d posts × %d channels from %s every %s, in %s\n", sqlstore.RedactURL(*db), *posts, *channels, start.UTC().Format(time.RFC3339), *every, time.Since(t0).Round(time.Millisecond))
+}
+
+// open makes the calendar target names: a new SQLite file (one that exists
+// is refused), or the schema in an existing PostgreSQL database
+// (sqlstore.OpenURL); one that holds a calendar already fails later, at its
+// first channel.
+func open(ctx context.Context, target string) (*sqlstore.Store, error) {
+	if !sqlstore.IsPostgresURL(target) {
+		if _, err := os.Stat(target); err == nil {
+			return nil, fmt.Errorf("%s exists", target)
+		}
+	}
+	return sqlstore.OpenURL(ctx, target, sqlstore.Options{Create: true})
 }
 
 // fill adds n scheduled posts spread evenly from `from`, every `every`, on

@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/sqlstore"
+	"github.com/crieur/crieur/internal/testsvc"
+	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 // fill makes the synthetic calendar through the load's write path: n posts
@@ -96,4 +99,53 @@ func TestPublishWithSnapshots(t *testing.T) {
 		t.Errorf("%d deliveries published in the campaign with %d snapshots, want 10 and 40", len(rows), snaps)
 	}
 	st.Close()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testsvc.StopPostgres()
+	os.Exit(code)
+}
+
+// A postgres:// target is filled in that database (not in a SQLite file in
+// a folder named "postgres:"), and an existing SQLite file is refused.
+func TestOpenTargets(t *testing.T) {
+	ctx := context.Background()
+	existing := filepath.Join(t.TempDir(), "there.db")
+	if err := os.WriteFile(existing, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := open(ctx, existing); err == nil {
+		st.Close()
+		t.Errorf("open(%s) of an existing file succeeded", existing)
+	}
+
+	url := testsvc.Postgres(t)
+	st, err := open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.AddChannel(ctx, &calendar.Channel{Name: "bench-1", Network: "log"}); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := fill(ctx, st, 300, []string{"bench-1"}, from, time.Hour, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("postgres:"); err == nil {
+		t.Error(`a folder "postgres:" was made`)
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var posts, deliveries int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM deliveries WHERE run_at = due_at)`).Scan(&posts, &deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if posts != 300 || deliveries != 300 {
+		t.Errorf("PostgreSQL holds %d posts and %d runnable deliveries, want 300 and 300", posts, deliveries)
+	}
 }

@@ -1,0 +1,203 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlstore"
+	"github.com/crieur/crieur/internal/testsvc"
+	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/publishertest"
+)
+
+// The same benchmarks on PostgreSQL with three daemons: three schedulers in
+// this process, each on its own store (its own pool of connections and its
+// own LISTEN connection) on one database, as three hosts would run them.
+// The posts are written through a fourth store, as another process would.
+// The database is a new one on the test server (internal/testsvc: the
+// server of CRIEUR_TEST_POSTGRES, else one started from Debian's
+// postgresql); without PostgreSQL they skip, outside CI.
+//
+//	CRIEUR_BENCH_FULL=1 go test -run '^$' -bench Postgres -benchtime 1x ./scheduler/
+
+const pgDaemons = 3
+
+// pgBenchStores opens n+1 stores on one new database: the first writes the
+// posts, the others are the daemons'. The channels are c0…c{channels-1}.
+func pgBenchStores(b *testing.B, n, channels int, network string) []*sqlstore.Store {
+	b.Helper()
+	url := testsvc.Postgres(b)
+	ctx := context.Background()
+	stores := make([]*sqlstore.Store, n+1)
+	for i := range stores {
+		st, err := sqlstore.OpenURL(ctx, url, sqlstore.Options{Create: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	for i := range channels {
+		c := calendar.Channel{Name: "c" + strconv.Itoa(i), Network: network}
+		if err := stores[0].AddChannel(ctx, &c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return stores
+}
+
+// runDaemons starts one daemon (Run) per store; stop cancels them and waits.
+func runDaemons(b *testing.B, stores []*sqlstore.Store, o Options) (stop func()) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, len(stores))
+	for i, st := range stores {
+		o := o
+		o.Owner = "bench-daemon-" + strconv.Itoa(i+1)
+		s := New(st, o)
+		go func() { errs <- s.Run(ctx) }()
+	}
+	return func() {
+		cancel()
+		for range stores {
+			if err := <-errs; err != nil {
+				b.Error(err)
+			}
+		}
+	}
+}
+
+// BenchmarkLatenessPostgres: lateness, when the publisher received each
+// delivery minus its due time, with three daemons on PostgreSQL.
+//
+//   - ahead: 1,000 deliveries spread over 60 s (6 s scaled down), written
+//     while the daemons run, each due a few seconds after it is written (the
+//     daemons' timers wake them).
+//   - on-write: 300 deliveries (100 scaled down) written due at once, one
+//     every 20 ms: lateness is from the write to the publisher's call, so it
+//     measures how fast a write wakes a daemon (LISTEN/NOTIFY), not a timer.
+func BenchmarkLatenessPostgres(b *testing.B) {
+	b.Run("ahead", func(b *testing.B) {
+		n, span := 1000, 6*time.Second
+		if full() {
+			span = 60 * time.Second
+		}
+		for range b.N {
+			start := time.Now().Add(3 * time.Second).Truncate(time.Millisecond)
+			pgLateness(b, n, func(i int) time.Time { return start.Add(time.Duration(i) * span / time.Duration(n)) }, 0)
+		}
+	})
+	b.Run("on-write", func(b *testing.B) {
+		n := 100
+		if full() {
+			n = 300
+		}
+		for range b.N {
+			pgLateness(b, n, func(int) time.Time { return time.Now().Truncate(time.Millisecond) }, 20*time.Millisecond)
+		}
+	})
+}
+
+// pgLateness writes n posts (post i due at(i), called just before it is
+// written), pause apart, on one channel while three daemons run, and
+// reports the lateness percentiles.
+func pgLateness(b *testing.B, n int, at func(i int) time.Time, pause time.Duration) {
+	stores := pgBenchStores(b, pgDaemons, 1, "fake")
+	var mu sync.Mutex
+	var late []time.Duration
+	f := &publishertest.Fake{Idempotent: true, OnPublish: func(p publishers.Post) {
+		mu.Lock()
+		late = append(late, time.Since(p.ScheduledAt))
+		mu.Unlock()
+	}}
+	stop := runDaemons(b, stores[1:], Options{Concurrency: 4, Factory: fakeFactory(f)})
+	ctx := context.Background()
+	for i := range n {
+		t := at(i)
+		p := calendar.Post{Slug: fmt.Sprintf("l%06d", i), Body: "bench", Channels: []string{"c0"}, Status: calendar.StatusScheduled, PublishAt: &t}
+		if err := stores[0].CreatePost(ctx, &p); err != nil {
+			b.Fatal(err)
+		}
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		mu.Lock()
+		got := len(late)
+		mu.Unlock()
+		if got >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d deliveries published after 2 minutes", got, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if got := len(f.Posts()); got != n {
+		b.Fatalf("the network received %d posts for %d deliveries", got, n)
+	}
+	slices.Sort(late)
+	p50, p99, worst := percentile(late, .5), percentile(late, .99), late[len(late)-1]
+	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms")
+	fmt.Printf("%s: %d deliveries, %d daemons on PostgreSQL: lateness p50 %v, p99 %v, max %v (target p99 ≤ 200 ms)\n",
+		b.Name(), n, pgDaemons, p50, p99, worst)
+}
+
+// BenchmarkThroughputPostgres: 10,000 deliveries due at once (2,000 scaled
+// down), three daemons of concurrency 16 on PostgreSQL, a network answering
+// in 50 ms: the ceiling is 3 × 16 / 50 ms = 960 publishes/s. Timed from the
+// daemons' start to the last publish.
+func BenchmarkThroughputPostgres(b *testing.B) {
+	posts := 500
+	if full() {
+		posts = 2500
+	}
+	const channels, concurrency = 4, 16
+	const ceiling = pgDaemons * concurrency / 0.050
+	for range b.N {
+		b.StopTimer()
+		stores := pgBenchStores(b, pgDaemons, channels, "fake")
+		due := time.Now().Add(-time.Second)
+		seed(b, stores[0], "t", posts, channelNames(channels), func(int) time.Time { return due })
+		want := int64(posts * channels)
+		var published atomic.Int64
+		var last atomic.Int64 // unix ns of the last publish
+		f := &publishertest.Fake{Idempotent: true, Latency: 50 * time.Millisecond, OnPublish: func(publishers.Post) {
+			published.Add(1)
+			last.Store(time.Now().UnixNano())
+		}}
+		b.StartTimer()
+		began := time.Now()
+		stop := runDaemons(b, stores[1:], Options{Concurrency: concurrency, Factory: fakeFactory(f)})
+		deadline := began.Add(5 * time.Minute)
+		for published.Load() < want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		b.StopTimer()
+		stop()
+		if got := published.Load(); got != want {
+			b.Fatalf("published %d of %d", got, want)
+		}
+		if got := len(f.Posts()); int64(got) != want {
+			b.Fatalf("the network received %d posts for %d deliveries", got, want)
+		}
+		elapsed := time.Unix(0, last.Load()).Sub(began)
+		rate := float64(want) / elapsed.Seconds()
+		b.ReportMetric(rate, "deliveries/s")
+		b.ReportMetric(100*rate/ceiling, "%-of-ceiling")
+		fmt.Printf("throughput: %d deliveries, %d daemons × concurrency %d on PostgreSQL, 50 ms network: %v, %.0f/s = %.0f%% of the %.0f/s ceiling (target ≥ 90%%)\n",
+			want, pgDaemons, concurrency, elapsed.Round(time.Millisecond), rate, 100*rate/ceiling, ceiling)
+	}
+}
