@@ -657,35 +657,5 @@ func (s *Store) loadOriginals(ctx context.Context, tx *sql.Tx, ids []int64, into
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT x.post_id, ch.name, x.body FROM post_variants x JOIN channels ch ON ch.id = x.channel_id WHERE x.post_id IN `+in, args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var pid int64
-		var ch, body string
-		if err := rows.Scan(&pid, &ch, &body); err != nil {
-			rows.Close()
-			return err
-		}
-		into[pid].Variants[ch] = body
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = tx.QueryContext(ctx, `SELECT post_id, path, alt FROM post_media WHERE post_id IN `+in+` ORDER BY post_id, position`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var pid int64
-		var m calendar.Media
-		if err := rows.Scan(&pid, &m.Path, &m.Alt); err != nil {
-			return err
-		}
-		into[pid].Media = append(into[pid].Media, m)
-	}
-	return rows.Err()
+	return readVariantsAndMedia(ctx, tx, in, args, func(id int64) *calendar.Post { return into[id] })
 }

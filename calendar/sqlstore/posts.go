@@ -204,34 +204,9 @@ func (s *Store) loadChildrenChunk(ctx context.Context, posts []calendar.Post, al
 			posts[i].Deliveries[j].Parts = parts[posts[i].Deliveries[j].ID]
 		}
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT v.post_id, ch.name, v.body FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in, args...)
-	if err != nil {
+	if err := readVariantsAndMedia(ctx, s.db, in, args, func(id int64) *calendar.Post { return &posts[idx[id]] }); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		var ch, body string
-		if err := rows.Scan(&id, &ch, &body); err != nil {
-			rows.Close()
-			return err
-		}
-		posts[idx[id]].Variants[ch] = body
-	}
-	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT post_id, path, alt FROM post_media WHERE post_id IN `+in+` ORDER BY post_id, position`, args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var m calendar.Media
-		if err := rows.Scan(&id, &m.Path, &m.Alt); err != nil {
-			rows.Close()
-			return err
-		}
-		posts[idx[id]].Media = append(posts[idx[id]].Media, m)
-	}
-	rows.Close()
 	rows, err = s.db.QueryContext(ctx, `SELECT id, post_id, at, author, text FROM post_notes WHERE post_id IN `+in+` ORDER BY id`, args...)
 	if err != nil {
 		return err
@@ -896,4 +871,41 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// readVariantsAndMedia adds their variants and media (in order) to the
+// posts whose ids are args (in is their IN list); post finds a post by id.
+func readVariantsAndMedia(ctx context.Context, q queryer, in string, args []any, post func(id int64) *calendar.Post) error {
+	rows, err := q.QueryContext(ctx, `SELECT v.post_id, ch.name, v.body FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var ch, body string
+		if err := rows.Scan(&id, &ch, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		post(id).Variants[ch] = body
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT post_id, path, alt FROM post_media WHERE post_id IN `+in+` ORDER BY post_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var m calendar.Media
+		if err := rows.Scan(&id, &m.Path, &m.Alt); err != nil {
+			return err
+		}
+		p := post(id)
+		p.Media = append(p.Media, m)
+	}
+	return rows.Err()
 }

@@ -332,22 +332,7 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 		e := start(t, -time.Minute)
 		// Two publishers of the channel, each with its own handle on the
 		// same credentials (two processes of one calendar).
-		pubs := []publishers.Publisher{e.build(e.creds), e.build(&savingCreds{StaticCredentials: e.creds.StaticCredentials, auth: e.auth})}
-		errs := make([]error, len(pubs)*2)
-		var wg sync.WaitGroup
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = publish(e, pubs[i%2])
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Errorf("Publish: %v", err)
-			}
-		}
+		publishConcurrently(t, e, 4, publish)
 		if n := e.auth.Count("refresh"); n != 1 {
 			t.Errorf("%d renewals, want 1", n)
 		}
@@ -356,22 +341,7 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 	t.Run("concurrent-401-renew-once", func(t *testing.T) {
 		e := start(t, time.Hour)
 		e.auth.Revoke(e.access)
-		pubs := []publishers.Publisher{e.build(e.creds), e.build(&savingCreds{StaticCredentials: e.creds.StaticCredentials, auth: e.auth})}
-		errs := make([]error, 6)
-		var wg sync.WaitGroup
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = publish(e, pubs[i%2])
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Errorf("Publish: %v", err)
-			}
-		}
+		publishConcurrently(t, e, 6, publish)
 		if n := e.auth.Count("refresh"); n != 1 {
 			t.Errorf("%d renewals after the network refused the token, want 1", n)
 		}
@@ -382,4 +352,27 @@ func RunOAuth(t *testing.T, s OAuthSuite) {
 		creds := &savingCreds{StaticCredentials: publishers.NewStaticCredentials(map[string]string{}), auth: e.auth}
 		wantAuth(t, e, publish(e, e.build(creds)))
 	})
+}
+
+// publishConcurrently publishes n posts at once through two publishers of
+// the channel, each with its own handle on the same credentials (two
+// processes of one calendar), and fails t on any error.
+func publishConcurrently(t *testing.T, e *oauthEnv, n int, publish func(*oauthEnv, publishers.Publisher) error) {
+	t.Helper()
+	pubs := []publishers.Publisher{e.build(e.creds), e.build(&savingCreds{StaticCredentials: e.creds.StaticCredentials, auth: e.auth})}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = publish(e, pubs[i%2])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("Publish: %v", err)
+		}
+	}
 }
