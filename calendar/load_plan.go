@@ -58,7 +58,11 @@ func (pp *PlannedPost) Release() {
 }
 
 type PlannedCampaign struct {
-	C       Campaign
+	C Campaign
+	// Created is the id the writer gave a campaign it created. The writer
+	// keeps it apart from C, which the planner copies for the checks of
+	// later chunks while the writer runs.
+	Created int64
 	Action  string // create, update, unchanged
 	Changes []string
 	Full    bool // defined by a campaign block, not only named

@@ -281,3 +281,8 @@ func (s *Store) setChannelPausedTx(ctx context.Context, tx *sql.Tx, id int64, pa
 func isUnique(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
 }
+
+// isBusy tells SQLite's "database is locked" after its busy timeout.
+func isBusy(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked"))
+}

@@ -149,7 +149,7 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 		if !stopWriter || errors.As(stopErr, &ve) || errors.Is(stopErr, calendar.ErrConflict) {
 			return res, stopErr
 		}
-		return res, fmt.Errorf("load not written: %w", stopErr)
+		return res, loadNotWritten(stopErr)
 	}
 	problems := append([]calendar.FieldError{}, read.Problems...)
 	res.Warnings = append(res.Warnings, read.Warnings...)
@@ -195,7 +195,7 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 		}
 		if err := w.end(ctx, true); err != nil {
 			res.Created, res.Updated, res.Unchanged = 0, 0, 0
-			return res, fmt.Errorf("load not written: %w", err)
+			return res, loadNotWritten(err)
 		}
 		return res, nil
 	}
@@ -245,4 +245,14 @@ func writes(posts []*calendar.PlannedPost) bool {
 		}
 	}
 	return false
+}
+
+// loadNotWritten says a load wrote nothing because of err. Another write
+// holding the calendar past the wait (SQLite's busy timeout: another load,
+// say) is a conflict (exit 5), to be run again, not a failure of crieur.
+func loadNotWritten(err error) error {
+	if isBusy(err) {
+		return fmt.Errorf("load not written: another write held the calendar too long (%v); run the load again: %w", err, calendar.ErrConflict)
+	}
+	return fmt.Errorf("load not written: %w", err)
 }

@@ -148,7 +148,7 @@ func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*cal
 		switch pc.Action {
 		case calendar.ActionCreate:
 			err := tx.QueryRowContext(ctx, `INSERT INTO campaigns (name, starts_on, ends_on, utm, color, created_at, updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id`,
-				c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, now).Scan(&c.ID)
+				c.Name, c.StartsOn, c.EndsOn, jsonText(calendar.NonNil(c.UTM)), c.Color, now, now).Scan(&pc.Created)
 			if err != nil {
 				if isUnique(err) {
 					return &calendar.ConflictError{Problems: []calendar.FieldError{{File: pc.File, Line: pc.Line, Field: "campaign", Message: "campaign " + strconv.Quote(c.Name) + " was created while the load ran; run it again"}}}
@@ -284,6 +284,9 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 		var campaignID any
 		if pp.Camp != nil {
 			campaignID = pp.Camp.C.ID
+			if pp.Camp.Created != 0 {
+				campaignID = pp.Camp.Created
+			}
 		}
 		pending[p.Slug] = pp
 		if err := posts.add(p.Slug, p.Title, p.Body, p.Link, p.Excerpt, campaignID, s.Actor,
