@@ -200,7 +200,14 @@ func prepareTarget(ctx context.Context, out *sql.Tx, replace bool) error {
 
 // copyRows copies one table's rows, column by column as the source has them.
 func copyRows(ctx context.Context, in *sql.Tx, out *sql.Tx, t copyTable, src, dst *Store, rep *CopyReport) (int64, error) {
-	rows, err := in.QueryContext(ctx, `SELECT * FROM `+t.name)
+	q := `SELECT * FROM ` + t.name
+	if t.serial {
+		// In id order: a row may name an earlier row of its table (a
+		// recycled copy its original), and PostgreSQL, unlike SQLite, gives
+		// rows in no set order (an updated row moves to the end).
+		q += ` ORDER BY id`
+	}
+	rows, err := in.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
 	}
