@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/crieur/crieur/internal/seal"
 
@@ -103,7 +104,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (CopyReport, er
 	}
 	err = dst.tx(ctx, func(out *sql.Tx) error {
 		rep.Resealed = 0 // the transaction may be run again (PostgreSQL: a serialization retry)
-		if err := prepareTarget(ctx, out, opt.Replace); err != nil {
+		if err := dst.prepareTarget(ctx, out, opt.Replace); err != nil {
 			return err
 		}
 		for _, t := range copyTables {
@@ -161,8 +162,21 @@ func countRows(ctx context.Context, q rowQuerier, table string) (int64, error) {
 
 // prepareTarget refuses a target holding anything (a calendar id alone, as
 // every opened calendar may have made, does not count), or empties it.
-func prepareTarget(ctx context.Context, out *sql.Tx, replace bool) error {
+func (s *Store) prepareTarget(ctx context.Context, out *sql.Tx, replace bool) error {
 	if replace {
+		// Daemons running on the target would publish again whatever the
+		// copy brings back unpublished: they must be stopped first. One
+		// that stopped, or has been silent a minute (status: unresponsive),
+		// does not hold the copy back.
+		var running int64
+		if err := out.QueryRowContext(ctx, `SELECT COUNT(*) FROM daemons WHERE stopped_at IS NULL AND beat_at > ?`,
+			ms(s.now().Add(-time.Minute))).Scan(&running); err != nil {
+			return err
+		}
+		if running > 0 {
+			return fmt.Errorf("%w: %s running on the target calendar (see crieur status): stop them before replacing it, or they would publish again what the copy brings back unpublished",
+				calendar.ErrConflict, calendar.Count(int(running), "daemon is", "daemons are"))
+		}
 		for i := len(copyTables) - 1; i >= 0; i-- {
 			if t := copyTables[i]; t.skip == "" {
 				if _, err := out.ExecContext(ctx, `DELETE FROM `+t.name); err != nil {
@@ -200,7 +214,14 @@ func prepareTarget(ctx context.Context, out *sql.Tx, replace bool) error {
 
 // copyRows copies one table's rows, column by column as the source has them.
 func copyRows(ctx context.Context, in *sql.Tx, out *sql.Tx, t copyTable, src, dst *Store, rep *CopyReport) (int64, error) {
-	rows, err := in.QueryContext(ctx, `SELECT * FROM `+t.name)
+	q := `SELECT * FROM ` + t.name
+	if t.serial {
+		// In id order: a row may name an earlier row of its table (a
+		// recycled copy its original), and PostgreSQL, unlike SQLite, gives
+		// rows in no set order (an updated row moves to the end).
+		q += ` ORDER BY id`
+	}
+	rows, err := in.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
 	}

@@ -400,3 +400,33 @@ func TestCopySQLiteToPostgresAndBack(t *testing.T) {
 		t.Errorf("a note after the copy: %v", err)
 	}
 }
+
+// --replace over a calendar daemons are running on is refused: they would
+// publish again whatever the copy brings back unpublished. A daemon that
+// stopped, or went silent, does not hold it back.
+func TestCopyReplaceRefusesRunningDaemons(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	src := newTestStore(t, now)
+	fillCalendar(t, src, now)
+	dst := newTestStore(t, now)
+	stopped := now.Add(-time.Second)
+	for _, d := range []calendar.DaemonRow{
+		{Owner: "gone", Host: "h", PID: 1, Started: now.Add(-time.Hour), Beat: now.Add(-10 * time.Minute)},
+		{Owner: "done", Host: "h", PID: 2, Started: now.Add(-time.Hour), Beat: stopped, Stopped: &stopped},
+	} {
+		if err := dst.BeatDaemon(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Copy(ctx, src, dst, CopyOptions{Replace: true}); err != nil {
+		t.Fatalf("replace with no daemon running: %v", err)
+	}
+	if err := dst.BeatDaemon(ctx, calendar.DaemonRow{Owner: "live", Host: "h", PID: 3, Started: now.Add(-time.Hour), Beat: now.Add(-5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Copy(ctx, src, dst, CopyOptions{Replace: true})
+	if !errors.Is(err, calendar.ErrConflict) || !strings.Contains(err.Error(), "1 daemon") {
+		t.Fatalf("replace under a running daemon: %v, want a conflict naming it", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/crieur/crieur/calendar/rules"
 	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 )
@@ -395,8 +396,9 @@ func exitCode(err error) int {
 	var ue usageErr
 	var ve *calendar.ValidationError
 	var fe calendar.FieldError
+	var pe *pgconn.ParseConfigError // a postgres:// URL that does not parse: the user's typo
 	switch {
-	case errors.As(err, &ue), errors.Is(err, sqlstore.ErrUnknownScheme):
+	case errors.As(err, &ue), errors.Is(err, sqlstore.ErrUnknownScheme), errors.As(err, &pe):
 		return exitUsage
 	case errors.As(err, &ve), errors.As(err, &fe):
 		return exitValidation

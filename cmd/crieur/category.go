@@ -340,8 +340,11 @@ func (a *app) showFill(rep calendar.FillReport, dryRun bool) error {
 		if dryRun {
 			verb = "Would fill"
 		}
-		if len(rep.Filled) == 0 {
+		if len(rep.Filled) == 0 && len(rep.Empty) == 0 && len(rep.Skipped) == 0 {
 			fmt.Fprintln(w, "Nothing to fill: every category slot of the horizon is taken.")
+		} else if len(rep.Filled) == 0 {
+			// Some slots are still open: "every slot is taken" would contradict the lines below.
+			fmt.Fprintln(w, "Nothing filled.")
 		} else {
 			t := newTable(w, "AT", "CHANNEL", "CATEGORY", "COPY OF", "NEW POST")
 			for _, f := range rep.Filled {
