@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -62,8 +63,10 @@ existing key is never replaced.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path := a.dbPath()
+			cfgDB := path // what the config skeleton names
 			var existed bool
 			if sqlstore.IsPostgresURL(path) {
+				cfgDB = withoutPassword(path)
 				// A PostgreSQL calendar exists once its tables do.
 				if s, err := sqlstore.OpenURL(a.ctx, path, sqlstore.Options{Keys: a.keys}); err == nil {
 					existed = true
@@ -92,7 +95,7 @@ existing key is never replaced.`,
 				if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
 					return err
 				}
-				if err := os.WriteFile(cfg, []byte(fmt.Sprintf(configSkeleton, path)), 0o600); err != nil {
+				if err := os.WriteFile(cfg, []byte(fmt.Sprintf(configSkeleton, cfgDB)), 0o600); err != nil {
 					return err
 				}
 				wroteCfg = true
@@ -118,4 +121,22 @@ existing key is never replaced.`,
 			})
 		},
 	}
+}
+
+// withoutPassword is a PostgreSQL URL with its password taken out (the
+// config file names the database; the password belongs in ~/.pgpass or
+// PGPASSWORD, and a redacted "xxxxx" there would be sent as the password).
+func withoutPassword(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return sqlstore.RedactURL(target)
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
