@@ -12,12 +12,14 @@
 package oauth
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -73,6 +75,33 @@ type Provider struct {
 	// Console is where a person creates the developer app (said by login's
 	// messages).
 	Console string
+	// Refused, when set, says whether an answer other than 401 also tells
+	// that the network refused the token and did not act on the request
+	// (Meta: 400 with error code 190); the session then renews the token
+	// and retries once, as for a 401. body is the answer's start.
+	Refused func(status int, body []byte) bool
+	// Margin is how long before its expiry the session renews the access
+	// token (DefaultMargin when zero).
+	Margin time.Duration
+	// AfterLogin, when set, turns the token the login's flow granted into
+	// the one the channel keeps (Meta: a short-lived token exchanged for a
+	// long-lived one; Facebook: then the Page's token). Its errors are
+	// said as they are.
+	AfterLogin func(ctx context.Context, x Exchange, t Token) (Token, error)
+	// Renew, when set, renews the access token in the network's own way
+	// instead of the refresh_token grant (Threads and Instagram extend a
+	// long-lived token with itself: no refresh token). Its
+	// *publishers.Error of class Auth pauses the channel with the login to
+	// run; other errors are returned as they are.
+	Renew func(ctx context.Context, x Exchange, t Token) (Token, error)
+}
+
+// Exchange is what AfterLogin and Renew are given: the channel (its
+// settings, client and clock) and the developer app's credentials.
+type Exchange struct {
+	Config       publishers.Config
+	ClientID     string
+	ClientSecret string
 }
 
 // The channel settings and secrets the kit reads.
