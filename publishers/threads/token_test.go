@@ -46,3 +46,60 @@ func TestTokenHooks(t *testing.T) {
 		t.Errorf("Provider.Margin renews a 60-day token after %v, want a day", d)
 	}
 }
+
+// The channel's session refreshes the long-lived token with itself once it
+// is a day old (saved before use), and uses a younger one as it is.
+func TestSessionRenews(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, c := range []struct {
+		name        string
+		expiresIn   time.Duration
+		wantRefresh int
+	}{
+		{"two days old: refreshed before use", 58 * day, 1},
+		{"an hour old: used as it is", 60*day - time.Hour, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			refreshed := 0
+			old := fakeToken
+			if c.wantRefresh > 0 {
+				old = "THAA-older-Secret-token" // the fake takes fakeToken only
+			}
+			srv := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/refresh_access_token" {
+					q := r.URL.Query()
+					if q.Get("grant_type") != "th_refresh_token" || q.Get("access_token") != old {
+						t.Errorf("refresh: query %v", q)
+					}
+					refreshed++
+					publishertest.WriteJSON(w, 200, map[string]any{"access_token": fakeToken, "token_type": "bearer", "expires_in": 5184000})
+					return
+				}
+				f.ServeHTTP(w, r)
+			}))
+			creds := publishers.NewStaticCredentials(map[string]string{oauth.KeyAccess: old, oauth.KeyExpiry: now.Add(c.expiresIn).Format(time.RFC3339),
+				oauth.SecretClientSecret: "th-Secret-app"})
+			p, err := New(publishers.Config{Channel: "acme-th", Settings: map[string]string{"api": srv.URL, oauth.SettingClientID: "th-app"},
+				Credentials: creds, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Publish(context.Background(), publishers.Post{DeliveryID: 1, Text: "Spring is here."}); err != nil {
+				t.Fatalf("Publish: %v", err)
+			}
+			if refreshed != c.wantRefresh {
+				t.Errorf("%d refreshes, want %d", refreshed, c.wantRefresh)
+			}
+			if got, _ := creds.Get(oauth.KeyAccess); got != fakeToken {
+				t.Errorf("saved access_token %q, want the refreshed one", got)
+			}
+			if c.wantRefresh > 0 {
+				if got, _ := creds.Get(oauth.KeyExpiry); got != now.Add(60*day).Format(time.RFC3339) {
+					t.Errorf("saved expiry %q, want 60 days from now", got)
+				}
+			}
+		})
+	}
+}
