@@ -20,16 +20,10 @@ var tokens = meta.LongLived{Name: "instagram", Display: "Instagram", DefaultAPI:
 // secret; scopes instagram_business_basic and
 // instagram_business_content_publish). No refresh tokens: the long-lived
 // token is refreshed with itself.
-var Provider = oauth.Provider{
-	Network:      "instagram",
-	AuthURL:      "https://www.instagram.com/oauth/authorize",
-	TokenURL:     "https://api.instagram.com/oauth/access_token",
-	Scopes:       []string{"instagram_business_basic", "instagram_business_content_publish"},
-	Secret:       oauth.SecretRequired,
-	SecretInBody: true,
-	Console:      "https://developers.facebook.com/apps/ (Instagram › API setup with Instagram login; its Instagram app id and secret)",
-	Refused:      meta.Refused,
-	Margin:       meta.RenewMargin,
-	AfterLogin:   tokens.AfterLogin,
-	Renew:        tokens.Renew,
-}
+var Provider = tokens.Provider(oauth.Provider{
+	Network:  "instagram",
+	AuthURL:  "https://www.instagram.com/oauth/authorize",
+	TokenURL: "https://api.instagram.com/oauth/access_token",
+	Scopes:   []string{"instagram_business_basic", "instagram_business_content_publish"},
+	Console:  "https://developers.facebook.com/apps/ (Instagram › API setup with Instagram login; its Instagram app id and secret)",
+})

@@ -31,6 +31,17 @@ type LongLived struct {
 // session refreshes it once it is a day old (Meta refuses earlier).
 const RenewMargin = 59 * 24 * time.Hour
 
+// Provider completes p (the network's endpoints, scopes and console) as
+// a long-lived-token network: the app's secret required and sent in the
+// form, code 190 refusing the token, the login's token exchanged, then
+// refreshed with itself once a day old.
+func (l LongLived) Provider(p oauth.Provider) oauth.Provider {
+	p.Secret, p.SecretInBody = oauth.SecretRequired, true
+	p.Refused, p.Margin = Refused, RenewMargin
+	p.AfterLogin, p.Renew = l.AfterLogin, l.Renew
+	return p
+}
+
 // AfterLogin exchanges the login's short-lived token for a long-lived one
 // (oauth.Provider.AfterLogin).
 func (l LongLived) AfterLogin(ctx context.Context, x oauth.Exchange, t oauth.Token) (oauth.Token, error) {

@@ -233,8 +233,13 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 		return Token{}, s.refreshError(err, now)
 	}
 	nt := fromOAuth2(s.p, got, t, now)
+	return s.save(ctx, nt)
+}
+
+// save keeps the renewed token nt before it is used, even if the caller
+// gives up now: the network has renewed (or rotated) it.
+func (s *Session) save(ctx context.Context, nt Token) (Token, error) {
 	s.cfg.Redact.Add(nt.Access, nt.Refresh)
-	// Saved even if the caller gives up now: the network has rotated it.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := Save(sctx, s.creds, nt); err != nil {
@@ -261,14 +266,7 @@ func (s *Session) renewOwn(ctx context.Context, t Token, now time.Time) (Token, 
 		}
 		return Token{}, err
 	}
-	s.cfg.Redact.Add(nt.Access, nt.Refresh)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := Save(sctx, s.creds, nt); err != nil {
-		return Token{}, &publishers.Error{Class: publishers.Transient, Err: err,
-			Message: "the network renewed the channel's token but crieur could not save it (" + err.Error() + "); if the next attempt is refused, run `" + s.Fix() + "`"}
-	}
-	return nt, nil
+	return s.save(ctx, nt)
 }
 
 // refreshError classifies a failed renewal: the network's "the grant is

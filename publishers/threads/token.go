@@ -18,16 +18,10 @@ var tokens = meta.LongLived{Name: "threads", Display: "Threads", DefaultAPI: def
 // graph.threads.net/oauth/access_token with the Threads app's id and
 // secret; permissions threads_basic and threads_content_publish). There
 // are no refresh tokens: the long-lived token is refreshed with itself.
-var Provider = oauth.Provider{
-	Network:      "threads",
-	AuthURL:      "https://threads.com/oauth/authorize",
-	TokenURL:     "https://graph.threads.net/oauth/access_token",
-	Scopes:       []string{"threads_basic", "threads_content_publish"},
-	Secret:       oauth.SecretRequired,
-	SecretInBody: true,
-	Console:      "https://developers.facebook.com/apps/ (the Threads use case; its Threads app id and secret)",
-	Refused:      meta.Refused,
-	Margin:       meta.RenewMargin,
-	AfterLogin:   tokens.AfterLogin,
-	Renew:        tokens.Renew,
-}
+var Provider = tokens.Provider(oauth.Provider{
+	Network:  "threads",
+	AuthURL:  "https://threads.com/oauth/authorize",
+	TokenURL: "https://graph.threads.net/oauth/access_token",
+	Scopes:   []string{"threads_basic", "threads_content_publish"},
+	Console:  "https://developers.facebook.com/apps/ (the Threads use case; its Threads app id and secret)",
+})
