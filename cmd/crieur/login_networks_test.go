@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/crieur/crieur/publishers/oauth"
+	"github.com/crieur/crieur/publishers/publishertest"
+	"github.com/crieur/crieur/publishers/threads"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -112,4 +116,89 @@ func TestChannelLoginNetworks(t *testing.T) {
 			post("third", start.Add(6*time.Hour-time.Minute), start.Add(6*time.Hour), 2, 3)
 		})
 	}
+}
+
+// Threads connected for real: `channel login` against the fake
+// authorization server, the short-lived token exchanged for a long-lived
+// one (th_exchange_token), `publish --due` with it; two days later the
+// session refreshes it with itself (th_refresh_token), saves it, and the
+// next post goes out with the new one.
+func TestChannelLoginThreads(t *testing.T) {
+	const secret, long1, long2 = "th-Secret-app", "THAA-long-Secret-1", "THAA-long-Secret-2"
+	fake := &fakeNet{t: t, serve: serveThreads}
+	var mu sync.Mutex
+	var exchanged, refreshed int
+	var sent []string // the tokens the API calls carried
+	api := func(l *loginLab) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.URL.Path {
+			case "/access_token":
+				short := httptest.NewRequest("GET", "/", nil)
+				short.Header.Set("Authorization", "Bearer "+q.Get("access_token"))
+				if q.Get("grant_type") != "th_exchange_token" || q.Get("client_secret") != secret || !l.auth.Authorized(short) {
+					t.Errorf("exchange: %v", q)
+				}
+				exchanged++
+				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long1, "token_type": "bearer", "expires_in": 5184000})
+				return
+			case "/refresh_access_token":
+				if q.Get("grant_type") != "th_refresh_token" || q.Get("access_token") != long1 {
+					t.Errorf("refresh: %v", q)
+				}
+				refreshed++
+				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long2, "token_type": "bearer", "expires_in": 5184000})
+				return
+			}
+			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			sent = append(sent, tok)
+			if tok != long1 && tok != long2 {
+				publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Error validating access token", "type": "OAuthException", "code": 190}})
+				return
+			}
+			r.Header.Set("Authorization", "Bearer "+threadsToken)
+			fake.ServeHTTP(w, r)
+		})
+	}
+	t.Setenv("CRIEUR_LOGIN_SECRET", secret)
+	l := newOAuthLab(t, threads.Provider, secret, "acme-th", api, func(base string) []string {
+		return []string{"--set", "api=" + base, "--set", "user=" + threadsUser, "--set", "version=v1.0",
+			"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+	})
+	var opened string
+	useBrowser(t, follow(t, &opened))
+	var doc loginDoc
+	if err := json.Unmarshal([]byte(l.ok("channel", "login", l.channel, "-o", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || exchanged != 1 {
+		t.Fatalf("login said %+v after %d exchanges: want the long-lived token (60 days)", doc, exchanged)
+	}
+	post := func(slug string, at time.Time, wantRefresh int, wantToken string) {
+		t.Helper()
+		l.ok("post", "new", "--slug", slug, "--body", "News "+slug+".", "--channel", l.channel,
+			"--at", at.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
+		code, out, errOut := l.runAt(at, "publish", "--due", "-o", "json")
+		var rep scheduler.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+			t.Fatalf("publish --due at %v: exit %d\n%s%s", at, code, out, errOut)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if refreshed != wantRefresh {
+			t.Errorf("%d refreshes, want %d", refreshed, wantRefresh)
+		}
+		if last := sent[len(sent)-1]; last != wantToken {
+			t.Errorf("the API got token %q, want %q", last, wantToken)
+		}
+	}
+	post("first", start, 0, long1)
+	// Two days later the token is refreshed (Threads refuses before a
+	// day), saved, and used.
+	post("second", start.Add(48*time.Hour), 1, long2)
+	// The saved one is fresh: no second refresh.
+	post("third", start.Add(49*time.Hour), 1, long2)
 }
