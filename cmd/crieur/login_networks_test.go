@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crieur/crieur/publishers/facebook"
 	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 	"github.com/crieur/crieur/publishers/threads"
@@ -201,4 +202,65 @@ func TestChannelLoginThreads(t *testing.T) {
 	post("second", start.Add(48*time.Hour), 1, long2)
 	// The saved one is fresh: no second refresh.
 	post("third", start.Add(49*time.Hour), 1, long2)
+}
+
+// A Facebook Page connected for real: the login's user token exchanged
+// for a long-lived one (fb_exchange_token), the Page's token taken from
+// the user's Pages and saved; a page setting naming none of them makes
+// the login list them. Then `publish --due` posts with the Page token.
+func TestChannelLoginFacebook(t *testing.T) {
+	const secret, longUser = "fb-Secret-app", "EAAG-long-user-Secret"
+	fake := &fakeNet{t: t, serve: serveFacebook}
+	var lab *loginLab
+	graph := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch r.URL.Path {
+		case "/v25.0/oauth/access_token":
+			short := httptest.NewRequest("GET", "/", nil)
+			short.Header.Set("Authorization", "Bearer "+q.Get("fb_exchange_token"))
+			if q.Get("grant_type") != "fb_exchange_token" || q.Get("client_id") != "lab-client" || q.Get("client_secret") != secret || !lab.auth.Authorized(short) {
+				t.Errorf("exchange: %v", q)
+			}
+			publishertest.WriteJSON(w, 200, map[string]any{"access_token": longUser, "token_type": "bearer", "expires_in": 5184000})
+		case "/v25.0/me/accounts":
+			if r.Header.Get("Authorization") != "Bearer "+longUser {
+				t.Errorf("me/accounts with %q, want the long-lived user token", r.Header.Get("Authorization"))
+			}
+			publishertest.WriteJSON(w, 200, map[string]any{"data": []any{
+				map[string]any{"id": facebookPage, "name": "Acme Bakery", "access_token": facebookToken, "tasks": []string{"CREATE_CONTENT"}},
+				map[string]any{"id": "2718281828", "name": "Acme Shop", "access_token": "EAAG-shop-Secret", "tasks": []string{"CREATE_CONTENT"}},
+			}})
+		default:
+			fake.ServeHTTP(w, r)
+		}
+	}))
+	t.Setenv("CRIEUR_LOGIN_SECRET", secret)
+	lab = newOAuthLab(t, facebook.Provider, secret, "acme-fb", func(*loginLab) http.Handler { return http.NotFoundHandler() }, func(string) []string {
+		return []string{"--set", "api=" + graph.URL, "--set", "page=1111111111",
+			"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+	})
+	var opened string
+	useBrowser(t, follow(t, &opened))
+	code, _, errOut := lab.run("", "channel", "login", lab.channel)
+	if code == exitOK || !strings.Contains(errOut, "1111111111") || !strings.Contains(errOut, facebookPage+"  Acme Bakery") || !strings.Contains(errOut, "--set page=") {
+		t.Fatalf("login for a Page the user lacks: exit %d\n%s\nwant a failure listing the user's Pages", code, errOut)
+	}
+	var doc loginDoc
+	if err := json.Unmarshal([]byte(lab.ok("channel", "login", lab.channel, "--set", "page="+facebookPage, "-o", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Connected || doc.Access != nil {
+		t.Fatalf("login said %+v: want the Page token, which does not expire", doc)
+	}
+	now := time.Now()
+	lab.ok("post", "new", "--slug", "first", "--body", "News first.", "--channel", lab.channel,
+		"--at", now.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
+	code, out, errOut := lab.runAt(now, "publish", "--due", "-o", "json")
+	var rep scheduler.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+		t.Fatalf("publish --due: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := len(fake.calls("POST", "/v25.0/"+facebookPage+"/feed")); n != 1 {
+		t.Errorf("%d posts made, want 1", n)
+	}
 }
