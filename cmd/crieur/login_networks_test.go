@@ -175,7 +175,7 @@ func TestChannelLoginThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || exchanged != 1 {
+	if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || !doc.RenewsItself || exchanged != 1 {
 		t.Fatalf("login said %+v after %d exchanges: want the long-lived token (60 days)", doc, exchanged)
 	}
 	post := func(slug string, at time.Time, wantRefresh int, wantToken string) {
