@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,9 +45,9 @@ func init() {
 	publishers.Register(publishers.Network{
 		Name:        "facebook",
 		Description: "posts on a Facebook Page, with photos and links (Graph API, Page feed)",
-		Settings: append([]publishers.Field{
+		Settings: slices.Concat([]publishers.Field{
 			{Name: settingPage, Required: true, Help: "the Page's id (a number: the Page's About › Page transparency, or `crieur channel login` lists them)"},
-		}, append(meta.Fields(defaultAPI, defaultVersion), Provider.Settings()...)...),
+		}, meta.Fields(defaultAPI, defaultVersion), Provider.Settings()),
 		Secrets: Provider.Secrets(),
 		// Before a retry the Page's posts since the delivery was due are
 		// read; the post found there is the earlier attempt's.

@@ -156,12 +156,13 @@ var LinkedIn = Provider{
 }
 
 // Settings are the channel settings an OAuth network lists among its own
-// (append them to publishers.Network.Settings).
+// (append them to publishers.Network.Settings). Their texts are constant:
+// every network builds them when crieur starts.
 func (p Provider) Settings() []publishers.Field {
 	return []publishers.Field{
-		{Name: SettingClientID, Help: "the client id of your developer app (" + p.Network + "), needed by `crieur channel login`"},
+		{Name: SettingClientID, Help: "the client id of your developer app on the network, needed by `crieur channel login`"},
 		{Name: SettingRedirectURI, Default: DefaultRedirectURI, Kind: publishers.URL, Help: "the redirect URI registered in your developer app, exactly"},
-		{Name: SettingScopes, Help: "the scopes asked for at login, space separated, instead of the network's (" + strings.Join(p.Scopes, " ") + ")"},
+		{Name: SettingScopes, Help: "the scopes asked for at login, space separated, instead of the network's own (README says which)"},
 		{Name: SettingBaseURL, Kind: publishers.URL, Help: "replaces the scheme and host of the OAuth endpoints (a lab or a test server)"},
 	}
 }
@@ -170,11 +171,12 @@ func (p Provider) Settings() []publishers.Field {
 // (append them to publishers.Network.Secrets). None is required when the
 // channel is added: `crieur channel login` saves the tokens.
 func (p Provider) Secrets() []publishers.Field {
-	var out []publishers.Field
+	out := make([]publishers.Field, 0, 3)
 	if p.Secret != SecretNone {
+		// Constant texts: every network pays for them when crieur starts.
 		help := "the client secret of your developer app"
 		if p.Secret == SecretRequired {
-			help += " (required by " + p.Network + ")"
+			help = "the client secret of your developer app (the network requires it)"
 		}
 		out = append(out, publishers.Field{Name: SecretClientSecret, Help: help})
 	}

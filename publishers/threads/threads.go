@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -57,9 +58,9 @@ func init() {
 	publishers.Register(publishers.Network{
 		Name:        "threads",
 		Description: "posts and threads on Threads, with images and carousels (Threads API containers)",
-		Settings: append(append([]publishers.Field{
+		Settings: slices.Concat([]publishers.Field{
 			{Name: settingUser, Default: "me", Help: "the Threads user id to post as (default: the token's user)"},
-		}, meta.Fields(defaultAPI, defaultVersion)...), append(mediahost.Fields("Threads"), Provider.Settings()...)...),
+		}, meta.Fields(defaultAPI, defaultVersion), mediahost.Fields("Threads"), Provider.Settings()),
 		Secrets: Provider.Secrets(),
 		// The container recorded before publishing, and else the account's
 		// recent posts, tell whether an uncertain attempt went out.
