@@ -143,7 +143,7 @@ a network.`,
 			if err != nil {
 				return err
 			}
-			doc := loginDoc{Channel: c.Name, Network: c.Network, Expiry: oauth.ExpiryOf(tok)}
+			doc := loginDoc{Channel: c.Name, Network: c.Network, Expiry: prov.ExpiryOf(tok)}
 			return a.emit(doc, func(w io.Writer) error {
 				fmt.Fprintf(w, "Connected %s to %s.\n", c.Name, c.Network)
 				for _, l := range a.expiryLines(doc.Expiry) {
@@ -180,6 +180,8 @@ func (a *app) expiryLines(e oauth.Expiry) []string {
 		out = append(out, "crieur renews it by itself until "+a.when(e.Refresh)+", then run `crieur channel login` again")
 	case e.Refreshable:
 		out = append(out, "crieur renews it by itself")
+	case e.RenewsItself:
+		out = append(out, "crieur extends it by itself when it publishes (once it is a day old); unused until then, run `crieur channel login` again")
 	case e.Access != nil:
 		out = append(out, "no refresh token: run `crieur channel login` again before it expires")
 	}
@@ -190,7 +192,8 @@ func (a *app) expiryLines(e oauth.Expiry) []string {
 // (ok false for a network without OAuth). It resolves the token's own
 // secrets only.
 func tokenExpiry(st calendar.Store, c calendar.Channel) (e oauth.Expiry, ok bool, err error) {
-	if _, isOAuth := oauth.Lookup(c.Network); !isOAuth {
+	prov, isOAuth := oauth.Lookup(c.Network)
+	if !isOAuth {
 		return e, false, nil
 	}
 	refs := map[string]string{}
@@ -207,7 +210,7 @@ func tokenExpiry(st calendar.Store, c calendar.Channel) (e oauth.Expiry, ok bool
 	if err != nil {
 		return e, true, fmt.Errorf("channel %s: %w", c.Name, err)
 	}
-	return oauth.ExpiryOf(tok), true, nil
+	return prov.ExpiryOf(tok), true, nil
 }
 
 // tokenDoc is an OAuth channel's token expiry, as status and channel list say it.

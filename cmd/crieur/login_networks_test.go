@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/crieur/crieur/publishers/facebook"
 	"github.com/crieur/crieur/publishers/oauth"
+	"github.com/crieur/crieur/publishers/publishertest"
+	"github.com/crieur/crieur/publishers/threads"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -111,5 +116,151 @@ func TestChannelLoginNetworks(t *testing.T) {
 			// saved (X's old one would revoke them all).
 			post("third", start.Add(6*time.Hour-time.Minute), start.Add(6*time.Hour), 2, 3)
 		})
+	}
+}
+
+// Threads connected for real: `channel login` against the fake
+// authorization server, the short-lived token exchanged for a long-lived
+// one (th_exchange_token), `publish --due` with it; two days later the
+// session refreshes it with itself (th_refresh_token), saves it, and the
+// next post goes out with the new one.
+func TestChannelLoginThreads(t *testing.T) {
+	const secret, long1, long2 = "th-Secret-app", "THAA-long-Secret-1", "THAA-long-Secret-2"
+	fake := &fakeNet{t: t, serve: serveThreads}
+	var mu sync.Mutex
+	var exchanged, refreshed int
+	var sent []string // the tokens the API calls carried
+	api := func(l *loginLab) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.URL.Path {
+			case "/access_token":
+				short := httptest.NewRequest("GET", "/", nil)
+				short.Header.Set("Authorization", "Bearer "+q.Get("access_token"))
+				if q.Get("grant_type") != "th_exchange_token" || q.Get("client_secret") != secret || !l.auth.Authorized(short) {
+					t.Errorf("exchange: %v", q)
+				}
+				exchanged++
+				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long1, "token_type": "bearer", "expires_in": 5184000})
+				return
+			case "/refresh_access_token":
+				if q.Get("grant_type") != "th_refresh_token" || q.Get("access_token") != long1 {
+					t.Errorf("refresh: %v", q)
+				}
+				refreshed++
+				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long2, "token_type": "bearer", "expires_in": 5184000})
+				return
+			}
+			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			sent = append(sent, tok)
+			if tok != long1 && tok != long2 {
+				publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Error validating access token", "type": "OAuthException", "code": 190}})
+				return
+			}
+			r.Header.Set("Authorization", "Bearer "+threadsToken)
+			fake.ServeHTTP(w, r)
+		})
+	}
+	t.Setenv("CRIEUR_LOGIN_SECRET", secret)
+	l := newOAuthLab(t, threads.Provider, secret, "acme-th", api, func(base string) []string {
+		return []string{"--set", "api=" + base, "--set", "user=" + threadsUser, "--set", "version=v1.0",
+			"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+	})
+	var opened string
+	useBrowser(t, follow(t, &opened))
+	var doc loginDoc
+	if err := json.Unmarshal([]byte(l.ok("channel", "login", l.channel, "-o", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || !doc.RenewsItself || exchanged != 1 {
+		t.Fatalf("login said %+v after %d exchanges: want the long-lived token (60 days)", doc, exchanged)
+	}
+	post := func(slug string, at time.Time, wantRefresh int, wantToken string) {
+		t.Helper()
+		l.ok("post", "new", "--slug", slug, "--body", "News "+slug+".", "--channel", l.channel,
+			"--at", at.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
+		code, out, errOut := l.runAt(at, "publish", "--due", "-o", "json")
+		var rep scheduler.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+			t.Fatalf("publish --due at %v: exit %d\n%s%s", at, code, out, errOut)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if refreshed != wantRefresh {
+			t.Errorf("%d refreshes, want %d", refreshed, wantRefresh)
+		}
+		if last := sent[len(sent)-1]; last != wantToken {
+			t.Errorf("the API got token %q, want %q", last, wantToken)
+		}
+	}
+	post("first", start, 0, long1)
+	// Two days later the token is refreshed (Threads refuses before a
+	// day), saved, and used.
+	post("second", start.Add(48*time.Hour), 1, long2)
+	// The saved one is fresh: no second refresh.
+	post("third", start.Add(49*time.Hour), 1, long2)
+}
+
+// A Facebook Page connected for real: the login's user token exchanged
+// for a long-lived one (fb_exchange_token), the Page's token taken from
+// the user's Pages and saved; a page setting naming none of them makes
+// the login list them. Then `publish --due` posts with the Page token.
+func TestChannelLoginFacebook(t *testing.T) {
+	const secret, longUser = "fb-Secret-app", "EAAG-long-user-Secret"
+	fake := &fakeNet{t: t, serve: serveFacebook}
+	var lab *loginLab
+	graph := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch r.URL.Path {
+		case "/v25.0/oauth/access_token":
+			short := httptest.NewRequest("GET", "/", nil)
+			short.Header.Set("Authorization", "Bearer "+q.Get("fb_exchange_token"))
+			if q.Get("grant_type") != "fb_exchange_token" || q.Get("client_id") != "lab-client" || q.Get("client_secret") != secret || !lab.auth.Authorized(short) {
+				t.Errorf("exchange: %v", q)
+			}
+			publishertest.WriteJSON(w, 200, map[string]any{"access_token": longUser, "token_type": "bearer", "expires_in": 5184000})
+		case "/v25.0/me/accounts":
+			if r.Header.Get("Authorization") != "Bearer "+longUser {
+				t.Errorf("me/accounts with %q, want the long-lived user token", r.Header.Get("Authorization"))
+			}
+			publishertest.WriteJSON(w, 200, map[string]any{"data": []any{
+				map[string]any{"id": facebookPage, "name": "Acme Bakery", "access_token": facebookToken, "tasks": []string{"CREATE_CONTENT"}},
+				map[string]any{"id": "2718281828", "name": "Acme Shop", "access_token": "EAAG-shop-Secret", "tasks": []string{"CREATE_CONTENT"}},
+			}})
+		default:
+			fake.ServeHTTP(w, r)
+		}
+	}))
+	t.Setenv("CRIEUR_LOGIN_SECRET", secret)
+	lab = newOAuthLab(t, facebook.Provider, secret, "acme-fb", func(*loginLab) http.Handler { return http.NotFoundHandler() }, func(string) []string {
+		return []string{"--set", "api=" + graph.URL, "--set", "page=1111111111",
+			"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+	})
+	var opened string
+	useBrowser(t, follow(t, &opened))
+	code, _, errOut := lab.run("", "channel", "login", lab.channel)
+	if code == exitOK || !strings.Contains(errOut, "1111111111") || !strings.Contains(errOut, facebookPage+"  Acme Bakery") || !strings.Contains(errOut, "--set page=") {
+		t.Fatalf("login for a Page the user lacks: exit %d\n%s\nwant a failure listing the user's Pages", code, errOut)
+	}
+	var doc loginDoc
+	if err := json.Unmarshal([]byte(lab.ok("channel", "login", lab.channel, "--set", "page="+facebookPage, "-o", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Connected || doc.Access != nil {
+		t.Fatalf("login said %+v: want the Page token, which does not expire", doc)
+	}
+	now := time.Now()
+	lab.ok("post", "new", "--slug", "first", "--body", "News first.", "--channel", lab.channel,
+		"--at", now.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
+	code, out, errOut := lab.runAt(now, "publish", "--due", "-o", "json")
+	var rep scheduler.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+		t.Fatalf("publish --due: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := len(fake.calls("POST", "/v25.0/"+facebookPage+"/feed")); n != 1 {
+		t.Errorf("%d posts made, want 1", n)
 	}
 }

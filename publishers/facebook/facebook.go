@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediatype"
 	"github.com/crieur/crieur/publishers/meta"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
@@ -39,15 +41,14 @@ const (
 var imageTypes = map[string]bool{"image/jpeg": true, "image/bmp": true, "image/png": true, "image/gif": true, "image/tiff": true}
 
 func init() {
+	oauth.Register(Provider)
 	publishers.Register(publishers.Network{
 		Name:        "facebook",
 		Description: "posts on a Facebook Page, with photos and links (Graph API, Page feed)",
-		Settings: append([]publishers.Field{
+		Settings: slices.Concat([]publishers.Field{
 			{Name: settingPage, Required: true, Help: "the Page's id (a number: the Page's About › Page transparency, or `crieur channel login` lists them)"},
-		}, meta.Fields(defaultAPI, defaultVersion)...),
-		Secrets: []publishers.Field{
-			{Name: "access_token", Help: "the Page access token (pages_manage_posts, pages_read_engagement); one obtained from a long-lived user token does not expire"},
-		},
+		}, meta.Fields(defaultAPI, defaultVersion), Provider.Settings()),
+		Secrets: Provider.Secrets(),
 		// Before a retry the Page's posts since the delivery was due are
 		// read; the post found there is the earlier attempt's.
 		Safety:  publishers.RetryLookup,
@@ -70,7 +71,9 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Connect(cfg, loginHint(cfg.Channel))
+	if err := p.graph.Connect(cfg, Provider, loginHint(cfg.Channel)); err != nil {
+		return nil, err
+	}
 	p.now = cfg.Clock
 	return p, nil
 }

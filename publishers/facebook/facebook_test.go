@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
 
@@ -179,4 +180,21 @@ func TestValidate(t *testing.T) {
 	if !strings.Contains(pv.Extra, "alt text is not sent") {
 		t.Errorf("preview %q does not say alt text is not carried", pv.Extra)
 	}
+}
+
+// The channel's token through the OAuth kit, against a fake that refuses a
+// token as Facebook does (400, code 190): renewed and retried once, then
+// the channel paused with `crieur channel login`.
+func TestOAuth(t *testing.T) {
+	publishertest.RunOAuth(t, publishertest.OAuthSuite{
+		Network: "facebook",
+		Handler: authorizedBy,
+		Configure: func(base string) publishers.Config {
+			return publishers.Config{Channel: "acme-fb", Settings: map[string]string{"api": base, "version": fakeVersion, "page": fakePage,
+				oauth.SettingBaseURL: base, oauth.SettingClientID: "fb-app"}}
+		},
+		ClientID:     "fb-app",
+		ClientSecret: "fb-Secret-app",
+		Post:         publishers.Post{DeliveryID: 4, Text: "Spring is here.", Link: "https://acme.example/spring"},
+	})
 }

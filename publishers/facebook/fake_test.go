@@ -51,10 +51,21 @@ type fakeFacebook struct {
 	seq      int
 	lookups  int
 	usageHdr string // X-Business-Use-Case-Usage sent with every answer, if set
+	// auth, when set, is the fake authorization server whose tokens the
+	// fake takes instead of fakePageToken (RunOAuth).
+	auth *publishertest.OAuthServer
 }
 
 func newFake(t *testing.T) *fakeFacebook {
 	return &fakeFacebook{t: t, photos: map[string]*fakePhoto{}}
+}
+
+// authorizedBy is the fake taking the tokens auth issued (RunOAuth); it
+// refuses any other as Facebook does, 400 with code 190.
+func authorizedBy(t *testing.T, auth *publishertest.OAuthServer) http.Handler {
+	f := newFake(t)
+	f.auth = auth
+	return f
 }
 
 func graphError(w http.ResponseWriter, status, code int, typ, msg string) {
@@ -75,7 +86,7 @@ func (f *fakeFacebook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		graphError(w, 400, 2500, "OAuthException", "Unknown path components")
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+fakePageToken {
+	if f.auth != nil && !f.auth.Authorized(r) || f.auth == nil && r.Header.Get("Authorization") != "Bearer "+fakePageToken {
 		graphError(w, 400, 190, "OAuthException", "Error validating access token: Session has expired")
 		return
 	}
@@ -192,7 +203,8 @@ func (f *fakeFacebook) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, old := range f.posts {
-		if old.Message == p.Message && old.Message != "" {
+		// RunOAuth (auth set) publishes its one post several times.
+		if old.Message == p.Message && old.Message != "" && f.auth == nil {
 			graphError(w, 400, 506, "OAuthException", "(#506) Duplicate status message")
 			return
 		}

@@ -9,15 +9,57 @@ import (
 
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/meta"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
-// The login kit's hooks: after `crieur channel login` obtained a user
-// access token (Facebook Login: the loopback or the device flow), it calls
-// ExchangeUserToken for a long-lived user token, then Pages to list the
-// Pages the user manages with their Page tokens, and stores the chosen
-// Page's token as the channel's access_token (and its id as `page`). A
-// Page token obtained from a long-lived user token has no expiry date
-// (Facebook Login › Access Tokens › Long-lived tokens).
+// Provider is Facebook Login (Facebook Login › Manually Build a Login
+// Flow: the login dialog at www.facebook.com/vNN.N/dialog/oauth, the code
+// exchanged at graph.facebook.com/vNN.N/oauth/access_token with the app's
+// id and secret; Pages API › Permissions: pages_manage_posts,
+// pages_read_engagement, pages_show_list). Facebook Login for Devices is
+// not the RFC 8628 device flow the kit speaks (POST /device/login with an
+// app's client token, polling /device/login_status for a "code"), so the
+// channel logs in through the browser, or with --no-browser.
+//
+// After the login, afterLogin exchanges the user token for a long-lived
+// one, then keeps the token of the channel's Page, which has no expiry
+// (Facebook Login › Access Tokens › Long-lived tokens): nothing to renew;
+// a Page token Meta invalidates (a password change, a role removed) pauses
+// the channel until `crieur channel login`.
+var Provider = oauth.Provider{
+	Network:      "facebook",
+	AuthURL:      "https://www.facebook.com/" + defaultVersion + "/dialog/oauth",
+	TokenURL:     "https://graph.facebook.com/" + defaultVersion + "/oauth/access_token",
+	Scopes:       []string{"pages_manage_posts", "pages_read_engagement", "pages_show_list"},
+	Secret:       oauth.SecretRequired,
+	SecretInBody: true,
+	Console:      "https://developers.facebook.com/apps/ (a Business app with Facebook Login)",
+	Refused:      meta.Refused,
+	AfterLogin:   afterLogin,
+}
+
+// afterLogin turns the login's user token into the channel's Page token:
+// a long-lived user token first (a Page token from a short-lived one
+// expires within the hour), then the Page named by the setting page among
+// the user's (the error lists them when it is not there).
+func afterLogin(ctx context.Context, x oauth.Exchange, t oauth.Token) (oauth.Token, error) {
+	long, err := ExchangeUserToken(ctx, x.Config, x.ClientID, x.ClientSecret, t.Access)
+	if err != nil {
+		return oauth.Token{}, err
+	}
+	pages, err := Pages(ctx, x.Config, long.AccessToken)
+	if err != nil {
+		return oauth.Token{}, err
+	}
+	page, err := ChoosePage(pages, x.Config.Settings[settingPage])
+	if err != nil {
+		return oauth.Token{}, err
+	}
+	if !meta.ValidID(page.ID) || page.AccessToken == "" {
+		return oauth.Token{}, &publishers.Error{Class: publishers.Transient, Message: "Facebook listed the Page " + page.ID + " without its access token"}
+	}
+	return oauth.Token{Access: page.AccessToken, Type: "bearer"}, nil
+}
 
 // Token is an access token Meta issued, and how long it lasts (zero: Meta
 // gave no expiry).
@@ -144,7 +186,7 @@ func loginGraph(cfg *publishers.Config, token string) (*meta.Graph, error) {
 	}
 	g.HTTP, g.Now, g.Hint = cfg.Client(), cfg.Clock, loginHint(cfg.Channel)
 	if token != "" {
-		g.Tokens = meta.Static(token)
+		g.Auth = meta.Static(token)
 	}
 	return g, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
 
@@ -59,6 +60,20 @@ func TestLoginHooks(t *testing.T) {
 	}
 	if p, err := ChoosePage(pages[:2], ""); err != nil || p.ID != "111" {
 		t.Errorf("ChoosePage of one postable = %+v, %v", p, err)
+	}
+
+	// channel login's hook: the long-lived user token, then the token of
+	// the channel's Page, kept without an expiry (it has none).
+	x := oauth.Exchange{Config: cfg, ClientID: "4242", ClientSecret: secret}
+	x.Config.Settings = map[string]string{"api": srv.URL, "version": fakeVersion, "page": "333"}
+	got, err := Provider.AfterLogin(context.Background(), x, oauth.Token{Access: short, Expiry: time.Now().Add(time.Hour)})
+	if err != nil || got.Access != "page-333" || !got.Expiry.IsZero() || got.Refresh != "" {
+		t.Errorf("AfterLogin with page=333 = %+v, %v: want the Page's token, no expiry", got, err)
+	}
+	x.Config.Settings["page"] = "999"
+	_, err = Provider.AfterLogin(context.Background(), x, oauth.Token{Access: short})
+	if err == nil || !strings.Contains(err.Error(), "no Page \"999\"") || !strings.Contains(err.Error(), "333  Acme Shop") {
+		t.Errorf("AfterLogin with an unknown page = %v: want the user's Pages listed", err)
 	}
 
 	// A refused exchange never shows the app secret or the user's token.

@@ -16,16 +16,20 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/meta"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
-	defaultAPI     = "https://graph.facebook.com"
+	// defaultAPI is the Instagram API with Instagram Login's host; a
+	// token from Facebook Login calls https://graph.facebook.com (set api).
+	defaultAPI     = "https://graph.instagram.com"
 	defaultVersion = "v25.0"
 	// maxCaption is a caption's limit (IG User › Media: 2,200 characters,
 	// 30 hashtags, 20 @ tags).
@@ -42,15 +46,14 @@ const (
 )
 
 func init() {
+	oauth.Register(Provider)
 	publishers.Register(publishers.Network{
 		Name:        "instagram",
 		Description: "image and carousel posts on an Instagram professional account (Instagram Graph API containers)",
-		Settings: append(append([]publishers.Field{
-			{Name: settingUser, Required: true, Help: "the Instagram professional account's id (IG user id, linked to a Facebook Page)"},
-		}, meta.Fields(defaultAPI, defaultVersion)...), mediahost.Fields("Instagram")...),
-		Secrets: []publishers.Field{
-			{Name: "access_token", Help: "a user or Page access token with instagram_basic, instagram_content_publish, pages_read_engagement"},
-		},
+		Settings: slices.Concat([]publishers.Field{
+			{Name: settingUser, Required: true, Help: "the Instagram professional account's id (IG user id: the user_id Instagram Login gives)"},
+		}, meta.Fields(defaultAPI, defaultVersion), mediahost.Fields("Instagram"), Provider.Settings()),
+		Secrets: Provider.Secrets(),
 		Safety:  publishers.RetryLookup,
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
@@ -70,7 +73,9 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Connect(cfg, loginHint(cfg.Channel))
+	if err := p.graph.Connect(cfg, Provider, loginHint(cfg.Channel)); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -93,7 +98,7 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 }
 
 func loginHint(channel string) string {
-	return meta.LoginHint(channel, "long-lived user tokens last 60 days; a Page token from one does not expire")
+	return meta.LoginHint(channel, "long-lived tokens last 60 days; crieur refreshes them")
 }
 
 // caption is the post's text: its explicit thread parts follow as

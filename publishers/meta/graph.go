@@ -21,16 +21,38 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/bearer"
 )
 
-// Graph is one network's Graph API, authenticated by a token source.
+// Doer sends one request with the access token it gives call: the
+// channel's OAuth session (oauth.Session.Do, which renews a refused token
+// and calls again once), or Static.
+type Doer func(ctx context.Context, call func(token string) (*http.Response, error)) (*http.Response, error)
+
+// Static sends the token it holds, never renewed (the login's calls made
+// with a token just granted); an empty one sends no Authorization.
+func Static(token string) Doer {
+	return func(_ context.Context, call func(string) (*http.Response, error)) (*http.Response, error) {
+		return call(token)
+	}
+}
+
+// Refused reports whether a Graph API answer refuses the access token
+// (expired, revoked: error code 190; Graph API › Overview › Handling
+// Errors): Meta did not act on the request. The networks' oauth.Provider
+// use it, so that their session renews the token and retries once.
+func Refused(status int, body []byte) bool {
+	return status == http.StatusUnauthorized || status >= 400 && errorOf(body).Code == codeToken
+}
+
+// Graph is one network's Graph API, authenticated by Auth.
 type Graph struct {
 	Base    string // scheme and host, no trailing slash: https://graph.facebook.com
 	Version string // the path's version: v24.0
-	Tokens  bearer.Source
-	HTTP    *http.Client
-	Now     func() time.Time
+	// Auth sends each request with the channel's token; nil sends none
+	// (the calls that carry their credentials in their parameters).
+	Auth Doer
+	HTTP *http.Client
+	Now  func() time.Time
 	// Name is the network as the user calls it, for messages.
 	Name string
 	// Hint says how to give the channel a new token (`crieur channel login`).
@@ -91,21 +113,18 @@ func (g *Graph) Upload(ctx context.Context, path string, form url.Values, field,
 
 // call makes one authenticated request. The token goes in the
 // Authorization header (never in the URL, which errors may quote). A token
-// Meta refuses (401, or error code 190) is told to the token source, which
-// may give a new one to retry with once.
+// Meta refuses (401, or error code 190) is renewed by the channel's
+// session, which calls again once.
 func (g *Graph) call(ctx context.Context, method, u string, body func() (io.Reader, string), out any) error {
-	var status int
-	var header http.Header
-	var data []byte
-	tokens := g.Tokens
-	if tokens == nil {
-		tokens = anonymous{}
+	auth := g.Auth
+	if auth == nil {
+		auth = Static("")
 	}
-	err := bearer.Call(ctx, tokens, func(tok string) (bool, error) {
+	resp, err := auth(ctx, func(tok string) (*http.Response, error) {
 		rd, ct := body()
 		req, err := http.NewRequestWithContext(ctx, method, u, rd)
 		if err != nil {
-			return false, &publishers.Error{Class: publishers.Permanent, Message: "building the request to " + pathOf(u), Err: err}
+			return nil, &publishers.Error{Class: publishers.Permanent, Message: "building the request to " + pathOf(u), Err: err}
 		}
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
@@ -122,21 +141,21 @@ func (g *Graph) call(ctx context.Context, method, u string, body func() (io.Read
 				// kit's exchanges): name the path only.
 				err = fmt.Errorf("%s %s: %w", ue.Op, pathOf(ue.URL), ue.Err)
 			}
-			return false, publishers.Transport(err)
+			return nil, publishers.Transport(err)
 		}
-		defer resp.Body.Close()
-		status, header = resp.StatusCode, resp.Header
-		data, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err != nil {
-			return false, publishers.Transport(err)
-		}
-		if status >= 300 && status < 400 {
-			return false, publishers.FromResponse(resp, "", g.now())
-		}
-		return status == http.StatusUnauthorized || status >= 400 && errorOf(data).Code == codeToken, nil
+		return resp, nil
 	})
 	if err != nil {
 		return err
+	}
+	defer resp.Body.Close()
+	status, header := resp.StatusCode, resp.Header
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return publishers.Transport(err)
+	}
+	if status >= 300 && status < 400 {
+		return publishers.FromResponse(resp, "", g.now())
 	}
 	if status < 200 || status > 299 {
 		return g.Failure(status, header, data)
@@ -148,13 +167,6 @@ func (g *Graph) call(ctx context.Context, method, u string, body func() (io.Read
 	}
 	return nil
 }
-
-// anonymous sends no token: the calls that carry their credentials in
-// their parameters (the login kit's token exchanges).
-type anonymous struct{}
-
-func (anonymous) Token(context.Context) (string, error)           { return "", nil }
-func (anonymous) Refused(context.Context, string) (string, error) { return "", nil }
 
 func (g *Graph) now() time.Time {
 	if g.Now != nil {

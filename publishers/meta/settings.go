@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/bearer"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 // The settings every Meta channel reads.
@@ -76,28 +75,19 @@ func ValidID(id string) bool {
 	return true
 }
 
-// Static is a token source over one token, for the login kit's calls made
-// with a token it holds (it is never refreshed).
-type Static string
-
-// Token returns the token.
-func (s Static) Token(context.Context) (string, error) {
-	if strings.TrimSpace(string(s)) == "" {
-		return "", &publishers.Error{Class: publishers.Auth, Message: "no access token"}
+// Connect gives g the channel's OAuth session on the network p describes
+// (the token is read at each request, and renewed as p says), its client
+// and clock; hint says how to give the channel a new token. The error is a
+// bad oauth_base_url.
+func (g *Graph) Connect(cfg publishers.Config, p oauth.Provider, hint string) error {
+	sess, err := oauth.NewSession(p, cfg)
+	if err != nil {
+		return err
 	}
-	return string(s), nil
-}
-
-// Refused has no other token to give.
-func (Static) Refused(context.Context, string) (string, error) { return "", nil }
-
-// Connect gives g the channel's token (its access_token secret, read at
-// each request: the seam the OAuth kit replaces), client and clock; hint
-// says how to give the channel a new token.
-func (g *Graph) Connect(cfg publishers.Config, hint string) {
 	g.Hint = hint
-	g.Tokens = bearer.Stored(cfg, "access_token", hint)
+	g.Auth = sess.Do
 	g.HTTP, g.Now = cfg.Client(), cfg.Clock
+	return nil
 }
 
 // LoginHint says how to give channel a new token, and how long Meta's

@@ -110,7 +110,14 @@ func (l Login) Run(ctx context.Context) (Token, error) {
 	if err != nil {
 		return Token{}, loginError(err)
 	}
-	return fromOAuth2(l.Provider, tok, Token{}, l.now()), nil
+	t := fromOAuth2(l.Provider, tok, Token{}, l.now())
+	if l.Provider.AfterLogin == nil {
+		return t, nil
+	}
+	now := l.now()
+	x := Exchange{Config: publishers.Config{Channel: l.Channel, Settings: l.Settings, HTTP: client, Now: func() time.Time { return now }},
+		ClientID: strings.TrimSpace(l.Settings[SettingClientID]), ClientSecret: l.ClientSecret}
+	return l.Provider.AfterLogin(ctx, x, t)
 }
 
 // loginError says a refused exchange in the network's words.

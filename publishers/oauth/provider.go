@@ -12,12 +12,14 @@
 package oauth
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -73,6 +75,33 @@ type Provider struct {
 	// Console is where a person creates the developer app (said by login's
 	// messages).
 	Console string
+	// Refused, when set, says whether an answer other than 401 also tells
+	// that the network refused the token and did not act on the request
+	// (Meta: 400 with error code 190); the session then renews the token
+	// and retries once, as for a 401. body is the answer's start.
+	Refused func(status int, body []byte) bool
+	// Margin is how long before its expiry the session renews the access
+	// token (DefaultMargin when zero).
+	Margin time.Duration
+	// AfterLogin, when set, turns the token the login's flow granted into
+	// the one the channel keeps (Meta: a short-lived token exchanged for a
+	// long-lived one; Facebook: then the Page's token). Its errors are
+	// said as they are.
+	AfterLogin func(ctx context.Context, x Exchange, t Token) (Token, error)
+	// Renew, when set, renews the access token in the network's own way
+	// instead of the refresh_token grant (Threads and Instagram extend a
+	// long-lived token with itself: no refresh token). Its
+	// *publishers.Error of class Auth pauses the channel with the login to
+	// run; other errors are returned as they are.
+	Renew func(ctx context.Context, x Exchange, t Token) (Token, error)
+}
+
+// Exchange is what AfterLogin and Renew are given: the channel (its
+// settings, client and clock) and the developer app's credentials.
+type Exchange struct {
+	Config       publishers.Config
+	ClientID     string
+	ClientSecret string
 }
 
 // The channel settings and secrets the kit reads.
@@ -127,12 +156,13 @@ var LinkedIn = Provider{
 }
 
 // Settings are the channel settings an OAuth network lists among its own
-// (append them to publishers.Network.Settings).
+// (append them to publishers.Network.Settings). Their texts are constant:
+// every network builds them when crieur starts.
 func (p Provider) Settings() []publishers.Field {
 	return []publishers.Field{
-		{Name: SettingClientID, Help: "the client id of your developer app (" + p.Network + "), needed by `crieur channel login`"},
+		{Name: SettingClientID, Help: "the client id of your developer app on the network, needed by `crieur channel login`"},
 		{Name: SettingRedirectURI, Default: DefaultRedirectURI, Kind: publishers.URL, Help: "the redirect URI registered in your developer app, exactly"},
-		{Name: SettingScopes, Help: "the scopes asked for at login, space separated, instead of the network's (" + strings.Join(p.Scopes, " ") + ")"},
+		{Name: SettingScopes, Help: "the scopes asked for at login, space separated, instead of the network's own (README says which)"},
 		{Name: SettingBaseURL, Kind: publishers.URL, Help: "replaces the scheme and host of the OAuth endpoints (a lab or a test server)"},
 	}
 }
@@ -141,11 +171,12 @@ func (p Provider) Settings() []publishers.Field {
 // (append them to publishers.Network.Secrets). None is required when the
 // channel is added: `crieur channel login` saves the tokens.
 func (p Provider) Secrets() []publishers.Field {
-	var out []publishers.Field
+	out := make([]publishers.Field, 0, 3)
 	if p.Secret != SecretNone {
+		// Constant texts: every network pays for them when crieur starts.
 		help := "the client secret of your developer app"
 		if p.Secret == SecretRequired {
-			help += " (required by " + p.Network + ")"
+			help = "the client secret of your developer app (the network requires it)"
 		}
 		out = append(out, publishers.Field{Name: SecretClientSecret, Help: help})
 	}

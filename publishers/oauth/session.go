@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,9 @@ func (s *Session) margin() time.Duration {
 	if s.Margin > 0 {
 		return s.Margin
 	}
+	if s.p.Margin > 0 {
+		return s.p.Margin
+	}
 	return DefaultMargin
 }
 
@@ -92,8 +96,16 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	if t.Access == "" && t.Refresh == "" {
 		return "", s.dead(0, "channel %s is not connected to %s yet", s.cfg.Channel, s.p.Network)
 	}
-	t, err = s.renew(ctx, t.Access, false)
-	return t.Access, err
+	nt, err := s.renew(ctx, t.Access, false)
+	if err != nil && s.p.Renew != nil && t.Access != "" && (t.Expiry.IsZero() || s.cfg.Clock().Before(t.Expiry)) {
+		// A network that renews its token itself keeps the old one valid
+		// until it expires: a renewal that failed for now waits.
+		var pe *publishers.Error
+		if errors.As(err, &pe) && pe.Class != publishers.Auth {
+			return t.Access, nil
+		}
+	}
+	return nt.Access, err
 }
 
 // Do calls the network with a good access token: call builds and sends one
@@ -112,23 +124,43 @@ func (s *Session) Do(ctx context.Context, call func(token string) (*http.Respons
 		return nil, err
 	}
 	resp, err := call(tok)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+	if err != nil || !s.refused(resp) {
 		return resp, err
 	}
-	drain(resp) // refused with 401: not acted on
+	drain(resp) // refused: not acted on
 	t, err := s.renew(ctx, tok, true)
 	if err != nil {
 		return nil, notSent(err)
 	}
 	resp, err = call(t.Access)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+	if err != nil || !s.refused(resp) {
 		return resp, err
 	}
+	status := resp.StatusCode
 	said := drain(resp)
 	if said != "" {
 		said = " (" + said + ")"
 	}
-	return nil, s.dead(http.StatusUnauthorized, "%s refused the channel's token even after renewing it%s", s.p.Network, said)
+	return nil, s.dead(status, "%s refused the channel's token even after renewing it%s", s.p.Network, said)
+}
+
+// refused reports whether resp refuses the token: a 401, or what the
+// provider's Refused says of another error answer. The body it reads is
+// put back for the adapter.
+func (s *Session) refused(resp *http.Response) bool {
+	if resp.StatusCode == http.StatusUnauthorized {
+		return true
+	}
+	if s.p.Refused == nil || resp.StatusCode < 400 {
+		return false
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	rest := resp.Body
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), rest), rest}
+	return err == nil && s.p.Refused(resp.StatusCode, b)
 }
 
 // drain reads what is left of a refused answer, for the message (a short
@@ -168,6 +200,11 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 	if !refused && t.fresh(now, s.margin()) {
 		return t, nil
 	}
+	// A token the network refused cannot renew itself: only a refresh
+	// token, or a person, can.
+	if s.p.Renew != nil && !refused && t.Access != "" && (t.Expiry.IsZero() || now.Before(t.Expiry)) {
+		return s.renewOwn(ctx, t, now)
+	}
 	if t.Refresh == "" {
 		if refused {
 			return Token{}, s.dead(http.StatusUnauthorized, "%s refused the channel's token and gave no refresh token to renew it", s.p.Network)
@@ -196,8 +233,13 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 		return Token{}, s.refreshError(err, now)
 	}
 	nt := fromOAuth2(s.p, got, t, now)
+	return s.save(ctx, nt)
+}
+
+// save keeps the renewed token nt before it is used, even if the caller
+// gives up now: the network has renewed (or rotated) it.
+func (s *Session) save(ctx context.Context, nt Token) (Token, error) {
 	s.cfg.Redact.Add(nt.Access, nt.Refresh)
-	// Saved even if the caller gives up now: the network has rotated it.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := Save(sctx, s.creds, nt); err != nil {
@@ -205,6 +247,26 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 			Message: "the network renewed the channel's token but crieur could not save it (" + err.Error() + "); if the next attempt is refused, run `" + s.Fix() + "`"}
 	}
 	return nt, nil
+}
+
+// renewOwn renews t with the provider's Renew (the lock is held), and
+// saves the new token before it is returned.
+func (s *Session) renewOwn(ctx context.Context, t Token, now time.Time) (Token, error) {
+	secret, err := clientSecret(s.creds)
+	if err != nil {
+		return Token{}, &publishers.Error{Class: publishers.Transient, Message: "reading the channel's client_secret: " + err.Error(), Err: err}
+	}
+	cfg := s.cfg
+	cfg.Now = func() time.Time { return now }
+	nt, err := s.p.Renew(ctx, Exchange{Config: cfg, ClientID: strings.TrimSpace(s.cfg.Settings[SettingClientID]), ClientSecret: secret}, t)
+	if err != nil {
+		var pe *publishers.Error
+		if errors.As(err, &pe) && pe.Class == publishers.Auth {
+			return Token{}, s.dead(pe.Status, "%s refused to renew the channel's token (%s)", s.p.Network, s.cfg.Redact.String(pe.Message))
+		}
+		return Token{}, err
+	}
+	return s.save(ctx, nt)
 }
 
 // refreshError classifies a failed renewal: the network's "the grant is

@@ -165,6 +165,11 @@ type Expiry struct {
 	// Refreshable: the channel holds a refresh token, so crieur renews the
 	// access token by itself until Refresh.
 	Refreshable bool `json:"refreshable"`
+	// RenewsItself: the network extends the access token with itself
+	// (Provider.Renew: Threads, Instagram), which crieur does when it uses
+	// the channel; Deadline is then the access token's, moved at each
+	// renewal.
+	RenewsItself bool `json:"renews_itself,omitempty"`
 	// Deadline is when the channel stops working unless a person runs
 	// `crieur channel login` again: Refresh for a refreshable token, else
 	// Access; nil when neither is known to end.
@@ -187,6 +192,13 @@ func ExpiryOf(t Token) Expiry {
 	} else {
 		e.Deadline = e.Access
 	}
+	return e
+}
+
+// ExpiryOf says when t expires on the network p describes.
+func (p Provider) ExpiryOf(t Token) Expiry {
+	e := ExpiryOf(t)
+	e.RenewsItself = p.Renew != nil && t.Access != ""
 	return e
 }
 

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -27,6 +28,7 @@ import (
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/meta"
+	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
@@ -52,15 +54,14 @@ const (
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true}
 
 func init() {
+	oauth.Register(Provider)
 	publishers.Register(publishers.Network{
 		Name:        "threads",
 		Description: "posts and threads on Threads, with images and carousels (Threads API containers)",
-		Settings: append(append([]publishers.Field{
+		Settings: slices.Concat([]publishers.Field{
 			{Name: settingUser, Default: "me", Help: "the Threads user id to post as (default: the token's user)"},
-		}, meta.Fields(defaultAPI, defaultVersion)...), mediahost.Fields("Threads")...),
-		Secrets: []publishers.Field{
-			{Name: "access_token", Help: "the Threads user access token (threads_basic, threads_content_publish; long-lived tokens last 60 days)"},
-		},
+		}, meta.Fields(defaultAPI, defaultVersion), mediahost.Fields("Threads"), Provider.Settings()),
+		Secrets: Provider.Secrets(),
 		// The container recorded before publishing, and else the account's
 		// recent posts, tell whether an uncertain attempt went out.
 		Safety:  publishers.RetryLookup,
@@ -83,7 +84,9 @@ func New(cfg publishers.Config) (publishers.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.graph.Connect(cfg, loginHint(cfg.Channel))
+	if err := p.graph.Connect(cfg, Provider, loginHint(cfg.Channel)); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/publishers"
+	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
 
@@ -23,34 +24,82 @@ func TestTokenHooks(t *testing.T) {
 			publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Invalid token " + q.Get("access_token"), "code": 190}})
 		}
 	})
-	cfg := publishers.Config{Channel: "acme-th", Settings: map[string]string{"api": publishertest.Server(t, h).URL}, HTTP: &http.Client{Timeout: 5 * time.Second}}
-	tok, err := ExchangeToken(context.Background(), cfg, "app-Secret", "short")
-	if err != nil || tok.AccessToken != "long-1" || tok.ExpiresIn < 59*24*time.Hour {
-		t.Fatalf("ExchangeToken = %+v, %v", tok, err)
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	cfg := publishers.Config{Channel: "acme-th", Settings: map[string]string{"api": publishertest.Server(t, h).URL}, HTTP: &http.Client{Timeout: 5 * time.Second},
+		Now: func() time.Time { return now }}
+	x := oauth.Exchange{Config: cfg, ClientID: "app", ClientSecret: "app-Secret"}
+	tok, err := Provider.AfterLogin(context.Background(), x, oauth.Token{Access: "short"})
+	if err != nil || tok.Access != "long-1" || !tok.Expiry.Equal(now.Add(5183944*time.Second)) {
+		t.Fatalf("AfterLogin = %+v, %v", tok, err)
 	}
-	tok, err = RefreshToken(context.Background(), cfg, tok.AccessToken)
-	if err != nil || tok.AccessToken != "long-2" {
-		t.Fatalf("RefreshToken = %+v, %v", tok, err)
+	tok, err = Provider.Renew(context.Background(), x, tok)
+	if err != nil || tok.Access != "long-2" {
+		t.Fatalf("Renew = %+v, %v", tok, err)
 	}
-	_, err = RefreshToken(context.Background(), cfg, "dead-Secret-token")
-	if class, _ := publishers.Classify(err); class != publishers.Auth || strings.Contains(err.Error(), "dead-Secret-token") || !strings.Contains(err.Error(), "crieur channel login acme-th") {
-		t.Errorf("refused refresh: %v (%v): want auth, naming the login, without the token", err, class)
+	_, err = Provider.Renew(context.Background(), x, oauth.Token{Access: "dead-Secret-token"})
+	if class, _ := publishers.Classify(err); class != publishers.Auth || strings.Contains(err.Error(), "dead-Secret-token") {
+		t.Errorf("refused refresh: %v (%v): want auth, without the token", err, class)
 	}
+	// A day old: the session renews a 60-day token (Threads refuses to
+	// refresh a younger one).
+	if d := 60*24*time.Hour - Provider.Margin; d < 24*time.Hour || d > 25*time.Hour {
+		t.Errorf("Provider.Margin renews a 60-day token after %v, want a day", d)
+	}
+}
 
+// The channel's session refreshes the long-lived token with itself once it
+// is a day old (saved before use), and uses a younger one as it is.
+func TestSessionRenews(t *testing.T) {
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	for _, c := range []struct {
-		issued, expires time.Time
-		want            bool
+		name        string
+		expiresIn   time.Duration
+		wantRefresh int
 	}{
-		{now.Add(-time.Hour), now.Add(3 * day), false}, // under 24 hours old: Threads refuses
-		{now.Add(-55 * day), now.Add(5 * day), true},   // a week or less left
-		{now.Add(-10 * day), now.Add(50 * day), false}, // plenty left
-		{now.Add(-61 * day), now.Add(-day), false},     // expired: a new login
-		{now.Add(-2 * day), time.Time{}, true},         // expiry unknown, over a day old
+		{"two days old: refreshed before use", 58 * day, 1},
+		{"an hour old: used as it is", 60*day - time.Hour, 0},
 	} {
-		if got := RefreshDue(c.issued, c.expires, now); got != c.want {
-			t.Errorf("RefreshDue(issued %v ago, expires in %v) = %v, want %v", now.Sub(c.issued), c.expires.Sub(now), got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			refreshed := 0
+			old := fakeToken
+			if c.wantRefresh > 0 {
+				old = "THAA-older-Secret-token" // the fake takes fakeToken only
+			}
+			srv := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/refresh_access_token" {
+					q := r.URL.Query()
+					if q.Get("grant_type") != "th_refresh_token" || q.Get("access_token") != old {
+						t.Errorf("refresh: query %v", q)
+					}
+					refreshed++
+					publishertest.WriteJSON(w, 200, map[string]any{"access_token": fakeToken, "token_type": "bearer", "expires_in": 5184000})
+					return
+				}
+				f.ServeHTTP(w, r)
+			}))
+			creds := publishers.NewStaticCredentials(map[string]string{oauth.KeyAccess: old, oauth.KeyExpiry: now.Add(c.expiresIn).Format(time.RFC3339),
+				oauth.SecretClientSecret: "th-Secret-app"})
+			p, err := New(publishers.Config{Channel: "acme-th", Settings: map[string]string{"api": srv.URL, oauth.SettingClientID: "th-app"},
+				Credentials: creds, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Publish(context.Background(), publishers.Post{DeliveryID: 1, Text: "Spring is here."}); err != nil {
+				t.Fatalf("Publish: %v", err)
+			}
+			if refreshed != c.wantRefresh {
+				t.Errorf("%d refreshes, want %d", refreshed, c.wantRefresh)
+			}
+			if got, _ := creds.Get(oauth.KeyAccess); got != fakeToken {
+				t.Errorf("saved access_token %q, want the refreshed one", got)
+			}
+			if c.wantRefresh > 0 {
+				if got, _ := creds.Get(oauth.KeyExpiry); got != now.Add(60*day).Format(time.RFC3339) {
+					t.Errorf("saved expiry %q, want 60 days from now", got)
+				}
+			}
+		})
 	}
 }
