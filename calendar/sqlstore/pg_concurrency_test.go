@@ -229,3 +229,57 @@ func TestPostgresConcurrentClaimersAndPublishers(t *testing.T) {
 	}
 	t.Logf("%d of %d posts edited while the daemons ran", len(edited), posts)
 }
+
+// Claims on a rate-limited channel run one at a time (the claim lock):
+// claimers racing over it never take more than its limit between them.
+func TestPostgresConcurrentClaimsKeepRateLimit(t *testing.T) {
+	ctx := context.Background()
+	url := PostgresForTest(t)
+	setup := pgStore(t, url)
+	claimChannel(t, setup, "slow", func(c *calendar.Channel) { c.RatePerMinute = 5 })
+	claimChannel(t, setup, "free", nil)
+	for i := range 20 {
+		claimPost(t, setup, fmt.Sprintf("p%d", i), c0.Add(-time.Minute), "slow", "free")
+	}
+	const claimers = 6
+	var wg sync.WaitGroup
+	counts := make([]map[string]int, claimers)
+	errs := make([]error, claimers)
+	start := make(chan struct{})
+	for i := range claimers {
+		s := pgStore(t, url)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			counts[i] = map[string]int{}
+			for range 3 {
+				r, err := s.ClaimDue(ctx, calendar.ClaimOptions{Owner: fmt.Sprintf("d%d", i), Now: c0, Lease: time.Minute, Limit: 4})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				for _, d := range r.Claimed {
+					counts[i][d.Channel]++
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	total := map[string]int{}
+	for i := range claimers {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		for ch, n := range counts[i] {
+			total[ch] += n
+		}
+	}
+	if total["slow"] != 5 {
+		t.Fatalf("%d claims on the channel limited to 5 a minute, want 5 (all: %v)", total["slow"], total)
+	}
+	if total["free"] == 0 {
+		t.Fatalf("no claim on the unlimited channel: %v", total)
+	}
+}

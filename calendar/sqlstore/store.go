@@ -224,9 +224,10 @@ func (s *Store) txDelivery(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.tx(ctx, fn)
 }
 
-// txClaim is tx for a claim: on PostgreSQL the write lock shared and the
-// claim lock exclusive (claims one at a time, beside outcomes; the rows
-// they take are locked FOR UPDATE … SKIP LOCKED).
+// txClaim is tx for a claim: on PostgreSQL the write lock shared (beside
+// outcomes and other claims: the rows a claim takes are locked FOR UPDATE …
+// SKIP LOCKED) and, when a channel has a rate limit, the claim lock
+// exclusive (lockClaim).
 func (s *Store) txClaim(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.dia.pg {
 		return s.txPostgresLocked(ctx, s.lockClaim, fn)
