@@ -38,7 +38,7 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 		return res, nil
 	}
 	now := ms(o.Now)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.txClaim(ctx, func(tx *sql.Tx) error {
 		res = calendar.ClaimResult{}
 		var paused int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, calendar.StatePauseAll).Scan(&paused); err != nil {
@@ -136,6 +136,7 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64,
 		q += ` AND d.post_id = ?`
 		args = append(args, postID)
 	}
+	q += s.dia.skipLocked("d")
 	ids, err := queryIDs(ctx, tx, q, args...)
 	if err != nil || len(ids) == 0 {
 		return nil, err
@@ -177,7 +178,7 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 	}
 	// Read a little more than the limit so one throttled channel does not
 	// starve the others in this claim.
-	q += ` ORDER BY d.run_at, d.id LIMIT ?`
+	q += ` ORDER BY d.run_at, d.id LIMIT ?` + s.dia.skipLocked("d")
 	args = append(args, o.Limit*4+16)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -450,13 +451,22 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, unt
 func (s *Store) RecordOutcome(ctx context.Context, d calendar.Delivery, owner string, o calendar.Outcome) error {
 	urlNote := o.DropBadRemoteURL()
 	now := ms(s.now())
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	// The hot path runs beside other outcomes and claims (txDelivery), but
+	// refused credentials pause the channel: a channel change, exclusive.
+	txFn := s.txDelivery
+	if o.Kind == calendar.OutcomeAuth {
+		txFn = s.tx
+	}
+	return txFn(ctx, func(tx *sql.Tx) error {
 		var status, holder, postStatus string
 		var attempts int
 		var postAt sql.NullInt64
 		var queued bool
+		// On PostgreSQL the delivery's and its post's rows are locked first:
+		// another outcome of the post waits, and reads this one's once it is
+		// committed.
 		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id=?`, d.ID).Scan(&status, &holder, &attempts, &postStatus, &postAt, &queued)
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id=?`+s.dia.forUpdate(), d.ID).Scan(&status, &holder, &attempts, &postStatus, &postAt, &queued)
 		if errors.Is(err, sql.ErrNoRows) {
 			return calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
 		}
@@ -585,6 +595,13 @@ func (s *Store) RecordOutcome(ctx context.Context, d calendar.Delivery, owner st
 // canceled keeps the post canceled). A post with deliveries put back to run
 // is scheduled again. The version is bumped so a stale edit cannot undo it.
 func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, actor string) error {
+	// The post's row is locked (PostgreSQL) before its deliveries are read:
+	// two of them settled at once by outcomes running side by side must not
+	// both derive the post's status from reads that miss the other.
+	var current string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`+s.dia.forUpdate(), postID).Scan(&current); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), max(published_at) FROM deliveries WHERE post_id=? GROUP BY status`, postID)
 	if err != nil {
 		return err
@@ -608,10 +625,6 @@ func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, act
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
-	}
-	var current string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`, postID).Scan(&current); err != nil {
 		return err
 	}
 	if total == 0 {

@@ -24,7 +24,11 @@ func scanDelivery(sc interface{ Scan(...any) error }) (calendar.Delivery, error)
 // network's word is the truth, so it is recorded whoever holds the lease. The
 // first part is the delivery's remote id from then on.
 func (s *Store) RecordPart(ctx context.Context, d calendar.Delivery, owner string, p calendar.DeliveryPart) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txDelivery(ctx, func(tx *sql.Tx) error {
+		// The delivery's row first (PostgreSQL): an outcome of it waits.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM deliveries WHERE id=?`+s.dia.forUpdate(), d.ID); err != nil {
+			return err
+		}
 		var published any
 		if p.PublishedAt != nil {
 			published = ms(*p.PublishedAt)

@@ -35,3 +35,21 @@ func (d dialect) indexedBy(index string) string {
 	}
 	return " INDEXED BY " + index
 }
+
+// skipLocked is the locking clause of a claim's SELECT (alias: the table
+// whose rows it takes): on PostgreSQL the rows are locked and those another
+// transaction holds are passed over; SQLite's file lock already serialises.
+func (d dialect) skipLocked(alias string) string {
+	if d.pg {
+		return " FOR UPDATE OF " + alias + " SKIP LOCKED"
+	}
+	return ""
+}
+
+// forUpdate locks the rows a SELECT reads on PostgreSQL.
+func (d dialect) forUpdate() string {
+	if d.pg {
+		return " FOR UPDATE"
+	}
+	return ""
+}

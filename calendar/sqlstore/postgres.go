@@ -115,10 +115,20 @@ func redact(err error, password string) error {
 	return redactedError{err: err, password: password}
 }
 
-// pgWriteLock is the advisory lock every write transaction takes first: it
-// queues writers as SQLite's BEGIN IMMEDIATE does, which the store's
-// read-then-write transactions rely on. (The bytes of "crieur"+1.)
+// pgWriteLock is the advisory lock every write transaction takes first.
+// Ordinary writes take it exclusive: they queue as SQLite's BEGIN IMMEDIATE
+// makes them, which the store's read-then-write transactions rely on. The
+// per-delivery hot path (claims, outcomes, thread parts: txDelivery,
+// txClaim) takes it shared, so several daemons publish at once, kept apart
+// by row locks, and never beside an exclusive writer. (The bytes of
+// "crieur"+1.)
 const pgWriteLock int64 = 0x637269657572_01
+
+// pgClaimLock is the advisory lock a claim takes (after pgWriteLock shared)
+// when some channel has a rate limit: such claims run one at a time among
+// themselves, so two never both see room under a channel's limit, while
+// outcomes run beside them.
+const pgClaimLock int64 = 0x637269657572_03
 
 // pgMigrationLock is the advisory lock under which migrations run, so two
 // processes starting at once migrate once.
@@ -265,10 +275,42 @@ func connLost(err error) bool {
 		pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
 }
 
+// lockDelivery takes the write lock shared for the rest of tx (PostgreSQL
+// only): the per-delivery hot path (outcomes, thread parts) runs beside its
+// kind, which row locks keep apart, but never beside an exclusive writer.
+func (s *Store) lockDelivery(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, pgWriteLock)
+	return err
+}
+
+// lockClaim is lockDelivery, then, when a channel has a rate limit, the
+// claim lock exclusive: claims counting a channel's budget run one at a
+// time (beside outcomes), so two never both see room under its limit.
+// Without a limit, the rows a claim takes (FOR UPDATE … SKIP LOCKED) keep
+// claims apart, and they run side by side. Channels change under the
+// exclusive lock only, so the answer holds for the whole claim.
+func (s *Store) lockClaim(ctx context.Context, tx *sql.Tx) error {
+	if err := s.lockDelivery(ctx, tx); err != nil {
+		return err
+	}
+	var limited bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM channels WHERE rate_per_minute > 0 OR rate_per_day > 0)`).Scan(&limited); err != nil || !limited {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgClaimLock)
+	return err
+}
+
 // txPostgres is tx on PostgreSQL: the write lock first, then fn, run again a
 // bounded number of times when the server aborted it for a serialization
 // failure or a deadlock.
 func (s *Store) txPostgres(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.txPostgresLocked(ctx, s.lockWrites, fn)
+}
+
+// txPostgresLocked is txPostgres with lock taken first instead of the
+// exclusive write lock.
+func (s *Store) txPostgresLocked(ctx context.Context, lock func(context.Context, *sql.Tx) error, fn func(*sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		committing := false
 		err := func() error {
@@ -276,7 +318,7 @@ func (s *Store) txPostgres(ctx context.Context, fn func(*sql.Tx) error) error {
 			if err != nil {
 				return err
 			}
-			if err := s.lockWrites(ctx, t); err != nil {
+			if err := lock(ctx, t); err != nil {
 				_ = t.Rollback()
 				return err
 			}

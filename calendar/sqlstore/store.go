@@ -213,6 +213,28 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return t.Commit()
 }
 
+// txDelivery is tx for the per-delivery hot path (an outcome, a thread
+// part): on SQLite the same; on PostgreSQL it takes the write lock shared,
+// so many run at once but never beside an ordinary (exclusive) writer, and
+// each locks the rows it settles (lockRowsTx). Retried as tx is.
+func (s *Store) txDelivery(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.dia.pg {
+		return s.txPostgresLocked(ctx, s.lockDelivery, fn)
+	}
+	return s.tx(ctx, fn)
+}
+
+// txClaim is tx for a claim: on PostgreSQL the write lock shared (beside
+// outcomes and other claims: the rows a claim takes are locked FOR UPDATE …
+// SKIP LOCKED) and, when a channel has a rate limit, the claim lock
+// exclusive (lockClaim).
+func (s *Store) txClaim(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.dia.pg {
+		return s.txPostgresLocked(ctx, s.lockClaim, fn)
+	}
+	return s.tx(ctx, fn)
+}
+
 // Millisecond instants are how times are kept in the database.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
