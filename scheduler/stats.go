@@ -284,7 +284,12 @@ func (c *StatsCollector) log(msg string, args ...any) {
 // maintenance lease) and a run is skipped when it says no.
 func (c *StatsCollector) Run(ctx context.Context, every time.Duration, after func(time.Duration) <-chan time.Time, gate func(context.Context) bool) {
 	for {
-		if gate == nil || gate(ctx) {
+		wait := every
+		if gate != nil && !gate(ctx) {
+			// Not leading (yet: a daemon takes the lead as it starts): look
+			// again soon rather than a whole period later.
+			wait = min(every, gateRetry)
+		} else {
 			run, err := c.Collect(ctx, time.Time{})
 			switch {
 			case err != nil && ctx.Err() == nil:
@@ -303,7 +308,11 @@ func (c *StatsCollector) Run(ctx context.Context, every time.Duration, after fun
 		select {
 		case <-ctx.Done():
 			return
-		case <-after(every):
+		case <-after(wait):
 		}
 	}
 }
+
+// gateRetry is how soon a collector that may not run (another daemon
+// leads) asks again.
+const gateRetry = 2 * time.Second

@@ -227,3 +227,27 @@ func TestStatsKeepsThePublisher(t *testing.T) {
 		t.Errorf("%d publishers built for two runs, want 1", built)
 	}
 }
+
+// A collector that may not run yet (its daemon does not lead) asks again
+// within seconds, not a whole period later, and collects once it may.
+func TestStatsGateRetriesSoon(t *testing.T) {
+	_, _, c := statsEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waits []time.Duration
+	calls := 0
+	gate := func(context.Context) bool { calls++; return calls > 1 }
+	after := func(d time.Duration) <-chan time.Time {
+		waits = append(waits, d)
+		if len(waits) == 2 {
+			cancel()
+		}
+		ch := make(chan time.Time, 1)
+		ch <- time.Time{}
+		return ch
+	}
+	c.Run(ctx, 5*time.Minute, after, gate)
+	if len(waits) < 2 || waits[0] != gateRetry || waits[1] != 5*time.Minute {
+		t.Errorf("waits %v, want [%s 5m0s]: soon while not leading, then the period", waits, gateRetry)
+	}
+}
