@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -241,7 +242,9 @@ func texts(p *calendar.Post, chans []string) []fieldText {
 
 type fieldLink struct{ field, url string }
 
-var urlPattern = regexp.MustCompile(`https?://[^\s<>"')\]]+`)
+// urlPattern is compiled on first use: every command pays for what
+// packages build when the program starts.
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s<>"')\]]+`) })
 
 // links are p's link and the web addresses its texts on chans hold.
 func links(p *calendar.Post, chans []string) []fieldLink {
@@ -250,7 +253,7 @@ func links(p *calendar.Post, chans []string) []fieldLink {
 		out = append(out, fieldLink{"link", p.Link})
 	}
 	for _, t := range texts(p, chans) {
-		for _, u := range urlPattern.FindAllString(t.text, -1) {
+		for _, u := range urlPattern().FindAllString(t.text, -1) {
 			out = append(out, fieldLink{t.field, strings.TrimRight(u, ".,;:!?")})
 		}
 	}

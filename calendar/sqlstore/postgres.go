@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,8 +28,9 @@ import (
 // PostgreSQL's nor SQLite's: a mistyped --db must not become a file.
 var ErrUnknownScheme = errors.New("unknown database URL scheme")
 
-// schemeRE is what makes a target a URL rather than a file path.
-var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+// schemeRE is what makes a target a URL rather than a file path (compiled
+// on first use: every command pays for what packages build at start-up).
+var schemeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`) })
 
 // OpenURL opens the calendar target names: postgres:// or postgresql:// is
 // a PostgreSQL database (with Create, it and its tables are made if
@@ -36,7 +38,7 @@ var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 // sqlite:PATH, file:PATH or a plain path is a SQLite file (Open). Any other
 // scheme:// is refused with ErrUnknownScheme.
 func OpenURL(ctx context.Context, target string, opt Options) (*Store, error) {
-	if m := schemeRE.FindStringSubmatch(target); m != nil {
+	if m := schemeRE().FindStringSubmatch(target); m != nil {
 		switch strings.ToLower(m[1]) {
 		case "postgres", "postgresql":
 			return openPostgres(ctx, target, opt)
@@ -61,7 +63,7 @@ func OpenURL(ctx context.Context, target string, opt Options) (*Store, error) {
 
 // IsPostgresURL reports whether target names a PostgreSQL database.
 func IsPostgresURL(target string) bool {
-	m := schemeRE.FindStringSubmatch(target)
+	m := schemeRE().FindStringSubmatch(target)
 	return m != nil && (strings.EqualFold(m[1], "postgres") || strings.EqualFold(m[1], "postgresql"))
 }
 
@@ -70,7 +72,7 @@ func RedactURL(target string) string {
 	u, err := url.Parse(target)
 	if err != nil {
 		// Not parseable: keep only what cannot hold a secret.
-		if m := schemeRE.FindStringSubmatch(target); m != nil {
+		if m := schemeRE().FindStringSubmatch(target); m != nil {
 			return m[0] + "…"
 		}
 		return target

@@ -150,10 +150,9 @@ func countWords(s string, mark byte) int {
 }
 
 func (p *Publisher) checkImage(path string) string {
-	return mediahost.CheckImage(p.host, "Instagram", path, maxImageBytes, jpegOnly, "JPEG (only)")
+	// The map is made here, not at start-up: every command would pay for it.
+	return mediahost.CheckImage(p.host, "Instagram", path, maxImageBytes, map[string]bool{"image/jpeg": true}, "JPEG (only)")
 }
-
-var jpegOnly = map[string]bool{"image/jpeg": true}
 
 // Preview shows the caption as Instagram receives it.
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
