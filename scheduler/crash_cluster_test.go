@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -62,7 +63,10 @@ type clusterKill struct {
 
 func crashCluster(t *testing.T, dir, target string) {
 	posts, window, quiet := 50, 4*time.Second, 2*time.Second
-	lease := 1500 * time.Millisecond
+	// A lease long enough that a daemon slowed by a busy machine (CI runs
+	// other packages at once) keeps its leases; a lease lost all the same
+	// is accounted for below.
+	lease := 3 * time.Second
 	if os.Getenv("CRIEUR_CRASH_TEST") == "long" {
 		posts, window, quiet = 500, 60*time.Second, time.Minute
 		lease = 5 * time.Second
@@ -212,8 +216,25 @@ func crashCluster(t *testing.T, dir, target string) {
 			t.Errorf("delivery %d on %s ended %s", d.ID, d.Channel, d.Status)
 		}
 	}
-	if held > len(kills) {
-		t.Errorf("%d deliveries held after %d kills: at most one per kill may be", held, len(kills))
+	// A delivery may be held only when a daemon's attempt became uncertain:
+	// it was in flight on a daemon that was killed, or its daemon, stalled
+	// past its lease, saw another take it over (logged). That bounds the
+	// held by what the kills left in flight on the unsafe network: one per
+	// kill when calls are quick, more when a busy machine slows them.
+	uncertain := map[int64]bool{}
+	for _, k := range kills {
+		for _, id := range k.inFlight {
+			uncertain[id] = true
+		}
+	}
+	lostLeases := leasesLostIn(t, logPath)
+	for id := range lostLeases {
+		uncertain[id] = true
+	}
+	for _, d := range byID {
+		if d.Status == calendar.DeliveryHeld && !uncertain[d.ID] {
+			t.Errorf("delivery %d held though no daemon was killed or stalled while publishing it", d.ID)
+		}
 	}
 	// What each killed daemon left in flight was settled (recovered, held
 	// or found published) by another within 30 s, and published within
@@ -251,10 +272,36 @@ func crashCluster(t *testing.T, dir, target string) {
 		}
 	}
 	orphans := len(lastDeath)
-	msg := fmt.Sprintf("cluster crash test (%s, %d daemons): %d deliveries, %d SIGKILLs leaving %d in flight (settled within %s, published within %s at most): %d published exactly once, %d held (%d of them had reached the network), %d duplicates, %d lost",
-		st.Path(), daemons, len(byID), len(kills), orphans, slowest.Round(time.Millisecond), slowestPub.Round(time.Millisecond), published, held, heldReached, dup, len(byID)-published-held)
+	msg := fmt.Sprintf("cluster crash test (%s, %d daemons): %d deliveries, %d SIGKILLs leaving %d in flight, %d leases lost to stalls (settled within %s, published within %s at most): %d published exactly once, %d held (%d of them had reached the network), %d duplicates, %d lost",
+		st.Path(), daemons, len(byID), len(kills), orphans, len(lostLeases), slowest.Round(time.Millisecond), slowestPub.Round(time.Millisecond), published, held, heldReached, dup, len(byID)-published-held)
 	t.Log(msg)
 	fmt.Println(msg)
+}
+
+// leasesLostIn reads the daemons' log for the deliveries whose lease a live
+// daemon lost while its call ran (it stalled past the lease, and another
+// daemon recovered the delivery).
+func leasesLostIn(t *testing.T, logPath string) map[int64]bool {
+	t.Helper()
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := map[int64]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, "lease lost while its call runs") {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, " delivery=")
+		if !ok {
+			continue
+		}
+		id, _, _ := strings.Cut(rest, " ")
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			lost[n] = true
+		}
+	}
+	return lost
 }
 
 // settledAfter is when d was first settled after at: recovered, held or

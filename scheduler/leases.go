@@ -25,6 +25,9 @@ func (s *Scheduler) extendLeases(ctx context.Context, now time.Time, ids []int64
 		return
 	}
 	for _, id := range lost {
+		if !s.leaseLost(id) {
+			continue // settled by this process meanwhile
+		}
 		s.log.Warn("lease lost while its call runs: another process took this delivery over", "delivery", id)
 	}
 }

@@ -186,3 +186,45 @@ func TestLeaseLostMidCall(t *testing.T) {
 		})
 	}
 }
+
+// The lease keeper renews the leases of the calls it saw in flight; a call
+// whose outcome was recorded meanwhile has no lease left to renew, and that
+// is no lost lease (a false warning sent people looking for a stalled
+// daemon that was not there).
+func TestSettledCallIsNoLostLease(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p1", t0, "acme")
+	h := &countHandler{n: map[string]int{}}
+	s := e.scheduler(Options{Owner: "host:1:live", Log: slog.New(h)})
+	res, err := e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "host:1:live", Now: t0, Lease: DefaultLease, Limit: 1})
+	if err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	d := res.Claimed[0]
+	s.track(res.Claimed)
+	ids := s.inflightIDs() // what the keeper saw, before the outcome
+	s.markSettling(d.ID)
+	if err := e.st.RecordOutcome(ctx, d, "host:1:live", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	s.extendLeases(ctx, t0, ids)
+	if n := h.count("lease lost while its call runs: another process took this delivery over"); n != 0 {
+		t.Errorf("%d lost-lease warnings for a call this process settled", n)
+	}
+	// Taken over for real (another process recovered it): still said.
+	e.post("p2", t0, "acme")
+	res, err = e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "host:1:live", Now: t0, Lease: DefaultLease, Limit: 1})
+	if err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %+v", err, res)
+	}
+	s.track(res.Claimed)
+	if _, err := e.st.ClaimExpired(ctx, "host:2:rescuer", t0.Add(time.Hour), DefaultLease, 10); err != nil {
+		t.Fatal(err)
+	}
+	s.extendLeases(ctx, t0, s.inflightIDs())
+	if n := h.count("lease lost while its call runs: another process took this delivery over"); n != 1 {
+		t.Errorf("%d lost-lease warnings for a call taken over, want 1", n)
+	}
+}

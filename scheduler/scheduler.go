@@ -81,6 +81,7 @@ type Scheduler struct {
 	mu       sync.Mutex
 	pubs     map[int64]cachedPub
 	inflight map[int64]calendar.Delivery
+	settling map[int64]bool // in flight, their outcome being recorded
 
 	started      time.Time
 	jobs         map[cron.EntryID]Job // the daemon's recurring jobs, named
@@ -137,7 +138,7 @@ func New(st calendar.Deliveries, o Options) *Scheduler {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	st.UseClock(o.Clock.Now)
-	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}}
+	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}}
 }
 
 // DefaultOwner is host:pid:random, unique per process.
@@ -317,6 +318,7 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt.UTC()
 	ctx := context.Background()
 	var err error
+	s.markSettling(d.ID)
 	for try := range 6 {
 		if err = s.st.RecordOutcome(ctx, d, s.o.Owner, out); err == nil || errors.Is(err, calendar.ErrLeaseLost) {
 			break
@@ -455,7 +457,26 @@ func (s *Scheduler) track(ds []calendar.Delivery) {
 func (s *Scheduler) forget(id int64) {
 	s.mu.Lock()
 	delete(s.inflight, id)
+	delete(s.settling, id)
 	s.mu.Unlock()
+}
+
+// markSettling marks a call in flight whose outcome is being recorded: the lease
+// keeper may find its lease gone because the outcome is already written,
+// which is no lost lease.
+func (s *Scheduler) markSettling(id int64) {
+	s.mu.Lock()
+	s.settling[id] = true
+	s.mu.Unlock()
+}
+
+// leaseLost says whether a lease the keeper could not renew was really taken
+// over: the call is still in flight and its outcome not being recorded.
+func (s *Scheduler) leaseLost(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.inflight[id]
+	return ok && !s.settling[id]
 }
 
 func (s *Scheduler) inFlight(id int64) bool {
