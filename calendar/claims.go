@@ -54,6 +54,12 @@ type Outcome struct {
 	Found bool
 }
 
+// OutcomeRecord is one delivery's outcome, for a store's RecordOutcomes.
+type OutcomeRecord struct {
+	Delivery Delivery
+	Outcome  Outcome
+}
+
 // DueEntry is a delivery with its post's slug, for lists.
 type DueEntry struct {
 	Delivery

@@ -26,6 +26,10 @@ type Deliveries interface {
 	ClaimExpired(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
 	ExtendLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error)
 	RecordOutcome(ctx context.Context, d Delivery, owner string, o Outcome) error
+	// RecordOutcomes records several outcomes in one transaction; errs[i]
+	// is record i's own refusal (ErrLeaseLost, not found), err the batch's
+	// failure (nothing written).
+	RecordOutcomes(ctx context.Context, owner string, rs []OutcomeRecord) (errs []error, err error)
 	RecordPart(ctx context.Context, d Delivery, owner string, p DeliveryPart) error
 	DeliveryParts(ctx context.Context, deliveryID int64) ([]DeliveryPart, error)
 	NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error)
@@ -47,7 +51,12 @@ type Deliveries interface {
 	// (an expired lease is returned as it is: Until tells).
 	Leader(ctx context.Context, name string) (l Leadership, ok bool, err error)
 	Post(ctx context.Context, ref string) (Post, error)
+	// PostsByID reads the posts of ids (those that exist), with their
+	// deliveries, parts, variants, media and notes, in a few queries.
+	PostsByID(ctx context.Context, ids []int64) ([]Post, error)
 	ChannelByID(ctx context.Context, id int64) (Channel, error)
+	// ChannelsByID reads the channels of ids (those that exist).
+	ChannelsByID(ctx context.Context, ids []int64) ([]Channel, error)
 	Campaign(ctx context.Context, name string) (Campaign, error)
 	ResolveSecrets(refs map[string]string) (map[string]string, error)
 	Credentials(channel string) Credentials

@@ -187,7 +187,7 @@ func benchWake(b *testing.B, posts int) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		s.deliver(ctx, claimed[0])
+		s.deliver(ctx, claimed[0], nil)
 		b.StartTimer()
 	}
 	b.StopTimer()

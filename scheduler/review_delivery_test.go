@@ -72,7 +72,7 @@ func TestReviewRecoveryLeavesOwnCallsInFlight(t *testing.T) {
 	if rep, err := s.RunOnce(ctx, 0); err != nil || len(rep.Results) != 0 {
 		t.Fatalf("a second run did %+v (%v), want nothing", rep.Results, err)
 	}
-	if r := s.deliver(ctx, claimed[0]); r.Outcome != calendar.OutcomePublished || r.Error != "" {
+	if r := s.deliver(ctx, claimed[0], nil); r.Outcome != calendar.OutcomePublished || r.Error != "" {
 		t.Fatalf("the call in flight ended %s (%s)", r.Outcome, r.Error)
 	}
 	if n := len(e.fakes["fake-lookup"].Posts()); n != 1 {

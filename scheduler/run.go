@@ -108,6 +108,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	ticker := time.NewTicker(s.o.Poll)
 	defer ticker.Stop()
+	tick := ticker.C
+	if signal != nil {
+		// The watch says what may have made work due, at once: polling it
+		// would wake the daemon for every other process's claims and
+		// outcomes too (a herd: each daemon's commit woke all the others).
+		tick = nil
+	}
 	inflight := 0
 loop:
 	for ctx.Err() == nil {
@@ -129,12 +136,13 @@ loop:
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("claim", "err", err)
 			}
+			pre := s.readClaimed(ctx, claimed)
 			for _, d := range claimed {
 				inflight++
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					s.deliver(calls, d)
+					s.deliver(calls, d, pre)
 					done <- struct{}{}
 				}()
 			}
@@ -189,7 +197,7 @@ loop:
 			case <-signal:
 				_, _ = watcher.Changed(ctx) // this change is seen now, not again at the next poll
 				continue loop
-			case <-ticker.C:
+			case <-tick:
 				if changed, err := watcher.Changed(ctx); err != nil || changed {
 					continue loop
 				}
@@ -294,9 +302,10 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 				}
 				rep.add(r)
 			}
+			pre := s.readClaimed(ctx, claimed)
 			for _, d := range claimed {
 				inflight++
-				go func() { results <- s.deliver(calls, d) }()
+				go func() { results <- s.deliver(calls, d, pre) }()
 			}
 			exhausted = exhausted || len(claimed) < free
 		}

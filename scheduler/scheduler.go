@@ -82,6 +82,7 @@ type Scheduler struct {
 	pubs     map[int64]cachedPub
 	inflight map[int64]calendar.Delivery
 	settling map[int64]bool // in flight, their outcome being recorded
+	outcomes groupCommit
 
 	started      time.Time
 	jobs         map[cron.EntryID]Job // the daemon's recurring jobs, named
@@ -169,24 +170,24 @@ type Result struct {
 // deliver publishes one claimed delivery and records the outcome. It never
 // returns without recording something (or leaving the lease to expire, when
 // the database itself refuses, so that recovery settles it).
-func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery) Result {
+func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery, pre *claimReads) Result {
 	r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
 	if d.RunAt != nil {
 		late := s.o.Clock.Now().Sub(*d.RunAt)
 		r.Late = late.Round(time.Millisecond).String()
 		s.o.Metrics.observeLateness(late)
 	}
-	out, nw := s.attempt(calls, d, &r)
+	out, nw := s.attempt(calls, d, &r, pre)
 	s.record(d, out, nw.Name, &r)
 	return r
 }
 
 // attempt renders and publishes; it turns every failure, a panic included,
 // into an outcome.
-func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Result) (calendar.Outcome, publishers.Network) {
+func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Result, pre *claimReads) (calendar.Outcome, publishers.Network) {
 	ctx, cancel := context.WithTimeout(calls, s.o.CallTimeout)
 	defer cancel()
-	ch, err := s.st.ChannelByID(ctx, d.ChannelID)
+	ch, err := pre.channel(ctx, s.st, d.ChannelID)
 	if err != nil {
 		return s.retryOutcome(d, err), publishers.Network{}
 	}
@@ -196,14 +197,14 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: "config", Error: err.Error(),
 			PauseReason: fmt.Sprintf("cannot build the publisher (%v): fix it with `crieur channel edit %s …`, then `crieur resume %s`", err, ch.Name, ch.Name)}, nw
 	}
-	post, err := s.render(ctx, d, ch)
+	post, err := s.render(ctx, d, ch, pre)
 	if err != nil {
 		return s.retryOutcome(d, err), nw
 	}
 	r.Post = post.Slug
 	// A thread an earlier attempt cut short resumes after its live parts,
 	// and each part is recorded the moment the network confirms it.
-	if post.Live, err = s.liveParts(ctx, d); err != nil {
+	if post.Live, err = pre.liveParts(ctx, s, d); err != nil {
 		return s.retryOutcome(d, err), nw
 	}
 	post.OnPart = func(p publishers.PartResult) error { return s.recordPart(ctx, d, p) }
@@ -319,12 +320,7 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 	ctx := context.Background()
 	var err error
 	s.markSettling(d.ID)
-	for try := range 6 {
-		if err = s.st.RecordOutcome(ctx, d, s.o.Owner, out); err == nil || errors.Is(err, calendar.ErrLeaseLost) {
-			break
-		}
-		time.Sleep(time.Duration(100<<try) * time.Millisecond)
-	}
+	err = s.outcomes.record(ctx, s, calendar.OutcomeRecord{Delivery: d, Outcome: out})
 	s.forget(d.ID)
 	if errors.Is(err, calendar.ErrLeaseLost) {
 		s.log.Warn("lease lost before the outcome was recorded: another process settled this delivery",
@@ -369,6 +365,10 @@ func (s *Scheduler) liveParts(ctx context.Context, d calendar.Delivery) ([]publi
 	if err != nil {
 		return nil, err
 	}
+	return partResults(parts), nil
+}
+
+func partResults(parts []calendar.DeliveryPart) []publishers.PartResult {
 	var out []publishers.PartResult
 	for _, p := range parts {
 		r := publishers.PartResult{Index: p.Index, Ref: p.Ref, Result: publishers.Result{RemoteID: p.RemoteID, RemoteURL: p.RemoteURL}}
@@ -377,7 +377,7 @@ func (s *Scheduler) liveParts(ctx context.Context, d calendar.Delivery) ([]publi
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // recordPart writes a confirmed thread part at once, retrying a few times if
@@ -429,19 +429,12 @@ func (s *Scheduler) publisher(ctx context.Context, ch calendar.Channel) (publish
 }
 
 // render reads the post as the calendar has it now (the calendar is the
-// truth: an edit made a second ago is what goes out).
-func (s *Scheduler) render(ctx context.Context, d calendar.Delivery, ch calendar.Channel) (publishers.Post, error) {
-	p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10))
+// truth: an edit made a second ago is what goes out): as the claim read it
+// a moment ago (pre), or now.
+func (s *Scheduler) render(ctx context.Context, d calendar.Delivery, ch calendar.Channel, pre *claimReads) (publishers.Post, error) {
+	p, camp, err := pre.post(ctx, s.st, d.PostID)
 	if err != nil {
 		return publishers.Post{}, err
-	}
-	var camp *calendar.Campaign
-	if p.Campaign != "" {
-		c, err := s.st.Campaign(ctx, p.Campaign)
-		if err != nil {
-			return publishers.Post{}, err
-		}
-		camp = &c
 	}
 	return Render(p, ch, d, camp), nil
 }
@@ -590,7 +583,7 @@ func (s *Scheduler) settle(ctx context.Context, d calendar.Delivery, r *Result) 
 		if !ok {
 			return held(nw, "its adapter cannot look posts up"), nw
 		}
-		post, err := s.render(ctx, d, ch)
+		post, err := s.render(ctx, d, ch, nil)
 		if err != nil {
 			return held(nw, err.Error()), nw
 		}

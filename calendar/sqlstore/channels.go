@@ -113,6 +113,31 @@ func (s *Store) ChannelByID(ctx context.Context, id int64) (calendar.Channel, er
 	return c, err
 }
 
+// ChannelsByID reads the channels of ids, in one query.
+func (s *Store) ChannelsByID(ctx context.Context, ids []int64) ([]calendar.Channel, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+channelCols+` FROM channels WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Channel
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // UpdateChannel writes every field of c (found by ID).
 func (s *Store) UpdateChannel(ctx context.Context, c *calendar.Channel) error {
 	_, err := s.UpdateChannelReport(ctx, c)

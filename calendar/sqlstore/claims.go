@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -40,14 +41,18 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 	now := ms(o.Now)
 	err := s.txClaim(ctx, func(tx *sql.Tx) error {
 		res = calendar.ClaimResult{}
+		// The kill switch, and the smallest max lateness of a channel (only
+		// what is later than it can be missed), in one round trip.
 		var paused int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, calendar.StatePauseAll).Scan(&paused); err != nil {
+		var least sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM state WHERE key = ?),
+			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0)`, calendar.StatePauseAll).Scan(&paused, &least); err != nil {
 			return err
 		}
 		if paused > 0 {
 			return nil
 		}
-		missed, err := s.markMissedTx(ctx, tx, now, o.PostID, calendar.DaemonActor(o.Owner))
+		missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
 		if err != nil {
 			return err
 		}
@@ -94,18 +99,17 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 		if err != nil {
 			return err
 		}
-		for _, d := range claimed {
+		evs := make([]calendar.Event, len(claimed))
+		for i, d := range claimed {
 			late := int64(0)
 			if d.RunAt != nil {
 				late = now - ms(*d.RunAt)
 			}
-			if err := s.event(ctx, tx, calendar.Event{Kind: "delivery.attempt", Actor: calendar.DaemonActor(o.Owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
-				Detail: map[string]any{"attempt": d.Attempts, "owner": o.Owner, "late_ms": late}}); err != nil {
-				return err
-			}
+			evs[i] = calendar.Event{Kind: "delivery.attempt", Actor: calendar.DaemonActor(o.Owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+				Detail: map[string]any{"attempt": d.Attempts, "owner": o.Owner, "late_ms": late}}
 		}
 		res.Claimed = claimed
-		return nil
+		return s.events(ctx, tx, evs)
 	})
 	return res, err
 }
@@ -114,13 +118,10 @@ const missedReason = "later than the channel's max lateness"
 
 // markMissedTx turns runnable deliveries later than their channel's max
 // lateness (a positive one; zero means no limit) into 'missed'.
-func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now, postID int64, actor string) ([]calendar.Delivery, error) {
-	// Only what is later than the smallest max lateness can be missed: that
-	// bound keeps this scan to the late end of the index, not all that is due.
-	var least sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0`).Scan(&least); err != nil {
-		return nil, err
-	}
+// least is the smallest max lateness of a channel: only what is later than
+// it can be missed, a bound that keeps this scan to the late end of the
+// index, not all that is due.
+func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least sql.NullInt64, postID int64, actor string) ([]calendar.Delivery, error) {
 	if !least.Valid {
 		return nil, nil
 	}
@@ -449,145 +450,233 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []int64, unt
 // lease was lost meanwhile (the network's word is the truth), and flagged as
 // a duplicate when another attempt had already recorded one.
 func (s *Store) RecordOutcome(ctx context.Context, d calendar.Delivery, owner string, o calendar.Outcome) error {
-	urlNote := o.DropBadRemoteURL()
-	now := ms(s.now())
+	errs, err := s.RecordOutcomes(ctx, owner, []calendar.OutcomeRecord{{Delivery: d, Outcome: o}})
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// outcomeRow is what an outcome reads (and, on PostgreSQL, locks) of its
+// delivery and post before settling them.
+type outcomeRow struct {
+	status, holder, postStatus string
+	attempts                   int
+	postAt                     sql.NullInt64
+	queued                     bool
+}
+
+// RecordOutcomes records several outcomes, each as RecordOutcome does, in
+// one transaction: a daemon's calls that end together share one commit
+// (and, on PostgreSQL, one lock read and one insert of their events). errs
+// holds each record's own refusal (calendar.ErrLeaseLost, not found), which
+// does not stop the others; err is the batch's failure, and then nothing
+// was written.
+func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.OutcomeRecord) (errs []error, err error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	outs := make([]calendar.Outcome, len(rs))
+	notes := make([]string, len(rs))
 	// The hot path runs beside other outcomes and claims (txDelivery), but
 	// refused credentials pause the channel: a channel change, exclusive.
 	txFn := s.txDelivery
-	if o.Kind == calendar.OutcomeAuth {
-		txFn = s.tx
-	}
-	return txFn(ctx, func(tx *sql.Tx) error {
-		var status, holder, postStatus string
-		var attempts int
-		var postAt sql.NullInt64
-		var queued bool
-		// On PostgreSQL the delivery's and its post's rows are locked first:
-		// another outcome of the post waits, and reads this one's once it is
-		// committed.
-		err := tx.QueryRowContext(ctx, `SELECT d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id=?`+s.dia.forUpdate(), d.ID).Scan(&status, &holder, &attempts, &postStatus, &postAt, &queued)
-		if errors.Is(err, sql.ErrNoRows) {
-			return calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
+	for i, r := range rs {
+		outs[i] = r.Outcome
+		notes[i] = outs[i].DropBadRemoteURL()
+		if r.Outcome.Kind == calendar.OutcomeAuth {
+			txFn = s.tx
 		}
+	}
+	// Rows are settled (and locked) in the order of their posts and ids, so
+	// two batches that share posts cannot lock each other out.
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		da, db := rs[order[a]].Delivery, rs[order[b]].Delivery
+		if da.PostID != db.PostID {
+			return da.PostID < db.PostID
+		}
+		return da.ID < db.ID
+	})
+	err = txFn(ctx, func(tx *sql.Tx) error {
+		errs = make([]error, len(rs))
+		now := ms(s.now())
+		// On PostgreSQL the deliveries' and their posts' rows are locked
+		// first: another outcome of a post waits, and reads this one's once
+		// it is committed.
+		args := make([]any, len(rs))
+		for i, r := range rs {
+			args[i] = r.Delivery.ID
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forUpdate(), args...)
 		if err != nil {
 			return err
 		}
-		mine := status == calendar.DeliveryPublishing && holder == owner
-		ev := calendar.Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: calendar.DaemonActor(owner),
-			Detail: map[string]any{"attempt": attempts}}
-		if o.Class != "" {
-			ev.Detail["class"] = o.Class
-		}
-		if o.Error != "" {
-			ev.Detail["error"] = o.Error
-		}
-		if urlNote != "" {
-			ev.Detail["note"] = urlNote
-		}
-		if o.Kind == calendar.OutcomePublished {
-			if status == calendar.DeliveryPublished {
-				ev.Kind = "delivery.duplicate"
-				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
-				return s.event(ctx, tx, ev)
-			}
-			at := o.PublishedAt
-			if at.IsZero() {
-				at = s.now()
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
-				last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
-				o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
+		cur := make(map[int64]outcomeRow, len(rs))
+		for rows.Next() {
+			var id int64
+			var c outcomeRow
+			if err := rows.Scan(&id, &c.status, &c.holder, &c.attempts, &c.postStatus, &c.postAt, &c.queued); err != nil {
+				rows.Close()
 				return err
 			}
-			ev.Kind = "delivery.published"
+			cur[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var evs []calendar.Event
+		var posts []int64 // to refresh, in order
+		for _, i := range order {
+			d := rs[i].Delivery
+			c, ok := cur[d.ID]
+			if !ok {
+				errs[i] = calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
+				continue
+			}
+			ev, refresh, err := s.settleOutcomeTx(ctx, tx, d, owner, outs[i], notes[i], c, now)
+			if errors.Is(err, calendar.ErrLeaseLost) {
+				errs[i] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+			if refresh && (len(posts) == 0 || posts[len(posts)-1] != d.PostID) {
+				posts = append(posts, d.PostID)
+			}
+		}
+		if err := s.events(ctx, tx, evs); err != nil {
+			return err
+		}
+		for _, id := range posts {
+			if err := s.refreshPostTx(ctx, tx, id, calendar.DaemonActor(owner)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return errs, err
+}
+
+// settleOutcomeTx writes one outcome on its delivery, read as c, and says
+// which event records it and whether its post's status is to be refreshed.
+func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Delivery, owner string, o calendar.Outcome, urlNote string, c outcomeRow, now int64) (calendar.Event, bool, error) {
+	mine := c.status == calendar.DeliveryPublishing && c.holder == owner
+	ev := calendar.Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: calendar.DaemonActor(owner),
+		Detail: map[string]any{"attempt": c.attempts}}
+	if o.Class != "" {
+		ev.Detail["class"] = o.Class
+	}
+	if o.Error != "" {
+		ev.Detail["error"] = o.Error
+	}
+	if urlNote != "" {
+		ev.Detail["note"] = urlNote
+	}
+	if o.Kind == calendar.OutcomePublished {
+		if c.status == calendar.DeliveryPublished {
+			ev.Kind = "delivery.duplicate"
 			ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
-			if o.Found {
-				ev.Detail["found_by_lookup"] = true
-			}
-			if !mine {
-				ev.Detail["lease_lost"] = true
-			}
-			if err := s.event(ctx, tx, ev); err != nil {
-				return err
-			}
-			return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
+			return ev, false, nil
+		}
+		at := o.PublishedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
+			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+			o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
+			return ev, false, err
+		}
+		ev.Kind = "delivery.published"
+		ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+		if o.Found {
+			ev.Detail["found_by_lookup"] = true
 		}
 		if !mine {
-			return fmt.Errorf("delivery %d (%s): %w", d.ID, status, calendar.ErrLeaseLost)
+			ev.Detail["lease_lost"] = true
 		}
-		set := func(q string, args ...any) error {
-			_, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+q+`, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
-				append(args, now, d.ID)...)
-			return err
+		return ev, true, nil
+	}
+	if !mine {
+		return ev, false, fmt.Errorf("delivery %d (%s): %w", d.ID, c.status, calendar.ErrLeaseLost)
+	}
+	set := func(q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+q+`, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
+			append(args, now, d.ID)...)
+		return err
+	}
+	// A retry stays runnable only while its post is on the calendar.
+	runAt := func(t time.Time) any {
+		switch c.postStatus {
+		case calendar.StatusScheduled, calendar.StatusPartial, calendar.StatusFailed:
+			return ms(t)
 		}
-		// A retry stays runnable only while its post is on the calendar.
-		runAt := func(t time.Time) any {
-			switch postStatus {
-			case calendar.StatusScheduled, calendar.StatusPartial, calendar.StatusFailed:
-				return ms(t)
-			}
-			return nil
+		return nil
+	}
+	var err error
+	switch o.Kind {
+	case calendar.OutcomeRetry, calendar.OutcomeRecovered, calendar.OutcomeAuth:
+		if c.postStatus == calendar.StatusCanceled {
+			err = set(`status='canceled', run_at=NULL, last_error=?`, o.Error)
+			ev.Kind = "delivery.canceled"
+			break
 		}
-		switch o.Kind {
-		case calendar.OutcomeRetry, calendar.OutcomeRecovered, calendar.OutcomeAuth:
-			if postStatus == calendar.StatusCanceled {
-				err = set(`status='canceled', run_at=NULL, last_error=?`, o.Error)
-				ev.Kind = "delivery.canceled"
-				break
-			}
-			at := o.RetryAt
-			if at.IsZero() {
-				at = s.now()
-			}
-			// The post may have been re-timed while this call ran (settleStatusTx
-			// re-times pending deliveries only): it takes the post's time now,
-			// and a retry never runs before it.
-			var due any
-			if !queued && postAt.Valid {
-				due = postAt.Int64
-				if postAt.Int64 > ms(at) {
-					at = fromMS(postAt.Int64)
-				}
-			}
-			attemptsQ := "attempts"
-			if o.Kind == calendar.OutcomeAuth {
-				// Refused credentials are not the post's fault: the attempt is given back.
-				attemptsQ = s.dia.greatest("attempts-1", "0")
-			}
-			err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)
-			ev.Kind = "delivery.retry"
-			ev.Detail["retry_at"] = at.UTC().Format(time.RFC3339Nano)
-			if o.Kind == calendar.OutcomeRecovered {
-				ev.Kind = "delivery.recovered"
-			}
-		case calendar.OutcomeFailed:
-			// A thread cut short failed with its first parts live: their id is kept.
-			err = set(`status='failed', run_at=NULL, last_error=?, remote_id=COALESCE(NULLIF(?, ''), remote_id),
-				remote_url=COALESCE(NULLIF(?, ''), remote_url)`, o.Error, o.RemoteID, o.RemoteURL)
-			ev.Kind = "delivery.failed"
-			if o.RemoteID != "" {
-				ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
-			}
-		case calendar.OutcomeHeld:
-			err = set(`status='held', run_at=NULL, last_error=?`, o.Error)
-			ev.Kind = "delivery.held"
-		default:
-			return fmt.Errorf("unknown outcome %q", o.Kind)
+		at := o.RetryAt
+		if at.IsZero() {
+			at = s.now()
 		}
-		if err != nil {
-			return err
+		// The post may have been re-timed while this call ran (settleStatusTx
+		// re-times pending deliveries only): it takes the post's time now,
+		// and a retry never runs before it.
+		var due any
+		if !c.queued && c.postAt.Valid {
+			due = c.postAt.Int64
+			if c.postAt.Int64 > ms(at) {
+				at = fromMS(c.postAt.Int64)
+			}
 		}
-		if err := s.event(ctx, tx, ev); err != nil {
-			return err
-		}
+		attemptsQ := "attempts"
 		if o.Kind == calendar.OutcomeAuth {
-			if err := s.setChannelPausedTx(ctx, tx, d.ChannelID, true, o.PauseReason); err != nil {
-				return err
-			}
+			// Refused credentials are not the post's fault: the attempt is given back.
+			attemptsQ = s.dia.greatest("attempts-1", "0")
 		}
-		return s.refreshPostTx(ctx, tx, d.PostID, ev.Actor)
-	})
+		err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)
+		ev.Kind = "delivery.retry"
+		ev.Detail["retry_at"] = at.UTC().Format(time.RFC3339Nano)
+		if o.Kind == calendar.OutcomeRecovered {
+			ev.Kind = "delivery.recovered"
+		}
+	case calendar.OutcomeFailed:
+		// A thread cut short failed with its first parts live: their id is kept.
+		err = set(`status='failed', run_at=NULL, last_error=?, remote_id=COALESCE(NULLIF(?, ''), remote_id),
+			remote_url=COALESCE(NULLIF(?, ''), remote_url)`, o.Error, o.RemoteID, o.RemoteURL)
+		ev.Kind = "delivery.failed"
+		if o.RemoteID != "" {
+			ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
+		}
+	case calendar.OutcomeHeld:
+		err = set(`status='held', run_at=NULL, last_error=?`, o.Error)
+		ev.Kind = "delivery.held"
+	default:
+		return ev, false, fmt.Errorf("unknown outcome %q", o.Kind)
+	}
+	if err != nil {
+		return ev, false, err
+	}
+	if o.Kind == calendar.OutcomeAuth {
+		if err := s.setChannelPausedTx(ctx, tx, d.ChannelID, true, o.PauseReason); err != nil {
+			return ev, false, err
+		}
+	}
+	return ev, true, nil
 }
 
 // refreshPostTx derives a post's status from its deliveries once none is left
@@ -668,30 +757,28 @@ func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, act
 // the end of a blackout holding some (none while the kill switch is on);
 // lease is the earliest lease to expire. Either is nil when there is none.
 func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error) {
-	var paused int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key = ?`, calendar.StatePauseAll).Scan(&paused); err != nil {
-		return nil, nil, err
-	}
+	// One statement (the daemon asks after every turn of its loop): the
+	// partial index gives run_at in order; the first of an unpaused, not
+	// blacked-out channel wins.
 	n := ms(now)
-	var next, exp sql.NullInt64
-	if paused == 0 {
-		// The partial index gives run_at in order; the first of an unpaused,
-		// not blacked-out channel wins.
-		if err := s.db.QueryRowContext(ctx, `SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+	var paused int
+	var next, end, exp sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM state WHERE key = ?),
+		(SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
 			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+approvedGate+` AND (d.run_at > ? OR `+notBlackedOut+`)
-			ORDER BY d.run_at LIMIT 1`, n, n, n).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, err
-		}
-		var end sql.NullInt64
-		if err := s.db.QueryRowContext(ctx, `SELECT min(ends_at) FROM blackouts WHERE starts_at <= ? AND ends_at > ?`, n, n).Scan(&end); err != nil {
-			return nil, nil, err
-		}
-		if end.Valid && (!next.Valid || end.Int64 < next.Int64) {
-			next = end
-		}
-	}
-	if err := s.db.QueryRowContext(ctx, `SELECT min(lease_expires_at) FROM deliveries WHERE status='publishing'`).Scan(&exp); err != nil {
+			ORDER BY d.run_at LIMIT 1),
+		(SELECT min(ends_at) FROM blackouts WHERE starts_at <= ? AND ends_at > ?),
+		(SELECT min(lease_expires_at) FROM deliveries WHERE status='publishing')`,
+		calendar.StatePauseAll, n, n, n, n, n).Scan(&paused, &next, &end, &exp)
+	if err != nil {
 		return nil, nil, err
+	}
+	if paused > 0 {
+		return nil, fromNullMS(exp), nil
+	}
+	if end.Valid && (!next.Valid || end.Int64 < next.Int64) {
+		next = end
 	}
 	return fromNullMS(next), fromNullMS(exp), nil
 }

@@ -361,6 +361,11 @@ type pgWatch struct {
 
 const pgNotifyChannel = "crieur_calendar"
 
+// quietPayload starts a notification of a change that made nothing due (a
+// daemon's claim or outcome): Changed reports it, Signal does not fire
+// (migration 01400).
+const quietPayload = "quiet:"
+
 // listen connects and LISTENs.
 func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
 	conn, err := pgx.Connect(ctx, s.dsn)
@@ -392,9 +397,13 @@ func (w *pgWatch) run(ctx context.Context, s *Store) {
 	conn := w.conn
 	for {
 		if conn != nil {
-			_, err := conn.WaitForNotification(ctx)
+			n, err := conn.WaitForNotification(ctx)
 			if err == nil {
-				w.note()
+				if strings.HasPrefix(n.Payload, quietPayload) {
+					w.changed.Store(true) // a change, but nothing became due
+				} else {
+					w.note()
+				}
 				continue
 			}
 			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -426,7 +435,8 @@ func (w *pgWatch) note() {
 	}
 }
 
-// Signal receives when a notification came (calendar.ChangeSignal).
+// Signal receives when a notification of something that may have become
+// due came (calendar.ChangeSignal).
 func (w *pgWatch) Signal() <-chan struct{} { return w.signal }
 
 // Changed reports, without waiting, whether a notification came since the

@@ -383,3 +383,109 @@ func TestMigrationsLayout(t *testing.T) {
 		}
 	}
 }
+
+// A daemon wakes on the signal of PostgreSQL's watch. Writes that make
+// something due (a post scheduled, an approval, a retry, a channel
+// resumed) signal; a daemon's own claims and outcomes, which make nothing
+// due, do not (each daemon's commit would wake all the others), but still
+// count as changes for Changed.
+func TestPostgresWatchSignalsWhatMayBeDue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	ctx := context.Background()
+	url := testsvc.Postgres(t)
+	st, other := pgStore(t, url), pgStore(t, url)
+	if err := other.AddChannel(ctx, &calendar.Channel{Name: "open", Network: "log"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.AddChannel(ctx, &calendar.Channel{Name: "gated", Network: "log", RequireApproval: true}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := st.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	sig := w.(calendar.ChangeSignal).Signal()
+	// settle drains what came so far (a notification arrives after its
+	// commit, asynchronously).
+	settle := func() {
+		time.Sleep(300 * time.Millisecond)
+		for {
+			select {
+			case <-sig:
+				continue
+			default:
+			}
+			break
+		}
+		_, _ = w.Changed(ctx)
+	}
+	expect := func(step string, signal bool) {
+		t.Helper()
+		deadline := time.After(2 * time.Second)
+		for changed := false; !changed; {
+			select {
+			case <-deadline:
+				t.Fatalf("%s: no change reported", step)
+			case <-time.After(10 * time.Millisecond):
+			}
+			changed, _ = w.Changed(ctx)
+		}
+		got := false
+		select {
+		case <-sig:
+			got = true
+		case <-time.After(200 * time.Millisecond):
+		}
+		if got != signal {
+			t.Errorf("%s: signal %v, want %v", step, got, signal)
+		}
+		settle()
+	}
+	settle()
+	now := time.Now().Add(-time.Second)
+	if err := other.CreatePost(ctx, &calendar.Post{Slug: "due", Body: "b", Channels: []string{"open"}, Status: calendar.StatusScheduled, PublishAt: &now}); err != nil {
+		t.Fatal(err)
+	}
+	expect("a post scheduled due now", true)
+	res, err := other.ClaimDue(ctx, calendar.ClaimOptions{Owner: "d2", Now: time.Now(), Lease: time.Minute, Limit: 10})
+	if err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %v", err, res.Claimed)
+	}
+	expect("another daemon's claim", false)
+	if err := other.RecordOutcome(ctx, res.Claimed[0], "d2", calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	expect("another daemon's publication", false)
+	if err := other.CreatePost(ctx, &calendar.Post{Slug: "retry", Body: "b", Channels: []string{"open"}, Status: calendar.StatusScheduled, PublishAt: &now}); err != nil {
+		t.Fatal(err)
+	}
+	expect("a second post", true)
+	res, err = other.ClaimDue(ctx, calendar.ClaimOptions{Owner: "d2", Now: time.Now(), Lease: time.Minute, Limit: 10})
+	if err != nil || len(res.Claimed) != 1 {
+		t.Fatalf("claim: %v %v", err, res.Claimed)
+	}
+	settle()
+	if err := other.RecordOutcome(ctx, res.Claimed[0], "d2", calendar.Outcome{Kind: calendar.OutcomeRetry, RetryAt: time.Now(), Error: "502"}); err != nil {
+		t.Fatal(err)
+	}
+	expect("a retry put back pending", true)
+	if err := other.CreatePost(ctx, &calendar.Post{Slug: "gated", Body: "b", Channels: []string{"gated"}, Status: calendar.StatusScheduled, PublishAt: &now}); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	if _, err := other.ApprovePost(ctx, "gated", ""); err != nil {
+		t.Fatal(err)
+	}
+	expect("an approval", true)
+	if err := other.SetChannelPaused(ctx, "open", true, "x"); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	if err := other.SetChannelPaused(ctx, "open", false, ""); err != nil {
+		t.Fatal(err)
+	}
+	expect("a channel resumed", true)
+}

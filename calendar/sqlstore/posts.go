@@ -60,6 +60,37 @@ func (s *Store) Post(ctx context.Context, ref string) (calendar.Post, error) {
 	return posts[0], nil
 }
 
+// PostsByID reads the posts of ids, with their children, in one query per
+// kind (the daemon reads a claim's posts so: once for the claim).
+func (s *Store) PostsByID(ctx context.Context, ids []int64) ([]calendar.Post, error) {
+	var out []calendar.Post
+	const chunk = 2000 // SQLite caps the number of bound variables
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN (`+placeholders(len(part))+`) ORDER BY p.id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			p, err := scanPost(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, s.loadChildren(ctx, out, true)
+}
+
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -417,5 +420,88 @@ func testCrossHandle(t *testing.T, h Harness) {
 	}
 	if r := e.claim("daemon", T0.Add(time.Hour), 10); len(r.Claimed) != 1 || r.Claimed[0].ID != e.deliveryOn("moved", "a").ID {
 		t.Errorf("at the new time, claimed %v", ids(r.Claimed))
+	}
+}
+
+// Outcomes recorded together (a daemon's calls that end at once share one
+// commit) settle each delivery as one by one would, refuse only the records
+// that are refused, and derive each post's status once from all of them.
+func testOutcomeBatch(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	e.channel("a", nil)
+	e.channel("b", nil)
+	e.channel("c", nil)
+	e.post("both", calendar.StatusScheduled, at(T0), "a", "b")
+	e.post("half", calendar.StatusScheduled, at(T0), "a", "b")
+	e.post("lost", calendar.StatusScheduled, at(T0), "c")
+	// "lost/c" is claimed on a short lease, which runs out: another owner
+	// takes it over before its outcome is recorded.
+	lost := e.get("lost")
+	short, err := e.s.ClaimDue(e.ctx, calendar.ClaimOptions{Owner: "me", Now: T0, Lease: time.Second, Limit: 10, PostID: lost.ID})
+	if err != nil || len(short.Claimed) != 1 {
+		t.Fatalf("claim of lost: %v %v", err, ids(short.Claimed))
+	}
+	r, err := e.s.ClaimDue(e.ctx, calendar.ClaimOptions{Owner: "me", Now: T0, Lease: time.Hour, Limit: 10})
+	if err != nil || len(r.Claimed) != 4 {
+		t.Fatalf("claimed %v (%v), want 4", ids(r.Claimed), err)
+	}
+	by := map[string]calendar.Delivery{"lost/c": short.Claimed[0]}
+	for _, d := range r.Claimed {
+		by[e.get(strconv.FormatInt(d.PostID, 10)).Slug+"/"+d.Channel] = d
+	}
+	if taken, err := e.s.ClaimExpired(e.ctx, "other", T0.Add(time.Minute), time.Minute, 10); err != nil || len(taken) != 1 || taken[0].ID != by["lost/c"].ID {
+		t.Fatalf("take-over of lost/c: %v %v", err, ids(taken))
+	}
+	gone := calendar.Delivery{ID: 1 << 40, PostID: by["both/a"].PostID, ChannelID: by["both/a"].ChannelID}
+	recs := []calendar.OutcomeRecord{
+		{Delivery: by["half/b"], Outcome: calendar.Outcome{Kind: calendar.OutcomeFailed, Error: "invalid"}},
+		{Delivery: by["both/a"], Outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r1", PublishedAt: T0.Add(time.Second)}},
+		{Delivery: by["lost/c"], Outcome: calendar.Outcome{Kind: calendar.OutcomeRetry, RetryAt: T0.Add(time.Minute), Error: "502"}},
+		{Delivery: gone, Outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "x"}},
+		{Delivery: by["half/a"], Outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r3", PublishedAt: T0.Add(2 * time.Second)}},
+		{Delivery: by["both/b"], Outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r2", PublishedAt: T0.Add(3 * time.Second)}},
+	}
+	errs, err := e.s.RecordOutcomes(e.ctx, "me", recs)
+	if err != nil {
+		t.Fatalf("RecordOutcomes: %v", err)
+	}
+	for i, want := range []error{nil, nil, calendar.ErrLeaseLost, calendar.ErrNotFound, nil, nil} {
+		if want == nil && errs[i] != nil || want != nil && !errors.Is(errs[i], want) {
+			t.Errorf("record %d: error %v, want %v", i, errs[i], want)
+		}
+	}
+	for _, c := range []struct{ key, status string }{{"both/a", calendar.DeliveryPublished}, {"both/b", calendar.DeliveryPublished},
+		{"half/a", calendar.DeliveryPublished}, {"half/b", calendar.DeliveryFailed}, {"lost/c", calendar.DeliveryPublishing}} {
+		if d := e.delivery(by[c.key].ID); d.Status != c.status {
+			t.Errorf("%s: %s, want %s", c.key, d.Status, c.status)
+		}
+	}
+	if d := e.delivery(by["lost/c"].ID); d.LeaseOwner != "other" {
+		t.Errorf("lost/c leased to %q: a refused record must not touch it", d.LeaseOwner)
+	}
+	for slug, want := range map[string]string{"both": calendar.StatusPublished, "half": calendar.StatusPartial, "lost": calendar.StatusScheduled} {
+		if p := e.get(slug); p.Status != want {
+			t.Errorf("post %s: %s, want %s", slug, p.Status, want)
+		}
+	}
+	if p := e.get("both"); !sameTime(p.PublishedAt, at(T0.Add(3*time.Second))) {
+		t.Errorf("post both published at %s, want its last delivery's time", timeText(p.PublishedAt))
+	}
+	// Each delivery's event, then the post's, once.
+	h2, err := e.s.PostHistory(e.ctx, e.get("both").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range h2 {
+		if ev.Kind == "delivery.published" || ev.Kind == "post.published" || ev.Kind == "post.partial" {
+			kinds = append(kinds, ev.Kind)
+		}
+	}
+	if got := strings.Join(kinds, " "); got != "delivery.published delivery.published post.published" {
+		t.Errorf("history of both: %s", got)
+	}
+	if errs, err := e.s.RecordOutcomes(e.ctx, "me", nil); err != nil || len(errs) != 0 {
+		t.Errorf("an empty batch: %v %v", errs, err)
 	}
 }
