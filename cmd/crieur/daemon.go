@@ -61,7 +61,7 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics) (*sched
 		MaxAttempts: a.v.GetInt(keyMaxAttempts),
 		Backoff:     scheduler.Backoff{Base: a.v.GetDuration(keyBackoffBase), Cap: a.v.GetDuration(keyBackoffCap)},
 		Clock:       appClock{a.now},
-		Factory:     scheduler.Factory{Out: a.out},
+		Factory:     scheduler.Factory{Out: a.sideOut()},
 		Log:         log,
 		Metrics:     metrics,
 	}), nil
