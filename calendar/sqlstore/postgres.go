@@ -161,7 +161,7 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	if opt.Create {
 		if err := createMissingDatabase(ctx, db, cfg); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("creating the database of %s: %w", shown, redact(err, password))
+			return nil, openError(err, "creating the database of", shown, cfg.User, password)
 		}
 	}
 	if err := s.migratePostgres(ctx, opt.Create); err != nil {
@@ -169,7 +169,7 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 		if errors.Is(err, ErrNoDatabase) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("opening %s: %w", shown, redact(err, password))
+		return nil, openError(err, "opening", shown, cfg.User, password)
 	}
 	return s, nil
 }

@@ -37,12 +37,14 @@ func bindSchedulerFlags(cmd *cobra.Command) {
 	fl.String(keyFillHorizon, "", "fill category slots this far ahead (default 7d)")
 }
 
-// newScheduler builds the scheduler from the flags and config.
-func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics) (*scheduler.Scheduler, error) {
+// newScheduler builds the scheduler from the flags and config; side are the
+// daemon's jobs run beside it, listed in its heartbeats.
+func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics, side ...*sideJob) (*scheduler.Scheduler, error) {
 	st, err := a.db()
 	if err != nil {
 		return nil, err
 	}
+	deliveries := withSideJobs(st, side)
 	n := a.v.GetInt(keyConcurrency)
 	if n < 1 {
 		return nil, usageErr{fmt.Errorf("--%s must be at least 1", keyConcurrency)}
@@ -54,14 +56,14 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics) (*sched
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.New(st, scheduler.Options{
+	return scheduler.New(deliveries, scheduler.Options{
 		FillHorizon: horizon,
 		FillCheck:   a.fillCheck(st),
 		Concurrency: n,
 		MaxAttempts: a.v.GetInt(keyMaxAttempts),
 		Backoff:     scheduler.Backoff{Base: a.v.GetDuration(keyBackoffBase), Cap: a.v.GetDuration(keyBackoffCap)},
 		Clock:       appClock{a.now},
-		Factory:     scheduler.Factory{Out: a.out},
+		Factory:     scheduler.Factory{Out: a.sideOut()},
 		Log:         log,
 		Metrics:     metrics,
 	}), nil
@@ -122,7 +124,15 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 			if addr != "" {
 				metrics = scheduler.NewMetrics()
 			}
-			s, err := a.newScheduler(log, metrics)
+			// The stats collector runs beside the scheduler: its job is
+			// listed with the scheduler's in the heartbeats.
+			var statsJob *sideJob
+			var side []*sideJob
+			if every := a.v.GetDuration(keyStatsEvery); every > 0 {
+				statsJob = newSideJob("stats-collect", every, a.now())
+				side = append(side, statsJob)
+			}
+			s, err := a.newScheduler(log, metrics, side...)
 			if err != nil {
 				return err
 			}
@@ -182,7 +192,7 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 				go func() {
 					defer close(done)
 					// Only the leader collects: several daemons would read each post's numbers once each.
-					c.Run(ctx, every, time.After, func(context.Context) bool { return s.Leading(a.now()) })
+					c.Run(ctx, every, statsJob.after(a.now), func(context.Context) bool { return s.Leading(a.now()) })
 				}()
 				defer func() { cancel(); <-done }()
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,13 +80,18 @@ file).`,
 				return fmt.Errorf("--from %s: %w", fromLoc, err)
 			}
 			defer src.Close()
+			// A failed copy into a SQLite file it created removes what it
+			// created: no empty or partial calendar left behind.
+			created := toLoc.newFiles()
 			dst, err := a.openLocation(toLoc, true, a.keySourceOf(toKey))
 			if err != nil {
+				created.remove()
 				return fmt.Errorf("--to %s: %w", toLoc, err)
 			}
-			defer dst.Close()
 			rep, err := sqlstore.Copy(a.ctx, src, dst, sqlstore.CopyOptions{Replace: replace})
+			dst.Close()
 			if err != nil {
+				created.remove()
 				return err
 			}
 			doc := copyDoc{From: fromLoc.String(), To: toLoc.String(), Tables: rep.Tables, Resealed: rep.Resealed, KeyID: rep.KeyID}
@@ -157,6 +164,30 @@ func parseDBLocation(s string) (dbLocation, error) {
 		return dbLocation{scheme: "postgres", url: s}, nil
 	}
 	return dbLocation{}, usageErr{fmt.Errorf("unknown database scheme %q in %q: use sqlite:PATH or postgres://…", m[1], sqlstore.RedactURL(s))}
+}
+
+// sqliteFiles are the files of a SQLite database the command may create.
+type sqliteFiles []string
+
+// newFiles lists the files of l (a SQLite database and its journals) that do
+// not exist yet: those a failed copy removes. Never a file that was there.
+func (l dbLocation) newFiles() sqliteFiles {
+	if l.scheme != "sqlite" {
+		return nil
+	}
+	var out sqliteFiles
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if _, err := os.Lstat(l.path + suffix); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, l.path+suffix)
+		}
+	}
+	return out
+}
+
+func (f sqliteFiles) remove() {
+	for _, p := range f {
+		_ = os.Remove(p)
+	}
 }
 
 // keySourceOf reads a key file, or this configuration's keys when path is empty.

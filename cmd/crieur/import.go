@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -248,6 +249,9 @@ func (a *app) readLoadFiles(paths []string, o importOptions) (*calendar.LoadSet,
 		format := o.format
 		if path != "-" {
 			info, err := os.Stat(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return fail(calendar.NotFound("file or folder", path)) // exit 4
+			}
 			if err != nil {
 				return fail(err)
 			}

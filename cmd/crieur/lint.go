@@ -40,7 +40,8 @@ checked against a network, with a warning. Drafts are not held to the rules.
 
 Prints one FILE:LINE: RULE: MESSAGE line per finding (warnings say
 "warning:"), or -o json. Exit 3 when anything is an error, 0 when there are
-only warnings. With no PATH, checks the rules file alone.`,
+only warnings, 4 when a PATH does not exist. With no PATH, checks the rules
+file alone.`,
 		Example: `  crieur lint campaign/ --rules rules.yaml
   crieur lint posts.csv --channel acme-fb=webhook -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {

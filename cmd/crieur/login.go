@@ -111,16 +111,20 @@ a network.`,
 			useDevice := device || (noBrowser && prov.DeviceURL != "")
 			if probs := prov.Check(c.Settings, secret, useDevice); len(probs) > 0 {
 				verr := &calendar.ValidationError{}
+				// Each says what is missing and the command that gives it,
+				// with no flag name as a prefix: the message is the user's.
 				for _, p := range probs {
-					field := "set"
-					if p.Field == oauth.SecretClientSecret {
-						field = "secret"
-					}
 					msg := p.String()
-					if p.Field == oauth.SettingClientID {
+					switch p.Field {
+					case oauth.SettingClientID:
 						msg = fmt.Sprintf("channel %s has no client_id: give your %s developer app's client id with `crieur channel login %s --set client_id=…`", c.Name, prov.Network, c.Name)
+						if prov.Console != "" {
+							msg += " (the app is made at " + prov.Console + ")"
+						}
+					case oauth.SecretClientSecret:
+						msg = fmt.Sprintf("channel %s has no client_secret, which %s requires: give your developer app's client secret with `crieur channel login %s --secret client_secret=env:VAR` (VAR: the environment variable that holds it)", c.Name, prov.Network, c.Name)
 					}
-					verr.Add(calendar.FieldError{Field: field, Message: msg})
+					verr.Add(calendar.FieldError{Message: msg})
 				}
 				return verr.Err()
 			}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -46,6 +48,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"jsonout":  cmdJSONOut,
 		},
 	})
 }
@@ -70,5 +73,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// cmdJSONOut checks that the last command's standard output is one JSON
+// document and nothing else (what -o json promises a script): jsonout
+func cmdJSONOut(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: jsonout")
+	}
+	r := strings.NewReader(ts.ReadFile("stdout"))
+	dec := json.NewDecoder(r)
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	rest, _ := io.ReadAll(io.MultiReader(dec.Buffered(), r))
+	if s := strings.TrimSpace(string(rest)); s != "" {
+		ts.Fatalf("stdout holds more than its JSON document: %q", s)
 	}
 }

@@ -53,6 +53,16 @@ func (a *app) emit(v any, table func(w io.Writer) error) error {
 }
 
 // isTTY reports whether w is a terminal.
+// sideOut is where text beside a command's result goes (what a log channel
+// without a path publishes): standard output in a table, standard error
+// under -o json or yaml, so that standard output holds the document alone.
+func (a *app) sideOut() io.Writer {
+	if a.format() != "table" {
+		return a.errOut
+	}
+	return a.out
+}
+
 func isTTY(w io.Writer) bool {
 	if t, ok := w.(*termWriter); ok {
 		w = t.w

@@ -108,7 +108,7 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 	if o.Top <= 0 {
 		o.Top = 5
 	}
-	r := &Report{By: o.By, Zone: o.Zone.String(), zone: o.Zone, Groups: []Group{}, Top: []Post{}, Bottom: []Post{}, Posts: make([]Post, 0, len(rows))}
+	r := &Report{By: o.By, Zone: o.Zone.String(), zone: o.Zone, Metrics: []string{}, Groups: []Group{}, Top: []Post{}, Bottom: []Post{}, Posts: make([]Post, 0, len(rows))}
 	metricSet := map[string]bool{}
 	noNumbers := map[string]bool{}
 	for _, e := range rows {

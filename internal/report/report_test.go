@@ -223,3 +223,30 @@ func TestHTMLSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// A report with nothing in it gives scripts empty lists, never null, where
+// a list is expected (a median or an engagement stays null: unknown).
+func TestBuildEmptyListsNotNull(t *testing.T) {
+	for _, rows := range map[string][]calendar.DeliveryEngagement{
+		"no posts":   nil,
+		"no numbers": {{Slug: "a", Channel: "log", Network: "log", PublishedAt: at("2026-11-02 09:00")}},
+	} {
+		r, err := Build(rows, Options{Zone: paris})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"metrics", "groups", "top", "bottom", "posts"} {
+			if _, ok := doc[k].([]any); !ok {
+				t.Errorf("%d rows: %q is %v, want a list: %s", len(rows), k, doc[k], b)
+			}
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/calendar/sqlstore"
+	"github.com/crieur/crieur/scheduler"
+)
+
+// sideJob is a recurring job the daemon runs beside the scheduler's own
+// (the stats collector, in its goroutine): listed with them in each
+// heartbeat, so that `crieur status` shows it as it shows the others.
+type sideJob struct {
+	name, spec string
+	next       atomic.Int64 // unix ms of its next run
+}
+
+func newSideJob(name string, every time.Duration, now time.Time) *sideJob {
+	j := &sideJob{name: name, spec: "@every " + shortDuration(every)}
+	j.next.Store(now.UnixMilli()) // the first run is at once
+	return j
+}
+
+// after is time.After noting when the job runs next.
+func (j *sideJob) after(now func() time.Time) func(time.Duration) <-chan time.Time {
+	return func(d time.Duration) <-chan time.Time {
+		j.next.Store(now().Add(d).UnixMilli())
+		return time.After(d)
+	}
+}
+
+func (j *sideJob) job() scheduler.Job {
+	return scheduler.Job{Name: j.name, Spec: j.spec, Next: time.UnixMilli(j.next.Load()).UTC()}
+}
+
+// shortDuration is d as a cron spec says it: 5m, 1h30m, 45s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// withSideJobs is st, its heartbeats listing the side jobs too.
+func withSideJobs(st calendar.Store, side []*sideJob) calendar.Deliveries {
+	if ss, ok := st.(*sqlstore.Store); ok && len(side) > 0 {
+		return beatWithJobs{Store: ss, side: side}
+	}
+	return st
+}
+
+// beatWithJobs is the store the scheduler writes its heartbeats to, each
+// listing the side jobs after the scheduler's (every other method is the
+// store's own).
+type beatWithJobs struct {
+	*sqlstore.Store
+	side []*sideJob
+}
+
+func (s beatWithJobs) BeatDaemon(ctx context.Context, d calendar.DaemonRow) error {
+	if d.Stopped == nil && len(s.side) > 0 {
+		var jobs []scheduler.Job
+		if err := json.Unmarshal([]byte(d.Jobs), &jobs); err == nil || strings.TrimSpace(d.Jobs) == "" {
+			for _, j := range s.side {
+				jobs = append(jobs, j.job())
+			}
+			b, _ := json.Marshal(jobs)
+			d.Jobs = string(b)
+			var rep map[string]json.RawMessage
+			if json.Unmarshal([]byte(d.Report), &rep) == nil && rep != nil {
+				rep["jobs"] = b
+				if r, err := json.Marshal(rep); err == nil {
+					d.Report = string(r)
+				}
+			}
+		}
+	}
+	return s.Store.BeatDaemon(ctx, d)
+}
