@@ -16,14 +16,7 @@ func TestFindChromiumAbsent(t *testing.T) {
 	for _, tt := range []struct{ ci, want string }{{"", "skip"}, {"true", "fatal"}} {
 		t.Run("CI="+tt.ci, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
-			r := &recorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				FindChromium(r)
-				r.ended = "returned"
-			}()
-			<-done
+			r := record(t, func(r testing.TB) { FindChromium(r) })
 			if r.ended != tt.want || !strings.Contains(r.msg, "scripts/chromium-test.sh") {
 				t.Fatalf("ended %q (%q), want %q naming scripts/chromium-test.sh", r.ended, r.msg, tt.want)
 			}
