@@ -3,7 +3,6 @@ package main
 import (
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"testing"
 
@@ -27,8 +26,7 @@ func checkScreenshots(t *testing.T, browser *testsvc.Chromium, page string, size
 	check func(size string, shows func(color.RGBA) bool)) {
 	t.Helper()
 	for _, size := range sizes {
-		shot := browser.Screenshot(t, page, size.w, size.h)
-		img := decodePNG(t, shot)
+		img, shot := browser.Screenshot(t, page, size.w, size.h)
 		colors := palette(img)
 		if len(colors) < size.minColors {
 			t.Errorf("%s: %d distinct colours: the page looks blank", size.name, len(colors))
@@ -47,20 +45,6 @@ func checkScreenshots(t *testing.T, browser *testsvc.Chromium, page string, size
 			}
 		}
 	}
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
 }
 
 // palette is the set of the image's colours.

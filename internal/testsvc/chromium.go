@@ -3,6 +3,9 @@ package testsvc
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -60,10 +63,20 @@ func (c *Chromium) DOM(t testing.TB, page string) []byte {
 }
 
 // Screenshot renders the file page in a window w by h pixels and returns
-// the path of its PNG screenshot (in a folder removed when t ends).
-func (c *Chromium) Screenshot(t testing.TB, page string, w, h int) string {
+// its screenshot, and the path of its PNG file (in a folder removed when t
+// ends).
+func (c *Chromium) Screenshot(t testing.TB, page string, w, h int) (image.Image, string) {
 	t.Helper()
 	shot := filepath.Join(t.TempDir(), "screenshot.png")
 	c.Render(t, page, "--screenshot="+shot, "--window-size="+strconv.Itoa(w)+","+strconv.Itoa(h))
-	return shot
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", shot, err)
+	}
+	return img, shot
 }
