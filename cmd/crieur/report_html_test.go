@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -99,16 +97,7 @@ func reportCalendar(t *testing.T, db string, now time.Time) {
 // (scripts/chromium-test.sh installs it). With CRIEUR_REPORT_SCREENSHOT=path
 // it keeps the phone-width screenshot there.
 func TestReportHTMLInChromium(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		testsvc.RequireService(t, "Chromium", "chromium is not installed: run scripts/chromium-test.sh (apt-get install -y chromium)")
-	}
+	browser := testsvc.FindChromium(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -119,26 +108,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 		t.Fatalf("report: exit %d: %s", code, errOut.String())
 	}
 
-	chromium := func(extra ...string) []byte {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		profile, err := os.MkdirTemp(dir, "profile")
-		if err != nil {
-			t.Fatal(err)
-		}
-		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-			"--user-data-dir=" + profile}, extra...)
-		cmd := exec.CommandContext(ctx, browser, append(args, "file://"+page)...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium %v: %v\n%s", extra, err, stderr.String())
-		}
-		return stdout.Bytes()
-	}
-	dom := chromium("--dump-dom")
+	dom := browser.DOM(t, page)
 	for _, want := range []string{"<title>crieur report</title>", "<svg", "<polyline", "acme-mastodon", "no numbers from this network"} {
 		if !bytes.Contains(dom, []byte(want)) {
 			t.Errorf("the rendered page lacks %q", want)
@@ -146,33 +116,10 @@ func TestReportHTMLInChromium(t *testing.T) {
 	}
 	line := color.RGBA{0x1f, 0x77, 0xb4, 0xff} // the first channel's curve
 	heat := color.RGBA{0xe4, 0x57, 0x2e, 0xff} // the second channel's curve, the heat map's hottest hour
-	for _, size := range []struct {
-		name      string
-		w, h      int
-		minColors int
-	}{{"desktop", 1280, 1400, 40}, {"phone", 390, 1600, 30}} {
-		shot := filepath.Join(dir, size.name+".png")
-		chromium("--screenshot="+shot, "--window-size="+strconv.Itoa(size.w)+","+strconv.Itoa(size.h))
-		img := decodePNG(t, shot)
-		colors, hasLine := paletteOf(img, line)
-		_, hasHeat := paletteOf(img, heat)
-		if colors < size.minColors {
-			t.Errorf("%s: %d distinct colours: the page looks blank", size.name, colors)
-		}
-		if !hasLine || !hasHeat {
-			t.Errorf("%s: the plots' colours are not on screen (curve %v, heat %v)", size.name, hasLine, hasHeat)
-		}
-		if b := img.Bounds(); b.Dx() != size.w {
-			t.Errorf("%s: screenshot is %dx%d", size.name, b.Dx(), b.Dy())
-		}
-		if keep := os.Getenv("CRIEUR_REPORT_SCREENSHOT"); keep != "" && size.name == "phone" {
-			data, err := os.ReadFile(shot)
-			if err != nil {
-				t.Fatal(err)
+	checkScreenshots(t, browser, page, []screenSize{{"desktop", 1280, 1400, 40}, {"phone", 390, 1600, 30}}, "CRIEUR_REPORT_SCREENSHOT", "phone",
+		func(size string, shows func(color.RGBA) bool) {
+			if hasLine, hasHeat := shows(line), shows(heat); !hasLine || !hasHeat {
+				t.Errorf("%s: the plots' colours are not on screen (curve %v, heat %v)", size, hasLine, hasHeat)
 			}
-			if err := os.WriteFile(keep, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+		})
 }

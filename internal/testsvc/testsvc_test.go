@@ -30,6 +30,20 @@ func (r *recorder) Skipf(format string, args ...any) {
 	runtime.Goexit()
 }
 
+// record runs fn on a recorder, in a goroutine of its own as a test's
+// Fatal and Skip end it; how it ended is "returned" when fn returned.
+func record(t *testing.T, fn func(testing.TB)) *recorder {
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(r)
+		r.ended = "returned"
+	}()
+	<-done
+	return r
+}
+
 func TestRequireService(t *testing.T) {
 	for _, tt := range []struct{ ci, want string }{
 		{"", "skip"}, {"false", "skip"}, {"0", "skip"}, {"nonsense", "skip"},
@@ -37,14 +51,7 @@ func TestRequireService(t *testing.T) {
 	} {
 		t.Run("CI="+tt.ci, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
-			r := &recorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				RequireService(r, "Mailpit", "CRIEUR_MAILPIT_SMTP is unset")
-				r.ended = "returned"
-			}()
-			<-done
+			r := record(t, func(r testing.TB) { RequireService(r, "Mailpit", "CRIEUR_MAILPIT_SMTP is unset") })
 			if r.ended != tt.want {
 				t.Fatalf("ended %q, want %q", r.ended, tt.want)
 			}

@@ -16,14 +16,10 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/meta"
-	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
@@ -42,63 +38,36 @@ const (
 	// maxImageBytes is the image size limit (IG User › Media, image
 	// specifications: 8 MB, JPEG).
 	maxImageBytes = 8 << 20
-	settingUser   = "user"
 )
 
+// network is Instagram's container publishing (IG User › Media, Media
+// Publish, Content Publishing Limit) and its long-lived tokens
+// (ig_exchange_token, 60 days, refreshed with ig_refresh_token once a day
+// old, both on graph.instagram.com: Instagram Platform › Reference ›
+// Access Token, Refresh Access Token).
+var network = &meta.Containers[*Publisher]{Name: "instagram", Display: "Instagram", DefaultAPI: defaultAPI, DefaultVersion: defaultVersion,
+	Edge: "media", Publish: "media_publish", StatusField: "status_code", QuotaEdge: "content_publishing_limit",
+	Exchange: "ig_exchange_token", Refresh: "ig_refresh_token", Lifetime: "long-lived tokens last 60 days; crieur refreshes them",
+	User: func(user string) (string, error) {
+		if !meta.ValidID(user) {
+			return "", fmt.Errorf("instagram: setting user %q is not an Instagram account id (digits): set `--set user=ID`", user)
+		}
+		return user, nil
+	},
+	Wrap: func(a *meta.Account) *Publisher { return &Publisher{a} }}
+
 func init() {
-	oauth.Register(Provider)
-	publishers.Register(publishers.Network{
-		Name:        "instagram",
-		Description: "image and carousel posts on an Instagram professional account (Instagram Graph API containers)",
-		Settings: slices.Concat([]publishers.Field{
-			{Name: settingUser, Required: true, Help: "the Instagram professional account's id (IG user id: the user_id Instagram Login gives)"},
-		}, meta.Fields(defaultAPI, defaultVersion), mediahost.Fields("Instagram"), Provider.Settings()),
-		Secrets: Provider.Secrets(),
-		Safety:  publishers.RetryLookup,
-		New:     New,
-		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
-	})
+	network.Register(Provider, "image and carousel posts on an Instagram professional account (Instagram Graph API containers)",
+		publishers.Field{Required: true, Help: "the Instagram professional account's id (IG user id: the user_id Instagram Login gives)"},
+		New)
 }
 
 // Publisher posts as one Instagram account.
-type Publisher struct {
-	graph *meta.Graph
-	flow  *meta.Flow
-	host  *mediahost.Host
-}
+type Publisher struct{ *meta.Account }
 
 // New builds an Instagram publisher; the token is read when a request is made.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
-	p, err := fromSettings(cfg.Settings)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.graph.Connect(cfg, Provider, loginHint(cfg.Channel)); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-func fromSettings(settings map[string]string) (*Publisher, error) {
-	g, err := meta.ReadSettings("instagram", "Instagram", settings, defaultAPI, defaultVersion)
-	if err != nil {
-		return nil, err
-	}
-	user := strings.TrimSpace(settings[settingUser])
-	if !meta.ValidID(user) {
-		return nil, fmt.Errorf("instagram: setting user %q is not an Instagram account id (digits): set `--set user=ID`", user)
-	}
-	host, err := mediahost.FromSettings("instagram", settings)
-	if err != nil {
-		return nil, err
-	}
-	flow := &meta.Flow{Graph: g, User: user, Edge: "media", Publish: "media_publish", StatusField: "status_code",
-		Poll: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}}
-	return &Publisher{graph: g, flow: flow, host: host}, nil
-}
-
-func loginHint(channel string) string {
-	return meta.LoginHint(channel, "long-lived tokens last 60 days; crieur refreshes them")
+	return network.Connect(cfg, Provider)
 }
 
 // caption is the post's text: its explicit thread parts follow as
@@ -130,12 +99,8 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	case len(post.Media) > maxCarousel:
 		probs = append(probs, publishers.Problem{Field: "media", Message: fmt.Sprintf("%d images, an Instagram carousel takes %d", len(post.Media), maxCarousel)})
 	}
-	for i, m := range post.Media {
-		if msg := p.checkImage(m.Path); msg != "" {
-			probs = append(probs, publishers.Problem{Field: fmt.Sprintf("media[%d]", i), Message: msg})
-		}
-	}
-	return probs
+	// The map is made here, not at start-up: every command would pay for it.
+	return append(probs, p.CheckImages(post.Media, maxImageBytes, map[string]bool{"image/jpeg": true}, "JPEG (only)")...)
 }
 
 // countWords counts the words of s that start with mark (#tag, @name).
@@ -149,16 +114,11 @@ func countWords(s string, mark byte) int {
 	return n
 }
 
-func (p *Publisher) checkImage(path string) string {
-	// The map is made here, not at start-up: every command would pay for it.
-	return mediahost.CheckImage(p.host, "Instagram", path, maxImageBytes, map[string]bool{"image/jpeg": true}, "JPEG (only)")
-}
-
 // Preview shows the caption as Instagram receives it.
 func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	text := caption(post)
 	pv := publishers.Preview{Parts: []string{text}, Count: []int{publishers.CountRunes(text)}, Limit: maxCaption, Unit: "characters", Problems: p.Validate(post)}
-	pv.Extra = mediahost.PreviewNote(p.host, "Instagram", post.Media)
+	pv.Extra = p.PreviewNote(post.Media)
 	return pv
 }
 
@@ -171,98 +131,37 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	if r, ok := meta.Live(post, 0); ok {
 		return r, nil
 	}
-	if err := p.checkQuota(ctx); err != nil {
+	// content_publishing_limit: 50 posts in a moving 24 hours; a carousel
+	// counts as one.
+	if err := p.CheckQuota(ctx, 1, 0); err != nil {
 		return publishers.Result{}, err
 	}
 	text := caption(post)
-	res, err := p.flow.Part(ctx, post, 0,
+	return p.PublishPart(ctx, post, 0, "",
 		func(ctx context.Context) (string, error) { return p.container(ctx, text, post.Media) },
 		func(ctx context.Context) (publishers.Result, bool, error) {
-			return p.flow.Lookup(ctx, "media", "caption", post.ScheduledAt, text, false)
+			return p.Flow.Lookup(ctx, "media", "caption", post.ScheduledAt, text, false)
 		})
-	if err != nil {
-		return publishers.Result{}, err
-	}
-	if res.RemoteURL == "" {
-		res.RemoteURL = p.flow.Permalink(ctx, res.RemoteID)
-	}
-	if err := post.Confirm(publishers.PartResult{Index: 0, Result: res}); err != nil {
-		return res, err
-	}
-	return res, nil
 }
 
 // container makes an image container with the caption, or a CAROUSEL of
 // image items (is_carousel_item), each with its alt text (Content
 // Publishing: alt_text on image containers, since March 2025).
 func (p *Publisher) container(ctx context.Context, text string, media []publishers.Media) (string, error) {
-	item := func(i int, m publishers.Media, carousel bool) (url.Values, error) {
-		u, err := p.host.URL(m.Path, maxImageBytes)
-		if err != nil {
-			return nil, publishers.Within(err, fmt.Sprintf("media[%d]", i))
-		}
-		form := url.Values{"image_url": {u}}
-		if carousel {
-			form.Set("is_carousel_item", "true")
-		}
-		if alt := strings.TrimSpace(m.Alt); alt != "" {
-			form.Set("alt_text", alt)
-		}
-		return form, nil
-	}
+	var form url.Values
+	var err error
 	if len(media) == 1 {
-		form, err := item(0, media[0], false)
-		if err != nil {
-			return "", err
-		}
-		if text != "" {
-			form.Set("caption", text)
-		}
-		return p.flow.Create(ctx, form)
+		form, err = p.Image(0, media[0], maxImageBytes, "", false)
+	} else {
+		form, err = p.Carousel(ctx, media, maxImageBytes, "")
 	}
-	var children []string
-	for i, m := range media {
-		form, err := item(i, m, true)
-		if err != nil {
-			return "", err
-		}
-		id, err := p.flow.Create(ctx, form)
-		if err != nil {
-			return "", publishers.Within(err, fmt.Sprintf("media[%d]", i))
-		}
-		children = append(children, id)
+	if err != nil {
+		return "", err
 	}
-	form := url.Values{"media_type": {"CAROUSEL"}, "children": {strings.Join(children, ",")}}
 	if text != "" {
 		form.Set("caption", text)
 	}
-	return p.flow.Create(ctx, form)
-}
-
-// checkQuota reads content_publishing_limit (50 posts in a moving 24
-// hours; a carousel counts as one) and waits when the account is at it.
-func (p *Publisher) checkQuota(ctx context.Context) error {
-	var out struct {
-		Data []struct {
-			QuotaUsage int `json:"quota_usage"`
-			Config     struct {
-				QuotaTotal    int `json:"quota_total"`
-				QuotaDuration int `json:"quota_duration"`
-			} `json:"config"`
-		} `json:"data"`
-	}
-	if err := p.graph.Get(ctx, p.flow.User+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, &out); err != nil {
-		return err
-	}
-	if len(out.Data) == 0 {
-		return nil
-	}
-	d := out.Data[0]
-	q := meta.Quota{Used: d.QuotaUsage, Total: d.Config.QuotaTotal, Duration: time.Duration(d.Config.QuotaDuration) * time.Second}
-	if why := q.Over(1, "posts"); why != "" {
-		return p.graph.QuotaWait(why)
-	}
-	return nil
+	return p.Flow.Create(ctx, form)
 }
 
 // Find tells whether an uncertain attempt published the post: its
@@ -272,23 +171,17 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 	if r, ok := meta.Live(post, 0); ok {
 		return r, true, nil
 	}
-	if id, ok := meta.Recorded(post, 0); ok {
-		st, err := p.flow.State(ctx, id)
-		if err != nil || st.Status != meta.StatusPublished {
-			return publishers.Result{}, false, err
-		}
+	if unpublished, err := p.Unpublished(ctx, post, 0); unpublished || err != nil {
+		return publishers.Result{}, false, err
 	}
-	return p.flow.Lookup(ctx, "media", "caption", post.ScheduledAt, caption(post), false)
+	return p.Flow.Lookup(ctx, "media", "caption", post.ScheduledAt, caption(post), false)
 }
 
 // Check reads the account's username: the cheapest authenticated call.
 func (p *Publisher) Check(ctx context.Context) (string, error) {
-	var me struct {
-		ID       string `json:"id"`
-		Username string `json:"username"`
-	}
-	if err := p.graph.Get(ctx, p.flow.User, url.Values{"fields": {"id,username"}}, &me); err != nil {
+	id, username, err := p.Me(ctx)
+	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("authenticated on Instagram; posts as @%s (%s)", me.Username, me.ID), nil
+	return fmt.Sprintf("authenticated on Instagram; posts as @%s (%s)", username, id), nil
 }

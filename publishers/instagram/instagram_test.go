@@ -131,7 +131,7 @@ func TestQuota(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	p, err := fromSettings(map[string]string{"user": fakeUser})
+	p, err := network.Open(map[string]string{"user": fakeUser})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("problems %v: want %q", probs, c.want)
 		}
 	}
-	hosted, _ := fromSettings(map[string]string{"user": fakeUser, "media_dir": t.TempDir(), "media_base_url": "https://brand.example/media"})
+	hosted, _ := network.Open(map[string]string{"user": fakeUser, "media_dir": t.TempDir(), "media_base_url": "https://brand.example/media"})
 	if probs := hosted.Validate(publishers.Post{Text: "x", Media: []publishers.Media{{Path: png}}}); len(probs) != 1 || !strings.Contains(probs[0].Message, "JPEG") {
 		t.Errorf("a PNG: %v", probs)
 	}
@@ -168,7 +168,7 @@ func TestValidate(t *testing.T) {
 	if pv := p.Preview(publishers.Post{Text: "x", Media: []publishers.Media{{Path: img}}}); !strings.Contains(pv.Extra, "no media host") {
 		t.Errorf("preview %q does not say the media host is missing", pv.Extra)
 	}
-	if _, err := fromSettings(map[string]string{}); err == nil {
+	if _, err := network.Open(map[string]string{}); err == nil {
 		t.Error("a channel without its account id accepted")
 	}
 }

@@ -2,7 +2,8 @@
 // APIs (Facebook Pages on graph.facebook.com, Instagram on
 // graph.facebook.com or graph.instagram.com, Threads on graph.threads.net),
 // which all answer errors in the same shape and throttle the same way, and
-// the container flow Instagram and Threads publish through (container.go).
+// the container flow Instagram and Threads publish through (container.go)
+// and what their publishers share (account.go).
 package meta
 
 import (

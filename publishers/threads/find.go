@@ -16,7 +16,7 @@ func (p *Publisher) lookup(ctx context.Context, post publishers.Post, index int,
 	if index > 0 {
 		edge = "replies"
 	}
-	return p.flow.Lookup(ctx, edge, "text", post.ScheduledAt, text, true)
+	return p.Flow.Lookup(ctx, edge, "text", post.ScheduledAt, text, true)
 }
 
 // Find tells whether an uncertain attempt published post: part by part,
@@ -36,14 +36,8 @@ func (p *Publisher) Find(ctx context.Context, post publishers.Post) (publishers.
 			}
 			continue
 		}
-		if id, ok := meta.Recorded(post, i); ok {
-			st, err := p.flow.State(ctx, id)
-			if err != nil {
-				return publishers.Result{}, false, err
-			}
-			if st.Status != meta.StatusPublished {
-				return publishers.Result{}, false, nil // the retry publishes it
-			}
+		if unpublished, err := p.Unpublished(ctx, post, i); unpublished || err != nil {
+			return publishers.Result{}, false, err // not published: the retry publishes it
 		}
 		res, found, err := p.lookup(ctx, post, i, text)
 		if err != nil || !found {

@@ -18,17 +18,14 @@ package threads
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
-	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/crieur/crieur/publishers"
-	"github.com/crieur/crieur/publishers/mediahost"
 	"github.com/crieur/crieur/publishers/meta"
-	"github.com/crieur/crieur/publishers/oauth"
 )
 
 const (
@@ -46,73 +43,42 @@ const (
 	// maxImageBytes is Threads' image size limit (Posts › Media
 	// specifications: 8 MB).
 	maxImageBytes = 8 << 20
-	settingUser   = "user"
 )
 
 // imageTypes are the image formats Threads fetches (Media
 // specifications: JPEG and PNG).
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true}
 
+// network is Threads' container publishing (Threads › Posts) and its
+// long-lived tokens (th_exchange_token, 60 days, refreshed with
+// th_refresh_token once a day old: Threads › Get started › Long-lived
+// tokens).
+var network = &meta.Containers[*Publisher]{Name: "threads", Display: "Threads", DefaultAPI: defaultAPI, DefaultVersion: defaultVersion,
+	Edge: "threads", Publish: "threads_publish", StatusField: "status", QuotaEdge: "threads_publishing_limit", ReplyQuota: true,
+	Exchange: "th_exchange_token", Refresh: "th_refresh_token", Lifetime: "Threads long-lived tokens last 60 days",
+	User: func(user string) (string, error) {
+		if user == "" {
+			user = "me"
+		}
+		if user != "me" && !meta.ValidID(user) {
+			return "", fmt.Errorf("threads: setting user %q is not a Threads user id (digits) or me", user)
+		}
+		return user, nil
+	},
+	Wrap: func(a *meta.Account) *Publisher { return &Publisher{a} }}
+
 func init() {
-	oauth.Register(Provider)
-	publishers.Register(publishers.Network{
-		Name:        "threads",
-		Description: "posts and threads on Threads, with images and carousels (Threads API containers)",
-		Settings: slices.Concat([]publishers.Field{
-			{Name: settingUser, Default: "me", Help: "the Threads user id to post as (default: the token's user)"},
-		}, meta.Fields(defaultAPI, defaultVersion), mediahost.Fields("Threads"), Provider.Settings()),
-		Secrets: Provider.Secrets(),
-		// The container recorded before publishing, and else the account's
-		// recent posts, tell whether an uncertain attempt went out.
-		Safety:  publishers.RetryLookup,
-		New:     New,
-		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
-	})
+	network.Register(Provider, "posts and threads on Threads, with images and carousels (Threads API containers)",
+		publishers.Field{Default: "me", Help: "the Threads user id to post as (default: the token's user)"},
+		New)
 }
 
 // Publisher posts as one Threads user.
-type Publisher struct {
-	user  string
-	graph *meta.Graph
-	flow  *meta.Flow
-	host  *mediahost.Host
-}
+type Publisher struct{ *meta.Account }
 
 // New builds a Threads publisher; the token is read when a request is made.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
-	p, err := fromSettings(cfg.Settings)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.graph.Connect(cfg, Provider, loginHint(cfg.Channel)); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-func fromSettings(settings map[string]string) (*Publisher, error) {
-	g, err := meta.ReadSettings("threads", "Threads", settings, defaultAPI, defaultVersion)
-	if err != nil {
-		return nil, err
-	}
-	user := strings.TrimSpace(settings[settingUser])
-	if user == "" {
-		user = "me"
-	}
-	if user != "me" && !meta.ValidID(user) {
-		return nil, fmt.Errorf("threads: setting user %q is not a Threads user id (digits) or me", user)
-	}
-	host, err := mediahost.FromSettings("threads", settings)
-	if err != nil {
-		return nil, err
-	}
-	flow := &meta.Flow{Graph: g, User: user, Edge: "threads", Publish: "threads_publish", StatusField: "status",
-		Poll: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}}
-	return &Publisher{user: user, graph: g, flow: flow, host: host}, nil
-}
-
-func loginHint(channel string) string {
-	return meta.LoginHint(channel, "Threads long-lived tokens last 60 days")
+	return network.Connect(cfg, Provider)
 }
 
 // Count counts a text as Threads does: characters, an emoji counting as
@@ -190,16 +156,7 @@ func (p *Publisher) Validate(post publishers.Post) []publishers.Problem {
 	if len(post.Media) > maxCarousel {
 		probs = append(probs, publishers.Problem{Field: "media", Message: fmt.Sprintf("%d images, a Threads carousel takes %d", len(post.Media), maxCarousel)})
 	}
-	for i, m := range post.Media {
-		if msg := p.checkImage(m.Path); msg != "" {
-			probs = append(probs, publishers.Problem{Field: fmt.Sprintf("media[%d]", i), Message: msg})
-		}
-	}
-	return probs
-}
-
-func (p *Publisher) checkImage(path string) string {
-	return mediahost.CheckImage(p.host, "Threads", path, maxImageBytes, imageTypes, "JPEG or PNG")
+	return append(probs, p.CheckImages(post.Media, maxImageBytes, imageTypes, "JPEG or PNG")...)
 }
 
 // Preview shows the thread as Threads receives it.
@@ -209,7 +166,7 @@ func (p *Publisher) Preview(post publishers.Post) publishers.Preview {
 	for _, s := range ps {
 		pv.Count = append(pv.Count, Count(s))
 	}
-	pv.Extra = mediahost.PreviewNote(p.host, "Threads", post.Media)
+	pv.Extra = p.PreviewNote(post.Media)
 	return pv
 }
 
@@ -224,7 +181,14 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	if next >= len(ps) {
 		return live[0].Result, nil
 	}
-	if err := p.checkQuota(ctx, next, len(ps)); err != nil {
+	// threads_publishing_limit (Threads › Overview › Rate limiting: 250
+	// posts and 1,000 replies in a moving 24 hours): the parts still to
+	// post, from next, must fit both.
+	posts, replies := 0, len(ps)-next
+	if next == 0 {
+		posts, replies = 1, len(ps)-1
+	}
+	if err := p.CheckQuota(ctx, posts, replies); err != nil {
 		return publishers.Result{}, err
 	}
 	var first publishers.Result
@@ -241,19 +205,14 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 		if i == 0 {
 			media = post.Media
 		}
-		res, err := p.flow.Part(ctx, post, i,
+		within := ""
+		if i > 0 {
+			within = fmt.Sprintf("thread part %d of %d", i+1, len(ps))
+		}
+		res, err := p.PublishPart(ctx, post, i, within,
 			func(ctx context.Context) (string, error) { return p.container(ctx, text, media, replyTo) },
 			func(ctx context.Context) (publishers.Result, bool, error) { return p.lookup(ctx, post, i, text) })
 		if err != nil {
-			if i > 0 {
-				err = publishers.Within(err, fmt.Sprintf("thread part %d of %d", i+1, len(ps)))
-			}
-			return first, err
-		}
-		if res.RemoteURL == "" {
-			res.RemoteURL = p.flow.Permalink(ctx, res.RemoteID)
-		}
-		if err := post.Confirm(publishers.PartResult{Index: i, Result: res}); err != nil {
 			return first, err
 		}
 		if i == 0 {
@@ -279,88 +238,26 @@ func (p *Publisher) container(ctx context.Context, text string, media []publishe
 	case 0:
 		form.Set("media_type", "TEXT")
 	case 1:
-		u, err := p.host.URL(media[0].Path, maxImageBytes)
+		image, err := p.Image(0, media[0], maxImageBytes, "IMAGE", false)
 		if err != nil {
-			return "", publishers.Within(err, "media[0]")
+			return "", err
 		}
-		form.Set("media_type", "IMAGE")
-		form.Set("image_url", u)
-		if alt := strings.TrimSpace(media[0].Alt); alt != "" {
-			form.Set("alt_text", alt)
-		}
+		maps.Copy(form, image)
 	default:
-		var children []string
-		for i, m := range media {
-			u, err := p.host.URL(m.Path, maxImageBytes)
-			if err != nil {
-				return "", publishers.Within(err, fmt.Sprintf("media[%d]", i))
-			}
-			item := url.Values{"media_type": {"IMAGE"}, "image_url": {u}, "is_carousel_item": {"true"}}
-			if alt := strings.TrimSpace(m.Alt); alt != "" {
-				item.Set("alt_text", alt)
-			}
-			id, err := p.flow.Create(ctx, item)
-			if err != nil {
-				return "", publishers.Within(err, fmt.Sprintf("media[%d]", i))
-			}
-			children = append(children, id)
+		carousel, err := p.Carousel(ctx, media, maxImageBytes, "IMAGE")
+		if err != nil {
+			return "", err
 		}
-		form.Set("media_type", "CAROUSEL")
-		form.Set("children", strings.Join(children, ","))
+		maps.Copy(form, carousel)
 	}
-	return p.flow.Create(ctx, form)
-}
-
-// checkQuota reads threads_publishing_limit (Threads › Overview › Rate
-// limiting: 250 posts and 1,000 replies in a moving 24 hours) and waits
-// when the parts still to post, from next, would exceed either.
-func (p *Publisher) checkQuota(ctx context.Context, next, total int) error {
-	var out struct {
-		Data []struct {
-			QuotaUsage      int         `json:"quota_usage"`
-			Config          quotaConfig `json:"config"`
-			ReplyQuotaUsage int         `json:"reply_quota_usage"`
-			ReplyConfig     quotaConfig `json:"reply_config"`
-		} `json:"data"`
-	}
-	q := url.Values{"fields": {"quota_usage,config,reply_quota_usage,reply_config"}}
-	if err := p.graph.Get(ctx, p.user+"/threads_publishing_limit", q, &out); err != nil {
-		return err
-	}
-	if len(out.Data) == 0 {
-		return nil
-	}
-	d := out.Data[0]
-	posts, replies := 0, total-next
-	if next == 0 {
-		posts, replies = 1, total-1
-	}
-	if why := d.Config.quota(d.QuotaUsage).Over(posts, "posts"); why != "" {
-		return p.graph.QuotaWait(why)
-	}
-	if why := d.ReplyConfig.quota(d.ReplyQuotaUsage).Over(replies, "replies"); why != "" {
-		return p.graph.QuotaWait(why)
-	}
-	return nil
-}
-
-type quotaConfig struct {
-	QuotaTotal    int `json:"quota_total"`
-	QuotaDuration int `json:"quota_duration"` // seconds
-}
-
-func (c quotaConfig) quota(used int) meta.Quota {
-	return meta.Quota{Used: used, Total: c.QuotaTotal, Duration: time.Duration(c.QuotaDuration) * time.Second}
+	return p.Flow.Create(ctx, form)
 }
 
 // Check reads the token's user: the cheapest authenticated call.
 func (p *Publisher) Check(ctx context.Context) (string, error) {
-	var me struct {
-		ID       string `json:"id"`
-		Username string `json:"username"`
-	}
-	if err := p.graph.Get(ctx, p.user, url.Values{"fields": {"id,username"}}, &me); err != nil {
+	id, username, err := p.Me(ctx)
+	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("authenticated on Threads as @%s (%s)", me.Username, me.ID), nil
+	return fmt.Sprintf("authenticated on Threads as @%s (%s)", username, id), nil
 }

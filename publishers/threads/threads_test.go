@@ -230,7 +230,7 @@ func TestCountAndValidate(t *testing.T) {
 	if n := Count("ab😀"); n != 6 {
 		t.Errorf("Count = %d, want 2 + the emoji's 4 bytes", n)
 	}
-	p, err := fromSettings(map[string]string{})
+	p, err := network.Open(map[string]string{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestCountAndValidate(t *testing.T) {
 		t.Errorf("TextThread = %d posts, want 2", n)
 	}
 	for _, bad := range []map[string]string{{"user": "acme"}, {"media_dir": "/srv/media"}, {"media_dir": "rel", "media_base_url": "https://x.example"}, {"media_dir": "/srv", "media_base_url": "http://x.example"}} {
-		if _, err := fromSettings(bad); err == nil {
+		if _, err := network.Open(bad); err == nil {
 			t.Errorf("settings %v accepted", bad)
 		}
 	}

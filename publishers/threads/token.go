@@ -1,24 +1,17 @@
 package threads
 
 import (
-	"github.com/crieur/crieur/publishers/meta"
 	"github.com/crieur/crieur/publishers/oauth"
 )
-
-// tokens is how Threads keeps its token: the login's short-lived token
-// exchanged for a long-lived one (th_exchange_token, 60 days), refreshed
-// with th_refresh_token once a day old (Threads › Get started ›
-// Long-lived tokens).
-var tokens = meta.LongLived{Name: "threads", Display: "Threads", DefaultAPI: defaultAPI,
-	Exchange: "th_exchange_token", Refresh: "th_refresh_token", Hint: loginHint}
 
 // Provider is Threads' OAuth service (Threads › Get started › Get access
 // tokens and permissions: the Authorization Window at
 // threads.com/oauth/authorize, the code exchanged at POST
 // graph.threads.net/oauth/access_token with the Threads app's id and
 // secret; permissions threads_basic and threads_content_publish). There
-// are no refresh tokens: the long-lived token is refreshed with itself.
-var Provider = tokens.Provider(oauth.Provider{
+// are no refresh tokens: the long-lived token is refreshed with itself
+// (network: th_exchange_token, then th_refresh_token once a day old).
+var Provider = network.Provider(oauth.Provider{
 	Network:  "threads",
 	AuthURL:  "https://threads.com/oauth/authorize",
 	TokenURL: "https://graph.threads.net/oauth/access_token",
