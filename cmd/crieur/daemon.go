@@ -202,7 +202,7 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 	cmd.Flags().String(keyICS, "", "keep this iCalendar file up to date (atomic rename) for a team to subscribe to")
 	cmd.Flags().Bool(keyPrivate, false, "--ics: "+privateUsage)
 	bindSchedulerFlags(cmd)
-	cmd.Flags().Duration(keyStatsEvery, 5*time.Minute, "look this often for posts whose engagement is due to be read (0: never; see `crieur stats collect`)")
+	cmd.Flags().Duration(keyStatsEvery, 5*time.Minute, "look this often for posts whose engagement is due to be read (0: never; see \"crieur stats collect\")")
 	cmd.Flags().String(keyMetricsAddr, "", "serve /metrics and /healthz on this address (e.g. 127.0.0.1:9464)")
 	return cmd
 }

@@ -185,7 +185,7 @@ func (a *app) expiryLines(e oauth.Expiry) []string {
 	case e.Refreshable:
 		out = append(out, "crieur renews it by itself")
 	case e.RenewsItself:
-		out = append(out, "crieur extends it by itself when it publishes (once it is a day old); unused until then, run `crieur channel login` again")
+		out = append(out, "crieur extends it by itself when it publishes (once it is a day old); if the channel publishes nothing before it expires, run `crieur channel login` again")
 	case e.Access != nil:
 		out = append(out, "no refresh token: run `crieur channel login` again before it expires")
 	}

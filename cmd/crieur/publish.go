@@ -159,8 +159,15 @@ func (a *app) showReport(rep scheduler.Report) error {
 		if err := t.flush(); err != nil {
 			return err
 		}
+		// rep.Paused counts deliveries; the line counts the channels they paused.
+		paused := map[string]bool{}
+		for _, r := range rep.Results {
+			if r.Outcome == calendar.OutcomeAuth {
+				paused[r.Channel] = true
+			}
+		}
 		fmt.Fprintf(w, "Published %d, retrying %d, failed %d, held %d, missed %d, channels paused %d.\n",
-			rep.Published, rep.Retried, rep.Failed, rep.Held, rep.Missed, rep.Paused)
+			rep.Published, rep.Retried, rep.Failed, rep.Held, rep.Missed, len(paused))
 		return nil
 	})
 	if err != nil {

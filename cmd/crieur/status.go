@@ -132,7 +132,7 @@ with -q, nothing else (no report), so that a cron mails only a problem.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when an OAuth channel needs `crieur channel login` within --expiring-within")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when an OAuth channel needs \"crieur channel login\" within --expiring-within")
 	cmd.Flags().StringVar(&within, "expiring-within", "7d", "with --check: how far ahead to look (7d, 36h)")
 	return cmd
 }
