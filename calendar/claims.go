@@ -52,6 +52,10 @@ type Outcome struct {
 	PauseReason string // for OutcomeAuth: how to fix it
 	// Found is set for OutcomePublished when an earlier attempt was found by a lookup.
 	Found bool
+	// NotTried, on an OutcomeRetry, gives the attempt back: this process
+	// could not make the call (a secret it cannot read), and the delivery
+	// is left to a process that can.
+	NotTried bool
 }
 
 // OutcomeRecord is one delivery's outcome, for a store's RecordOutcomes.

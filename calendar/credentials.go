@@ -40,6 +40,21 @@ var ErrNoSecret = errors.New("no such secret")
 // ErrNoKey is the cause when no key is set up.
 var ErrNoKey = errors.New("no key for the calendar's secrets")
 
+// ErrSecretNotHere wraps a secret this process cannot read, though another
+// may: its environment variable is not set here, its file is not on this
+// machine, or this machine has no key for the calendar's sealed secrets.
+// The scheduler leaves such a delivery to a process that can (it does not
+// pause the channel every process shares).
+var ErrSecretNotHere = errors.New("a secret this process cannot read")
+
+// SecretNotHere marks err as ErrSecretNotHere, keeping its message.
+func SecretNotHere(err error) error { return secretNotHere{err} }
+
+type secretNotHere struct{ error }
+
+func (e secretNotHere) Is(target error) bool { return target == ErrSecretNotHere }
+func (e secretNotHere) Unwrap() error        { return e.error }
+
 // EnvKeys is the key source of a store opened without one: CRIEUR_KEY alone.
 func EnvKeys() (Keys, error) {
 	v, ok := os.LookupEnv("CRIEUR_KEY")

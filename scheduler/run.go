@@ -231,6 +231,9 @@ type Report struct {
 	Held      int      `json:"held"`
 	Missed    int      `json:"missed"`
 	Paused    int      `json:"paused"`
+	// NotHere counts the retries this process could not even try (a secret
+	// it cannot read): left to another process, but this one needs fixing.
+	NotHere int `json:"not_here"`
 	// Held is what is due but held back by the kill switch or a paused
 	// channel (not claimed, so not in Results).
 	HeldByPause calendar.HeldDue `json:"held_by_pause"`
@@ -243,6 +246,9 @@ func (r *Report) add(res Result) {
 		r.Published++
 	case calendar.OutcomeRetry, calendar.OutcomeRecovered:
 		r.Retried++
+		if res.NotHere {
+			r.NotHere++
+		}
 	case calendar.OutcomeFailed:
 		r.Failed++
 	case calendar.OutcomeHeld:

@@ -165,6 +165,8 @@ type Result struct {
 	RetryAt    time.Time `json:"retry_at,omitzero"`
 	Error      string    `json:"error,omitempty"`
 	Late       string    `json:"late,omitempty"`
+	// NotHere: this process could not try (a secret it cannot read).
+	NotHere bool `json:"not_here,omitempty"`
 }
 
 // deliver publishes one claimed delivery and records the outcome. It never
@@ -192,6 +194,14 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		return s.retryOutcome(d, err), publishers.Network{}
 	}
 	pub, nw, err := s.publisher(ctx, ch)
+	if errors.Is(err, calendar.ErrSecretNotHere) {
+		// This process lacks what another may have (an environment
+		// variable, a file, the calendar's key): pausing the channel would
+		// stop every daemon. The delivery waits for one that can publish it,
+		// or for this one once its configuration is fixed.
+		return calendar.Outcome{Kind: calendar.OutcomeRetry, NotTried: true, Class: "config", RetryAt: s.o.Clock.Now().Add(notHereRetry),
+			Error: fmt.Sprintf("%s cannot publish to %s from here (%v): it is left to a process that can; to publish from this one, set it up here", s.o.Owner, ch.Name, err)}, nw
+	}
 	if err != nil {
 		// A missing secret or an unknown network will not mend by itself.
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: "config", Error: err.Error(),
@@ -248,6 +258,10 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 	out.RemoteID, out.RemoteURL = res.RemoteID, res.RemoteURL
 	return out, nw
 }
+
+// notHereRetry is how long a delivery this process cannot publish (a secret
+// it cannot read) waits before any process claims it again.
+const notHereRetry = time.Minute
 
 // failure turns a failed call into an outcome by its class. With unsafe (the
 // network can neither deduplicate nor be looked up), a call that may have
@@ -317,6 +331,7 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 		s.log.Warn(note, "delivery", d.ID, "channel", d.Channel)
 	}
 	r.Outcome, r.RemoteID, r.RemoteURL, r.Error, r.RetryAt = out.Kind, out.RemoteID, out.RemoteURL, out.Error, out.RetryAt.UTC()
+	r.NotHere = out.NotTried
 	ctx := context.Background()
 	var err error
 	s.markSettling(d.ID)

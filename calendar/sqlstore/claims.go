@@ -644,8 +644,9 @@ func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Deli
 			}
 		}
 		attemptsQ := "attempts"
-		if o.Kind == calendar.OutcomeAuth {
-			// Refused credentials are not the post's fault: the attempt is given back.
+		if o.Kind == calendar.OutcomeAuth || o.NotTried {
+			// Refused credentials are not the post's fault, and a call not
+			// made is no attempt: the attempt is given back.
 			attemptsQ = s.dia.greatest("attempts-1", "0")
 		}
 		err = set(`status='pending', run_at=?, due_at=COALESCE(?, due_at), last_error=?, attempts=`+attemptsQ, runAt(at), due, o.Error)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"os"
@@ -18,19 +19,22 @@ func (s *Store) ResolveSecrets(refs map[string]string) (map[string]string, error
 		case strings.HasPrefix(ref, "env:"):
 			v := os.Getenv(strings.TrimPrefix(ref, "env:"))
 			if v == "" {
-				return nil, fmt.Errorf("secret %s: environment variable %s is not set", name, strings.TrimPrefix(ref, "env:"))
+				return nil, calendar.SecretNotHere(fmt.Errorf("secret %s: environment variable %s is not set here", name, strings.TrimPrefix(ref, "env:")))
 			}
 			out[name] = v
 		case strings.HasPrefix(ref, "file:"):
 			p := calendar.ExpandHome(strings.TrimPrefix(ref, "file:"))
 			b, err := os.ReadFile(p)
 			if err != nil {
-				return nil, fmt.Errorf("secret %s: %w", name, err)
+				return nil, calendar.SecretNotHere(fmt.Errorf("secret %s: %w", name, err))
 			}
 			out[name] = strings.TrimRight(string(b), "\r\n")
 		case strings.HasPrefix(ref, "stored:"):
 			c, n := splitSecretKey(strings.TrimPrefix(ref, "stored:"))
 			v, ok, err := s.storedSecret(context.Background(), s.db, c, n)
+			if errors.Is(err, calendar.ErrNoKey) {
+				return nil, calendar.SecretNotHere(fmt.Errorf("secret %s: %w", name, err))
+			}
 			if err != nil {
 				return nil, fmt.Errorf("secret %s: %w", name, err)
 			}

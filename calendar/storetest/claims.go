@@ -50,6 +50,15 @@ func testDeliveryTransitions(t *testing.T, h Harness) {
 			delivery: calendar.DeliveryFailed, post: calendar.StatusFailed, check: stopped},
 		{name: "held", outcome: calendar.Outcome{Kind: calendar.OutcomeHeld, Error: "timeout, may have reached"},
 			delivery: calendar.DeliveryHeld, post: calendar.StatusScheduled, check: stopped},
+		{name: "not-tried", outcome: calendar.Outcome{Kind: calendar.OutcomeRetry, NotTried: true, RetryAt: retryAt, Error: "no key here"},
+			delivery: calendar.DeliveryPending, post: calendar.StatusScheduled, check: func(t *testing.T, e *env, d calendar.Delivery) {
+				if d.Attempts != 0 || !sameTime(d.RunAt, &retryAt) || d.LastError != "no key here" {
+					t.Errorf("a call not tried: %+v (the attempt is given back, it runs again at its time)", d)
+				}
+				if c, _ := e.s.Channel(e.ctx, "plain"); c.Paused {
+					t.Errorf("the channel was paused for a call this process could not try")
+				}
+			}},
 		{name: "auth", outcome: calendar.Outcome{Kind: calendar.OutcomeAuth, Error: "401", PauseReason: "log in again"},
 			delivery: calendar.DeliveryPending, post: calendar.StatusScheduled, check: func(t *testing.T, e *env, d calendar.Delivery) {
 				if d.Attempts != 0 || d.RunAt == nil {

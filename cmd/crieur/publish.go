@@ -125,9 +125,9 @@ type errAttention struct{ n int }
 
 func (e errAttention) Error() string {
 	if e.n == 1 {
-		return "1 delivery needs a person (failed, held, missed or channel paused): see `crieur status`"
+		return "1 delivery needs a person (failed, held, missed, channel paused, or not publishable from here): see `crieur status`"
 	}
-	return strconv.Itoa(e.n) + " deliveries need a person (failed, held, missed or channel paused): see `crieur status`"
+	return strconv.Itoa(e.n) + " deliveries need a person (failed, held, missed, channel paused, or not publishable from here): see `crieur status`"
 }
 
 func (a *app) showReport(rep scheduler.Report) error {
@@ -168,13 +168,17 @@ func (a *app) showReport(rep scheduler.Report) error {
 		}
 		fmt.Fprintf(w, "Published %d, retrying %d, failed %d, held %d, missed %d, channels paused %d.\n",
 			rep.Published, rep.Retried, rep.Failed, rep.Held, rep.Missed, len(paused))
+		if rep.NotHere > 0 {
+			fmt.Fprintf(w, "%s cannot be published from here (a secret this machine cannot read): left for a process that can, or set it up here.\n",
+				calendar.Count(rep.NotHere, "delivery", "deliveries"))
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	held := rep.HeldByPause.Lines()
-	if n := rep.Failed + rep.Held + rep.Missed + rep.Paused; n > 0 {
+	if n := rep.Failed + rep.Held + rep.Missed + rep.Paused + rep.NotHere; n > 0 {
 		if len(held) > 0 {
 			return fmt.Errorf("%w\n%s", errAttention{n}, strings.Join(held, "\n"))
 		}
