@@ -16,6 +16,17 @@ import (
 // The PostgreSQL store passes the same conformance suite, unchanged: each
 // calendar is a new database on the test server (testsvc.Postgres).
 func TestPostgresStoreConformance(t *testing.T) {
+	postgresConformance(t, false)
+}
+
+// And so it does opened as a command opens it (sqlstore.Options.ShortLived:
+// every statement sent unprepared, its parameters' types left to the
+// server).
+func TestPostgresStoreConformanceShortLived(t *testing.T) {
+	postgresConformance(t, true)
+}
+
+func postgresConformance(t *testing.T, shortLived bool) {
 	testsvc.Postgres(t) // skips (or fails under CI) at once without a server
 	var mu sync.Mutex
 	var keyring calendar.Keys
@@ -36,7 +47,7 @@ func TestPostgresStoreConformance(t *testing.T) {
 	var urls sync.Map // *sqlstore.Store → its database URL
 	open := func(t *testing.T, url string, now func() time.Time) *sqlstore.Store {
 		t.Helper()
-		s, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true, Keys: keys})
+		s, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true, Keys: keys, ShortLived: shortLived})
 		if err != nil {
 			t.Fatal(err)
 		}
