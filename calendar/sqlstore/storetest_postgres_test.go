@@ -14,19 +14,14 @@ import (
 )
 
 // The PostgreSQL store passes the same conformance suite, unchanged: each
-// calendar is a new database on the test server (testsvc.Postgres).
+// calendar is a new database on the test server (testsvc.Postgres). Each is
+// opened as a command opens it (Options.ShortLived: every statement sent
+// unprepared, its parameters' types left to the server, the stricter of
+// pgx's modes), and the second store of the cases that use two as the
+// daemon opens it (pgx's statement cache): a command beside a daemon. The
+// store's own tests (CRIEUR_TEST_ENGINE=postgres) and the scheduler's run in
+// the daemon's mode.
 func TestPostgresStoreConformance(t *testing.T) {
-	postgresConformance(t, false)
-}
-
-// And so it does opened as a command opens it (sqlstore.Options.ShortLived:
-// every statement sent unprepared, its parameters' types left to the
-// server).
-func TestPostgresStoreConformanceShortLived(t *testing.T) {
-	postgresConformance(t, true)
-}
-
-func postgresConformance(t *testing.T, shortLived bool) {
 	testsvc.Postgres(t) // skips (or fails under CI) at once without a server
 	var mu sync.Mutex
 	var keyring calendar.Keys
@@ -45,7 +40,7 @@ func postgresConformance(t *testing.T, shortLived bool) {
 		return calendar.Keys{Current: keyring.Current, Old: append([]seal.Key(nil), keyring.Old...)}, nil
 	}
 	var urls sync.Map // *sqlstore.Store → its database URL
-	open := func(t *testing.T, url string, now func() time.Time) *sqlstore.Store {
+	open := func(t *testing.T, url string, now func() time.Time, shortLived bool) *sqlstore.Store {
 		t.Helper()
 		s, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true, Keys: keys, ShortLived: shortLived})
 		if err != nil {
@@ -58,14 +53,14 @@ func postgresConformance(t *testing.T, shortLived bool) {
 	}
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T, now func() time.Time) storetest.Store {
-			return open(t, sqlstore.PostgresForTest(t), now)
+			return open(t, sqlstore.PostgresForTest(t), now, true)
 		},
 		OpenSecond: func(t *testing.T, first storetest.Store, now func() time.Time) storetest.Store {
 			url, ok := urls.Load(first.(*sqlstore.Store))
 			if !ok {
 				t.Fatal("OpenSecond: not a store the harness opened")
 			}
-			return open(t, url.(string), now)
+			return open(t, url.(string), now, false)
 		},
 		NextKey: func(t *testing.T) seal.Key {
 			next := newKey(t)
