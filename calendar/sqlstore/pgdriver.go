@@ -6,7 +6,9 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -19,20 +21,50 @@ import (
 // connections never pass through here.
 
 // pgConnector makes the wrapped connections of one pool.
-type pgConnector struct{ inner driver.Connector }
+type pgConnector struct {
+	inner driver.Connector
+	// untyped: statements go unprepared (pgx's exec mode or simple
+	// protocol), so the server learns a parameter's type from the
+	// statement, not from a description pgx asked for first.
+	untyped bool
+}
+
+func newPGConnector(cfg *pgx.ConnConfig) pgConnector {
+	m := cfg.DefaultQueryExecMode
+	return pgConnector{
+		inner:   stdlib.GetConnector(*cfg),
+		untyped: m == pgx.QueryExecModeExec || m == pgx.QueryExecModeSimpleProtocol,
+	}
+}
 
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.inner.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &pgConn{Conn: dc.(*stdlib.Conn)}, nil
+	return &pgConn{Conn: dc.(*stdlib.Conn), opened: time.Now(), untyped: c.untyped}, nil
 }
 
 func (c pgConnector) Driver() driver.Driver { return c.inner.Driver() }
 
 // pgConn is one pgx connection; what it does not override it forwards.
-type pgConn struct{ *stdlib.Conn }
+type pgConn struct {
+	*stdlib.Conn
+	opened  time.Time
+	untyped bool // see pgConnector
+}
+
+// ResetSession is called each time the pool hands the connection out again.
+// pgx pings the server there when the connection has not been handed out
+// for a second, and so on its first reuse however new it is: a round trip
+// in every short command, for a connection opened milliseconds before. A
+// connection opened less than a second ago is treated as one used then.
+func (c *pgConn) ResetSession(ctx context.Context) error {
+	if pc := c.Conn.Conn(); time.Since(c.opened) < time.Second && !pc.IsClosed() && pc.PgConn().TxStatus() == 'I' {
+		return nil
+	}
+	return c.Conn.ResetSession(ctx)
+}
 
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
 	return c.Conn.Prepare(rebind(query))
@@ -52,9 +84,18 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 
 // CheckNamedValue lets a bool go to an integer column as 0 or 1 (the flag
 // columns are integers, as on SQLite) and still to a boolean one (goose's).
+// Unprepared, it is sent as the text "0" or "1" of no stated type, which
+// the server reads as the column's type, integer or boolean.
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	if b, ok := nv.Value.(bool); ok {
-		nv.Value = pgFlag(b)
+		switch {
+		case !c.untyped:
+			nv.Value = pgFlag(b)
+		case b:
+			nv.Value = "1"
+		default:
+			nv.Value = "0"
+		}
 		return nil
 	}
 	return c.Conn.CheckNamedValue(nv)

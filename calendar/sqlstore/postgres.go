@@ -17,7 +17,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -150,7 +149,15 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	// 40 ms.
 	cfg.RuntimeParams["jit"] = "off"
 	cfg.RuntimeParams["max_parallel_workers_per_gather"] = "0"
-	db := sql.OpenDB(pgConnector{inner: stdlib.GetConnector(*cfg)})
+	// A command runs each of its statements once: sent unprepared, in one
+	// round trip (pgx's exec mode), each costs half the round trips of a
+	// prepared one, and its new connection's statement cache would only
+	// be thrown away. The daemon keeps the cache: it runs the same
+	// statements all day. A default_query_exec_mode in the URL wins.
+	if opt.ShortLived && !urlSetsExecMode(target) {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
+	db := sql.OpenDB(newPGConnector(cfg))
 	// Writers queue on one advisory lock; a few more connections serve the
 	// reads (and the claims) beside them.
 	db.SetMaxOpenConns(8)
@@ -172,6 +179,13 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 		return nil, openError(err, "opening", shown, cfg.User, password)
 	}
 	return s, nil
+}
+
+// urlSetsExecMode reports whether a PostgreSQL URL chooses pgx's query
+// mode itself (default_query_exec_mode=…).
+func urlSetsExecMode(target string) bool {
+	u, err := url.Parse(target)
+	return err == nil && u.Query().Has("default_query_exec_mode")
 }
 
 // createMissingDatabase creates the database cfg names when the server

@@ -226,33 +226,70 @@ func (s *Store) loadChildrenChunk(ctx context.Context, posts []calendar.Post, al
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	parts, err := deliveryParts(ctx, s.db, `delivery_id IN (SELECT id FROM deliveries WHERE post_id IN `+in+`)`, args...)
-	if err != nil {
-		return err
+	return s.loadPostExtras(ctx, posts, idx, in, args)
+}
+
+// Kinds of row of loadPostExtras' query.
+const (
+	extraPart = iota
+	extraVariant
+	extraMedia
+	extraNote
+)
+
+// loadPostExtras adds to posts (whose deliveries are read) their deliveries'
+// thread parts, their variants, media and notes, all in one query: on
+// PostgreSQL each statement is a round trip to the server, and a page of
+// posts seldom has many of any. Rows come by kind, post, then the order of
+// each (a part's delivery and index, a medium's position, a note's id).
+func (s *Store) loadPostExtras(ctx context.Context, posts []calendar.Post, idx map[int64]int, in string, ids []any) error {
+	args := make([]any, 0, 4*len(ids))
+	for range 4 {
+		args = append(args, ids...)
 	}
-	for i := range posts {
-		for j := range posts[i].Deliveries {
-			posts[i].Deliveries[j].Parts = parts[posts[i].Deliveries[j].ID]
-		}
-	}
-	if err := readVariantsAndMedia(ctx, s.db, in, args, func(id int64) *calendar.Post { return &posts[idx[id]] }); err != nil {
-		return err
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, post_id, at, author, text FROM post_notes WHERE post_id IN `+in+` ORDER BY id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+strconv.Itoa(extraPart)+`, d.post_id, dp.delivery_id, dp.idx, dp.published_at, dp.remote_id, dp.remote_url, dp.ref
+			FROM delivery_parts dp JOIN deliveries d ON d.id = dp.delivery_id WHERE d.post_id IN `+in+`
+		UNION ALL SELECT `+strconv.Itoa(extraVariant)+`, v.post_id, 0, 0, NULL, ch.name, v.body, ''
+			FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in+`
+		UNION ALL SELECT `+strconv.Itoa(extraMedia)+`, post_id, position, 0, NULL, path, alt, '' FROM post_media WHERE post_id IN `+in+`
+		UNION ALL SELECT `+strconv.Itoa(extraNote)+`, post_id, id, at, NULL, author, text, '' FROM post_notes WHERE post_id IN `+in+`
+		ORDER BY 1, 2, 3, 4`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	parts := map[int64][]calendar.DeliveryPart{}
 	for rows.Next() {
-		var n calendar.Note
-		var id, at int64
-		if err := rows.Scan(&n.ID, &id, &at, &n.Author, &n.Text); err != nil {
+		var kind int
+		var postID, n1, n2 int64
+		var n3 sql.NullInt64
+		var s1, s2, s3 string
+		if err := rows.Scan(&kind, &postID, &n1, &n2, &n3, &s1, &s2, &s3); err != nil {
 			return err
 		}
-		n.At = fromMS(at)
-		posts[idx[id]].Notes = append(posts[idx[id]].Notes, n)
+		p := &posts[idx[postID]]
+		switch kind {
+		case extraPart:
+			parts[n1] = append(parts[n1], calendar.DeliveryPart{Index: int(n2), RemoteID: s1, RemoteURL: s2, Ref: s3, PublishedAt: fromNullMS(n3)})
+		case extraVariant:
+			p.Variants[s1] = s2
+		case extraMedia:
+			p.Media = append(p.Media, calendar.Media{Path: s1, Alt: s2})
+		case extraNote:
+			p.Notes = append(p.Notes, calendar.Note{ID: n1, At: fromMS(n2), Author: s1, Text: s2})
+		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(parts) > 0 {
+		for i := range posts {
+			for j := range posts[i].Deliveries {
+				posts[i].Deliveries[j].Parts = parts[posts[i].Deliveries[j].ID]
+			}
+		}
+	}
+	return nil
 }
 
 // CreatePost adds a post and one pending delivery per channel. A post given a

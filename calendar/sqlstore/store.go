@@ -75,6 +75,12 @@ type Options struct {
 	// Keys gives the key that seals stored secrets, asked for only when one
 	// is sealed or opened (nil: CRIEUR_KEY alone; see credentials.go).
 	Keys calendar.KeySource
+	// ShortLived says the process runs a few statements and exits (a
+	// command, not the daemon). On PostgreSQL each statement then goes to
+	// the server in one round trip, unprepared, instead of being prepared
+	// first and then run: two round trips each on a new connection, for a
+	// prepared statement no one runs again. SQLite ignores it.
+	ShortLived bool
 }
 
 // ErrNoDatabase is returned when the database does not exist and Create is false.

@@ -18,7 +18,11 @@ import (
 //
 // The key source of every handle: a key file and its KEY.old, as
 // `crieur secrets rotate-key` leaves them (NextKey moves them on).
-func runConformance(t *testing.T, newTarget func(t *testing.T) string) {
+//
+// With shortLived, the first handle is opened as a command opens it
+// (Options.ShortLived) and the second as the daemon does: a command beside
+// a daemon.
+func runConformance(t *testing.T, newTarget func(t *testing.T) string, shortLived bool) {
 	var mu sync.Mutex
 	var keyring calendar.Keys
 	newKey := func(t *testing.T) seal.Key {
@@ -36,9 +40,9 @@ func runConformance(t *testing.T, newTarget func(t *testing.T) string) {
 		return calendar.Keys{Current: keyring.Current, Old: append([]seal.Key(nil), keyring.Old...)}, nil
 	}
 	var targets sync.Map // *sqlstore.Store → the target it opened
-	open := func(t *testing.T, target string, now func() time.Time) *sqlstore.Store {
+	open := func(t *testing.T, target string, now func() time.Time, short bool) *sqlstore.Store {
 		t.Helper()
-		s, err := sqlstore.OpenURL(context.Background(), target, sqlstore.Options{Create: true, Keys: keys})
+		s, err := sqlstore.OpenURL(context.Background(), target, sqlstore.Options{Create: true, Keys: keys, ShortLived: short})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,14 +53,14 @@ func runConformance(t *testing.T, newTarget func(t *testing.T) string) {
 	}
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T, now func() time.Time) storetest.Store {
-			return open(t, newTarget(t), now)
+			return open(t, newTarget(t), now, shortLived)
 		},
 		OpenSecond: func(t *testing.T, first storetest.Store, now func() time.Time) storetest.Store {
 			target, ok := targets.Load(first.(*sqlstore.Store))
 			if !ok {
 				t.Fatal("OpenSecond: not a store the harness opened")
 			}
-			return open(t, target.(string), now)
+			return open(t, target.(string), now, false)
 		},
 		NextKey: func(t *testing.T) seal.Key {
 			next := newKey(t)

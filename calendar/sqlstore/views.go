@@ -54,7 +54,7 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 	}
 	q += ` ORDER BY p.publish_at, p.id, ch.name`
 	out := make([]calendar.Entry, 0, max(s.entriesHint(ctx, f), 256))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, q, s.dia.manyRows(args)...)
 	if err != nil {
 		return nil, err
 	}

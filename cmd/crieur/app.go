@@ -50,6 +50,9 @@ type app struct {
 	warnedRule map[string]bool
 	// muteRuleWarnings: a load said its rule warnings with their lines.
 	muteRuleWarnings bool
+	// longLived: the process runs for long (the daemon), and its store is
+	// opened for that (sqlstore.Options.ShortLived false).
+	longLived bool
 }
 
 // Global flag and config keys.
@@ -293,7 +296,7 @@ func (a *app) openStore(create bool) (calendar.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := sqlstore.OpenURL(a.ctx, a.dbPath(), sqlstore.Options{Create: create, Keys: a.keys})
+	s, err := sqlstore.OpenURL(a.ctx, a.dbPath(), sqlstore.Options{Create: create, Keys: a.keys, ShortLived: !a.longLived})
 	if err != nil {
 		return nil, err
 	}

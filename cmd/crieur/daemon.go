@@ -115,6 +115,7 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
   crieur daemon --concurrency 8 --metrics-addr 127.0.0.1:9464 --log-format json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.longLived = true // before the store is opened
 			log, err := a.logger(slog.LevelInfo)
 			if err != nil {
 				return err

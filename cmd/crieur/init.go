@@ -68,7 +68,7 @@ existing key is never replaced.`,
 			if sqlstore.IsPostgresURL(path) {
 				cfgDB = withoutPassword(path)
 				// A PostgreSQL calendar exists once its tables do.
-				if s, err := sqlstore.OpenURL(a.ctx, path, sqlstore.Options{Keys: a.keys}); err == nil {
+				if s, err := sqlstore.OpenURL(a.ctx, path, sqlstore.Options{Keys: a.keys, ShortLived: true}); err == nil {
 					existed = true
 					s.Close()
 				}
