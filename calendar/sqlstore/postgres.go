@@ -161,7 +161,10 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	// Writers queue on one advisory lock; a few more connections serve the
 	// reads (and the claims) beside them.
 	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(4)
+	// As many kept as may be open: a busy daemon returning its ninth use of
+	// the minute would otherwise close a connection and open a new one (a
+	// server process, a login) the next moment. Idle a minute, they close.
+	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db, path: shown, dsn: target, dia: dialect{pg: true}, Actor: calendar.DefaultActor(), Now: time.Now}
 	s.cred.keys = opt.Keys
