@@ -149,9 +149,17 @@ loop:
 			claimedAll = len(claimed) == free
 		}
 		var timer <-chan time.Time
-		run, lease, err := s.st.NextWake(ctx, now)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("next wake", "err", err)
+		var run, lease *time.Time
+		// A daemon with every slot busy waits for a call to end: when the
+		// next delivery is due matters only once there is room, and expired
+		// leases are the leader's. Not asking saves a busy daemon a query
+		// per call.
+		if inflight < s.o.Concurrency || s.Leading(now) {
+			var err error
+			run, lease, err = s.st.NextWake(ctx, now)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("next wake", "err", err)
+			}
 		}
 		// Expired leases are the leader's to recover: the others do not
 		// wake for them (the leader, once one, is poked awake).

@@ -260,3 +260,12 @@ func fromNullMS(v sql.NullInt64) *time.Time {
 	t := fromMS(v.Int64)
 	return &t
 }
+
+// Analyze refreshes the planner's statistics of the calendar's tables
+// (ANALYZE, on either engine), as PostgreSQL's autovacuum does within a
+// minute or so of a large change: until then a fresh table's plans are
+// guesses (a claim among thousands due reads and sorts them all).
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `ANALYZE`)
+	return err
+}
