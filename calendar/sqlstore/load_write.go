@@ -325,7 +325,9 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categori
 				return err
 			}
 		}
-		runs.Add(pp.ID, pp.Chans)
+		if conn == nil {
+			runs.Add(pp.ID, pp.Chans)
+		}
 	}
 	for _, b := range []*batch{variants, media} {
 		if err := b.flush(); err != nil {
