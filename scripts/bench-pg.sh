@@ -27,6 +27,9 @@
 #   BENCH_IMPORT_RUNS=5, BENCH_RUNS=30   hyperfine runs (import, command line)
 #   BENCH_SCHED_FULL=1    full-size scheduler runs (10,000 deliveries, 60 s);
 #                         0: scaled down (2,000 deliveries, 6 s)
+#   BENCH_IMPORT_BEFORE=PATH   another crieur binary (an earlier build) whose
+#                         import is timed in the same hyperfine run, beside
+#                         psql and this tree's crieur (before/after a change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -121,9 +124,15 @@ if [[ " $only " == *" import "* ]]; then
 	n=$(wc -l <"$dir/rows-deliveries.csv")
 	echo "the rows an import writes: $(for t in $tables; do printf '%s %s, ' "$t" "$(wc -l <"$dir/rows-$t.csv")"; done)"
 	[[ "$n" == $((rows * 3)) ]] || { echo "bench-pg: $n deliveries written, not $((rows * 3))" >&2; exit 1; }
+	before=()
+	if [[ -n "${BENCH_IMPORT_BEFORE:-}" ]]; then
+		before=(-n "crieur import (before)" "env CRIEUR_DB=$(db bench_import_run) $BENCH_IMPORT_BEFORE import $csv -q")
+	fi
+	# The last command is crieur's: the check below compares its rows.
 	hyperfine -N --runs "${BENCH_IMPORT_RUNS:-5}" --export-json "$dir/import.json" --export-markdown "$dir/import.md" \
 		--prepare "psql $admin -qAtX -c 'DROP DATABASE IF EXISTS bench_import_run WITH (FORCE)' -c 'CREATE DATABASE bench_import_run TEMPLATE bench_import_empty'" \
 		-n "psql \\copy of the same rows" "psql $(db bench_import_run) -qX -f $load" \
+		"${before[@]}" \
 		-n "crieur import" "env CRIEUR_DB=$(db bench_import_run) $crieur import $csv -q"
 	# The last run was crieur's: the rows psql copies are those it writes.
 	recreate bench_import_psql bench_import_empty
@@ -139,6 +148,9 @@ r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 p, c = r["psql \\copy of the same rows"], r["crieur import"]
 print(f"psql \\copy: {p['mean']:.2f} s ± {p['stddev'] or 0:.2f}; crieur import: {c['mean']:.2f} s ± {c['stddev'] or 0:.2f}")
 print(f"crieur import / psql \\copy: {c['mean'] / p['mean']:.2f}× (target ≤ 1.5×)")
+if "crieur import (before)" in r:
+    b = r["crieur import (before)"]
+    print(f"crieur import (before): {b['mean']:.2f} s ± {b['stddev'] or 0:.2f}: {b['mean'] / p['mean']:.2f}× psql; after / before {c['mean'] / b['mean']:.2f}×")
 EOF
 	unset CRIEUR_DB
 fi

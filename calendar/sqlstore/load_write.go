@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,6 +25,11 @@ type loadWriter struct {
 	s    *Store
 	conn *sql.Conn
 	tx   *sql.Tx
+	pg   *pgLoad // PostgreSQL: rows go in by COPY on conn
+	// categories are the ids of the categories the load's new posts name,
+	// read once per load (no write can delete one while the load holds
+	// the write lock).
+	categories map[string]int64
 }
 
 // beginLoad opens the load's transaction (it holds the write lock from its
@@ -42,7 +50,7 @@ func (s *Store) beginLoad(ctx context.Context) (*loadWriter, error) {
 			conn.Close()
 			return nil, err
 		}
-		return &loadWriter{s: s, conn: conn, tx: tx}, nil
+		return &loadWriter{s: s, conn: conn, tx: tx, pg: &pgLoad{conn: conn}, categories: map[string]int64{}}, nil
 	}
 	// A larger page cache keeps the indexes of a big load in memory; the
 	// connection goes back to the pool with the default restored.
@@ -56,7 +64,7 @@ func (s *Store) beginLoad(ctx context.Context) (*loadWriter, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &loadWriter{s: s, conn: conn, tx: tx}, nil
+	return &loadWriter{s: s, conn: conn, tx: tx, categories: map[string]int64{}}, nil
 }
 
 // end commits the load when commit is true, else rolls it back.
@@ -97,11 +105,7 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 			updates = append(updates, pp)
 		}
 	}
-	var copyConn *sql.Conn // PostgreSQL: rows go in by COPY on the load's connection
-	if s.dia.pg {
-		copyConn = w.conn
-	}
-	if err := s.createMany(ctx, tx, copyConn, creates); err != nil {
+	if err := s.createMany(ctx, tx, w.pg, w.categories, creates); err != nil {
 		return err
 	}
 	for _, pp := range creates {
@@ -196,12 +200,16 @@ func (s *Store) newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel, s
 // same id); deliveries and events are derived inside SQLite from the posts
 // just written, one statement each, for runs of consecutive posts on the
 // same channels (a big load is mostly one run), so no per-row values cross
-// into the database for them. On PostgreSQL (conn set: the connection tx
-// runs on) posts, variants and media go in by COPY instead, and the posts'
-// ids are read back by slug.
-func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, creates []*calendar.PlannedPost) error {
+// into the database for them. On PostgreSQL (pg set) every row goes in by
+// COPY instead, the posts' ids read back by slug, the deliveries and events
+// made here (copyDeliveriesEvents). categories caches category ids by name.
+func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categories map[string]int64, creates []*calendar.PlannedPost) error {
 	if len(creates) == 0 {
 		return nil
+	}
+	var conn *sql.Conn
+	if pg != nil {
+		conn = pg.conn
 	}
 	now := strconv.FormatInt(ms(s.now()), 10)
 	pending := make(map[string]*calendar.PlannedPost, 200)
@@ -264,7 +272,6 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 			b.close()
 		}
 	}()
-	categories := map[string]int64{}
 	for _, pp := range creates {
 		if name := pp.Post.Category; name != "" && categories[name] == 0 {
 			id, err := s.categoryID(ctx, tx, name) // deleted since the plan read it: not found
@@ -274,9 +281,11 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 			categories[name] = id.(int64)
 		}
 	}
-	for _, pp := range creates {
+	statuses := make([]string, len(creates))
+	for i, pp := range creates {
 		p := &pp.Post
 		status := s.newPostStatus(p, pp.Chans, pp.Source())
+		statuses[i] = status
 		var categoryID any
 		if p.Category != "" {
 			categoryID = categories[p.Category]
@@ -316,17 +325,23 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 				return err
 			}
 		}
-		runs.Add(pp.ID, pp.Chans)
+		if conn == nil {
+			runs.Add(pp.ID, pp.Chans)
+		}
 	}
 	for _, b := range []*batch{variants, media} {
 		if err := b.flush(); err != nil {
 			return err
 		}
 	}
+	if conn != nil {
+		return s.copyDeliveriesEvents(ctx, conn, pg, creates, statuses)
+	}
 	runJSON := runs.JSON()
 	// What settleStatusTx decides for a new post, per channel: canceled posts'
 	// deliveries are canceled; a scheduled post's are runnable at its time
 	// unless the channel wants approval; others wait without a run time.
+	// (PostgreSQL: copyDeliveriesEvents writes the same rows.)
 	deliveriesQ, eventsQ := `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
 		SELECT p.id, ch.id,
 			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
@@ -340,25 +355,6 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 		SELECT `+now+`, ?, 'post.created', p.id, json_object('channels', json(r.value->3), 'slug', p.slug, 'status', p.status)
 		FROM json_each(?) r
 		JOIN posts p ON p.id BETWEEN r.value->>0 AND r.value->>1`
-	if s.dia.pg {
-		// The same two statements over PostgreSQL's JSON functions (json,
-		// not jsonb: the event keeps the channel list's text as it is, and
-		// its detail is written as Go and SQLite write it).
-		deliveriesQ, eventsQ = `INSERT INTO deliveries (post_id, channel_id, status, due_at, run_at, idempotency_key, updated_at)
-		SELECT p.id, ch.id,
-			CASE WHEN p.status = 'canceled' THEN 'canceled' ELSE 'pending' END,
-			CASE WHEN p.status = 'canceled' THEN NULL ELSE p.publish_at END,
-			CASE WHEN p.status = 'scheduled' AND ch.require_approval = 0 THEN p.publish_at END,
-			replace(gen_random_uuid()::text, '-', ''), `+now+`
-		FROM json_array_elements(CAST(? AS json)) r
-		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint
-		JOIN json_array_elements_text(r.value->2) rc ON true
-		JOIN channels ch ON ch.id = rc.value::bigint`, `INSERT INTO events (at, actor, kind, post_id, detail)
-		SELECT `+now+`, ?, 'post.created', p.id,
-			'{"channels":' || (r.value->3)::text || ',"slug":' || to_json(p.slug)::text || ',"status":' || to_json(p.status)::text || '}'
-		FROM json_array_elements(CAST(? AS json)) r
-		JOIN posts p ON p.id BETWEEN (r.value->>0)::bigint AND (r.value->>1)::bigint`
-	}
 	if _, err := tx.ExecContext(ctx, deliveriesQ, runJSON); err != nil {
 		return err
 	}
@@ -366,6 +362,160 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, conn *sql.Conn, crea
 		return err
 	}
 	return nil
+}
+
+// copyDeliveriesEvents writes, by COPY on conn, the deliveries and the
+// post.created events of new posts just written (their ids set), statuses
+// being the posts' statuses as written: the very rows the SQLite statements
+// of createMany derive from the posts, one delivery per channel of a post
+// still in the calendar (approval as the channel has it now, under the write
+// lock), one event per post. No statement per chunk but the two COPYs.
+func (s *Store) copyDeliveriesEvents(ctx context.Context, conn *sql.Conn, pg *pgLoad, creates []*calendar.PlannedPost, statuses []string) error {
+	approval, err := pg.channelApproval(ctx, conn)
+	if err != nil {
+		return err
+	}
+	now := ms(s.now())
+	n := 0
+	for _, pp := range creates {
+		n += len(pp.Chans)
+	}
+	// The idempotency keys, made as newKey makes them (16 random bytes in
+	// lower-case hex), read from the system at once.
+	keys := make([]byte, 16*n)
+	if _, err := rand.Read(keys); err != nil {
+		return err
+	}
+	deliveries := &pgCopy{conn: conn, table: "deliveries", cols: []string{"post_id", "channel_id", "status", "due_at", "run_at", "idempotency_key", "updated_at"}}
+	events := &pgCopy{conn: conn, table: "events", cols: []string{"at", "actor", "kind", "post_id", "detail"}}
+	all := n + len(creates) // one COPY each for the chunk
+	var names string        // the channel names' JSON of chans
+	var chans []*calendar.Channel
+	k := 0
+	for i, pp := range creates {
+		status, publishAt := statuses[i], msPtr(pp.Post.PublishAt)
+		for _, c := range pp.Chans {
+			key := hex.EncodeToString(keys[16*k : 16*k+16])
+			k++
+			needsApproval, ok := approval[c.ID]
+			if !ok {
+				continue // deleted since the plan read it
+			}
+			dStatus, dueAt, runAt := calendar.DeliveryPending, publishAt, any(nil)
+			if status == calendar.StatusCanceled {
+				dStatus, dueAt = calendar.DeliveryCanceled, nil
+			} else if status == calendar.StatusScheduled && !needsApproval {
+				runAt = publishAt
+			}
+			if err := deliveries.add(ctx, all, []any{pp.ID, c.ID, dStatus, dueAt, runAt, key, now}); err != nil {
+				return err
+			}
+		}
+		if i == 0 || !sameChans(chans, pp.Chans) {
+			chans, names = pp.Chans, channelNamesJSON(pp.Chans)
+		}
+		detail := `{"channels":` + names + `,"slug":` + pgJSONString(pp.Post.Slug) + `,"status":` + pgJSONString(status) + `}`
+		if err := events.add(ctx, all, []any{now, s.Actor, "post.created", pp.ID, detail}); err != nil {
+			return err
+		}
+	}
+	if err := deliveries.flush(ctx); err != nil {
+		return err
+	}
+	return events.flush(ctx)
+}
+
+// pgLoad is what a PostgreSQL load's writer keeps from chunk to chunk.
+type pgLoad struct {
+	conn *sql.Conn // the connection of the load's transaction
+	// approval says, for each channel id, whether the channel requires
+	// approval (read once per load, under its write lock).
+	approval map[int64]bool
+}
+
+func (pg *pgLoad) channelApproval(ctx context.Context, conn *sql.Conn) (map[int64]bool, error) {
+	if pg.approval != nil {
+		return pg.approval, nil
+	}
+	approval := map[int64]bool{}
+	err := conn.Raw(func(dc any) error {
+		rows, err := dc.(*pgConn).Conn.Conn().Query(ctx, `SELECT id, require_approval FROM channels`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, req int64
+			if err := rows.Scan(&id, &req); err != nil {
+				return err
+			}
+			approval[id] = req != 0
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	pg.approval = approval
+	return approval, nil
+}
+
+func sameChans(a, b []*calendar.Channel) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// channelNamesJSON is the JSON list of chans' names, as RunList.JSON
+// writes it (and so as the event's detail has it on SQLite).
+func channelNamesJSON(chans []*calendar.Channel) string {
+	b := []byte{'['}
+	for i, c := range chans {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(c.Name)
+		b = append(b, name...)
+	}
+	return string(append(b, ']'))
+}
+
+// pgJSONString is s as a JSON string the way PostgreSQL's to_json writes
+// text: only the quote, the backslash and control characters escaped.
+func pgJSONString(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			b = append(b, `\"`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '\b':
+			b = append(b, `\b`...)
+		case '\f':
+			b = append(b, `\f`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		default:
+			if c < ' ' {
+				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+			} else {
+				b = append(b, c)
+			}
+		}
+	}
+	return string(append(b, '"'))
 }
 
 func jsonList(l []string) string {
