@@ -129,7 +129,7 @@ func TestClaimExpiredIsExclusiveAcrossStores(t *testing.T) {
 	if r := claim(t, s, "dead", c0, 100); len(r.Claimed) != 60 {
 		t.Fatalf("claimed %d, want 60", len(r.Claimed))
 	}
-	other, err := Open(ctx, s.Path(), Options{})
+	other, err := OpenURL(ctx, s.Path(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 	for i := range 150 {
 		claimPost(t, s, fmt.Sprintf("p%03d", i), c0.Add(-time.Duration(i)*time.Second), "a", "b")
 	}
-	other, err := Open(ctx, s.Path(), Options{})
+	other, err := OpenURL(ctx, s.Path(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

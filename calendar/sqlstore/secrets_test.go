@@ -122,7 +122,7 @@ func TestChannelAndSecretsInOneTransaction(t *testing.T) {
 	}
 
 	// With no key, an add with a value is refused whole.
-	nokey, err := Open(ctx, s.Path(), Options{Keys: func() (calendar.Keys, error) { return calendar.Keys{}, fmt.Errorf("%w: make one", calendar.ErrNoKey) }})
+	nokey, err := OpenURL(ctx, s.Path(), Options{Keys: func() (calendar.Keys, error) { return calendar.Keys{}, fmt.Errorf("%w: make one", calendar.ErrNoKey) }})
 	if err != nil {
 		t.Fatal(err)
 	}
