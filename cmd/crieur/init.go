@@ -23,9 +23,10 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 
 # Your zone (IANA name, e.g. Europe/Paris; env CRIEUR_TZ): times are read and
 # shown in it when a command is given no --tz. A calendar without a zone of its
-# own records this one (then every machine reads the slots of a channel without
-# its own --tz in it; "crieur init --tz ZONE" changes the calendar's). Empty:
-# times in the calendar's zone, else the machine's; such slots in UTC.
+# own records this one; then every machine reads in it the slots of a channel
+# without its own --tz ("crieur init --tz ZONE" changes the calendar's).
+# Empty: the calendar's zone; with none there either, times in the machine's
+# zone, such slots in UTC.
 # tz: Europe/Paris
 
 # Who you are: a post's author, its approver, who events are attributed to
