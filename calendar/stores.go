@@ -83,6 +83,12 @@ type Store interface {
 	CalendarID(ctx context.Context) (string, error)
 	State(ctx context.Context, key string) (value string, at time.Time, ok bool, err error)
 	SetState(ctx context.Context, key, value string) error
+	// CalendarZone is the zone recorded in the calendar ("" if none);
+	// AdoptCalendarZone records one only if none is; SetCalendarZone
+	// replaces it. Both make it the store's zone for slots.
+	CalendarZone(ctx context.Context) (string, error)
+	AdoptCalendarZone(ctx context.Context, name string) (string, error)
+	SetCalendarZone(ctx context.Context, name string) (previous string, err error)
 
 	AddChannel(ctx context.Context, c *Channel) error
 	AddChannelWithSecrets(ctx context.Context, c *Channel, values map[string]string) error

@@ -87,6 +87,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("queue-counts", func(t *testing.T) { testQueueCounts(t, h) })
 	t.Run("new-post-status", func(t *testing.T) { testNewPostStatus(t, h) })
 	t.Run("metrics", func(t *testing.T) { testMetrics(t, h) })
+	t.Run("calendar-zone", func(t *testing.T) { testCalendarZone(t, h) })
 }
 
 // T0 is the suite's "now" unless a case moves the clock: a Monday morning.

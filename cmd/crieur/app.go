@@ -39,6 +39,16 @@ type app struct {
 	// calTZ is the calendar's zone as configured (config file or CRIEUR_TZ),
 	// whatever --tz says: slots are read in it, never in the viewer's zone.
 	calTZ string
+	// calLoc is the zone recorded in the calendar (nil: none), read when the
+	// store is opened: slots, fills and rules' days are in it whatever this
+	// process's own zone; calRec is its name. setZone, when set (init
+	// --tz), replaces it; zoneAdopted: this process recorded calTZ as it.
+	calLoc      *time.Location
+	calRec      string
+	setZone     string
+	setZonePrev string
+	zoneAdopted bool
+	inInit      bool
 	// configPath is the config file's path (read or not): rules.yaml is
 	// looked for beside it.
 	configPath string
@@ -301,7 +311,10 @@ func (a *app) openStore(create bool) (calendar.Store, error) {
 		return nil, err
 	}
 	s.Now = a.now
-	s.Zone = a.calendarZone()
+	if err := a.useCalendarZone(s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if actor := a.actor(); actor != "" {
 		s.Actor = actor
 	}
@@ -324,9 +337,70 @@ func (a *app) close() {
 	}
 }
 
-// zone is the viewer's zone: --tz, else the config's tz, else local.
+// useCalendarZone gives s the calendar's zone: the one recorded in it, the
+// same for every process (a daemon or CI runner without this machine's
+// config included). A calendar without one records this process's
+// configured zone (config tz or CRIEUR_TZ), once; init --tz replaces it.
+// A configured zone that differs from the recorded one is said once, and
+// the calendar's is used.
+func (a *app) useCalendarZone(s *sqlstore.Store) error {
+	rec, err := s.CalendarZone(a.ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.setZone != "":
+		if a.setZonePrev, err = s.SetCalendarZone(a.ctx, a.setZone); err != nil {
+			return fmt.Errorf("--tz: %w", err)
+		}
+		rec, _ = s.CalendarZone(a.ctx)
+	case rec == "" && a.calTZ != "":
+		// A calendar made before its zone was kept in it, or without one:
+		// the first process with a zone of its own records it. Should that
+		// fail (a read-only database, "Local"), this process keeps its own.
+		if got, err := s.AdoptCalendarZone(a.ctx, a.calTZ); err == nil {
+			rec = got
+			if loc, lerr := when.LoadZone(a.calTZ); lerr == nil && loc.String() == got {
+				a.zoneAdopted = true
+			}
+		}
+	}
+	if rec == "" {
+		if a.calTZ != "" {
+			s.Zone = a.calendarZone()
+		}
+		return nil
+	}
+	loc, err := when.LoadZone(rec)
+	if err != nil {
+		a.warnf("the calendar's recorded zone %q cannot be read (%v): its slots are read in %s; set it with `crieur init --tz ZONE`", rec, err, a.calendarZone())
+		s.Zone = a.calendarZone()
+		return nil
+	}
+	a.calLoc, a.calRec, s.Zone = loc, rec, loc
+	if a.calTZ != "" {
+		if own, err := when.LoadZone(a.calTZ); err == nil && own.String() != rec {
+			from := "CRIEUR_TZ"
+			if os.Getenv("CRIEUR_TZ") == "" {
+				from = "tz in " + a.configPath
+			}
+			a.warnf("this calendar's zone is %s, but your %s says %s: slots, evergreen fills and rules' days use the calendar's zone, %s. To change the calendar's zone: crieur init --tz %s",
+				rec, from, a.calTZ, rec, a.calTZ)
+		}
+	}
+	if a.zoneAdopted && !a.inInit {
+		fmt.Fprintf(a.note(), "crieur: the calendar had no zone of its own: it now has yours, %s (every machine and daemon reads its slots in it; `crieur init --tz ZONE` changes it)\n", rec)
+	}
+	return nil
+}
+
+// zone is the viewer's zone: --tz, else the config's tz, else the
+// calendar's (once it is open), else local.
 func (a *app) zone() *time.Location {
 	tz := a.v.GetString(keyTZ)
+	if tz == "" && a.calLoc != nil {
+		return a.calLoc
+	}
 	if a.loc != nil && a.locName == tz {
 		return a.loc
 	}
@@ -339,9 +413,13 @@ func (a *app) zone() *time.Location {
 	return a.loc
 }
 
-// calendarZone is the calendar's zone (config tz), UTC when none is set: the
-// zone of slots on channels without their own. Never the machine's zone.
+// calendarZone is the calendar's zone: the one recorded in it (once it is
+// open), else the config's tz, else UTC: the zone of slots on channels
+// without their own. Never the machine's zone.
 func (a *app) calendarZone() *time.Location {
+	if a.calLoc != nil {
+		return a.calLoc
+	}
 	if a.calTZ != "" {
 		if loc, err := when.LoadZone(a.calTZ); err == nil {
 			return loc

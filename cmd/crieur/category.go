@@ -96,6 +96,12 @@ daemon.`,
 		Args: exactArgs(1, "a category NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := calendar.Category{Name: args[0]}
+			if cmd.Flags().Changed("expires") {
+				// An expiry's local time is read in the calendar's zone, kept in it.
+				if _, err := a.db(); err != nil {
+					return err
+				}
+			}
 			if err := a.applyCategoryFlags(cmd, addFlags, &c); err != nil {
 				return err
 			}

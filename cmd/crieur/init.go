@@ -21,9 +21,12 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 # The calendar database (env CRIEUR_DB, flag --db).
 # db: %s
 
-# The calendar's zone (IANA name, e.g. Europe/Paris): times are read and shown
-# in it when a command is given no --tz, and the slots of a channel without its
-# own --tz are in it. Empty: times in the machine's zone, such slots in UTC.
+# Your zone (IANA name, e.g. Europe/Paris; env CRIEUR_TZ): times are read and
+# shown in it when a command is given no --tz. A calendar without a zone of its
+# own records this one; then every machine reads in it the slots of a channel
+# without its own --tz ("crieur init --tz ZONE" changes the calendar's).
+# Empty: the calendar's zone; with none there either, times in the machine's
+# zone, such slots in UTC.
 # tz: Europe/Paris
 
 # Who you are: a post's author, its approver, who events are attributed to
@@ -56,8 +59,17 @@ func newInitCmd(a *app) *cobra.Command {
 tables in an existing PostgreSQL database), the key that seals the secrets
 kept in it (a 0600 key file beside the config, unless CRIEUR_KEY is set) and,
 if none exists, a commented config file. Running it again changes nothing: an
-existing key is never replaced.`,
+existing key is never replaced.
+
+The calendar keeps its zone (an IANA name such as Europe/Paris): the slots of
+channels without their own zone, evergreen fills and rules' days are read in
+it by every process that opens it, a daemon or CI runner without this
+machine's config included. init records the configured zone (tz in the
+config, or CRIEUR_TZ); --tz ZONE sets it, or changes an existing calendar's
+(slots are read in the new zone from then on; posts already placed keep
+their times).`,
 		Example: `  crieur init
+  crieur init --tz Europe/Paris
   crieur init --db ./campaign.db
   crieur init --db postgres://crieur@db.example/calendar`,
 		Args: exactArgs(0, "no arguments"),
@@ -83,6 +95,10 @@ existing key is never replaced.`,
 			if err != nil {
 				return err
 			}
+			a.inInit = true
+			if fl := cmd.Flag(keyTZ); fl != nil && fl.Changed {
+				a.setZone = fl.Value.String()
+			}
 			if _, err := a.openStore(true); err != nil {
 				return err
 			}
@@ -100,7 +116,12 @@ existing key is never replaced.`,
 				}
 				wroteCfg = true
 			}
-			doc := map[string]any{"database": path, "created": !existed, "config": cfg, "config_created": wroteCfg, "key_file": keyPath, "key_created": keyCreated, "key_id": keyID}
+			doc := map[string]any{"database": path, "created": !existed, "config": cfg, "config_created": wroteCfg, "key_file": keyPath, "key_created": keyCreated, "key_id": keyID,
+				"zone": a.calRec}
+			zoneChanged := a.setZone != "" && existed && a.setZonePrev != a.calRec
+			if zoneChanged {
+				doc["previous_zone"] = a.setZonePrev
+			}
 			return a.emit(doc, func(io.Writer) error {
 				if a.quiet() {
 					return nil
@@ -109,6 +130,12 @@ existing key is never replaced.`,
 					fmt.Fprintf(a.out, "Calendar already at %s (up to date).\n", path)
 				} else {
 					fmt.Fprintf(a.out, "Created calendar %s\n", path)
+				}
+				switch {
+				case zoneChanged:
+					fmt.Fprintf(a.out, "The calendar's zone is now %s (was %s): slots of channels without their own zone are read in it from now on; posts already placed keep their times. Restart running daemons so that they read it.\n", a.calRec, orNoZone(a.setZonePrev))
+				case a.calRec != "" && (!existed || a.zoneAdopted):
+					fmt.Fprintf(a.out, "The calendar's zone is %s: every machine and daemon reads its slots in it (`crieur init --tz ZONE` changes it).\n", a.calRec)
 				}
 				if wroteCfg {
 					fmt.Fprintf(a.out, "Wrote config skeleton %s\n", cfg)
@@ -139,4 +166,12 @@ func withoutPassword(target string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// orNoZone names a recorded zone, or says there was none (UTC).
+func orNoZone(z string) string {
+	if z == "" {
+		return "none: UTC"
+	}
+	return z
 }

@@ -62,8 +62,8 @@ posts, and the queue leaves it alone.`,
 				if len(next) > 0 {
 					fmt.Fprintf(w, "Next: %s\n", joinTimes(next, loc))
 				}
-				if c, err := st.Channel(a.ctx, sl.Channel); err == nil && c.TZ == "" && a.calTZ == "" {
-					fmt.Fprintf(a.errOut, "Note: %s has no zone and the calendar has none (tz in the config): its slots are UTC times. Set one with `crieur channel edit %s --tz ZONE`.\n", sl.Channel, sl.Channel)
+				if c, err := st.Channel(a.ctx, sl.Channel); err == nil && c.TZ == "" && a.calLoc == nil && a.calTZ == "" {
+					fmt.Fprintf(a.errOut, "Note: %s has no zone and the calendar has none: its slots are UTC times. Set one with `crieur channel edit %s --tz ZONE`, or the calendar's with `crieur init --tz ZONE`.\n", sl.Channel, sl.Channel)
 				}
 				return nil
 			})

@@ -34,6 +34,10 @@ type statusDoc struct {
 	Attention   []attentionDoc   `json:"attention"`
 	// Tokens are the OAuth channels' token expiries.
 	Tokens []tokenDoc `json:"tokens"`
+	// Zone is the calendar's zone (UTC when none is recorded in it): every
+	// process reads the slots of channels without their own zone in it.
+	Zone         string `json:"zone"`
+	ZoneRecorded bool   `json:"zone_recorded"`
 }
 
 type daemonDoc struct {
@@ -144,6 +148,7 @@ func (a *app) status() (statusDoc, error) {
 		return doc, err
 	}
 	now := a.now()
+	doc.Zone, doc.ZoneRecorded = a.calendarZone().String(), a.calRec != ""
 	doc.Daemon = daemonDoc{State: "never-ran", Jobs: []scheduler.Job{}}
 	beats, err := scheduler.ReadHeartbeats(a.ctx, st)
 	if err != nil {
@@ -249,6 +254,11 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 				t.row("", fmt.Sprintf("job %s (%s): next %s", j.Name, j.Spec, a.when(&j.Next)))
 			}
 		}
+	}
+	if doc.ZoneRecorded {
+		t.row("zone:", doc.Zone+" (the calendar's: slots and fills; `crieur init --tz ZONE` changes it)")
+	} else {
+		t.row("zone:", doc.Zone+" (none recorded in the calendar; `crieur init --tz ZONE` sets it)")
 	}
 	if doc.KillSwitch.On {
 		t.row("kill switch:", a.paint("31", "ON")+" — "+doc.KillSwitch.Reason+" (`crieur resume --all` lifts it)")
