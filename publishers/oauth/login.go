@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -198,21 +197,11 @@ func metaRefusal(body []byte) string {
 	return msg
 }
 
-// credentialLike is a word that looks like a token, a code or a key: long,
-// of a token's characters, with letters and digits.
-var credentialLike = regexp.MustCompile(`[A-Za-z0-9_~+=-]{24,}`)
-
 // sayable is what a network said, fit for a message: on one line, short,
 // the login's secrets redacted, and any other word that looks like a
 // credential (a network may echo what it was sent) replaced too.
 func sayable(red *publishers.Redactor, said string) string {
-	said = red.String(strings.Join(strings.Fields(said), " "))
-	said = credentialLike.ReplaceAllStringFunc(said, func(w string) string {
-		if strings.ContainsAny(w, "0123456789") && strings.ContainsAny(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-			return publishers.Redacted
-		}
-		return w
-	})
+	said = hideCredentials(red.String(strings.Join(strings.Fields(said), " ")))
 	if r := []rune(said); len(r) > 300 {
 		said = string(r[:300]) + "…"
 	}
@@ -389,4 +378,32 @@ func (l Login) device(ctx context.Context, conf *oauth2.Config, red *publishers.
 	}
 	fmt.Fprintln(l.Out, "Waiting for the approval …")
 	return conf.DeviceAccessToken(ctx, da)
+}
+
+// hideCredentials replaces each word of s that looks like a token, a code
+// or a key: a run of 24 or more of a token's characters (letters, digits,
+// _~+=-) holding both letters and digits.
+func hideCredentials(s string) string {
+	tokenChar := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+=-", c) >= 0
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !tokenChar(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && tokenChar(s[j]) {
+			j++
+		}
+		w := s[i:j]
+		if len(w) >= 24 && strings.ContainsAny(w, "0123456789") && strings.ContainsAny(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			w = publishers.Redacted
+		}
+		b.WriteString(w)
+		i = j
+	}
+	return b.String()
 }
