@@ -23,6 +23,13 @@ type Field struct {
 	// Kind says what the value names, so that it is checked when the channel
 	// is added or edited, without the network (see CheckSettings).
 	Kind FieldKind
+	// LoginOnly: only `crieur channel login` uses this secret (a Meta
+	// app's client secret: the login's exchanges send it, publishing and
+	// token renewals never do). Publishing leaves it out (see
+	// Network.PublishingSecrets), so its reference need not resolve where
+	// crieur publishes, such as an env: variable set only in the shell that
+	// logged in.
+	LoginOnly bool
 }
 
 // FieldKind is what a setting's value names.
@@ -139,6 +146,29 @@ func (n Network) Missing(settings, secrets map[string]string) []string {
 		if f.Required && secrets[f.Name] == "" && (settings[f.Name] == "" || !n.hasSetting(f.Name)) {
 			out = append(out, "secret "+f.Name)
 		}
+	}
+	return out
+}
+
+// PublishingSecrets returns a channel's secret references (refs) as
+// publishing resolves them: without the secrets only `crieur channel login`
+// uses (Field.LoginOnly). refs itself is left as it is.
+func (n Network) PublishingSecrets(refs map[string]string) map[string]string {
+	var drop []string
+	for _, f := range n.Secrets {
+		if _, ok := refs[f.Name]; ok && f.LoginOnly {
+			drop = append(drop, f.Name)
+		}
+	}
+	if len(drop) == 0 {
+		return refs
+	}
+	out := make(map[string]string, len(refs))
+	for k, v := range refs {
+		out[k] = v
+	}
+	for _, k := range drop {
+		delete(out, k)
 	}
 	return out
 }

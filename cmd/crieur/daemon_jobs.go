@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
-	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -52,8 +51,8 @@ func shortDuration(d time.Duration) string {
 
 // withSideJobs is st, its heartbeats listing the side jobs too.
 func withSideJobs(st calendar.Store, side []*sideJob) calendar.Deliveries {
-	if ss, ok := st.(*sqlstore.Store); ok && len(side) > 0 {
-		return beatWithJobs{Store: ss, side: side}
+	if len(side) > 0 {
+		return beatWithJobs{Store: st, side: side}
 	}
 	return st
 }
@@ -62,7 +61,7 @@ func withSideJobs(st calendar.Store, side []*sideJob) calendar.Deliveries {
 // listing the side jobs after the scheduler's (every other method is the
 // store's own).
 type beatWithJobs struct {
-	*sqlstore.Store
+	calendar.Store
 	side []*sideJob
 }
 

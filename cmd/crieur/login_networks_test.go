@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/crieur/crieur/publishers/facebook"
+	"github.com/crieur/crieur/publishers/instagram"
 	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 	"github.com/crieur/crieur/publishers/threads"
@@ -119,89 +122,134 @@ func TestChannelLoginNetworks(t *testing.T) {
 	}
 }
 
-// Threads connected for real: `channel login` against the fake
-// authorization server, the short-lived token exchanged for a long-lived
-// one (th_exchange_token), `publish --due` with it; two days later the
-// session refreshes it with itself (th_refresh_token), saves it, and the
-// next post goes out with the new one.
+// Threads and Instagram connected for real: `channel login` against the
+// fake authorization server, the short-lived token exchanged for a
+// long-lived one (th_exchange_token, ig_exchange_token), `publish --due`
+// with it; two days later the session refreshes it with itself
+// (th_refresh_token, ig_refresh_token), saves it, and the next post goes
+// out with the new one. The app's secret, given as env:VAR, serves the
+// login only: publishing and the refresh run without the variable set
+// (a daemon started elsewhere), and the channel is never paused for it.
 func TestChannelLoginThreads(t *testing.T) {
-	const secret, long1, long2 = "th-Secret-app", "THAA-long-Secret-1", "THAA-long-Secret-2"
-	fake := &fakeNet{t: t, serve: serveThreads}
-	var mu sync.Mutex
-	var exchanged, refreshed int
-	var sent []string // the tokens the API calls carried
-	api := func(l *loginLab) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			mu.Lock()
-			defer mu.Unlock()
-			switch r.URL.Path {
-			case "/access_token":
-				short := httptest.NewRequest("GET", "/", nil)
-				short.Header.Set("Authorization", "Bearer "+q.Get("access_token"))
-				if q.Get("grant_type") != "th_exchange_token" || q.Get("client_secret") != secret || !l.auth.Authorized(short) {
-					t.Errorf("exchange: %v", q)
-				}
-				exchanged++
-				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long1, "token_type": "bearer", "expires_in": 5184000})
-				return
-			case "/refresh_access_token":
-				if q.Get("grant_type") != "th_refresh_token" || q.Get("access_token") != long1 {
-					t.Errorf("refresh: %v", q)
-				}
-				refreshed++
-				publishertest.WriteJSON(w, 200, map[string]any{"access_token": long2, "token_type": "bearer", "expires_in": 5184000})
-				return
+	for _, c := range []struct {
+		p                 oauth.Provider
+		exchange, refresh string // the grant types
+		user, version     string
+		token             string // the one token the network's fake takes
+		serve             func(f *fakeNet, w http.ResponseWriter, r *http.Request, body []byte)
+		create            string // the call that publishes a post
+		pref              string // how the fake tokens start
+		image             bool   // a post needs one (Instagram)
+	}{
+		{p: threads.Provider, exchange: "th_exchange_token", refresh: "th_refresh_token", user: threadsUser, version: "v1.0",
+			token: threadsToken, serve: serveThreads, create: "/v1.0/" + threadsUser + "/threads_publish", pref: "THAA"},
+		{p: instagram.Provider, exchange: "ig_exchange_token", refresh: "ig_refresh_token", user: instagramUser, version: "v25.0",
+			token: instagramToken, serve: serveInstagram, create: "/v25.0/" + instagramUser + "/media_publish", pref: "IGAA", image: true},
+	} {
+		t.Run(c.p.Network, func(t *testing.T) {
+			secret, long1, long2 := c.p.Network+"-Secret-app", c.pref+"-long-Secret-1", c.pref+"-long-Secret-2"
+			fake := &fakeNet{t: t, serve: c.serve}
+			var mu sync.Mutex
+			var exchanged, refreshed int
+			var sent []string // the tokens the API calls carried
+			api := func(l *loginLab) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if serveMedia(w, r) { // the media host Meta fetches images from
+						return
+					}
+					q := r.URL.Query()
+					mu.Lock()
+					defer mu.Unlock()
+					switch r.URL.Path {
+					case "/access_token":
+						short := httptest.NewRequest("GET", "/", nil)
+						short.Header.Set("Authorization", "Bearer "+q.Get("access_token"))
+						if q.Get("grant_type") != c.exchange || q.Get("client_secret") != secret || !l.auth.Authorized(short) {
+							t.Errorf("exchange: %v", q)
+						}
+						exchanged++
+						publishertest.WriteJSON(w, 200, map[string]any{"access_token": long1, "token_type": "bearer", "expires_in": 5184000})
+						return
+					case "/refresh_access_token":
+						if q.Get("grant_type") != c.refresh || q.Get("access_token") != long1 || q.Has("client_secret") {
+							t.Errorf("refresh: %v", q)
+						}
+						refreshed++
+						publishertest.WriteJSON(w, 200, map[string]any{"access_token": long2, "token_type": "bearer", "expires_in": 5184000})
+						return
+					}
+					tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+					sent = append(sent, tok)
+					if tok != long1 && tok != long2 {
+						publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Error validating access token", "type": "OAuthException", "code": 190}})
+						return
+					}
+					r.Header.Set("Authorization", "Bearer "+c.token)
+					fake.ServeHTTP(w, r)
+				})
 			}
-			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			sent = append(sent, tok)
-			if tok != long1 && tok != long2 {
-				publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Error validating access token", "type": "OAuthException", "code": 190}})
-				return
+			t.Setenv("CRIEUR_LOGIN_SECRET", secret)
+			dir := t.TempDir()
+			l := newOAuthLab(t, c.p, secret, "acme-"+c.p.Network, api, func(base string) []string {
+				args := []string{"--set", "api=" + base, "--set", "user=" + c.user, "--set", "version=" + c.version,
+					"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
+				for _, kv := range metaMediaHost(base, dir) {
+					args = append(args, "--set", kv)
+				}
+				return args
+			})
+			var media []string
+			if c.image {
+				jpeg := filepath.Join(dir, "cover.jpg")
+				if err := os.WriteFile(jpeg, tinyJPEG(t), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				media = []string{"--media", jpeg + "#A cake on a table"}
 			}
-			r.Header.Set("Authorization", "Bearer "+threadsToken)
-			fake.ServeHTTP(w, r)
+			var opened string
+			useBrowser(t, follow(t, &opened))
+			var doc loginDoc
+			if err := json.Unmarshal([]byte(l.ok("channel", "login", l.channel, "-o", "json")), &doc); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || !doc.RenewsItself || exchanged != 1 {
+				t.Fatalf("login said %+v after %d exchanges: want the long-lived token (60 days)", doc, exchanged)
+			}
+			// Publishing runs where the app's secret is not set.
+			t.Setenv("CRIEUR_LOGIN_SECRET", "")
+			post := func(slug string, at time.Time, wantRefresh int, wantToken string) {
+				t.Helper()
+				l.ok(append([]string{"post", "new", "--slug", slug, "--body", "News " + slug + ".", "--channel", l.channel,
+					"--at", at.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past"}, media...)...)
+				code, out, errOut := l.runAt(at, "publish", "--due", "-o", "json")
+				var rep scheduler.Report
+				if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 || rep.Paused != 0 {
+					t.Fatalf("publish --due at %v: exit %d\n%s%s", at, code, out, errOut)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if refreshed != wantRefresh {
+					t.Errorf("%d refreshes, want %d", refreshed, wantRefresh)
+				}
+				if last := sent[len(sent)-1]; last != wantToken {
+					t.Errorf("the API got token %q, want %q", last, wantToken)
+				}
+			}
+			post("first", start, 0, long1)
+			// Two days later the token is refreshed (Meta refuses before a
+			// day), saved, and used.
+			post("second", start.Add(48*time.Hour), 1, long2)
+			// The saved one is fresh: no second refresh.
+			post("third", start.Add(49*time.Hour), 1, long2)
+			if n := len(fake.calls("POST", c.create)); n != 3 {
+				t.Errorf("%d posts published, want 3", n)
+			}
+			if show := l.ok("channel", "show", l.channel); strings.Contains(show, "paused") {
+				t.Errorf("the channel is paused:\n%s", show)
+			}
 		})
 	}
-	t.Setenv("CRIEUR_LOGIN_SECRET", secret)
-	l := newOAuthLab(t, threads.Provider, secret, "acme-th", api, func(base string) []string {
-		return []string{"--set", "api=" + base, "--set", "user=" + threadsUser, "--set", "version=v1.0",
-			"--set", "client_id=lab-client", "--secret", "client_secret=env:CRIEUR_LOGIN_SECRET"}
-	})
-	var opened string
-	useBrowser(t, follow(t, &opened))
-	var doc loginDoc
-	if err := json.Unmarshal([]byte(l.ok("channel", "login", l.channel, "-o", "json")), &doc); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if !doc.Connected || doc.Access == nil || doc.Access.Before(start.Add(59*24*time.Hour)) || !doc.RenewsItself || exchanged != 1 {
-		t.Fatalf("login said %+v after %d exchanges: want the long-lived token (60 days)", doc, exchanged)
-	}
-	post := func(slug string, at time.Time, wantRefresh int, wantToken string) {
-		t.Helper()
-		l.ok("post", "new", "--slug", slug, "--body", "News "+slug+".", "--channel", l.channel,
-			"--at", at.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
-		code, out, errOut := l.runAt(at, "publish", "--due", "-o", "json")
-		var rep scheduler.Report
-		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
-			t.Fatalf("publish --due at %v: exit %d\n%s%s", at, code, out, errOut)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if refreshed != wantRefresh {
-			t.Errorf("%d refreshes, want %d", refreshed, wantRefresh)
-		}
-		if last := sent[len(sent)-1]; last != wantToken {
-			t.Errorf("the API got token %q, want %q", last, wantToken)
-		}
-	}
-	post("first", start, 0, long1)
-	// Two days later the token is refreshed (Threads refuses before a
-	// day), saved, and used.
-	post("second", start.Add(48*time.Hour), 1, long2)
-	// The saved one is fresh: no second refresh.
-	post("third", start.Add(49*time.Hour), 1, long2)
 }
 
 // A Facebook Page connected for real: the login's user token exchanged
@@ -222,6 +270,11 @@ func TestChannelLoginFacebook(t *testing.T) {
 				t.Errorf("exchange: %v", q)
 			}
 			publishertest.WriteJSON(w, 200, map[string]any{"access_token": longUser, "token_type": "bearer", "expires_in": 5184000})
+		case "/v25.0/" + facebookPage: // channel test reads the Page
+			if r.Header.Get("Authorization") != "Bearer "+facebookToken {
+				t.Errorf("the Page read with %q, want the Page token", r.Header.Get("Authorization"))
+			}
+			publishertest.WriteJSON(w, 200, map[string]any{"id": facebookPage, "name": "Acme Bakery"})
 		case "/v25.0/me/accounts":
 			if r.Header.Get("Authorization") != "Bearer "+longUser {
 				t.Errorf("me/accounts with %q, want the long-lived user token", r.Header.Get("Authorization"))
@@ -252,15 +305,22 @@ func TestChannelLoginFacebook(t *testing.T) {
 	if !doc.Connected || doc.Access != nil {
 		t.Fatalf("login said %+v: want the Page token, which does not expire", doc)
 	}
+	// Publishing runs where the app's secret is not set: the Page token
+	// is never renewed, so nothing needs it.
+	t.Setenv("CRIEUR_LOGIN_SECRET", "")
 	now := time.Now()
 	lab.ok("post", "new", "--slug", "first", "--body", "News first.", "--channel", lab.channel,
 		"--at", now.Add(-time.Minute).UTC().Format(time.RFC3339), "--allow-past")
 	code, out, errOut := lab.runAt(now, "publish", "--due", "-o", "json")
 	var rep scheduler.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 {
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || rep.Published != 1 || rep.Paused != 0 {
 		t.Fatalf("publish --due: exit %d\n%s%s", code, out, errOut)
 	}
 	if n := len(fake.calls("POST", "/v25.0/"+facebookPage+"/feed")); n != 1 {
 		t.Errorf("%d posts made, want 1", n)
+	}
+	// channel test builds the publisher as publishing does.
+	if code, out, errOut := lab.run("", "channel", "test", lab.channel); code != exitOK {
+		t.Errorf("channel test without the app's secret: exit %d\n%s%s", code, out, errOut)
 	}
 }

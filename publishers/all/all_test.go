@@ -84,3 +84,24 @@ func TestOfflineRulesNeedNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// An OAuth app's client secret is left out of publishing only where no
+// renewal sends it: the Meta networks (the login's exchanges alone use it);
+// X's confidential clients and LinkedIn send it with every refresh, so
+// publishing resolves it there.
+func TestClientSecretLoginOnly(t *testing.T) {
+	refs := map[string]string{"client_secret": "env:APP_SECRET", "access_token": "stored:acme/access_token"}
+	for name, loginOnly := range map[string]bool{"facebook": true, "instagram": true, "threads": true, "x": false, "linkedin": false} {
+		nw, err := publishers.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := nw.PublishingSecrets(refs)
+		if _, kept := got["client_secret"]; kept == loginOnly {
+			t.Errorf("%s: publishing resolves %v, want client_secret left out: %v", name, got, loginOnly)
+		}
+		if got["access_token"] != refs["access_token"] || len(refs) != 2 {
+			t.Errorf("%s: publishing resolves %v from %v: the token must stay, the channel's map unchanged", name, got, refs)
+		}
+	}
+}

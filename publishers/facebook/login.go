@@ -33,9 +33,12 @@ var Provider = oauth.Provider{
 	Scopes:       []string{"pages_manage_posts", "pages_read_engagement", "pages_show_list"},
 	Secret:       oauth.SecretRequired,
 	SecretInBody: true,
-	Console:      "https://developers.facebook.com/apps/ (a Business app with Facebook Login)",
-	Refused:      meta.Refused,
-	AfterLogin:   afterLogin,
+	// The Page token is never renewed: the app's secret serves the login
+	// only.
+	LoginOnlySecret: true,
+	Console:         "https://developers.facebook.com/apps/ (a Business app with Facebook Login)",
+	Refused:         meta.Refused,
+	AfterLogin:      afterLogin,
 }
 
 // afterLogin turns the login's user token into the channel's Page token:

@@ -32,11 +32,12 @@ type LongLived struct {
 const RenewMargin = 59 * 24 * time.Hour
 
 // Provider completes p (the network's endpoints, scopes and console) as
-// a long-lived-token network: the app's secret required and sent in the
-// form, code 190 refusing the token, the login's token exchanged, then
-// refreshed with itself once a day old.
+// a long-lived-token network: the app's secret required by the login and
+// sent in the form (the refresh does without it: LoginOnlySecret), code
+// 190 refusing the token, the login's token exchanged, then refreshed with
+// itself once a day old.
 func (l LongLived) Provider(p oauth.Provider) oauth.Provider {
-	p.Secret, p.SecretInBody = oauth.SecretRequired, true
+	p.Secret, p.SecretInBody, p.LoginOnlySecret = oauth.SecretRequired, true, true
 	p.Refused, p.Margin = Refused, RenewMargin
 	p.AfterLogin, p.Renew = l.AfterLogin, l.Renew
 	return p

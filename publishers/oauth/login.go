@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,27 +103,36 @@ func (l Login) Run(ctx context.Context) (Token, error) {
 		client = publishers.Config{}.Client()
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
+	// What the login handles that no message may show: the app's secret,
+	// then the code, the PKCE verifier, the device code and the tokens.
+	red := publishers.NewRedactor(map[string]string{SecretClientSecret: l.ClientSecret}, nil)
 	var tok *oauth2.Token
 	if l.Device {
-		tok, err = l.device(ctx, conf)
+		tok, err = l.device(ctx, conf, red)
 	} else {
-		tok, err = l.code(ctx, conf)
+		tok, err = l.code(ctx, conf, red)
 	}
 	if err != nil {
-		return Token{}, loginError(err)
+		return Token{}, loginError(l.Provider.Network, err, red)
 	}
+	red.Add(tok.AccessToken, tok.RefreshToken)
 	t := fromOAuth2(l.Provider, tok, Token{}, l.now())
 	if l.Provider.AfterLogin == nil {
 		return t, nil
 	}
 	now := l.now()
-	x := Exchange{Config: publishers.Config{Channel: l.Channel, Settings: l.Settings, HTTP: client, Now: func() time.Time { return now }},
+	x := Exchange{Config: publishers.Config{Channel: l.Channel, Settings: l.Settings, HTTP: client, Now: func() time.Time { return now }, Redact: red},
 		ClientID: strings.TrimSpace(l.Settings[SettingClientID]), ClientSecret: l.ClientSecret}
-	return l.Provider.AfterLogin(ctx, x, t)
+	t, err = l.Provider.AfterLogin(ctx, x, t)
+	return t, red.Error(err)
 }
 
-// loginError says a refused exchange in the network's words.
-func loginError(err error) error {
+// loginError says a refused exchange in network's words: the OAuth
+// standard's error and error_description, or Meta's error object
+// ({"error":{"message","type","code"}}, or Instagram's flat error_message,
+// error_type and code), with the login's secrets (red) and anything else
+// that looks like a credential redacted.
+func loginError(network string, err error, red *publishers.Redactor) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		said := re.ErrorCode
@@ -129,11 +140,72 @@ func loginError(err error) error {
 			said += ": " + re.ErrorDescription
 		}
 		if said == "" {
+			said = metaRefusal(re.Body)
+		}
+		if said == "" {
 			said = http.StatusText(re.Response.StatusCode)
 		}
-		return fmt.Errorf("the network refused the login (%s, status %d)", said, re.Response.StatusCode)
+		return fmt.Errorf("%s refused the login: %s (status %d)", network, sayable(red, said), re.Response.StatusCode)
 	}
-	return err
+	return red.Error(err)
+}
+
+// metaRefusal reads Meta's error shapes: the Graph API's error object
+// (Facebook, Threads) and Instagram Login's flat one; "" for another body.
+func metaRefusal(body []byte) string {
+	var graph struct {
+		Error struct {
+			Message string `json:"message"`
+			Type    string `json:"type"`
+			Code    int    `json:"code"`
+			Subcode int    `json:"error_subcode"`
+			UserMsg string `json:"error_user_msg"`
+		} `json:"error"`
+		// Instagram Login's token endpoint.
+		ErrorType    string `json:"error_type"`
+		ErrorMessage string `json:"error_message"`
+		Code         int    `json:"code"`
+	}
+	if json.Unmarshal(body, &graph) != nil {
+		return ""
+	}
+	e := graph.Error
+	msg, kind, code, sub := e.Message, e.Type, e.Code, e.Subcode
+	if msg == "" {
+		msg, kind, code, sub = graph.ErrorMessage, graph.ErrorType, graph.Code, 0
+	}
+	if msg == "" {
+		return ""
+	}
+	if e.UserMsg != "" && e.UserMsg != msg {
+		msg += " — " + e.UserMsg
+	}
+	var detail []string
+	if kind != "" {
+		detail = append(detail, kind)
+	}
+	if code != 0 {
+		c := "code " + strconv.Itoa(code)
+		if sub != 0 {
+			c += "/" + strconv.Itoa(sub)
+		}
+		detail = append(detail, c)
+	}
+	if len(detail) > 0 {
+		msg += " [" + strings.Join(detail, ", ") + "]"
+	}
+	return msg
+}
+
+// sayable is what a network said, fit for a message: on one line, short,
+// the login's secrets redacted, and any other word that looks like a
+// credential (a network may echo what it was sent) replaced too.
+func sayable(red *publishers.Redactor, said string) string {
+	said = hideCredentials(red.String(strings.Join(strings.Fields(said), " ")))
+	if r := []rune(said); len(r) > 300 {
+		said = string(r[:300]) + "…"
+	}
+	return said
 }
 
 func randomState() string {
@@ -142,10 +214,12 @@ func randomState() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// code runs the authorization code flow.
-func (l Login) code(ctx context.Context, conf *oauth2.Config) (*oauth2.Token, error) {
+// code runs the authorization code flow; red learns the code and the
+// verifier.
+func (l Login) code(ctx context.Context, conf *oauth2.Config, red *publishers.Redactor) (*oauth2.Token, error) {
 	state := randomState()
 	verifier := oauth2.GenerateVerifier()
+	red.Add(verifier)
 	var opts, exch []oauth2.AuthCodeOption
 	if l.Provider.PKCE {
 		opts = append(opts, oauth2.S256ChallengeOption(verifier))
@@ -162,6 +236,7 @@ func (l Login) code(ctx context.Context, conf *oauth2.Config) (*oauth2.Token, er
 	if err != nil {
 		return nil, err
 	}
+	red.Add(code)
 	return conf.Exchange(ctx, code, exch...)
 }
 
@@ -290,11 +365,12 @@ func (l Login) loopback(ctx context.Context, authURL, state string) (string, err
 
 // device runs the device flow: the user opens a URL anywhere and types a
 // code; crieur polls the token endpoint as the network says.
-func (l Login) device(ctx context.Context, conf *oauth2.Config) (*oauth2.Token, error) {
+func (l Login) device(ctx context.Context, conf *oauth2.Config, red *publishers.Redactor) (*oauth2.Token, error) {
 	da, err := conf.DeviceAuth(ctx)
 	if err != nil {
 		return nil, err
 	}
+	red.Add(da.DeviceCode)
 	if da.VerificationURIComplete != "" {
 		fmt.Fprintf(l.Out, "Open %s on any device and approve the access (code %s).\n", da.VerificationURIComplete, da.UserCode)
 	} else {
@@ -302,4 +378,32 @@ func (l Login) device(ctx context.Context, conf *oauth2.Config) (*oauth2.Token, 
 	}
 	fmt.Fprintln(l.Out, "Waiting for the approval …")
 	return conf.DeviceAccessToken(ctx, da)
+}
+
+// hideCredentials replaces each word of s that looks like a token, a code
+// or a key: a run of 24 or more of a token's characters (letters, digits,
+// _~+=-) holding both letters and digits.
+func hideCredentials(s string) string {
+	tokenChar := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+=-", c) >= 0
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !tokenChar(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && tokenChar(s[j]) {
+			j++
+		}
+		w := s[i:j]
+		if len(w) >= 24 && strings.ContainsAny(w, "0123456789") && strings.ContainsAny(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			w = publishers.Redacted
+		}
+		b.WriteString(w)
+		i = j
+	}
+	return b.String()
 }

@@ -270,3 +270,63 @@ func TestEndpointsAndExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A token endpoint that refuses the code: its reason is shown, in the OAuth
+// standard's shape and in Meta's (the Graph API's error object, Instagram
+// Login's flat one), and nothing secret the server echoed is: neither the
+// app's secret, nor the code, nor a token-like word.
+func TestLoginRefusalSaysWhy(t *testing.T) {
+	const secret, code = "app-Secret-42", "AQBx-pasted-Code-0123456789"
+	const echoed = "EAAGm0ZC4ZBunknownTokenZBZC1234567890"
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+		want   []string
+	}{
+		{"oauth-standard", 400, `{"error":"invalid_grant","error_description":"The code ` + code + ` has expired"}`,
+			[]string{"linkedin refused the login: invalid_grant: The code [redacted] has expired (status 400)"}},
+		{"graph-error-object", 400, `{"error":{"message":"Error validating client secret ` + secret + ` for code ` + code + `","type":"OAuthException","code":1,"fbtrace_id":"AbC"}}`,
+			[]string{"Error validating client secret [redacted] for code [redacted] [OAuthException, code 1]", "status 400"}},
+		{"graph-redirect-uri", 400, `{"error":{"message":"Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request","type":"OAuthException","code":100,"error_subcode":36008}}`,
+			[]string{"Please make sure your redirect_uri is identical", "[OAuthException, code 100/36008]"}},
+		{"instagram-flat", 400, `{"error_type":"OAuthException","code":400,"error_message":"Invalid authorization code, token ` + echoed + `"}`,
+			[]string{"Invalid authorization code, token [redacted] [OAuthException, code 400]"}},
+		{"no-words", 503, `<html>busy</html>`, []string{"Service Unavailable (status 503)"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var form url.Values
+			srv := publishertest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				form = r.PostForm
+				if strings.HasPrefix(c.body, "{") {
+					w.Header().Set("Content-Type", "application/json")
+				} else {
+					w.Header().Set("Content-Type", "text/html")
+				}
+				w.WriteHeader(c.status)
+				_, _ = io.WriteString(w, c.body)
+			}))
+			l := oauth.Login{Provider: oauth.LinkedIn, Channel: "acme", ClientSecret: secret, NoBrowser: true, Out: io.Discard,
+				In:       strings.NewReader(code + "\n"),
+				Settings: map[string]string{oauth.SettingClientID: "my-app", oauth.SettingBaseURL: srv.URL}}
+			_, err := l.Run(context.Background())
+			if err == nil {
+				t.Fatal("the refused login succeeded")
+			}
+			if form.Get("code") != code || form.Get("client_secret") != secret {
+				t.Fatalf("the token endpoint got %v", form)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q, want it to say %q", err, w)
+				}
+			}
+			for _, s := range []string{secret, code, echoed} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q shows the secret %q", err, s)
+				}
+			}
+		})
+	}
+}

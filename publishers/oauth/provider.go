@@ -68,6 +68,13 @@ type Provider struct {
 	// HTTP Basic (X's confidential clients). A client without a secret
 	// always sends its client_id in the form.
 	SecretInBody bool
+	// LoginOnlySecret: only the login's exchanges send the client secret
+	// (Meta: the code's, then the long-lived token's); the network's
+	// tokens come without a refresh token, and its own renewal (Renew)
+	// does without the secret, so a session never reads it. The channel's
+	// secret client_secret is then publishers.Field.LoginOnly: publishing
+	// does not need its reference to resolve.
+	LoginOnlySecret bool
 	// RefreshExpiryKey names the token response's field that gives the
 	// refresh token's lifetime in seconds, where the network sends one
 	// (LinkedIn: refresh_token_expires_in).
@@ -175,10 +182,13 @@ func (p Provider) Secrets() []publishers.Field {
 	if p.Secret != SecretNone {
 		// Constant texts: every network pays for them when crieur starts.
 		help := "the client secret of your developer app"
-		if p.Secret == SecretRequired {
+		switch {
+		case p.LoginOnlySecret:
+			help = "the client secret of your developer app, used by `crieur channel login` only (publishing does not need it)"
+		case p.Secret == SecretRequired:
 			help = "the client secret of your developer app (the network requires it)"
 		}
-		out = append(out, publishers.Field{Name: SecretClientSecret, Help: help})
+		out = append(out, publishers.Field{Name: SecretClientSecret, Help: help, LoginOnly: p.LoginOnlySecret})
 	}
 	return append(out,
 		publishers.Field{Name: KeyAccess, Help: "saved by `crieur channel login`"},

@@ -220,9 +220,9 @@ func (s *Session) renew(ctx context.Context, stale string, refused bool) (Token,
 		return Token{}, &publishers.Error{Class: publishers.Auth, Fix: "crieur channel edit " + s.cfg.Channel + " --set client_id=…",
 			Message: "the channel has no setting client_id to renew its token with: run `crieur channel edit " + s.cfg.Channel + " --set client_id=…`"}
 	}
-	secret, err := clientSecret(s.creds)
+	secret, err := s.clientSecret()
 	if err != nil {
-		return Token{}, &publishers.Error{Class: publishers.Transient, Message: "reading the channel's client_secret: " + err.Error(), Err: err}
+		return Token{}, err
 	}
 	conf, err := s.p.config(s.cfg.Settings, clientID, secret, "")
 	if err != nil {
@@ -252,9 +252,15 @@ func (s *Session) save(ctx context.Context, nt Token) (Token, error) {
 // renewOwn renews t with the provider's Renew (the lock is held), and
 // saves the new token before it is returned.
 func (s *Session) renewOwn(ctx context.Context, t Token, now time.Time) (Token, error) {
-	secret, err := clientSecret(s.creds)
-	if err != nil {
-		return Token{}, &publishers.Error{Class: publishers.Transient, Message: "reading the channel's client_secret: " + err.Error(), Err: err}
+	// A network whose renewal does without the app's secret
+	// (LoginOnlySecret) does not have it read: its reference need not
+	// resolve where crieur publishes.
+	var secret string
+	if !s.p.LoginOnlySecret {
+		var err error
+		if secret, err = s.clientSecret(); err != nil {
+			return Token{}, err
+		}
 	}
 	cfg := s.cfg
 	cfg.Now = func() time.Time { return now }
@@ -303,11 +309,16 @@ func (s *Session) refreshError(err error, now time.Time) error {
 	}
 }
 
-// clientSecret reads the channel's client_secret, empty when it has none.
-func clientSecret(creds publishers.Credentials) (string, error) {
-	v, err := creds.Get(SecretClientSecret)
+// clientSecret reads the channel's client_secret for a renewal, empty when
+// it has none.
+func (s *Session) clientSecret() (string, error) {
+	v, err := s.creds.Get(SecretClientSecret)
 	if errors.Is(err, publishers.ErrNoSecret) {
 		return "", nil
 	}
-	return v, err
+	if err != nil {
+		return "", &publishers.Error{Class: publishers.Transient, Message: "reading the channel's client_secret: " + err.Error(), Err: err}
+	}
+	s.cfg.Redact.Add(v)
+	return v, nil
 }

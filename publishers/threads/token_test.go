@@ -2,6 +2,7 @@ package threads
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,8 +82,10 @@ func TestSessionRenews(t *testing.T) {
 			}))
 			creds := publishers.NewStaticCredentials(map[string]string{oauth.KeyAccess: old, oauth.KeyExpiry: now.Add(c.expiresIn).Format(time.RFC3339),
 				oauth.SecretClientSecret: "th-Secret-app"})
+			// The app's secret is an env: variable not set where crieur
+			// publishes: the refresh does without it.
 			p, err := New(publishers.Config{Channel: "acme-th", Settings: map[string]string{"api": srv.URL, oauth.SettingClientID: "th-app"},
-				Credentials: creds, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return now }})
+				Credentials: unresolved{creds}, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,4 +105,15 @@ func TestSessionRenews(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unresolved is a channel's credentials whose client_secret is a reference
+// that does not resolve here (an env: variable not set).
+type unresolved struct{ publishers.Credentials }
+
+func (u unresolved) Get(name string) (string, error) {
+	if name == oauth.SecretClientSecret {
+		return "", errors.New("secret client_secret: environment variable TH_APP_SECRET is not set")
+	}
+	return u.Credentials.Get(name)
 }
