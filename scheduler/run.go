@@ -99,6 +99,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 	}
 	s.beat(ctx, jobs, false)
+	if w, ok := s.st.(interface {
+		Warm(context.Context, int) error
+	}); ok {
+		// Connections made now, not by the first calls due (best effort).
+		_ = w.Warm(ctx, s.o.Concurrency/2+2)
+	}
 	if s.o.FillSpec != "off" {
 		s.fillAsLeader(ctx) // at start too: the calendar shows the coming week at once
 	}

@@ -113,6 +113,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	// One writer at a time is SQLite's rule; a small pool lets reads run beside it.
 	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4) // kept, not closed and reopened between bursts
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db, path: path, Actor: calendar.DefaultActor(), Now: time.Now}
 	s.cred.keys = opt.Keys
@@ -268,4 +269,28 @@ func fromNullMS(v sql.NullInt64) *time.Time {
 func (s *Store) Analyze(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `ANALYZE`)
 	return err
+}
+
+// Warm opens up to n of the pool's connections at once, so that a daemon's
+// first claims and outcomes do not each wait for a connection to be made
+// (on PostgreSQL a server process and a login, tens of milliseconds on a
+// busy machine).
+func (s *Store) Warm(ctx context.Context, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

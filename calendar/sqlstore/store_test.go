@@ -417,3 +417,16 @@ func TestEditAfterRetryKeepsTheRetryTime(t *testing.T) {
 		t.Fatalf("after retry and edit: claimed %d, missed %d; want it claimed", len(res.Claimed), len(res.Missed))
 	}
 }
+
+// Warm leaves the connections it made open in the pool (idle), for the
+// daemon's first calls.
+func TestWarmOpensConnections(t *testing.T) {
+	s := newTestStore(t, time.Now())
+	before := s.db.Stats().OpenConnections
+	if err := s.Warm(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.db.Stats(); st.OpenConnections < 3 || st.OpenConnections < before || st.InUse != 0 {
+		t.Errorf("after Warm(3): %d open (%d before), %d in use; want ≥ 3 open, none in use", st.OpenConnections, before, st.InUse)
+	}
+}
