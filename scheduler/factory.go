@@ -39,7 +39,9 @@ func (f Factory) Publisher(_ context.Context, st calendar.Deliveries, ch calenda
 	// The adapter reads and saves through the channel's handle; Secrets
 	// holds the values as they are now, for adapters that read them once.
 	creds := credentials{st.Credentials(ch.Name)}
-	secrets, err := st.ResolveSecrets(ch.Secrets)
+	// Secrets only `channel login` uses (a Meta app's client secret) are
+	// not read to publish: a process without them publishes all the same.
+	secrets, err := st.ResolveSecrets(nw.PublishingSecrets(ch.Secrets))
 	if err != nil {
 		return nil, nw, err
 	}

@@ -44,7 +44,7 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics, side ..
 	if err != nil {
 		return nil, err
 	}
-	deliveries := withSideJobs(publishingStore{st}, side)
+	deliveries := withSideJobs(st, side)
 	n := a.v.GetInt(keyConcurrency)
 	if n < 1 {
 		return nil, usageErr{fmt.Errorf("--%s must be at least 1", keyConcurrency)}

@@ -59,7 +59,7 @@ func (a *app) statsCollector(st calendar.Store, log *slog.Logger) (*scheduler.St
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler.StatsCollector{Store: publishingStore{st}, Offsets: offsets, Factory: scheduler.Factory{Out: io.Discard}, Now: a.now, Log: log}, nil
+	return &scheduler.StatsCollector{Store: st, Offsets: offsets, Factory: scheduler.Factory{Out: io.Discard}, Now: a.now, Log: log}, nil
 }
 
 func newStatsCmd(a *app) *cobra.Command {
