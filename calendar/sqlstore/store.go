@@ -276,6 +276,13 @@ func (s *Store) Analyze(ctx context.Context) error {
 // (on PostgreSQL a server process and a login, tens of milliseconds on a
 // busy machine).
 func (s *Store) Warm(ctx context.Context, n int) error {
+	// Never more than the pool may open: the ones held here would wait for
+	// one of themselves.
+	if max := s.db.Stats().MaxOpenConnections; max > 0 && n > max {
+		n = max
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {

@@ -426,6 +426,18 @@ func TestWarmOpensConnections(t *testing.T) {
 	if err := s.Warm(context.Background(), 3); err != nil {
 		t.Fatal(err)
 	}
+	// More than the pool may open: as many as it may, without waiting for
+	// itself.
+	done := make(chan error, 1)
+	go func() { done <- s.Warm(context.Background(), 100) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Warm(100) on a pool of fewer connections did not return")
+	}
 	if st := s.db.Stats(); st.OpenConnections < 3 || st.OpenConnections < before || st.InUse != 0 {
 		t.Errorf("after Warm(3): %d open (%d before), %d in use; want ≥ 3 open, none in use", st.OpenConnections, before, st.InUse)
 	}
