@@ -79,7 +79,12 @@ func (s *Store) addChannel(ctx context.Context, c *calendar.Channel, values map[
 
 // Channels lists every channel by name.
 func (s *Store) Channels(ctx context.Context) ([]calendar.Channel, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+channelCols+` FROM channels ORDER BY name`)
+	return s.channelRows(ctx, `SELECT `+channelCols+` FROM channels ORDER BY name`)
+}
+
+// channelRows reads the channels a query of channelCols returns.
+func (s *Store) channelRows(ctx context.Context, q string, args ...any) ([]calendar.Channel, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -122,20 +127,7 @@ func (s *Store) ChannelsByID(ctx context.Context, ids []int64) ([]calendar.Chann
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+channelCols+` FROM channels WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []calendar.Channel
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.channelRows(ctx, `SELECT `+channelCols+` FROM channels WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
 }
 
 // UpdateChannel writes every field of c (found by ID).

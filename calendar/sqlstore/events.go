@@ -14,24 +14,10 @@ type execer interface {
 
 // event appends to the history, in the caller's transaction.
 func (s *Store) event(ctx context.Context, tx execer, e calendar.Event) error {
-	actor := e.Actor
-	if actor == "" {
-		actor = s.Actor
-	}
-	detail := "{}"
-	if len(e.Detail) > 0 {
-		b, err := json.Marshal(e.Detail)
-		if err != nil {
-			return err
-		}
-		detail = string(b)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (at, actor, kind, post_id, delivery_id, channel_id, detail) VALUES (?,?,?,?,?,?,?)`,
-		ms(s.now()), actor, e.Kind, nullID(e.PostID), nullID(e.DeliveryID), nullID(e.ChannelID), detail)
-	return err
+	return s.events(ctx, tx, []calendar.Event{e})
 }
 
-// events inserts evs in their order, as event does, in few statements.
+// events appends evs to the history in their order, in few statements.
 func (s *Store) events(ctx context.Context, tx execer, evs []calendar.Event) error {
 	const chunk = 200 // 7 variables each: well under SQLite's limit
 	for len(evs) > 0 {

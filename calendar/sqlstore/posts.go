@@ -71,24 +71,31 @@ func (s *Store) PostsByID(ctx context.Context, ids []int64) ([]calendar.Post, er
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN (`+placeholders(len(part))+`) ORDER BY p.id`, args...)
+		posts, err := s.postRows(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN (`+placeholders(len(part))+`) ORDER BY p.id`, args...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			p, err := scanPost(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, posts...)
 	}
 	return out, s.loadChildren(ctx, out, true)
+}
+
+// postRows reads the posts a query of postCols returns (without children).
+func (s *Store) postRows(ctx context.Context, q string, args ...any) ([]calendar.Post, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 type queryer interface {
@@ -151,21 +158,8 @@ func (s *Store) Posts(ctx context.Context, f calendar.PostFilter) ([]calendar.Po
 			q += " OFFSET " + strconv.Itoa(f.Offset)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out, err := s.postRows(ctx, q, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []calendar.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return out, s.loadChildren(ctx, out, !f.Light)
