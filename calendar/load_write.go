@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 )
 
@@ -16,23 +17,11 @@ type postRun struct {
 }
 
 func (l *RunList) Add(id int64, chans []*Channel) {
-	if n := len(l.runs); n > 0 && l.runs[n-1].hi == id-1 && sameChannels(l.runs[n-1].chans, chans) {
+	if n := len(l.runs); n > 0 && l.runs[n-1].hi == id-1 && slices.Equal(l.runs[n-1].chans, chans) {
 		l.runs[n-1].hi = id
 		return
 	}
 	l.runs = append(l.runs, postRun{lo: id, hi: id, chans: chans})
-}
-
-func sameChannels(a, b []*Channel) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // json is [[first id, last id, [channel ids], [channel names]], …].

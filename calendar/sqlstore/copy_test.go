@@ -129,33 +129,16 @@ func dumpTables(t *testing.T, s *Store) map[string][]string {
 		if c.skip != "" {
 			continue
 		}
-		rows, err := s.db.Query(`SELECT * FROM ` + c.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		eachRow(t, s, `SELECT * FROM `+c.name, func(cols []string, vals []any) {
 			var b strings.Builder
 			for i, v := range vals {
 				if c.resealed && (cols[i] == "nonce" || cols[i] == "ciphertext" || cols[i] == "key_id") {
 					continue
 				}
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
 				fmt.Fprintf(&b, "%s=%v|", cols[i], v)
 			}
 			out[c.name] = append(out[c.name], b.String())
-		}
-		rows.Close()
+		})
 		sort.Strings(out[c.name])
 	}
 	return out

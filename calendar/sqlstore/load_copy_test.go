@@ -44,31 +44,7 @@ func copyCase() *calendar.LoadSet {
 func loadedRows(t *testing.T, s *Store) (deliveries, events []string, keys []string) {
 	t.Helper()
 	query := func(q string, row func(vals []any)) {
-		rows, err := s.db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = string(b)
-				}
-			}
-			row(vals)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		eachRow(t, s, q, func(_ []string, vals []any) { row(vals) })
 	}
 	query(`SELECT p.slug, c.name, p.status, d.status, COALESCE(d.due_at, -1), COALESCE(d.run_at, -1), d.attempts, d.lease_owner,
 		COALESCE(d.lease_expires_at, -1), d.remote_id, d.remote_url, COALESCE(d.published_at, -1), d.last_error, d.updated_at, d.idempotency_key

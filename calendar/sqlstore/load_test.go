@@ -56,23 +56,7 @@ func snapshot(t *testing.T, s *Store) string {
 		`SELECT name, starts_on, utm FROM campaigns ORDER BY id`,
 		`SELECT count(*) FROM events`,
 	} {
-		rows, err := s.db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
+		eachRow(t, s, q, func(_ []string, vals []any) { fmt.Fprintln(&b, vals...) })
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -411,7 +412,7 @@ func (s *Store) copyDeliveriesEvents(ctx context.Context, conn *sql.Conn, pg *pg
 				return err
 			}
 		}
-		if i == 0 || !sameChans(chans, pp.Chans) {
+		if i == 0 || !slices.Equal(chans, pp.Chans) {
 			chans, names = pp.Chans, channelNamesJSON(pp.Chans)
 		}
 		detail := `{"channels":` + names + `,"slug":` + pgJSONString(pp.Post.Slug) + `,"status":` + pgJSONString(status) + `}`
@@ -458,18 +459,6 @@ func (pg *pgLoad) channelApproval(ctx context.Context, conn *sql.Conn) (map[int6
 	}
 	pg.approval = approval
 	return approval, nil
-}
-
-func sameChans(a, b []*calendar.Channel) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // channelNamesJSON is the JSON list of chans' names, as RunList.JSON
