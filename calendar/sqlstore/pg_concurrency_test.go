@@ -98,53 +98,26 @@ func TestPostgresConcurrentClaimersAndPublishers(t *testing.T) {
 		ids = append(ids, p.ID)
 	}
 	const daemons = 5
-	var mu sync.Mutex
-	seen := map[int64]string{}
-	var dup []string
-	var wg sync.WaitGroup
 	errs := make(chan error, 1000)
-	for i := range daemons {
-		s := pgStore(t, url)
-		owner := fmt.Sprintf("daemon-%d", i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				r, err := s.ClaimDue(ctx, calendar.ClaimOptions{Owner: owner, Now: c0, Lease: time.Minute, Limit: 4})
-				if err != nil {
-					errs <- fmt.Errorf("%s: claim: %w", owner, err)
-					return
+	race := startClaimers(ctx, t, url, daemons, 4, errs, func(s *Store, owner string, claimed []calendar.Delivery) {
+		var pub sync.WaitGroup
+		for _, d := range claimed {
+			pub.Add(1)
+			go func() {
+				defer pub.Done()
+				if err := s.RecordOutcome(ctx, d, owner, calendar.Outcome{Kind: calendar.OutcomePublished,
+					RemoteID: fmt.Sprintf("r%d", d.ID), PublishedAt: c0}); err != nil {
+					errs <- fmt.Errorf("%s: outcome of %d: %w", owner, d.ID, err)
 				}
-				if len(r.Claimed) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range r.Claimed {
-					if prev, ok := seen[d.ID]; ok {
-						dup = append(dup, fmt.Sprintf("delivery %d by %s and %s", d.ID, prev, owner))
-					}
-					seen[d.ID] = owner
-				}
-				mu.Unlock()
-				var pub sync.WaitGroup
-				for _, d := range r.Claimed {
-					pub.Add(1)
-					go func() {
-						defer pub.Done()
-						if err := s.RecordOutcome(ctx, d, owner, calendar.Outcome{Kind: calendar.OutcomePublished,
-							RemoteID: fmt.Sprintf("r%d", d.ID), PublishedAt: c0}); err != nil {
-							errs <- fmt.Errorf("%s: outcome of %d: %w", owner, d.ID, err)
-						}
-					}()
-				}
-				pub.Wait()
-			}
-		}()
-	}
+			}()
+		}
+		pub.Wait()
+	})
 	// A person edits the posts meanwhile (exclusive writes racing the
 	// outcomes): a stale copy is refused with ErrConflict and edited again.
 	editor := pgStore(t, url)
 	edited := map[int64]string{}
+	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -175,6 +148,7 @@ func TestPostgresConcurrentClaimersAndPublishers(t *testing.T) {
 		}
 	}()
 	wg.Wait()
+	seen, dup := race.wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)

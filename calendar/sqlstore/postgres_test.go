@@ -164,38 +164,9 @@ func TestPostgresConcurrentClaims(t *testing.T) {
 		claimPost(t, setup, fmt.Sprintf("p%d", i), c0.Add(-time.Minute), "a", "b")
 	}
 	const claimers = 8
-	var mu sync.Mutex
-	seen := map[int64]string{}
-	var dup []string
-	var wg sync.WaitGroup
 	errs := make(chan error, claimers)
-	for i := range claimers {
-		s := pgStore(t, url)
-		owner := fmt.Sprintf("daemon-%d", i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				r, err := s.ClaimDue(ctx, calendar.ClaimOptions{Owner: owner, Now: c0, Lease: time.Minute, Limit: 3})
-				if err != nil {
-					errs <- fmt.Errorf("%s: %w", owner, err)
-					return
-				}
-				if len(r.Claimed) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range r.Claimed {
-					if prev, ok := seen[d.ID]; ok {
-						dup = append(dup, fmt.Sprintf("delivery %d by %s and %s", d.ID, prev, owner))
-					}
-					seen[d.ID] = owner
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	race := startClaimers(ctx, t, url, claimers, 3, errs, nil)
+	seen, dup := race.wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -213,6 +184,57 @@ func TestPostgresConcurrentClaims(t *testing.T) {
 	if publishing != 2*posts {
 		t.Fatalf("%d deliveries publishing, want %d", publishing, 2*posts)
 	}
+}
+
+// claimRace is n claimers, each a store of its own, claiming at once
+// until nothing is due: startClaimers starts them, wait waits for them.
+type claimRace struct {
+	mu   sync.Mutex
+	seen map[int64]string // delivery → the claimer that took it
+	dup  []string         // deliveries claimed twice
+	wg   sync.WaitGroup
+}
+
+// startClaimers starts n claimers on url, each claiming limit at a time;
+// after (when not nil) runs on each claim's deliveries before the next
+// claim. Errors go to errs.
+func startClaimers(ctx context.Context, t *testing.T, url string, n, limit int, errs chan<- error, after func(s *Store, owner string, claimed []calendar.Delivery)) *claimRace {
+	r := &claimRace{seen: map[int64]string{}}
+	for i := range n {
+		s := pgStore(t, url)
+		owner := fmt.Sprintf("daemon-%d", i)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for {
+				res, err := s.ClaimDue(ctx, calendar.ClaimOptions{Owner: owner, Now: c0, Lease: time.Minute, Limit: limit})
+				if err != nil {
+					errs <- fmt.Errorf("%s: claim: %w", owner, err)
+					return
+				}
+				if len(res.Claimed) == 0 {
+					return
+				}
+				r.mu.Lock()
+				for _, d := range res.Claimed {
+					if prev, ok := r.seen[d.ID]; ok {
+						r.dup = append(r.dup, fmt.Sprintf("delivery %d by %s and %s", d.ID, prev, owner))
+					}
+					r.seen[d.ID] = owner
+				}
+				r.mu.Unlock()
+				if after != nil {
+					after(s, owner, res.Claimed)
+				}
+			}
+		}()
+	}
+	return r
+}
+
+func (r *claimRace) wait() (seen map[int64]string, dup []string) {
+	r.wg.Wait()
+	return r.seen, r.dup
 }
 
 // forceSerializationFailure makes PostgreSQL abort tx as a serializable
