@@ -20,20 +20,15 @@ import (
 // a reason: a new migration's table fails here until copyTables names it.
 func TestCopyKnowsEveryTable(t *testing.T) {
 	s := newEngineStore(t, "sqlite", time.Now())
-	rows, err := s.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var schema []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		schema = append(schema, n)
-	}
-	checkCopyTables(t, schema)
+	checkCopyTables(t, tableNames(t, s, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`))
+}
+
+// tableNames reads the first column of q's rows.
+func tableNames(t *testing.T, s *Store, q string) []string {
+	t.Helper()
+	var names []string
+	eachRow(t, s, q, func(_ []string, v []any) { names = append(names, fmt.Sprint(v[0])) })
+	return names
 }
 
 func checkCopyTables(t *testing.T, schema []string) {
@@ -290,21 +285,8 @@ func TestCopyKnowsEveryPostgresTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.db.Query(`SELECT table_name FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'goose_db_version'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var schema []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		schema = append(schema, n)
-	}
-	checkCopyTables(t, schema)
+	checkCopyTables(t, tableNames(t, s, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'goose_db_version'`))
 }
 
 // SQLite → PostgreSQL → SQLite: every row arrives as it was, ids kept (and
