@@ -13,9 +13,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/crieur/crieur/internal/testsvc"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/spf13/viper"
@@ -270,7 +271,7 @@ func TestChannelLoginNoBrowserPaste(t *testing.T) {
 	// The person opens the URL on another machine; the browser lands on a
 	// loopback that does not answer there; they paste its address back.
 	pr, pw := io.Pipe()
-	var out, errOut syncBuf
+	var out, errOut testsvc.SyncBuffer
 	done := make(chan int)
 	go func() { done <- run([]string{"channel", "login", l.channel, "--no-browser"}, pr, &out, &errOut) }()
 	var authURL string
@@ -298,23 +299,6 @@ func TestChannelLoginNoBrowserPaste(t *testing.T) {
 	if !strings.Contains(out.String(), "Connected acme-lab to oauthlab-secret") || !strings.Contains(out.String(), "renews it by itself until") {
 		t.Errorf("login said:\n%s", out.String())
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestChannelLoginDeviceFlow(t *testing.T) {

@@ -1,7 +1,6 @@
 package oauth_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -9,31 +8,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/crieur/crieur/internal/testsvc"
 
 	"github.com/crieur/crieur/publishers/oauth"
 	"github.com/crieur/crieur/publishers/publishertest"
 )
-
-// syncBuffer is what the login prints, read while it prints.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -92,7 +74,7 @@ func TestLogin(t *testing.T) {
 			auth.RefreshExpiresIn = 365 * 24 * 3600
 			srv := publishertest.Server(t, auth)
 			now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
-			var out syncBuffer
+			var out testsvc.SyncBuffer
 			l := oauth.Login{Provider: c.p, Channel: "acme", ClientSecret: c.secret, Out: &out, NoBrowser: c.noBrowser, Device: c.device,
 				Settings: map[string]string{oauth.SettingClientID: "my-app", oauth.SettingRedirectURI: redirect, oauth.SettingBaseURL: srv.URL},
 				Now:      func() time.Time { return now }, Wait: 5 * time.Second}
