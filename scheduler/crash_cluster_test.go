@@ -3,9 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -78,26 +76,9 @@ func crashCluster(t *testing.T, dir, target string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	idem, unsafe := newNetwork(t, true), newNetwork(t, false)
-	slow := func(string, int) (int, http.Header, string) { // kills land mid-call as well as between
-		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
-		return 0, nil, ""
-	}
-	idem.Fault, unsafe.Fault = slow, slow
-	for _, c := range []calendar.Channel{{Name: "idem", Network: "cluster-idem"}, {Name: "unsafe", Network: "cluster-unsafe"}} {
-		if err := st.AddChannel(ctx, &c); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now().Add(time.Second)
-	for i := range posts {
-		at := start.Add(time.Duration(i) * window / time.Duration(posts))
-		p := calendar.Post{Slug: fmt.Sprintf("p%04d", i), Body: "cluster", Channels: []string{"idem", "unsafe"},
-			Status: calendar.StatusScheduled, PublishAt: &at}
-		if err := st.CreatePost(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	nets := crashCalendar(t, st, []crashChannel{{"idem", "cluster-idem", true}, {"unsafe", "cluster-unsafe", false}}, posts, start, window, "cluster")
+	idem, unsafe := nets["idem"], nets["unsafe"]
 	deliveries := func() []calendar.Delivery {
 		all, err := st.Posts(ctx, calendar.PostFilter{})
 		if err != nil {
@@ -109,13 +90,7 @@ func crashCluster(t *testing.T, dir, target string) {
 		}
 		return out
 	}
-	open := func() int {
-		sum, err := st.DeliverySummary(ctx, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sum.Counts[calendar.DeliveryPending] + sum.Counts[calendar.DeliveryPublishing]
-	}
+	open := func() int { return openDeliveries(t, st) }
 
 	logPath := filepath.Join(dir, "daemons.log")
 	type child struct {
@@ -190,32 +165,8 @@ func crashCluster(t *testing.T, dir, target string) {
 		}
 	}
 
-	made := map[string]map[string]int{"idem": idem.counts(), "unsafe": unsafe.counts()}
-	byID := map[int64]calendar.Delivery{}
-	var published, held, heldReached, dup int
-	for _, d := range deliveries() {
-		byID[d.ID] = d
-		n := made[d.Channel][d.IdempotencyKey]
-		if n > 1 {
-			dup++
-			t.Errorf("delivery %d on %s published %d times", d.ID, d.Channel, n)
-		}
-		switch d.Status {
-		case calendar.DeliveryPublished:
-			published++
-			if n != 1 {
-				t.Errorf("delivery %d on %s recorded published but the network has %d posts", d.ID, d.Channel, n)
-			}
-		case calendar.DeliveryHeld:
-			held++
-			heldReached += n
-			if d.Channel != "unsafe" {
-				t.Errorf("delivery %d on %s held though its network honours keys", d.ID, d.Channel)
-			}
-		default:
-			t.Errorf("delivery %d on %s ended %s", d.ID, d.Channel, d.Status)
-		}
-	}
+	r := tallyCrash(t, st, nets, "unsafe")
+	byID, published, held, heldReached, dup := r.byID, r.published, r.held, r.heldReached, r.dup
 	// A delivery may be held only when a daemon's attempt became uncertain:
 	// it was in flight on a daemon that was killed, or its daemon, stalled
 	// past its lease, saw another take it over (logged). That bounds the
@@ -342,22 +293,8 @@ func TestCrashClusterChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nets := map[string]publishers.Network{
+	crashDaemon(ctx, t, st, "cluster", lease, map[string]publishers.Network{
 		"cluster-idem":   httpNetwork("cluster-idem", os.Getenv("CRIEUR_CLUSTER_IDEM"), publishers.RetryIdempotent, time.Second),
 		"cluster-unsafe": httpNetwork("cluster-unsafe", os.Getenv("CRIEUR_CLUSTER_UNSAFE"), publishers.RetryUnsafe, time.Second),
-	}
-	s := New(st, Options{
-		Owner:       "cluster-" + strconv.Itoa(os.Getpid()),
-		Concurrency: 4,
-		Lease:       lease,
-		CallTimeout: time.Second,
-		Backoff:     Backoff{Base: 200 * time.Millisecond, Cap: time.Second},
-		Poll:        50 * time.Millisecond,
-		Factory:     Factory{Lookup: func(n string) (publishers.Network, error) { return nets[n], nil }},
-		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		RecoverSpec: "@every 1s", HeartbeatSpec: "@every 1s",
 	})
-	if err := s.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -3,19 +3,15 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/sqlstore"
 	"github.com/crieur/crieur/publishers"
 )
@@ -45,34 +41,10 @@ func TestCrash(t *testing.T) {
 	}
 	defer st.Close()
 	// Three networks, so one's idempotency cannot hide another's duplicate.
-	idem, lookup, unsafe := newNetwork(t, true), newNetwork(t, false), newNetwork(t, false)
-	// Each call takes 0-30 ms, so kills land mid-call as well as between.
-	slow := func(string, int) (int, http.Header, string) {
-		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
-		return 0, nil, ""
-	}
-	idem.Fault, lookup.Fault, unsafe.Fault = slow, slow, slow
-	for _, c := range []calendar.Channel{{Name: "idem", Network: "crash-idem"}, {Name: "lookup", Network: "crash-lookup"}, {Name: "unsafe", Network: "crash-unsafe"}} {
-		if err := st.AddChannel(ctx, &c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	start := time.Now().Add(500 * time.Millisecond)
-	for i := range posts {
-		at := start.Add(time.Duration(i) * window / time.Duration(posts))
-		p := calendar.Post{Slug: fmt.Sprintf("p%04d", i), Body: "crash", Channels: []string{"idem", "lookup", "unsafe"},
-			Status: calendar.StatusScheduled, PublishAt: &at}
-		if err := st.CreatePost(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	open := func() int {
-		sum, err := st.DeliverySummary(ctx, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sum.Counts[calendar.DeliveryPending] + sum.Counts[calendar.DeliveryPublishing]
-	}
+	nets := crashCalendar(t, st, []crashChannel{{"idem", "crash-idem", true}, {"lookup", "crash-lookup", false}, {"unsafe", "crash-unsafe", false}},
+		posts, time.Now().Add(500*time.Millisecond), window, "crash")
+	idem, lookup, unsafe := nets["idem"], nets["lookup"], nets["unsafe"]
+	open := func() int { return openDeliveries(t, st) }
 	runs, killed := 0, 0
 	deadline := time.Now().Add(window + 2*time.Minute)
 	for open() > 0 {
@@ -112,36 +84,8 @@ func TestCrash(t *testing.T) {
 		logf.Close()
 	}
 
-	var published, held, heldReached, dup int
-	made := map[string]map[string]int{"idem": idem.counts(), "lookup": lookup.counts(), "unsafe": unsafe.counts()}
-	all, err := st.Posts(ctx, calendar.PostFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range all {
-		for _, d := range p.Deliveries {
-			n := made[d.Channel][d.IdempotencyKey]
-			if n > 1 {
-				dup++
-				t.Errorf("%s on %s published %d times", p.Slug, d.Channel, n)
-			}
-			switch d.Status {
-			case calendar.DeliveryPublished:
-				published++
-				if n != 1 {
-					t.Errorf("%s on %s recorded published but the network has %d posts", p.Slug, d.Channel, n)
-				}
-			case calendar.DeliveryHeld:
-				held++
-				heldReached += n
-				if d.Channel != "unsafe" {
-					t.Errorf("%s on %s held though its network is safe to retry", p.Slug, d.Channel)
-				}
-			default:
-				t.Errorf("%s on %s ended %s", p.Slug, d.Channel, d.Status)
-			}
-		}
-	}
+	r := tallyCrash(t, st, nets, "unsafe")
+	published, held, heldReached, dup := r.published, r.held, r.heldReached, r.dup
 	msg := fmt.Sprintf("crash test: %d deliveries, %d runs, %d SIGKILLs: %d published exactly once, %d held (%d of them had reached the network), %d duplicates, %d lost",
 		3*posts, runs, killed, published, held, heldReached, dup, 3*posts-published-held)
 	t.Log(msg)
@@ -166,23 +110,9 @@ func TestCrashChild(t *testing.T) {
 	}
 	defer st.Close()
 	idem, lookup, unsafe := os.Getenv("CRIEUR_CRASH_IDEM"), os.Getenv("CRIEUR_CRASH_LOOKUP"), os.Getenv("CRIEUR_CRASH_UNSAFE")
-	nets := map[string]publishers.Network{
+	crashDaemon(ctx, t, st, "child", 1500*time.Millisecond, map[string]publishers.Network{
 		"crash-idem":   httpNetwork("crash-idem", idem, publishers.RetryIdempotent, time.Second),
 		"crash-lookup": httpNetwork("crash-lookup", lookup, publishers.RetryLookup, time.Second),
 		"crash-unsafe": httpNetwork("crash-unsafe", unsafe, publishers.RetryUnsafe, time.Second),
-	}
-	s := New(st, Options{
-		Owner:       "child-" + strconv.Itoa(os.Getpid()),
-		Concurrency: 4,
-		Lease:       1500 * time.Millisecond,
-		CallTimeout: time.Second,
-		Backoff:     Backoff{Base: 200 * time.Millisecond, Cap: time.Second},
-		Poll:        50 * time.Millisecond,
-		Factory:     Factory{Lookup: func(n string) (publishers.Network, error) { return nets[n], nil }},
-		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		RecoverSpec: "@every 1s", HeartbeatSpec: "@every 1s",
 	})
-	if err := s.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
