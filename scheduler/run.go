@@ -385,6 +385,9 @@ func (s *Scheduler) beat(ctx context.Context, jobs *cron.Cron, stopped bool) {
 			j.Next = e.Next.UTC()
 			hb.Jobs = append(hb.Jobs, j)
 		}
+		if s.o.SideJobs != nil {
+			hb.Jobs = append(hb.Jobs, s.o.SideJobs()...)
+		}
 	}
 	row := calendar.DaemonRow{Owner: hb.Owner, Host: host, PID: hb.PID, Started: hb.Started, Beat: hb.At}
 	if stopped {

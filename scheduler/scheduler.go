@@ -63,6 +63,10 @@ type Options struct {
 	// Cron specs (robfig/cron, with seconds-free specs or @every) of the
 	// recurring jobs; empty takes the default.
 	RecoverSpec, SweepSpec, HeartbeatSpec string
+	// SideJobs, when set, lists the recurring jobs run beside the
+	// scheduler's own (the daemon's stats collector): each heartbeat lists
+	// them after its own, so that `crieur status` shows them alike.
+	SideJobs func() []Job
 	// FillSpec is the evergreen fill's cron spec (DefaultFillSpec when
 	// empty; "off" disables it); FillHorizon how far ahead it fills
 	// (calendar.DefaultFillHorizon when 0); FillCheck what a recycled copy

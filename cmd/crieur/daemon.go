@@ -44,7 +44,6 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics, side ..
 	if err != nil {
 		return nil, err
 	}
-	deliveries := withSideJobs(st, side)
 	n := a.v.GetInt(keyConcurrency)
 	if n < 1 {
 		return nil, usageErr{fmt.Errorf("--%s must be at least 1", keyConcurrency)}
@@ -56,7 +55,18 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics, side ..
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.New(deliveries, scheduler.Options{
+	var sideJobs func() []scheduler.Job
+	if len(side) > 0 {
+		sideJobs = func() []scheduler.Job {
+			jobs := make([]scheduler.Job, len(side))
+			for i, j := range side {
+				jobs[i] = j.job()
+			}
+			return jobs
+		}
+	}
+	return scheduler.New(st, scheduler.Options{
+		SideJobs:    sideJobs,
 		FillHorizon: horizon,
 		FillCheck:   a.fillCheck(st),
 		Concurrency: n,

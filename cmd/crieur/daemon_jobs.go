@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -47,41 +44,4 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// withSideJobs is st, its heartbeats listing the side jobs too.
-func withSideJobs(st calendar.Store, side []*sideJob) calendar.Deliveries {
-	if len(side) > 0 {
-		return beatWithJobs{Store: st, side: side}
-	}
-	return st
-}
-
-// beatWithJobs is the store the scheduler writes its heartbeats to, each
-// listing the side jobs after the scheduler's (every other method is the
-// store's own).
-type beatWithJobs struct {
-	calendar.Store
-	side []*sideJob
-}
-
-func (s beatWithJobs) BeatDaemon(ctx context.Context, d calendar.DaemonRow) error {
-	if d.Stopped == nil && len(s.side) > 0 {
-		var jobs []scheduler.Job
-		if err := json.Unmarshal([]byte(d.Jobs), &jobs); err == nil || strings.TrimSpace(d.Jobs) == "" {
-			for _, j := range s.side {
-				jobs = append(jobs, j.job())
-			}
-			b, _ := json.Marshal(jobs)
-			d.Jobs = string(b)
-			var rep map[string]json.RawMessage
-			if json.Unmarshal([]byte(d.Report), &rep) == nil && rep != nil {
-				rep["jobs"] = b
-				if r, err := json.Marshal(rep); err == nil {
-					d.Report = string(r)
-				}
-			}
-		}
-	}
-	return s.Store.BeatDaemon(ctx, d)
 }
