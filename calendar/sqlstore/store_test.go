@@ -442,3 +442,32 @@ func TestWarmOpensConnections(t *testing.T) {
 		t.Errorf("after Warm(3): %d open (%d before), %d in use; want ≥ 3 open, none in use", st.OpenConnections, before, st.InUse)
 	}
 }
+
+// Every SQLite connection of the pool maps the file for reads and keeps
+// the settings the store relies on.
+func TestSQLiteConnectionSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(context.Background(), path, Options{Create: true, Keys: keysOf(testKey(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	// Two connections at once: each gets the DSN's pragmas, not only the first.
+	for i := 0; i < 2; i++ {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for pragma, want := range map[string]int64{"mmap_size": 1 << 30, "foreign_keys": 1, "busy_timeout": 15000} {
+			var got int64
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("connection %d: PRAGMA %s = %d, want %d", i, pragma, got, want)
+			}
+		}
+	}
+}
