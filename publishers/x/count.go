@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/rivo/uniseg"
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
@@ -240,26 +242,11 @@ func validHost(host string) bool {
 }
 
 // knownTLD reports whether a host without a scheme ends in a top-level
-// domain X links: the country domains, and the generic domains most used.
-// A host outside them is counted character by character; X, which knows
-// every domain, may count it as a URL.
-func knownTLD(tld string) bool { return knownTLDs()[tld] }
-
-var knownTLDs = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for _, t := range strings.Fields(`com net org edu gov mil int info biz name pro mobi aero asia coop jobs museum tel travel
-		app dev blog shop store online site website tech xyz club news art page link live life world today top icu vip
-		social media cloud email design agency wiki space studio network digital solutions company services group center
-		academy systems tools software games game video music photo photography events guide help support team work works
-		earth land city town family fun one plus global international land love cafe bar restaurant coffee
-		ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bv bw by bz
-		ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr
-		ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo
-		jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms
-		mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs
-		ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv
-		tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw`) {
-		m[t] = true
-	}
-	return m
-})
+// domain X links: any in the root zone, as X's own list is IANA's. The
+// Public Suffix List (golang.org/x/net/publicsuffix, already a dependency)
+// carries every root-zone domain in its ICANN section; a label it does not
+// list is only its default rule (icann false).
+func knownTLD(tld string) bool {
+	suffix, icann := publicsuffix.PublicSuffix("x." + tld)
+	return icann && suffix == tld
+}

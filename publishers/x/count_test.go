@@ -66,6 +66,11 @@ func TestLengthRules(t *testing.T) {
 		{"a file name with a country domain counts 23, as X links it", "run setup.py", 4 + 23},
 		{"a name that ends in no domain is no URL", "Node.js and Vue.js", 18},
 		{"an address is no URL", "a@example.com", 13},
+		{"any root-zone domain links: a new generic one", "see flowers.florist now", 4 + 23 + 4},
+		{"any root-zone domain links: a city", "see visit.london now", 4 + 23 + 4},
+		{"any root-zone domain links: a brand", "see home.bnpparibas now", 4 + 23 + 4},
+		{"a private suffix alone is no domain", "see example.blogspot", 4 + 16},
+		{"a made-up domain is no URL", "see brand.crieurtld now", 4 + 15 + 4},
 		{"dashes and quotes weigh 1", "\u2014\u201c\u201d", 3},
 	}
 	for _, c := range cases {
