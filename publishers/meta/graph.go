@@ -306,6 +306,13 @@ func Gone(err error) bool {
 	return errors.As(err, &c) && (c.code == codeParameter && c.subcode == subcodeMissing || c.code == codeNoAlias)
 }
 
+// Denied reports whether err is the Graph API refusing a call for a
+// permission the token lacks (code 10, or 200 to 299), not the token itself.
+func Denied(err error) bool {
+	var c graphCode
+	return errors.As(err, &c) && (c.code == codePermission || c.code >= 200 && c.code <= 299)
+}
+
 // Duplicate reports whether err is Meta refusing a post as a duplicate of
 // one it has (code 506).
 func Duplicate(body []byte) bool { return errorOf(body).Code == codeDuplicate }

@@ -53,9 +53,14 @@ func ReadEach(ctx context.Context, ids []string, read func(ctx context.Context, 
 	return out, nil
 }
 
-// NoStats is the error of a channel whose numbers need a permission it
-// did not ask for: it gives none (publishers.ErrNoStats), saying how to
-// turn them on.
-func (a *Account) NoStats(channelHint string) error {
-	return fmt.Errorf("%s gives numbers with the permission %s: set stats=on on the channel, then %s: %w", a.display, a.StatsScope, channelHint, publishers.ErrNoStats)
+// NoStats is the error of a channel whose numbers need a permission
+// (StatsScope) it did not ask for, or whose token lacks it: it gives none
+// (publishers.ErrNoStats), saying how to turn them on.
+func (a *Account) NoStats() error {
+	if !a.StatsOn {
+		return fmt.Errorf("%s gives a post's numbers with the permission %s, which the channel does not ask for: set stats=on, then %s: %w",
+			a.display, a.StatsScope, a.Graph.Hint, publishers.ErrNoStats)
+	}
+	return fmt.Errorf("the channel's %s token lacks the permission %s (stats=on asks for it at login; your app must have it): %s: %w",
+		a.display, a.StatsScope, a.Graph.Hint, publishers.ErrNoStats)
 }

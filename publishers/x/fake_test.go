@@ -64,7 +64,7 @@ type fake struct {
 	protected map[string]bool
 	limited   time.Time
 	lookups   [][]string // the ids of each GET /2/tweets
-	clock      func() time.Time
+	clock     func() time.Time
 	// auth, when set, is the fake authorization server that issued the
 	// tokens the API accepts (RunOAuth); else only token is accepted.
 	auth *publishertest.OAuthServer
