@@ -76,6 +76,12 @@ func init() {
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 		Metrics: []string{publishers.MetricReactions, publishers.MetricComments},
+		NoStats: func(settings map[string]string) string {
+			if on, _ := statsOn(settings); !on {
+				return "LinkedIn gives a post's numbers only with a read scope crieur asks for with stats=on (r_organization_social for a page, r_member_social for a member)"
+			}
+			return ""
+		},
 	})
 }
 

@@ -92,7 +92,16 @@ func (c *Containers[P]) Register(p oauth.Provider, description string, user publ
 		Description: description,
 		Settings:    slices.Concat([]publishers.Field{user}, Fields(c.DefaultAPI, c.DefaultVersion), mediahost.Fields(c.Display), stats, p.Settings()),
 		Metrics:     c.Metrics,
-		Secrets:     p.Secrets(),
+		NoStats: func(settings map[string]string) string {
+			if c.StatsScope == "" {
+				return ""
+			}
+			if on, _ := statsOn(c.Name, c.StatsScope, settings); !on {
+				return fmt.Sprintf("%s gives a post's numbers only with the permission %s, which crieur asks for with stats=on", c.Display, c.StatsScope)
+			}
+			return ""
+		},
+		Secrets: p.Secrets(),
 		// The container recorded before publishing, and else the account's
 		// recent posts, tell whether an uncertain attempt went out.
 		Safety: publishers.RetryLookup,

@@ -43,6 +43,12 @@ func init() {
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
 		Metrics: []string{publishers.MetricReplies, publishers.MetricReposts, publishers.MetricLikes, publishers.MetricQuotes, publishers.MetricViews},
+		NoStats: func(settings map[string]string) string {
+			if on, _ := statsOn(settings); !on {
+				return "X bills each read of a post's numbers: set stats=on on the channel to read them"
+			}
+			return ""
+		},
 	})
 }
 
