@@ -65,6 +65,22 @@ type Network struct {
 	// through Stats (MetricLikes, …); nil for a network that gives no
 	// numbers (reports say so instead of showing zeros).
 	Metrics []string
+	// NoStats, when set, says why a channel with these settings gives no
+	// numbers although the network has some ("" when it gives them): reads
+	// that are billed, or that need a scope the channel does not ask for,
+	// until the channel enables them. Its Stats then returns ErrNoStats.
+	NoStats func(settings map[string]string) string
+}
+
+// MetricsFor lists the metrics a channel with these settings reports: the
+// network's, or none when NoStats gives a reason, which it returns.
+func (n Network) MetricsFor(settings map[string]string) ([]string, string) {
+	if n.NoStats != nil {
+		if why := n.NoStats(settings); why != "" {
+			return nil, why
+		}
+	}
+	return n.Metrics, ""
 }
 
 var (

@@ -99,7 +99,10 @@ func (c *StatsCollector) Collect(ctx context.Context, since time.Time) (StatsRun
 	if len(offsets) == 0 {
 		offsets = calendar.DefaultStatsOffsets
 	}
-	networks := c.networks()
+	networks, err := c.withNumbers(ctx, c.networks())
+	if err != nil {
+		return run, err
+	}
 	if len(networks) == 0 {
 		return run, nil
 	}
@@ -135,6 +138,42 @@ func (c *StatsCollector) Collect(ctx context.Context, since time.Time) (StatsRun
 		}
 	}
 	return run, nil
+}
+
+// withNumbers leaves out the networks whose every channel gives no numbers
+// as it is set up (Network.NoStats: X's billed reads, a read scope asked for
+// with stats=on): their posts would take the run's places for nothing. A
+// store that does not list its channels leaves them all in.
+func (c *StatsCollector) withNumbers(ctx context.Context, names []string) ([]string, error) {
+	lister, ok := c.Store.(interface {
+		Channels(context.Context) ([]calendar.Channel, error)
+	})
+	if !ok {
+		return names, nil
+	}
+	var chans []calendar.Channel
+	loaded := false
+	out := make([]string, 0, len(names))
+	for _, name := range names {
+		nw, err := c.Factory.Network(name)
+		if err != nil || nw.NoStats == nil {
+			out = append(out, name)
+			continue
+		}
+		if !loaded {
+			if chans, err = lister.Channels(ctx); err != nil {
+				return nil, err
+			}
+			loaded = true
+		}
+		for _, ch := range chans {
+			if m, _ := nw.MetricsFor(ch.Settings); ch.Network == name && len(m) > 0 {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 func (c *StatsCollector) deferredUntil(channel string) (time.Time, bool) {

@@ -251,3 +251,43 @@ func TestStatsGateRetriesSoon(t *testing.T) {
 		t.Errorf("waits %v, want [%s 5m0s]: soon while not leading, then the period", waits, gateRetry)
 	}
 }
+
+// A network whose channels give no numbers until they enable them (X's
+// billed reads: Network.NoStats) is not read while none does: its posts
+// take no place in the run; once a channel enables them, they are read.
+func TestStatsSkipsChannelsWithoutNumbers(t *testing.T) {
+	e, net, c := statsEnv(t)
+	inner := c.Factory.Lookup
+	c.Factory.Lookup = func(name string) (publishers.Network, error) {
+		nw, err := inner(name)
+		if name == "numbers" {
+			nw.NoStats = func(settings map[string]string) string {
+				if settings["stats"] != "on" {
+					return "billed: set stats=on"
+				}
+				return ""
+			}
+		}
+		return nw, err
+	}
+	ctx := context.Background()
+	e.clock.Advance(t0.Add(time.Hour).Sub(e.clock.Now()))
+	run, err := c.Collect(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Due != 0 || net.readCount() != 0 {
+		t.Errorf("stats off: %d due, %d reads; want none", run.Due, net.readCount())
+	}
+	ch, err := e.st.Channel(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Settings = map[string]string{"stats": "on"}
+	if err := e.st.UpdateChannel(ctx, &ch); err != nil {
+		t.Fatal(err)
+	}
+	if run, err = c.Collect(ctx, time.Time{}); err != nil || run.Recorded != 1 {
+		t.Errorf("stats on: %+v, %v; want the post read", run, err)
+	}
+}

@@ -28,6 +28,43 @@ func networkMetrics(network string) []string {
 	return nw.Metrics
 }
 
+// channelMetrics is what each channel reports as its settings make it,
+// and why one whose network has numbers gives none (X bills each read;
+// LinkedIn and Threads need a scope): such a channel enables them with
+// stats=on.
+type channelMetrics struct {
+	metrics map[string][]string
+	why     map[string]string
+}
+
+func (a *app) channelMetrics(st calendar.Store) (channelMetrics, error) {
+	cm := channelMetrics{metrics: map[string][]string{}, why: map[string]string{}}
+	chans, err := st.Channels(a.ctx)
+	if err != nil {
+		return cm, err
+	}
+	for _, ch := range chans {
+		nw, err := publishers.Lookup(ch.Network)
+		if err != nil {
+			continue
+		}
+		m, why := nw.MetricsFor(ch.Settings)
+		cm.metrics[ch.Name] = m
+		if why != "" {
+			cm.why[ch.Name] = why
+		}
+	}
+	return cm, nil
+}
+
+// of is what e's channel reports (its network's, for a channel not found).
+func (cm channelMetrics) of(e calendar.DeliveryEngagement) []string {
+	if m, ok := cm.metrics[e.Channel]; ok {
+		return m
+	}
+	return networkMetrics(e.Network)
+}
+
 func taggedLink(e calendar.DeliveryEngagement) string {
 	var c *calendar.Campaign
 	if e.Campaign != "" {
@@ -95,9 +132,21 @@ is said so, never counted as zero. Weekdays and hours are in the calendar's zone
 			if err != nil {
 				return err
 			}
-			rep, err := report.Build(rows, report.Options{By: by, Zone: a.calendarZone(), Metrics: networkMetrics, TaggedLink: taggedLink, Top: top})
+			cm, err := a.channelMetrics(st)
+			if err != nil {
+				return err
+			}
+			rep, err := report.Build(rows, report.Options{By: by, Zone: a.calendarZone(), Metrics: networkMetrics, ChannelMetrics: cm.of, TaggedLink: taggedLink, Top: top})
 			if err != nil {
 				return usageErr{err}
+			}
+			for _, ch := range rep.NoNumbers {
+				if why := cm.why[ch]; why != "" {
+					if rep.Why == nil {
+						rep.Why = map[string]string{}
+					}
+					rep.Why[ch] = why
+				}
 			}
 			rep.Campaign, rep.From, rep.To = campaign, f.From, f.To
 			modes := atomicfile.ExportModes(private)
@@ -171,6 +220,10 @@ func (a *app) reportTable(w io.Writer, rep *report.Report) error {
 	}
 	t := newTable(w, cols...)
 	line := func(g report.Group) {
+		if g.NoNumbers && rep.By == "channel" && rep.Why[g.Key] != "" {
+			t.row(g.Key, strconv.Itoa(g.Posts), "no numbers from this channel (see below)")
+			return
+		}
 		if g.NoNumbers {
 			t.row(g.Key, strconv.Itoa(g.Posts), "no numbers from this network")
 			return
@@ -209,8 +262,19 @@ func (a *app) reportTable(w io.Writer, rep *report.Report) error {
 	if err := list("Bottom posts", rep.Bottom); err != nil {
 		return err
 	}
-	if len(rep.NoNumbers) > 0 {
-		fmt.Fprintf(w, "\nNo numbers from: %s (their networks give none).\n", strings.Join(rep.NoNumbers, ", "))
+	var none []string
+	for _, ch := range rep.NoNumbers {
+		if rep.Why[ch] == "" {
+			none = append(none, ch)
+		}
+	}
+	if len(none) > 0 {
+		fmt.Fprintf(w, "\nNo numbers from: %s (their networks give none).\n", strings.Join(none, ", "))
+	}
+	for _, ch := range rep.NoNumbers {
+		if why := rep.Why[ch]; why != "" {
+			fmt.Fprintf(w, "No numbers from %s: %s.\n", ch, why)
+		}
 	}
 	if rep.Total.WithNumbers == 0 && !rep.Total.NoNumbers {
 		fmt.Fprintln(w, "\nNo numbers read yet: run `crieur stats collect` (the daemon does it by itself).")

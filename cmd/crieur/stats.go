@@ -12,6 +12,7 @@ import (
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/internal/report"
+	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/scheduler"
 )
 
@@ -154,6 +155,10 @@ little data instead (see "crieur stats collect").`,
 			s := report.Suggest(ch.Name, rows, st.SlotZone(ch), top, minPosts)
 			if len(rows) > 0 && len(networkMetrics(ch.Network)) == 0 {
 				s.Message = fmt.Sprintf("%s gives no numbers (network %s): nothing to suggest from", ch.Name, ch.Network)
+			} else if nw, err := publishers.Lookup(ch.Network); err == nil && !s.Enough {
+				if _, why := nw.MetricsFor(ch.Settings); why != "" {
+					s.Message = fmt.Sprintf("%s gives no numbers (%s): nothing to suggest from", ch.Name, why)
+				}
 			}
 			return a.emit(s, func(w io.Writer) error {
 				if !s.Enough {

@@ -24,6 +24,10 @@ type Options struct {
 	// Metrics gives the metrics a network reports; nil or empty: the network
 	// gives no numbers.
 	Metrics func(network string) []string
+	// ChannelMetrics, when set, is used instead of Metrics: what a post's
+	// channel reports, as its settings make it (a network whose reads are
+	// billed, or need a scope, gives none until the channel enables them).
+	ChannelMetrics func(e calendar.DeliveryEngagement) []string
 	// TaggedLink gives a post's link as published on its channel (UTM-tagged).
 	TaggedLink func(e calendar.DeliveryEngagement) string
 	Top        int // top and bottom posts listed (0: 5)
@@ -81,7 +85,18 @@ type Report struct {
 	Posts    []Post     `json:"posts"`
 	// NoNumbers lists the channels whose network gives no numbers.
 	NoNumbers []string `json:"no_numbers_from,omitempty"`
-	zone      *time.Location
+	// Why says, of a channel among NoNumbers whose network has numbers,
+	// why this one gives none (and how to turn them on).
+	Why  map[string]string `json:"no_numbers_why,omitempty"`
+	zone *time.Location
+}
+
+// metrics is what e's channel reports.
+func (o Options) metrics(e calendar.DeliveryEngagement) []string {
+	if o.ChannelMetrics != nil {
+		return o.ChannelMetrics(e)
+	}
+	return o.Metrics(e.Network)
 }
 
 // CheckBy refuses an unknown grouping.
@@ -115,8 +130,8 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 		p := postOf(e, o)
 		if p.State == StateNoNumbers {
 			noNumbers[e.Channel] = true
-		} else if o.Metrics != nil {
-			for _, m := range o.Metrics(e.Network) {
+		} else if o.Metrics != nil || o.ChannelMetrics != nil {
+			for _, m := range o.metrics(e) {
 				metricSet[m] = true
 			}
 		}
@@ -186,7 +201,7 @@ func postOf(e calendar.DeliveryEngagement, o Options) Post {
 	}
 	if len(e.Snapshots) == 0 {
 		p.State = StateNotCollected
-		if o.Metrics != nil && len(o.Metrics(e.Network)) == 0 {
+		if (o.Metrics != nil || o.ChannelMetrics != nil) && len(o.metrics(e)) == 0 {
 			p.State = StateNoNumbers
 		}
 		return p

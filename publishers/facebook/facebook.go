@@ -54,6 +54,8 @@ func init() {
 		Safety:  publishers.RetryLookup,
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
+		// Stats reads them with the Page token (pages_read_engagement).
+		Metrics: []string{publishers.MetricReactions, publishers.MetricComments, publishers.MetricReposts},
 	})
 }
 

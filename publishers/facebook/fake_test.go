@@ -51,6 +51,13 @@ type fakeFacebook struct {
 	seq      int
 	lookups  int
 	usageHdr string // X-Business-Use-Case-Usage sent with every answer, if set
+	// engagement is each post's reactions, comments and shares fields as
+	// Facebook answers them (raw JSON members); a post not there does not
+	// exist. reads are the stats reads made (their ids), throttled answers
+	// them with code 80001.
+	engagement map[string]string
+	reads      [][]string
+	throttled  bool
 	// auth, when set, is the fake authorization server whose tokens the
 	// fake takes instead of fakePageToken (RunOAuth).
 	auth *publishertest.OAuthServer
@@ -102,10 +109,58 @@ func (f *fakeFacebook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.t.Errorf("GET page: fields %q", r.URL.Query().Get("fields"))
 		}
 		publishertest.WriteJSON(w, 200, map[string]any{"id": fakePage, "name": "Acme Bakery"})
+	case r.Method == "GET" && rest == "" && r.URL.Query().Has("ids"):
+		f.stats(w, r, strings.Split(r.URL.Query().Get("ids"), ","), true)
+	case r.Method == "GET" && f.engagement != nil && !strings.Contains(rest, "/"):
+		f.stats(w, r, []string{rest}, false)
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL.RequestURI())
 		graphError(w, 400, 100, "GraphMethodException", "Unsupported request")
 	}
+}
+
+// stats answers a read of posts' engagement: GET /{post-id}?fields=…, or
+// several at once, GET /?ids=A,B&fields=… (Multiple ID Read Requests, up
+// to 50), whose answer is an object keyed by id, and which fails as a
+// whole (code 803) when one id does not exist.
+func (f *fakeFacebook) stats(w http.ResponseWriter, r *http.Request, ids []string, multi bool) {
+	q := r.URL.Query()
+	if want := "reactions.summary(total_count),comments.summary(total_count),shares"; q.Get("fields") != want {
+		f.t.Errorf("stats read: fields %q, want %q", q.Get("fields"), want)
+	}
+	if len(ids) == 0 || len(ids) > 50 {
+		f.t.Errorf("stats read of %d ids, Facebook takes 1 to 50", len(ids))
+	}
+	f.reads = append(f.reads, ids)
+	if f.throttled {
+		graphError(w, 400, 80001, "OAuthException", "(#80001) There have been too many calls to this Page account.")
+		return
+	}
+	answer := map[string]json.RawMessage{}
+	for _, id := range ids {
+		if !strings.HasPrefix(id, fakePage+"_") {
+			f.t.Errorf("stats read of %q: not a PAGE_POST id", id)
+		}
+		fields, ok := f.engagement[id]
+		if !ok {
+			if multi {
+				graphError(w, 400, 803, "OAuthException", "(#803) Some of the aliases you requested do not exist: "+id)
+			} else {
+				publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Unsupported get request. Object with ID '" + id +
+					"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", "type": "GraphMethodException", "code": 100, "error_subcode": 33}})
+			}
+			return
+		}
+		if fields != "" {
+			fields = "," + fields
+		}
+		answer[id] = json.RawMessage(`{"id":"` + id + `"` + fields + `}`)
+	}
+	if multi {
+		publishertest.WriteJSON(w, 200, answer)
+		return
+	}
+	publishertest.WriteJSON(w, 200, answer[ids[0]])
 }
 
 // photo is POST /{page-id}/photos: multipart with the file as source, or a

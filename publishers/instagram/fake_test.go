@@ -58,6 +58,12 @@ type fakeInstagram struct {
 	seq        int
 	used       int
 	made       int // containers made
+	// engagement is each media's counts as Instagram answers them (raw
+	// JSON members); a media not there does not exist. reads are the
+	// media read for their numbers; throttled answers them with 80002.
+	engagement map[string]string
+	reads      []string
+	throttled  bool
 }
 
 func newFake(t *testing.T) *fakeInstagram {
@@ -131,6 +137,10 @@ func (f *fakeInstagram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			publishertest.WriteJSON(w, 200, map[string]any{"id": node, "status_code": c.status, "status": "Finished: Media has been uploaded"})
 			return
 		}
+		if q.Get("fields") == "like_count,comments_count" {
+			f.counts(w, node)
+			return
+		}
 		if q.Get("fields") == "permalink" {
 			publishertest.WriteJSON(w, 200, map[string]any{"id": node, "permalink": "https://www.instagram.com/p/" + node + "/"})
 			return
@@ -140,6 +150,28 @@ func (f *fakeInstagram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL.RequestURI())
 		igError(w, 400, 100, "Unsupported request")
 	}
+}
+
+// counts answers GET /{ig-media-id}?fields=like_count,comments_count (IG
+// Media reference).
+func (f *fakeInstagram) counts(w http.ResponseWriter, id string) {
+	f.reads = append(f.reads, id)
+	if f.throttled {
+		w.Header().Set("X-Business-Use-Case-Usage", `{"`+fakeUser+`":[{"type":"instagram","call_count":100,"total_cputime":9,"total_time":9,"estimated_time_to_regain_access":12}]}`)
+		igError(w, 400, 80002, "Calls to this api have exceeded the rate limit.")
+		return
+	}
+	fields, ok := f.engagement[id]
+	if !ok {
+		publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Unsupported get request. Object with ID '" + id +
+			"' does not exist, cannot be loaded due to missing permissions, or does not support this operation", "type": "GraphMethodException", "code": 100, "error_subcode": 33}})
+		return
+	}
+	if fields != "" {
+		fields = "," + fields
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"id":"`+id+`"`+fields+`}`)
 }
 
 func (f *fakeInstagram) container(w http.ResponseWriter, form url.Values) {

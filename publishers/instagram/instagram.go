@@ -54,7 +54,8 @@ var network = &meta.Containers[*Publisher]{Name: "instagram", Display: "Instagra
 		}
 		return user, nil
 	},
-	Wrap: func(a *meta.Account) *Publisher { return &Publisher{a} }}
+	Wrap:    func(a *meta.Account) *Publisher { return &Publisher{a} },
+	Metrics: []string{publishers.MetricLikes, publishers.MetricComments}}
 
 func init() {
 	network.Register(Provider, "image and carousel posts on an Instagram professional account (Instagram Graph API containers)",

@@ -59,6 +59,15 @@ type fakeLinkedIn struct {
 	// auth, when set, is the fake authorization server whose tokens the
 	// API accepts (RunOAuth); else only fakeToken is.
 	auth *publishertest.OAuthServer
+	// metadata is each post's social metadata as LinkedIn answers it (raw
+	// JSON); refused are posts the token may not read (403), others are
+	// gone (404). noReadScope refuses every read of them (a token without
+	// r_organization_social / r_member_social); metaReads are the URNs of
+	// each read.
+	metadata    map[string]string
+	refused     map[string]bool
+	noReadScope bool
+	metaReads   [][]string
 }
 
 // authorizedBy is the fake taking the tokens auth issued (RunOAuth).
@@ -114,10 +123,60 @@ func (f *fakeLinkedIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.create(w, r, body)
 	case r.Method == "GET" && r.URL.Path == "/rest/posts" && r.URL.Query().Get("q") == "author":
 		f.byAuthor(w, r)
+	case r.Method == "GET" && r.URL.Path == "/rest/socialMetadata":
+		f.socialMetadata(w, r)
 	default:
 		t.Errorf("unexpected request %s %s", r.Method, r.URL.RequestURI())
 		writeError(w, 404, map[string]any{"message": "Not Found"})
 	}
+}
+
+// restliList is a Rest.li 2.0 ids parameter: List(…) of URL-encoded URNs.
+var restliList = regexp.MustCompile(`^ids=List\(((?:urn%3Ali%3A(?:share|ugcPost)%3A[0-9]+,?)+)\)$`)
+
+// socialMetadata answers the Social Metadata API's batch get (GET
+// /rest/socialMetadata?ids=List(…), X-RestLi-Method BATCH_GET): a result
+// for each post found, an error (its status) for the others; it needs
+// r_organization_social (a page) or r_member_social (a member).
+func (f *fakeLinkedIn) socialMetadata(w http.ResponseWriter, r *http.Request) {
+	if m := r.Header.Get("X-RestLi-Method"); m != "BATCH_GET" {
+		f.t.Errorf("socialMetadata: X-RestLi-Method %q, want BATCH_GET", m)
+	}
+	m := restliList.FindStringSubmatch(r.URL.RawQuery)
+	if m == nil {
+		f.t.Errorf("socialMetadata: query %q, want ids=List(…) of encoded URNs", r.URL.RawQuery)
+		writeError(w, 400, map[string]any{"message": "Invalid ids"})
+		return
+	}
+	var urns []string
+	for _, e := range strings.Split(strings.TrimSuffix(m[1], ","), ",") {
+		urns = append(urns, strings.ReplaceAll(e, "%3A", ":"))
+	}
+	if len(urns) > 50 {
+		f.t.Errorf("socialMetadata: %d ids in one call", len(urns))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.metaReads = append(f.metaReads, urns)
+	if f.noReadScope {
+		writeError(w, 403, map[string]any{"serviceErrorCode": 100, "code": "ACCESS_DENIED", "message": "Not enough permissions to access: socialMetadata.BATCH_GET.20261001"})
+		return
+	}
+	results, errs, statuses := map[string]json.RawMessage{}, map[string]any{}, map[string]int{}
+	for _, urn := range urns {
+		switch md, ok := f.metadata[urn]; {
+		case f.refused[urn]:
+			errs[urn] = map[string]any{"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions to access: " + urn}
+			statuses[urn] = 403
+		case !ok:
+			errs[urn] = map[string]any{"status": 404, "code": "NOT_FOUND", "message": "Not Found"}
+			statuses[urn] = 404
+		default:
+			results[urn] = json.RawMessage(md)
+			statuses[urn] = 200
+		}
+	}
+	publishertest.WriteJSON(w, 200, map[string]any{"results": results, "errors": errs, "statuses": statuses})
 }
 
 func (f *fakeLinkedIn) initializeUpload(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -60,6 +60,7 @@ func init() {
 			{Name: settingAPI, Default: defaultAPI, Kind: publishers.URL, Help: "the API's base URL"},
 			{Name: settingUpload, Kind: publishers.URL, Help: "a host, besides LinkedIn's own (*.linkedin.com), that image uploads may be sent to with the token"},
 			{Name: settingBackoff, Help: "how long to wait after LinkedIn's 429 (e.g. 1h; default: until the next midnight UTC, when its daily limits reset)"},
+			{Name: settingStats, Default: "off", Help: "read each post's reactions and comments for reports: on or off; on asks at login for r_organization_social (a page) or r_member_social (a member, which LinkedIn restricts)"},
 			{Name: settingLookup, Default: "auto", Help: "look an uncertain attempt's post up among the author's posts before a retry: auto (organizations: their pages may read their posts), true (a member whose app has r_member_social), false"},
 			publishers.InsecureHTTP,
 		}, oauth.LinkedIn.Settings()...),
@@ -74,6 +75,13 @@ func init() {
 		Safety:  publishers.RetryLookup,
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
+		Metrics: []string{publishers.MetricReactions, publishers.MetricComments},
+		NoStats: func(settings map[string]string) string {
+			if on, _ := statsOn(settings); !on {
+				return "LinkedIn gives a post's numbers only with a read scope crieur asks for with stats=on (r_organization_social for a page, r_member_social for a member)"
+			}
+			return ""
+		},
 	})
 }
 
@@ -85,6 +93,7 @@ type Publisher struct {
 	version string
 	backoff time.Duration // 0: until the next midnight UTC
 	lookup  bool
+	stats   bool // stats=on: the channel reads its posts' numbers
 
 	sess   *oauth.Session // the channel's OAuth token
 	client *http.Client
@@ -169,6 +178,11 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 	default:
 		return nil, fmt.Errorf("linkedin: setting lookup %q is not auto, true or false", v)
 	}
+	stats, err := statsOn(settings)
+	if err != nil {
+		return nil, err
+	}
+	p.stats = stats
 	return p, nil
 }
 

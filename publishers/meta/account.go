@@ -36,6 +36,13 @@ type Containers[P publishers.Publisher] struct {
 	ReplyQuota bool
 	// Wrap makes the network's publisher of an account.
 	Wrap func(*Account) P
+	// Metrics are the numbers its publishers' Stats reads
+	// (publishers.Network.Metrics).
+	Metrics []string
+	// StatsScope, when set, is the permission reading them needs beyond
+	// publishing: a channel asks for it at login with stats=on
+	// (SettingStats); without, it gives none.
+	StatsScope string
 }
 
 // SettingUser is the setting naming a container network's account.
@@ -51,6 +58,19 @@ func (c *Containers[P]) LoginHint(channel string) string { return LoginHint(chan
 // Provider completes p (the network's endpoints, scopes and console) as
 // the network's OAuth service: long-lived tokens (LongLived).
 func (c *Containers[P]) Provider(p oauth.Provider) oauth.Provider {
+	if scope := c.StatsScope; scope != "" {
+		extra := p.ExtraScopes
+		p.ExtraScopes = func(settings map[string]string) []string {
+			var out []string
+			if extra != nil {
+				out = extra(settings)
+			}
+			if on, _ := statsOn(c.Name, scope, settings); on {
+				out = append(out, scope)
+			}
+			return out
+		}
+	}
 	return LongLived{Name: c.Name, Display: c.Display, DefaultAPI: c.DefaultAPI,
 		Exchange: c.Exchange, Refresh: c.Refresh, Hint: c.LoginHint}.Provider(p)
 }
@@ -63,11 +83,25 @@ func (c *Containers[P]) Register(p oauth.Provider, description string, user publ
 	newPublisher func(publishers.Config) (publishers.Publisher, error)) {
 	oauth.Register(p)
 	user.Name = SettingUser
+	var stats []publishers.Field
+	if c.StatsScope != "" {
+		stats = append(stats, statsField(c.Display, c.StatsScope))
+	}
 	publishers.Register(publishers.Network{
 		Name:        c.Name,
 		Description: description,
-		Settings:    slices.Concat([]publishers.Field{user}, Fields(c.DefaultAPI, c.DefaultVersion), mediahost.Fields(c.Display), p.Settings()),
-		Secrets:     p.Secrets(),
+		Settings:    slices.Concat([]publishers.Field{user}, Fields(c.DefaultAPI, c.DefaultVersion), mediahost.Fields(c.Display), stats, p.Settings()),
+		Metrics:     c.Metrics,
+		NoStats: func(settings map[string]string) string {
+			if c.StatsScope == "" {
+				return ""
+			}
+			if on, _ := statsOn(c.Name, c.StatsScope, settings); !on {
+				return fmt.Sprintf("%s gives a post's numbers only with the permission %s, which crieur asks for with stats=on", c.Display, c.StatsScope)
+			}
+			return ""
+		},
+		Secrets: p.Secrets(),
 		// The container recorded before publishing, and else the account's
 		// recent posts, tell whether an uncertain attempt went out.
 		Safety: publishers.RetryLookup,
@@ -91,6 +125,10 @@ type Account struct {
 	// display, quotaEdge and replyQuota are the network's (Containers).
 	display, quotaEdge string
 	replyQuota         bool
+	// StatsScope is the network's (Containers); StatsOn says the channel
+	// set stats=on to read numbers with it.
+	StatsScope string
+	StatsOn    bool
 }
 
 // Open reads a channel's settings into the network's publisher (no
@@ -117,8 +155,15 @@ func (c *Containers[P]) open(settings map[string]string) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	on := false
+	if c.StatsScope != "" {
+		if on, err = statsOn(c.Name, c.StatsScope, settings); err != nil {
+			return nil, err
+		}
+	}
 	flow := &Flow{Graph: g, User: user, Edge: c.Edge, Publish: c.Publish, StatusField: c.StatusField, Poll: containerPoll}
-	return &Account{Graph: g, Flow: flow, Host: host, display: c.Display, quotaEdge: c.QuotaEdge, replyQuota: c.ReplyQuota}, nil
+	return &Account{Graph: g, Flow: flow, Host: host, display: c.Display, quotaEdge: c.QuotaEdge, replyQuota: c.ReplyQuota,
+		StatsScope: c.StatsScope, StatsOn: on}, nil
 }
 
 // Connect builds the network's publisher of cfg's channel, on its OAuth

@@ -243,7 +243,7 @@ func (g *Graph) Failure(status int, header http.Header, body []byte) *publishers
 		}
 		msg += "]"
 	}
-	out := &publishers.Error{Status: status, Message: msg}
+	out := &publishers.Error{Status: status, Message: msg, Err: graphCode{code: e.Code, subcode: e.Subcode}}
 	switch {
 	case Throttled(e.Code) || status == http.StatusTooManyRequests:
 		out.Class = publishers.RateLimited
@@ -272,6 +272,45 @@ func (g *Graph) Failure(status int, header http.Header, body []byte) *publishers
 		out.Class = publishers.Permanent
 	}
 	return out
+}
+
+// graphCode is the error code of a Graph API answer, kept in the
+// classified error (its Err) so that a caller can tell one refusal from
+// another.
+type graphCode struct{ code, subcode int }
+
+func (c graphCode) Error() string { return fmt.Sprintf("graph error code %d", c.code) }
+
+// Codes of a read of an object that is not there (Graph API › Overview ›
+// Handling Errors): 100 with subcode 33, "Object with ID … does not exist,
+// cannot be loaded due to missing permissions, or does not support this
+// operation"; 803, "Some of the aliases you requested do not exist", as a
+// read of several ids (?ids=) answers when one of them is gone.
+const (
+	codeParameter  = 100
+	subcodeMissing = 33
+	codeNoAlias    = 803
+)
+
+// Gone reports whether err is the Graph API saying the object read does
+// not exist (a deleted post: 404, 410, code 100 subcode 33, or code 803).
+func Gone(err error) bool {
+	var pe *publishers.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	if pe.Status == http.StatusNotFound || pe.Status == http.StatusGone {
+		return true
+	}
+	var c graphCode
+	return errors.As(err, &c) && (c.code == codeParameter && c.subcode == subcodeMissing || c.code == codeNoAlias)
+}
+
+// Denied reports whether err is the Graph API refusing a call for a
+// permission the token lacks (code 10, or 200 to 299), not the token itself.
+func Denied(err error) bool {
+	var c graphCode
+	return errors.As(err, &c) && (c.code == codePermission || c.code >= 200 && c.code <= 299)
 }
 
 // Duplicate reports whether err is Meta refusing a post as a duplicate of

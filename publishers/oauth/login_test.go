@@ -214,6 +214,9 @@ func TestScopesFor(t *testing.T) {
 		{oauth.LinkedIn, map[string]string{"author": "urn:li:person:abc"}, "w_member_social openid profile"},
 		{oauth.LinkedIn, map[string]string{"author": "urn:li:organization:123"}, "w_member_social openid profile w_organization_social"},
 		{oauth.LinkedIn, map[string]string{"author": "urn:li:organization:123", oauth.SettingScopes: "w_organization_social"}, "w_organization_social"},
+		{oauth.LinkedIn, map[string]string{"author": "urn:li:organization:123", "stats": "on"}, "w_member_social openid profile w_organization_social r_organization_social"},
+		{oauth.LinkedIn, map[string]string{"stats": "on"}, "w_member_social openid profile r_member_social"},
+		{oauth.LinkedIn, map[string]string{"stats": "off"}, "w_member_social openid profile"},
 		{oauth.X, nil, "tweet.read tweet.write users.read offline.access media.write"},
 	} {
 		if got := strings.Join(c.p.ScopesFor(c.settings), " "); got != c.want {

@@ -144,7 +144,8 @@ var X = Provider{
 // code flow with the client secret; PKCE is for native apps on request
 // only). Access tokens last 60 days; refresh tokens are for approved
 // partners only. A channel posting as an organisation adds
-// w_organization_social to its scopes.
+// w_organization_social to its scopes; one with stats=on the scope that
+// reads its posts' numbers.
 var LinkedIn = Provider{
 	Network:          "linkedin",
 	AuthURL:          "https://www.linkedin.com/oauth/v2/authorization",
@@ -155,8 +156,18 @@ var LinkedIn = Provider{
 	RefreshExpiryKey: "refresh_token_expires_in",
 	Console:          "https://www.linkedin.com/developers/apps",
 	ExtraScopes: func(settings map[string]string) []string {
+		// stats=on reads the posts' numbers (Social Metadata API): a page
+		// with r_organization_social, a member with r_member_social.
+		v := strings.ToLower(strings.TrimSpace(settings["stats"]))
+		stats := v == "on" || v == "true"
 		if strings.HasPrefix(strings.TrimSpace(settings["author"]), "urn:li:organization:") {
+			if stats {
+				return []string{"w_organization_social", "r_organization_social"}
+			}
 			return []string{"w_organization_social"}
+		}
+		if stats {
+			return []string{"r_member_social"}
 		}
 		return nil
 	},

@@ -50,6 +50,13 @@ type fakeThreads struct {
 	used       int // posts published in the last 24 hours before the test
 	replies    int
 	calls      []string // METHOD path, in order
+	// insights are each post's media insights as Threads answers them
+	// (raw JSON entries of data); a post not there does not exist.
+	// noInsights refuses them as a token without threads_manage_insights;
+	// throttled answers them with code 4.
+	insights   map[string]string
+	noInsights bool
+	throttled  bool
 }
 
 func newFake(t *testing.T) *fakeThreads {
@@ -78,6 +85,10 @@ func (f *fakeThreads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, edge, _ := strings.Cut(rest, "/")
+	if r.Method == "GET" && edge == "insights" && user != "me" && user != fakeUser {
+		f.mediaInsights(w, r, user)
+		return
+	}
 	if edge != "" && user != "me" && user != fakeUser {
 		f.t.Errorf("%s %s: user %q", r.Method, r.URL.Path, user)
 	}
@@ -243,6 +254,31 @@ func (f *fakeThreads) node(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	graphError(w, 400, 100, "Unsupported get request. Object with ID '"+id+"' does not exist")
+}
+
+// mediaInsights answers GET /{threads-media-id}/insights?metric=…
+// (Threads › Insights › Media Insights): one entry a metric asked, with
+// its lifetime value; it needs threads_manage_insights.
+func (f *fakeThreads) mediaInsights(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	if len(q) != 1 || q.Get("metric") != "views,likes,replies,reposts,quotes" {
+		f.t.Errorf("insights of %s: query %v, want metric=views,likes,replies,reposts,quotes", id, q)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch data, ok := f.insights[id]; {
+	case f.throttled:
+		w.Header().Set("X-Business-Use-Case-Usage", `{"`+fakeUser+`":[{"type":"threads","call_count":100,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":3}]}`)
+		graphError(w, 400, 4, "Application request limit reached")
+	case f.noInsights:
+		graphError(w, 403, 10, "Application does not have permission for this action")
+	case !ok:
+		publishertest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Unsupported get request. Object with ID '" + id +
+			"' does not exist, cannot be loaded due to missing permissions, or does not support this operation", "type": "THApiException", "code": 100, "error_subcode": 33}})
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":[`+data+`]}`)
+	}
 }
 
 func (f *fakeThreads) list(w http.ResponseWriter, r *http.Request, replies bool) {

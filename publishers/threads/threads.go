@@ -65,7 +65,11 @@ var network = &meta.Containers[*Publisher]{Name: "threads", Display: "Threads", 
 		}
 		return user, nil
 	},
-	Wrap: func(a *meta.Account) *Publisher { return &Publisher{a} }}
+	Wrap: func(a *meta.Account) *Publisher { return &Publisher{a} },
+	// Stats reads the Threads Insights API, which needs a permission of its
+	// own: a channel asks for it with stats=on.
+	Metrics:    []string{publishers.MetricReplies, publishers.MetricReposts, publishers.MetricLikes, publishers.MetricQuotes, publishers.MetricViews},
+	StatsScope: insightsScope}
 
 func init() {
 	network.Register(Provider, "posts and threads on Threads, with images and carousels (Threads API containers)",

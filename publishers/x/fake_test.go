@@ -57,7 +57,14 @@ type fake struct {
 	nextID     int
 	statusHits int
 	listed     int
-	clock      func() time.Time
+	// metrics are the posts' public_metrics objects as GET /2/tweets gives
+	// them (raw JSON; "-" leaves the field out); protected are posts the
+	// token may not see; limited answers the lookup with a 429 this reset.
+	metrics   map[string]string
+	protected map[string]bool
+	limited   time.Time
+	lookups   [][]string // the ids of each GET /2/tweets
+	clock     func() time.Time
 	// auth, when set, is the fake authorization server that issued the
 	// tokens the API accepts (RunOAuth); else only token is accepted.
 	auth *publishertest.OAuthServer
@@ -110,6 +117,8 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.metadata(w, r)
 	case r.Method == "POST" && path == "/2/tweets":
 		f.tweet(w, r)
+	case r.Method == "GET" && path == "/2/tweets":
+		f.lookup(w, r)
 	case r.Method == "GET" && path == "/2/users/me":
 		publishertest.WriteJSON(w, 200, map[string]any{"data": map[string]string{"id": userID, "name": "Acme", "username": "acme"}})
 	case r.Method == "GET" && path == "/2/users/"+userID+"/tweets":
@@ -338,6 +347,61 @@ func render(tw fakeTweet) map[string]any {
 		out["entities"] = map[string]any{"urls": urls}
 	}
 	return out
+}
+
+// lookup: GET /2/tweets?ids=…&tweet.fields=public_metrics
+// (https://docs.x.com/x-api/posts/get-posts-by-ids): 1 to 100
+// comma-separated numeric ids; the posts found in data, a problem in errors
+// for each id not given (resource-not-found, or not-authorized-for-resource
+// for a post the token may not see).
+func (f *fake) lookup(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "ids" && k != "tweet.fields" {
+			f.t.Errorf("lookup: unexpected parameter %q", k)
+		}
+	}
+	if q.Get("tweet.fields") != "public_metrics" {
+		f.t.Errorf("lookup: tweet.fields %q, want public_metrics", q.Get("tweet.fields"))
+	}
+	ids := strings.Split(q.Get("ids"), ",")
+	if len(ids) == 0 || len(ids) > 100 {
+		f.t.Errorf("lookup: %d ids, X takes 1 to 100", len(ids))
+	}
+	for _, id := range ids {
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			f.t.Errorf("lookup: id %q is not a post id", id)
+		}
+	}
+	f.lookups = append(f.lookups, ids)
+	if !f.limited.IsZero() {
+		w.Header().Set("x-rate-limit-remaining", "0")
+		w.Header().Set("x-rate-limit-reset", strconv.FormatInt(f.limited.Unix(), 10))
+		problem(w, 429, "Too Many Requests", "Too Many Requests")
+		return
+	}
+	var data, errs []json.RawMessage
+	for _, id := range ids {
+		m, ok := f.metrics[id]
+		switch {
+		case f.protected[id]:
+			errs = append(errs, json.RawMessage(fmt.Sprintf(`{"value":%q,"detail":"Sorry, you are not authorized to see the Tweet with ids: [%s].","title":"Authorization Error","resource_type":"tweet","parameter":"ids","resource_id":%q,"type":"https://api.twitter.com/2/problems/not-authorized-for-resource"}`, id, id, id)))
+		case !ok:
+			errs = append(errs, json.RawMessage(fmt.Sprintf(`{"value":%q,"detail":"Could not find tweet with ids: [%s].","title":"Not Found Error","resource_type":"tweet","parameter":"ids","resource_id":%q,"type":"https://api.twitter.com/2/problems/resource-not-found"}`, id, id, id)))
+		case m == "-":
+			data = append(data, json.RawMessage(fmt.Sprintf(`{"id":%q,"text":"hello","edit_history_tweet_ids":[%q]}`, id, id)))
+		default:
+			data = append(data, json.RawMessage(fmt.Sprintf(`{"id":%q,"text":"hello","edit_history_tweet_ids":[%q],"public_metrics":%s}`, id, id, m)))
+		}
+	}
+	answer := map[string]any{}
+	if len(data) > 0 {
+		answer["data"] = data
+	}
+	if len(errs) > 0 {
+		answer["errors"] = errs
+	}
+	publishertest.WriteJSON(w, 200, answer)
 }
 
 // timeline: GET /2/users/:id/tweets, newest first, by pages of max_results.

@@ -28,6 +28,7 @@ func init() {
 		Description: "posts on X (formerly Twitter), threads when long, with images, videos and alt text, through the X API v2",
 		Settings: append([]publishers.Field{
 			{Name: "api", Default: defaultAPI, Kind: publishers.URL, Help: "the API's base URL (default https://api.x.com)"},
+			{Name: settingStats, Default: "off", Help: "read each post's numbers (likes, reposts, replies, quotes, views) for reports: on or off; X bills each read"},
 			publishers.InsecureHTTP,
 		}, oauth.X.Settings()...),
 		// None is required when the channel is added: `crieur channel
@@ -41,6 +42,13 @@ func init() {
 		Safety:  publishers.RetryLookup,
 		New:     New,
 		Offline: func(settings map[string]string) (publishers.Validator, error) { return fromSettings(settings) },
+		Metrics: []string{publishers.MetricReplies, publishers.MetricReposts, publishers.MetricLikes, publishers.MetricQuotes, publishers.MetricViews},
+		NoStats: func(settings map[string]string) string {
+			if on, _ := statsOn(settings); !on {
+				return "X bills each read of a post's numbers: set stats=on on the channel to read them"
+			}
+			return ""
+		},
 	})
 }
 
@@ -55,6 +63,8 @@ type Publisher struct {
 	// still processing; PollLimit bounds how many checks are made.
 	PollInterval time.Duration
 	PollLimit    int
+
+	stats bool // the channel reads its posts' numbers (stats=on): X bills each read
 
 	mu   sync.Mutex
 	user string // the account's id, once asked
@@ -89,7 +99,11 @@ func fromSettings(settings map[string]string) (*Publisher, error) {
 	if err := publishers.CheckHTTPS("x: setting api", u, settings); err != nil {
 		return nil, err
 	}
-	return &Publisher{base: base, PollInterval: 5 * time.Second, PollLimit: 120}, nil
+	stats, err := statsOn(settings)
+	if err != nil {
+		return nil, err
+	}
+	return &Publisher{base: base, stats: stats, PollInterval: 5 * time.Second, PollLimit: 120}, nil
 }
 
 // rules are how X counts a post and cuts a long text into a thread.
