@@ -10,7 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	calendar "github.com/crieur/crieur/calendar"
 )

@@ -21,7 +21,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/calendar"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Kinds of rule, the closed set.

@@ -82,6 +82,7 @@ type CopyReport struct {
 // the source's processes' and are not copied.
 func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (CopyReport, error) {
 	var rep CopyReport
+	dst.openZone.Store(nil) // its state is replaced by the source's
 	// One snapshot of the source: SQLite's transaction is one already;
 	// PostgreSQL's must be repeatable read to be one across statements.
 	var ro *sql.TxOptions

@@ -136,6 +136,12 @@ const pgClaimLock int64 = 0x637269657572_03
 const pgMigrationLock int64 = 0x637269657572_02
 
 func openPostgres(ctx context.Context, target string, opt Options) (*Store, error) {
+	return openPostgresVia(ctx, target, opt, nil)
+}
+
+// openPostgresVia is openPostgres with the store's connections made through
+// wrap (nil: as they are): tests count the statements a store sends.
+func openPostgresVia(ctx context.Context, target string, opt Options, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	shown, password := RedactURL(target), urlPassword(target)
 	cfg, err := pgx.ParseConfig(target)
 	if err != nil {
@@ -157,7 +163,11 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 	if opt.ShortLived && !urlSetsExecMode(target) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}
-	db := sql.OpenDB(newPGConnector(cfg))
+	var connector driver.Connector = newPGConnector(cfg)
+	if wrap != nil {
+		connector = wrap(connector)
+	}
+	db := sql.OpenDB(connector)
 	// Writers queue on one advisory lock; a few more connections serve the
 	// reads (and the claims) beside them.
 	db.SetMaxOpenConns(8)
@@ -174,7 +184,7 @@ func openPostgres(ctx context.Context, target string, opt Options) (*Store, erro
 			return nil, openError(err, "creating the database of", shown, cfg.User, password)
 		}
 	}
-	if err := s.migratePostgres(ctx, opt.Create); err != nil {
+	if err := s.migratePostgres(ctx, opt.Create, opt.ShortLived); err != nil {
 		db.Close()
 		if errors.Is(err, ErrNoDatabase) {
 			return nil, err
@@ -227,16 +237,36 @@ func postgresSchemaVersion() (int64, error) {
 	return n, nil
 }
 
+// pgSchemaCheck counts the applied migrations: an up-to-date database is
+// told by it alone.
+const pgSchemaCheck = `SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0 AND is_applied`
+
 // migratePostgres brings the schema up to date under an advisory lock. An
 // up-to-date database is told by one query (the count of applied versions)
-// without taking the lock, as PRAGMA user_version does on SQLite.
-func (s *Store) migratePostgres(ctx context.Context, create bool) error {
+// without taking the lock, as PRAGMA user_version does on SQLite. With
+// withZone (a command's process), that query also reads the calendar's
+// zone, which every command asks for next (CalendarZone): one round trip
+// and one statement planned by a new server process instead of two.
+func (s *Store) migratePostgres(ctx context.Context, create, withZone bool) error {
 	want, err := postgresSchemaVersion()
 	if err != nil {
 		return err
 	}
 	var have int64
-	err = s.db.QueryRowContext(ctx, `SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0 AND is_applied`).Scan(&have)
+	err = errPGNoZoneRead
+	if withZone {
+		var zone sql.NullString
+		err = s.db.QueryRowContext(ctx, `SELECT (`+pgSchemaCheck+`), (SELECT value FROM state WHERE key = ?)`, calendar.StateZone).Scan(&have, &zone)
+		if err == nil && have == want {
+			s.openZone.Store(&zone.String)
+			return nil
+		}
+	}
+	if err != nil {
+		// Without the zone: a calendar being made or migrated may not have
+		// the state table yet, and what is missing is told as before.
+		err = s.db.QueryRowContext(ctx, pgSchemaCheck).Scan(&have)
+	}
 	switch {
 	case err == nil && have == want:
 		return nil
@@ -262,6 +292,9 @@ func (s *Store) migratePostgres(ctx context.Context, create bool) error {
 	_, err = p.Up(ctx)
 	return err
 }
+
+// errPGNoZoneRead: migratePostgres did not read the zone with its check.
+var errPGNoZoneRead = errors.New("zone not read")
 
 // lockWrites takes the write lock for the rest of tx (PostgreSQL only).
 func (s *Store) lockWrites(ctx context.Context, tx *sql.Tx) error {

@@ -24,6 +24,7 @@ func (s *Store) State(ctx context.Context, key string) (value string, at time.Ti
 
 // SetState writes a state value (without an event: for frequent writes such as heartbeats).
 func (s *Store) SetState(ctx context.Context, key, value string) error {
+	s.openZone.Store(nil)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO state (key, value, updated_at) VALUES (?,?,?)
 		ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at`, key, value, ms(s.now()))
 	return err

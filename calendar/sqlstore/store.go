@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -44,6 +45,11 @@ type Store struct {
 	RuleWarning func(slug string, f calendar.Finding)
 	// cred holds the key source and the per-channel locks (credentials.go).
 	cred credState
+	// openZone is the calendar's zone as read with the schema check when
+	// a command's process opened the store (PostgreSQL: migratePostgres);
+	// the first CalendarZone answers from it, and any write of the state
+	// forgets it.
+	openZone atomic.Pointer[string]
 }
 
 // calendarZone is Zone, or UTC when none is set.

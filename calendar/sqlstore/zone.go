@@ -13,6 +13,9 @@ import (
 
 // CalendarZone is the zone recorded in the calendar ("" when none is).
 func (s *Store) CalendarZone(ctx context.Context) (string, error) {
+	if z := s.openZone.Swap(nil); z != nil {
+		return *z, nil
+	}
 	v, _, _, err := s.State(ctx, calendar.StateZone)
 	return v, err
 }
@@ -40,6 +43,7 @@ func (s *Store) AdoptCalendarZone(ctx context.Context, name string) (string, err
 	if err != nil {
 		return "", err
 	}
+	s.openZone.Store(nil)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO state (key, value, updated_at) VALUES (?,?,?) ON CONFLICT(key) DO NOTHING`,
 			calendar.StateZone, canon, ms(s.now()))
@@ -73,6 +77,7 @@ func (s *Store) SetCalendarZone(ctx context.Context, name string) (previous stri
 	if err != nil {
 		return "", err
 	}
+	s.openZone.Store(nil)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var old string
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, calendar.StateZone).Scan(&old); err != nil && !errors.Is(err, sql.ErrNoRows) {

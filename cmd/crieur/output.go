@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/term"
-	"gopkg.in/yaml.v3"
 )
 
 func writeJSON(w io.Writer, v any) error {
