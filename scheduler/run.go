@@ -102,16 +102,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if w, ok := s.st.(interface {
 		Warm(context.Context, int) error
 	}); ok {
-		// Connections made now, not by the first calls due (best effort),
-		// beside the first claims rather than before them: opening them
-		// (a server process and a login each) took longer than the rest of
-		// the start, and a post due meanwhile waited for it.
-		warmed := make(chan struct{})
-		go func() {
-			defer close(warmed)
-			_ = w.Warm(ctx, s.o.Concurrency/2+2)
-		}()
-		defer func() { <-warmed }()
+		// Connections made now, not by the first calls due (best effort).
+		_ = w.Warm(ctx, s.o.Concurrency/2+2)
 	}
 	if s.o.FillSpec != "off" {
 		s.fillAsLeader(ctx) // at start too: the calendar shows the coming week at once
