@@ -121,8 +121,8 @@ func redact(err error, password string) error {
 // makes them, which the store's read-then-write transactions rely on. The
 // per-delivery hot path (claims, outcomes, thread parts: txDelivery,
 // txClaim) takes it shared, so several daemons publish at once, kept apart
-// by row locks, and never beside an exclusive writer. (The bytes of
-// "crieur"+1.)
+// by row locks, and never beside an exclusive writer; so does a new post
+// (txCreate), with pgCreateLock besides. (The bytes of "crieur"+1.)
 const pgWriteLock int64 = 0x637269657572_01
 
 // pgClaimLock is the advisory lock a claim takes (after pgWriteLock shared)
