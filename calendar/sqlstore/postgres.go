@@ -121,8 +121,8 @@ func redact(err error, password string) error {
 // makes them, which the store's read-then-write transactions rely on. The
 // per-delivery hot path (claims, outcomes, thread parts: txDelivery,
 // txClaim) takes it shared, so several daemons publish at once, kept apart
-// by row locks, and never beside an exclusive writer. (The bytes of
-// "crieur"+1.)
+// by row locks, and never beside an exclusive writer; so does a new post
+// (txCreate), with pgCreateLock besides. (The bytes of "crieur"+1.)
 const pgWriteLock int64 = 0x637269657572_01
 
 // pgClaimLock is the advisory lock a claim takes (after pgWriteLock shared)
@@ -134,6 +134,13 @@ const pgClaimLock int64 = 0x637269657572_03
 // pgMigrationLock is the advisory lock under which migrations run, so two
 // processes starting at once migrate once.
 const pgMigrationLock int64 = 0x637269657572_02
+
+// pgCreateLock is the advisory lock a writer that only adds a post (and its
+// children) takes exclusive, after pgWriteLock shared (lockCreate): such
+// writers run one at a time among themselves and never beside an exclusive
+// writer, as before, but no longer stall the daemons' claims and outcomes,
+// whose rows they never touch.
+const pgCreateLock int64 = 0x637269657572_04
 
 func openPostgres(ctx context.Context, target string, opt Options) (*Store, error) {
 	return openPostgresVia(ctx, target, opt, nil)
@@ -332,6 +339,28 @@ func connLost(err error) bool {
 // kind, which row locks keep apart, but never beside an exclusive writer.
 func (s *Store) lockDelivery(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, pgWriteLock)
+	return err
+}
+
+// lockCreate takes the write lock shared and the create lock exclusive for
+// the rest of tx (PostgreSQL only), in one round trip (the select list is
+// evaluated left to right): a new post is written beside claims and
+// outcomes, one at a time among its kind, never beside an exclusive writer.
+//
+// Why that is safe for CreatePost: it writes only rows of its own new post
+// (the post, its variants, media and deliveries, an event); the rows it
+// reads to decide them are channels, campaigns and categories, which change
+// under the exclusive lock only, and slugs, which only writers of posts
+// change (exclusive, or one at a time under the create lock), so each read
+// holds for the whole transaction, as under the exclusive lock. The one
+// read a claim or an outcome may change meanwhile is the calendar rules'
+// count of a channel's other posts around the new one (one statement per
+// channel): a neighbour whose claim or outcome commits at that moment is
+// counted as it was just before or just after it, as if the post had been
+// written on that side of it. The new deliveries are invisible to claims
+// until the post commits.
+func (s *Store) lockCreate(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)`, pgWriteLock, pgCreateLock)
 	return err
 }
 

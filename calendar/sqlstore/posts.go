@@ -290,7 +290,7 @@ func (s *Store) loadPostExtras(ctx context.Context, posts []calendar.Post, idx m
 // PublishAt is scheduled (or sent to review when a channel requires approval);
 // without one it is a draft.
 func (s *Store) CreatePost(ctx context.Context, p *calendar.Post) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return s.createPostTx(ctx, tx, p) })
+	return s.txCreate(ctx, func(tx *sql.Tx) error { return s.createPostTx(ctx, tx, p) })
 }
 
 func (s *Store) createPostTx(ctx context.Context, tx *sql.Tx, p *calendar.Post) error {

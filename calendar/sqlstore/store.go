@@ -254,6 +254,17 @@ func (s *Store) txClaim(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.tx(ctx, fn)
 }
 
+// txCreate is tx for a writer that only adds a post: on SQLite the same; on
+// PostgreSQL the write lock shared and the create lock exclusive
+// (lockCreate), so a busy writer does not hold the daemons' claims and
+// outcomes back between its transactions. Retried as tx is.
+func (s *Store) txCreate(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.dia.pg {
+		return s.txPostgresLocked(ctx, s.lockCreate, fn)
+	}
+	return s.tx(ctx, fn)
+}
+
 // Millisecond instants are how times are kept in the database.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
