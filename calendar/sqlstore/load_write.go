@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -83,8 +84,18 @@ func (w *loadWriter) end(ctx context.Context, commit bool) error {
 	return err
 }
 
+// beforeLoadWrite, when set (tests only), runs in the load's transaction
+// before each chunk is written: it stands for another writer changing the
+// calendar between the load's plan and its write.
+var beforeLoadWrite func(ctx context.Context, tx *sql.Tx) error
+
 // write writes one planned chunk: its new campaigns, then its posts.
 func (w *loadWriter) write(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
+	if beforeLoadWrite != nil {
+		if err := beforeLoadWrite(ctx, w.tx); err != nil {
+			return err
+		}
+	}
 	err := w.writeChunk(ctx, campaigns, posts)
 	if isUnique(err) {
 		return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", calendar.ErrConflict)
@@ -128,7 +139,7 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 		}
 		p.ContentHash = storedHash(pp.Hash, p.Version+1)
 		if err := s.updatePostTx(ctx, tx, &p, "post.loaded"); err != nil {
-			return err
+			return rowConflict(pp, err)
 		}
 		if p.Queued {
 			if err := s.applyExtrasTx(ctx, tx, p.ID, &pp.Post, false); err != nil {
@@ -144,6 +155,18 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 		}
 	}
 	return nil
+}
+
+// rowConflict is err, a conflict met writing pp (the post changed since the
+// plan read it: another writer won the race), as the load reports every
+// problem: at the file and line of pp's row. Other errors are unchanged.
+func rowConflict(pp *calendar.PlannedPost, err error) error {
+	var ce *calendar.ConflictError
+	if !errors.Is(err, calendar.ErrConflict) || errors.As(err, &ce) {
+		return err
+	}
+	return &calendar.ConflictError{Problems: []calendar.FieldError{{File: pp.Src.File, Line: pp.Src.Line, Field: "slug",
+		Message: "post " + strconv.Quote(pp.Post.Slug) + " was changed by someone else while the load ran; run the load again"}}}
 }
 
 func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*calendar.PlannedCampaign) error {
