@@ -98,9 +98,51 @@ func (w *loadWriter) write(ctx context.Context, campaigns []*calendar.PlannedCam
 	}
 	err := w.writeChunk(ctx, campaigns, posts)
 	if isUnique(err) {
+		if ce := w.slugsTaken(ctx, posts); ce != nil {
+			return ce
+		}
 		return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", calendar.ErrConflict)
 	}
 	return err
+}
+
+// slugsTaken names, at their rows, the new posts of a chunk whose slug
+// another writer took while the load ran (their insert failed): nil when
+// it cannot tell. SQLite only: there the failed statement alone is undone
+// and the transaction can still be read; on PostgreSQL it is aborted.
+func (w *loadWriter) slugsTaken(ctx context.Context, posts []*calendar.PlannedPost) error {
+	if w.s.dia.pg {
+		return nil
+	}
+	bySlug := map[string]*calendar.PlannedPost{}
+	var args []any
+	for _, pp := range posts {
+		if pp.Action == calendar.ActionCreate && pp.ID == 0 { // not written by this load
+			bySlug[pp.Post.Slug] = pp
+			args = append(args, pp.Post.Slug)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	ce := &calendar.ConflictError{}
+	for start := 0; start < len(args); start += 500 {
+		part := args[start:min(start+500, len(args))]
+		taken, err := queryNames(ctx, w.tx, `SELECT slug FROM posts WHERE slug IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY slug`, part...)
+		if err != nil {
+			return nil
+		}
+		for _, slug := range taken {
+			pp := bySlug[slug]
+			ce.Problems = append(ce.Problems, calendar.FieldError{File: pp.Src.File, Line: pp.Src.Line, Field: "slug",
+				Message: "post " + strconv.Quote(slug) + " was created by someone else while the load ran; run the load again"})
+		}
+	}
+	if len(ce.Problems) == 0 {
+		return nil
+	}
+	sortProblems(ce.Problems)
+	return ce
 }
 
 func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
