@@ -108,11 +108,13 @@ func (w *loadWriter) write(ctx context.Context, campaigns []*calendar.PlannedCam
 
 // slugsTaken names, at their rows, the new posts of a chunk whose slug
 // another writer took while the load ran (their insert failed): nil when
-// it cannot tell. SQLite only: there the failed statement alone is undone
-// and the transaction can still be read; on PostgreSQL it is aborted.
+// it cannot tell. On SQLite the failed statement alone is undone and the
+// load's transaction can still be read; on PostgreSQL it is aborted, and
+// the other writer's post, committed, is read outside it.
 func (w *loadWriter) slugsTaken(ctx context.Context, posts []*calendar.PlannedPost) error {
+	var q queryer = w.tx
 	if w.s.dia.pg {
-		return nil
+		q = w.s.db
 	}
 	bySlug := map[string]*calendar.PlannedPost{}
 	var args []any
@@ -128,7 +130,7 @@ func (w *loadWriter) slugsTaken(ctx context.Context, posts []*calendar.PlannedPo
 	ce := &calendar.ConflictError{}
 	for start := 0; start < len(args); start += 500 {
 		part := args[start:min(start+500, len(args))]
-		taken, err := queryNames(ctx, w.tx, `SELECT slug FROM posts WHERE slug IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY slug`, part...)
+		taken, err := queryNames(ctx, q, `SELECT slug FROM posts WHERE slug IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY slug`, part...)
 		if err != nil {
 			return nil
 		}
