@@ -14,7 +14,8 @@ build:
 demo:
 	bash scripts/demo.sh
 
-## test: vet, staticcheck, every test with -race, the end-to-end tests against local Mailpit and Bluesky PDS.
+## test: vet, staticcheck, every test with -race, the end-to-end tests against local Mailpit and Bluesky PDS,
+##   and beside them calendar/sqlstore's own tests on PostgreSQL (CRIEUR_TEST_ENGINE=postgres).
 test:
 	bash scripts/test.sh
 

@@ -59,12 +59,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	specs := []struct {
 		name, spec, def string
 		fn              func()
+		leaderOnly      bool
 	}{
 		// Maintenance: the leader's alone (leader.go).
-		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() { s.maintain(ctx) }},
-		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke},
-		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }},
-		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() { s.fillAsLeader(ctx) }},
+		{"lease-recovery", s.o.RecoverSpec, DefaultRecoverSpec, func() { s.maintain(ctx) }, true},
+		{"safety-sweep", s.o.SweepSpec, DefaultSweepSpec, poke, false},
+		{"heartbeat", s.o.HeartbeatSpec, DefaultHeartbeatSpec, func() { s.beat(ctx, jobs, false) }, false},
+		{"evergreen-fill", s.o.FillSpec, DefaultFillSpec, func() { s.fillAsLeader(ctx) }, true},
 	}
 	s.jobs = map[cron.EntryID]Job{}
 	for _, j := range specs {
@@ -79,7 +80,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("cron job %s %q: %w", j.name, spec, err)
 		}
-		s.jobs[id] = Job{Name: j.name, Spec: spec}
+		s.jobs[id] = Job{Name: j.name, Spec: spec, LeaderOnly: j.leaderOnly}
 	}
 	jobs.Start()
 	defer jobs.Stop()
@@ -368,6 +369,9 @@ type Job struct {
 	Name string    `json:"name"`
 	Spec string    `json:"spec"`
 	Next time.Time `json:"next"`
+	// LeaderOnly: only the daemon that leads runs it (maintenance); the
+	// others skip it when it comes.
+	LeaderOnly bool `json:"leader_only,omitempty"`
 }
 
 // beat writes the heartbeat (the lease keeper, not the beat, renews the

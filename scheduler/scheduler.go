@@ -198,6 +198,13 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 		return s.retryOutcome(d, err), publishers.Network{}
 	}
 	pub, nw, err := s.publisher(ctx, ch)
+	if err != nil {
+		// Not tried, or the channel paused: the log line still names the
+		// post (best effort: the post is read as the claim read it).
+		if p, _, perr := pre.post(ctx, s.st, d.PostID); perr == nil {
+			r.Post = p.Slug
+		}
+	}
 	if errors.Is(err, calendar.ErrSecretNotHere) {
 		// This process lacks what another may have (an environment
 		// variable, a file, the calendar's key): pausing the channel would

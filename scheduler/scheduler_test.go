@@ -3,12 +3,14 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/testsvc"
 	"github.com/crieur/crieur/publishers"
 )
 
@@ -542,5 +544,44 @@ func TestHoldAskedByTheAdapter(t *testing.T) {
 	}
 	if n := e.fakes["fake-lookup"].Attempts(d.ID); n != 1 {
 		t.Errorf("a held delivery was tried %d times without a person, want once", n)
+	}
+}
+
+// A delivery this process does not try (a secret it cannot read) or whose
+// channel is paused (no publisher can be built) is logged with its post's
+// slug, as every other outcome is.
+func TestNotTriedAndPausedLogsNameThePost(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		fail       error
+	}{
+		{"not tried", "will retry", calendar.SecretNotHere(errors.New("CRIEUR_TOKEN is not set here"))},
+		{"paused", "channel paused", errors.New("no such app")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.channel("acme", "broken", nil)
+			e.post("launch-day", t0, "acme")
+			var logs testsvc.SyncBuffer
+			s := e.scheduler(Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), Factory: Factory{Lookup: func(string) (publishers.Network, error) {
+				return publishers.Network{Name: "broken", New: func(publishers.Config) (publishers.Publisher, error) { return nil, tc.fail }}, nil
+			}}})
+			rep, err := s.RunOnce(context.Background(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Results) != 1 || rep.Results[0].Post != "launch-day" {
+				t.Errorf("results %+v, want one for post launch-day", rep.Results)
+			}
+			var line string
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, tc.want) {
+					line = l
+				}
+			}
+			if !strings.Contains(line, "post=launch-day") {
+				t.Errorf("log line %q, want post=launch-day; logs:\n%s", line, logs.String())
+			}
+		})
 	}
 }

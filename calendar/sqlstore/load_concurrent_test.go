@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -171,6 +172,91 @@ func twoLoadsAtOnce(t *testing.T, open func(t *testing.T) (*Store, *Store)) {
 			}
 			if after := snapshot(t, s); after != before || res.Created+res.Updated != 0 {
 				t.Errorf("loading the winning rows again created %d, updated %d: the two loads did not end as one", res.Created, res.Updated)
+			}
+		})
+	}
+}
+
+// A load that loses a race with another writer (a post it updates was
+// changed between its plan and its write) fails as a conflict naming the
+// row concerned, as every other load problem does, and writes nothing.
+func TestLoadLosingARaceNamesTheRow(t *testing.T) {
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := loadStoreOn(t, engine)
+			mustLoad(t, s, formats.ReadCSV([]byte(campaignRows(3, "Launch")), "launch.csv", formats.ReadOptions{}), calendar.LoadOptions{Zone: time.UTC})
+			before := snapshot(t, s)
+
+			// The other writer's change, made where the load's write will
+			// read it (the load holds the write lock once it has begun).
+			ran := false
+			beforeLoadWrite = func(ctx context.Context, tx *sql.Tx) error {
+				beforeLoadWrite, ran = nil, true
+				_, err := tx.ExecContext(ctx, `UPDATE posts SET title='Changed meanwhile', version=version+1 WHERE slug='c2'`)
+				return err
+			}
+			t.Cleanup(func() { beforeLoadWrite = nil })
+			set := formats.ReadCSV([]byte(campaignRows(3, "Launch v2")), "launch.csv", formats.ReadOptions{})
+			res, err := s.Load(ctx, set, calendar.LoadOptions{Zone: time.UTC})
+			if !ran {
+				t.Fatal("the other writer never ran")
+			}
+			var ce *calendar.ConflictError
+			if !errors.As(err, &ce) || !errors.Is(err, calendar.ErrConflict) {
+				t.Fatalf("got %v (%T), want a *ConflictError", err, err)
+			}
+			if len(ce.Problems) != 1 || ce.Problems[0].File != "launch.csv" || ce.Problems[0].Line != 3 {
+				t.Errorf("problems %+v, want one at launch.csv:3 (c2's row)", ce.Problems)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "launch.csv:3: ") || !strings.Contains(msg, "run the load again") {
+				t.Errorf("message %q, want the row's file:line and what to do", msg)
+			}
+			if len(res.Errors) != 1 || res.Errors[0].Line != 3 || res.Conflicts != 1 || res.Updated != 0 {
+				t.Errorf("result %+v, want the conflict in its errors (-o json) and nothing updated", res)
+			}
+			if got := snapshot(t, s); got != before {
+				t.Errorf("the failed load changed the calendar:\n%s\nwant\n%s", got, before)
+			}
+		})
+	}
+}
+
+// A load whose new post's slug another writer took meanwhile names that
+// post's row too, and writes nothing.
+func TestLoadLosingASlugRaceNamesTheRow(t *testing.T) {
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := loadStoreOn(t, engine)
+			want := snapshot(t, s)
+			const insert = `INSERT INTO posts (slug, created_at, updated_at) VALUES ('c2', 0, 0)`
+			beforeLoadWrite = func(ctx context.Context, tx *sql.Tx) error {
+				beforeLoadWrite = nil
+				if engine == "sqlite" { // the load holds SQLite's write lock
+					_, err := tx.ExecContext(ctx, insert)
+					return err
+				}
+				if _, err := s.db.ExecContext(ctx, insert); err != nil { // another connection, committed
+					return err
+				}
+				want = snapshot(t, s)
+				return nil
+			}
+			t.Cleanup(func() { beforeLoadWrite = nil })
+			res, err := s.Load(ctx, formats.ReadCSV([]byte(campaignRows(3, "Launch")), "launch.csv", formats.ReadOptions{}), calendar.LoadOptions{Zone: time.UTC})
+			var ce *calendar.ConflictError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v (%T), want a *ConflictError", err, err)
+			}
+			if len(ce.Problems) != 1 || ce.Problems[0].File != "launch.csv" || ce.Problems[0].Line != 3 || !strings.Contains(ce.Problems[0].Message, `"c2" was created by someone else`) {
+				t.Errorf("problems %+v, want one at launch.csv:3 (c2's row)", ce.Problems)
+			}
+			if res.Conflicts != 1 || res.Created != 0 {
+				t.Errorf("result %+v, want the conflict and nothing created", res)
+			}
+			if got := snapshot(t, s); got != want {
+				t.Errorf("the failed load changed the calendar:\n%s\nwant\n%s", got, want)
 			}
 		})
 	}

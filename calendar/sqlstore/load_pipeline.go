@@ -146,6 +146,11 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 	if stopErr != nil {
 		rollback()
 		var ve *calendar.ValidationError
+		var ce *calendar.ConflictError
+		if errors.As(stopErr, &ce) { // met by the writer: the result lists it as the plan's conflicts are
+			res.Errors = append(res.Errors, ce.Problems...)
+			res.Conflicts = len(ce.Problems)
+		}
 		if !stopWriter || errors.As(stopErr, &ve) || errors.Is(stopErr, calendar.ErrConflict) {
 			return res, stopErr
 		}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -83,13 +84,67 @@ func (w *loadWriter) end(ctx context.Context, commit bool) error {
 	return err
 }
 
+// beforeLoadWrite, when set (tests only), runs in the load's transaction
+// before each chunk is written: it stands for another writer changing the
+// calendar between the load's plan and its write.
+var beforeLoadWrite func(ctx context.Context, tx *sql.Tx) error
+
 // write writes one planned chunk: its new campaigns, then its posts.
 func (w *loadWriter) write(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
+	if beforeLoadWrite != nil {
+		if err := beforeLoadWrite(ctx, w.tx); err != nil {
+			return err
+		}
+	}
 	err := w.writeChunk(ctx, campaigns, posts)
 	if isUnique(err) {
+		if ce := w.slugsTaken(ctx, posts); ce != nil {
+			return ce
+		}
 		return fmt.Errorf("a post with one of the load's slugs was created while it ran; run it again: %w", calendar.ErrConflict)
 	}
 	return err
+}
+
+// slugsTaken names, at their rows, the new posts of a chunk whose slug
+// another writer took while the load ran (their insert failed): nil when
+// it cannot tell. On SQLite the failed statement alone is undone and the
+// load's transaction can still be read; on PostgreSQL it is aborted, and
+// the other writer's post, committed, is read outside it.
+func (w *loadWriter) slugsTaken(ctx context.Context, posts []*calendar.PlannedPost) error {
+	var q queryer = w.tx
+	if w.s.dia.pg {
+		q = w.s.db
+	}
+	bySlug := map[string]*calendar.PlannedPost{}
+	var args []any
+	for _, pp := range posts {
+		if pp.Action == calendar.ActionCreate && pp.ID == 0 { // not written by this load
+			bySlug[pp.Post.Slug] = pp
+			args = append(args, pp.Post.Slug)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	ce := &calendar.ConflictError{}
+	for start := 0; start < len(args); start += 500 {
+		part := args[start:min(start+500, len(args))]
+		taken, err := queryNames(ctx, q, `SELECT slug FROM posts WHERE slug IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY slug`, part...)
+		if err != nil {
+			return nil
+		}
+		for _, slug := range taken {
+			pp := bySlug[slug]
+			ce.Problems = append(ce.Problems, calendar.FieldError{File: pp.Src.File, Line: pp.Src.Line, Field: "slug",
+				Message: "post " + strconv.Quote(slug) + " was created by someone else while the load ran; run the load again"})
+		}
+	}
+	if len(ce.Problems) == 0 {
+		return nil
+	}
+	sortProblems(ce.Problems)
+	return ce
 }
 
 func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.PlannedCampaign, posts []*calendar.PlannedPost) error {
@@ -128,7 +183,7 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 		}
 		p.ContentHash = storedHash(pp.Hash, p.Version+1)
 		if err := s.updatePostTx(ctx, tx, &p, "post.loaded"); err != nil {
-			return err
+			return rowConflict(pp, err)
 		}
 		if p.Queued {
 			if err := s.applyExtrasTx(ctx, tx, p.ID, &pp.Post, false); err != nil {
@@ -144,6 +199,18 @@ func (w *loadWriter) writeChunk(ctx context.Context, campaigns []*calendar.Plann
 		}
 	}
 	return nil
+}
+
+// rowConflict is err, a conflict met writing pp (the post changed since the
+// plan read it: another writer won the race), as the load reports every
+// problem: at the file and line of pp's row. Other errors are unchanged.
+func rowConflict(pp *calendar.PlannedPost, err error) error {
+	var ce *calendar.ConflictError
+	if !errors.Is(err, calendar.ErrConflict) || errors.As(err, &ce) {
+		return err
+	}
+	return &calendar.ConflictError{Problems: []calendar.FieldError{{File: pp.Src.File, Line: pp.Src.Line, Field: "slug",
+		Message: "post " + strconv.Quote(pp.Post.Slug) + " was changed by someone else while the load ran; run the load again"}}}
 }
 
 func (s *Store) writeCampaigns(ctx context.Context, tx *sql.Tx, campaigns []*calendar.PlannedCampaign) error {

@@ -60,6 +60,10 @@ type app struct {
 	warnedRule map[string]bool
 	// muteRuleWarnings: a load said its rule warnings with their lines.
 	muteRuleWarnings bool
+	// keptWarnings, when set, gathers warnf's warnings (keepWarnings);
+	// loadWarnings gives an import's.
+	keptWarnings *[]string
+	loadWarnings func() []string
 	// longLived: the process runs for long (the daemon), and its store is
 	// opened for that (sqlstore.Options.ShortLived false).
 	longLived bool
@@ -449,9 +453,39 @@ func (a *app) note() io.Writer {
 	return a.errOut
 }
 
-// warnf prints a warning on stderr, unless -q.
+// warnf prints a warning on stderr, unless -q. A command that keeps its
+// warnings for its JSON or YAML document (keepWarnings) gets them there
+// instead.
 func (a *app) warnf(format string, args ...any) {
+	if a.keptWarnings != nil {
+		*a.keptWarnings = append(*a.keptWarnings, fmt.Sprintf(format, args...))
+		return
+	}
 	fmt.Fprintf(a.note(), "crieur: warning: "+format+"\n", args...)
+}
+
+// keepWarnings makes warnf keep the warnings for the command's document
+// when the output is JSON or YAML (stdout then holds the document alone,
+// and stderr no copy of them); kept gives them, once. done prints on stderr
+// those the command did not take (it failed before its document).
+func (a *app) keepWarnings() (kept func() []string, done func()) {
+	if a.format() == "table" {
+		return func() []string { return nil }, func() {}
+	}
+	var w []string
+	a.keptWarnings = &w
+	kept = func() []string {
+		out := w
+		w = nil
+		return out
+	}
+	done = func() {
+		a.keptWarnings = nil
+		for _, m := range kept() {
+			a.warnf("%s", m)
+		}
+	}
+	return kept, done
 }
 func (a *app) verbose() bool { return a.v.GetBool(keyVerbose) }
 func (a *app) format() string {

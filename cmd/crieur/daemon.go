@@ -141,6 +141,7 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 			var side []*sideJob
 			if every := a.v.GetDuration(keyStatsEvery); every > 0 {
 				statsJob = newSideJob("stats-collect", every, a.now())
+				statsJob.leaderOnly = true // only the leader collects (below)
 				side = append(side, statsJob)
 			}
 			s, err := a.newScheduler(log, metrics, side...)

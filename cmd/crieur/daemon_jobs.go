@@ -14,6 +14,7 @@ import (
 type sideJob struct {
 	name, spec string
 	next       atomic.Int64 // unix ms of its next run
+	leaderOnly bool         // run by the leading daemon alone
 }
 
 func newSideJob(name string, every time.Duration, now time.Time) *sideJob {
@@ -31,7 +32,7 @@ func (j *sideJob) after(now func() time.Time) func(time.Duration) <-chan time.Ti
 }
 
 func (j *sideJob) job() scheduler.Job {
-	return scheduler.Job{Name: j.name, Spec: j.spec, Next: time.UnixMilli(j.next.Load()).UTC()}
+	return scheduler.Job{Name: j.name, Spec: j.spec, Next: time.UnixMilli(j.next.Load()).UTC(), LeaderOnly: j.leaderOnly}
 }
 
 // shortDuration is d as a cron spec says it: 5m, 1h30m, 45s.

@@ -81,6 +81,9 @@ load would change, or one slug given twice in the load).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var done func()
+			a.loadWarnings, done = a.keepWarnings()
+			defer done()
 			st, err := a.db()
 			if err != nil {
 				return err
@@ -389,6 +392,34 @@ func networkCheck() calendar.CheckFunc {
 	}
 }
 
+// loadDoc is a load's result as -o json/yaml prints it: its warnings
+// with their rule apart, and those the command met on the way (the
+// calendar's zone) with them.
+type loadDoc struct {
+	calendar.LoadResult
+	Warnings []loadWarning `json:"warnings"`
+}
+
+type loadWarning struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// warningOf is a load's warning as its document says it (an editorial
+// rule's says "rule NAME: message").
+func warningOf(w calendar.FieldError) loadWarning {
+	lw := loadWarning{File: w.File, Line: w.Line, Field: w.Field, Message: w.Message}
+	if rest, ok := strings.CutPrefix(w.Message, "rule "); ok {
+		if name, msg, ok := strings.Cut(rest, ": "); ok && name != "" && !strings.ContainsAny(name, " \t") {
+			lw.Rule, lw.Message = name, msg
+		}
+	}
+	return lw
+}
+
 // reportLoad prints a load's plan or summary; a failed load returns its
 // error (exit 3 or 5) after the summary when the output is JSON or YAML.
 func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) error {
@@ -396,7 +427,16 @@ func (a *app) reportLoad(res calendar.LoadResult, loadErr error, dryRun bool) er
 		res.Plan = nil
 	}
 	if a.format() != "table" {
-		if err := a.emit(res, nil); err != nil {
+		doc := loadDoc{LoadResult: res, Warnings: []loadWarning{}}
+		if a.loadWarnings != nil {
+			for _, w := range a.loadWarnings() {
+				doc.Warnings = append(doc.Warnings, loadWarning{Message: w})
+			}
+		}
+		for _, w := range res.Warnings {
+			doc.Warnings = append(doc.Warnings, warningOf(w))
+		}
+		if err := a.emit(doc, nil); err != nil {
 			return err
 		}
 		return loadErr

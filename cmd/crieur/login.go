@@ -320,11 +320,16 @@ func warnExpiring(ctx context.Context, st calendar.Store, now time.Time, log *sl
 // watchTokens warns of expiring tokens every tokenWatchEvery, until ctx
 // ends (the daemon warns once as it starts).
 func (a *app) watchTokens(ctx context.Context, st calendar.Store, log *slog.Logger) {
+	a.watchTokensWith(ctx, st, log, time.After)
+}
+
+// watchTokensWith is watchTokens waiting with after (a test's clock).
+func (a *app) watchTokensWith(ctx context.Context, st calendar.Store, log *slog.Logger, after func(time.Duration) <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(tokenWatchEvery):
+		case <-after(tokenWatchEvery):
 		}
 		warnExpiring(ctx, st, a.now(), log)
 	}

@@ -49,8 +49,35 @@ type daemonDoc struct {
 	StartedAt   *time.Time `json:"started_at,omitempty"`
 	Concurrency int        `json:"concurrency,omitempty"`
 	// Leader: this daemon holds the leader lease and runs the maintenance jobs.
-	Leader bool            `json:"leader"`
-	Jobs   []scheduler.Job `json:"jobs"`
+	Leader bool     `json:"leader"`
+	Jobs   []jobDoc `json:"jobs"`
+}
+
+// jobDoc is one of a daemon's recurring jobs. A maintenance job (the
+// leader's alone) of a daemon that does not lead is on standby: it has no
+// next run (Next is null) until that daemon leads.
+type jobDoc struct {
+	Name    string     `json:"name"`
+	Spec    string     `json:"spec"`
+	Next    *time.Time `json:"next"`
+	Standby bool       `json:"standby,omitempty"`
+}
+
+// jobsOf is what status says of a daemon's jobs, leader telling whether it
+// leads.
+func jobsOf(jobs []scheduler.Job, leader bool) []jobDoc {
+	out := make([]jobDoc, 0, len(jobs))
+	for _, j := range jobs {
+		d := jobDoc{Name: j.Name, Spec: j.Spec}
+		if j.LeaderOnly && !leader {
+			d.Standby = true
+		} else {
+			next := j.Next
+			d.Next = &next
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 type killSwitchDoc struct {
@@ -149,7 +176,7 @@ func (a *app) status() (statusDoc, error) {
 	}
 	now := a.now()
 	doc.Zone, doc.ZoneRecorded = a.calendarZone().String(), a.calRec != ""
-	doc.Daemon = daemonDoc{State: "never-ran", Jobs: []scheduler.Job{}}
+	doc.Daemon = daemonDoc{State: "never-ran", Jobs: []jobDoc{}}
 	beats, err := scheduler.ReadHeartbeats(a.ctx, st)
 	if err != nil {
 		return doc, err
@@ -162,6 +189,7 @@ func (a *app) status() (statusDoc, error) {
 	for _, hb := range beats {
 		d := daemonOf(hb, now)
 		d.Leader = led && lead.Holder == hb.Owner && lead.Until.After(now) && d.State == "running"
+		d.Jobs = jobsOf(hb.Jobs, d.Leader)
 		doc.Daemons = append(doc.Daemons, d)
 	}
 	// Running daemons first, each group by latest heartbeat (as read).
@@ -211,10 +239,7 @@ func (a *app) status() (statusDoc, error) {
 func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
 	at, started := hb.At, hb.Started
 	d := daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
-		Concurrency: hb.Concurrency, Jobs: hb.Jobs}
-	if d.Jobs == nil {
-		d.Jobs = []scheduler.Job{}
-	}
+		Concurrency: hb.Concurrency, Jobs: jobsOf(hb.Jobs, false)}
 	switch {
 	case hb.Stopped:
 		d.State = "stopped"
@@ -251,7 +276,11 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat), leads))
 		if d.State != "stopped" {
 			for _, j := range d.Jobs {
-				t.row("", fmt.Sprintf("job %s (%s): next %s", j.Name, j.Spec, a.when(&j.Next)))
+				if j.Standby {
+					t.row("", fmt.Sprintf("job %s (%s): standby (the leader runs it)", j.Name, j.Spec))
+					continue
+				}
+				t.row("", fmt.Sprintf("job %s (%s): next %s", j.Name, j.Spec, a.when(j.Next)))
 			}
 		}
 	}
