@@ -219,6 +219,10 @@ func TestHTMLSelfContained(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// Every post with numbers is at the top: no bottom list claiming none were read.
+	if strings.Contains(page, "Bottom posts") || strings.Contains(page, "No numbers read yet") {
+		t.Error("the page has a bottom list although the top lists every post")
+	}
 	for _, bad := range []string{"<script", "src=", "@import", "url(", "<link"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page has %q: not self-contained or not escaped", bad)
