@@ -43,6 +43,9 @@ const (
 	// OutFile is a local file crieur writes: its folder must exist and be
 	// writable. Empty or "-" means standard output.
 	OutFile
+	// OutDir is a local folder crieur writes files in (a media host's
+	// media_dir): it must exist and be writable.
+	OutDir
 )
 
 // Network describes one network and builds its publishers.
@@ -227,6 +230,10 @@ func (n Network) CheckSettings(settings map[string]string) []Problem {
 			}
 		case OutFile:
 			if err := writableFile(v); err != nil {
+				out = append(out, Problem{Field: f.Name, Message: err.Error()})
+			}
+		case OutDir:
+			if err := writableFile(filepath.Join(v, "x")); err != nil {
 				out = append(out, Problem{Field: f.Name, Message: err.Error()})
 			}
 		}

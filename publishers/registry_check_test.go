@@ -9,7 +9,7 @@ import (
 
 func TestCheckSettings(t *testing.T) {
 	dir := t.TempDir()
-	nw := Network{Name: "n", Settings: []Field{{Name: "site", Kind: URL}, {Name: "path", Kind: OutFile}, {Name: "note"}}}
+	nw := Network{Name: "n", Settings: []Field{{Name: "site", Kind: URL}, {Name: "path", Kind: OutFile}, {Name: "dir", Kind: OutDir}, {Name: "note"}}}
 	for _, c := range []struct {
 		name     string
 		settings map[string]string
@@ -20,6 +20,10 @@ func TestCheckSettings(t *testing.T) {
 		{"ftp site", map[string]string{"site": "ftp://x"}, `site: "ftp://x" is not an http(s) URL`},
 		{"missing folder", map[string]string{"path": filepath.Join(dir, "no", "out.log")}, "path: folder " + filepath.Join(dir, "no") + " does not exist"},
 		{"folder is a file", map[string]string{"path": filepath.Join(dir, "out.log", "x")}, "is not a folder"},
+		// A folder crieur writes files in (a media host's media_dir).
+		{"media folder", map[string]string{"dir": dir}, ""},
+		{"missing media folder", map[string]string{"dir": filepath.Join(dir, "www", "media")}, "dir: folder " + filepath.Join(dir, "www", "media") + " does not exist"},
+		{"media folder is a file", map[string]string{"dir": filepath.Join(dir, "out.log")}, "is not a folder"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.name == "folder is a file" {

@@ -216,11 +216,11 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 	return verr.Err()
 }
 
-// outFile reports whether the network's setting name is a file crieur writes.
+// outFile reports whether the network's setting name is a file (or a folder) crieur writes.
 func outFile(nw publishers.Network, name string) bool {
 	for _, f := range nw.Settings {
 		if f.Name == name {
-			return f.Kind == publishers.OutFile
+			return f.Kind == publishers.OutFile || f.Kind == publishers.OutDir
 		}
 	}
 	return false

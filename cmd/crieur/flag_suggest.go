@@ -16,6 +16,9 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 	if !ok || name == "" {
 		return err
 	}
+	if name == "at" && cmd.CommandPath() == "crieur post edit" {
+		return fmt.Errorf("%w: post edit does not change a post's time: use `crieur post schedule REF --at WHEN` (or `crieur post move REF --to WHEN`)", err)
+	}
 	best, bestD := "", 3
 	visit := func(f *pflag.Flag) {
 		if f.Hidden {
@@ -25,7 +28,9 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 		if d > 2 && len(name) >= 3 && strings.HasPrefix(f.Name, name) {
 			d = 2
 		}
-		if d < bestD {
+		// A short name is not a typo of another short one it shares no
+		// letter with (--at is not --db): at most half its letters wrong.
+		if d < bestD && 2*d <= len(name) {
 			best, bestD = f.Name, d
 		}
 	}

@@ -49,6 +49,8 @@ const configSkeleton = `# crieur configuration. Precedence: this file < CRIEUR_*
 # concurrency: 4          # publishes at once
 # max-attempts: 8         # transient failures retried this many times, then failed
 # log-format: text        # or json
+# fill-horizon: 7d        # category slots filled this far ahead (env CRIEUR_FILL_HORIZON)
+# stats-at: 1h,24h,7d,30d # engagement read back this long after publishing (env CRIEUR_STATS_AT)
 `
 
 func newInitCmd(a *app) *cobra.Command {

@@ -39,7 +39,7 @@ A channel's network comes from the rules file's channels: section
 checked against a network, with a warning. Drafts are not held to the rules.
 
 Prints one FILE:LINE: RULE: MESSAGE line per finding (warnings say
-"warning:"), or -o json. Exit 3 when anything is an error, 0 when there are
+"warning:"; with -q, errors only), or -o json. Exit 3 when anything is an error, 0 when there are
 only warnings, 4 when a PATH does not exist. With no PATH, checks the rules
 file alone.`,
 		Example: `  crieur lint campaign/ --rules rules.yaml
@@ -87,6 +87,9 @@ file alone.`,
 			}
 			if err := a.emit(rep, func(w io.Writer) error {
 				for _, f := range rep.Findings {
+					if a.quiet() && f.Severity != calendar.SeverityError {
+						continue // -q: errors only
+					}
 					fmt.Fprintln(w, termSafe(lintLine(f)))
 				}
 				return nil

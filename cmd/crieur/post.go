@@ -155,6 +155,24 @@ func (a *app) timeZoneFor(cmd *cobra.Command, st calendar.Store, channels []stri
 	}, a.zone())
 }
 
+// noteReadIn says in which zone a typed time was read when the channel's
+// zone (or the calendar's) gave another instant than the user's own zone
+// would have: 09:00 shown back as 00:00 is then no surprise.
+func (a *app) noteReadIn(s string, t time.Time, loc *time.Location) {
+	mine := a.zone()
+	if loc.String() == mine.String() {
+		return
+	}
+	if u, _, err := when.ParseGap(s, a.now(), mine); err != nil || u.Equal(t) {
+		return
+	}
+	whose := "the channel's zone"
+	if loc.String() == a.calendarZone().String() {
+		whose = "the calendar's zone"
+	}
+	fmt.Fprintf(a.note(), "Note: %q is read in %s, %s (--tz reads it in another): %s in yours.\n", s, loc, whose, a.when(&t))
+}
+
 // parseWhen reads a WHEN for field, refusing the past unless allowPast.
 func (a *app) parseWhen(field, s string, loc *time.Location, allowPast bool) (time.Time, error) {
 	now := a.now()
@@ -239,7 +257,8 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 	// (seconds, queue slots) and is not checked against now again.
 	untouched := doc.At != "" && p.PublishAt != nil && doc.At == atText(*p.PublishAt, shownIn)
 	if doc.At != "" && !untouched {
-		t, err := a.parseWhen("at", doc.At, a.timeZoneFor(cmd, st, p.Channels), allowPast)
+		loc := a.timeZoneFor(cmd, st, p.Channels)
+		t, err := a.parseWhen("at", doc.At, loc, allowPast)
 		if err != nil {
 			var ve *calendar.ValidationError
 			if errors.As(err, &ve) {
@@ -247,6 +266,7 @@ func (a *app) applyDoc(cmd *cobra.Command, st calendar.Store, doc formats.Docume
 			}
 		} else if p.PublishAt == nil || !p.PublishAt.Equal(t) {
 			p.PublishAt, p.Queued = &t, false
+			a.noteReadIn(doc.At, t, loc)
 		}
 	} else if doc.At == "" && p.PublishAt != nil && !p.Queued {
 		p.PublishAt = nil
@@ -801,8 +821,9 @@ func newPostScheduleCmd(a *app) *cobra.Command {
 				return err
 			}
 			var t *time.Time
+			loc := a.timeZoneFor(cmd, st, p.Channels)
 			if at != "" {
-				v, err := a.parseWhen("at", at, a.timeZoneFor(cmd, st, p.Channels), allowPast)
+				v, err := a.parseWhen("at", at, loc, allowPast)
 				if err != nil {
 					return err
 				}
@@ -811,6 +832,9 @@ func newPostScheduleCmd(a *app) *cobra.Command {
 			p, err = st.SchedulePost(a.ctx, args[0], t, queue)
 			if err != nil {
 				return err
+			}
+			if t != nil {
+				a.noteReadIn(at, *t, loc)
 			}
 			return a.showPost(p, "Scheduled")
 		},

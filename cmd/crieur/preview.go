@@ -97,6 +97,10 @@ func previewFor(a *app, st calendar.Store, p calendar.Post, ch calendar.Channel,
 		}
 		pv.Media = append(pv.Media, m.Path+" — "+alt)
 	}
+	// An OAuth channel nobody has logged in to yet cannot publish anything.
+	if e, isOAuth, err := tokenExpiry(st, ch); isOAuth && err == nil && !e.Connected {
+		pv.Warnings = append(pv.Warnings, fmt.Sprintf("%s is not connected yet: run `crieur channel login %s` before the post is due", ch.Name, ch.Name))
+	}
 	pub, err := validator(ch)
 	if err != nil {
 		pv.Problems = append(pv.Problems, err.Error())

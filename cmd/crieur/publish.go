@@ -51,8 +51,16 @@ a paused channel (it says how many, and how to resume): a person should look
 			}
 			// The evergreen fill first, so cron users need no second line;
 			// a failed fill is logged and never keeps due posts back.
-			if _, err := s.FillEvergreen(a.ctx); err != nil {
+			if fr, err := s.FillEvergreen(a.ctx); err != nil {
 				log.Error("evergreen fill", "err", err)
+			} else if n := len(fr.Filled); n > 0 && a.format() == "table" {
+				// New posts in the calendar: say so, not "Nothing was due" alone.
+				slugs := make([]string, 0, n)
+				for _, f := range fr.Filled {
+					slugs = append(slugs, f.Slug)
+				}
+				fmt.Fprintf(a.note(), "Filled %s ahead of time: %s (see `crieur calendar`).\n",
+					count(n, "category slot", "category slots"), strings.Join(slugs, ", "))
 			}
 			rep, err := s.RunOnce(a.ctx, 0)
 			if err != nil {

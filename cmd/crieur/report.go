@@ -225,7 +225,13 @@ func (a *app) reportTable(w io.Writer, rep *report.Report) error {
 			return
 		}
 		if g.NoNumbers {
-			t.row(g.Key, strconv.Itoa(g.Posts), "no numbers from this network")
+			// Every column keeps its cell ("-", never a zero), so the rows
+			// after this one stay aligned; the words follow the last one.
+			row := []string{g.Key, strconv.Itoa(g.Posts)}
+			for range len(cols) - 2 {
+				row = append(row, "-")
+			}
+			t.row(append(row, "no numbers from this network")...)
 			return
 		}
 		row := []string{g.Key, strconv.Itoa(g.Posts), strconv.Itoa(g.WithNumbers), figure(g.Engagement, g.WithNumbers > 0), median(g.Median)}

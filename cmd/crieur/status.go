@@ -158,7 +158,7 @@ with -q, nothing else (no report), so that a cron mails only a problem.`,
 				}
 			}
 			if len(due) > 0 {
-				return fmt.Errorf("%d OAuth channel(s) need a login within %s: %s", len(due), within, strings.Join(due, "; "))
+				return fmt.Errorf("%s within %s: %s", count(len(due), "OAuth channel needs a login", "OAuth channels need a login"), within, strings.Join(due, "; "))
 			}
 			return nil
 		},
@@ -326,9 +326,12 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 			label = "tokens:"
 		}
 		text := tok.Channel + " — "
-		if tok.Error != "" {
+		switch {
+		case tok.Error != "":
 			text += a.paint("31", tok.Error)
-		} else {
+		case !tok.Connected:
+			text += "not connected: run `crieur channel login " + tok.Channel + "`"
+		default:
 			text += strings.Join(a.expiryLines(tok.Expiry), "; ")
 		}
 		t.row(label, text)

@@ -132,11 +132,11 @@ a{color:#1f5fa8;word-break:break-all}
 <tr><th>post</th><th>channel</th><th>published</th><th class="n">engagement</th><th>link</th></tr>
 {{range .R.Top}}<tr><td>{{if .URL}}<a href="{{.URL}}">{{.Post}}</a>{{else}}{{.Post}}{{end}}</td><td>{{.Channel}}</td><td>{{day .PublishedAt $.R}}</td><td class="n">{{eng .}}</td><td>{{.Link}}</td></tr>
 {{else}}<tr><td colspan="5" class="none">No numbers read yet.</td></tr>{{end}}</table></div>
-<h2>Bottom posts</h2>
+{{if or .R.Bottom (not .R.Top)}}<h2>Bottom posts</h2>
 <div class="panel scroll"><table>
 <tr><th>post</th><th>channel</th><th>published</th><th class="n">engagement</th><th>link</th></tr>
 {{range .R.Bottom}}<tr><td>{{if .URL}}<a href="{{.URL}}">{{.Post}}</a>{{else}}{{.Post}}{{end}}</td><td>{{.Channel}}</td><td>{{day .PublishedAt $.R}}</td><td class="n">{{eng .}}</td><td>{{.Link}}</td></tr>
-{{else}}<tr><td colspan="5" class="none">No numbers read yet.</td></tr>{{end}}</table></div>
+{{else}}<tr><td colspan="5" class="none">No numbers read yet.</td></tr>{{end}}</table></div>{{end}}
 </main>
 </body>
 </html>

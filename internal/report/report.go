@@ -183,7 +183,8 @@ func Build(rows []calendar.DeliveryEngagement, o Options) (*Report, error) {
 	for _, p := range ranked[:min(o.Top, len(ranked))] {
 		r.Top = append(r.Top, *p)
 	}
-	for i := len(ranked) - 1; i >= 0 && len(r.Bottom) < o.Top; i-- {
+	// The bottom list starts where the top list ends: never the same post twice.
+	for i := len(ranked) - 1; i >= len(r.Top) && len(r.Bottom) < o.Top; i-- {
 		r.Bottom = append(r.Bottom, *ranked[i])
 	}
 	return r, nil

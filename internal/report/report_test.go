@@ -152,7 +152,9 @@ func TestReportPosts(t *testing.T) {
 	for _, p := range r.Bottom {
 		bottom = append(bottom, p.Post+"/"+p.Channel+"="+jsonOf(*p.Engagement))
 	}
-	if strings.Join(top, " ") != "p1/m=16 p1/b=7 p3/b=3 p2/m=2" || strings.Join(bottom, " ") != "p2/m=2 p3/b=3 p1/b=7 p1/m=16" {
+	// Four posts with numbers, five listed at the top: all are there, and
+	// the bottom list does not repeat them.
+	if strings.Join(top, " ") != "p1/m=16 p1/b=7 p3/b=3 p2/m=2" || len(bottom) != 0 {
 		t.Errorf("top %v bottom %v", top, bottom)
 	}
 	states := map[string]string{}
@@ -217,6 +219,10 @@ func TestHTMLSelfContained(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// Every post with numbers is at the top: no bottom list claiming none were read.
+	if strings.Contains(page, "Bottom posts") || strings.Contains(page, "No numbers read yet") {
+		t.Error("the page has a bottom list although the top lists every post")
+	}
 	for _, bad := range []string{"<script", "src=", "@import", "url(", "<link"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page has %q: not self-contained or not escaped", bad)
@@ -247,6 +253,43 @@ func TestBuildEmptyListsNotNull(t *testing.T) {
 			if _, ok := doc[k].([]any); !ok {
 				t.Errorf("%d rows: %q is %v, want a list: %s", len(rows), k, doc[k], b)
 			}
+		}
+	}
+}
+
+// The bottom list never repeats a post of the top list: with 8 posts and 5 at
+// the top, the bottom has the 3 others, lowest first.
+func TestTopBottomApart(t *testing.T) {
+	for _, tc := range []struct {
+		posts, top int
+		wantTop    string
+		wantBottom string
+	}{
+		{8, 5, "8 7 6 5 4", "1 2 3"},
+		{10, 5, "10 9 8 7 6", "1 2 3 4 5"},
+		{12, 5, "12 11 10 9 8", "1 2 3 4 5"},
+		{3, 5, "3 2 1", ""},
+		{2, 1, "2", "1"},
+	} {
+		var rows []calendar.DeliveryEngagement
+		pub := at("2026-11-02 09:00")
+		for i := 1; i <= tc.posts; i++ {
+			rows = append(rows, calendar.DeliveryEngagement{Slug: strconv.Itoa(i), Channel: "m", Network: "mastodon", PublishedAt: pub,
+				Snapshots: []calendar.Snapshot{snap(time.Hour, pub, "ok", map[string]int64{"likes": int64(i)})}})
+		}
+		r, err := Build(rows, Options{By: "channel", Zone: paris, Metrics: metrics, Top: tc.top})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var top, bottom []string
+		for _, p := range r.Top {
+			top = append(top, p.Post)
+		}
+		for _, p := range r.Bottom {
+			bottom = append(bottom, p.Post)
+		}
+		if strings.Join(top, " ") != tc.wantTop || strings.Join(bottom, " ") != tc.wantBottom {
+			t.Errorf("%d posts, top %d: top %v bottom %v, want %q and %q", tc.posts, tc.top, top, bottom, tc.wantTop, tc.wantBottom)
 		}
 	}
 }

@@ -30,7 +30,7 @@ const (
 // Fields describe the settings for a network's registration.
 func Fields(network string) []publishers.Field {
 	return []publishers.Field{
-		{Name: SettingDir, Help: "a folder your web server publishes: crieur copies each local image there, named by its content's hash, for " + network + " to fetch"},
+		{Name: SettingDir, Kind: publishers.OutDir, Help: "a folder your web server publishes: crieur copies each local image there, named by its content's hash, for " + network + " to fetch"},
 		{Name: SettingBase, Kind: publishers.URL, Help: "the public https URL of media_dir (e.g. https://brand.example/media)"},
 	}
 }
