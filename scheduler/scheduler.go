@@ -510,6 +510,12 @@ func (s *Scheduler) inflightIDs() []int64 {
 
 // claim takes up to n due deliveries (of one post when postID is set).
 func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int64) ([]calendar.Delivery, []calendar.Delivery, error) {
+	return s.claimAhead(ctx, now, n, postID, 0)
+}
+
+// claimAhead is claim, taking up to ahead more out of a backlog
+// (ClaimOptions.Ahead).
+func (s *Scheduler) claimAhead(ctx context.Context, now time.Time, n int, postID int64, ahead int) ([]calendar.Delivery, []calendar.Delivery, error) {
 	// A blackout with --drop cancels what falls due inside it; other
 	// blackouts only hold deliveries back (the claim skips them).
 	if dropped, err := s.st.DropBlackedOut(ctx, now); err != nil {
@@ -517,7 +523,13 @@ func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int6
 	} else if dropped > 0 {
 		s.log.Info("blackout: deliveries dropped", "count", dropped)
 	}
-	res, err := s.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID})
+	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID}
+	if ahead > 0 {
+		// A peer's worth is left for the other daemons: what is claimed
+		// ahead is only what they could not start now either.
+		o.Ahead, o.Leave = ahead, s.o.Concurrency
+	}
+	res, err := s.st.ClaimDue(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -178,9 +178,10 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 		args = append(args, o.PostID)
 	}
 	// Read a little more than the limit so one throttled channel does not
-	// starve the others in this claim.
+	// starve the others in this claim (and, for a claim ahead, enough to
+	// see that Leave remain).
 	q += ` ORDER BY d.run_at, d.id LIMIT ?` + s.dia.skipLocked("d")
-	args = append(args, o.Limit*4+16)
+	args = append(args, (o.Limit+max(o.Ahead, 0))*4+16+max(o.Leave, 0))
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, err
@@ -214,8 +215,10 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 	}
 	var ids []int64
 	exhausted := map[int64]bool{}
-	for _, c := range cands {
+	next := len(cands) // the first candidate not looked at
+	for i, c := range cands {
 		if len(ids) == o.Limit {
+			next = i
 			break
 		}
 		if _, limited := limits[c.ch]; limited {
@@ -226,6 +229,23 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 			budget[c.ch]--
 		}
 		ids = append(ids, c.id)
+	}
+	if o.Ahead > 0 && len(ids) == o.Limit {
+		// Claimable beyond the limit (within the rate budgets): the claim
+		// takes up to Ahead of them while Leave remain for others.
+		var rest []int64
+		for _, c := range cands[next:] {
+			if _, limited := limits[c.ch]; limited {
+				if budget[c.ch] <= 0 {
+					continue
+				}
+				budget[c.ch]--
+			}
+			rest = append(rest, c.id)
+		}
+		if n := min(o.Ahead, len(rest)-max(o.Leave, 0)); n > 0 {
+			ids = append(ids, rest[:n]...)
+		}
 	}
 	spent := map[int64][2]int{}
 	for ch := range exhausted {
