@@ -552,6 +552,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		}
 		var evs []calendar.Event
 		var posts []int64 // to refresh, in order
+		postStatus := map[int64]string{}
 		for _, i := range order {
 			d := rs[i].Delivery
 			c, ok := cur[d.ID]
@@ -570,17 +571,18 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 			evs = append(evs, ev)
 			if refresh && (len(posts) == 0 || posts[len(posts)-1] != d.PostID) {
 				posts = append(posts, d.PostID)
+				postStatus[d.PostID] = c.postStatus
 			}
 		}
-		if err := s.events(ctx, tx, evs); err != nil {
+		// The posts' rows were locked and read with their deliveries (an
+		// outcome changes no post's status before this): their statuses
+		// are derived in one count, and their events go in with the
+		// deliveries'.
+		postEvs, err := s.refreshPostsTx(ctx, tx, posts, postStatus, calendar.DaemonActor(owner))
+		if err != nil {
 			return err
 		}
-		for _, id := range posts {
-			if err := s.refreshPostTx(ctx, tx, id, calendar.DaemonActor(owner)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.events(ctx, tx, append(evs, postEvs...))
 	})
 	return errs, err
 }
@@ -712,65 +714,106 @@ func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, act
 	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`+s.dia.forUpdate(), postID).Scan(&current); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), max(published_at) FROM deliveries WHERE post_id=? GROUP BY status`, postID)
+	evs, err := s.refreshPostsTx(ctx, tx, []int64{postID}, map[int64]string{postID: current}, actor)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	var lastPublished sql.NullInt64
-	total := 0
+	return s.events(ctx, tx, evs)
+}
+
+// refreshPostsTx is refreshPostTx for several posts whose rows the
+// transaction has already locked and read (current: their status): their
+// deliveries are counted in one query, and the events of the posts whose
+// status changed are returned for the caller to insert.
+func (s *Store) refreshPostsTx(ctx context.Context, tx *sql.Tx, ids []int64, current map[int64]string, actor string) ([]calendar.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT post_id, status, count(*), max(published_at) FROM deliveries WHERE post_id IN (`+
+		placeholders(len(ids))+`) GROUP BY post_id, status`, args...)
+	if err != nil {
+		return nil, err
+	}
+	type tally struct {
+		counts        map[string]int
+		total         int
+		lastPublished sql.NullInt64
+	}
+	tallies := map[int64]*tally{}
 	for rows.Next() {
+		var id int64
 		var st string
 		var n int
 		var pub sql.NullInt64
-		if err := rows.Scan(&st, &n, &pub); err != nil {
+		if err := rows.Scan(&id, &st, &n, &pub); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
-		counts[st] = n
-		total += n
+		t := tallies[id]
+		if t == nil {
+			t = &tally{counts: map[string]int{}}
+			tallies[id] = t
+		}
+		t.counts[st] = n
+		t.total += n
 		if st == calendar.DeliveryPublished {
-			lastPublished = pub
+			t.lastPublished = pub
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if total == 0 {
-		return nil
+	var evs []calendar.Event
+	for _, id := range ids {
+		t := tallies[id]
+		if t == nil || t.total == 0 {
+			continue
+		}
+		cur := current[id]
+		next := derivedPostStatus(cur, t.counts, t.total)
+		if next == cur {
+			continue
+		}
+		var pubAt any
+		if next == calendar.StatusPublished || next == calendar.StatusPartial {
+			if t.lastPublished.Valid {
+				pubAt = t.lastPublished.Int64
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
+			next, pubAt, ms(s.now()), id); err != nil {
+			return nil, err
+		}
+		evs = append(evs, calendar.Event{Kind: "post." + next, Actor: actor, PostID: id, Detail: map[string]any{"from": cur,
+			"deliveries": t.counts}})
 	}
+	return evs, nil
+}
+
+// derivedPostStatus is a post's status as its deliveries' counts (total of
+// them, at least one) make it, from its current one.
+func derivedPostStatus(current string, counts map[string]int, total int) string {
 	open := counts[calendar.DeliveryPending] + counts[calendar.DeliveryPublishing] + counts[calendar.DeliveryHeld]
-	next := current
 	switch {
 	case open > 0:
 		if current == calendar.StatusPartial || current == calendar.StatusFailed || current == calendar.StatusPublished {
-			next = calendar.StatusScheduled
+			return calendar.StatusScheduled
 		}
+		return current
 	case counts[calendar.DeliveryPublished] == total:
-		next = calendar.StatusPublished
+		return calendar.StatusPublished
 	case counts[calendar.DeliveryPublished] > 0:
-		next = calendar.StatusPartial
+		return calendar.StatusPartial
 	case counts[calendar.DeliveryCanceled] == total:
-		next = calendar.StatusCanceled
+		return calendar.StatusCanceled
 	default:
-		next = calendar.StatusFailed
+		return calendar.StatusFailed
 	}
-	if next == current {
-		return nil
-	}
-	var pubAt any
-	if next == calendar.StatusPublished || next == calendar.StatusPartial {
-		if lastPublished.Valid {
-			pubAt = lastPublished.Int64
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
-		next, pubAt, ms(s.now()), postID); err != nil {
-		return err
-	}
-	return s.event(ctx, tx, calendar.Event{Kind: "post." + next, Actor: actor, PostID: postID, Detail: map[string]any{"from": current,
-		"deliveries": counts}})
 }
 
 // NextWake says when the scheduler next has work after now: run is the
