@@ -41,23 +41,29 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 	now := ms(o.Now)
 	err := s.txClaim(ctx, func(tx *sql.Tx) error {
 		res = calendar.ClaimResult{}
-		// The kill switch, and the smallest max lateness of a channel (only
-		// what is later than it can be missed), in one round trip.
+		// The kill switch, the smallest max lateness of a channel (only
+		// what is later than it can be missed) and the oldest runnable
+		// delivery's time, in one round trip: while even the oldest is
+		// within the smallest max lateness, nothing can be missed, and the
+		// claim does not look.
 		var paused int
-		var least sql.NullInt64
+		var least, oldest sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM state WHERE key = ?),
-			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0)`, calendar.StatePauseAll).Scan(&paused, &least); err != nil {
+			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0),
+			(SELECT min(run_at) FROM deliveries WHERE status='pending' AND run_at IS NOT NULL)`, calendar.StatePauseAll).Scan(&paused, &least, &oldest); err != nil {
 			return err
 		}
 		if paused > 0 {
 			return nil
 		}
-		missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
-		if err != nil {
-			return err
+		if least.Valid && oldest.Valid && oldest.Int64 < now-least.Int64 {
+			missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
+			if err != nil {
+				return err
+			}
+			res.Missed = missed
 		}
-		res.Missed = missed
-		ids, spent, err := s.pickTx(ctx, tx, o, now)
+		ids, chans, spent, err := s.pickTx(ctx, tx, o, now)
 		if err != nil {
 			return err
 		}
@@ -77,26 +83,23 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 				return err
 			}
 		}
-		// One statement takes the rows and says which it took: a row that
-		// left 'pending', or holds a live lease, since it was picked is not
-		// this owner's and is not returned (on a store without SQLite's file
-		// lock, another claimer may have taken it meanwhile).
+		// One statement takes the rows and returns those it took, as they
+		// now are: a row that left 'pending', or holds a live lease, since
+		// it was picked is not this owner's and is not returned (on a store
+		// without SQLite's file lock, another claimer may have taken it
+		// meanwhile).
 		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at)}
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		took, err := queryIDs(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
+		claimed, err := takeRows(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
 			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending'
 			AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)
-			AND id IN (`+placeholders(len(ids))+`) RETURNING id`, args...)
+			AND id IN (`+placeholders(len(ids))+`) RETURNING `+takenCols, chans, args...)
 		if err != nil {
 			return err
 		}
 		if res.Deferred, err = s.deferTx(ctx, tx, spent, now); err != nil {
-			return err
-		}
-		claimed, err := deliveriesByID(ctx, tx, took)
-		if err != nil {
 			return err
 		}
 		evs := make([]calendar.Event, len(claimed))
@@ -166,11 +169,53 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least s
 	return out, nil
 }
 
+// takenCols are a claimed delivery's columns as its claim's UPDATE returns
+// them (deliveryCols but the channel's name and network, which the pick read).
+const takenCols = `id, post_id, channel_id, status, due_at, run_at, attempts,
+	lease_owner, lease_expires_at, idempotency_key, remote_id, remote_url, published_at, last_error`
+
+// takeRows runs a claim's UPDATE … RETURNING takenCols and reads the
+// deliveries it returns, their channel's name and network from chans (by
+// channel id), in the order deliveriesByID gives (run_at, then id).
+func takeRows(ctx context.Context, tx *sql.Tx, q string, chans map[int64][2]string, args ...any) ([]calendar.Delivery, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Delivery
+	for rows.Next() {
+		var d calendar.Delivery
+		var due, run, lease, published sql.NullInt64
+		if err := rows.Scan(&d.ID, &d.PostID, &d.ChannelID, &d.Status, &due, &run, &d.Attempts,
+			&d.LeaseOwner, &lease, &d.IdempotencyKey, &d.RemoteID, &d.RemoteURL, &published, &d.LastError); err != nil {
+			return nil, err
+		}
+		d.DueAt, d.RunAt, d.LeaseExpiresAt, d.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
+		d.Channel, d.Network = chans[d.ChannelID][0], chans[d.ChannelID][1]
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if (a.RunAt == nil) != (b.RunAt == nil) {
+			return a.RunAt == nil // NULL first, as both engines sort it ascending
+		}
+		if a.RunAt != nil && !a.RunAt.Equal(*b.RunAt) {
+			return a.RunAt.Before(*b.RunAt)
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
+
 // pickTx chooses which due deliveries to claim, oldest first, within each
-// rate-limited channel's budget, and returns the channels whose budget is
-// spent (with their limits).
-func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
-	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+// rate-limited channel's budget, and returns their channels' names and
+// networks (by id) and the channels whose budget is spent (with their limits).
+func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]string, map[int64][2]int, error) {
+	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day, ch.name, ch.network FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
 		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + approvedGate + ` AND ` + notBlackedOut
 	args := []any{now, now, now}
 	if o.PostID != 0 {
@@ -184,32 +229,35 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 	args = append(args, (o.Limit+max(o.Ahead, 0))*4+16+max(o.Leave, 0))
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	type cand struct{ id, ch int64 }
 	var cands []cand
 	limits := map[int64][2]int{}
+	chans := map[int64][2]string{}
 	for rows.Next() {
 		var c cand
 		var perMin, perDay int
-		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay); err != nil {
+		var name, network string
+		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay, &name, &network); err != nil {
 			rows.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cands = append(cands, c)
+		chans[c.ch] = [2]string{name, network}
 		if perMin > 0 || perDay > 0 {
 			limits[c.ch] = [2]int{perMin, perDay}
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	budget := map[int64]int{}
 	for ch, lim := range limits {
 		b, err := rateBudget(ctx, tx, ch, lim, now)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		budget[ch] = b
 	}
@@ -251,7 +299,7 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 	for ch := range exhausted {
 		spent[ch] = limits[ch]
 	}
-	return ids, spent, nil
+	return ids, chans, spent, nil
 }
 
 // deferTx moves the due deliveries of channels whose rate budget is spent
