@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -574,13 +575,13 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		now := ms(s.now())
 		// On PostgreSQL the deliveries' and their posts' rows are locked
 		// first: another outcome of a post waits, and reads this one's once
-		// it is committed.
+		// it is committed (a claim inserting an event of the post does not).
 		args := make([]any, len(rs))
 		for i, r := range rs {
 			args[i] = r.Delivery.ID
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forUpdate(), args...)
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
 		if err != nil {
 			return err
 		}
@@ -601,6 +602,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		var evs []calendar.Event
 		var posts []int64 // to refresh, in order
 		postStatus := map[int64]string{}
+		var published []publishedRow // written together, below
 		for _, i := range order {
 			d := rs[i].Delivery
 			c, ok := cur[d.ID]
@@ -608,7 +610,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 				errs[i] = calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
 				continue
 			}
-			ev, refresh, err := s.settleOutcomeTx(ctx, tx, d, owner, outs[i], notes[i], c, now)
+			ev, refresh, err := s.settleOutcomeTx(ctx, tx, d, owner, outs[i], notes[i], c, now, &published)
 			if errors.Is(err, calendar.ErrLeaseLost) {
 				errs[i] = err
 				continue
@@ -621,6 +623,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 				posts = append(posts, d.PostID)
 				postStatus[d.PostID] = c.postStatus
 			}
+		}
+		if err := setPublishedTx(ctx, tx, published, now); err != nil {
+			return err
 		}
 		// The posts' rows were locked and read with their deliveries (an
 		// outcome changes no post's status before this): their statuses
@@ -635,9 +640,47 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 	return errs, err
 }
 
-// settleOutcomeTx writes one outcome on its delivery, read as c, and says
-// which event records it and whether its post's status is to be refreshed.
-func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Delivery, owner string, o calendar.Outcome, urlNote string, c outcomeRow, now int64) (calendar.Event, bool, error) {
+// publishedRow is a delivery an outcome batch marks published.
+type publishedRow struct {
+	id                  int64
+	remoteID, remoteURL string
+	at                  int64
+}
+
+// setPublishedTx marks a batch's published deliveries in one statement:
+// published, with their remote id, URL and time, no error, not runnable,
+// no lease.
+func setPublishedTx(ctx context.Context, tx *sql.Tx, rows []publishedRow, now int64) error {
+	const chunk = 200 // 4 variables each: well under SQLite's limit
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		q := make([]byte, 0, 300+24*n)
+		q = append(q, `UPDATE deliveries SET status='published', remote_id=v.column2, remote_url=v.column3, published_at=v.column4,
+			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? FROM (VALUES `...)
+		args := make([]any, 0, 1+4*n)
+		args = append(args, now)
+		for i, r := range rows[:n] {
+			if i == 0 {
+				// The first row types the columns (PostgreSQL).
+				q = append(q, "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))"...)
+			} else {
+				q = append(q, ",(?,?,?,?)"...)
+			}
+			args = append(args, r.id, r.remoteID, r.remoteURL, r.at)
+		}
+		q = append(q, `) AS v WHERE deliveries.id = v.column1`...)
+		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// settleOutcomeTx writes one outcome on its delivery, read as c (a
+// publication is added to published, for setPublishedTx), and says which
+// event records it and whether its post's status is to be refreshed.
+func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Delivery, owner string, o calendar.Outcome, urlNote string, c outcomeRow, now int64, published *[]publishedRow) (calendar.Event, bool, error) {
 	mine := c.status == calendar.DeliveryPublishing && c.holder == owner
 	ev := calendar.Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: calendar.DaemonActor(owner),
 		Detail: map[string]any{"attempt": c.attempts}}
@@ -660,11 +703,9 @@ func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Deli
 		if at.IsZero() {
 			at = s.now()
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
-			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
-			o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
-			return ev, false, err
-		}
+		// The same delivery twice in a batch: the later outcome wins.
+		rows := slices.DeleteFunc(*published, func(r publishedRow) bool { return r.id == d.ID })
+		*published = append(rows, publishedRow{id: d.ID, remoteID: o.RemoteID, remoteURL: o.RemoteURL, at: ms(at)})
 		ev.Kind = "delivery.published"
 		ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
 		if o.Found {
