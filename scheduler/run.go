@@ -242,7 +242,7 @@ loop:
 		}
 	}
 	// What was claimed ahead is not started: another daemon takes it.
-	s.giveBack(context.WithoutCancel(ctx), ahead, "the daemon stopped before starting it")
+	s.giveBack(context.WithoutCancel(ctx), ahead, "claimed ahead, the daemon stopped before starting it")
 	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace.String())
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
