@@ -118,3 +118,33 @@ func TestClaimedAheadIsGivenBack(t *testing.T) {
 		}
 	}
 }
+
+// A delivery waiting ahead whose lease another process took over (its
+// renewal found it gone) is marked so, and the daemon does not start it.
+func TestClaimedAheadWithLostLeaseIsNotStarted(t *testing.T) {
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p", t0, "acme")
+	s := e.scheduler(Options{Owner: "host:1:ahead", Lease: time.Minute})
+	ctx := context.Background()
+	claimed, _, err := s.claim(ctx, t0, 1, 0)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %d, %v", len(claimed), err)
+	}
+	id := claimed[0].ID
+	if s.wasLost(id) {
+		t.Fatal("a fresh claim reads as lost")
+	}
+	// Another process takes it over once the lease has run out.
+	if taken, err := e.st.ClaimExpired(ctx, "host:2:other", t0.Add(2*time.Minute), time.Minute, 10); err != nil || len(taken) != 1 {
+		t.Fatalf("takeover: %d, %v", len(taken), err)
+	}
+	s.extendLeases(ctx, t0.Add(2*time.Minute), s.inflightIDs())
+	if !s.wasLost(id) {
+		t.Errorf("delivery %d: its lease was taken over, but it is not marked lost (a daemon would start it)", id)
+	}
+	s.forget(id)
+	if s.wasLost(id) {
+		t.Errorf("delivery %d still marked lost once forgotten", id)
+	}
+}

@@ -147,7 +147,11 @@ loop:
 			}
 		}
 		for len(ahead) > 0 && inflight < s.o.Concurrency {
-			start(ahead[0].d, ahead[0].pre)
+			if q := ahead[0]; s.wasLost(q.d.ID) {
+				s.forget(q.d.ID) // another process took it over: it is theirs
+			} else {
+				start(q.d, q.pre)
+			}
 			ahead = ahead[1:]
 		}
 		if len(ahead) > 0 && !now.Before(ahead[0].at.Add(aheadWait)) {

@@ -86,6 +86,7 @@ type Scheduler struct {
 	pubs     map[int64]cachedPub
 	inflight map[int64]calendar.Delivery
 	settling map[int64]bool // in flight, their outcome being recorded
+	lost     map[int64]bool // in flight, their lease taken over (a call claimed ahead is then not started)
 	outcomes groupCommit
 
 	started      time.Time
@@ -143,7 +144,7 @@ func New(st calendar.Deliveries, o Options) *Scheduler {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	st.UseClock(o.Clock.Now)
-	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}}
+	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}, lost: map[int64]bool{}}
 }
 
 // DefaultOwner is host:pid:random, unique per process.
@@ -470,6 +471,7 @@ func (s *Scheduler) forget(id int64) {
 	s.mu.Lock()
 	delete(s.inflight, id)
 	delete(s.settling, id)
+	delete(s.lost, id)
 	s.mu.Unlock()
 }
 
@@ -488,7 +490,18 @@ func (s *Scheduler) leaseLost(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.inflight[id]
-	return ok && !s.settling[id]
+	lost := ok && !s.settling[id]
+	if lost {
+		s.lost[id] = true
+	}
+	return lost
+}
+
+// wasLost says whether the lease of a delivery in flight was taken over.
+func (s *Scheduler) wasLost(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost[id]
 }
 
 func (s *Scheduler) inFlight(id int64) bool {
