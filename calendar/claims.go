@@ -20,6 +20,11 @@ type ClaimOptions struct {
 	Limit int           // at most this many deliveries
 	// PostID restricts the claim to one post's deliveries (post publish --now).
 	PostID int64
+	// Ahead lets a claim take up to this many more than Limit, for a
+	// daemon's short queue of calls to start as its calls end (one claim
+	// for several calls): only out of a backlog, while at least Leave
+	// more due deliveries remain after them for other claimers.
+	Ahead, Leave int
 }
 
 // ClaimResult is what one claim did.

@@ -123,11 +123,21 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		tick = nil
 	}
 	inflight := 0
+	start := func(d calendar.Delivery, pre *claimReads) {
+		inflight++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.deliver(calls, d, pre)
+			done <- struct{}{}
+		}()
+	}
+	// Claimed ahead of a free slot (aheadOf), started first as calls end.
+	var ahead []queued
 loop:
 	for ctx.Err() == nil {
 		now := s.o.Clock.Now()
 		s.lastLoop.Store(now.UnixMilli())
-		s.o.Metrics.setInflight(inflight)
 	drain:
 		for {
 			select {
@@ -137,23 +147,34 @@ loop:
 				break drain
 			}
 		}
+		for len(ahead) > 0 && inflight < s.o.Concurrency {
+			if q := ahead[0]; s.wasLost(q.d.ID) {
+				s.forget(q.d.ID) // another process took it over: it is theirs
+			} else {
+				start(q.d, q.pre)
+			}
+			ahead = ahead[1:]
+		}
+		if len(ahead) > 0 && !now.Before(ahead[0].at.Add(aheadWait)) {
+			s.giveBack(ctx, ahead, "claimed ahead, it found no free slot within "+aheadWait.String())
+			ahead = nil
+		}
+		s.o.Metrics.setInflight(inflight)
 		claimedAll := false
 		if free := s.o.Concurrency - inflight; free > 0 {
-			claimed, _, err := s.claim(ctx, now, free, 0)
+			claimed, _, err := s.claimAhead(ctx, now, free, 0, s.aheadOf())
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("claim", "err", err)
 			}
 			pre := s.readClaimed(ctx, claimed)
-			for _, d := range claimed {
-				inflight++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					s.deliver(calls, d, pre)
-					done <- struct{}{}
-				}()
+			for i, d := range claimed {
+				if i < free {
+					start(d, pre)
+				} else {
+					ahead = append(ahead, queued{d: d, pre: pre, at: now})
+				}
 			}
-			claimedAll = len(claimed) == free
+			claimedAll = len(claimed) >= free
 		}
 		var timer <-chan time.Time
 		var run, lease *time.Time
@@ -188,6 +209,12 @@ loop:
 		if run != nil && inflight < s.o.Concurrency && (next == nil || run.Before(*next)) {
 			next = run
 		}
+		if len(ahead) > 0 {
+			// What waits ahead is given back if no slot frees in time.
+			if back := ahead[0].at.Add(aheadWait); next == nil || back.Before(*next) {
+				next = &back
+			}
+		}
 		if next != nil {
 			d := next.Sub(now)
 			if d <= 0 && claimedAll {
@@ -219,6 +246,8 @@ loop:
 			}
 		}
 	}
+	// What was claimed ahead is not started: another daemon takes it.
+	s.giveBack(context.WithoutCancel(ctx), ahead, "claimed ahead, the daemon stopped before starting it")
 	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace.String())
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()

@@ -86,6 +86,7 @@ type Scheduler struct {
 	pubs     map[int64]cachedPub
 	inflight map[int64]calendar.Delivery
 	settling map[int64]bool // in flight, their outcome being recorded
+	lost     map[int64]bool // in flight, their lease taken over (a call claimed ahead is then not started)
 	outcomes groupCommit
 
 	started      time.Time
@@ -143,7 +144,7 @@ func New(st calendar.Deliveries, o Options) *Scheduler {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	st.UseClock(o.Clock.Now)
-	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}}
+	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}, lost: map[int64]bool{}}
 }
 
 // DefaultOwner is host:pid:random, unique per process.
@@ -477,6 +478,7 @@ func (s *Scheduler) forget(id int64) {
 	s.mu.Lock()
 	delete(s.inflight, id)
 	delete(s.settling, id)
+	delete(s.lost, id)
 	s.mu.Unlock()
 }
 
@@ -495,7 +497,18 @@ func (s *Scheduler) leaseLost(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.inflight[id]
-	return ok && !s.settling[id]
+	lost := ok && !s.settling[id]
+	if lost {
+		s.lost[id] = true
+	}
+	return lost
+}
+
+// wasLost says whether the lease of a delivery in flight was taken over.
+func (s *Scheduler) wasLost(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost[id]
 }
 
 func (s *Scheduler) inFlight(id int64) bool {
@@ -517,6 +530,12 @@ func (s *Scheduler) inflightIDs() []int64 {
 
 // claim takes up to n due deliveries (of one post when postID is set).
 func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int64) ([]calendar.Delivery, []calendar.Delivery, error) {
+	return s.claimAhead(ctx, now, n, postID, 0)
+}
+
+// claimAhead is claim, taking up to ahead more out of a backlog
+// (ClaimOptions.Ahead).
+func (s *Scheduler) claimAhead(ctx context.Context, now time.Time, n int, postID int64, ahead int) ([]calendar.Delivery, []calendar.Delivery, error) {
 	// A blackout with --drop cancels what falls due inside it; other
 	// blackouts only hold deliveries back (the claim skips them).
 	if dropped, err := s.st.DropBlackedOut(ctx, now); err != nil {
@@ -524,7 +543,13 @@ func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int6
 	} else if dropped > 0 {
 		s.log.Info("blackout: deliveries dropped", "count", dropped)
 	}
-	res, err := s.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID})
+	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID}
+	if ahead > 0 {
+		// A peer's worth is left for the other daemons: what is claimed
+		// ahead is only what they could not start now either.
+		o.Ahead, o.Leave = ahead, s.o.Concurrency
+	}
+	res, err := s.st.ClaimDue(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -41,23 +42,29 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 	now := ms(o.Now)
 	err := s.txClaim(ctx, func(tx *sql.Tx) error {
 		res = calendar.ClaimResult{}
-		// The kill switch, and the smallest max lateness of a channel (only
-		// what is later than it can be missed), in one round trip.
+		// The kill switch, the smallest max lateness of a channel (only
+		// what is later than it can be missed) and the oldest runnable
+		// delivery's time, in one round trip: while even the oldest is
+		// within the smallest max lateness, nothing can be missed, and the
+		// claim does not look.
 		var paused int
-		var least sql.NullInt64
+		var least, oldest sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM state WHERE key = ?),
-			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0)`, calendar.StatePauseAll).Scan(&paused, &least); err != nil {
+			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0),
+			(SELECT min(run_at) FROM deliveries WHERE status='pending' AND run_at IS NOT NULL)`, calendar.StatePauseAll).Scan(&paused, &least, &oldest); err != nil {
 			return err
 		}
 		if paused > 0 {
 			return nil
 		}
-		missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
-		if err != nil {
-			return err
+		if least.Valid && oldest.Valid && oldest.Int64 < now-least.Int64 {
+			missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
+			if err != nil {
+				return err
+			}
+			res.Missed = missed
 		}
-		res.Missed = missed
-		ids, spent, err := s.pickTx(ctx, tx, o, now)
+		ids, chans, spent, err := s.pickTx(ctx, tx, o, now)
 		if err != nil {
 			return err
 		}
@@ -77,26 +84,23 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 				return err
 			}
 		}
-		// One statement takes the rows and says which it took: a row that
-		// left 'pending', or holds a live lease, since it was picked is not
-		// this owner's and is not returned (on a store without SQLite's file
-		// lock, another claimer may have taken it meanwhile).
+		// One statement takes the rows and returns those it took, as they
+		// now are: a row that left 'pending', or holds a live lease, since
+		// it was picked is not this owner's and is not returned (on a store
+		// without SQLite's file lock, another claimer may have taken it
+		// meanwhile).
 		args := []any{o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at)}
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		took, err := queryIDs(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
+		claimed, err := takeRows(ctx, tx, `UPDATE deliveries SET status='publishing', lease_owner=?, lease_expires_at=?,
 			attempts=attempts+1, claimed_at=?, updated_at=? WHERE status='pending'
 			AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)
-			AND id IN (`+placeholders(len(ids))+`) RETURNING id`, args...)
+			AND id IN (`+placeholders(len(ids))+`) RETURNING `+takenCols, chans, args...)
 		if err != nil {
 			return err
 		}
 		if res.Deferred, err = s.deferTx(ctx, tx, spent, now); err != nil {
-			return err
-		}
-		claimed, err := deliveriesByID(ctx, tx, took)
-		if err != nil {
 			return err
 		}
 		evs := make([]calendar.Event, len(claimed))
@@ -166,11 +170,53 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least s
 	return out, nil
 }
 
+// takenCols are a claimed delivery's columns as its claim's UPDATE returns
+// them (deliveryCols but the channel's name and network, which the pick read).
+const takenCols = `id, post_id, channel_id, status, due_at, run_at, attempts,
+	lease_owner, lease_expires_at, idempotency_key, remote_id, remote_url, published_at, last_error`
+
+// takeRows runs a claim's UPDATE … RETURNING takenCols and reads the
+// deliveries it returns, their channel's name and network from chans (by
+// channel id), in the order deliveriesByID gives (run_at, then id).
+func takeRows(ctx context.Context, tx *sql.Tx, q string, chans map[int64][2]string, args ...any) ([]calendar.Delivery, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Delivery
+	for rows.Next() {
+		var d calendar.Delivery
+		var due, run, lease, published sql.NullInt64
+		if err := rows.Scan(&d.ID, &d.PostID, &d.ChannelID, &d.Status, &due, &run, &d.Attempts,
+			&d.LeaseOwner, &lease, &d.IdempotencyKey, &d.RemoteID, &d.RemoteURL, &published, &d.LastError); err != nil {
+			return nil, err
+		}
+		d.DueAt, d.RunAt, d.LeaseExpiresAt, d.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
+		d.Channel, d.Network = chans[d.ChannelID][0], chans[d.ChannelID][1]
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if (a.RunAt == nil) != (b.RunAt == nil) {
+			return a.RunAt == nil // NULL first, as both engines sort it ascending
+		}
+		if a.RunAt != nil && !a.RunAt.Equal(*b.RunAt) {
+			return a.RunAt.Before(*b.RunAt)
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
+
 // pickTx chooses which due deliveries to claim, oldest first, within each
-// rate-limited channel's budget, and returns the channels whose budget is
-// spent (with their limits).
-func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]int, error) {
-	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+// rate-limited channel's budget, and returns their channels' names and
+// networks (by id) and the channels whose budget is spent (with their limits).
+func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64) ([]int64, map[int64][2]string, map[int64][2]int, error) {
+	q := `SELECT d.id, d.channel_id, ch.rate_per_minute, ch.rate_per_day, ch.name, ch.network FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
 		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + approvedGate + ` AND ` + notBlackedOut
 	args := []any{now, now, now}
 	if o.PostID != 0 {
@@ -178,44 +224,50 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 		args = append(args, o.PostID)
 	}
 	// Read a little more than the limit so one throttled channel does not
-	// starve the others in this claim.
+	// starve the others in this claim (and, for a claim ahead, enough to
+	// see that Leave remain).
 	q += ` ORDER BY d.run_at, d.id LIMIT ?` + s.dia.skipLocked("d")
-	args = append(args, o.Limit*4+16)
+	args = append(args, (o.Limit+max(o.Ahead, 0))*4+16+max(o.Leave, 0))
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	type cand struct{ id, ch int64 }
 	var cands []cand
 	limits := map[int64][2]int{}
+	chans := map[int64][2]string{}
 	for rows.Next() {
 		var c cand
 		var perMin, perDay int
-		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay); err != nil {
+		var name, network string
+		if err := rows.Scan(&c.id, &c.ch, &perMin, &perDay, &name, &network); err != nil {
 			rows.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cands = append(cands, c)
+		chans[c.ch] = [2]string{name, network}
 		if perMin > 0 || perDay > 0 {
 			limits[c.ch] = [2]int{perMin, perDay}
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	budget := map[int64]int{}
 	for ch, lim := range limits {
 		b, err := rateBudget(ctx, tx, ch, lim, now)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		budget[ch] = b
 	}
 	var ids []int64
 	exhausted := map[int64]bool{}
-	for _, c := range cands {
+	next := len(cands) // the first candidate not looked at
+	for i, c := range cands {
 		if len(ids) == o.Limit {
+			next = i
 			break
 		}
 		if _, limited := limits[c.ch]; limited {
@@ -227,11 +279,28 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 		}
 		ids = append(ids, c.id)
 	}
+	if o.Ahead > 0 && len(ids) == o.Limit {
+		// Claimable beyond the limit (within the rate budgets): the claim
+		// takes up to Ahead of them while Leave remain for others.
+		var rest []int64
+		for _, c := range cands[next:] {
+			if _, limited := limits[c.ch]; limited {
+				if budget[c.ch] <= 0 {
+					continue
+				}
+				budget[c.ch]--
+			}
+			rest = append(rest, c.id)
+		}
+		if n := min(o.Ahead, len(rest)-max(o.Leave, 0)); n > 0 {
+			ids = append(ids, rest[:n]...)
+		}
+	}
 	spent := map[int64][2]int{}
 	for ch := range exhausted {
 		spent[ch] = limits[ch]
 	}
-	return ids, spent, nil
+	return ids, chans, spent, nil
 }
 
 // deferTx moves the due deliveries of channels whose rate budget is spent
@@ -506,13 +575,13 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		now := ms(s.now())
 		// On PostgreSQL the deliveries' and their posts' rows are locked
 		// first: another outcome of a post waits, and reads this one's once
-		// it is committed.
+		// it is committed (a claim inserting an event of the post does not).
 		args := make([]any, len(rs))
 		for i, r := range rs {
 			args[i] = r.Delivery.ID
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forUpdate(), args...)
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
 		if err != nil {
 			return err
 		}
@@ -532,6 +601,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		}
 		var evs []calendar.Event
 		var posts []int64 // to refresh, in order
+		postStatus := map[int64]string{}
+		var published []publishedRow // written together, below
 		for _, i := range order {
 			d := rs[i].Delivery
 			c, ok := cur[d.ID]
@@ -539,7 +610,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 				errs[i] = calendar.NotFound("delivery", strconv.FormatInt(d.ID, 10))
 				continue
 			}
-			ev, refresh, err := s.settleOutcomeTx(ctx, tx, d, owner, outs[i], notes[i], c, now)
+			ev, refresh, err := s.settleOutcomeTx(ctx, tx, d, owner, outs[i], notes[i], c, now, &published)
 			if errors.Is(err, calendar.ErrLeaseLost) {
 				errs[i] = err
 				continue
@@ -550,24 +621,66 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 			evs = append(evs, ev)
 			if refresh && (len(posts) == 0 || posts[len(posts)-1] != d.PostID) {
 				posts = append(posts, d.PostID)
+				postStatus[d.PostID] = c.postStatus
 			}
 		}
-		if err := s.events(ctx, tx, evs); err != nil {
+		if err := setPublishedTx(ctx, tx, published, now); err != nil {
 			return err
 		}
-		for _, id := range posts {
-			if err := s.refreshPostTx(ctx, tx, id, calendar.DaemonActor(owner)); err != nil {
-				return err
-			}
+		// The posts' rows were locked and read with their deliveries (an
+		// outcome changes no post's status before this): their statuses
+		// are derived in one count, and their events go in with the
+		// deliveries'.
+		postEvs, err := s.refreshPostsTx(ctx, tx, posts, postStatus, calendar.DaemonActor(owner))
+		if err != nil {
+			return err
 		}
-		return nil
+		return s.events(ctx, tx, append(evs, postEvs...))
 	})
 	return errs, err
 }
 
-// settleOutcomeTx writes one outcome on its delivery, read as c, and says
-// which event records it and whether its post's status is to be refreshed.
-func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Delivery, owner string, o calendar.Outcome, urlNote string, c outcomeRow, now int64) (calendar.Event, bool, error) {
+// publishedRow is a delivery an outcome batch marks published.
+type publishedRow struct {
+	id                  int64
+	remoteID, remoteURL string
+	at                  int64
+}
+
+// setPublishedTx marks a batch's published deliveries in one statement:
+// published, with their remote id, URL and time, no error, not runnable,
+// no lease.
+func setPublishedTx(ctx context.Context, tx *sql.Tx, rows []publishedRow, now int64) error {
+	const chunk = 200 // 4 variables each: well under SQLite's limit
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		q := make([]byte, 0, 300+24*n)
+		q = append(q, `UPDATE deliveries SET status='published', remote_id=v.column2, remote_url=v.column3, published_at=v.column4,
+			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? FROM (VALUES `...)
+		args := make([]any, 0, 1+4*n)
+		args = append(args, now)
+		for i, r := range rows[:n] {
+			if i == 0 {
+				// The first row types the columns (PostgreSQL).
+				q = append(q, "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))"...)
+			} else {
+				q = append(q, ",(?,?,?,?)"...)
+			}
+			args = append(args, r.id, r.remoteID, r.remoteURL, r.at)
+		}
+		q = append(q, `) AS v WHERE deliveries.id = v.column1`...)
+		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// settleOutcomeTx writes one outcome on its delivery, read as c (a
+// publication is added to published, for setPublishedTx), and says which
+// event records it and whether its post's status is to be refreshed.
+func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Delivery, owner string, o calendar.Outcome, urlNote string, c outcomeRow, now int64, published *[]publishedRow) (calendar.Event, bool, error) {
 	mine := c.status == calendar.DeliveryPublishing && c.holder == owner
 	ev := calendar.Event{PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID, Actor: calendar.DaemonActor(owner),
 		Detail: map[string]any{"attempt": c.attempts}}
@@ -590,11 +703,9 @@ func (s *Store) settleOutcomeTx(ctx context.Context, tx *sql.Tx, d calendar.Deli
 		if at.IsZero() {
 			at = s.now()
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status='published', remote_id=?, remote_url=?, published_at=?,
-			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? WHERE id=?`,
-			o.RemoteID, o.RemoteURL, ms(at), now, d.ID); err != nil {
-			return ev, false, err
-		}
+		// The same delivery twice in a batch: the later outcome wins.
+		rows := slices.DeleteFunc(*published, func(r publishedRow) bool { return r.id == d.ID })
+		*published = append(rows, publishedRow{id: d.ID, remoteID: o.RemoteID, remoteURL: o.RemoteURL, at: ms(at)})
 		ev.Kind = "delivery.published"
 		ev.Detail["remote_id"], ev.Detail["remote_url"] = o.RemoteID, o.RemoteURL
 		if o.Found {
@@ -692,65 +803,106 @@ func (s *Store) refreshPostTx(ctx context.Context, tx *sql.Tx, postID int64, act
 	if err := tx.QueryRowContext(ctx, `SELECT status FROM posts WHERE id=?`+s.dia.forUpdate(), postID).Scan(&current); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), max(published_at) FROM deliveries WHERE post_id=? GROUP BY status`, postID)
+	evs, err := s.refreshPostsTx(ctx, tx, []int64{postID}, map[int64]string{postID: current}, actor)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	var lastPublished sql.NullInt64
-	total := 0
+	return s.events(ctx, tx, evs)
+}
+
+// refreshPostsTx is refreshPostTx for several posts whose rows the
+// transaction has already locked and read (current: their status): their
+// deliveries are counted in one query, and the events of the posts whose
+// status changed are returned for the caller to insert.
+func (s *Store) refreshPostsTx(ctx context.Context, tx *sql.Tx, ids []int64, current map[int64]string, actor string) ([]calendar.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT post_id, status, count(*), max(published_at) FROM deliveries WHERE post_id IN (`+
+		placeholders(len(ids))+`) GROUP BY post_id, status`, args...)
+	if err != nil {
+		return nil, err
+	}
+	type tally struct {
+		counts        map[string]int
+		total         int
+		lastPublished sql.NullInt64
+	}
+	tallies := map[int64]*tally{}
 	for rows.Next() {
+		var id int64
 		var st string
 		var n int
 		var pub sql.NullInt64
-		if err := rows.Scan(&st, &n, &pub); err != nil {
+		if err := rows.Scan(&id, &st, &n, &pub); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
-		counts[st] = n
-		total += n
+		t := tallies[id]
+		if t == nil {
+			t = &tally{counts: map[string]int{}}
+			tallies[id] = t
+		}
+		t.counts[st] = n
+		t.total += n
 		if st == calendar.DeliveryPublished {
-			lastPublished = pub
+			t.lastPublished = pub
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if total == 0 {
-		return nil
+	var evs []calendar.Event
+	for _, id := range ids {
+		t := tallies[id]
+		if t == nil || t.total == 0 {
+			continue
+		}
+		cur := current[id]
+		next := derivedPostStatus(cur, t.counts, t.total)
+		if next == cur {
+			continue
+		}
+		var pubAt any
+		if next == calendar.StatusPublished || next == calendar.StatusPartial {
+			if t.lastPublished.Valid {
+				pubAt = t.lastPublished.Int64
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
+			next, pubAt, ms(s.now()), id); err != nil {
+			return nil, err
+		}
+		evs = append(evs, calendar.Event{Kind: "post." + next, Actor: actor, PostID: id, Detail: map[string]any{"from": cur,
+			"deliveries": t.counts}})
 	}
+	return evs, nil
+}
+
+// derivedPostStatus is a post's status as its deliveries' counts (total of
+// them, at least one) make it, from its current one.
+func derivedPostStatus(current string, counts map[string]int, total int) string {
 	open := counts[calendar.DeliveryPending] + counts[calendar.DeliveryPublishing] + counts[calendar.DeliveryHeld]
-	next := current
 	switch {
 	case open > 0:
 		if current == calendar.StatusPartial || current == calendar.StatusFailed || current == calendar.StatusPublished {
-			next = calendar.StatusScheduled
+			return calendar.StatusScheduled
 		}
+		return current
 	case counts[calendar.DeliveryPublished] == total:
-		next = calendar.StatusPublished
+		return calendar.StatusPublished
 	case counts[calendar.DeliveryPublished] > 0:
-		next = calendar.StatusPartial
+		return calendar.StatusPartial
 	case counts[calendar.DeliveryCanceled] == total:
-		next = calendar.StatusCanceled
+		return calendar.StatusCanceled
 	default:
-		next = calendar.StatusFailed
+		return calendar.StatusFailed
 	}
-	if next == current {
-		return nil
-	}
-	var pubAt any
-	if next == calendar.StatusPublished || next == calendar.StatusPartial {
-		if lastPublished.Valid {
-			pubAt = lastPublished.Int64
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
-		next, pubAt, ms(s.now()), postID); err != nil {
-		return err
-	}
-	return s.event(ctx, tx, calendar.Event{Kind: "post." + next, Actor: actor, PostID: postID, Detail: map[string]any{"from": current,
-		"deliveries": counts}})
 }
 
 // NextWake says when the scheduler next has work after now: run is the

@@ -61,6 +61,16 @@ func (d dialect) skipLocked(alias string) string {
 	return ""
 }
 
+// forNoKeyUpdate locks the rows a SELECT reads on PostgreSQL against other
+// writers, as an UPDATE that leaves their keys alone does: a foreign key
+// check on them (an event inserted for the post) does not wait.
+func (d dialect) forNoKeyUpdate() string {
+	if d.pg {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
 // forUpdate locks the rows a SELECT reads on PostgreSQL.
 func (d dialect) forUpdate() string {
 	if d.pg {

@@ -203,6 +203,49 @@ func testClaims(t *testing.T, h Harness) {
 			t.Errorf("%d deliveries publishing after a claim of 2", n)
 		}
 	})
+	t.Run("ahead-from-backlog", func(t *testing.T) {
+		// A claim ahead takes up to Ahead more than Limit, oldest first,
+		// only while Leave due deliveries remain after them, and never past
+		// a channel's rate limit.
+		tests := []struct {
+			name                string
+			due, perMinute      int
+			limit, ahead, leave int
+			want                int
+		}{
+			{name: "backlog", due: 10, limit: 2, ahead: 3, leave: 4, want: 5},
+			{name: "leaves-enough", due: 10, limit: 2, ahead: 3, leave: 7, want: 3},
+			{name: "small-backlog", due: 3, limit: 2, ahead: 3, leave: 0, want: 3},
+			{name: "no-backlog-left", due: 10, limit: 2, ahead: 3, leave: 10, want: 2},
+			{name: "fewer-due-than-limit", due: 1, limit: 2, ahead: 3, leave: 0, want: 1},
+			{name: "rate-limit", due: 10, perMinute: 4, limit: 2, ahead: 5, leave: 0, want: 4},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				e := newEnv(t, h)
+				e.channel("a", func(c *calendar.Channel) { c.RatePerMinute = tc.perMinute })
+				var want []int64
+				for i := range tc.due {
+					p := e.post(fmt.Sprintf("p%d", i), calendar.StatusScheduled, at(T0.Add(-time.Duration(tc.due-i)*time.Minute)), "a")
+					want = append(want, p.Deliveries[0].ID)
+				}
+				r, err := e.s.ClaimDue(e.ctx, calendar.ClaimOptions{Owner: "me", Now: T0, Lease: time.Minute, Limit: tc.limit, Ahead: tc.ahead, Leave: tc.leave})
+				wantErr(t, "ClaimDue", err, nil)
+				if got := ids(r.Claimed); fmt.Sprint(got) != fmt.Sprint(want[:tc.want]) {
+					t.Errorf("claimed %v, want the %d oldest %v", got, tc.want, want[:tc.want])
+				}
+				n := 0
+				for _, id := range want {
+					if d := e.delivery(id); d.Status == calendar.DeliveryPublishing && d.LeaseOwner == "me" {
+						n++
+					}
+				}
+				if n != tc.want {
+					t.Errorf("%d deliveries leased after the claim, want %d", n, tc.want)
+				}
+			})
+		}
+	})
 	t.Run("two-claimers-race", func(t *testing.T) {
 		e := newEnv(t, h)
 		other := e.second()
