@@ -186,13 +186,10 @@ func takeRows(ctx context.Context, tx *sql.Tx, q string, chans map[int64][2]stri
 	defer rows.Close()
 	var out []calendar.Delivery
 	for rows.Next() {
-		var d calendar.Delivery
-		var due, run, lease, published sql.NullInt64
-		if err := rows.Scan(&d.ID, &d.PostID, &d.ChannelID, &d.Status, &due, &run, &d.Attempts,
-			&d.LeaseOwner, &lease, &d.IdempotencyKey, &d.RemoteID, &d.RemoteURL, &published, &d.LastError); err != nil {
+		d, err := scanDeliveryOf(rows, false)
+		if err != nil {
 			return nil, err
 		}
-		d.DueAt, d.RunAt, d.LeaseExpiresAt, d.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
 		d.Channel, d.Network = chans[d.ChannelID][0], chans[d.ChannelID][1]
 		out = append(out, d)
 	}

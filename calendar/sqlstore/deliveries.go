@@ -11,10 +11,22 @@ const deliveryCols = `d.id, d.post_id, d.channel_id, ch.name, ch.network, d.stat
 	d.lease_owner, d.lease_expires_at, d.idempotency_key, d.remote_id, d.remote_url, d.published_at, d.last_error`
 
 func scanDelivery(sc interface{ Scan(...any) error }) (calendar.Delivery, error) {
+	return scanDeliveryOf(sc, true)
+}
+
+// scanDeliveryOf reads deliveryCols, or, without channel, the same columns
+// but the channel's name and network (a claim's UPDATE … RETURNING, which
+// cannot join the channel).
+func scanDeliveryOf(sc interface{ Scan(...any) error }, channel bool) (calendar.Delivery, error) {
 	var d calendar.Delivery
 	var due, run, lease, published sql.NullInt64
-	err := sc.Scan(&d.ID, &d.PostID, &d.ChannelID, &d.Channel, &d.Network, &d.Status, &due, &run, &d.Attempts,
+	dest := []any{&d.ID, &d.PostID, &d.ChannelID}
+	if channel {
+		dest = append(dest, &d.Channel, &d.Network)
+	}
+	dest = append(dest, &d.Status, &due, &run, &d.Attempts,
 		&d.LeaseOwner, &lease, &d.IdempotencyKey, &d.RemoteID, &d.RemoteURL, &published, &d.LastError)
+	err := sc.Scan(dest...)
 	d.DueAt, d.RunAt, d.LeaseExpiresAt, d.PublishedAt = fromNullMS(due), fromNullMS(run), fromNullMS(lease), fromNullMS(published)
 	return d, err
 }
