@@ -27,8 +27,9 @@ func statsOn(name, scope string, settings map[string]string) (bool, error) {
 
 // statsField is the stats setting's description.
 func statsField(display, scope string) publishers.Field {
-	return publishers.Field{Name: SettingStats, Default: "off", Help: fmt.Sprintf(
-		"read each post's numbers for reports: on or off; on asks for the permission %s at `crieur channel login` (your %s app needs it)", scope, display)}
+	// Joined rather than formatted: this runs at start, for every command.
+	return publishers.Field{Name: SettingStats, Default: "off", Help: "read each post's numbers for reports: on or off; on asks for the permission " +
+		scope + " at `crieur channel login` (your " + display + " app needs it)"}
 }
 
 // ReadEach reads each post's numbers with read, one call a post (these
