@@ -3,6 +3,8 @@ package publishers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 )
 
 // The engagement metrics an adapter may report. A network reports the ones
@@ -109,4 +111,23 @@ type redactStats struct {
 func (w redactStats) Stats(ctx context.Context, ids []string) (map[string]Stat, error) {
 	m, err := w.s.Stats(ctx, ids)
 	return m, w.r.Error(err)
+}
+
+// SettingStats is the channel setting that turns reading a post's numbers
+// on, on networks that bill those reads or need a permission beyond
+// publishing for them: on or off (the default).
+const SettingStats = "stats"
+
+// StatsOn reads settings' stats setting: "", off or false is off; on or
+// true is on; anything else is an error naming the network, with why (what
+// turning it on does).
+func StatsOn(network string, settings map[string]string, why string) (bool, error) {
+	switch v := strings.ToLower(strings.TrimSpace(settings[SettingStats])); v {
+	case "", "off", "false":
+		return false, nil
+	case "on", "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s: setting stats %q is not on or off (%s)", network, settings[SettingStats], why)
+	}
 }

@@ -16,7 +16,7 @@ import (
 // crieur does not ask for by default: r_organization_social for a page
 // (Community Management API), r_member_social for a member (LinkedIn
 // grants it to select developers only). stats=on asks for it at login.
-const settingStats = "stats"
+const settingStats = publishers.SettingStats
 
 // statsBatch is how many posts one BATCH_GET of socialMetadata asks.
 const statsBatch = 50
@@ -31,14 +31,7 @@ func readScope(author string) string {
 
 // statsOn reads the channel's stats setting: on or off (default off).
 func statsOn(settings map[string]string) (bool, error) {
-	switch v := strings.ToLower(strings.TrimSpace(settings[settingStats])); v {
-	case "", "off", "false":
-		return false, nil
-	case "on", "true":
-		return true, nil
-	default:
-		return false, fmt.Errorf("linkedin: setting stats %q is not on or off (on asks at login for the scope that reads a post's numbers: r_organization_social for a page, r_member_social for a member)", settings[settingStats])
-	}
+	return publishers.StatsOn("linkedin", settings, "on asks at login for the scope that reads a post's numbers: r_organization_social for a page, r_member_social for a member")
 }
 
 // socialMetadata is a post's summary (Social Metadata API): its reactions

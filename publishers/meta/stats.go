@@ -3,7 +3,6 @@ package meta
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/crieur/crieur/publishers"
 )
@@ -11,18 +10,11 @@ import (
 // SettingStats is the setting of a container network whose numbers need a
 // permission beyond publishing (Containers.StatsScope): on asks for it at
 // login and reads the numbers; off (the default) reads none.
-const SettingStats = "stats"
+const SettingStats = publishers.SettingStats
 
 // statsOn reads a channel's stats setting.
 func statsOn(name, scope string, settings map[string]string) (bool, error) {
-	switch v := strings.ToLower(strings.TrimSpace(settings[SettingStats])); v {
-	case "", "off", "false":
-		return false, nil
-	case "on", "true":
-		return true, nil
-	default:
-		return false, fmt.Errorf("%s: setting stats %q is not on or off (on asks for the permission %s at `crieur channel login`)", name, settings[SettingStats], scope)
-	}
+	return publishers.StatsOn(name, settings, "on asks for the permission "+scope+" at `crieur channel login`")
 }
 
 // statsField is the stats setting's description.

@@ -158,8 +158,7 @@ var LinkedIn = Provider{
 	ExtraScopes: func(settings map[string]string) []string {
 		// stats=on reads the posts' numbers (Social Metadata API): a page
 		// with r_organization_social, a member with r_member_social.
-		v := strings.ToLower(strings.TrimSpace(settings["stats"]))
-		stats := v == "on" || v == "true"
+		stats, _ := publishers.StatsOn("linkedin", settings, "")
 		if strings.HasPrefix(strings.TrimSpace(settings["author"]), "urn:li:organization:") {
 			if stats {
 				return []string{"w_organization_social", "r_organization_social"}

@@ -2,7 +2,6 @@ package x
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"github.com/crieur/crieur/publishers"
 )
 
-// settingStats names the channel setting that turns reading numbers on: X
-// bills each read, so it is off unless the channel enables it.
-const settingStats = "stats"
+// settingStats turns reading numbers on: X bills each read, so it is off
+// unless the channel enables it.
+const settingStats = publishers.SettingStats
 
 // lookupBatch is the most ids GET /2/tweets takes in one call.
 const lookupBatch = 100
@@ -26,14 +25,7 @@ const (
 
 // statsOn reads the channel's stats setting: on or off (default off).
 func statsOn(settings map[string]string) (bool, error) {
-	switch v := strings.ToLower(strings.TrimSpace(settings[settingStats])); v {
-	case "", "off", "false":
-		return false, nil
-	case "on", "true":
-		return true, nil
-	default:
-		return false, fmt.Errorf("x: setting stats %q is not on or off (X bills each read of a post's numbers)", settings[settingStats])
-	}
+	return publishers.StatsOn("x", settings, "X bills each read of a post's numbers")
 }
 
 // metricsPost is a post of GET /2/tweets with tweet.fields=public_metrics;
