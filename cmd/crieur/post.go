@@ -163,7 +163,15 @@ func (a *app) noteReadIn(s string, t time.Time, loc *time.Location) {
 	if loc.String() == mine.String() {
 		return
 	}
-	if u, _, err := when.ParseGap(s, a.now(), mine); err != nil || u.Equal(t) {
+	// Both readings at one instant: a relative time ("+2h", "in 90
+	// minutes") is the same instant in every zone, but t was read a moment
+	// ago, against another now.
+	now := a.now()
+	u, _, err := when.ParseGap(s, now, mine)
+	if err != nil {
+		return
+	}
+	if v, _, err := when.ParseGap(s, now, loc); err != nil || u.Equal(v) {
 		return
 	}
 	whose := "the channel's zone"
