@@ -135,6 +135,12 @@ func newBlackoutListCmd(a *app) *cobra.Command {
 				return err
 			}
 			return a.emit(bs, func(w io.Writer) error {
+				if a.quiet() {
+					for _, b := range bs {
+						fmt.Fprintln(w, b.ID)
+					}
+					return nil
+				}
 				if len(bs) == 0 {
 					fmt.Fprintln(w, "No blackouts.")
 					return nil

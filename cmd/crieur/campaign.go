@@ -68,6 +68,12 @@ func newCampaignCmd(a *app) *cobra.Command {
 				list = []calendar.Campaign{}
 			}
 			return a.emit(list, func(w io.Writer) error {
+				if a.quiet() {
+					for _, c := range list {
+						fmt.Fprintln(w, c.Name)
+					}
+					return nil
+				}
 				if len(list) == 0 {
 					fmt.Fprintln(w, "No campaigns. Add one: crieur campaign add NAME --from 2026-12-01 --to 2026-12-24")
 					return nil

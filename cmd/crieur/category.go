@@ -181,6 +181,12 @@ daemon.`,
 				return err
 			}
 			return a.emit(stats, func(w io.Writer) error {
+				if a.quiet() {
+					for _, s := range stats {
+						fmt.Fprintln(w, s.Name)
+					}
+					return nil
+				}
 				if len(stats) == 0 {
 					fmt.Fprintln(w, "No categories. Add one: crieur category add tips --min-gap 30d")
 					return nil

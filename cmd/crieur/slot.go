@@ -117,6 +117,12 @@ posts, and the queue leaves it alone.`,
 				}
 			}
 			return a.emit(docs, func(w io.Writer) error {
+				if a.quiet() {
+					for _, d := range docs {
+						fmt.Fprintln(w, d.ID)
+					}
+					return nil
+				}
 				if len(docs) == 0 {
 					fmt.Fprintln(w, "No slots. Add one: crieur slot add CHANNEL \"mon-fri 09:00\"")
 					return nil
