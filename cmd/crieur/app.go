@@ -116,7 +116,36 @@ func run(args []string, in io.Reader, out, errOut io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	if a.configPath == "" {
+		// The command line did not parse (an unknown command or flag), so
+		// its -o was never read: a script that asked for JSON errors
+		// still gets one.
+		a.v.SetDefault(keyOutput, outputOf(args, os.Getenv("CRIEUR_OUTPUT")))
+	}
 	return a.reportError(err)
+}
+
+// outputOf is the -o/--output a command line asks for (the last one wins,
+// as when it parses), else env.
+func outputOf(args []string, env string) string {
+	out := env
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return out
+		case a == "-o" || a == "--output":
+			if i+1 < len(args) {
+				out = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, "--output="):
+			out = strings.TrimPrefix(a, "--output=")
+		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
+			out = strings.TrimPrefix(strings.TrimPrefix(a, "-o"), "=")
+		}
+	}
+	return out
 }
 
 func (a *app) rootCmd() *cobra.Command {
