@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -373,6 +374,12 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 				f.overlay(cmd, &doc)
 				doc.At = at
 			default:
+				// Said before the writing, not after it.
+				if queue {
+					if err := a.queueProblem(st, f.channels); err != nil {
+						return err
+					}
+				}
 				// The flags fill in the document; what is saved in the
 				// editor is the post, flags included.
 				tmpl := formats.Document{Channels: f.channels, Tags: f.tags, Campaign: f.campaign, Title: f.title, Slug: f.slug, Link: f.link, At: at}
@@ -411,6 +418,11 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 					return err
 				}
 			}
+			if queue {
+				if err := a.queueProblem(st, p.Channels); err != nil {
+					return err
+				}
+			}
 			if err := st.CreatePost(a.ctx, p); err != nil {
 				return err
 			}
@@ -432,6 +444,27 @@ calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
 	cmd.Flags().BoolVar(&draft, "draft", false, "keep it a draft (the default without --at or --queue)")
 	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "accept a time in the past")
 	return cmd
+}
+
+// queueProblem says why --queue cannot place a post on channels: one of
+// them has no slot the queue may take (a category's slots are its
+// category's). Checked before anything is written: a refused post new
+// changes nothing (exit 3), and $EDITOR does not open for nothing. A
+// channel that does not exist is left to the post's own checks.
+func (a *app) queueProblem(st calendar.Store, channels []string) error {
+	for _, name := range channels {
+		if _, err := st.Channel(a.ctx, name); err != nil {
+			continue
+		}
+		slots, err := st.Slots(a.ctx, name)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(slots, func(sl calendar.Slot) bool { return sl.Category == "" }) {
+			return invalid("queue", "channel %s has no slot: add one with `crieur slot add %s \"mon-fri 09:00\"` (nothing was written)", name, name)
+		}
+	}
+	return nil
 }
 
 func countTrue(bs ...bool) int {
