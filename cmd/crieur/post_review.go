@@ -158,12 +158,18 @@ from now. Other forms ("2026-12-02 09:00", "tomorrow 9am") are absolute.`,
 			}
 			loc := a.timeZoneFor(cmd, st, p.Channels)
 			var at time.Time
-			if sh, ok := relativeMove(to); ok && p.PublishAt != nil {
+			if sh, ok := relativeMove(to); ok {
 				// "+1d" postpones the post a day: it counts from the post's own
-				// time (days on its wall clock), not from now.
-				at = sh.Apply(*p.PublishAt, loc)
-				if !allowPast && at.Before(a.now().Add(-time.Second)) {
-					return invalid("to", "%s from %s is in the past (%s); use --allow-past to record it anyway", to, a.when(p.PublishAt), a.when(&at))
+				// time (days on its wall clock), not from now; a post without
+				// a time counts from now ("-2h" too, which no WHEN reads).
+				now := a.now()
+				from, fromWords := now, "now"
+				if p.PublishAt != nil {
+					from, fromWords = *p.PublishAt, a.when(p.PublishAt)
+				}
+				at = sh.Apply(from, loc)
+				if !allowPast && at.Before(now.Add(-time.Second)) {
+					return invalid("to", "%s from %s is in the past (%s); use --allow-past to record it anyway", to, fromWords, a.when(&at))
 				}
 			} else if at, err = a.parseWhen("to", to, loc, allowPast); err != nil {
 				return err
