@@ -25,7 +25,7 @@ func newPostCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "post",
 		Short: "Write, schedule and follow posts",
-		Example: `  crieur post new --body "Our winter sale starts now" --channel acme-mastodon,acme-bsky --at "2026-12-01 09:00"
+		Example: `  crieur post new --body "Our winter sale starts now" --channel acme-mastodon,acme-bsky --at "2027-12-01 09:00"
   crieur post new --channel acme-mastodon --queue     # opens $EDITOR
   crieur post list --status scheduled`,
 	}
@@ -348,7 +348,7 @@ document creates nothing; one that does not parse is kept and its path printed.
 
 WHEN is RFC 3339, "2026-12-01 09:00" (in --tz, else the channel's zone, else the
 calendar's), or relative: "tomorrow 9am", "+2h", "next monday 14:00".`,
-		Example: `  crieur post new --body "Winter sale: 20% off https://acme.example/sale" --channel acme-mastodon --at "2026-12-01 09:00"
+		Example: `  crieur post new --body "Winter sale: 20% off https://acme.example/sale" --channel acme-mastodon --at "2027-12-01 09:00"
   crieur post new --title "Launch" --file launch.md --queue
   crieur post new --channel acme-bsky --media photo.jpg#"A red bicycle" --draft`,
 		Args: exactArgs(0, "no arguments (the text goes in --body or --file)"),
@@ -842,7 +842,7 @@ func newPostScheduleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule REF (--at WHEN | --queue) [--allow-past]",
 		Short: "Give a post its publish time, or each channel's next free slot",
-		Example: `  crieur post schedule winter-sale --at "2026-12-01 09:00"
+		Example: `  crieur post schedule winter-sale --at "2027-12-01 09:00"
   crieur post schedule winter-sale --at "tomorrow 9am" --tz Europe/Paris
   crieur post schedule 42 --queue`,
 		Args: exactArgs(1, "a post REF (id or slug)"),

@@ -140,7 +140,7 @@ published post is refused. Approval is kept: the text did not change.
 A relative --to (+1d, -2h, +30m, +1w, +1d12h) counts from the post's own time:
 "+1d" postpones it a day, at the same local time. A post without a time counts
 from now. Other forms ("2026-12-02 09:00", "tomorrow 9am") are absolute.`,
-		Example: `  crieur post move winter-sale --to "2026-12-02 09:00"
+		Example: `  crieur post move winter-sale --to "2027-12-02 09:00"
   crieur post move 42 --to "+1d" --dry-run     # a day later than planned
   crieur post move 42 --to "-2h"               # two hours earlier than planned`,
 		Args: exactArgs(1, "a post REF (id or slug)"),
