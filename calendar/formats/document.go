@@ -248,7 +248,7 @@ func yamlError(err error, offset int) calendar.FieldError {
 	field := ""
 	if m := yamlFieldRE().FindStringSubmatch(msg); m != nil {
 		field = m[1]
-		msg = "unknown field (known: slug, title, at, status, channels, campaign, tags, link, excerpt, media, variants, thread, category, max_repeats, min_gap, expires)"
+		msg = "unknown field" + didYouMean(field, documentKeys) + " (known: " + strings.Join(documentKeys, ", ") + ")"
 	}
 	return calendar.FieldError{Line: line, Field: field, Message: msg}
 }

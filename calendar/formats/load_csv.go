@@ -144,7 +144,7 @@ func readCSV(in io.Reader, file string, opt ReadOptions, set *calendar.LoadSet, 
 			cols[i] = "" // an unnamed column (a trailing separator) is ignored
 			continue
 		default:
-			bad(1, h, "unknown column %q (known: %s, variant:CHANNEL)", h, strings.Join(knownColumns(), ", "))
+			bad(1, h, "unknown column %q%s (known: %s, variant:CHANNEL)", h, didYouMean(h, knownColumns()), strings.Join(knownColumns(), ", "))
 			continue
 		}
 		if seen[cols[i]] {

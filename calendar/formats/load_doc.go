@@ -294,7 +294,7 @@ func (d *docReader) read(top []entry, line int) {
 			defaults = calendar.LoadItem{File: d.file, Line: e.line, FieldLines: map[string]int{}}
 			for _, f := range m {
 				if !slices.Contains(defaultKeys, f.key) {
-					d.bad(f.line, "defaults."+f.key, "unknown default (known: %s)", strings.Join(defaultKeys, ", "))
+					d.bad(f.line, "defaults."+f.key, "unknown default%s (known: %s)", didYouMean(f.key, defaultKeys), strings.Join(defaultKeys, ", "))
 					continue
 				}
 				d.field(&defaults, f)
@@ -332,7 +332,7 @@ func (d *docReader) read(top []entry, line int) {
 		given := map[string]bool{}
 		for _, f := range m {
 			if !slices.Contains(postKeys, f.key) {
-				d.bad(f.line, f.key, "unknown field (known: %s)", strings.Join(postKeys, ", "))
+				d.bad(f.line, f.key, "unknown field%s (known: %s)", didYouMean(f.key, postKeys), strings.Join(postKeys, ", "))
 				continue
 			}
 			given[f.key] = true
@@ -408,7 +408,7 @@ func (d *docReader) campaign(e entry) (calendar.LoadCampaign, bool) {
 		case "utm":
 			c.UTM, err = asMap(f.value)
 		default:
-			err = fmt.Errorf("unknown field (known: %s)", strings.Join(campaignKeys, ", "))
+			err = fmt.Errorf("unknown field%s (known: %s)", didYouMean(f.key, campaignKeys), strings.Join(campaignKeys, ", "))
 		}
 		if err != nil {
 			d.bad(f.line, "campaign."+f.key, "%v", err)
