@@ -202,3 +202,14 @@ func pgCode(err error) string {
 	}
 	return ""
 }
+
+// pgxConnOf is the pgx connection under a database/sql driver connection
+// of the PostgreSQL store. A connection of another kind (a test's wrapper)
+// is an error, not a panic.
+func pgxConnOf(dc any) (*pgx.Conn, error) {
+	pc, ok := dc.(*pgConn)
+	if !ok {
+		return nil, errors.New("sqlstore: not a connection of the PostgreSQL store")
+	}
+	return pc.Conn.Conn(), nil
+}

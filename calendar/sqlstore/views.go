@@ -54,6 +54,14 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 	}
 	q += ` ORDER BY p.publish_at, p.id, ch.name`
 	out := make([]calendar.Entry, 0, max(s.entriesHint(ctx, f), 256))
+	if s.dia.pg {
+		out, err := s.pgEntries(ctx, q, args, out)
+		if err != nil {
+			return nil, err
+		}
+		calendar.SortEntries(out)
+		return out, nil
+	}
 	rows, err := s.db.QueryContext(ctx, q, s.dia.manyRows(args)...)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,9 @@ package main
 
 import (
 	"os"
-	_ "time/tzdata" // zones work on hosts without zoneinfo
+
+	_ "github.com/crieur/crieur/internal/startstack" // see its doc: first, before the deep initialisers
+	_ "time/tzdata"                                  // zones work on hosts without zoneinfo
 )
 
 func main() {
