@@ -210,16 +210,67 @@ func Approve(p *Post, by string, at time.Time) error {
 // CheckApprover refuses an approval by `by` that one of the post's
 // channels does not allow: four eyes (the author may not approve their own
 // post) and the channel's list of approvers. Names are compared in any case.
+// The refusal names who may approve the post.
 func CheckApprover(p Post, by string, chans []Channel) error {
 	for _, c := range chans {
-		if c.ApproverNotAuthor && p.Author != "" && strings.EqualFold(strings.TrimSpace(by), strings.TrimSpace(p.Author)) {
-			return fmt.Errorf("%s wrote post %s; channel %s requires that another person approve it (four eyes): %w", by, p.Slug, c.Name, ErrConflict)
+		if c.ApproverNotAuthor && p.Author != "" && sameName(by, p.Author) {
+			return fmt.Errorf("%s wrote post %s; channel %s requires that another person approve it (four eyes): %s: %w",
+				by, p.Slug, c.Name, whoMayApprove(p, chans), ErrConflict)
 		}
-		if len(c.Approvers) > 0 && !slices.ContainsFunc(c.Approvers, func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(by)) }) {
-			return fmt.Errorf("%s may not approve post %s: on channel %s only %s approve posts: %w", by, p.Slug, c.Name, strings.Join(c.Approvers, ", "), ErrConflict)
+		if len(c.Approvers) > 0 && !slices.ContainsFunc(c.Approvers, func(a string) bool { return sameName(a, by) }) {
+			msg := fmt.Sprintf("%s may not approve post %s: on channel %s only %s may approve posts", by, p.Slug, c.Name, orList(c.Approvers))
+			// Its other channels or four eyes may narrow the list.
+			if who := whoMayApprove(p, chans); who != orList(c.Approvers)+" may approve it" {
+				msg += "; for this post, " + who
+			}
+			return fmt.Errorf("%s: %w", msg, ErrConflict)
 		}
 	}
 	return nil
+}
+
+func sameName(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+
+// whoMayApprove says who may approve p on all its channels at once: the
+// people on every channel's list of approvers, less its author where a
+// channel wants four eyes.
+func whoMayApprove(p Post, chans []Channel) string {
+	fourEyes, listed := false, ""
+	var names []string
+	for _, c := range chans {
+		fourEyes = fourEyes || c.ApproverNotAuthor
+		if len(c.Approvers) == 0 {
+			continue
+		}
+		if listed == "" {
+			names, listed = slices.Clone(c.Approvers), c.Name
+			continue
+		}
+		names = slices.DeleteFunc(names, func(n string) bool {
+			return !slices.ContainsFunc(c.Approvers, func(a string) bool { return sameName(a, n) })
+		})
+	}
+	author := strings.TrimSpace(p.Author)
+	if fourEyes && author != "" {
+		names = slices.DeleteFunc(names, func(n string) bool { return sameName(n, author) })
+	}
+	switch {
+	case listed == "" && fourEyes && author != "":
+		return "anyone but " + author + " may approve it"
+	case listed == "":
+		return "anyone may approve it"
+	case len(names) == 0:
+		return "no one may approve it as its channels' approvers stand: add one with `crieur channel edit " + listed + " --approvers …`"
+	}
+	return orList(names) + " may approve it"
+}
+
+// orList writes names as people do: "a", "a or b", "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // Reject sends a post back to draft, clearing any approval.

@@ -185,12 +185,15 @@ func TestCheckApprover(t *testing.T) {
 		refuse string
 	}{
 		{"plain channel, own post", "alice", "alice", []Channel{plain}, ""},
-		{"four eyes, own post", "alice", "alice", []Channel{plain, four}, "alice wrote post p; channel four requires that another person approve it"},
+		{"four eyes, own post", "alice", "alice", []Channel{plain, four}, "alice wrote post p; channel four requires that another person approve it (four eyes): anyone but alice may approve it"},
 		{"four eyes, any case", "Alice", "alice ", []Channel{four}, "channel four requires"},
 		{"four eyes, another person", "alice", "bob", []Channel{four}, ""},
 		{"listed approver", "alice", "dave", []Channel{listed}, ""},
-		{"not listed", "alice", "bob", []Channel{listed}, "bob may not approve post p: on channel listed only carol, Dave approve posts"},
-		{"both, listed author", "carol", "carol", []Channel{four, listed}, "carol wrote post p"},
+		{"not listed", "alice", "bob", []Channel{listed}, "bob may not approve post p: on channel listed only carol or Dave may approve posts: conflict"},
+		{"both, listed author", "carol", "carol", []Channel{four, listed}, "carol wrote post p; channel four requires that another person approve it (four eyes): Dave may approve it"},
+		{"both, not listed", "carol", "bob", []Channel{four, listed}, "bob may not approve post p: on channel listed only carol or Dave may approve posts; for this post, Dave may approve it"},
+		{"two lists", "alice", "erin", []Channel{listed, {Name: "other", Approvers: []string{"dave", "erin"}}}, "on channel listed only carol or Dave may approve posts; for this post, Dave may approve it"},
+		{"author the only approver", "carol", "carol", []Channel{four, {Name: "solo", Approvers: []string{"Carol"}}}, "(four eyes): no one may approve it as its channels' approvers stand: add one with `crieur channel edit solo --approvers …`"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -133,6 +133,10 @@ type LoadOptions struct {
 	// KeepApprovals keeps the approvals a load records for the posts it
 	// creates; without it those posts go to review like any new post.
 	KeepApprovals bool
+	// Author is who the posts a load creates are by (the one who loads;
+	// the store's actor when empty): four eyes refuses an approval kept
+	// in their name.
+	Author string
 	// Check validates a post against each of its channels' networks.
 	Check CheckFunc
 	// Progress, when set, is told how far the load is (done of total steps).

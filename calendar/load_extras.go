@@ -96,9 +96,9 @@ func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone
 			break
 		}
 		t = time.UnixMilli(t.UnixMilli()).UTC()
-		// A channel's list of approvers holds for a kept approval too
-		// (a file does not say who wrote the post: four eyes is the
-		// approval command's).
+		// A channel's list of approvers holds for a kept approval too;
+		// four eyes, once the plan knows which posts the load creates
+		// (FourEyesProblem).
 		chans := make([]Channel, 0, len(pp.Chans))
 		for _, c := range pp.Chans {
 			chans = append(chans, *c)
@@ -126,6 +126,30 @@ func (pl *Plan) buildExtras(pp *PlannedPost, it *LoadItem, opt LoadOptions, zone
 		}
 		p.Notes = append(p.Notes, Note{At: time.UnixMilli(t.UnixMilli()).UTC(), Author: strings.TrimSpace(n.Author), Text: text})
 	}
+}
+
+// FourEyesProblem refuses the approval a load keeps for a post it creates
+// when a channel of the post wants four eyes and the approver is who loads
+// it (author, LoadOptions.Author): a file does not say who wrote the post,
+// so its author is who loads it. A post the load does not create keeps no
+// approval from it, so is not refused. Nil when nothing is refused.
+func (pp *PlannedPost) FourEyesProblem(author string) *FieldError {
+	by := pp.Post.ApprovedBy
+	author = strings.TrimSpace(author)
+	if pp.Action != ActionCreate || pp.Post.ApprovedAt == nil || author == "" || !sameName(by, author) {
+		return nil
+	}
+	chans := make([]Channel, 0, len(pp.Chans))
+	for _, c := range pp.Chans {
+		chans = append(chans, *c)
+	}
+	i := slices.IndexFunc(chans, func(c Channel) bool { return c.ApproverNotAuthor })
+	if i < 0 {
+		return nil
+	}
+	fe := pp.Src.Problem("approved_by", "%s approved post %s and is loading it, so would be its author too; channel %s requires that another person approve it (four eyes): %s; load it without --keep-approvals (it goes to review) and have them approve it",
+		by, pp.Post.Slug, chans[i].Name, whoMayApprove(Post{Slug: pp.Post.Slug, Author: author}, chans))
+	return &fe
 }
 
 // ApprovalWarnings says once which new posts lose the approval they carry.

@@ -92,7 +92,7 @@ type DeliveryEngagement struct {
 	Campaign    string            `json:"campaign,omitempty"`
 	CampaignUTM map[string]string `json:"-"`
 	Tags        []string          `json:"tags,omitempty"`
-	Link        string            `json:"-"` // the post's link, untagged
+	Link        string            `json:"-"` // the post's link, untagged; else the first http(s) URL of its body
 	Channel     string            `json:"channel"`
 	Network     string            `json:"network"`
 	PublishedAt time.Time         `json:"published_at"`

@@ -52,8 +52,10 @@ type Error struct {
 	// post itself) and the adapter could not confirm it.
 	Hold bool
 	// Fix, for an Auth error, is the command a person runs to mend the
-	// channel (e.g. "crieur channel login acme-x"); the scheduler's pause
-	// reason names it instead of the generic advice. Empty: none.
+	// channel (e.g. "crieur channel login acme-x"), or, when no command
+	// mends it, what to do in words (not starting with "crieur "); the
+	// scheduler's pause reason names it instead of the generic advice.
+	// Empty: none.
 	Fix string
 	// NotSent says the failure came before the post was sent (renewing
 	// its token, say): the post cannot have reached the network.

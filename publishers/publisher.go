@@ -196,6 +196,9 @@ type Config struct {
 	Now func() time.Time
 	// Out is where local adapters (log) write; nil means stdout.
 	Out io.Writer
+	// Zone is the calendar's zone, in which local adapters (log) write
+	// times for a person; nil means UTC.
+	Zone *time.Location
 	// Redact removes the channel's secrets from what the publisher returns;
 	// the registry sets it (see Register). Adapters Add the credentials they
 	// obtain at run time (session tokens). Nil redacts nothing.

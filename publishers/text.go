@@ -2,15 +2,15 @@ package publishers
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/crieur/crieur/internal/urls"
 )
 
 // Rules say how a network measures a text and how much one post may hold.
@@ -262,39 +262,9 @@ func URLs(text string) []string {
 	return out
 }
 
-var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("(?i)\\bhttps?://[^\\s<>\"'`]+") })
-
-// urlSpans returns the [start, end) byte ranges of the http(s) URLs in text.
-// Trailing sentence punctuation and unbalanced closing brackets are left out,
-// so "(see https://x.org/a_(b))." yields "https://x.org/a_(b)".
-func urlSpans(text string) [][2]int {
-	if !strings.Contains(text, "://") {
-		return nil // every match holds "://": skip the regexp (most texts have no URL)
-	}
-	var out [][2]int
-	for _, m := range urlPattern().FindAllStringIndex(text, -1) {
-		end := m[1]
-		for end > m[0] {
-			u := text[m[0]:end]
-			last := u[len(u)-1]
-			if strings.IndexByte(".,;:!?*_", last) >= 0 {
-				end--
-				continue
-			}
-			if open, ok := closers[last]; ok && strings.Count(u, string(last)) > strings.Count(u, string(open)) {
-				end--
-				continue
-			}
-			break
-		}
-		if u := text[m[0]:end]; !strings.HasSuffix(u, "://") {
-			out = append(out, [2]int{m[0], end})
-		}
-	}
-	return out
-}
-
-var closers = map[byte]byte{')': '(', ']': '[', '}': '{'}
+// urlSpans returns the [start, end) byte ranges of the http(s) URLs in text
+// (the one URL finder crieur has: see internal/urls).
+func urlSpans(text string) [][2]int { return urls.Spans(text) }
 
 // Paragraphs is a post's text for a network without threads: its explicit
 // thread parts follow as paragraphs; with media, the link ends the text

@@ -20,6 +20,9 @@ type Factory struct {
 	HTTP   *http.Client
 	Now    func() time.Time
 	Out    io.Writer // where the log network writes when it has no path
+	// Zone is the calendar's zone, for the times the log network writes
+	// (nil: UTC).
+	Zone *time.Location
 }
 
 // Network looks a network up.
@@ -48,7 +51,7 @@ func (f Factory) Publisher(_ context.Context, st calendar.Deliveries, ch calenda
 	if missing := nw.Missing(ch.Settings, secrets); len(missing) > 0 {
 		return nil, nw, fmt.Errorf("channel %s lacks %v", ch.Name, missing)
 	}
-	pub, err := nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Credentials: creds, HTTP: f.HTTP, Now: f.Now, Out: f.Out})
+	pub, err := nw.New(publishers.Config{Channel: ch.Name, Settings: ch.Settings, Secrets: secrets, Credentials: creds, HTTP: f.HTTP, Now: f.Now, Out: f.Out, Zone: f.Zone})
 	if err != nil {
 		return nil, nw, fmt.Errorf("channel %s: %w", ch.Name, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -290,6 +291,9 @@ func (s *Scheduler) failure(d calendar.Delivery, nw publishers.Network, ch calen
 		fix := fmt.Sprintf("fix them with `crieur channel edit %s --secret …`", ch.Name)
 		if pe := (*publishers.Error)(nil); errors.As(err, &pe) && pe.Fix != "" {
 			fix = "run `" + pe.Fix + "`"
+			if !strings.HasPrefix(pe.Fix, "crieur ") {
+				fix = pe.Fix // words: no command mends it
+			}
 		}
 		return calendar.Outcome{Kind: calendar.OutcomeAuth, Class: class.String(), Error: err.Error(),
 			PauseReason: fmt.Sprintf("%s refused the credentials (%v): %s, then `crieur resume %s`",

@@ -140,6 +140,86 @@ func (c *StatsCollector) Collect(ctx context.Context, since time.Time) (StatsRun
 	return run, nil
 }
 
+// StatsNext is the next reading to come: a post on a channel, when, and
+// which point after publishing it is.
+type StatsNext struct {
+	Post    string    `json:"post"`
+	Channel string    `json:"channel"`
+	At      time.Time `json:"at"`
+	After   string    `json:"after"` // 1h, 24h, 7d, 30d
+}
+
+// Next is the first reading due after now among the published posts on
+// channels that give numbers, or nil when none is left to take (nothing
+// published within the last point of the schedule, or every reading taken).
+// A reading due now that a run could not take (the network asked to wait,
+// or failed) is not "next": the next run takes it.
+func (c *StatsCollector) Next(ctx context.Context) (*StatsNext, error) {
+	now := c.now().UTC()
+	offsets := append([]time.Duration(nil), c.Offsets...)
+	if len(offsets) == 0 {
+		offsets = append(offsets, calendar.DefaultStatsOffsets...)
+	}
+	sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
+	last := offsets[len(offsets)-1]
+	networks, err := c.withNumbers(ctx, c.networks())
+	if err != nil || len(networks) == 0 {
+		return nil, err
+	}
+	read := map[string]bool{}
+	for _, n := range networks {
+		read[n] = true
+	}
+	// A channel set up without numbers (X without stats=on) is left out
+	// when the store lists its channels.
+	quiet := map[string]bool{}
+	if lister, ok := c.Store.(interface {
+		Channels(context.Context) ([]calendar.Channel, error)
+	}); ok {
+		chans, err := lister.Channels(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range chans {
+			if nw, err := c.Factory.Network(ch.Network); err == nil {
+				if m, _ := nw.MetricsFor(ch.Settings); len(m) == 0 {
+					quiet[ch.Name] = true
+				}
+			}
+		}
+	}
+	from := now.Add(-last)
+	rows, err := c.Store.Engagement(ctx, calendar.EngagementFilter{From: &from, Latest: true})
+	if err != nil {
+		return nil, err
+	}
+	var next *StatsNext
+	for _, e := range rows {
+		if !read[e.Network] || quiet[e.Channel] {
+			continue
+		}
+		taken, gone := time.Duration(-1), false
+		for _, sn := range e.Snapshots {
+			taken = max(taken, sn.Offset)
+			gone = gone || sn.State == calendar.SnapshotDeleted
+		}
+		if gone {
+			continue
+		}
+		for _, o := range offsets {
+			at := e.PublishedAt.Add(o)
+			if o <= taken || !at.After(now) {
+				continue
+			}
+			if next == nil || at.Before(next.At) {
+				next = &StatsNext{Post: e.Slug, Channel: e.Channel, At: at, After: calendar.OffsetWords(o)}
+			}
+			break
+		}
+	}
+	return next, nil
+}
+
 // withNumbers leaves out the networks whose every channel gives no numbers
 // as it is set up (Network.NoStats: X's billed reads, a read scope asked for
 // with stats=on): their posts would take the run's places for nothing. A

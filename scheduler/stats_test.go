@@ -291,3 +291,54 @@ func TestStatsSkipsChannelsWithoutNumbers(t *testing.T) {
 		t.Errorf("stats on: %+v, %v; want the post read", run, err)
 	}
 }
+
+// TestStatsNext: after each run, the next reading to come is the post's
+// next point after publishing (never one due now that a run left), on the
+// channel that gives numbers; none once every point is taken or the post
+// was deleted.
+func TestStatsNext(t *testing.T) {
+	e, _, c := statsEnv(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		at   time.Duration // after t0, when collect runs
+		want string        // after:at-t0, or "" for none
+	}{
+		{0, "1h:1h0m0s"},
+		{59 * time.Minute, "1h:1h0m0s"},
+		{time.Hour, "24h:24h0m0s"},
+		{3 * time.Hour, "24h:24h0m0s"},
+		{24 * time.Hour, "7d:168h0m0s"},
+		{20 * 24 * time.Hour, "30d:720h0m0s"},
+		{30 * 24 * time.Hour, ""},
+	} {
+		e.clock.Advance(t0.Add(tc.at).Sub(e.clock.Now()))
+		if _, err := c.Collect(ctx, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		next, err := c.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if next != nil {
+			got = next.After + ":" + next.At.Sub(t0).String()
+			if next.Post != "p1" || next.Channel != "acme" {
+				t.Errorf("at +%v: next %+v, want p1 on acme", tc.at, next)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("at +%v: next %q, want %q", tc.at, got, tc.want)
+		}
+	}
+
+	// A post the network deleted has no reading to come.
+	e2, net2, c2 := statsEnv(t)
+	net2.set(func(string) (publishers.Stat, bool) { return publishers.Stat{State: publishers.StatDeleted}, true }, nil)
+	e2.clock.Advance(t0.Add(time.Hour).Sub(e2.clock.Now()))
+	if _, err := c2.Collect(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if next, err := c2.Next(ctx); err != nil || next != nil {
+		t.Errorf("deleted post: next %+v, %v; want none", next, err)
+	}
+}

@@ -42,7 +42,7 @@ func (s *Store) categoryID(ctx context.Context, q queryer, name string) (any, er
 }
 
 func unknownCategory(name string) error {
-	return fmt.Errorf("unknown category %q (see `crieur category list`; add it with `crieur category add %s`): %w", name, name, calendar.ErrNotFound)
+	return fmt.Errorf("category %q: %w (see `crieur category list`; add it with `crieur category add %s`)", name, calendar.ErrNotFound, name)
 }
 
 // AddCategory creates an evergreen category.

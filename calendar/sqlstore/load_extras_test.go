@@ -81,3 +81,54 @@ func TestLoadChannelTimesApprovalsNotes(t *testing.T) {
 		}
 	}
 }
+
+// Four eyes holds a kept approval to the one who loads (the author of what
+// the load creates): an approval in their name, in any case, is refused at
+// its line and nothing is written; another person's is kept.
+func TestLoadKeptApprovalFourEyes(t *testing.T) {
+	ctx := context.Background()
+	doc := func(by string) *calendar.LoadSet {
+		return formats.ReadYAML([]byte(`posts:
+  - slug: q
+    at: 2026-12-02T09:00:00Z
+    channels: [acme-log, four]
+    body: Queued
+    approved_by: `+by+`
+    approved_at: 2026-11-20T08:00:00Z
+`), "q.yaml")
+	}
+	for _, c := range []struct {
+		actor, author, by string
+		refused           bool
+	}{
+		{"sam", "", "sam", true},
+		{"sam", "", "Sam ", true},
+		{"sam", "", "rita", false},
+		{"someone", "rita", "rita", true}, // LoadOptions.Author over the store's actor
+	} {
+		s := loadStore(t)
+		ch := calendar.Channel{Name: "four", Network: "log", RequireApproval: true, ApproverNotAuthor: true, MaxLateness: time.Hour}
+		if err := s.AddChannel(ctx, &ch); err != nil {
+			t.Fatal(err)
+		}
+		s.Actor = c.actor
+		res, err := s.Load(ctx, doc(c.by), calendar.LoadOptions{KeepApprovals: true, Author: c.author})
+		_, getErr := s.Post(ctx, "q")
+		if !c.refused {
+			if err != nil || getErr != nil {
+				t.Errorf("%s loading an approval by %q: %v, %v; want it kept", c.actor, c.by, err, getErr)
+			}
+			// The approver loading the same file again creates nothing,
+			// so keeps no approval: not refused.
+			s.Actor = c.by
+			if res, err := s.Load(ctx, doc(c.by), calendar.LoadOptions{KeepApprovals: true}); err != nil || res.Unchanged != 1 {
+				t.Errorf("%s reloading: %v, %s; want unchanged", c.by, err, counts(res))
+			}
+			continue
+		}
+		if err == nil || getErr == nil || len(res.Errors) != 1 || res.Errors[0].Line != 6 || res.Errors[0].Field != "approved_by" ||
+			!strings.Contains(res.Errors[0].Message, "channel four requires that another person approve it (four eyes)") {
+			t.Errorf("%s (author %q) loading an approval by %q: %v, errors %+v, post written: %v; want refused at q.yaml:6", c.actor, c.author, c.by, err, res.Errors, getErr == nil)
+		}
+	}
+}

@@ -81,6 +81,9 @@ func (s *Store) newPlanner(ctx context.Context, campaigns []calendar.LoadCampaig
 	for _, c := range existing {
 		have[c.Name] = c
 	}
+	if opt.Author == "" {
+		opt.Author = s.Actor // who loads is the author of what the load creates
+	}
 	p := &planner{s: s, pl: pl, opt: opt, zones: zones, now: s.now(), have: have, bySlug: map[string]*calendar.PlannedPost{}}
 	for _, lc := range campaigns {
 		p.addCampaign(lc)
@@ -288,6 +291,11 @@ func (s *Store) classify(ctx context.Context, pl *calendar.Plan, posts []*calend
 				pp.Post.Slug, calendar.StatusWords(old.Status), strings.Join(pp.Changes, ", ")))
 		default:
 			pp.Action = calendar.ActionUpdate
+		}
+	}
+	for _, pp := range posts {
+		if fe := pp.FourEyesProblem(opt.Author); fe != nil {
+			pl.Problems = append(pl.Problems, *fe)
 		}
 	}
 	for _, pp := range posts {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/urls"
 )
 
 // StatsDue lists the published deliveries whose next snapshot is due at
@@ -163,8 +164,9 @@ func (s *Store) Engagement(ctx context.Context, f calendar.EngagementFilter) ([]
 		LEFT JOIN campaigns cp ON cp.id = p.campaign_id` + latestJoin + ` WHERE ` + strings.Join(where, ` AND `)
 	// Sorted here rather than by the database, which would carry every
 	// row through a sorter first.
+	// A post without a link gives its body, whose first URL stands for it.
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, p.id, p.slug, p.title, COALESCE(cp.name, ''), COALESCE(cp.utm, '{}'), p.tags, p.link,
-		ch.name, ch.network, d.published_at, d.remote_url`+cols+from, args...)
+		CASE WHEN p.link = '' THEN p.body ELSE '' END, ch.name, ch.network, d.published_at, d.remote_url`+cols+from, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +181,11 @@ func (s *Store) Engagement(ctx context.Context, f calendar.EngagementFilter) ([]
 	tagLists := map[string][]string{}
 	words := map[int64]string{}
 	var e calendar.DeliveryEngagement
-	var utm, tags string
+	var utm, tags, body string
 	var pub int64
 	var lOff, lTaken, okOff, okTaken sql.NullInt64
 	var lState, okCounts sql.NullString
-	dest := []any{&e.DeliveryID, &e.PostID, &e.Slug, &e.Title, &e.Campaign, &utm, &tags, &e.Link, &e.Channel, &e.Network, &pub, &e.RemoteURL}
+	dest := []any{&e.DeliveryID, &e.PostID, &e.Slug, &e.Title, &e.Campaign, &utm, &tags, &e.Link, &body, &e.Channel, &e.Network, &pub, &e.RemoteURL}
 	if f.Latest {
 		dest = append(dest, &lOff, &lTaken, &lState, &okOff, &okTaken, &okCounts)
 	}
@@ -194,6 +196,9 @@ func (s *Store) Engagement(ctx context.Context, f calendar.EngagementFilter) ([]
 			return nil, err
 		}
 		e.PublishedAt = fromMS(pub)
+		if e.Link == "" {
+			e.Link = urls.First(body)
+		}
 		u, ok := utms[utm]
 		if !ok {
 			_ = jsonUnmarshal(utm, &u)

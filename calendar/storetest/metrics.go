@@ -24,7 +24,12 @@ func testMetrics(t *testing.T, h Harness) {
 	if err := e.s.CreatePost(e.ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	e.post("two", calendar.StatusScheduled, at(T0.Add(time.Hour)), "m")
+	// two's link is only in its body: the report shows the body's first URL.
+	tp := calendar.Post{Slug: "two", Title: "Two", Body: "Read (https://example.org/two), then https://example.org/other.",
+		Status: calendar.StatusScheduled, PublishAt: at(T0.Add(time.Hour)), Channels: []string{"m"}}
+	if err := e.s.CreatePost(e.ctx, &tp); err != nil {
+		t.Fatal(err)
+	}
 	e.post("later", calendar.StatusScheduled, at(T0.Add(100*time.Hour)), "m")
 	r := e.claim("me", T0.Add(time.Hour), 10)
 	if len(r.Claimed) != 3 {
@@ -96,7 +101,8 @@ func testMetrics(t *testing.T, h Harness) {
 	}
 	rows, err = e.s.Engagement(e.ctx, calendar.EngagementFilter{Channel: "m", From: at(T0.Add(time.Minute)), To: at(T0.Add(2 * time.Hour))})
 	wantErr(t, "Engagement", err, nil)
-	if len(rows) != 1 || rows[0].Slug != "two" || len(rows[0].Snapshots) != 1 || rows[0].Snapshots[0].State != calendar.SnapshotDeleted {
+	if len(rows) != 1 || rows[0].Slug != "two" || len(rows[0].Snapshots) != 1 || rows[0].Snapshots[0].State != calendar.SnapshotDeleted ||
+		rows[0].Link != "https://example.org/two" {
 		t.Errorf("channel and range rows %+v", rows)
 	}
 	// Latest: each delivery's latest reading, and its latest ok one when the

@@ -36,7 +36,7 @@ characters_reserved_per_url, …) is stored in the channel's settings, so that
 			if err != nil {
 				return err
 			}
-			pub, nw, err := scheduler.Factory{Out: io.Discard}.Publisher(a.ctx, st, ch)
+			pub, nw, err := scheduler.Factory{Out: io.Discard, Zone: a.calendarZone()}.Publisher(a.ctx, st, ch)
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,7 @@ func (a *app) newScheduler(log *slog.Logger, metrics *scheduler.Metrics, side ..
 		MaxAttempts: a.v.GetInt(keyMaxAttempts),
 		Backoff:     scheduler.Backoff{Base: a.v.GetDuration(keyBackoffBase), Cap: a.v.GetDuration(keyBackoffCap)},
 		Clock:       appClock{a.now},
-		Factory:     scheduler.Factory{Out: a.sideOut()},
+		Factory:     scheduler.Factory{Out: a.sideOut(), Zone: a.calendarZone()},
 		Log:         log,
 		Metrics:     metrics,
 	}), nil

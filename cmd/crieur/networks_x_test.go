@@ -169,3 +169,43 @@ func TestXDuplicateIsHeld(t *testing.T) {
 		t.Errorf("a held delivery was retried without a person: %+v", rep)
 	}
 }
+
+// A 403 about one post (a reply the conversation does not allow) fails that
+// delivery in X's words and leaves the channel running; a 403 about the app
+// (not in a Project) pauses the channel, saying what to do.
+func TestXForbiddenPostOrAccount(t *testing.T) {
+	for _, c := range []struct {
+		name, body, words string
+		paused            bool
+	}{
+		{"reply restricted", `{"detail":"Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.","type":"about:blank","title":"Forbidden","status":403}`,
+			"Reply to this conversation is not allowed", false},
+		{"app not in a project", `{"detail":"Requests to the v2 endpoints need keys from an App attached to a Project.","reason":"client-not-enrolled","title":"Client Forbidden","type":"https://api.twitter.com/2/problems/client-forbidden","status":403}`,
+			"attach the channel's app", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newE2E(t, xCase())
+			env.addPost(false)
+			env.fake.setFault(fault{on: is("POST", "/2/tweets"), status: 403, body: c.body})
+			rep, code := env.publish(nil)
+			var ch calendar.Channel
+			env.cliJSON(&ch, "channel", "show", env.channel)
+			d := env.delivery()
+			if !strings.Contains(d.LastError, c.words) {
+				t.Errorf("delivery error %q lacks %q", d.LastError, c.words)
+			}
+			if c.paused {
+				if code != exitRuntime || rep.Paused != 1 || !ch.Paused || !strings.Contains(ch.PauseReason, "`crieur channel login "+env.channel+"`") {
+					t.Errorf("exit %d, report %+v, channel paused=%v %q: want paused, saying to log in again", code, rep, ch.Paused, ch.PauseReason)
+				}
+				return
+			}
+			if code != exitRuntime || rep.Failed != 1 || rep.Results[0].Outcome != calendar.OutcomeFailed || d.Status != calendar.DeliveryFailed {
+				t.Errorf("exit %d, report %+v, delivery %s: want this delivery failed", code, rep, d.Status)
+			}
+			if ch.Paused {
+				t.Errorf("the channel was paused for one post's refusal: %q", ch.PauseReason)
+			}
+		})
+	}
+}

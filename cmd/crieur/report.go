@@ -208,7 +208,7 @@ func (a *app) reportTable(w io.Writer, rep *report.Report) error {
 	if rep.From != nil || rep.To != nil {
 		scope += ", published " + a.when(rep.From) + " to " + a.when(rep.To)
 	}
-	fmt.Fprintf(w, "Report: %s · %s · %d with numbers · zone %s\n", scope, count(rep.Total.Posts, "post on a channel", "posts on channels"), rep.Total.WithNumbers, rep.Zone)
+	fmt.Fprintf(w, "Report: %s · %s · %d with numbers · zone %s\n", scope, count(rep.Total.Posts, "delivery", "deliveries"), rep.Total.WithNumbers, rep.Zone)
 	if rep.Total.Posts == 0 {
 		fmt.Fprintln(w, "Nothing published here yet.")
 		return nil

@@ -166,7 +166,7 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 
 	table := env.cli("report", "--campaign", "spring")
-	for _, want := range []string{"campaign spring · 4 posts on channels · 4 with numbers", "acme-mastodon  2      2             18          9", "TOTAL", "Top posts"} {
+	for _, want := range []string{"campaign spring · 4 deliveries · 4 with numbers", "acme-mastodon  2      2             18          9", "TOTAL", "Top posts"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q:\n%s", want, table)
 		}

@@ -102,7 +102,18 @@ to wait (rate limit) is left for the next run. For cron users: run it hourly.`,
 				return err
 			}
 			sort.Strings(run.NoStats)
-			return a.emit(run, func(w io.Writer) error {
+			next, err := c.Next(a.ctx)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				scheduler.StatsRun
+				Next *statsNext `json:"next"` // null: no reading to come
+			}{StatsRun: run}
+			if next != nil {
+				out.Next = &statsNext{Post: next.Post, Channel: next.Channel, At: next.At.In(a.zone()).Format(time.RFC3339), After: next.After}
+			}
+			return a.emit(out, func(w io.Writer) error {
 				if a.quiet() {
 					fmt.Fprintln(w, run.Recorded)
 					return nil
@@ -118,6 +129,11 @@ to wait (rate limit) is left for the next run. For cron users: run it hourly.`,
 				for _, ch := range sortedKeys(run.Failed) {
 					fmt.Fprintf(w, "%s: %s\n", ch, run.Failed[ch])
 				}
+				if next != nil {
+					fmt.Fprintf(w, "Next reading: %s on %s at %s (+%s).\n", next.Post, next.Channel, a.when(&next.At), next.After)
+				} else {
+					fmt.Fprintln(w, "No reading to come: no post published lately on a channel that gives numbers.")
+				}
 				return nil
 			})
 		},
@@ -125,6 +141,15 @@ to wait (rate limit) is left for the next run. For cron users: run it hourly.`,
 	collect.Flags().StringVar(&since, "since", "", "also posts published since this day (default: the last reading's age and a week)")
 	cmd.AddCommand(collect)
 	return addVerbs(a, cmd)
+}
+
+// statsNext is the next reading as -o json gives it: its time in the
+// calendar's zone, with its offset.
+type statsNext struct {
+	Post    string `json:"post"`
+	Channel string `json:"channel"`
+	At      string `json:"at"`
+	After   string `json:"after"`
 }
 
 func newSlotSuggestCmd(a *app) *cobra.Command {

@@ -110,7 +110,7 @@ a{color:#1f5fa8;word-break:break-all}
 <h1>{{.Title}}</h1>
 <p class="sub">{{.Scope}} · weekdays and hours in {{.R.Zone}} · made {{.Made}}</p>
 <div class="cards">
-<div class="card"><b>{{.R.Total.Posts}}</b>posts on channels</div>
+<div class="card"><b>{{.R.Total.Posts}}</b>{{if eq .R.Total.Posts 1}}delivery{{else}}deliveries{{end}}</div>
 <div class="card"><b>{{.R.Total.WithNumbers}}</b>with numbers</div>
 <div class="card"><b>{{.R.Total.Engagement}}</b>engagement</div>
 <div class="card"><b>{{median .R.Total.Median}}</b>median per post</div>

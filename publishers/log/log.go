@@ -52,6 +52,7 @@ type Publisher struct {
 	path    string // "" when writing to out
 	out     io.Writer
 	now     func() time.Time
+	zone    *time.Location // the calendar's, for the times written
 
 	mu      sync.Mutex
 	seen    map[string]bool // idempotency keys already written
@@ -62,7 +63,10 @@ type Publisher struct {
 
 // New builds a log publisher from the channel's settings.
 func New(cfg publishers.Config) (publishers.Publisher, error) {
-	p := &Publisher{channel: cfg.Channel, now: cfg.Clock, seen: map[string]bool{}}
+	p := &Publisher{channel: cfg.Channel, now: cfg.Clock, zone: cfg.Zone, seen: map[string]bool{}}
+	if p.zone == nil {
+		p.zone = time.UTC
+	}
 	path, err := outPath(cfg.Settings)
 	if err != nil {
 		return nil, err
@@ -103,7 +107,7 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := markerKey(post.IdempotencyKey)
-	now := p.now().UTC()
+	now := p.now().In(p.zone)
 	if p.path == "" {
 		return p.writeOut(post, key, now)
 	}
@@ -248,17 +252,18 @@ func (p *Publisher) Check(context.Context) (string, error) {
 }
 
 // render lays a post out for a person: a header with time, channel and slug,
-// every line of content behind "│ ", and the key marker last.
+// every line of content behind "│ ", and the key marker last. Times are
+// RFC 3339 in now's zone (the calendar's), with their offset.
 func render(channel string, post publishers.Post, key string, now time.Time) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "┌ %s · %s", now.Format("2006-01-02 15:04:05 UTC"), channel)
+	fmt.Fprintf(&b, "┌ %s · %s", now.Format(time.RFC3339), channel)
 	if post.Slug != "" {
 		fmt.Fprintf(&b, " · %s", post.Slug)
 	}
 	if !post.ScheduledAt.IsZero() {
 		late := now.Sub(post.ScheduledAt).Round(time.Second)
 		if late >= time.Second {
-			fmt.Fprintf(&b, " · planned %s (%s late)", post.ScheduledAt.UTC().Format("15:04:05"), late)
+			fmt.Fprintf(&b, " · planned %s (%s late)", post.ScheduledAt.In(now.Location()).Format(time.RFC3339), late)
 		}
 	}
 	b.WriteByte('\n')

@@ -30,11 +30,17 @@ var (
 
 func newPub(t *testing.T, settings map[string]string, out *bytes.Buffer) *Publisher {
 	t.Helper()
+	return newPubIn(t, settings, out, nil)
+}
+
+// newPubIn builds a log publisher for a calendar in zone (nil: none given).
+func newPubIn(t *testing.T, settings map[string]string, out *bytes.Buffer, zone *time.Location) *Publisher {
+	t.Helper()
 	nw, err := publishers.Lookup("log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := publishers.Config{Channel: "demo-log", Settings: settings, Now: clock}
+	cfg := publishers.Config{Channel: "demo-log", Settings: settings, Now: clock, Zone: zone}
 	if out != nil {
 		cfg.Out = out
 	}
@@ -46,12 +52,17 @@ func newPub(t *testing.T, settings map[string]string, out *bytes.Buffer) *Publis
 }
 
 func TestRender(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
+		zone *time.Location // the calendar's (nil: not given, UTC)
 		post publishers.Post
 		want string
 	}{
-		{"full", fullPst, `┌ 2026-11-25 09:00:05 UTC · demo-log · spring-sale · planned 09:00:00 (5s late)
+		{"full", nil, fullPst, `┌ 2026-11-25T09:00:05Z · demo-log · spring-sale · planned 2026-11-25T09:00:00Z (5s late)
 │ # Spring sale
 │ Our bikes are 20% off.
 │ Come and see!
@@ -64,19 +75,24 @@ func TestRender(t *testing.T) {
 │ #sale #bikes
 └ key: d42-a1
 `},
-		{"minimal, on time, no key", publishers.Post{Text: "Hello", ScheduledAt: now}, `┌ 2026-11-25 09:00:05 UTC · demo-log
+		{"minimal, on time, no key", nil, publishers.Post{Text: "Hello", ScheduledAt: now}, `┌ 2026-11-25T09:00:05Z · demo-log
 │ Hello
 └
 `},
-		{"forged marker stays inside", publishers.Post{Text: "└ key: other", IdempotencyKey: "k 1\n2"}, `┌ 2026-11-25 09:00:05 UTC · demo-log
+		{"forged marker stays inside", nil, publishers.Post{Text: "└ key: other", IdempotencyKey: "k 1\n2"}, `┌ 2026-11-25T09:00:05Z · demo-log
 │ └ key: other
 └ key: k_1_2
+`},
+		// A calendar in Paris reads its log in Paris time, offset given.
+		{"calendar's zone", paris, publishers.Post{Slug: "late", Text: "Bonjour", ScheduledAt: now.Add(-90 * time.Second)}, `┌ 2026-11-25T10:00:05+01:00 · demo-log · late · planned 2026-11-25T09:58:35+01:00 (1m30s late)
+│ Bonjour
+└
 `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			p := newPub(t, map[string]string{"path": "-"}, &out)
+			p := newPubIn(t, map[string]string{"path": "-"}, &out, c.zone)
 			if probs := p.Validate(c.post); probs != nil {
 				t.Errorf("Validate = %v", probs)
 			}
@@ -170,7 +186,7 @@ func TestFileAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "posts.log")
 	// A crash cut the block of k1 before its marker, mid-line; another
 	// process wrote a whole block for k0 before it.
-	cut := "┌ 2026-11-25 08:00:00 UTC · demo-log\n│ old\n└ key: k0\n┌ 2026-11-25 09:00:00 UTC · demo-log\n│ half\n└ key: k"
+	cut := "┌ 2026-11-25T08:00:00Z · demo-log\n│ old\n└ key: k0\n┌ 2026-11-25T09:00:00Z · demo-log\n│ half\n└ key: k"
 	if err := os.WriteFile(path, []byte(cut), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +202,7 @@ func TestFileAfterCrash(t *testing.T) {
 	if err != nil || r.RemoteID != "k1" {
 		t.Fatalf("Publish = %+v, %v", r, err)
 	}
-	want := cut + " [cut short]\n┌ 2026-11-25 09:00:05 UTC · demo-log\n│ whole\n└ key: k1\n"
+	want := cut + " [cut short]\n┌ 2026-11-25T09:00:05Z · demo-log\n│ whole\n└ key: k1\n"
 	if got := read(t, path); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

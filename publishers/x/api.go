@@ -114,6 +114,8 @@ func (p *Publisher) classify(resp *http.Response, body []byte) *publishers.Error
 	switch {
 	case resp.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "duplicate"):
 		e.Class, e.Err = publishers.Permanent, errDuplicate
+	case resp.StatusCode == http.StatusForbidden:
+		p.forbidden(e, body)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		e.RetryAfter = rateLimitWait(resp.Header, p.now())
 		if e.RetryAfter <= 0 {
@@ -121,6 +123,60 @@ func (p *Publisher) classify(resp *http.Response, body []byte) *publishers.Error
 		}
 	}
 	return e
+}
+
+// errNotPermitted marks X's bare "You are not permitted to perform this
+// action": about the post when it answers a reply (Publish decides), about
+// the account otherwise.
+var errNotPermitted = errors.New("not permitted")
+
+// forbidden sorts a 403 (other than duplicate content) by X's problem type
+// and words (https://docs.x.com/x-api/fundamentals/response-codes-and-errors):
+// one about the app or the account (client-forbidden: the app is not in a
+// Project with access; unsupported-authentication: not a user's token; a
+// token without the scopes or an app without write permission; a suspended
+// or locked account) pauses the channel (Auth) and says what to do; one
+// about this post (not-authorized-for-resource and disallowed-resource: a
+// post it may not reply to or see; a reply restricted by its author; a text
+// X refuses) fails the delivery alone (Permanent), in X's words. A 403 it
+// does not recognise pauses the channel, as before: a person looks.
+func (p *Publisher) forbidden(e *publishers.Error, body []byte) {
+	var pr struct {
+		Type   string `json:"type"`
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(body, &pr)
+	kind := pr.Type[strings.LastIndexByte(pr.Type, '/')+1:]
+	words := strings.ToLower(e.Message)
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(words, s) {
+				return true
+			}
+		}
+		return false
+	}
+	login := p.sess.Fix()
+	switch {
+	case kind == "client-forbidden" || pr.Reason == "client-not-enrolled" || pr.Reason == "official-client-forbidden" || has("attached to a project", "enrolled"):
+		e.Class = publishers.Auth
+		e.Message += " — in X's developer console, attach the channel's app (its client_id) to a Project whose access includes posting, then log in again"
+		e.Fix = login
+	case kind == "unsupported-authentication":
+		e.Class, e.Fix = publishers.Auth, login
+		e.Message += " — the channel's token is not an account's: log in as the account"
+	case has("suspended", "locked", "temporarily restricted"):
+		e.Class = publishers.Auth
+		e.Fix = "sign in at x.com as the account and follow X's steps until the restriction is lifted"
+	case has("scope", "oauth1 app permissions", "client app is not configured", "app permissions"):
+		e.Class, e.Fix = publishers.Auth, login
+		e.Message += " — set the app's permissions to \"Read and write\" in X's developer console, then log in again (crieur asks for tweet.write)"
+	case kind == "not-authorized-for-resource" || kind == "disallowed-resource" || kind == "resource-not-found" || kind == "resource-unavailable",
+		has("reply to this conversation", "not allowed to reply", "replies are restricted", "exclusive", "might be automated"):
+		e.Class = publishers.Permanent
+	case has("not permitted to perform this action"):
+		e.Err = errNotPermitted // Auth unless it answers a reply (Publish)
+	}
 }
 
 // rateLimitWait reads how long X asks to wait after a 429 (rate limits,

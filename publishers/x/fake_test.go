@@ -68,6 +68,10 @@ type fake struct {
 	// auth, when set, is the fake authorization server that issued the
 	// tokens the API accepts (RunOAuth); else only token is accepted.
 	auth *publishertest.OAuthServer
+	// forbid, when set, is the problem object a 403 answers POST /2/tweets
+	// with (to replies only when forbidReplies).
+	forbid        map[string]any
+	forbidReplies bool
 }
 
 // authorizedBy is the fake taking the tokens auth issued (RunOAuth).
@@ -294,6 +298,10 @@ func (f *fake) tweet(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		tw.MediaIDs = in.Media.MediaIDs
+	}
+	if f.forbid != nil && (in.Reply != nil || !f.forbidReplies) {
+		publishertest.WriteJSON(w, 403, f.forbid)
+		return
 	}
 	for _, old := range append(f.older, f.tweets...) {
 		if old.Text == in.Text && in.Text != "" {

@@ -6,6 +6,7 @@ package x
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -273,6 +274,15 @@ func (p *Publisher) Publish(ctx context.Context, post publishers.Post) (publishe
 			req.Media = &tweetMedias{MediaIDs: mediaIDs}
 		}
 		res, err := p.postTweet(ctx, req)
+		if req.Reply != nil && errors.Is(err, errNotPermitted) {
+			// X may not let this post reply (the conversation is
+			// restricted, the post replied to gone): this post's
+			// refusal, not the account's.
+			var pe *publishers.Error
+			if errors.As(err, &pe) {
+				pe.Class = publishers.Permanent
+			}
+		}
 		if isDuplicate(err) {
 			res, err = p.duplicate(ctx, post, i, len(thread), text, replyTo, err)
 		}

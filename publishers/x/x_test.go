@@ -410,3 +410,88 @@ func TestSameText(t *testing.T) {
 		}
 	}
 }
+
+// A 403 other than duplicate content: one about the app or the account
+// pauses the channel (Auth) and says what to do; one about this post fails
+// its delivery alone (Permanent) in X's words. X's problem types are those
+// its reference lists (https://docs.x.com/x-api/fundamentals/response-codes-and-errors).
+func TestForbidden(t *testing.T) {
+	problem := func(typ, title, detail string, extra ...string) map[string]any {
+		m := map[string]any{"type": typ, "title": title, "detail": detail, "status": 403}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i]] = extra[i+1]
+		}
+		return m
+	}
+	const login = "crieur channel login acme-x"
+	thread := publishers.Post{Text: "First part.", Thread: []string{"Second part."}}
+	single := publishers.Post{Text: "Hello"}
+	for _, c := range []struct {
+		name    string
+		body    map[string]any
+		replies bool // only replies are refused
+		post    publishers.Post
+		class   publishers.Class
+		words   []string // in the error
+		fix     string   // the pause's advice (Auth)
+	}{
+		{"app not in a project", problem("https://api.twitter.com/2/problems/client-forbidden", "Client Forbidden",
+			"Requests to the v2 endpoints need keys from an App attached to a Project.", "reason", "client-not-enrolled", "required_enrollment", "Appropriate Level of API Access"),
+			false, single, publishers.Auth, []string{"attached to a Project", "developer console"}, login},
+		{"official client forbidden", problem("https://api.x.com/2/problems/client-forbidden", "Client Forbidden", "This client may not use this endpoint.", "reason", "official-client-forbidden"),
+			false, single, publishers.Auth, []string{"may not use this endpoint"}, login},
+		{"app-only token", problem("https://api.x.com/2/problems/unsupported-authentication", "Unsupported Authentication",
+			"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint."),
+			false, single, publishers.Auth, []string{"Application-Only", "log in as the account"}, login},
+		{"read-only app", problem("about:blank", "Forbidden", "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."),
+			false, single, publishers.Auth, []string{"oauth1 app permissions", "Read and write"}, login},
+		{"missing scope", problem("about:blank", "Forbidden", "Missing the tweet.write scope for this endpoint."),
+			false, single, publishers.Auth, []string{"tweet.write scope"}, login},
+		{"suspended account", problem("about:blank", "Forbidden", "Your account is suspended and is not permitted to perform this action."),
+			false, single, publishers.Auth, []string{"suspended"}, "sign in at x.com as the account and follow X's steps until the restriction is lifted"},
+		{"not permitted, first post", problem("about:blank", "Forbidden", "You are not permitted to perform this action."),
+			false, single, publishers.Auth, []string{"not permitted"}, ""},
+		{"unknown 403", problem("about:blank", "Forbidden", "Forbidden"),
+			false, single, publishers.Auth, []string{"Forbidden"}, ""},
+
+		{"not permitted, on a reply", problem("about:blank", "Forbidden", "You are not permitted to perform this action."),
+			true, thread, publishers.Permanent, []string{"You are not permitted to perform this action.", "thread part 2/2", "the first 1 are live"}, ""},
+		{"reply restricted", problem("about:blank", "Forbidden",
+			"Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."),
+			true, thread, publishers.Permanent, []string{"Reply to this conversation is not allowed"}, ""},
+		{"post not visible", problem("https://api.x.com/2/problems/not-authorized-for-resource", "Forbidden", "Sorry, you are not authorized to see the Post with id: [1001]."),
+			true, thread, publishers.Permanent, []string{"not authorized to see"}, ""},
+		{"disallowed resource", problem("https://api.x.com/2/problems/disallowed-resource", "Forbidden", "This resource may not be acted on."),
+			false, single, publishers.Permanent, []string{"may not be acted on"}, ""},
+		{"looks automated", problem("about:blank", "Forbidden", "This request looks like it might be automated. To protect our users from spam, we can't complete this action right now."),
+			false, single, publishers.Permanent, []string{"might be automated"}, ""},
+		{"exclusive post", problem("about:blank", "Forbidden", "You are not permitted to create an exclusive Tweet."),
+			false, single, publishers.Permanent, []string{"exclusive"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.forbid, f.forbidReplies = c.body, c.replies
+			p := newPub(t, f)
+			res, err := p.Publish(context.Background(), c.post)
+			publishertest.CheckError(t, err, c.class, 0, "(status 403)")
+			for _, w := range c.words {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			var pe *publishers.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T is not classified", err)
+			}
+			if pe.Fix != c.fix {
+				t.Errorf("fix %q, want %q", pe.Fix, c.fix)
+			}
+			if publishers.NeedsPerson(err) {
+				t.Errorf("error %v holds the delivery", err)
+			}
+			if c.replies && res.RemoteID != "1001" {
+				t.Errorf("result %+v: the live first part is lost", res)
+			}
+		})
+	}
+}
