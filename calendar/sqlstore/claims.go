@@ -700,12 +700,13 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		// On PostgreSQL the deliveries' and their posts' rows are locked
 		// first: another outcome of a post waits, and reads this one's once
 		// it is committed (a claim inserting an event of the post does not).
-		args := make([]any, len(rs))
+		ids := make([]int64, len(rs))
 		for i, r := range rs {
-			args[i] = r.Delivery.ID
+			ids[i] = r.Delivery.ID
 		}
+		in, args := s.dia.in(ids)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id`+in+` ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
 		if err != nil {
 			return err
 		}
