@@ -309,3 +309,104 @@ func TestPostgresOutcomesInFewStatements(t *testing.T) {
 		t.Errorf("%d outcome events (%v), want 6", events, err)
 	}
 }
+
+// textsConnector records the text of each statement sent through its
+// connections.
+type textsConnector struct {
+	driver.Connector
+	mu    *sync.Mutex
+	texts *[]string
+}
+
+func (c textsConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return textsConn{pgConn: dc.(*pgConn), c: c}, nil
+}
+
+type textsConn struct {
+	*pgConn
+	c textsConnector
+}
+
+func (t textsConn) note(q string) {
+	t.c.mu.Lock()
+	*t.c.texts = append(*t.c.texts, q)
+	t.c.mu.Unlock()
+}
+
+func (t textsConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	t.note(query)
+	return t.pgConn.QueryContext(ctx, query, args)
+}
+
+func (t textsConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	t.note(query)
+	return t.pgConn.ExecContext(ctx, query, args)
+}
+
+// On PostgreSQL the daemon's reads of a claim's posts and channels, and an
+// outcome batch, send the same statements whatever the number of ids (an
+// array, not a list of placeholders): each is prepared and planned once
+// per connection, not once per length.
+func TestPostgresIDListsAreOneStatement(t *testing.T) {
+	ctx := context.Background()
+	url := PostgresForTest(t)
+	setup := pgStore(t, url)
+	claimChannel(t, setup, "a", func(c *calendar.Channel) { c.MaxLateness = 0 })
+	claimChannel(t, setup, "b", func(c *calendar.Channel) { c.MaxLateness = 0 })
+	var posts []int64
+	for i := range 5 {
+		posts = append(posts, claimPost(t, setup, fmt.Sprintf("p%d", i), c0.Add(-time.Minute), "a", "b").ID)
+	}
+	var mu sync.Mutex
+	var texts []string
+	s, err := openPostgresVia(ctx, url, Options{}, func(c driver.Connector) driver.Connector {
+		return textsConnector{Connector: c, mu: &mu, texts: &texts}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Now = func() time.Time { return c0 }
+	r := claim(t, s, "me", c0, 10)
+	sent := func(do func()) []string {
+		mu.Lock()
+		texts = nil
+		mu.Unlock()
+		do()
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), texts...)
+	}
+	read := func(n int) func() {
+		return func() {
+			if ps, err := s.PostsByID(ctx, posts[:n]); err != nil || len(ps) != n {
+				t.Fatalf("PostsByID: %d posts, %v", len(ps), err)
+			}
+			if cs, err := s.ChannelsByID(ctx, []int64{r.Claimed[0].ChannelID, r.Claimed[1].ChannelID}[:min(n, 2)]); err != nil || len(cs) != min(n, 2) {
+				t.Fatalf("ChannelsByID: %d channels, %v", len(cs), err)
+			}
+		}
+	}
+	settle := func(ds []calendar.Delivery) func() {
+		return func() {
+			var recs []calendar.OutcomeRecord
+			for _, d := range ds {
+				recs = append(recs, calendar.OutcomeRecord{Delivery: d, Outcome: calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: "r", PublishedAt: c0}})
+			}
+			if _, err := s.RecordOutcomes(ctx, "me", recs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if one, three := sent(read(1)), sent(read(3)); fmt.Sprint(one) != fmt.Sprint(three) {
+		t.Errorf("the reads of 1 and of 3 posts sent different statements:\n%q\n%q", one, three)
+	}
+	one, three := sent(settle(r.Claimed[:1])), sent(settle(r.Claimed[1:4]))
+	if len(one) < 2 || len(three) < 2 || one[1] != three[1] {
+		t.Errorf("the outcomes of 1 and of 3 deliveries locked their rows with different statements:\n%q\n%q", one, three)
+	}
+}
