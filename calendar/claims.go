@@ -25,6 +25,10 @@ type ClaimOptions struct {
 	// for several calls): only out of a backlog, while at least Leave
 	// more due deliveries remain after them for other claimers.
 	Ahead, Leave int
+	// Drop has the claim first cancel what a blackout added with drop
+	// holds (DropBlackedOut), when there is any: the daemon's claims ask
+	// for it, so that the check costs no statement of its own.
+	Drop bool
 }
 
 // ClaimResult is what one claim did.
@@ -33,6 +37,8 @@ type ClaimResult struct {
 	Missed  []Delivery // later than their channel's max lateness: now 'missed'
 	// Deferred counts deliveries pushed later by a channel's rate limit.
 	Deferred int
+	// Dropped counts deliveries a drop blackout canceled (with Drop).
+	Dropped int
 }
 
 // Outcome kinds.

@@ -540,14 +540,10 @@ func (s *Scheduler) claim(ctx context.Context, now time.Time, n int, postID int6
 // claimAhead is claim, taking up to ahead more out of a backlog
 // (ClaimOptions.Ahead).
 func (s *Scheduler) claimAhead(ctx context.Context, now time.Time, n int, postID int64, ahead int) ([]calendar.Delivery, []calendar.Delivery, error) {
-	// A blackout with --drop cancels what falls due inside it; other
-	// blackouts only hold deliveries back (the claim skips them).
-	if dropped, err := s.st.DropBlackedOut(ctx, now); err != nil {
-		return nil, nil, err
-	} else if dropped > 0 {
-		s.log.Info("blackout: deliveries dropped", "count", dropped)
-	}
-	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID}
+	// A blackout with --drop cancels what falls due inside it (the claim
+	// does it first, Drop); other blackouts only hold deliveries back (the
+	// claim skips them).
+	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID, Drop: true}
 	if ahead > 0 {
 		// A peer's worth is left for the other daemons: what is claimed
 		// ahead is only what they could not start now either.
@@ -556,6 +552,9 @@ func (s *Scheduler) claimAhead(ctx context.Context, now time.Time, n int, postID
 	res, err := s.st.ClaimDue(ctx, o)
 	if err != nil {
 		return nil, nil, err
+	}
+	if res.Dropped > 0 {
+		s.log.Info("blackout: deliveries dropped", "count", res.Dropped)
 	}
 	for _, d := range res.Missed {
 		s.counts.missed.Add(1)

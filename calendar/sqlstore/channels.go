@@ -123,11 +123,8 @@ func (s *Store) ChannelsByID(ctx context.Context, ids []int64) ([]calendar.Chann
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return s.channelRows(ctx, `SELECT `+channelCols+` FROM channels WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+	in, args := s.dia.in(ids)
+	return s.channelRows(ctx, `SELECT `+channelCols+` FROM channels WHERE id`+in+` ORDER BY id`, args...)
 }
 
 // UpdateChannel writes every field of c (found by ID).

@@ -3,11 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	calendar "github.com/crieur/crieur/calendar"
@@ -34,25 +36,73 @@ var beforeClaimWrite func(ctx context.Context, tx *sql.Tx, ids []int64) error
 // the kill switch is on), oldest first. In the same transaction, deliveries
 // later than their channel's max lateness become 'missed', and those over a
 // channel's rate limit get a later run_at (so the next wake is not a spin).
+// With o.Drop, what a drop blackout holds is canceled first (DropBlackedOut).
 func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar.ClaimResult, error) {
 	var res calendar.ClaimResult
 	if o.Limit <= 0 {
 		return res, nil
 	}
+	dropped := -1 // not yet dropped
+	for {
+		res, err := s.claimDue(ctx, o, dropped < 0)
+		if errors.Is(err, errDropFirst) {
+			// Something is to be dropped: the claim (which took nothing)
+			// gives way to the drop's exclusive transaction, then runs again.
+			if dropped, err = s.DropBlackedOut(ctx, o.Now); err != nil {
+				return res, err
+			}
+			continue
+		}
+		res.Dropped = max(dropped, 0)
+		return res, err
+	}
+}
+
+// errDropFirst ends a claim's transaction when a drop blackout holds
+// deliveries to cancel first.
+var errDropFirst = errors.New("deliveries to drop first")
+
+// claimFlags is what a claim reads first, in one statement.
+const claimFlags = `SELECT (SELECT count(*) FROM state WHERE key = ?),
+	(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0),
+	(SELECT min(run_at) FROM deliveries WHERE status='pending' AND run_at IS NOT NULL),
+	EXISTS (SELECT 1 FROM channels WHERE rate_per_minute > 0 OR rate_per_day > 0),
+	EXISTS (SELECT 1 FROM blackouts b JOIN deliveries d ON (b.channel_id IS NULL OR b.channel_id = d.channel_id)
+		WHERE b.drop_posts = 1 AND b.starts_at <= ? AND d.status = 'pending' AND d.run_at IS NOT NULL
+		AND d.run_at <= ? AND d.run_at >= b.starts_at AND d.run_at < b.ends_at)`
+
+func (s *Store) claimDue(ctx context.Context, o calendar.ClaimOptions, mayDrop bool) (calendar.ClaimResult, error) {
+	var res calendar.ClaimResult
 	now := ms(o.Now)
 	err := s.txClaim(ctx, func(tx *sql.Tx) error {
 		res = calendar.ClaimResult{}
 		// The kill switch, the smallest max lateness of a channel (only
-		// what is later than it can be missed) and the oldest runnable
-		// delivery's time, in one round trip: while even the oldest is
-		// within the smallest max lateness, nothing can be missed, and the
-		// claim does not look.
+		// what is later than it can be missed), the oldest runnable
+		// delivery's time (while even the oldest is within the smallest
+		// max lateness, nothing can be missed, and the claim does not
+		// look), whether a channel has a rate limit, and whether a drop
+		// blackout holds deliveries to cancel, in one round trip.
 		var paused int
 		var least, oldest sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM state WHERE key = ?),
-			(SELECT min(max_lateness_ms) FROM channels WHERE max_lateness_ms > 0),
-			(SELECT min(run_at) FROM deliveries WHERE status='pending' AND run_at IS NOT NULL)`, calendar.StatePauseAll).Scan(&paused, &least, &oldest); err != nil {
+		var limited, toDrop bool
+		read := func() error {
+			return tx.QueryRowContext(ctx, claimFlags, calendar.StatePauseAll, now, now).Scan(&paused, &least, &oldest, &limited, &toDrop)
+		}
+		if err := read(); err != nil {
 			return err
+		}
+		if limited && s.dia.pg {
+			// Claims counting a channel's budget run one at a time
+			// (lockRated), and read again once they hold the lock.
+			if err := s.lockRated(ctx, tx); err != nil {
+				return err
+			}
+			if err := read(); err != nil {
+				return err
+			}
+		}
+		if o.Drop && mayDrop && toDrop {
+			return errDropFirst
 		}
 		if paused > 0 {
 			return nil
@@ -64,6 +114,20 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 			}
 			res.Missed = missed
 		}
+		// The lease (and the rate windows' claim time) run from the moment of
+		// the claim, not from o.Now: `publish --due` keeps the instant it
+		// started at, and a lease counted from it could expire mid-call.
+		at := o.Now
+		if wall := s.now(); wall.After(at) {
+			at = wall
+		}
+		if s.dia.pg && !limited && beforeClaimWrite == nil {
+			// No budget to count: the rows are chosen, taken and their
+			// attempts recorded in one statement.
+			claimed, err := s.claimOneStatement(ctx, tx, o, now, at)
+			res.Claimed = claimed
+			return err
+		}
 		ids, chans, spent, err := s.pickTx(ctx, tx, o, now)
 		if err != nil {
 			return err
@@ -71,13 +135,6 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 		if len(ids) == 0 {
 			res.Deferred, err = s.deferTx(ctx, tx, spent, now)
 			return err
-		}
-		// The lease (and the rate windows' claim time) run from the moment of
-		// the claim, not from o.Now: `publish --due` keeps the instant it
-		// started at, and a lease counted from it could expire mid-call.
-		at := o.Now
-		if wall := s.now(); wall.After(at) {
-			at = wall
 		}
 		if beforeClaimWrite != nil {
 			if err := beforeClaimWrite(ctx, tx, ids); err != nil {
@@ -105,17 +162,84 @@ func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar
 		}
 		evs := make([]calendar.Event, len(claimed))
 		for i, d := range claimed {
-			late := int64(0)
-			if d.RunAt != nil {
-				late = now - ms(*d.RunAt)
-			}
-			evs[i] = calendar.Event{Kind: "delivery.attempt", Actor: calendar.DaemonActor(o.Owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
-				Detail: map[string]any{"attempt": d.Attempts, "owner": o.Owner, "late_ms": late}}
+			evs[i] = attemptEvent(d, o.Owner, now)
 		}
 		res.Claimed = claimed
 		return s.events(ctx, tx, evs)
 	})
 	return res, err
+}
+
+// attemptEvent is the event of a claimed delivery's attempt. (The claim of
+// one statement writes the same detail in SQL: claimOneStatement.)
+func attemptEvent(d calendar.Delivery, owner string, now int64) calendar.Event {
+	late := int64(0)
+	if d.RunAt != nil {
+		late = now - ms(*d.RunAt)
+	}
+	return calendar.Event{Kind: "delivery.attempt", Actor: calendar.DaemonActor(owner), PostID: d.PostID, DeliveryID: d.ID, ChannelID: d.ChannelID,
+		Detail: map[string]any{"attempt": d.Attempts, "owner": owner, "late_ms": late}}
+}
+
+// claimOneStatement is a claim on PostgreSQL when no channel has a rate
+// limit: one statement picks the due rows (oldest first, those another
+// claimer holds skipped), takes them, inserts their attempts' events and
+// returns them. What it takes is what pickTx and the claim's UPDATE would
+// take: the first o.Limit, and, with o.Ahead, up to o.Ahead more while
+// o.Leave remain after them.
+func (s *Store) claimOneStatement(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions, now int64, at time.Time) ([]calendar.Delivery, error) {
+	ahead, leave := max(o.Ahead, 0), max(o.Leave, 0)
+	if ahead == 0 {
+		leave = 0
+	}
+	owner, err := json.Marshal(o.Owner)
+	if err != nil {
+		return nil, err
+	}
+	cond := ``
+	args := []any{now, now, now}
+	if o.PostID != 0 {
+		cond = ` AND d.post_id = ?`
+		args = append(args, o.PostID)
+	}
+	args = append(args, o.Limit+ahead+leave, // the rows locked
+		o.Limit, ahead, o.Limit, leave, // how many of them are taken
+		o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at), // the claim
+		ms(s.now()), calendar.DaemonActor(o.Owner), now, string(owner)) // the events
+	q := `WITH cand AS (
+		SELECT d.id, d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
+		WHERE d.status='pending' AND d.run_at IS NOT NULL AND d.run_at <= ? AND ch.paused = 0 AND ` + approvedGate + ` AND ` + notBlackedOut + cond + `
+		ORDER BY d.run_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED
+	), pick AS (
+		SELECT id FROM (SELECT id, row_number() OVER (ORDER BY run_at, id) AS n, count(*) OVER () AS total FROM cand) c
+		WHERE n <= CAST(? AS BIGINT) + GREATEST(0, LEAST(CAST(? AS BIGINT), total - CAST(? AS BIGINT) - CAST(? AS BIGINT)))
+	), taken AS (
+		UPDATE deliveries d SET status='publishing', lease_owner=?, lease_expires_at=?, attempts=d.attempts+1, claimed_at=?, updated_at=?
+		FROM pick, channels ch WHERE d.id = pick.id AND ch.id = d.channel_id AND d.status='pending'
+		AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < ?)
+		RETURNING d.id, d.post_id, d.channel_id, ch.name, ch.network, d.status, d.due_at, d.run_at, d.attempts,
+		d.lease_owner, d.lease_expires_at, d.idempotency_key, d.remote_id, d.remote_url, d.published_at, d.last_error
+	), ev AS (
+		INSERT INTO events (at, actor, kind, post_id, delivery_id, channel_id, detail)
+		SELECT ?, ?, 'delivery.attempt', post_id, id, channel_id,
+			'{"attempt":' || attempts || ',"late_ms":' || (CAST(? AS BIGINT) - run_at) || ',"owner":' || CAST(? AS TEXT) || '}'
+		FROM taken ORDER BY run_at, id
+	)
+	SELECT * FROM taken ORDER BY run_at, id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []calendar.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 const missedReason = "later than the channel's max lateness"
@@ -128,6 +252,9 @@ const missedReason = "later than the channel's max lateness"
 func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least sql.NullInt64, postID int64, actor string) ([]calendar.Delivery, error) {
 	if !least.Valid {
 		return nil, nil
+	}
+	if err := s.planEachCall(ctx, tx); err != nil {
+		return nil, err
 	}
 	// Lateness a blackout caused counts from the blackout's end: a post it
 	// held publishes when it ends (within the max lateness).
@@ -573,12 +700,13 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 		// On PostgreSQL the deliveries' and their posts' rows are locked
 		// first: another outcome of a post waits, and reads this one's once
 		// it is committed (a claim inserting an event of the post does not).
-		args := make([]any, len(rs))
+		ids := make([]int64, len(rs))
 		for i, r := range rs {
-			args[i] = r.Delivery.ID
+			ids[i] = r.Delivery.ID
 		}
+		in, args := s.dia.in(ids)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.status, d.lease_owner, d.attempts, p.status, p.publish_at, p.queued
-			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+placeholders(len(args))+`) ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id`+in+` ORDER BY p.id, d.id`+s.dia.forNoKeyUpdate(), args...)
 		if err != nil {
 			return err
 		}
@@ -621,6 +749,17 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 				postStatus[d.PostID] = c.postStatus
 			}
 		}
+		if s.dia.pg && len(published) <= publishedChunk && len(evs) <= eventsChunk {
+			// PostgreSQL: the publications, the deliveries' events and the
+			// count of the posts' deliveries in one statement, then the
+			// posts and their events in one more.
+			tallies, err := s.publishAndCountPG(ctx, tx, published, evs, posts, now)
+			if err != nil {
+				return err
+			}
+			changes, postEvs := derivePosts(posts, postStatus, tallies, calendar.DaemonActor(owner))
+			return s.writePostsPG(ctx, tx, changes, postEvs)
+		}
 		if err := setPublishedTx(ctx, tx, published, now); err != nil {
 			return err
 		}
@@ -637,6 +776,116 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, rs []calendar.
 	return errs, err
 }
 
+// publishAndCountPG is, on PostgreSQL, setPublishedTx (at most
+// publishedChunk rows), the insert of evs (at most eventsChunk) and the
+// count of posts' deliveries by status, in one statement. The statement's
+// parts all read the database as it was before it (the post rows are
+// locked by then: no other outcome of these posts runs), so the count is
+// corrected here by each publication's row as it was (its status then).
+func (s *Store) publishAndCountPG(ctx context.Context, tx *sql.Tx, published []publishedRow, evs []calendar.Event, posts []int64, now int64) (map[int64]*postTally, error) {
+	var with []string
+	var args []any
+	if len(published) > 0 {
+		q, a := publishedUpdate(published, now, true)
+		with = append(with, `u AS (`+q+`)`)
+		args = append(args, a...)
+	}
+	if len(evs) > 0 {
+		q, a, err := s.eventsInsert(evs)
+		if err != nil {
+			return nil, err
+		}
+		with = append(with, `e AS (`+q+`)`)
+		args = append(args, a...)
+	}
+	q := `SELECT 0, post_id, status, count(*), max(published_at) FROM deliveries WHERE post_id = ANY(?) GROUP BY post_id, status`
+	args = append(args, posts)
+	if len(published) > 0 {
+		q += ` UNION ALL SELECT 1, post_id, status, 1, at FROM u`
+	}
+	if len(with) > 0 {
+		q = `WITH ` + strings.Join(with, ", ") + ` ` + q
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tallies := map[int64]*postTally{}
+	type pub struct {
+		post int64
+		was  string
+		at   sql.NullInt64
+	}
+	var pubs []pub
+	for rows.Next() {
+		var kind int
+		var id int64
+		var st string
+		var n int
+		var at sql.NullInt64
+		if err := rows.Scan(&kind, &id, &st, &n, &at); err != nil {
+			return nil, err
+		}
+		if kind == 1 {
+			pubs = append(pubs, pub{id, st, at})
+			continue
+		}
+		tallyAdd(tallies, id, st, n, at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range pubs {
+		t := tallies[p.post]
+		if t == nil {
+			continue // not a post to refresh
+		}
+		t.counts[p.was]--
+		if t.counts[p.was] == 0 {
+			delete(t.counts, p.was)
+		}
+		t.counts[calendar.DeliveryPublished]++
+		if p.at.Valid && (!t.lastPublished.Valid || p.at.Int64 > t.lastPublished.Int64) {
+			t.lastPublished = p.at
+		}
+	}
+	return tallies, nil
+}
+
+// writePostsPG writes posts' new statuses and inserts evs (their events),
+// in one statement on PostgreSQL.
+func (s *Store) writePostsPG(ctx context.Context, tx *sql.Tx, changes []postChange, evs []calendar.Event) error {
+	if len(changes) == 0 || len(changes) > publishedChunk || len(evs) > eventsChunk {
+		if err := s.writePosts(ctx, tx, changes); err != nil {
+			return err
+		}
+		return s.events(ctx, tx, evs)
+	}
+	var args []any
+	q := ``
+	if len(evs) > 0 {
+		e, a, err := s.eventsInsert(evs)
+		if err != nil {
+			return err
+		}
+		q, args = `WITH e AS (`+e+`) `, a
+	}
+	b := []byte(q + `UPDATE posts SET status=v.column2, published_at=COALESCE(v.column3, posts.published_at), version=posts.version+1, updated_at=? FROM (VALUES `)
+	args = append(args, ms(s.now()))
+	for i, c := range changes {
+		if i == 0 {
+			b = append(b, "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))"...)
+		} else {
+			b = append(b, ",(?,?,?)"...)
+		}
+		args = append(args, c.id, c.status, c.pubAt)
+	}
+	b = append(b, `) AS v WHERE posts.id = v.column1`...)
+	_, err := tx.ExecContext(ctx, string(b), args...)
+	return err
+}
+
 // publishedRow is a delivery an outcome batch marks published.
 type publishedRow struct {
 	id                  int64
@@ -648,30 +897,48 @@ type publishedRow struct {
 // published, with their remote id, URL and time, no error, not runnable,
 // no lease.
 func setPublishedTx(ctx context.Context, tx *sql.Tx, rows []publishedRow, now int64) error {
-	const chunk = 200 // 4 variables each: well under SQLite's limit
 	for len(rows) > 0 {
-		n := min(len(rows), chunk)
-		q := make([]byte, 0, 300+24*n)
-		q = append(q, `UPDATE deliveries SET status='published', remote_id=v.column2, remote_url=v.column3, published_at=v.column4,
-			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? FROM (VALUES `...)
-		args := make([]any, 0, 1+4*n)
-		args = append(args, now)
-		for i, r := range rows[:n] {
-			if i == 0 {
-				// The first row types the columns (PostgreSQL).
-				q = append(q, "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))"...)
-			} else {
-				q = append(q, ",(?,?,?,?)"...)
-			}
-			args = append(args, r.id, r.remoteID, r.remoteURL, r.at)
-		}
-		q = append(q, `) AS v WHERE deliveries.id = v.column1`...)
-		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+		n := min(len(rows), publishedChunk)
+		q, args := publishedUpdate(rows[:n], now, false)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// publishedChunk bounds the rows of one publishedUpdate: 4 variables
+// each, well under SQLite's limit.
+const publishedChunk = 200
+
+// publishedUpdate is the UPDATE of setPublishedTx for rows (at most
+// publishedChunk) and its arguments. With returning (PostgreSQL), it
+// returns each row's post, its status before the update and the time
+// it was published at.
+func publishedUpdate(rows []publishedRow, now int64, returning bool) (string, []any) {
+	q := make([]byte, 0, 400+24*len(rows))
+	q = append(q, `UPDATE deliveries SET status='published', remote_id=v.column2, remote_url=v.column3, published_at=v.column4,
+			last_error='', run_at=NULL, lease_owner='', lease_expires_at=NULL, updated_at=? FROM (VALUES `...)
+	args := make([]any, 0, 1+4*len(rows))
+	args = append(args, now)
+	for i, r := range rows {
+		if i == 0 {
+			// The first row types the columns (PostgreSQL).
+			q = append(q, "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))"...)
+		} else {
+			q = append(q, ",(?,?,?,?)"...)
+		}
+		args = append(args, r.id, r.remoteID, r.remoteURL, r.at)
+	}
+	q = append(q, `) AS v`...)
+	if returning {
+		q = append(q, `, deliveries AS was WHERE deliveries.id = v.column1 AND was.id = v.column1
+			RETURNING deliveries.post_id, was.status, v.column4 AS at`...)
+	} else {
+		q = append(q, ` WHERE deliveries.id = v.column1`...)
+	}
+	return string(q), args
 }
 
 // settleOutcomeTx writes one outcome on its delivery, read as c (a
@@ -824,12 +1091,7 @@ func (s *Store) refreshPostsTx(ctx context.Context, tx *sql.Tx, ids []int64, cur
 	if err != nil {
 		return nil, err
 	}
-	type tally struct {
-		counts        map[string]int
-		total         int
-		lastPublished sql.NullInt64
-	}
-	tallies := map[int64]*tally{}
+	tallies := map[int64]*postTally{}
 	for rows.Next() {
 		var id int64
 		var st string
@@ -839,21 +1101,49 @@ func (s *Store) refreshPostsTx(ctx context.Context, tx *sql.Tx, ids []int64, cur
 			rows.Close()
 			return nil, err
 		}
-		t := tallies[id]
-		if t == nil {
-			t = &tally{counts: map[string]int{}}
-			tallies[id] = t
-		}
-		t.counts[st] = n
-		t.total += n
-		if st == calendar.DeliveryPublished {
-			t.lastPublished = pub
-		}
+		tallyAdd(tallies, id, st, n, pub)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	changes, evs := derivePosts(ids, current, tallies, actor)
+	return evs, s.writePosts(ctx, tx, changes)
+}
+
+// postTally is a post's deliveries counted by status.
+type postTally struct {
+	counts        map[string]int
+	total         int
+	lastPublished sql.NullInt64
+}
+
+// tallyAdd counts n deliveries of post id in status st (pub: the latest
+// publication among them).
+func tallyAdd(tallies map[int64]*postTally, id int64, st string, n int, pub sql.NullInt64) {
+	t := tallies[id]
+	if t == nil {
+		t = &postTally{counts: map[string]int{}}
+		tallies[id] = t
+	}
+	t.counts[st] += n
+	t.total += n
+	if st == calendar.DeliveryPublished {
+		t.lastPublished = pub
+	}
+}
+
+// postChange is a post's status as its deliveries make it, to write.
+type postChange struct {
+	id     int64
+	status string
+	pubAt  any // the latest publication, or nil
+}
+
+// derivePosts derives the statuses of posts ids (current: as they are) from
+// their deliveries' tallies: the posts whose status changes, and their events.
+func derivePosts(ids []int64, current map[int64]string, tallies map[int64]*postTally, actor string) ([]postChange, []calendar.Event) {
+	var changes []postChange
 	var evs []calendar.Event
 	for _, id := range ids {
 		t := tallies[id]
@@ -871,14 +1161,22 @@ func (s *Store) refreshPostsTx(ctx context.Context, tx *sql.Tx, ids []int64, cur
 				pubAt = t.lastPublished.Int64
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
-			next, pubAt, ms(s.now()), id); err != nil {
-			return nil, err
-		}
+		changes = append(changes, postChange{id: id, status: next, pubAt: pubAt})
 		evs = append(evs, calendar.Event{Kind: "post." + next, Actor: actor, PostID: id, Detail: map[string]any{"from": cur,
 			"deliveries": t.counts}})
 	}
-	return evs, nil
+	return changes, evs
+}
+
+// writePosts writes posts' new statuses, one statement each.
+func (s *Store) writePosts(ctx context.Context, tx *sql.Tx, changes []postChange) error {
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET status=?, published_at=COALESCE(?, published_at), version=version+1, updated_at=? WHERE id=?`,
+			c.status, c.pubAt, ms(s.now()), c.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // derivedPostStatus is a post's status as its deliveries' counts (total of

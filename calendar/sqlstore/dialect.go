@@ -71,6 +71,21 @@ func (d dialect) forNoKeyUpdate() string {
 	return ""
 }
 
+// in is a condition's right-hand side true when the column before it is
+// one of ids, and its arguments: on PostgreSQL ` = ANY(?)` with one array,
+// one statement whatever their number (prepared and planned once per
+// connection, not once per length of the list); on SQLite ` IN (?,…)`.
+func (d dialect) in(ids []int64) (string, []any) {
+	if d.pg {
+		return " = ANY(?)", []any{ids}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return " IN (" + placeholders(len(ids)) + ")", args
+}
+
 // forUpdate locks the rows a SELECT reads on PostgreSQL.
 func (d dialect) forUpdate() string {
 	if d.pg {

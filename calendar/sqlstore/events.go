@@ -19,38 +19,50 @@ func (s *Store) event(ctx context.Context, tx execer, e calendar.Event) error {
 
 // events appends evs to the history in their order, in few statements.
 func (s *Store) events(ctx context.Context, tx execer, evs []calendar.Event) error {
-	const chunk = 200 // 7 variables each: well under SQLite's limit
 	for len(evs) > 0 {
-		n := min(len(evs), chunk)
-		q := make([]byte, 0, 80+16*n)
-		q = append(q, "INSERT INTO events (at, actor, kind, post_id, delivery_id, channel_id, detail) VALUES "...)
-		args := make([]any, 0, 7*n)
-		at := ms(s.now())
-		for i, e := range evs[:n] {
-			if i > 0 {
-				q = append(q, ',')
-			}
-			q = append(q, "(?,?,?,?,?,?,?)"...)
-			actor := e.Actor
-			if actor == "" {
-				actor = s.Actor
-			}
-			detail := "{}"
-			if len(e.Detail) > 0 {
-				b, err := json.Marshal(e.Detail)
-				if err != nil {
-					return err
-				}
-				detail = string(b)
-			}
-			args = append(args, at, actor, e.Kind, nullID(e.PostID), nullID(e.DeliveryID), nullID(e.ChannelID), detail)
+		n := min(len(evs), eventsChunk)
+		q, args, err := s.eventsInsert(evs[:n])
+		if err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 		evs = evs[n:]
 	}
 	return nil
+}
+
+// eventsChunk bounds the events of one INSERT: 7 variables each, well
+// under SQLite's limit.
+const eventsChunk = 200
+
+// eventsInsert is the INSERT of evs (at most eventsChunk) and its arguments.
+func (s *Store) eventsInsert(evs []calendar.Event) (string, []any, error) {
+	q := make([]byte, 0, 80+16*len(evs))
+	q = append(q, "INSERT INTO events (at, actor, kind, post_id, delivery_id, channel_id, detail) VALUES "...)
+	args := make([]any, 0, 7*len(evs))
+	at := ms(s.now())
+	for i, e := range evs {
+		if i > 0 {
+			q = append(q, ',')
+		}
+		q = append(q, "(?,?,?,?,?,?,?)"...)
+		actor := e.Actor
+		if actor == "" {
+			actor = s.Actor
+		}
+		detail := "{}"
+		if len(e.Detail) > 0 {
+			b, err := json.Marshal(e.Detail)
+			if err != nil {
+				return "", nil, err
+			}
+			detail = string(b)
+		}
+		args = append(args, at, actor, e.Kind, nullID(e.PostID), nullID(e.DeliveryID), nullID(e.ChannelID), detail)
+	}
+	return string(q), args, nil
 }
 
 func nullID(id int64) any {

@@ -335,10 +335,29 @@ func connLost(err error) bool {
 }
 
 // lockDelivery takes the write lock shared for the rest of tx (PostgreSQL
-// only): the per-delivery hot path (outcomes, thread parts) runs beside its
-// kind, which row locks keep apart, but never beside an exclusive writer.
+// only): the per-delivery hot path (outcomes, thread parts, claims) runs
+// beside its kind, which row locks keep apart, but never beside an
+// exclusive writer.
+//
+// In the same statement, the rest of tx plans its prepared statements once
+// (generic plans, plan_cache_mode for this transaction only): the hot
+// path's statements find rows by key, or read the runnable index in order
+// up to a LIMIT, whose generic plans are the custom ones (planning them at
+// each call cost more server time than running them). A rarer path whose
+// plan depends on its values (the missed scan, rate limits) sets it back
+// (planEachCall).
 func (s *Store) lockDelivery(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, pgWriteLock)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), set_config('plan_cache_mode', 'force_generic_plan', true)`, pgWriteLock)
+	return err
+}
+
+// planEachCall has the rest of tx plan each statement for its values again
+// (PostgreSQL's default, which lockDelivery changed for the hot path).
+func (s *Store) planEachCall(ctx context.Context, tx *sql.Tx) error {
+	if !s.dia.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT set_config('plan_cache_mode', 'auto', true)`)
 	return err
 }
 
@@ -364,21 +383,16 @@ func (s *Store) lockCreate(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// lockClaim is lockDelivery, then, when a channel has a rate limit, the
-// claim lock exclusive: claims counting a channel's budget run one at a
-// time (beside outcomes), so two never both see room under its limit.
-// Without a limit, the rows a claim takes (FOR UPDATE … SKIP LOCKED) keep
-// claims apart, and they run side by side. Channels change under the
-// exclusive lock only, so the answer holds for the whole claim.
-func (s *Store) lockClaim(ctx context.Context, tx *sql.Tx) error {
-	if err := s.lockDelivery(ctx, tx); err != nil {
-		return err
-	}
-	var limited bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM channels WHERE rate_per_minute > 0 OR rate_per_day > 0)`).Scan(&limited); err != nil || !limited {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgClaimLock)
+// lockRated takes the claim lock exclusive for the rest of a claim's tx
+// (after lockDelivery), when some channel has a rate limit: claims counting
+// a channel's budget run one at a time (beside outcomes), so two never both
+// see room under its limit. Without a limit, the rows a claim takes (FOR
+// UPDATE … SKIP LOCKED) keep claims apart, and they run side by side.
+// Channels change under the exclusive lock only, so the answer holds for
+// the whole claim. The rate limits' statements are planned for their
+// values (see planEachCall), in the same round trip.
+func (s *Store) lockRated(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?), set_config('plan_cache_mode', 'auto', true)`, pgClaimLock)
 	return err
 }
 

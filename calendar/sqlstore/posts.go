@@ -67,11 +67,8 @@ func (s *Store) PostsByID(ctx context.Context, ids []int64) ([]calendar.Post, er
 	const chunk = 2000 // SQLite caps the number of bound variables
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		posts, err := s.postRows(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN (`+placeholders(len(part))+`) ORDER BY p.id`, args...)
+		in, args := s.dia.in(part)
+		posts, err := s.postRows(ctx, `SELECT `+postCols+postFrom+` WHERE p.id`+in+` ORDER BY p.id`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -188,18 +185,18 @@ func (s *Store) loadChildrenChunk(ctx context.Context, posts []calendar.Post, al
 		return nil
 	}
 	idx := make(map[int64]int, len(posts))
-	args := make([]any, len(posts))
+	ids := make([]int64, len(posts))
 	for i := range posts {
 		idx[posts[i].ID] = i
-		args[i] = posts[i].ID
+		ids[i] = posts[i].ID
 		posts[i].Channels = []string{}
 		posts[i].Variants = map[string]string{}
 		posts[i].Media = []calendar.Media{}
 		posts[i].Deliveries = []calendar.Delivery{}
 	}
-	in := "(" + placeholders(len(posts)) + ")"
+	in, args := s.dia.in(ids)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-		WHERE d.post_id IN `+in+` ORDER BY ch.name`, args...)
+		WHERE d.post_id`+in+` ORDER BY ch.name`, args...)
 	if err != nil {
 		return err
 	}
@@ -242,11 +239,11 @@ func (s *Store) loadPostExtras(ctx context.Context, posts []calendar.Post, idx m
 		args = append(args, ids...)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+strconv.Itoa(extraPart)+`, d.post_id, dp.delivery_id, dp.idx, dp.published_at, dp.remote_id, dp.remote_url, dp.ref
-			FROM delivery_parts dp JOIN deliveries d ON d.id = dp.delivery_id WHERE d.post_id IN `+in+`
+			FROM delivery_parts dp JOIN deliveries d ON d.id = dp.delivery_id WHERE d.post_id`+in+`
 		UNION ALL SELECT `+strconv.Itoa(extraVariant)+`, v.post_id, 0, 0, NULL, ch.name, v.body, ''
-			FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id IN `+in+`
-		UNION ALL SELECT `+strconv.Itoa(extraMedia)+`, post_id, position, 0, NULL, path, alt, '' FROM post_media WHERE post_id IN `+in+`
-		UNION ALL SELECT `+strconv.Itoa(extraNote)+`, post_id, id, at, NULL, author, text, '' FROM post_notes WHERE post_id IN `+in+`
+			FROM post_variants v JOIN channels ch ON ch.id = v.channel_id WHERE v.post_id`+in+`
+		UNION ALL SELECT `+strconv.Itoa(extraMedia)+`, post_id, position, 0, NULL, path, alt, '' FROM post_media WHERE post_id`+in+`
+		UNION ALL SELECT `+strconv.Itoa(extraNote)+`, post_id, id, at, NULL, author, text, '' FROM post_notes WHERE post_id`+in+`
 		ORDER BY 1, 2, 3, 4`, args...)
 	if err != nil {
 		return err

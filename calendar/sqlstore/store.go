@@ -245,11 +245,11 @@ func (s *Store) txDelivery(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // txClaim is tx for a claim: on PostgreSQL the write lock shared (beside
 // outcomes and other claims: the rows a claim takes are locked FOR UPDATE …
-// SKIP LOCKED) and, when a channel has a rate limit, the claim lock
-// exclusive (lockClaim).
+// SKIP LOCKED); the claim itself takes the claim lock exclusive when a
+// channel has a rate limit (lockRated).
 func (s *Store) txClaim(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.dia.pg {
-		return s.txPostgresLocked(ctx, s.lockClaim, fn)
+		return s.txPostgresLocked(ctx, s.lockDelivery, fn)
 	}
 	return s.tx(ctx, fn)
 }
