@@ -43,6 +43,10 @@ type PlannedPost struct {
 	// Users counts the stages (writer, checks) still to use the post's
 	// content; the last one done drops it (release).
 	Users atomic.Int32
+	// NewID is the id reserved for a new post before the writer writes it
+	// (PostgreSQL: the posts go in by COPY with their ids); ID is set once
+	// the post is written.
+	NewID int64
 }
 
 // Release says one stage is done with the post. The last one drops its

@@ -85,6 +85,17 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 				stop(err, false)
 				continue
 			}
+			if pn.failed() {
+				failed.Store(true)
+			}
+			// PostgreSQL: the new posts' ids, reserved here beside the
+			// writer, so that it writes them by COPY and reads nothing back.
+			if s.dia.pg && !opt.DryRun && !failed.Load() {
+				if err := s.reservePostIDs(ctx, posts); err != nil {
+					stop(err, false)
+					continue
+				}
+			}
 			for _, pp := range posts {
 				pp.Src.At = "" // read by the plan only; a piece of the row
 				pp.Users.Store(1)
@@ -92,9 +103,6 @@ func (s *Store) LoadFrom(ctx context.Context, src calendar.LoadSource, opt calen
 					pp.Users.Store(2)
 					checks.Add(pp)
 				}
-			}
-			if pn.failed() {
-				failed.Store(true)
 			}
 			nplan.Store(int64(n))
 			planned <- calendar.PlannedChunk{Campaigns: camps, Posts: posts}

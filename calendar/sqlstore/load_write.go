@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -8,9 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -269,15 +273,22 @@ func (s *Store) newPostStatus(p *calendar.LoadPost, chans []*calendar.Channel, s
 // just written, one statement each, for runs of consecutive posts on the
 // same channels (a big load is mostly one run), so no per-row values cross
 // into the database for them. On PostgreSQL (pg set) every row goes in by
-// COPY instead, the posts' ids read back by slug, the deliveries and events
-// made here (copyDeliveriesEvents). categories caches category ids by name.
+// COPY instead (createManyPG). categories caches category ids by name.
 func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categories map[string]int64, creates []*calendar.PlannedPost) error {
 	if len(creates) == 0 {
 		return nil
 	}
-	var conn *sql.Conn
+	for _, pp := range creates {
+		if name := pp.Post.Category; name != "" && categories[name] == 0 {
+			id, err := s.categoryID(ctx, tx, name) // deleted since the plan read it: not found
+			if err != nil {
+				return err
+			}
+			categories[name] = id.(int64)
+		}
+	}
 	if pg != nil {
-		conn = pg.conn
+		return s.createManyPG(ctx, pg, categories, creates)
 	}
 	now := strconv.FormatInt(ms(s.now()), 10)
 	pending := make(map[string]*calendar.PlannedPost, 200)
@@ -301,59 +312,14 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categori
 	}
 	variants := newBatch(ctx, tx, `INSERT INTO post_variants (post_id, channel_id, body) VALUES `, `(?,?,?)`, 3, 300)
 	media := newBatch(ctx, tx, `INSERT INTO post_media (post_id, position, path, alt) VALUES `, `(?,?,?,?)`, 4, 300)
-	if conn != nil {
-		nowMS := ms(s.now())
-		posts.copy = &pgCopy{conn: conn, table: "posts", cols: []string{"slug", "title", "body", "link", "excerpt", "campaign_id", "author", "tags", "thread",
-			"status", "publish_at", "source", "content_hash", "auto_thread", "category_id", "max_repeats", "min_gap_ms", "expires_at",
-			"queued", "approved_by", "version", "created_at", "updated_at"},
-			extra: []any{int64(0), "", int64(1), nowMS, nowMS},
-			after: func(pc *pgx.Conn, rows [][]any) error {
-				slugs := make([]string, len(rows))
-				for i, r := range rows {
-					slugs[i] = r[0].(string)
-				}
-				res, err := pc.Query(ctx, `SELECT id, slug FROM posts WHERE slug = ANY($1)`, slugs)
-				if err != nil {
-					return err
-				}
-				defer res.Close()
-				for res.Next() {
-					var id int64
-					var slug string
-					if err := res.Scan(&id, &slug); err != nil {
-						return err
-					}
-					if pp := pending[slug]; pp != nil {
-						pp.ID = id
-						delete(pending, slug)
-					}
-				}
-				return res.Err()
-			}}
-		posts.max = 5000
-		variants.copy = &pgCopy{conn: conn, table: "post_variants", cols: []string{"post_id", "channel_id", "body"}}
-		media.copy = &pgCopy{conn: conn, table: "post_media", cols: []string{"post_id", "position", "path", "alt"}}
-		variants.max, media.max = 5000, 5000
-	}
 	defer func() {
 		for _, b := range []*batch{posts, variants, media} {
 			b.close()
 		}
 	}()
 	for _, pp := range creates {
-		if name := pp.Post.Category; name != "" && categories[name] == 0 {
-			id, err := s.categoryID(ctx, tx, name) // deleted since the plan read it: not found
-			if err != nil {
-				return err
-			}
-			categories[name] = id.(int64)
-		}
-	}
-	statuses := make([]string, len(creates))
-	for i, pp := range creates {
 		p := &pp.Post
 		status := s.newPostStatus(p, pp.Chans, pp.Source())
-		statuses[i] = status
 		var categoryID any
 		if p.Category != "" {
 			categoryID = categories[p.Category]
@@ -393,17 +359,12 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categori
 				return err
 			}
 		}
-		if conn == nil {
-			runs.Add(pp.ID, pp.Chans)
-		}
+		runs.Add(pp.ID, pp.Chans)
 	}
 	for _, b := range []*batch{variants, media} {
 		if err := b.flush(); err != nil {
 			return err
 		}
-	}
-	if conn != nil {
-		return s.copyDeliveriesEvents(ctx, conn, pg, creates, statuses)
 	}
 	runJSON := runs.JSON()
 	// What settleStatusTx decides for a new post, per channel: canceled posts'
@@ -432,65 +393,328 @@ func (s *Store) createMany(ctx context.Context, tx *sql.Tx, pg *pgLoad, categori
 	return nil
 }
 
-// copyDeliveriesEvents writes, by COPY on conn, the deliveries and the
-// post.created events of new posts just written (their ids set), statuses
-// being the posts' statuses as written: the very rows the SQLite statements
-// of createMany derive from the posts, one delivery per channel of a post
+// reservePostIDs takes from the posts' identity an id for each new post of
+// a planned chunk (PostgreSQL), in the load's order, so that the writer
+// sends the posts by COPY with their ids and reads nothing back: one
+// statement a chunk, run beside the writer, not in its transaction (ids
+// taken by a load that fails are skipped, as the identity skips those of
+// any rolled-back insert).
+func (s *Store) reservePostIDs(ctx context.Context, posts []*calendar.PlannedPost) error {
+	n := 0
+	for _, pp := range posts {
+		if pp.Action == calendar.ActionCreate {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence('posts', 'id')::regclass AS seq)
+		SELECT nextval(q.seq) FROM q, generate_series(1, ?)`, n)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) != n {
+		return fmt.Errorf("load: %d post ids reserved for %d new posts", len(ids), n)
+	}
+	slices.Sort(ids)
+	for _, pp := range posts {
+		if pp.Action == calendar.ActionCreate {
+			pp.NewID, ids = ids[0], ids[1:]
+		}
+	}
+	return nil
+}
+
+// createManyPG writes new posts by COPY on the load's connection, in its
+// transaction, with the ids reserved for them (reservePostIDs), then their
+// variants, media, deliveries and post.created events: the very rows the
+// SQLite statements of createMany write, one delivery per channel of a post
 // still in the calendar (approval as the channel has it now, under the write
-// lock), one event per post. No statement per chunk but the two COPYs.
-func (s *Store) copyDeliveriesEvents(ctx context.Context, conn *sql.Conn, pg *pgLoad, creates []*calendar.PlannedPost, statuses []string) error {
-	approval, err := pg.channelApproval(ctx, conn)
+// lock), one event per post. The statements of a chunk are its COPYs, a
+// round trip each, and nothing is read back.
+func (s *Store) createManyPG(ctx context.Context, pg *pgLoad, categories map[string]int64, creates []*calendar.PlannedPost) error {
+	approval, err := pg.channelApproval(ctx, pg.conn)
 	if err != nil {
 		return err
 	}
 	now := ms(s.now())
+	statuses := make([]string, len(creates))
+	for i, pp := range creates {
+		if pp.NewID == 0 {
+			return fmt.Errorf("load: new post %q got no id", pp.Post.Slug)
+		}
+		statuses[i] = s.newPostStatus(&pp.Post, pp.Chans, pp.Source())
+	}
+	// The deliveries and events are made while the posts go in, and the
+	// posts' rows as the server reads them: the server does not wait for
+	// the rows between one COPY and the next.
+	if pg.posts == nil { // the rows' buffers, kept from chunk to chunk
+		pg.posts = newPGCopy("posts", "id", "slug", "title", "body", "link", "excerpt", "campaign_id", "author", "tags", "thread",
+			"status", "publish_at", "source", "content_hash", "auto_thread", "category_id", "max_repeats", "min_gap_ms", "expires_at",
+			"queued", "approved_by", "version", "created_at", "updated_at")
+		pg.variants = newPGCopy("post_variants", "post_id", "channel_id", "body")
+		pg.media = newPGCopy("post_media", "post_id", "position", "path", "alt")
+		pg.deliveries = newPGCopy("deliveries", "post_id", "channel_id", "status", "due_at", "run_at", "idempotency_key", "updated_at")
+		pg.events = newPGCopy("events", "at", "actor", "kind", "post_id", "detail")
+	}
+	posts, variants, media, deliveries, events := pg.posts, pg.variants, pg.media, pg.deliveries, pg.events
+	made := make(chan error, 1)
+	go func() { made <- s.deliveryRows(deliveries, events, creates, statuses, approval, now) }()
+	i := 0
+	err = posts.stream(ctx, pg.conn, func() bool {
+		if i == len(creates) {
+			return false
+		}
+		pp := creates[i]
+		p := &pp.Post
+		posts.int(pp.NewID).text(p.Slug).text(p.Title).text(p.Body).text(p.Link).text(p.Excerpt)
+		switch {
+		case pp.Camp == nil:
+			posts.null()
+		case pp.Camp.Created != 0:
+			posts.int(pp.Camp.Created)
+		default:
+			posts.int(pp.Camp.C.ID)
+		}
+		posts.text(s.Actor).text(jsonList(p.Tags)).text(jsonList(p.Thread)).text(statuses[i]).instant(p.PublishAt).
+			text(pp.Source()).text(storedHash(pp.Hash, 1)).flag(p.AutoThread)
+		if p.Category != "" {
+			posts.int(categories[p.Category])
+		} else {
+			posts.null()
+		}
+		posts.int(int64(p.MaxRepeats)).int(p.MinGap.Milliseconds()).instant(p.ExpiresAt).
+			int(0).text("").int(1).int(now).int(now).end()
+		i++
+		return true
+	})
+	if merr := <-made; err == nil {
+		err = merr
+	}
+	if err != nil {
+		return err
+	}
+	for _, pp := range creates {
+		pp.ID = pp.NewID
+	}
+	for _, pp := range creates {
+		p := &pp.Post
+		for _, c := range pp.Chans {
+			if v, ok := p.Variants[c.Name]; ok {
+				variants.int(pp.ID).int(c.ID).text(v).end()
+			}
+		}
+		for j, m := range p.Media {
+			media.int(pp.ID).int(int64(j)).text(m.Path).text(m.Alt).end()
+		}
+	}
+	for _, c := range []*pgCopy{variants, media} {
+		if err := c.send(ctx, pg.conn); err != nil {
+			return err
+		}
+	}
+	if err := deliveries.send(ctx, pg.conn); err != nil {
+		return err
+	}
+	return events.send(ctx, pg.conn)
+}
+
+// deliveryRows makes the COPY rows of the deliveries and post.created
+// events of new posts (ids reserved, statuses as written).
+func (s *Store) deliveryRows(deliveries, events *pgCopy, creates []*calendar.PlannedPost, statuses []string, approval map[int64]bool, now int64) error {
+	// The idempotency keys, made as newKey makes them (16 random bytes in
+	// lower-case hex), read from the system at once.
 	n := 0
 	for _, pp := range creates {
 		n += len(pp.Chans)
 	}
-	// The idempotency keys, made as newKey makes them (16 random bytes in
-	// lower-case hex), read from the system at once.
 	keys := make([]byte, 16*n)
 	if _, err := rand.Read(keys); err != nil {
 		return err
 	}
-	deliveries := &pgCopy{conn: conn, table: "deliveries", cols: []string{"post_id", "channel_id", "status", "due_at", "run_at", "idempotency_key", "updated_at"}}
-	events := &pgCopy{conn: conn, table: "events", cols: []string{"at", "actor", "kind", "post_id", "detail"}}
-	all := n + len(creates) // one COPY each for the chunk
-	var names string        // the channel names' JSON of chans
+	var names string // the channel names' JSON of chans
 	var chans []*calendar.Channel
+	var key [32]byte
 	k := 0
 	for i, pp := range creates {
-		status, publishAt := statuses[i], msPtr(pp.Post.PublishAt)
+		status, publishAt := statuses[i], pp.Post.PublishAt
 		for _, c := range pp.Chans {
-			key := hex.EncodeToString(keys[16*k : 16*k+16])
+			hex.Encode(key[:], keys[16*k:16*k+16])
 			k++
 			needsApproval, ok := approval[c.ID]
 			if !ok {
 				continue // deleted since the plan read it
 			}
-			dStatus, dueAt, runAt := calendar.DeliveryPending, publishAt, any(nil)
-			if status == calendar.StatusCanceled {
-				dStatus, dueAt = calendar.DeliveryCanceled, nil
-			} else if status == calendar.StatusScheduled && !needsApproval {
-				runAt = publishAt
+			deliveries.int(pp.NewID).int(c.ID)
+			switch {
+			case status == calendar.StatusCanceled:
+				deliveries.text(calendar.DeliveryCanceled).null().null()
+			case status == calendar.StatusScheduled && !needsApproval:
+				deliveries.text(calendar.DeliveryPending).instant(publishAt).instant(publishAt)
+			default:
+				deliveries.text(calendar.DeliveryPending).instant(publishAt).null()
 			}
-			if err := deliveries.add(ctx, all, []any{pp.ID, c.ID, dStatus, dueAt, runAt, key, now}); err != nil {
-				return err
-			}
+			deliveries.bytes(key[:]).int(now).end()
 		}
 		if i == 0 || !slices.Equal(chans, pp.Chans) {
 			chans, names = pp.Chans, channelNamesJSON(pp.Chans)
 		}
-		detail := `{"channels":` + names + `,"slug":` + pgJSONString(pp.Post.Slug) + `,"status":` + pgJSONString(status) + `}`
-		if err := events.add(ctx, all, []any{now, s.Actor, "post.created", pp.ID, detail}); err != nil {
-			return err
+		events.int(now).text(s.Actor).text("post.created").int(pp.NewID).
+			text(`{"channels":` + names + `,"slug":` + pgJSONString(pp.Post.Slug) + `,"status":` + pgJSONString(status) + `}`).end()
+	}
+	return nil
+}
+
+// pgCopy is rows in COPY's text format, sent to PostgreSQL in one COPY
+// statement: one round trip, no description of the table asked first (as
+// pgx's binary COPY does), no value boxed per column. Each value is
+// followed by a tab; end turns the row's last tab into its newline.
+type pgCopy struct {
+	head string // COPY table (columns) FROM STDIN
+	buf  []byte
+	rows int
+}
+
+func newPGCopy(table string, cols ...string) *pgCopy {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return &pgCopy{head: "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(quoted, ", ") + ") FROM STDIN"}
+}
+
+// text adds a text value: the backslash and the characters that end a
+// value or a row are escaped, the rest goes as it is.
+func (c *pgCopy) text(v string) *pgCopy {
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; b {
+		case '\\':
+			c.buf = append(c.buf, '\\', '\\')
+		case '\n':
+			c.buf = append(c.buf, '\\', 'n')
+		case '\r':
+			c.buf = append(c.buf, '\\', 'r')
+		case '\t':
+			c.buf = append(c.buf, '\\', 't')
+		default:
+			c.buf = append(c.buf, b)
 		}
 	}
-	if err := deliveries.flush(ctx); err != nil {
-		return err
+	c.buf = append(c.buf, '\t')
+	return c
+}
+
+// bytes adds a text value that needs no escaping (hex digits).
+func (c *pgCopy) bytes(v []byte) *pgCopy {
+	c.buf = append(append(c.buf, v...), '\t')
+	return c
+}
+
+func (c *pgCopy) int(v int64) *pgCopy {
+	c.buf = append(strconv.AppendInt(c.buf, v, 10), '\t')
+	return c
+}
+
+// flag adds a flag column's value: an integer, 0 or 1, as on SQLite.
+func (c *pgCopy) flag(v bool) *pgCopy {
+	if v {
+		return c.int(1)
 	}
-	return events.flush(ctx)
+	return c.int(0)
+}
+
+func (c *pgCopy) null() *pgCopy {
+	c.buf = append(c.buf, '\\', 'N', '\t')
+	return c
+}
+
+// instant adds a time as the columns hold it (ms), or NULL.
+func (c *pgCopy) instant(t *time.Time) *pgCopy {
+	if t == nil {
+		return c.null()
+	}
+	return c.int(ms(*t))
+}
+
+func (c *pgCopy) end() {
+	c.buf[len(c.buf)-1] = '\n'
+	c.rows++
+}
+
+// send sends the rows by COPY on conn (the connection of the load's
+// transaction, so they are in it); no rows, no statement.
+func (c *pgCopy) send(ctx context.Context, conn *sql.Conn) error {
+	if c.rows == 0 {
+		return nil
+	}
+	err := conn.Raw(func(dc any) error {
+		_, err := dc.(*pgConn).Conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), c.head)
+		return err
+	})
+	c.buf, c.rows = c.buf[:0], 0
+	return err
+}
+
+// stream sends by COPY on conn the rows next adds, one at a time, made as
+// the server reads them (next says false when there are no more). next
+// runs on pgx's goroutine that feeds the COPY, never after stream returns.
+func (c *pgCopy) stream(ctx context.Context, conn *sql.Conn, next func() bool) error {
+	r := &copyReader{c: c, next: next, more: true}
+	err := conn.Raw(func(dc any) error {
+		_, err := dc.(*pgConn).Conn.Conn().PgConn().CopyFrom(ctx, r, c.head)
+		return err
+	})
+	// pgx may return (a lost connection) before its goroutine ends: a read
+	// under way ends first, and no more rows are made.
+	r.mu.Lock()
+	r.more, r.done = false, true
+	c.buf, c.rows = c.buf[:0], 0
+	r.mu.Unlock()
+	return err
+}
+
+// copyReader reads a pgCopy's rows, made as they are read: the buffer
+// holds about one read's worth.
+type copyReader struct {
+	mu   sync.Mutex
+	c    *pgCopy
+	next func() bool
+	more bool
+	done bool
+	off  int
+}
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return 0, io.EOF
+	}
+	for r.more && len(r.c.buf)-r.off < len(p) {
+		r.more = r.next()
+	}
+	n := copy(p, r.c.buf[r.off:])
+	r.off += n
+	if r.off == len(r.c.buf) {
+		r.c.buf, r.off = r.c.buf[:0], 0
+		if !r.more {
+			return n, io.EOF
+		}
+	}
+	return n, nil
 }
 
 // pgLoad is what a PostgreSQL load's writer keeps from chunk to chunk.
@@ -499,6 +723,8 @@ type pgLoad struct {
 	// approval says, for each channel id, whether the channel requires
 	// approval (read once per load, under its write lock).
 	approval map[int64]bool
+	// The COPYs' rows, their buffers kept from chunk to chunk.
+	posts, variants, media, deliveries, events *pgCopy
 }
 
 func (pg *pgLoad) channelApproval(ctx context.Context, conn *sql.Conn) (map[int64]bool, error) {
@@ -597,56 +823,6 @@ type batch struct {
 	// reads what each batch returns.
 	returning string
 	rows      func(*sql.Rows) error
-	// copy, when set (PostgreSQL), sends the rows by COPY instead.
-	copy *pgCopy
-}
-
-// pgCopy gathers rows and sends them by COPY on conn (the connection of
-// the load's transaction, so they are in it).
-type pgCopy struct {
-	conn  *sql.Conn
-	table string
-	cols  []string
-	extra []any // values ending every row (the columns the statement fixes)
-	rows  [][]any
-	// after, when set, is called with the rows just sent.
-	after func(*pgx.Conn, [][]any) error
-}
-
-func (c *pgCopy) add(ctx context.Context, max int, vals []any) error {
-	row := make([]any, 0, len(vals)+len(c.extra))
-	for _, v := range vals {
-		if b, ok := v.(bool); ok { // the flag columns are integers
-			v = int64(0)
-			if b {
-				v = int64(1)
-			}
-		}
-		row = append(row, v)
-	}
-	c.rows = append(c.rows, append(row, c.extra...))
-	if len(c.rows) >= max {
-		return c.flush(ctx)
-	}
-	return nil
-}
-
-func (c *pgCopy) flush(ctx context.Context) error {
-	if len(c.rows) == 0 {
-		return nil
-	}
-	err := c.conn.Raw(func(dc any) error {
-		pc := dc.(*pgConn).Conn.Conn()
-		if _, err := pc.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
-			return err
-		}
-		if c.after != nil {
-			return c.after(pc, c.rows)
-		}
-		return nil
-	})
-	c.rows = c.rows[:0]
-	return err
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max int) *batch {
@@ -654,9 +830,6 @@ func newBatch(ctx context.Context, tx *sql.Tx, prefix, tuple string, per, max in
 }
 
 func (b *batch) add(vals ...any) error {
-	if b.copy != nil {
-		return b.copy.add(b.ctx, b.max, vals)
-	}
 	b.args = append(b.args, vals...)
 	if len(b.args) < b.per*b.max {
 		return nil
@@ -699,9 +872,6 @@ func (b *batch) exec(st *sql.Stmt, args []any) error {
 }
 
 func (b *batch) flush() error {
-	if b.copy != nil {
-		return b.copy.flush(b.ctx)
-	}
 	if len(b.args) == 0 {
 		return nil
 	}
