@@ -661,7 +661,11 @@ func (c *pgCopy) send(ctx context.Context, conn *sql.Conn) error {
 		return nil
 	}
 	err := conn.Raw(func(dc any) error {
-		_, err := dc.(*pgConn).Conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), c.head)
+		pc, err := pgxConnOf(dc)
+		if err != nil {
+			return err
+		}
+		_, err = pc.PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), c.head)
 		return err
 	})
 	c.buf, c.rows = c.buf[:0], 0
@@ -674,7 +678,11 @@ func (c *pgCopy) send(ctx context.Context, conn *sql.Conn) error {
 func (c *pgCopy) stream(ctx context.Context, conn *sql.Conn, next func() bool) error {
 	r := &copyReader{c: c, next: next, more: true}
 	err := conn.Raw(func(dc any) error {
-		_, err := dc.(*pgConn).Conn.Conn().PgConn().CopyFrom(ctx, r, c.head)
+		pc, err := pgxConnOf(dc)
+		if err != nil {
+			return err
+		}
+		_, err = pc.PgConn().CopyFrom(ctx, r, c.head)
 		return err
 	})
 	// pgx may return (a lost connection) before its goroutine ends: a read
@@ -733,7 +741,11 @@ func (pg *pgLoad) channelApproval(ctx context.Context, conn *sql.Conn) (map[int6
 	}
 	approval := map[int64]bool{}
 	err := conn.Raw(func(dc any) error {
-		rows, err := dc.(*pgConn).Conn.Conn().Query(ctx, `SELECT id, require_approval FROM channels`)
+		pc, err := pgxConnOf(dc)
+		if err != nil {
+			return err
+		}
+		rows, err := pc.Query(ctx, `SELECT id, require_approval FROM channels`)
 		if err != nil {
 			return err
 		}

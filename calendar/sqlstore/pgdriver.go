@@ -204,12 +204,14 @@ func pgCode(err error) string {
 }
 
 // pgxConnOf is the pgx connection under a database/sql driver connection
-// of the PostgreSQL store. A connection of another kind (a test's wrapper)
-// is an error, not a panic.
+// of the PostgreSQL store (or a test's wrapper of one, which promotes
+// pgxConn). Any other connection is an error, not a panic.
 func pgxConnOf(dc any) (*pgx.Conn, error) {
-	pc, ok := dc.(*pgConn)
+	pc, ok := dc.(interface{ pgxConn() *pgx.Conn })
 	if !ok {
 		return nil, errors.New("sqlstore: not a connection of the PostgreSQL store")
 	}
-	return pc.Conn.Conn(), nil
+	return pc.pgxConn(), nil
 }
+
+func (c *pgConn) pgxConn() *pgx.Conn { return c.Conn.Conn() }
