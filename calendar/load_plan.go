@@ -33,6 +33,9 @@ type PlannedPost struct {
 	Problems []FieldError // found while building, before the plan orders them
 	Refresh  bool         // unchanged, but its stored hash is stale: store the current one
 	PastTime bool
+	// AtZone is the zone the load read the post's time in (its first
+	// zoned channel's, else the load's), for messages about that time.
+	AtZone *time.Location
 	// dropped is an approval the load recorded but did not keep (no --keep-approvals).
 	dropped bool
 	// Camp is the post's campaign in the plan (the writer gives it its id);
@@ -444,6 +447,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 			t = time.UnixMilli(t.UnixMilli()).UTC()
 			p.PublishAt = &t
 			pp.PastTime = t.Before(now.Add(-time.Second))
+			pp.AtZone = loc
 		}
 	}
 	p.Status = StatusWord(it.Status)

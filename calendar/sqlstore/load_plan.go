@@ -314,7 +314,7 @@ func (s *Store) classify(ctx context.Context, pl *calendar.Plan, posts []*calend
 		timed := pp.Action == calendar.ActionCreate || (pp.Action == calendar.ActionUpdate && slices.Contains(pp.Changes, "at"))
 		if timed && pp.PastTime && !opt.AllowPast {
 			pl.Problems = append(pl.Problems, pp.Src.Problem("at", "%s is in the past (%s); pass --allow-past to load it anyway",
-				strings.TrimSpace(pp.Src.At), inZone(*pp.Post.PublishAt, opt.Zone)))
+				strings.TrimSpace(pp.Src.At), pastWhen(*pp.Post.PublishAt, pp.AtZone, opt.Zone)))
 		}
 		if pp.Action == calendar.ActionCreate {
 			// Any status word is accepted for a post already in that state
@@ -368,6 +368,16 @@ func (s *Store) postsByID(ctx context.Context, ids []int64) (map[int64]*calendar
 }
 
 // inZone shows t as the user reads times: in zone (the viewer's), else UTC.
+// pastWhen is t for a "past" message: in the zone the load read it in and,
+// when that is not the user's, in the user's too, so that a time read in a
+// channel's zone is not mistaken for one read in the user's.
+func pastWhen(t time.Time, readIn, user *time.Location) string {
+	if readIn == nil || user == nil || readIn.String() == user.String() {
+		return inZone(t, user)
+	}
+	return fmt.Sprintf("read in %s: %s, which is %s in %s", readIn, inZone(t, readIn), inZone(t, user), user)
+}
+
 func inZone(t time.Time, zone *time.Location) string {
 	if zone == nil {
 		zone = time.UTC
