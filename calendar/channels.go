@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/crieur/crieur/internal/suggest"
 )
 
 var nameRE = namePattern{extra: "._-", max: 64}
@@ -83,4 +84,10 @@ func slugList(slugs []string) string {
 		return strings.Join(slugs, ", ")
 	}
 	return strings.Join(slugs[:most], ", ") + fmt.Sprintf(", and %d more", len(slugs)-most)
+}
+
+// UnknownChannelMessage is the message for a channel name the calendar
+// does not have, with the closest of known when one is near.
+func UnknownChannelMessage(name string, known []string) string {
+	return fmt.Sprintf("unknown channel %q%s (see `crieur channel list`)", name, suggest.DidYouMean(name, known))
 }

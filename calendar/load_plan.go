@@ -386,7 +386,7 @@ func (pl *Plan) build(pp *PlannedPost, it *LoadItem, opt LoadOptions, zones map[
 	for _, n := range names {
 		c, ok := pl.Channels[n]
 		if !ok {
-			bad("channels", "unknown channel %q (see `crieur channel list`)", n)
+			bad("channels", "%s", UnknownChannelMessage(n, slices.Sorted(maps.Keys(pl.Channels))))
 			continue
 		}
 		pp.Chans = append(pp.Chans, c)

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -286,33 +287,11 @@ func near(key string) string {
 		return ""
 	}
 	for _, k := range append([]string{"name", "severity", "when", "message"}, kinds...) {
-		if editDistance(key, k) <= 2 {
+		if suggest.Distance(key, k) <= 2 {
 			return fmt.Sprintf("; did you mean %s?", k)
 		}
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes: keys
-// are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func parseWhen(n *yaml.Node, w *When, at string, bad func(*yaml.Node, string, string, ...any)) bool {

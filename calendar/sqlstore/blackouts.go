@@ -44,7 +44,7 @@ func (s *Store) AddBlackout(ctx context.Context, b *calendar.Blackout) error {
 	if b.Channel != "" {
 		c, err := s.Channel(ctx, b.Channel)
 		if errors.Is(err, calendar.ErrNotFound) {
-			verr.Add(calendar.FieldError{Field: "channel", Message: fmt.Sprintf("unknown channel %q (see `crieur channel list`)", b.Channel)})
+			verr.Add(calendar.FieldError{Field: "channel", Message: calendar.UnknownChannelMessage(b.Channel, s.channelNames(ctx, s.db))})
 		} else if err != nil {
 			return err
 		}

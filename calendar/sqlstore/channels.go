@@ -10,6 +10,7 @@ import (
 	"time"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 )
 
 const channelCols = `id, name, network, settings, secrets, tz, paused, pause_reason, require_approval,
@@ -104,6 +105,9 @@ func (s *Store) channelRows(ctx context.Context, q string, args ...any) ([]calen
 func (s *Store) Channel(ctx context.Context, name string) (calendar.Channel, error) {
 	c, err := scanChannel(s.db.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
+		if hint := suggest.DidYouMean(name, s.channelNames(ctx, s.db)); hint != "" {
+			return c, fmt.Errorf("%w%s", calendar.NotFound("channel", name), hint)
+		}
 		return c, calendar.NotFound("channel", name)
 	}
 	return c, err

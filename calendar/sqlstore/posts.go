@@ -538,7 +538,7 @@ func (s *Store) resolveChannels(ctx context.Context, q queryer, p *calendar.Post
 	for _, name := range p.Channels {
 		c, err := scanChannel(q.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE name = ?`, name))
 		if errors.Is(err, sql.ErrNoRows) {
-			verr.Add(calendar.FieldError{Field: "channels", Message: fmt.Sprintf("unknown channel %q (see `crieur channel list`)", name)})
+			verr.Add(calendar.FieldError{Field: "channels", Message: calendar.UnknownChannelMessage(name, s.channelNames(ctx, q))})
 			continue
 		}
 		if err != nil {
@@ -967,4 +967,22 @@ func readVariantsAndMedia(ctx context.Context, q queryer, in string, args []any,
 		p.Media = append(p.Media, m)
 	}
 	return rows.Err()
+}
+
+// channelNames are the calendar's channel names, for a "did you mean" on
+// an unknown one (a message only: a failed read gives none).
+func (s *Store) channelNames(ctx context.Context, q queryer) []string {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM channels ORDER BY name`)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			names = append(names, n)
+		}
+	}
+	return names
 }
