@@ -230,16 +230,7 @@ func (s *Store) claimOneStatement(ctx context.Context, tx *sql.Tx, o calendar.Cl
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDeliveryRows(rows)
 }
 
 const missedReason = "later than the channel's max lateness"
@@ -520,16 +511,7 @@ func deliveriesByID(ctx context.Context, q queryer, ids []int64) ([]calendar.Del
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDeliveryRows(rows)
 }
 
 // Delivery returns one delivery by id.

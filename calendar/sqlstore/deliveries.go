@@ -93,3 +93,18 @@ func deliveryParts(ctx context.Context, q queryer, where string, args ...any) (m
 	}
 	return out, rows.Err()
 }
+
+// scanDeliveryRows reads every delivery of rows (deliveryCols with the
+// channel's columns) and closes them.
+func scanDeliveryRows(rows *sql.Rows) ([]calendar.Delivery, error) {
+	defer rows.Close()
+	var out []calendar.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 	"github.com/crieur/crieur/publishers"
 	"github.com/spf13/cobra"
 )
@@ -254,7 +255,7 @@ func (f *channelFlags) resolveSecrets(st calendar.Store, refs map[string]string)
 func didYouMean(key string, candidates []string) string {
 	best, bestD := "", 3 // at most two edits away
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(key), c); d < bestD {
+		if d := suggest.Distance(strings.ToLower(key), c); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -271,28 +272,6 @@ func names(fs []publishers.Field) []string {
 		out[i] = f.Name
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 func fieldNames(fs []publishers.Field) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crieur/crieur/internal/suggest"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -24,7 +25,7 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 		if f.Hidden {
 			return
 		}
-		d := editDistance(name, f.Name)
+		d := suggest.Distance(name, f.Name)
 		if d > 2 && len(name) >= 3 && strings.HasPrefix(f.Name, name) {
 			d = 2
 		}
