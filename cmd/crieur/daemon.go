@@ -159,7 +159,7 @@ the kill switch …" or naming the paused channels that hold deliveries back).`,
 			defer stopWatch()
 			go a.watchTokens(watch, st, log)
 			if addr != "" {
-				metrics.Registry.MustRegister(tokenCollector{ctx: a.ctx, st: st})
+				addTokenGauge(a.ctx, metrics, st)
 				ln, err := net.Listen("tcp", addr)
 				if err != nil {
 					return fmt.Errorf("--metrics-addr: %w", err)

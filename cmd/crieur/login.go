@@ -13,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/publishers"
 	"github.com/crieur/crieur/publishers/oauth"
+	"github.com/crieur/crieur/scheduler"
 )
 
 // openBrowser opens url in the user's browser; an error (no display, no
@@ -335,29 +335,25 @@ func (a *app) watchTokensWith(ctx context.Context, st calendar.Store, log *slog.
 	}
 }
 
-// tokenCollector is the daemon's gauge of the OAuth tokens' expiries, read
-// from the calendar at each scrape.
-type tokenCollector struct {
-	ctx context.Context
-	st  calendar.Store
-}
-
-var tokenExpiryDesc = prometheus.NewDesc("crieur_oauth_token_expiry_timestamp_seconds",
-	"When an OAuth channel's token expires (Unix time), per channel and token (access, refresh); absent when the network gave no expiry.",
-	[]string{"channel", "network", "token"}, nil)
-
-func (c tokenCollector) Describe(ch chan<- *prometheus.Desc) { ch <- tokenExpiryDesc }
-
-func (c tokenCollector) Collect(ch chan<- prometheus.Metric) {
-	chans, err := c.st.Channels(c.ctx)
-	if err != nil {
-		return
-	}
-	for _, t := range tokens(c.st, chans) {
-		for kind, at := range map[string]*time.Time{"access": t.Access, "refresh": t.Refresh} {
-			if at != nil {
-				ch <- prometheus.MustNewConstMetric(tokenExpiryDesc, prometheus.GaugeValue, float64(at.Unix()), t.Channel, t.Network, kind)
+// addTokenGauge adds to the daemon's metrics the gauge of the OAuth tokens'
+// expiries, read from the calendar at each scrape.
+func addTokenGauge(ctx context.Context, m *scheduler.Metrics, st calendar.Store) {
+	m.GaugeFunc("crieur_oauth_token_expiry_timestamp_seconds",
+		"When an OAuth channel's token expires (Unix time), per channel and token (access, refresh); absent when the network gave no expiry.",
+		[]string{"channel", "network", "token"}, func(add func(v float64, values ...string)) {
+			chans, err := st.Channels(ctx)
+			if err != nil {
+				return
 			}
-		}
-	}
+			for _, t := range tokens(st, chans) {
+				for _, k := range []struct {
+					kind string
+					at   *time.Time
+				}{{"access", t.Access}, {"refresh", t.Refresh}} {
+					if k.at != nil {
+						add(float64(k.at.Unix()), t.Channel, t.Network, k.kind)
+					}
+				}
+			}
+		})
 }

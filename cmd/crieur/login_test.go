@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +20,6 @@ import (
 
 	"github.com/crieur/crieur/internal/testsvc"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/spf13/viper"
 
 	"github.com/crieur/crieur/publishers"
@@ -397,8 +398,24 @@ func TestStatusCheckExpiring(t *testing.T) {
 		t.Errorf("a month before, %d warnings:\n%s", n, logged.String())
 	}
 	m := scheduler.NewMetrics()
-	m.Registry.MustRegister(tokenCollector{ctx: context.Background(), st: st})
-	if n, err := testutil.GatherAndCount(m.Registry, "crieur_oauth_token_expiry_timestamp_seconds"); err != nil || n != 1 {
-		t.Errorf("%d expiry gauges (%v), want 1 (the access token; no refresh token)", n, err)
+	addTokenGauge(context.Background(), m, st)
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var gauges []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "crieur_oauth_token_expiry_timestamp_seconds") {
+			gauges = append(gauges, l)
+		}
+	}
+	// The access token only: the network gave no refresh token.
+	if len(gauges) != 1 || !regexp.MustCompile(`^crieur_oauth_token_expiry_timestamp_seconds\{channel="acme-lab",network="[a-z-]+",token="access"\} [0-9.e+]+$`).MatchString(gauges[0]) ||
+		!strings.Contains(string(body), "# TYPE crieur_oauth_token_expiry_timestamp_seconds gauge\n") {
+		t.Errorf("expiry gauges %q in:\n%s", gauges, body)
 	}
 }
