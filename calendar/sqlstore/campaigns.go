@@ -72,16 +72,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]calendar.Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanCampaign)
 }
 
 // Campaign returns the campaign called name.

@@ -86,16 +86,7 @@ func (s *Store) categories(ctx context.Context, q queryer) ([]calendar.Category,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Category
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanCategory)
 }
 
 // UpdateCategory writes a category's order and limits (by its ID); a new

@@ -89,16 +89,7 @@ func (s *Store) channelRows(ctx context.Context, q string, args ...any) ([]calen
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Channel
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanChannel)
 }
 
 // Channel returns the channel called name.

@@ -230,7 +230,7 @@ func (s *Store) claimOneStatement(ctx context.Context, tx *sql.Tx, o calendar.Cl
 	if err != nil {
 		return nil, err
 	}
-	return scanDeliveryRows(rows)
+	return scanRows(rows, scanDelivery)
 }
 
 const missedReason = "later than the channel's max lateness"
@@ -511,7 +511,7 @@ func deliveriesByID(ctx context.Context, q queryer, ids []int64) ([]calendar.Del
 	if err != nil {
 		return nil, err
 	}
-	return scanDeliveryRows(rows)
+	return scanRows(rows, scanDelivery)
 }
 
 // Delivery returns one delivery by id.

@@ -94,17 +94,17 @@ func deliveryParts(ctx context.Context, q queryer, where string, args ...any) (m
 	return out, rows.Err()
 }
 
-// scanDeliveryRows reads every delivery of rows (deliveryCols with the
-// channel's columns) and closes them.
-func scanDeliveryRows(rows *sql.Rows) ([]calendar.Delivery, error) {
+// scanRows reads every row of rows with scan (one of the scanX of this
+// package) and closes them.
+func scanRows[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []calendar.Delivery
+	var out []T
 	for rows.Next() {
-		d, err := scanDelivery(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

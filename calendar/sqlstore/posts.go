@@ -83,16 +83,7 @@ func (s *Store) postRows(ctx context.Context, q string, args ...any) ([]calendar
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []calendar.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanPost)
 }
 
 type queryer interface {
