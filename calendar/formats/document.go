@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 )
 
 // Document is a post as a person writes it: YAML front matter and a Markdown
@@ -248,7 +249,7 @@ func yamlError(err error, offset int) calendar.FieldError {
 	field := ""
 	if m := yamlFieldRE().FindStringSubmatch(msg); m != nil {
 		field = m[1]
-		msg = "unknown field" + didYouMean(field, documentKeys) + " (known: " + strings.Join(documentKeys, ", ") + ")"
+		msg = "unknown field" + suggest.DidYouMean(field, documentKeys) + " (known: " + strings.Join(documentKeys, ", ") + ")"
 	}
 	return calendar.FieldError{Line: line, Field: field, Message: msg}
 }
@@ -285,3 +286,7 @@ func (d Document) Render() []byte {
 	b.WriteString("\n")
 	return b.Bytes()
 }
+
+// documentKeys are a post document's front matter keys ($EDITOR, a
+// Markdown folder).
+var documentKeys = []string{"slug", "title", "at", "status", "channels", "campaign", "tags", "link", "excerpt", "media", "variants", "thread", "category", "max_repeats", "min_gap", "expires"}

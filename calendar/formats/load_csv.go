@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 )
 
 // Date formats a CSV's dates may use besides ISO (YYYY-MM-DD).
@@ -144,7 +145,7 @@ func readCSV(in io.Reader, file string, opt ReadOptions, set *calendar.LoadSet, 
 			cols[i] = "" // an unnamed column (a trailing separator) is ignored
 			continue
 		default:
-			bad(1, h, "unknown column %q%s (known: %s, variant:CHANNEL)", h, didYouMean(h, knownColumns()), strings.Join(knownColumns(), ", "))
+			bad(1, h, "unknown column %q%s (known: %s, variant:CHANNEL)", h, suggest.DidYouMean(h, knownColumns()), strings.Join(knownColumns(), ", "))
 			continue
 		}
 		if seen[cols[i]] {

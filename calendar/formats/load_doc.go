@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/suggest"
 )
 
 var postKeys = []string{"slug", "at", "status", "channels", "campaign", "tags", "title", "body", "link", "excerpt", "media", "variants", "thread",
@@ -294,7 +295,7 @@ func (d *docReader) read(top []entry, line int) {
 			defaults = calendar.LoadItem{File: d.file, Line: e.line, FieldLines: map[string]int{}}
 			for _, f := range m {
 				if !slices.Contains(defaultKeys, f.key) {
-					d.bad(f.line, "defaults."+f.key, "unknown default%s (known: %s)", didYouMean(f.key, defaultKeys), strings.Join(defaultKeys, ", "))
+					d.bad(f.line, "defaults."+f.key, "unknown default%s (known: %s)", suggest.DidYouMean(f.key, defaultKeys), strings.Join(defaultKeys, ", "))
 					continue
 				}
 				d.field(&defaults, f)
@@ -332,7 +333,7 @@ func (d *docReader) read(top []entry, line int) {
 		given := map[string]bool{}
 		for _, f := range m {
 			if !slices.Contains(postKeys, f.key) {
-				d.bad(f.line, f.key, "unknown field%s (known: %s)", didYouMean(f.key, postKeys), strings.Join(postKeys, ", "))
+				d.bad(f.line, f.key, "unknown field%s (known: %s)", suggest.DidYouMean(f.key, postKeys), strings.Join(postKeys, ", "))
 				continue
 			}
 			given[f.key] = true
@@ -408,7 +409,7 @@ func (d *docReader) campaign(e entry) (calendar.LoadCampaign, bool) {
 		case "utm":
 			c.UTM, err = asMap(f.value)
 		default:
-			err = fmt.Errorf("unknown field%s (known: %s)", didYouMean(f.key, campaignKeys), strings.Join(campaignKeys, ", "))
+			err = fmt.Errorf("unknown field%s (known: %s)", suggest.DidYouMean(f.key, campaignKeys), strings.Join(campaignKeys, ", "))
 		}
 		if err != nil {
 			d.bad(f.line, "campaign."+f.key, "%v", err)
