@@ -3,11 +3,9 @@ package scheduler
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,10 +77,10 @@ func (m *Metrics) GaugeFunc(name, help string, labels []string, read func(add fu
 		first := true
 		read(func(v float64, values ...string) {
 			if first {
-				fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+				writeHeader(w, name, help, "gauge")
 				first = false
 			}
-			fmt.Fprintf(w, "%s %s\n", series(name, labels, values), strconv.FormatFloat(v, 'g', -1, 64))
+			writeSample(w, series(name, labels, values), v)
 		})
 	})
 }

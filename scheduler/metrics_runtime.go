@@ -24,6 +24,18 @@ func writeRuntimeExtras(w io.Writer) {
 	writeProcessExtras(w)
 }
 
+// writeFamily writes a family of one unlabelled sample.
 func writeFamily(w io.Writer, name, help, kind string, v float64) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", name, help, name, kind, name, strconv.FormatFloat(v, 'g', -1, 64))
+	writeHeader(w, name, help, kind)
+	writeSample(w, name, v)
+}
+
+// writeHeader starts a family in the text format: its HELP and TYPE lines.
+func writeHeader(w io.Writer, name, help, kind string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
+}
+
+// writeSample writes one sample of a series (see series).
+func writeSample(w io.Writer, series string, v float64) {
+	fmt.Fprintf(w, "%s %s\n", series, strconv.FormatFloat(v, 'g', -1, 64))
 }
