@@ -346,8 +346,18 @@ func connLost(err error) bool {
 // each call cost more server time than running them). A rarer path whose
 // plan depends on its values (the missed scan, rate limits) sets it back
 // (planEachCall).
+//
+// Those statements find their rows by key, so the same statement keeps the
+// planner off whole-table reads and hash joins for the transaction: a
+// generic plan counts a LIMIT $n as a tenth of the table, and on a calendar
+// of a few thousand deliveries it joined a claim's picked rows, and an
+// outcome batch's rows and their posts, by reading the deliveries or posts
+// table whole into a hash, at every call (TestPostgresHotPathReadsByKey).
+// Tiny tables (channels, blackouts, state) are still read whole: there is
+// no other way to read them.
 func (s *Store) lockDelivery(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), set_config('plan_cache_mode', 'force_generic_plan', true)`, pgWriteLock)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), set_config('plan_cache_mode', 'force_generic_plan', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_seqscan', 'off', true)`, pgWriteLock)
 	return err
 }
 
