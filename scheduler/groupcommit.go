@@ -10,16 +10,19 @@ import (
 )
 
 // groupCommit records the outcomes of calls that end together in one
-// transaction. The first call to arrive while no commit runs commits its
-// outcome at once, then whatever arrived meanwhile, until none is left; the
-// others wait for the commit that carries theirs. A quiet daemon's outcome
-// is thus written as soon as before, and a busy one's many outcomes cost a
-// few commits instead of one each (on PostgreSQL, each commit is several
-// round trips and a lock).
+// transaction. The first outcome to arrive while no commit runs starts a
+// committer, which commits it at once, then whatever arrived meanwhile,
+// until none is left; each call waits only for the commit that carries its
+// outcome. A quiet daemon's outcome is thus written as soon as before, and
+// a busy one's many outcomes cost a few commits instead of one each (on
+// PostgreSQL, each commit is several round trips and a lock). The committer
+// is a goroutine of its own, not the first caller: a busy daemon's queue
+// never empties, and a call that committed the others' outcomes held its
+// slot (no new publication) for as long.
 type groupCommit struct {
 	mu        sync.Mutex
 	queue     []*pendingOutcome
-	committer bool // a caller is committing the queue
+	committer bool // a committer is running
 }
 
 type pendingOutcome struct {
@@ -37,12 +40,16 @@ func (g *groupCommit) record(ctx context.Context, s *Scheduler, rec calendar.Out
 	p := &pendingOutcome{rec: rec, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if g.committer {
-		g.mu.Unlock()
-		return <-p.done
+	if !g.committer {
+		g.committer = true
+		go g.commit(ctx, s)
 	}
-	g.committer = true
 	g.mu.Unlock()
+	return <-p.done
+}
+
+// commit writes the queue's batches until it is empty.
+func (g *groupCommit) commit(ctx context.Context, s *Scheduler) {
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), maxBatch)
@@ -52,12 +59,11 @@ func (g *groupCommit) record(ctx context.Context, s *Scheduler, rec calendar.Out
 			g.committer = false
 			g.queue = nil
 			g.mu.Unlock()
-			break
+			return
 		}
 		g.mu.Unlock()
 		commitOutcomes(ctx, s, batch)
 	}
-	return <-p.done
 }
 
 // commitOutcomes writes a batch in one transaction. When that fails the

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crieur/crieur/calendar"
 )
@@ -121,5 +122,82 @@ func TestOutcomesOfCallsEndingTogetherShareACommit(t *testing.T) {
 				t.Errorf("still in flight: %v", ids)
 			}
 		})
+	}
+}
+
+// gatedStore holds its n-th outcome batch until gates[n] is closed.
+type gatedStore struct {
+	calendar.Deliveries
+	mu    sync.Mutex
+	calls int
+	gates []chan struct{}
+}
+
+func (g *gatedStore) RecordOutcomes(ctx context.Context, owner string, rs []calendar.OutcomeRecord) ([]error, error) {
+	g.mu.Lock()
+	n := g.calls
+	g.calls++
+	g.mu.Unlock()
+	if n < len(g.gates) {
+		<-g.gates[n]
+	}
+	return g.Deliveries.RecordOutcomes(ctx, owner, rs)
+}
+
+// A call whose outcome is committed returns then, even while the outcomes
+// that arrived during its commit are still being committed: it does not
+// commit them itself (on a busy daemon, that kept its slot from the next
+// call for as long as outcomes kept coming).
+func TestRecordReturnsOnceItsOwnBatchIsCommitted(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.channel("acme", "fake", nil)
+	e.post("p0", t0, "acme")
+	e.post("p1", t0, "acme")
+	g := &gatedStore{Deliveries: e.st, gates: []chan struct{}{make(chan struct{}), make(chan struct{})}}
+	s := New(g, Options{Owner: "host:1:live", Clock: e.clock, Factory: e.factory()})
+	res, err := e.st.ClaimDue(ctx, calendar.ClaimOptions{Owner: "host:1:live", Now: t0, Lease: DefaultLease, Limit: 2})
+	if err != nil || len(res.Claimed) != 2 {
+		t.Fatalf("claim: %v %d", err, len(res.Claimed))
+	}
+	s.track(res.Claimed)
+	done := make([]chan struct{}, 2)
+	for i, d := range res.Claimed {
+		done[i] = make(chan struct{})
+		if i == 1 {
+			waitFor(t, "the first outcome's commit to start", func() bool { g.mu.Lock(); defer g.mu.Unlock(); return g.calls == 1 })
+		}
+		go func() {
+			var r Result
+			s.record(d, calendar.Outcome{Kind: calendar.OutcomePublished, RemoteID: fmt.Sprint("r", d.ID)}, "fake", &r)
+			close(done[i])
+		}()
+	}
+	waitFor(t, "the second outcome to queue", func() bool {
+		s.outcomes.mu.Lock()
+		defer s.outcomes.mu.Unlock()
+		return len(s.outcomes.queue) == 1
+	})
+	close(g.gates[0]) // the first batch commits; the second is held
+	select {
+	case <-done[0]:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first call waited for the second outcome's commit")
+	}
+	select {
+	case <-done[1]:
+		t.Fatal("the second call returned before its outcome was committed")
+	default:
+	}
+	close(g.gates[1])
+	<-done[1]
+	for _, d := range res.Claimed {
+		got, err := e.st.Delivery(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != calendar.DeliveryPublished {
+			t.Errorf("delivery %d: %s", d.ID, got.Status)
+		}
 	}
 }
