@@ -55,7 +55,8 @@ type daemonDoc struct {
 
 // jobDoc is one of a daemon's recurring jobs. A maintenance job (the
 // leader's alone) of a daemon that does not lead is on standby: it has no
-// next run (Next is null) until that daemon leads.
+// next run (Next is null) until that daemon leads. A daemon that is not
+// running runs no job: none has a next run.
 type jobDoc struct {
 	Name    string     `json:"name"`
 	Spec    string     `json:"spec"`
@@ -64,14 +65,17 @@ type jobDoc struct {
 }
 
 // jobsOf is what status says of a daemon's jobs, leader telling whether it
-// leads.
-func jobsOf(jobs []scheduler.Job, leader bool) []jobDoc {
+// leads and running whether it runs (a daemon without a recent heartbeat
+// does not: the next runs its last heartbeat named are not to come).
+func jobsOf(jobs []scheduler.Job, leader, running bool) []jobDoc {
 	out := make([]jobDoc, 0, len(jobs))
 	for _, j := range jobs {
 		d := jobDoc{Name: j.Name, Spec: j.Spec}
-		if j.LeaderOnly && !leader {
+		switch {
+		case !running:
+		case j.LeaderOnly && !leader:
 			d.Standby = true
-		} else {
+		default:
 			next := j.Next
 			d.Next = &next
 		}
@@ -189,7 +193,7 @@ func (a *app) status() (statusDoc, error) {
 	for _, hb := range beats {
 		d := daemonOf(hb, now)
 		d.Leader = led && lead.Holder == hb.Owner && lead.Until.After(now) && d.State == "running"
-		d.Jobs = jobsOf(hb.Jobs, d.Leader)
+		d.Jobs = jobsOf(hb.Jobs, d.Leader, d.State == "running")
 		doc.Daemons = append(doc.Daemons, d)
 	}
 	// Running daemons first, each group by latest heartbeat (as read).
@@ -239,7 +243,7 @@ func (a *app) status() (statusDoc, error) {
 func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
 	at, started := hb.At, hb.Started
 	d := daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
-		Concurrency: hb.Concurrency, Jobs: jobsOf(hb.Jobs, false)}
+		Concurrency: hb.Concurrency}
 	switch {
 	case hb.Stopped:
 		d.State = "stopped"
@@ -248,6 +252,7 @@ func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
 	default:
 		d.State = "running"
 	}
+	d.Jobs = jobsOf(hb.Jobs, false, d.State == "running")
 	return d
 }
 
@@ -274,7 +279,10 @@ func (a *app) statusTable(w io.Writer, doc statusDoc) error {
 		}
 		t.row(label, fmt.Sprintf("%s — %s pid %d, last heartbeat %s ago (%s)%s", state, d.Host, d.PID,
 			now.Sub(*d.LastBeat).Round(time.Second), a.when(d.LastBeat), leads))
-		if d.State != "stopped" {
+		if d.State == "unresponsive" && len(d.Jobs) > 0 {
+			t.row("", "jobs: none runs (no heartbeat since "+a.when(d.LastBeat)+")")
+		}
+		if d.State == "running" {
 			for _, j := range d.Jobs {
 				if j.Standby {
 					t.row("", fmt.Sprintf("job %s (%s): standby (the leader runs it)", j.Name, j.Spec))
