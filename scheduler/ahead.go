@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/crieur/crieur/calendar"
@@ -10,12 +11,13 @@ import (
 // Claiming ahead. A busy daemon's calls end one at a time, and claiming
 // for each free slot as it frees costs a claim (a transaction and the
 // reads of its posts) per delivery. When more is due than the daemon can
-// start, it claims a few more than its free slots (aheadOf) and starts
-// them as its calls end: one claim for several calls. They are claimed
-// like any other (leased, counted in flight, their leases kept), only out
-// of a backlog that leaves a peer's worth for the other daemons, and
-// given back (pending again, the attempt not counted) when no slot frees
-// within aheadWait, or when the daemon stops.
+// start, it claims a few more than its free slots (aheadOf), starts them
+// as its calls end (one claim for several calls), and tops them up before
+// they run out. They are claimed like any other (leased, counted in
+// flight, their leases kept), only out of a backlog that leaves a peer's
+// worth for the other daemons, and given back (pending again, the attempt
+// not counted) when no slot frees within aheadWait, or when the daemon
+// stops.
 
 // aheadWait bounds how long a delivery claimed ahead waits for a slot.
 const aheadWait = time.Second
@@ -28,8 +30,8 @@ type queued struct {
 }
 
 // aheadOf is how many deliveries the daemon may claim ahead of its free
-// slots: a quarter of its concurrency (none below 4).
-func (s *Scheduler) aheadOf() int { return s.o.Concurrency / 4 }
+// slots: half its concurrency (none below 2).
+func (s *Scheduler) aheadOf() int { return s.o.Concurrency / 2 }
 
 // giveBack returns deliveries claimed ahead and not started: pending
 // again at the time they were due (their lateness still counts from it),
@@ -56,4 +58,79 @@ func (s *Scheduler) giveBack(ctx context.Context, qs []queued, why string) {
 		}
 		s.forget(qs[i].d.ID)
 	}
+}
+
+// aheadQueue holds what was claimed ahead, in claim order. A call that ends
+// takes the next one at once, in its own slot (take): waiting for the
+// daemon's loop to start it would add that loop's claim and reads, several
+// round trips, to the slot's turn.
+type aheadQueue struct {
+	mu    sync.Mutex
+	qs    []queued
+	drawn bool // one was started since the last topUp
+}
+
+func (a *aheadQueue) push(q queued) {
+	a.mu.Lock()
+	a.qs = append(a.qs, q)
+	a.mu.Unlock()
+}
+
+// take removes and returns the first delivery still this daemon's; one
+// whose lease another process took over is forgotten (it is theirs).
+func (a *aheadQueue) take(s *Scheduler) (queued, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for len(a.qs) > 0 {
+		q := a.qs[0]
+		a.qs = a.qs[1:]
+		if !s.wasLost(q.d.ID) {
+			a.drawn = true
+			return q, true
+		}
+		s.forget(q.d.ID)
+	}
+	return queued{}, false
+}
+
+// topUp is how many to claim ahead while every slot is busy: none until
+// half of most have been started (in claims of at least half of it), and
+// none when nothing was started since the last top-up (what waits was
+// given back: the slots are slow to free, and claiming it again at once
+// would give it back again).
+func (a *aheadQueue) topUp(most int) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	want := most - len(a.qs)
+	if 2*want < most || !a.drawn {
+		return 0
+	}
+	a.drawn = false
+	return want
+}
+
+// len is how many wait.
+func (a *aheadQueue) len() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.qs)
+}
+
+// oldest is when the first waiting delivery was claimed.
+func (a *aheadQueue) oldest() (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.qs) == 0 {
+		return time.Time{}, false
+	}
+	return a.qs[0].at, true
+}
+
+// drain removes and returns all that waits.
+func (a *aheadQueue) drain() []queued {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	qs := a.qs
+	a.qs = nil
+	return qs
 }

@@ -10,9 +10,11 @@ import (
 )
 
 // A busy daemon claims a few deliveries ahead of its free slots and starts
-// them as its calls end: it never holds more than its concurrency plus
-// aheadOf, each delivery goes out once, and one waiting ahead keeps its
-// lease (shorter here than its wait plus its call).
+// them as its calls end: it never makes more calls at once than its
+// concurrency, never holds more leases than its calls, the outcomes it is
+// recording (as many again at most) and aheadOf; each delivery goes out
+// once, and one waiting ahead keeps its lease (shorter here than its wait
+// plus its call).
 func TestClaimAheadIsBoundedAndPublishesOnce(t *testing.T) {
 	e := newEnv(t)
 	e.channel("acme", "fake-unsafe", nil)
@@ -25,8 +27,8 @@ func TestClaimAheadIsBoundedAndPublishesOnce(t *testing.T) {
 	}
 	const concurrency = 4
 	s := e.scheduler(Options{Owner: "host:1:ahead", Clock: RealClock, Concurrency: concurrency, Lease: 250 * time.Millisecond})
-	if s.aheadOf() != 1 {
-		t.Fatalf("aheadOf at concurrency %d = %d, want 1", concurrency, s.aheadOf())
+	if s.aheadOf() != 2 {
+		t.Fatalf("aheadOf at concurrency %d = %d, want 2", concurrency, s.aheadOf())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
@@ -44,8 +46,11 @@ func TestClaimAheadIsBoundedAndPublishesOnce(t *testing.T) {
 	if err := <-ran; err != nil {
 		t.Fatal(err)
 	}
-	if most > concurrency+s.aheadOf() {
-		t.Errorf("%d deliveries leased at once, more than concurrency %d + %d ahead", most, concurrency, s.aheadOf())
+	if got := f.MostAtOnce(); got != concurrency {
+		t.Errorf("%d calls at once, want concurrency %d", got, concurrency)
+	}
+	if most > 2*concurrency+s.aheadOf() {
+		t.Errorf("%d deliveries leased at once, more than concurrency %d calls + as many outcomes + %d ahead", most, concurrency, s.aheadOf())
 	}
 	if most < concurrency+s.aheadOf() {
 		t.Errorf("at most %d deliveries leased at once: the daemon never claimed ahead", most)
@@ -146,5 +151,70 @@ func TestClaimedAheadWithLostLeaseIsNotStarted(t *testing.T) {
 	s.forget(id)
 	if s.wasLost(id) {
 		t.Errorf("delivery %d still marked lost once forgotten", id)
+	}
+}
+
+// holdingStore holds every outcome batch until release is closed.
+type holdingStore struct {
+	calendar.Deliveries
+	release chan struct{}
+}
+
+func (h *holdingStore) RecordOutcomes(ctx context.Context, owner string, rs []calendar.OutcomeRecord) ([]error, error) {
+	<-h.release
+	return h.Deliveries.RecordOutcomes(ctx, owner, rs)
+}
+
+// A slot frees when its call returns, not once its outcome is recorded:
+// while the database holds the outcomes back, the daemon goes on calling
+// until concurrency outcomes wait, then makes no more calls. A stop waits
+// for the outcomes: once released, each is recorded, and each delivery
+// went out once.
+func TestSlotFreesWhenTheCallReturns(t *testing.T) {
+	e := newEnv(t)
+	e.channel("acme", "fake-unsafe", nil)
+	f := e.fakes["fake-unsafe"]
+	const n, concurrency = 12, 2
+	base := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	for i := range n {
+		e.post(fmt.Sprintf("p%02d", i), base.Add(time.Duration(i)*time.Millisecond), "acme")
+	}
+	h := &holdingStore{Deliveries: e.st, release: make(chan struct{})}
+	o := Options{Owner: "host:1:slots", Clock: RealClock, Concurrency: concurrency, Factory: e.factory(), Backoff: Backoff{Rand: func() float64 { return 0 }}}
+	s := New(h, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+	// 2 outcomes waiting to be recorded, 2 more calls made (their outcomes
+	// wait for a free place), then none.
+	eventually(t, "calls beyond the slots whose outcomes wait", func() bool { return len(f.Posts()) >= 2*concurrency })
+	time.Sleep(300 * time.Millisecond)
+	if got := len(f.Posts()); got != 2*concurrency {
+		t.Errorf("%d calls while the outcomes were held, want %d (concurrency calls, then as many while their outcomes wait)", got, 2*concurrency)
+	}
+	cancel()
+	select {
+	case err := <-ran:
+		t.Fatalf("the daemon stopped (%v) with outcomes not recorded", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(h.release)
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	calls := map[int64]int{}
+	for _, p := range f.Posts() {
+		calls[p.DeliveryID]++
+	}
+	for i := range n {
+		d := e.delivery(fmt.Sprintf("p%02d", i), "acme")
+		switch {
+		case calls[d.ID] > 1:
+			t.Errorf("delivery %d called %d times", d.ID, calls[d.ID])
+		case calls[d.ID] == 1 && d.Status != calendar.DeliveryPublished:
+			t.Errorf("delivery %d called, left %s (its outcome lost)", d.ID, d.Status)
+		case calls[d.ID] == 0 && (d.Status != calendar.DeliveryPending || d.LeaseOwner != ""):
+			t.Errorf("delivery %d not called, left %s, lease %q (want pending, no lease)", d.ID, d.Status, d.LeaseOwner)
+		}
 	}
 }

@@ -236,10 +236,12 @@ func BenchmarkThroughputPostgres(b *testing.B) {
 		}
 		want := int64(posts * channels)
 		var published atomic.Int64
-		var last atomic.Int64 // unix ns of the last publish
+		var last atomic.Int64  // unix ns of the last publish
+		var first atomic.Int64 // unix ns of the first publish
 		f := &publishertest.Fake{Idempotent: true, Latency: 50 * time.Millisecond, OnPublish: func(publishers.Post) {
 			published.Add(1)
 			last.Store(time.Now().UnixNano())
+			first.CompareAndSwap(0, time.Now().UnixNano())
 		}}
 		b.StartTimer()
 		began := time.Now()
@@ -260,7 +262,11 @@ func BenchmarkThroughputPostgres(b *testing.B) {
 		rate := float64(want) / elapsed.Seconds()
 		b.ReportMetric(rate, "deliveries/s")
 		b.ReportMetric(100*rate/ceiling, "%-of-ceiling")
-		fmt.Printf("throughput: %d deliveries, %d daemons × concurrency %d on PostgreSQL, 50 ms network: %v, %.0f/s = %.0f%% of the %.0f/s ceiling (target ≥ 90%%)\n",
-			want, pgDaemons, concurrency, elapsed.Round(time.Millisecond), rate, 100*rate/ceiling, ceiling)
+		// The daemons' start (connections, the first claims on cold
+		// caches) is in the figure; shown apart, as is the first publish.
+		firstAt := time.Unix(0, first.Load()).Sub(began)
+		b.ReportMetric(float64(firstAt.Milliseconds()), "first-publish-ms")
+		fmt.Printf("throughput: %d deliveries, %d daemons × concurrency %d on PostgreSQL, 50 ms network: %v (the first published after %v), %.0f/s = %.0f%% of the %.0f/s ceiling (target ≥ 90%%)\n",
+			want, pgDaemons, concurrency, elapsed.Round(time.Millisecond), firstAt.Round(time.Millisecond), rate, 100*rate/ceiling, ceiling)
 	}
 }

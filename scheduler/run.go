@@ -123,17 +123,43 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		tick = nil
 	}
 	inflight := 0
+	// Claimed ahead of a free slot (aheadOf): a call that ends starts the
+	// next one waiting in its own slot, the loop starts the rest.
+	var ahead aheadQueue
+	// A slot is a call to a network: it frees when the call returns, and
+	// its outcome is recorded beside the next call (a commit took a tenth
+	// of a slot's time on a busy PostgreSQL). At most Concurrency outcomes
+	// wait to be recorded; then a slot waits for one before its next call.
+	// Each stays leased and in flight until recorded, and a stop waits
+	// for them as for the calls.
+	recording := make(chan struct{}, s.o.Concurrency)
 	start := func(d calendar.Delivery, pre *claimReads) {
 		inflight++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.deliver(calls, d, pre)
+			for {
+				r, out, nw := s.call(calls, d, pre)
+				recording <- struct{}{}
+				wg.Add(1)
+				go func(d calendar.Delivery) {
+					defer wg.Done()
+					s.record(d, out, nw.Name, &r)
+					<-recording
+				}(d)
+				if ctx.Err() != nil {
+					break // stopping: what waits is given back below
+				}
+				q, ok := ahead.take(s)
+				if !ok {
+					break
+				}
+				d, pre = q.d, q.pre
+				poke() // the loop tops up what waits ahead
+			}
 			done <- struct{}{}
 		}()
 	}
-	// Claimed ahead of a free slot (aheadOf), started first as calls end.
-	var ahead []queued
 loop:
 	for ctx.Err() == nil {
 		now := s.o.Clock.Now()
@@ -147,22 +173,27 @@ loop:
 				break drain
 			}
 		}
-		for len(ahead) > 0 && inflight < s.o.Concurrency {
-			if q := ahead[0]; s.wasLost(q.d.ID) {
-				s.forget(q.d.ID) // another process took it over: it is theirs
-			} else {
-				start(q.d, q.pre)
+		for inflight < s.o.Concurrency {
+			q, ok := ahead.take(s)
+			if !ok {
+				break
 			}
-			ahead = ahead[1:]
+			start(q.d, q.pre)
 		}
-		if len(ahead) > 0 && !now.Before(ahead[0].at.Add(aheadWait)) {
-			s.giveBack(ctx, ahead, "claimed ahead, it found no free slot within "+aheadWait.String())
-			ahead = nil
+		if at, ok := ahead.oldest(); ok && !now.Before(at.Add(aheadWait)) {
+			s.giveBack(ctx, ahead.drain(), "claimed ahead, it found no free slot within "+aheadWait.String())
 		}
 		s.o.Metrics.setInflight(inflight)
 		claimedAll := false
-		if free := s.o.Concurrency - inflight; free > 0 {
-			claimed, _, err := s.claimAhead(ctx, now, free, 0, s.aheadOf())
+		// What waits ahead is topped up before it runs out (topUp), not only
+		// once a call that ends finds it empty: that slot would wait for
+		// this claim and its reads.
+		free, want := s.o.Concurrency-inflight, s.aheadOf()-ahead.len()
+		if free == 0 {
+			want = ahead.topUp(s.aheadOf())
+		}
+		if free > 0 || want > 0 {
+			claimed, _, err := s.claimAhead(ctx, now, free, 0, want)
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("claim", "err", err)
 			}
@@ -171,10 +202,10 @@ loop:
 				if i < free {
 					start(d, pre)
 				} else {
-					ahead = append(ahead, queued{d: d, pre: pre, at: now})
+					ahead.push(queued{d: d, pre: pre, at: now})
 				}
 			}
-			claimedAll = len(claimed) >= free
+			claimedAll = free > 0 && len(claimed) >= free
 		}
 		var timer <-chan time.Time
 		var run, lease *time.Time
@@ -209,9 +240,9 @@ loop:
 		if run != nil && inflight < s.o.Concurrency && (next == nil || run.Before(*next)) {
 			next = run
 		}
-		if len(ahead) > 0 {
+		if at, ok := ahead.oldest(); ok {
 			// What waits ahead is given back if no slot frees in time.
-			if back := ahead[0].at.Add(aheadWait); next == nil || back.Before(*next) {
+			if back := at.Add(aheadWait); next == nil || back.Before(*next) {
 				next = &back
 			}
 		}
@@ -247,7 +278,7 @@ loop:
 		}
 	}
 	// What was claimed ahead is not started: another daemon takes it.
-	s.giveBack(context.WithoutCancel(ctx), ahead, "claimed ahead, the daemon stopped before starting it")
+	s.giveBack(context.WithoutCancel(ctx), ahead.drain(), "claimed ahead, the daemon stopped before starting it")
 	s.log.Info("stopping: no new claims; waiting for calls in flight", "in_flight", inflight, "grace", s.o.Grace.String())
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()

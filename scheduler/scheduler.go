@@ -179,6 +179,14 @@ type Result struct {
 // returns without recording something (or leaving the lease to expire, when
 // the database itself refuses, so that recovery settles it).
 func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery, pre *claimReads) Result {
+	r, out, nw := s.call(calls, d, pre)
+	s.record(d, out, nw.Name, &r)
+	return r
+}
+
+// call is deliver's call to the network, without recording its outcome:
+// the daemon frees the call's slot before it records (Run).
+func (s *Scheduler) call(calls context.Context, d calendar.Delivery, pre *claimReads) (Result, calendar.Outcome, publishers.Network) {
 	r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
 	if d.RunAt != nil {
 		late := s.o.Clock.Now().Sub(*d.RunAt)
@@ -186,8 +194,7 @@ func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery, pre *cla
 		s.o.Metrics.observeLateness(late)
 	}
 	out, nw := s.attempt(calls, d, &r, pre)
-	s.record(d, out, nw.Name, &r)
-	return r
+	return r, out, nw
 }
 
 // attempt renders and publishes; it turns every failure, a panic included,

@@ -39,7 +39,7 @@ var beforeClaimWrite func(ctx context.Context, tx *sql.Tx, ids []int64) error
 // With o.Drop, what a drop blackout holds is canceled first (DropBlackedOut).
 func (s *Store) ClaimDue(ctx context.Context, o calendar.ClaimOptions) (calendar.ClaimResult, error) {
 	var res calendar.ClaimResult
-	if o.Limit <= 0 {
+	if o.Limit < 0 || o.Limit == 0 && o.Ahead <= 0 {
 		return res, nil
 	}
 	dropped := -1 // not yet dropped

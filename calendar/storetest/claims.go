@@ -219,6 +219,11 @@ func testClaims(t *testing.T, h Harness) {
 			{name: "no-backlog-left", due: 10, limit: 2, ahead: 3, leave: 10, want: 2},
 			{name: "fewer-due-than-limit", due: 1, limit: 2, ahead: 3, leave: 0, want: 1},
 			{name: "rate-limit", due: 10, perMinute: 4, limit: 2, ahead: 5, leave: 0, want: 4},
+			// Limit 0: only a claim ahead (a daemon topping up its queue
+			// while every slot is busy).
+			{name: "only-ahead", due: 10, limit: 0, ahead: 3, leave: 4, want: 3},
+			{name: "only-ahead-no-backlog", due: 10, limit: 0, ahead: 3, leave: 10, want: 0},
+			{name: "only-ahead-rate-limit", due: 10, perMinute: 2, limit: 0, ahead: 5, leave: 0, want: 2},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {

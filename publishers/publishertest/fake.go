@@ -28,6 +28,15 @@ type Fake struct {
 	byKey    map[string]publishers.Result
 	attempts map[int64]int
 	seq      int
+	calls    int // calls under way
+	most     int // the most calls under way at once
+}
+
+// MostAtOnce is the most calls that were under way at once.
+func (f *Fake) MostAtOnce() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.most
 }
 
 // Validate accepts everything.
@@ -35,6 +44,15 @@ func (f *Fake) Validate(publishers.Post) []publishers.Problem { return nil }
 
 // Publish records p, or fails as scripted.
 func (f *Fake) Publish(ctx context.Context, p publishers.Post) (publishers.Result, error) {
+	f.mu.Lock()
+	f.calls++
+	f.most = max(f.most, f.calls)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.calls--
+		f.mu.Unlock()
+	}()
 	if f.Latency > 0 {
 		select {
 		case <-time.After(f.Latency):
