@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +26,12 @@ import (
 // pgConnector makes the wrapped connections of one pool.
 type pgConnector struct {
 	inner driver.Connector
+	// plain connects without the session settings in the start-up
+	// message, and sets them once connected: a pooler such as PgBouncer
+	// refuses a start-up parameter it does not know ("unsupported startup
+	// parameter"), and once one has, every connection goes that way.
+	plain  driver.Connector
+	pooled *atomic.Bool
 	// untyped: statements go unprepared (pgx's exec mode or simple
 	// protocol), so the server learns a parameter's type from the
 	// statement, not from a description pgx asked for first.
@@ -31,14 +40,61 @@ type pgConnector struct {
 
 func newPGConnector(cfg *pgx.ConnConfig) pgConnector {
 	m := cfg.DefaultQueryExecMode
+	plain := cfg.Copy()
+	var set strings.Builder
+	keys := make([]string, 0, len(pgSessionSettings))
+	for k := range cfg.RuntimeParams {
+		if _, ok := pgSessionSettings[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		delete(plain.RuntimeParams, k)
+		fmt.Fprintf(&set, "SET %s = %s;", pgx.Identifier{k}.Sanitize(), quoteLiteral(cfg.RuntimeParams[k]))
+	}
+	after := plain.AfterConnect
+	plain.AfterConnect = func(ctx context.Context, pc *pgconn.PgConn) error {
+		if after != nil {
+			if err := after(ctx, pc); err != nil {
+				return err
+			}
+		}
+		if set.Len() == 0 {
+			return nil
+		}
+		return pc.Exec(ctx, set.String()).Close()
+	}
 	return pgConnector{
 		inner:   stdlib.GetConnector(*cfg),
+		plain:   stdlib.GetConnector(*plain),
+		pooled:  new(atomic.Bool),
 		untyped: m == pgx.QueryExecModeExec || m == pgx.QueryExecModeSimpleProtocol,
 	}
 }
 
+// quoteLiteral is v as an SQL string literal.
+func quoteLiteral(v string) string {
+	return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+}
+
+// refusedStartupParameter reports whether err is a server (or a pooler)
+// refusing a start-up parameter it does not know.
+func refusedStartupParameter(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "08P01" && strings.Contains(pe.Message, "startup parameter")
+}
+
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	dc, err := c.inner.Connect(ctx)
+	inner := c.inner
+	if c.pooled.Load() {
+		inner = c.plain
+	}
+	dc, err := inner.Connect(ctx)
+	if err != nil && !c.pooled.Load() && refusedStartupParameter(err) {
+		c.pooled.Store(true)
+		dc, err = c.plain.Connect(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -142,6 +142,16 @@ const pgMigrationLock int64 = 0x637269657572_02
 // whose rows they never touch.
 const pgCreateLock int64 = 0x637269657572_04
 
+// pgSessionSettings are every connection's settings, sent with its
+// start-up message (or, through a pooler that refuses them there, by SET
+// once connected: pgConnector). No JIT: crieur's statements are short, and
+// a bulk INSERT … SELECT over jsonb_array_elements (whose rows the planner
+// guesses far too high) spent 4× its run compiling (a load's 2,000-post
+// chunk: 3.0 s with JIT, 0.7 s without). No parallel workers either:
+// starting them cost the month view's query (6,480 rows of 1,000,000
+// posts) 4–10× its 40 ms.
+var pgSessionSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"}
+
 func openPostgres(ctx context.Context, target string, opt Options) (*Store, error) {
 	return openPostgresVia(ctx, target, opt, nil)
 }
@@ -154,14 +164,9 @@ func openPostgresVia(ctx context.Context, target string, opt Options, wrap func(
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", shown, redact(err, password))
 	}
-	// No JIT: crieur's statements are short, and a bulk INSERT … SELECT over
-	// jsonb_array_elements (whose rows the planner guesses far too high)
-	// spent 4× its run compiling (a load's 2,000-post chunk: 3.0 s with
-	// JIT, 0.7 s without). No parallel workers either: starting them cost
-	// the month view's query (6,480 rows of 1,000,000 posts) 4–10× its
-	// 40 ms.
-	cfg.RuntimeParams["jit"] = "off"
-	cfg.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	for k, v := range pgSessionSettings {
+		cfg.RuntimeParams[k] = v
+	}
 	// A command runs each of its statements once: sent unprepared, in one
 	// round trip (pgx's exec mode), each costs half the round trips of a
 	// prepared one, and its new connection's statement cache would only
