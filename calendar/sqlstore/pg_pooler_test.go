@@ -119,3 +119,26 @@ func TestPostgresThroughAPoolerThatRefusesStartupSettings(t *testing.T) {
 		t.Errorf("reading through the pooler: %v", err)
 	}
 }
+
+// Warm on PostgreSQL also has each server process plan a statement on the
+// daemons' hot tables: they must all exist (a renamed table would make
+// every warming fail), and the connections stay open for the first calls.
+func TestPostgresWarmPlansOnTheHotTables(t *testing.T) {
+	ctx := context.Background()
+	s := pgStore(t, PostgresForTest(t))
+	for _, tb := range hotTables {
+		var ok bool
+		if err := s.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, tb).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			t.Errorf("hot table %q is not in the schema", tb)
+		}
+	}
+	if err := s.Warm(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.db.Stats(); st.OpenConnections < 3 || st.InUse != 0 {
+		t.Errorf("after Warm(3): %d open, %d in use; want ≥ 3 open, none in use", st.OpenConnections, st.InUse)
+	}
+}
