@@ -82,16 +82,11 @@ func (s *Store) Blackouts(ctx context.Context, from, to time.Time) ([]calendar.B
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []calendar.Blackout{}
-	for rows.Next() {
-		b, err := scanBlackout(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
+	out, err := scanRows(rows, scanBlackout)
+	if out == nil && err == nil {
+		out = []calendar.Blackout{} // an empty list, not nil
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // RemoveBlackout deletes a blackout; deliveries it held become claimable.
