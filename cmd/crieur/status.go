@@ -191,9 +191,7 @@ func (a *app) status() (statusDoc, error) {
 	}
 	doc.Daemons = []daemonDoc{}
 	for _, hb := range beats {
-		d := daemonOf(hb, now)
-		d.Leader = led && lead.Holder == hb.Owner && lead.Until.After(now) && d.State == "running"
-		d.Jobs = jobsOf(hb.Jobs, d.Leader, d.State == "running")
+		d := daemonOf(hb, now, led && lead.Holder == hb.Owner && lead.Until.After(now))
 		doc.Daemons = append(doc.Daemons, d)
 	}
 	// Running daemons first, each group by latest heartbeat (as read).
@@ -239,8 +237,9 @@ func (a *app) status() (statusDoc, error) {
 	return doc, nil
 }
 
-// daemonOf is what status says of one daemon's heartbeat at now.
-func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
+// daemonOf is what status says of one daemon's heartbeat at now, leads
+// telling whether it holds the leader lease (it leads if it also runs).
+func daemonOf(hb scheduler.Heartbeat, now time.Time, leads bool) daemonDoc {
 	at, started := hb.At, hb.Started
 	d := daemonDoc{LastBeat: &at, Host: hb.Host, PID: hb.PID, Owner: hb.Owner, StartedAt: &started,
 		Concurrency: hb.Concurrency}
@@ -252,7 +251,8 @@ func daemonOf(hb scheduler.Heartbeat, now time.Time) daemonDoc {
 	default:
 		d.State = "running"
 	}
-	d.Jobs = jobsOf(hb.Jobs, false, d.State == "running")
+	d.Leader = leads && d.State == "running"
+	d.Jobs = jobsOf(hb.Jobs, d.Leader, d.State == "running")
 	return d
 }
 

@@ -28,7 +28,7 @@ func TestStatusJobsOnlyForRunningDaemons(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := daemonOf(scheduler.Heartbeat{At: tc.beat, Stopped: tc.stopped, Jobs: jobs}, now)
+			d := daemonOf(scheduler.Heartbeat{At: tc.beat, Stopped: tc.stopped, Jobs: jobs}, now, false)
 			if d.State != tc.state {
 				t.Fatalf("state %q, want %q", d.State, tc.state)
 			}
