@@ -109,13 +109,6 @@ func (a *aheadQueue) topUp(most int) int {
 	return want
 }
 
-// len is how many wait.
-func (a *aheadQueue) len() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.qs)
-}
-
 // oldest is when the first waiting delivery was claimed.
 func (a *aheadQueue) oldest() (time.Time, bool) {
 	a.mu.Lock()

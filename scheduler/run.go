@@ -185,10 +185,11 @@ loop:
 		}
 		s.o.Metrics.setInflight(inflight)
 		claimedAll := false
-		// What waits ahead is topped up before it runs out (topUp), not only
-		// once a call that ends finds it empty: that slot would wait for
-		// this claim and its reads.
-		free, want := s.o.Concurrency-inflight, s.aheadOf()-ahead.len()
+		// With a free slot nothing waits ahead (the slots took it above).
+		// While every slot is busy, what waits ahead is topped up before it
+		// runs out (topUp), not only once a call that ends finds it empty:
+		// that slot would wait for this claim and its reads.
+		free, want := s.o.Concurrency-inflight, s.aheadOf()
 		if free == 0 {
 			want = ahead.topUp(s.aheadOf())
 		}
