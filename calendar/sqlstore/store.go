@@ -305,18 +305,23 @@ var hotTables = []string{"deliveries", "posts", "channels", "events"}
 // process reads them from the catalogs at its first statements on them,
 // and a daemon's first deliveries after its start waited 100–250 ms so
 // (their statements planned on cold caches, one connection after another).
-func warmCatalog(ctx context.Context, c *sql.Conn) error {
-	var q strings.Builder
-	for _, t := range hotTables {
-		fmt.Fprintf(&q, "EXPLAIN SELECT 1 FROM %s WHERE ctid = '(0,0)';", t)
-	}
+func warmCatalog(ctx context.Context, c *sql.Conn, q string) error {
 	return c.Raw(func(dc any) error {
 		pc, err := pgxConnOf(dc)
 		if err != nil {
 			return err
 		}
-		return pc.PgConn().Exec(ctx, q.String()).Close()
+		return pc.PgConn().Exec(ctx, q).Close()
 	})
+}
+
+// warmCatalogSQL is warmCatalog's statements, one on each hot table.
+func warmCatalogSQL() string {
+	var q strings.Builder
+	for _, t := range hotTables {
+		fmt.Fprintf(&q, "EXPLAIN SELECT 1 FROM %s WHERE ctid = '(0,0)';", t)
+	}
+	return q.String()
 }
 
 // Warm opens up to n of the pool's connections at once, so that a daemon's
@@ -332,6 +337,10 @@ func (s *Store) Warm(ctx context.Context, n int) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	warm := ""
+	if s.dia.pg {
+		warm = warmCatalogSQL()
+	}
 	conns := make([]*sql.Conn, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -342,8 +351,8 @@ func (s *Store) Warm(ctx context.Context, n int) error {
 				conns[i] = c
 				err = c.PingContext(ctx)
 			}
-			if err == nil && s.dia.pg {
-				err = warmCatalog(ctx, c)
+			if err == nil && warm != "" {
+				err = warmCatalog(ctx, c, warm)
 			}
 			errs[i] = err
 		})
