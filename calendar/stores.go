@@ -145,6 +145,10 @@ type Store interface {
 	DismissDeliveries(ctx context.Context, ref, channel string) ([]Delivery, error)
 
 	Entries(ctx context.Context, f ViewFilter) ([]Entry, error)
+	// EntriesByDay is the entries of f placed by their time in the days
+	// [starts[i], starts[i+1]): at most perDay of each, with each day's
+	// count (an entry outside every day is left out, as a grid does).
+	EntriesByDay(ctx context.Context, f ViewFilter, starts []time.Time, perDay int) (ByDay, error)
 	ExportPosts(ctx context.Context, f PostFilter) (Export, error)
 	Load(ctx context.Context, set *LoadSet, opt LoadOptions) (LoadResult, error)
 	LoadFrom(ctx context.Context, src LoadSource, opt LoadOptions) (LoadResult, error)

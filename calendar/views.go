@@ -38,3 +38,20 @@ type ViewFilter struct {
 	// WithBody loads the text too (exports need it; the grid does not).
 	WithBody bool
 }
+
+// ByDay is what a month grid shows of a view: each day's first entries,
+// how many the day holds, and the channels and campaigns its legend names.
+// Store.EntriesByDay reads it so that a month of thousands of deliveries
+// sends the grid a few rows a day rather than every entry.
+type ByDay struct {
+	// Days[i] is the first entries, in Entries' order, of the day
+	// [starts[i], starts[i+1]) of the starts asked for.
+	Days [][]Entry
+	// Counts[i] is how many entries that day holds.
+	Counts []int
+	// Channels names the channel of every entry of the days, sorted.
+	Channels []string
+	// Campaigns is each campaign of an entry of the days, with its colour
+	// as stored ("" when it has none).
+	Campaigns map[string]string
+}

@@ -1,7 +1,5 @@
 package sqlstore
 
-import "github.com/jackc/pgx/v5"
-
 // dialect is what differs between the two engines; every statement is
 // written once, with ? placeholders, and the PostgreSQL connections rewrite
 // them to $1… (pgdriver.go). A new statement cares about PostgreSQL only
@@ -12,17 +10,14 @@ type dialect struct {
 	pg bool
 }
 
-// manyRows are the arguments of a query that reads many rows (a month
-// view's thousands), ahead of args: on PostgreSQL its rows come in binary
-// even from a command's store, whose statements otherwise go unprepared
-// with their rows in text (pgx's exec mode); decoding thousands of rows
-// of text cost a month view more than the round trip this asks for (the
-// statement's description first, then its rows).
-func (d dialect) manyRows(args []any) []any {
-	if !d.pg {
-		return args
+// byteOrder is col ordered by its bytes, whatever the database's collation
+// (SQLite's default already is): views order channels by name, and a month
+// grid orders them again in Go.
+func (d dialect) byteOrder(col string) string {
+	if d.pg {
+		return col + ` COLLATE "C"`
 	}
-	return append([]any{pgx.QueryExecModeDescribeExec}, args...)
+	return col
 }
 
 // tagFilter is a condition true when the JSON list in column col holds the

@@ -660,12 +660,8 @@ func (c *pgCopy) send(ctx context.Context, conn *sql.Conn) error {
 	if c.rows == 0 {
 		return nil
 	}
-	err := conn.Raw(func(dc any) error {
-		pc, err := pgxConnOf(dc)
-		if err != nil {
-			return err
-		}
-		_, err = pc.PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), c.head)
+	err := onPgx(conn, func(pc *pgx.Conn) error {
+		_, err := pc.PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), c.head)
 		return err
 	})
 	c.buf, c.rows = c.buf[:0], 0
@@ -677,12 +673,8 @@ func (c *pgCopy) send(ctx context.Context, conn *sql.Conn) error {
 // runs on pgx's goroutine that feeds the COPY, never after stream returns.
 func (c *pgCopy) stream(ctx context.Context, conn *sql.Conn, next func() bool) error {
 	r := &copyReader{c: c, next: next, more: true}
-	err := conn.Raw(func(dc any) error {
-		pc, err := pgxConnOf(dc)
-		if err != nil {
-			return err
-		}
-		_, err = pc.PgConn().CopyFrom(ctx, r, c.head)
+	err := onPgx(conn, func(pc *pgx.Conn) error {
+		_, err := pc.PgConn().CopyFrom(ctx, r, c.head)
 		return err
 	})
 	// pgx may return (a lost connection) before its goroutine ends: a read
@@ -740,11 +732,7 @@ func (pg *pgLoad) channelApproval(ctx context.Context, conn *sql.Conn) (map[int6
 		return pg.approval, nil
 	}
 	approval := map[int64]bool{}
-	err := conn.Raw(func(dc any) error {
-		pc, err := pgxConnOf(dc)
-		if err != nil {
-			return err
-		}
+	err := onPgx(conn, func(pc *pgx.Conn) error {
 		rows, err := pc.Query(ctx, `SELECT id, require_approval FROM channels`)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -271,3 +272,25 @@ func pgxConnOf(dc any) (*pgx.Conn, error) {
 }
 
 func (c *pgConn) pgxConn() *pgx.Conn { return c.Conn.Conn() }
+
+// onPgx runs fn on the pgx connection under conn, a connection of the
+// PostgreSQL store.
+func onPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		pc, err := pgxConnOf(dc)
+		if err != nil {
+			return err
+		}
+		return fn(pc)
+	})
+}
+
+// withPgx runs fn on the pgx connection of one of the pool's connections.
+func (s *Store) withPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return onPgx(conn, fn)
+}

@@ -14,16 +14,38 @@ import (
 // over the visible range only and joins each post's deliveries, so a month
 // view costs the same on a calendar of a thousand posts as of a million.
 func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.Entry, error) {
+	where, args := s.viewWhere(f)
+	q := s.entrySelect(f.WithBody, s.dia.indexedBy("posts_publish_at")) + where + ` ORDER BY p.publish_at, p.id, ` + s.dia.byteOrder("ch.name")
+	out, err := s.readEntries(ctx, q, args, make([]calendar.Entry, 0, max(s.entriesHint(ctx, f), 256)))
+	if err != nil {
+		return nil, err
+	}
+	calendar.SortEntries(out)
+	return out, nil
+}
+
+// entrySelect is the SELECT of an Entry's columns from posts (with hint
+// after its name), their deliveries, channels and campaigns; a WHERE follows.
+func (s *Store) entrySelect(withBody bool, hint string) string {
 	body := `''`
-	if f.WithBody {
+	if withBody {
 		body = `p.body`
 	}
-	q := `SELECT d.id, p.id, p.slug, p.title, CASE WHEN p.title <> '' THEN '' ELSE substr(p.body, 1, 160) END, ` + body + `, COALESCE(d.due_at, p.publish_at), ch.name, ch.network, d.status, p.status,
+	return `SELECT d.id, p.id, p.slug, p.title, CASE WHEN p.title <> '' THEN '' ELSE substr(p.body, 1, 160) END, ` + body + `, COALESCE(d.due_at, p.publish_at), ch.name, ch.network, d.status, p.status,
 		COALESCE(c.name, ''), COALESCE(c.color, ''), p.tags, d.remote_url, d.published_at, d.idempotency_key, p.version, ` + s.dia.greatest("p.updated_at", "d.updated_at") + `
-		FROM posts p` + s.dia.indexedBy("posts_publish_at") + `
+		FROM posts p` + hint + viewJoins
+}
+
+// viewJoins joins a post (p) to its deliveries (d), their channels (ch) and
+// its campaign (c), as views read and filter them.
+const viewJoins = `
 		JOIN deliveries d ON d.post_id = p.id
 		JOIN channels ch ON ch.id = d.channel_id
-		LEFT JOIN campaigns c ON c.id = p.campaign_id
+		LEFT JOIN campaigns c ON c.id = p.campaign_id`
+
+// viewWhere is the WHERE clause of a view's filter, with its arguments.
+func (s *Store) viewWhere(f calendar.ViewFilter) (string, []any) {
+	q := `
 		WHERE p.publish_at IS NOT NULL`
 	var args []any
 	if !f.From.IsZero() {
@@ -52,17 +74,16 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 		q += ` AND ` + s.dia.tagFilter("p.tags")
 		args = append(args, f.Tag)
 	}
-	q += ` ORDER BY p.publish_at, p.id, ch.name`
-	out := make([]calendar.Entry, 0, max(s.entriesHint(ctx, f), 256))
+	return q, args
+}
+
+// readEntries appends the entries that q (an entrySelect) reads to out, in
+// the query's order.
+func (s *Store) readEntries(ctx context.Context, q string, args []any, out []calendar.Entry) ([]calendar.Entry, error) {
 	if s.dia.pg {
-		out, err := s.pgEntries(ctx, q, args, out)
-		if err != nil {
-			return nil, err
-		}
-		calendar.SortEntries(out)
-		return out, nil
+		return s.pgEntries(ctx, q, args, out)
 	}
-	rows, err := s.db.QueryContext(ctx, q, s.dia.manyRows(args)...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +116,7 @@ func (s *Store) Entries(ctx context.Context, f calendar.ViewFilter) ([]calendar.
 		e.Label = label(e.Title, e.Label, e.Slug)
 		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	calendar.SortEntries(out)
-	return out, nil
+	return out, rows.Err()
 }
 
 func label(title, text, slug string) string {

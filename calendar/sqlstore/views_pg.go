@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	calendar "github.com/crieur/crieur/calendar"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -27,16 +28,7 @@ import (
 // text columns are the same bytes; the numbers are parsed), so the month
 // no longer asks for the statement's description first (a round trip).
 func (s *Store) pgEntries(ctx context.Context, q string, args []any, out []calendar.Entry) ([]calendar.Entry, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		pc, err := pgxConnOf(dc)
-		if err != nil {
-			return err
-		}
+	err := s.withPgx(ctx, func(pc *pgx.Conn) error {
 		rows, err := pc.Query(ctx, rebind(q), args...)
 		if err != nil {
 			return err

@@ -121,12 +121,19 @@ with --no-color or NO_COLOR; --color=always forces it (e.g. for "less -R"),
 			if err != nil {
 				return err
 			}
-			v, err := a.buildView(st, kind, start, end, vf)
+			text := calview.Text{Width: a.termWidth(), Color: color}
+			var v calview.View
+			if kind == "month" && a.format() == "table" {
+				// The grid shows a few entries a day: only those are read.
+				v, err = a.buildMonthGrid(st, start, end, vf, text.MonthLines())
+			} else {
+				v, err = a.buildView(st, kind, start, end, vf)
+			}
 			if err != nil {
 				return err
 			}
 			return a.emit(v, func(w io.Writer) error {
-				return calview.Text{Width: a.termWidth(), Color: color}.Render(colourWriter(w, color), v)
+				return text.Render(colourWriter(w, color), v)
 			})
 		},
 	}
@@ -221,14 +228,38 @@ func (a *app) buildView(st calendar.Store, kind string, start, end time.Time, vf
 	if err != nil {
 		return calview.View{}, err
 	}
-	blackouts, err := st.Blackouts(a.ctx, start, end)
+	blackouts, err := a.viewBlackouts(st, start, end, vf)
 	if err != nil {
 		return calview.View{}, err
 	}
-	if vf.channel != "" {
-		blackouts = onChannel(blackouts, vf.channel)
-	}
 	return calview.Build(kind, start, end, a.zone(), a.now(), entries, blackouts), nil
+}
+
+// buildMonthGrid is buildView for the month grid in text, reading the
+// first perDay entries of each day and the days' counts only.
+func (a *app) buildMonthGrid(st calendar.Store, start, end time.Time, vf viewFlags, perDay int) (calview.View, error) {
+	f, err := vf.filter(start, end)
+	if err != nil {
+		return calview.View{}, err
+	}
+	byDay, err := st.EntriesByDay(a.ctx, f, calview.DayStarts(start, end, a.zone()), perDay)
+	if err != nil {
+		return calview.View{}, err
+	}
+	blackouts, err := a.viewBlackouts(st, start, end, vf)
+	if err != nil {
+		return calview.View{}, err
+	}
+	return calview.BuildByDay("month", start, end, a.zone(), a.now(), byDay, blackouts), nil
+}
+
+// viewBlackouts is the blackouts a view over [start, end) shows.
+func (a *app) viewBlackouts(st calendar.Store, start, end time.Time, vf viewFlags) ([]calendar.Blackout, error) {
+	blackouts, err := st.Blackouts(a.ctx, start, end)
+	if err != nil || vf.channel == "" {
+		return blackouts, err
+	}
+	return onChannel(blackouts, vf.channel), nil
 }
 
 // onChannel keeps the blackouts that apply to channel.

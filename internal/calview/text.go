@@ -20,6 +20,15 @@ type Text struct {
 	Lines int
 }
 
+// MonthLines is how many entries a month cell shows, the last line being
+// "+N more" when the day holds more: what Store.EntriesByDay needs of a day.
+func (t Text) MonthLines() int {
+	if t.Lines <= 0 {
+		return 4
+	}
+	return t.Lines
+}
+
 // MinWidth is the narrowest grid drawn: a classic terminal.
 const MinWidth = 80
 
@@ -116,10 +125,7 @@ func (t Text) dayHeader(d Day, label string, w int) string {
 func (t Text) Month(w io.Writer, v View) error {
 	width := t.width()
 	cw := (width-1)/7 - 1
-	lines := t.Lines
-	if lines <= 0 {
-		lines = 4
-	}
+	lines := t.MonthLines()
 	var b strings.Builder
 	b.WriteString(center(v.From.Format("January 2006"), 7*(cw+1)+1) + "\n")
 	rule := func(l, m, r string) {
@@ -192,7 +198,7 @@ const narrowCell = 14
 // cellLines is a day's entries as cell lines, the last of them "+N more" when
 // the day holds more than lines entries.
 func (t Text) cellLines(v View, d *Day, lines, cw int) []string {
-	n := len(d.Entries)
+	n := d.count()
 	shown := n
 	if n > lines {
 		shown = lines - 1

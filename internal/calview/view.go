@@ -6,6 +6,7 @@ package calview
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +45,11 @@ type Day struct {
 	Blackouts []calendar.Blackout `json:"blackouts,omitempty"`
 	Entries   []calendar.Entry    `json:"entries"`
 	start     time.Time
+	total     int // the day's entries when Entries holds the first only (BuildByDay)
 }
+
+// count is how many entries the day holds.
+func (d Day) count() int { return max(len(d.Entries), d.total) }
 
 // Campaign is a campaign seen in the view, with the colour it is drawn in.
 type Campaign struct {
@@ -55,6 +60,56 @@ type Campaign struct {
 // Build lays entries and blackouts out over the days [from, to) of loc; now
 // says which day is today. The days' entries may share entries' array.
 func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, entries []calendar.Entry, blackouts []calendar.Blackout) View {
+	v, index := days(kind, from, to, loc, now, blackouts)
+	placeEntries(v.Days, entries, index, loc)
+	channels := map[string]bool{}
+	campaigns := map[string]string{}
+	for _, d := range v.Days {
+		for _, e := range d.Entries {
+			channels[e.Channel] = true
+			if e.Campaign != "" {
+				campaigns[e.Campaign] = e.CampaignColor
+			}
+		}
+	}
+	names := make([]string, 0, len(channels))
+	for n := range channels {
+		names = append(names, n)
+	}
+	v.legend(names, campaigns)
+	return v
+}
+
+// BuildByDay is Build for a month grid from Store.EntriesByDay, read with
+// DayStarts(from, to): each day holds the entries the grid shows and
+// counts them all. It is for the text grid only: its days do not hold
+// every entry, as a View's JSON form says they do.
+func BuildByDay(kind string, from, to time.Time, loc *time.Location, now time.Time, b calendar.ByDay, blackouts []calendar.Blackout) View {
+	v, _ := days(kind, from, to, loc, now, blackouts)
+	for i := range v.Days {
+		if i < len(b.Days) {
+			v.Days[i].Entries = append(v.Days[i].Entries, b.Days[i]...)
+			v.Days[i].total = b.Counts[i]
+		}
+	}
+	v.legend(slices.Clone(b.Channels), b.Campaigns)
+	return v
+}
+
+// DayStarts is the start of each day Build lays out over [from, to) in
+// loc, then the end of the last: the days of Store.EntriesByDay.
+func DayStarts(from, to time.Time, loc *time.Location) []time.Time {
+	var out []time.Time
+	d := from.In(loc)
+	for ; d.Before(to); d = nextDay(d) {
+		out = append(out, d)
+	}
+	return append(out, d)
+}
+
+// days is a view of the days [from, to) of loc with their blackouts and
+// no entries yet, and each day's index by date.
+func days(kind string, from, to time.Time, loc *time.Location, now time.Time, blackouts []calendar.Blackout) (View, map[string]int) {
 	v := View{Kind: kind, From: from.In(loc), To: to.In(loc), Zone: loc.String(), Today: now.In(loc).Format(time.DateOnly), loc: loc}
 	index := map[string]int{}
 	for d := v.From; d.Before(v.To); d = nextDay(d) {
@@ -69,22 +124,12 @@ func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, e
 		index[day.Date] = len(v.Days)
 		v.Days = append(v.Days, day)
 	}
-	channels := map[string]bool{}
-	campaigns := map[string]string{}
-	placeEntries(v.Days, entries, index, loc)
-	for _, d := range v.Days {
-		for _, e := range d.Entries {
-			channels[e.Channel] = true
-			if e.Campaign != "" {
-				campaigns[e.Campaign] = e.CampaignColor
-			}
-		}
-	}
-	names := make([]string, 0, len(channels))
-	for n := range channels {
-		names = append(names, n)
-	}
-	v.Abbrev = Abbreviate(names)
+	return v, index
+}
+
+// legend sets the channels' abbreviations and the campaigns' colours.
+func (v *View) legend(channels []string, campaigns map[string]string) {
+	v.Abbrev = Abbreviate(channels)
 	for name, color := range campaigns {
 		v.Campaigns = append(v.Campaigns, Campaign{Name: name, Color: CampaignHex(name, color)})
 	}
@@ -92,7 +137,6 @@ func Build(kind string, from, to time.Time, loc *time.Location, now time.Time, e
 	if v.Campaigns == nil {
 		v.Campaigns = []Campaign{}
 	}
-	return v
 }
 
 // nextDay is the next midnight on the wall clock (23 or 25 hours away on a
