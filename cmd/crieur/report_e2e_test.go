@@ -99,7 +99,7 @@ func TestReportEndToEnd(t *testing.T) {
 
 	// Before +1h nothing is read.
 	soon := time.Now().Add(30 * time.Minute)
-	if code, out, errOut := env.exec(&soon, "stats", "collect"); code != exitOK || !strings.Contains(out, "Read 0 of 0 posts due.") {
+	if code, out, errOut := env.exec(&soon, "stats", "collect"); code != exitOK || !strings.Contains(out, "Read 0 of 0 readings due.") {
 		t.Fatalf("stats collect at +30m: exit %d\n%s%s", code, out, errOut)
 	}
 

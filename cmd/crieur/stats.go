@@ -118,7 +118,7 @@ to wait (rate limit) is left for the next run. For cron users: run it hourly.`,
 					fmt.Fprintln(w, run.Recorded)
 					return nil
 				}
-				fmt.Fprintf(w, "Read %d of %d posts due", run.Recorded, run.Due)
+				fmt.Fprintf(w, "Read %d of %d readings due", run.Recorded, run.Due)
 				if run.Deleted > 0 || run.Revoked > 0 {
 					fmt.Fprintf(w, " (%d deleted by the network, %d no longer readable)", run.Deleted, run.Revoked)
 				}

@@ -73,7 +73,7 @@ func TestXStatsBilledOffUntilEnabled(t *testing.T) {
 		t.Errorf("stats=maybe: exit %d, %s", code, errOut)
 	}
 	env.cli("channel", "edit", env.channel, "--set", "stats=on")
-	if code, out, errOut := env.exec(&later, "stats", "collect"); code != exitOK || !strings.Contains(out, "Read 1 of 1 posts due.") {
+	if code, out, errOut := env.exec(&later, "stats", "collect"); code != exitOK || !strings.Contains(out, "Read 1 of 1 readings due.") {
 		t.Fatalf("stats collect, stats=on: exit %d\n%s%s", code, out, errOut)
 	}
 	if n := len(env.fake.calls("GET", "/2/tweets")); n != 1 {
