@@ -115,7 +115,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 	verr := &calendar.ValidationError{}
 	for k, v := range settings {
 		if !known["set:"+k] {
-			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, didYouMean(k, names(nw.Settings)), fieldNames(nw.Settings))})
+			verr.Add(calendar.FieldError{Field: "set", Message: fmt.Sprintf("%s has no setting %q%s (it has: %s)", nw.Name, k, suggest.DidYouMeanShort(k, names(nw.Settings)), fieldNames(nw.Settings))})
 			continue
 		}
 		if v == "" {
@@ -132,7 +132,7 @@ func (f *channelFlags) apply(a *app, cmd *cobra.Command, st calendar.Store, c *c
 	}
 	for k, ref := range secrets {
 		if !known["secret:"+k] {
-			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, didYouMean(k, names(nw.Secrets)), fieldNames(nw.Secrets))})
+			verr.Add(calendar.FieldError{Field: "secret", Message: fmt.Sprintf("%s has no secret %q%s (it has: %s)", nw.Name, k, suggest.DidYouMeanShort(k, names(nw.Secrets)), fieldNames(nw.Secrets))})
 			continue
 		}
 		if err := calendar.CheckSecretRef(ref); err != nil {
@@ -248,21 +248,6 @@ func (f *channelFlags) resolveSecrets(st calendar.Store, refs map[string]string)
 		out[k] = v
 	}
 	return out, nil
-}
-
-// didYouMean suggests the field a mistyped key is close to: ` (did you
-// mean "instance"?)`, or nothing.
-func didYouMean(key string, candidates []string) string {
-	best, bestD := "", 3 // at most two edits away
-	for _, c := range candidates {
-		if d := suggest.Distance(strings.ToLower(key), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 // names lists the fields' names.

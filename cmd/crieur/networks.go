@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/crieur/crieur/internal/suggest"
 	"github.com/crieur/crieur/publishers"
 	_ "github.com/crieur/crieur/publishers/all" // registers every network
 )
@@ -9,7 +10,7 @@ import (
 func network(name string) (publishers.Network, error) {
 	n, err := publishers.Lookup(name)
 	if err != nil {
-		return n, invalid("network", "%v%s", err, didYouMean(name, publishers.Names()))
+		return n, invalid("network", "%v%s", err, suggest.DidYouMeanShort(name, publishers.Names()))
 	}
 	return n, nil
 }

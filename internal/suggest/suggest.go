@@ -12,10 +12,17 @@ import (
 // has three letters or more (shorter ones are too easy to match by
 // chance); else "". On a tie the first of known wins.
 func Closest(word string, known []string, max int) string {
-	word = strings.ToLower(strings.TrimSpace(word))
-	if len([]rune(word)) < 3 {
+	if len([]rune(strings.TrimSpace(word))) < 3 {
 		return ""
 	}
+	return ClosestShort(word, known, max)
+}
+
+// ClosestShort is Closest for words of any length: for lists of short
+// names (a network called x, a setting called id), where a one-letter
+// slip is the likely mistake.
+func ClosestShort(word string, known []string, max int) string {
+	word = strings.ToLower(strings.TrimSpace(word))
 	best, bestD := "", max+1
 	for _, k := range known {
 		if d := Distance(word, strings.ToLower(k)); d < bestD {
@@ -28,10 +35,19 @@ func Closest(word string, known []string, max int) string {
 // DidYouMean is ` (did you mean "x"?)` for the closest known word at most
 // two edits away, or "".
 func DidYouMean(word string, known []string) string {
-	if k := Closest(word, known, 2); k != "" {
-		return fmt.Sprintf(" (did you mean %q?)", k)
+	return phrase(Closest(word, known, 2))
+}
+
+// DidYouMeanShort is DidYouMean by ClosestShort.
+func DidYouMeanShort(word string, known []string) string {
+	return phrase(ClosestShort(word, known, 2))
+}
+
+func phrase(k string) string {
+	if k == "" {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf(" (did you mean %q?)", k)
 }
 
 // Distance is the Levenshtein distance between a and b, in runes.

@@ -19,6 +19,20 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
+func TestDidYouMeanShortGuessesShortNames(t *testing.T) {
+	known := []string{"x", "id", "mastodon"}
+	for _, tc := range []struct{ word, want string }{
+		{"xx", ` (did you mean "x"?)`},
+		{"ID", ` (did you mean "id"?)`},
+		{"mastodn", ` (did you mean "mastodon"?)`},
+		{"facebook", ""},
+	} {
+		if got := DidYouMeanShort(tc.word, known); got != tc.want {
+			t.Errorf("DidYouMeanShort(%q) = %q, want %q", tc.word, got, tc.want)
+		}
+	}
+}
+
 func TestClosestKeepsTheKnownSpelling(t *testing.T) {
 	if got := Closest("acme-mastodn", []string{"Acme-Mastodon", "acme-bsky"}, 2); got != "Acme-Mastodon" {
 		t.Errorf("Closest = %q, want the known spelling Acme-Mastodon", got)
