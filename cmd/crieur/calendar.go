@@ -61,7 +61,8 @@ fills a wider terminal (its width, or $COLUMNS).
 
 --week shows one week with hours as rows; --agenda lists day by day with full
 titles, channels and states (from today, four weeks, unless --from/--to; --to
-is inclusive). Times are in --tz (else the local zone). -o json prints the same
+is inclusive). Days and times are in --tz, else your config's tz (CRIEUR_TZ),
+else the calendar's zone (crieur status shows it). -o json prints the same
 content as data.
 
 Colour (campaign colours, today, blackouts) is used only on a terminal, never
