@@ -181,7 +181,7 @@ in a local calendar, and publishes each post on time on every network.`,
 	pf.String(keyDB, "", "calendar database: a SQLite file, or postgres://user@host/db (env CRIEUR_DB; default $XDG_DATA_HOME/crieur/crieur.db)")
 	pf.String(keyConfig, "", "config file (default $XDG_CONFIG_HOME/crieur/config.yaml)")
 	pf.StringP(keyOutput, "o", "table", "output format: table, json or yaml")
-	pf.String(keyTZ, "", "time zone for reading and showing times (default: the calendar's, else local)")
+	pf.String(keyTZ, "", "time zone for reading and showing times (default: the config's tz, else the calendar's, else local)")
 	pf.Bool(keyNoColor, false, "no colour (also NO_COLOR)")
 	pf.BoolP(keyQuiet, "q", false, "print only what scripts need")
 	pf.BoolP(keyVerbose, "v", false, "say more")

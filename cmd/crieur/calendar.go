@@ -61,7 +61,8 @@ fills a wider terminal (its width, or $COLUMNS).
 
 --week shows one week with hours as rows; --agenda lists day by day with full
 titles, channels and states (from today, four weeks, unless --from/--to; --to
-is inclusive). Times are in --tz (else the local zone). -o json prints the same
+is inclusive). Days and times are in --tz, else your config's tz (CRIEUR_TZ),
+else the calendar's zone (crieur status shows it). -o json prints the same
 content as data.
 
 Colour (campaign colours, today, blackouts) is used only on a terminal, never
@@ -92,6 +93,13 @@ with --no-color or NO_COLOR; --color=always forces it (e.g. for "less -R"),
 			if err != nil {
 				return err
 			}
+			// The calendar is opened first: a process without a tz of its
+			// own views in the calendar's zone, known once it is open, and
+			// the days are cut at that zone's midnights.
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
 			loc := a.zone()
 			now := a.now()
 			var kind string
@@ -116,10 +124,6 @@ with --no-color or NO_COLOR; --color=always forces it (e.g. for "less -R"),
 				if start, end, err = monthRange(month, now, loc); err != nil {
 					return err
 				}
-			}
-			st, err := a.db()
-			if err != nil {
-				return err
 			}
 			text := calview.Text{Width: a.termWidth(), Color: color}
 			var v calview.View
@@ -315,10 +319,6 @@ chooses table, json or yaml everywhere else.
 			return a.loadConfig(cmd)
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loc := a.zone()
-			now := a.now()
-			var start, end time.Time
-			var err error
 			if format == "" && file != "" && file != "-" {
 				// The file's extension says the format, as `crieur export` reads it.
 				switch strings.ToLower(filepath.Ext(file)) {
@@ -335,6 +335,23 @@ chooses table, json or yaml everywhere else.
 				if from != "" || to != "" {
 					return usageErr{errors.New("the html page shows one month: use --month")}
 				}
+			case "ics", "json":
+			case "":
+				return usageErr{errors.New("give --format ics, html or json (or an --out FILE ending in .ics, .html or .json)")}
+			default:
+				return usageErr{fmt.Errorf("--format %q: use ics, html or json", format)}
+			}
+			// The calendar is opened before the days are read: a process
+			// without a tz of its own reads them in the calendar's zone.
+			st, err := a.db()
+			if err != nil {
+				return err
+			}
+			loc := a.zone()
+			now := a.now()
+			var start, end time.Time
+			switch format {
+			case "html":
 				if start, end, err = monthRange(month, now, loc); err != nil {
 					return err
 				}
@@ -357,14 +374,6 @@ chooses table, json or yaml everywhere else.
 						end = time.Date(e.Year(), e.Month(), e.Day()+1, 0, 0, 0, 0, loc)
 					}
 				}
-			case "":
-				return usageErr{errors.New("give --format ics, html or json (or an --out FILE ending in .ics, .html or .json)")}
-			default:
-				return usageErr{fmt.Errorf("--format %q: use ics, html or json", format)}
-			}
-			st, err := a.db()
-			if err != nil {
-				return err
 			}
 			f, err := vf.filter(start, end)
 			if err != nil {

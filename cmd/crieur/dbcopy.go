@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ Stored secrets are opened with the source's key and sealed with the target's:
 --from-key-file and --to-key-file name key files (0600, as crieur init makes
 them); either defaults to this configuration's key (CRIEUR_KEY, else the key
 file).`,
-		Example: `  crieur db copy --from sqlite:$HOME/.local/share/crieur/crieur.db --to postgres://crieur@db.internal/crieur
+		Example: `  crieur db copy --from "sqlite:${XDG_DATA_HOME:-$HOME/.local/share}/crieur/crieur.db" --to postgres://crieur@db.internal/crieur
   crieur db copy --from sqlite:old.db --to sqlite:new.db --to-key-file ./new.key -o json`,
 		Args: exactArgs(0, "no arguments (the databases are --from and --to)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -77,6 +78,11 @@ file).`,
 			}
 			src, err := a.openLocation(fromLoc, false, a.keySourceOf(fromKey))
 			if err != nil {
+				if errors.Is(err, sqlstore.ErrNoDatabase) && fromLoc.scheme == "sqlite" {
+					// Not "pass --db": --from names the source. Say where
+					// this machine's calendar is, when there is one.
+					err = fmt.Errorf("%w at %s%s", sqlstore.ErrNoDatabase, fromLoc.path, a.localCalendarHint(fromLoc.path))
+				}
 				return fmt.Errorf("--from %s: %w", fromLoc, err)
 			}
 			defer src.Close()
@@ -202,6 +208,22 @@ func (a *app) keySourceOf(path string) calendar.KeySource {
 		}
 		return calendar.Keys{Current: k}, nil
 	}
+}
+
+// localCalendarHint names this machine's SQLite calendar (--db or
+// CRIEUR_DB when it is a file, else the default one) when it exists and is
+// not missing: " (this machine's calendar is sqlite:PATH)", else "".
+func (a *app) localCalendarHint(missing string) string {
+	for _, p := range []string{a.dbPath(), filepath.Join(dataDir(), "crieur.db")} {
+		l, err := parseDBLocation(p)
+		if err != nil || l.scheme != "sqlite" || l.path == missing {
+			continue
+		}
+		if fi, err := os.Stat(l.path); err == nil && fi.Mode().IsRegular() {
+			return fmt.Sprintf(" (this machine's calendar is sqlite:%s)", l.path)
+		}
+	}
+	return ""
 }
 
 // openLocation opens a calendar named on the command line (creating a
