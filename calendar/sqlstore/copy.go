@@ -201,7 +201,7 @@ func (s *Store) prepareTarget(ctx context.Context, out *sql.Tx, replace bool) er
 			return err
 		}
 		if n > 0 {
-			held = append(held, fmt.Sprintf("%d %s", n, t.name))
+			held = append(held, fmt.Sprintf("%s: %d", t.name, n)) // "campaigns: 1", not "1 campaigns"
 		}
 	}
 	if len(held) > 0 {
