@@ -172,6 +172,35 @@ func TestWeekAndAgenda(t *testing.T) {
 	}
 }
 
+// TestAgendaSaysTheZoneWhenClocksGoBack checks that the two 01:30s of the
+// night New York's clocks go back are told apart, and only that day's.
+func TestAgendaSaysTheZoneWhenClocksGoBack(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 10, 31, 0, 0, 0, 0, ny), time.Date(2026, 11, 3, 0, 0, 0, 0, ny)
+	entries := []calendar.Entry{
+		entry(time.Date(2026, 10, 31, 1, 30, 0, 0, ny), "blog", "Saturday", ""),
+		entry(time.Date(2026, 11, 1, 5, 30, 0, 0, time.UTC), "blog", "First 01:30", ""),
+		entry(time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC), "blog", "Second 01:30", ""),
+		entry(time.Date(2026, 11, 2, 1, 30, 0, 0, ny), "blog", "Monday", ""),
+	}
+	var buf bytes.Buffer
+	if err := (Text{}).Render(&buf, Build("agenda", from, to, ny, from, entries, nil)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, s := range []string{"  01:30  blog", "  01:30 EDT  blog", "  01:30 EST  blog"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("%q missing:\n%s", s, out)
+		}
+	}
+	if strings.Count(out, "  01:30  blog") != 2 {
+		t.Errorf("the days without a repeated hour should not name the zone:\n%s", out)
+	}
+}
+
 func TestBuildAcrossDSTHasEveryDay(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	from, to := MonthRange(2030, time.October, paris)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rivo/uniseg"
 
@@ -371,12 +372,18 @@ func (t Text) Agenda(w io.Writer, v View) error {
 		for _, x := range d.Blackouts {
 			b.WriteString("  " + t.paint(sgrDim, fmt.Sprintf("%s blackout %s–%s: %s", shade, x.StartsAt.In(v.loc).Format("Jan 2 15:04"), x.EndsAt.In(v.loc).Format("Jan 2 15:04"), blackoutText(x))) + "\n")
 		}
+		// On the night clocks go back, an hour of wall-clock times comes
+		// twice: that day's times say their zone (01:30 EDT, 01:30 EST).
+		clock := "15:04"
+		if nextDay(d.start).Sub(d.start) > 24*time.Hour {
+			clock = "15:04 MST"
+		}
 		for _, e := range d.Entries {
 			state := e.Status
 			if e.PostStatus != "" && e.PostStatus != e.Status {
 				state = e.PostStatus + "/" + e.Status
 			}
-			line := fmt.Sprintf("  %s  %s  %-19s  ", e.At.In(v.loc).Format("15:04"), fit(e.Channel, chw), state)
+			line := fmt.Sprintf("  %s  %s  %-19s  ", e.At.In(v.loc).Format(clock), fit(e.Channel, chw), state)
 			title := e.Label
 			if e.Campaign != "" {
 				title += " [" + e.Campaign + "]"
