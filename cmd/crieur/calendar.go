@@ -198,23 +198,24 @@ func monthRange(month string, now time.Time, loc *time.Location) (time.Time, tim
 // agendaRange reads --from/--to: days at midnight in loc, --to inclusive.
 func (a *app) agendaRange(from, to string, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
 	n := now.In(loc)
-	start := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	start := calview.Midnight(n.Year(), n.Month(), n.Day(), loc)
 	if from != "" {
 		t, err := a.parseDay("from", from)
 		if err != nil {
 			return start, start, err
 		}
 		t = t.In(loc)
-		start = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		start = calview.Midnight(t.Year(), t.Month(), t.Day(), loc)
 	}
-	end := time.Date(start.Year(), start.Month(), start.Day()+28, 0, 0, 0, 0, loc)
+	s := start.In(loc)
+	end := calview.Midnight(s.Year(), s.Month(), s.Day()+28, loc)
 	if to != "" {
 		t, err := a.parseDay("to", to)
 		if err != nil {
 			return start, start, err
 		}
 		t = t.In(loc)
-		end = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+		end = calview.Midnight(t.Year(), t.Month(), t.Day()+1, loc)
 	}
 	if !end.After(start) {
 		return start, end, invalid("to", "--to is before --from")

@@ -15,6 +15,7 @@ import (
 	"github.com/crieur/crieur/calendar"
 	"github.com/crieur/crieur/calendar/formats"
 	"github.com/crieur/crieur/calendar/when"
+	"github.com/crieur/crieur/internal/calview"
 	"github.com/crieur/crieur/internal/safefile"
 	"github.com/spf13/cobra"
 )
@@ -680,8 +681,10 @@ func newPostListCmd(a *app) *cobra.Command {
 
 // parseDay reads a bound: a date (midnight in the viewer's zone) or a WHEN.
 func (a *app) parseDay(field, s string) (time.Time, error) {
-	if t, err := time.ParseInLocation(time.DateOnly, s, a.zone()); err == nil {
-		return t.UTC(), nil
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		// The day's first instant: 01:00 where clocks spring forward at
+		// midnight (ParseInLocation gives 23:00 of the day before).
+		return calview.Midnight(d.Year(), d.Month(), d.Day(), a.zone()).UTC(), nil
 	}
 	t, err := when.Parse(s, a.now(), a.zone())
 	if err != nil {

@@ -139,24 +139,44 @@ func (v *View) legend(channels []string, campaigns map[string]string) {
 	}
 }
 
-// nextDay is the next midnight on the wall clock (23 or 25 hours away on a
-// DST change).
+// nextDay is the start of the next day on the wall clock (23 or 25 hours
+// away on a DST change).
 func nextDay(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, d.Location())
+	return Midnight(d.Year(), d.Month(), d.Day()+1, d.Location())
+}
+
+// Midnight is the first instant of the day year-month-day (normalised as
+// time.Date does) in loc: its 00:00, or, where clocks spring forward at
+// midnight (Chile, Cuba, Paraguay), the end of the gap (01:00). time.Date
+// gives 23:00 of the day before for such a midnight, from which the next
+// day would be that same instant again.
+func Midnight(year int, month time.Month, day int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, 0, 0, 0, 0, loc)
+	want := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	dateOf := func(t time.Time) time.Time {
+		t = t.In(loc)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	if !dateOf(t).Before(want) {
+		return t
+	}
+	// The day's first second lies within a day of t (zone offsets and
+	// their changes are whole seconds).
+	n := sort.Search(26*3600, func(i int) bool { return !dateOf(t.Add(time.Duration(i) * time.Second)).Before(want) })
+	return t.Add(time.Duration(n) * time.Second)
 }
 
 // MonthRange is the first and the day after the last day of month in loc.
 func MonthRange(year int, month time.Month, loc *time.Location) (time.Time, time.Time) {
-	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
-	return from, time.Date(year, month+1, 1, 0, 0, 0, 0, loc)
+	return Midnight(year, month, 1, loc), Midnight(year, month+1, 1, loc)
 }
 
 // WeekRange is the Monday-to-Monday week holding day, in loc.
 func WeekRange(day time.Time, loc *time.Location) (time.Time, time.Time) {
 	d := day.In(loc)
 	back := (int(d.Weekday()) + 6) % 7
-	from := time.Date(d.Year(), d.Month(), d.Day()-back, 0, 0, 0, 0, loc)
-	return from, time.Date(from.Year(), from.Month(), from.Day()+7, 0, 0, 0, 0, loc)
+	from := Midnight(d.Year(), d.Month(), d.Day()-back, loc)
+	return from, Midnight(d.Year(), d.Month(), d.Day()-back+7, loc)
 }
 
 // Abbreviate gives each channel a distinct two-letter name for the grid:
