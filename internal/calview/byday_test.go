@@ -65,3 +65,57 @@ func TestBuildByDayDrawsTheSameGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildByDayWithEntriesGone checks the grid when entries counted by
+// Store.EntriesByDay's first statement were deleted before its second read
+// their rows: a day holds fewer entries than its count says it shows. The
+// cell draws those it has and counts the rest as more, never a blank entry
+// nor a panic.
+func TestBuildByDayWithEntriesGone(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := MonthRange(2030, time.March, paris)
+	now := time.Date(2030, 3, 1, 8, 0, 0, 0, paris)
+	at := func(d, h int) time.Time { return time.Date(2030, 3, d, h, 0, 0, 0, paris) }
+	starts := DayStarts(from, to, paris)
+	tests := []struct {
+		name  string
+		count int
+		shown []calendar.Entry
+		want  []string
+	}{
+		{"four counted, one gone", 4, []calendar.Entry{entry(at(12, 8), "acme-bsky", "One", ""), entry(at(12, 9), "acme-bsky", "Two", ""), entry(at(12, 10), "acme-bsky", "Three", "")},
+			[]string{"08:00 bs One", "09:00 bs Two", "10:00 bs Three", "+1 more"}},
+		{"one counted, gone", 1, nil, nil},
+		{"six counted, two of the first four gone", 6, []calendar.Entry{entry(at(12, 8), "acme-bsky", "One", ""), entry(at(12, 9), "acme-bsky", "Two", "")},
+			[]string{"08:00 bs One", "09:00 bs Two", "+4 more"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := calendar.ByDay{Days: make([][]calendar.Entry, len(starts)-1), Counts: make([]int, len(starts)-1), Channels: []string{"acme-bsky"}, Campaigns: map[string]string{}}
+			b.Days[11], b.Counts[11] = tt.shown, tt.count
+			v := BuildByDay("month", from, to, paris, now, b, nil)
+			var out bytes.Buffer
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("render panicked: %v", r)
+					}
+				}()
+				if err := (Text{Width: 200}).Render(&out, v); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			if bytes.Contains(out.Bytes(), []byte("00:00")) || bytes.Contains(out.Bytes(), []byte("01:00")) {
+				t.Errorf("a blank entry is drawn:\n%s", out.String())
+			}
+			for _, w := range tt.want {
+				if !bytes.Contains(out.Bytes(), []byte(w)) {
+					t.Errorf("no %q in:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}

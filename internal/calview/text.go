@@ -204,6 +204,9 @@ func (t Text) cellLines(v View, d *Day, lines, cw int) []string {
 	if n > lines {
 		shown = lines - 1
 	}
+	// A day from BuildByDay may hold fewer than it counts (entries deleted
+	// between EntriesByDay's two reads): those left are counted as more.
+	shown = min(shown, len(d.Entries))
 	var out []string
 	for _, e := range d.Entries[:shown] {
 		if cw < narrowCell {
