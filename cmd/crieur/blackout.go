@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crieur/crieur/calendar"
+	"github.com/crieur/crieur/internal/calview"
 	"github.com/spf13/cobra"
 )
 
@@ -96,13 +97,24 @@ Times are read in --tz, else the channel's zone, else the calendar's.`,
 // blackoutBound reads FROM or TO: a date is midnight in loc, and a TO date
 // means the end of that day.
 func (a *app) blackoutBound(field, s string, loc *time.Location, end bool) (time.Time, error) {
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		if end {
-			d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+	if end {
+		if t, ok := dayEnd(s, loc); ok {
+			return t, nil
 		}
-		return d.UTC(), nil
+	} else if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return calview.Midnight(d.Year(), d.Month(), d.Day(), loc).UTC(), nil
 	}
 	return a.parseWhen(field, s, loc, true)
+}
+
+// dayEnd is the end of day s, a date (YYYY-MM-DD), in loc: the next day's
+// first instant (01:00 where clocks spring forward at midnight), in UTC.
+func dayEnd(s string, loc *time.Location) (time.Time, bool) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return calview.Midnight(d.Year(), d.Month(), d.Day()+1, loc).UTC(), true
 }
 
 func blackoutScope(b calendar.Blackout) string {

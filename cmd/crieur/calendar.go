@@ -368,11 +368,14 @@ chooses table, json or yaml everywhere else.
 					}
 				}
 				if to != "" {
-					if end, err = a.parseDay("to", to); err != nil {
-						return err
-					}
-					if e := end.In(loc); e.Hour() == 0 && e.Minute() == 0 {
-						end = time.Date(e.Year(), e.Month(), e.Day()+1, 0, 0, 0, 0, loc)
+					var ok bool
+					if end, ok = dayEnd(to, loc); !ok {
+						if end, err = a.parseDay("to", to); err != nil {
+							return err
+						}
+						if e := end.In(loc); e.Hour() == 0 && e.Minute() == 0 {
+							end = calview.Midnight(e.Year(), e.Month(), e.Day()+1, loc)
+						}
 					}
 				}
 			}
