@@ -194,6 +194,13 @@ func readCSV(in io.Reader, file string, opt ReadOptions, set *calendar.LoadSet, 
 			bad(line, "", "%d fields, the header has %d", len(rec), len(cols))
 			continue
 		}
+		// A short row is refused, not read with empty cells: it is most
+		// often a broken quote or a pasted line, and the load must not
+		// guess. Only unnamed trailing columns may be left out.
+		if missing := firstNamed(cols[len(rec):]); missing != "" {
+			bad(line, missing, "missing: the row has %d fields, the header %d (end the row with empty fields for the columns it leaves blank)", len(rec), len(cols))
+			continue
+		}
 		it := calendar.LoadItem{File: file, Line: line, Row: row, BaseDir: base}
 		var media, alts []string
 		var date, clock string
@@ -399,4 +406,14 @@ func csvErrText(err error) string {
 		return fmt.Sprintf("%v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
 	}
 	return err.Error()
+}
+
+// firstNamed is the first of cols with a name, or "".
+func firstNamed(cols []string) string {
+	for _, c := range cols {
+		if c != "" {
+			return c
+		}
+	}
+	return ""
 }
