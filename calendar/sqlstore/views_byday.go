@@ -95,22 +95,31 @@ func (s *Store) EntriesByDay(ctx context.Context, f calendar.ViewFilter, starts 
 	if err != nil {
 		return out, err
 	}
+	placeShown(&out, shown, entries, perDay)
+	return out, nil
+}
+
+// placeShown puts the entries read by id into their days, in shown's
+// order (Entries' order, day after day, at most perDay a day). An entry
+// deleted between the two reads is left out and no longer counted, so a
+// cell's "+N more" counts only what is still there.
+func placeShown(out *calendar.ByDay, shown []int64, entries []calendar.Entry, perDay int) {
 	byID := make(map[int64]calendar.Entry, len(entries))
 	for _, e := range entries {
 		byID[e.DeliveryID] = e
 	}
-	// shown is in Entries' order, day after day.
 	i := 0
 	for d, n := range out.Counts {
 		k := min(n, perDay)
 		for _, id := range shown[i : i+k] {
-			if e, ok := byID[id]; ok { // gone since the first read: left out
+			if e, ok := byID[id]; ok {
 				out.Days[d] = append(out.Days[d], e)
+			} else {
+				out.Counts[d]--
 			}
 		}
 		i += k
 	}
-	return out, nil
 }
 
 type campaignName struct{ name, color string }

@@ -122,3 +122,44 @@ func sum(xs []int) int {
 	}
 	return n
 }
+
+// TestPlaceShownUncountsWhatWasDeleted checks EntriesByDay's second step
+// when entries counted by its first read were deleted before the second:
+// they are left out of their day and of its count, and the days after
+// still get their own entries.
+func TestPlaceShownUncountsWhatWasDeleted(t *testing.T) {
+	e := func(id int64) calendar.Entry { return calendar.Entry{DeliveryID: id} }
+	tests := []struct {
+		name       string
+		counts     []int
+		shown      []int64
+		read       []calendar.Entry
+		wantCounts []int
+		wantDays   [][]int64
+	}{
+		{"nothing gone", []int{2, 5}, []int64{1, 2, 3, 4, 5, 6}, []calendar.Entry{e(1), e(2), e(3), e(4), e(5), e(6)},
+			[]int{2, 5}, [][]int64{{1, 2}, {3, 4, 5, 6}}},
+		{"one of a full day's shown gone", []int{2, 5}, []int64{1, 2, 3, 4, 5, 6}, []calendar.Entry{e(1), e(2), e(3), e(5), e(6)},
+			[]int{2, 4}, [][]int64{{1, 2}, {3, 5, 6}}},
+		{"a whole day gone", []int{2, 1}, []int64{1, 2, 3}, []calendar.Entry{e(3)},
+			[]int{0, 1}, [][]int64{nil, {3}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := calendar.ByDay{Days: make([][]calendar.Entry, len(tt.counts)), Counts: append([]int(nil), tt.counts...)}
+			placeShown(&out, tt.shown, tt.read, 4)
+			if !reflect.DeepEqual(out.Counts, tt.wantCounts) {
+				t.Errorf("counts = %v, want %v", out.Counts, tt.wantCounts)
+			}
+			for d, want := range tt.wantDays {
+				var got []int64
+				for _, x := range out.Days[d] {
+					got = append(got, x.DeliveryID)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("day %d = %v, want %v", d, got, want)
+				}
+			}
+		})
+	}
+}
