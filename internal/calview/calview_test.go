@@ -201,6 +201,37 @@ func TestAgendaSaysTheZoneWhenClocksGoBack(t *testing.T) {
 	}
 }
 
+// TestWeekSaysTheZoneInTheRepeatedHour checks that the week view tells
+// apart the two 01:30s of the night New York's clocks go back (they share
+// the 01:00 row), and leaves every other time as it was.
+func TestWeekSaysTheZoneInTheRepeatedHour(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := WeekRange(time.Date(2026, 10, 30, 12, 0, 0, 0, ny), ny)
+	entries := []calendar.Entry{
+		entry(time.Date(2026, 10, 31, 1, 30, 0, 0, ny), "blog", "Saturday", ""),
+		entry(time.Date(2026, 11, 1, 5, 30, 0, 0, time.UTC), "blog", "First", ""),
+		entry(time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC), "blog", "Second", ""),
+		entry(time.Date(2026, 11, 1, 7, 15, 0, 0, time.UTC), "blog", "After", ""),
+		entry(time.Date(2026, 11, 1, 4, 45, 0, 0, time.UTC), "blog", "Before", ""),
+	}
+	var buf bytes.Buffer
+	if err := (Text{Width: 200}).Render(&buf, Build("week", from, to, ny, from, entries, nil)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, s := range []string{":30 EDT bl First", ":00 EST bl Second", ":15 bl After", ":45 bl Before", ":30 bl Saturday"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("%q missing:\n%s", s, out)
+		}
+	}
+	if strings.Count(out, "EDT")+strings.Count(out, "EST") != 2 {
+		t.Errorf("only the repeated hour's entries should name the zone:\n%s", out)
+	}
+}
+
 func TestBuildAcrossDSTHasEveryDay(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	from, to := MonthRange(2030, time.October, paris)

@@ -339,13 +339,29 @@ func (t Text) Week(w io.Writer, v View) error {
 }
 
 // weekEntry is an entry in its hour's row: "bs Title", or ":30 bs Title"
-// when it is not on the hour.
+// when it is not on the hour. In the hour that comes twice on the night
+// clocks go back, it says its zone (":30 EDT bs Title", ":30 EST bs …"),
+// as both share one row.
 func (t Text) weekEntry(v View, e calendar.Entry, w int) string {
 	text := v.Abbrev[e.Channel] + " " + e.Label
-	if m := e.At.In(v.loc).Minute(); m != 0 {
+	at := e.At.In(v.loc)
+	switch m := at.Minute(); {
+	case repeatedHour(at):
+		text = fmt.Sprintf(":%02d %s %s", m, at.Format("MST"), text)
+	case m != 0:
 		text = fmt.Sprintf(":%02d %s", m, text)
 	}
 	return t.paintEntry(e, fit(text, w))
+}
+
+// repeatedHour says whether t's wall-clock hour comes twice that night:
+// the same hour an hour before or after t.
+func repeatedHour(t time.Time) bool {
+	same := func(u time.Time) bool {
+		u = u.In(t.Location())
+		return u.Hour() == t.Hour() && u.YearDay() == t.YearDay()
+	}
+	return same(t.Add(time.Hour)) || same(t.Add(-time.Hour))
 }
 
 // Agenda lists day by day, with full titles, channels and states. Days with
