@@ -201,9 +201,9 @@ func TestAgendaSaysTheZoneWhenClocksGoBack(t *testing.T) {
 	}
 }
 
-// TestWeekSaysTheZoneInTheRepeatedHour checks that the week view tells
-// apart the two 01:30s of the night New York's clocks go back (they share
-// the 01:00 row), and leaves every other time as it was.
+// TestWeekSaysTheZoneInTheRepeatedHour checks that the week view (and the
+// month's cells, and the HTML page) tell apart the two 01:30s of the night
+// New York's clocks go back, and leave every other time as it was.
 func TestWeekSaysTheZoneInTheRepeatedHour(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -229,6 +229,30 @@ func TestWeekSaysTheZoneInTheRepeatedHour(t *testing.T) {
 	}
 	if strings.Count(out, "EDT")+strings.Count(out, "EST") != 2 {
 		t.Errorf("only the repeated hour's entries should name the zone:\n%s", out)
+	}
+	// The month's cells and the HTML page say it too.
+	mFrom, mTo := MonthRange(2026, time.November, ny)
+	month := Build("month", mFrom, mTo, ny, mFrom, entries, nil)
+	buf.Reset()
+	if err := (Text{Width: 200}).Render(&buf, month); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"01:30 EDT bl First", "01:00 EST bl Second", "02:15 bl After", "00:45 bl Before"} {
+		if !strings.Contains(buf.String(), s) {
+			t.Errorf("month: %q missing:\n%s", s, buf.String())
+		}
+	}
+	buf.Reset()
+	if err := HTML(&buf, month, "t"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"01:30 EDT", "01:00 EST", "02:15"} {
+		if !strings.Contains(buf.String(), s) {
+			t.Errorf("html: %q missing", s)
+		}
+	}
+	if strings.Contains(buf.String(), "02:15 E") {
+		t.Errorf("html: a time outside the repeated hour names its zone")
 	}
 }
 

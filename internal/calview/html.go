@@ -64,7 +64,7 @@ func HTML(w io.Writer, v View, title string) error {
 		data.Channels = append(data.Channels, [2]string{strings.TrimSpace(v.Abbrev[n]), n})
 	}
 	funcs := template.FuncMap{
-		"clock": func(e calendar.Entry) string { return e.At.In(v.loc).Format("15:04") },
+		"clock": func(e calendar.Entry) string { return clockOf(e.At.In(v.loc)) },
 		"abbr":  func(e calendar.Entry) string { return strings.TrimSpace(v.Abbrev[e.Channel]) },
 		"color": func(e calendar.Entry) template.CSS {
 			if c := CampaignHex(e.Campaign, e.CampaignColor); c != "" {

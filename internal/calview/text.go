@@ -83,8 +83,17 @@ func center(s string, w int) string {
 var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 // entryLine is how a cell lists an entry: "09:00 ma Title…".
-func (t Text) entryLine(v View, e calendar.Entry, clock string, w int) string {
-	return t.paintEntry(e, fit(e.At.In(v.loc).Format(clock)+" "+v.Abbrev[e.Channel]+" "+e.Label, w))
+func (t Text) entryLine(v View, e calendar.Entry, w int) string {
+	return t.paintEntry(e, fit(clockOf(e.At.In(v.loc))+" "+v.Abbrev[e.Channel]+" "+e.Label, w))
+}
+
+// clockOf is at's wall-clock time, "09:00", with its zone ("01:30 EDT",
+// "01:30 EST") in the hour that comes twice on the night clocks go back.
+func clockOf(at time.Time) string {
+	if repeatedHour(at) {
+		return at.Format("15:04 MST")
+	}
+	return at.Format("15:04")
 }
 
 // paintEntry colours an entry's text by its campaign; a canceled one is dim.
@@ -210,11 +219,11 @@ func (t Text) cellLines(v View, d *Day, lines, cw int) []string {
 	var out []string
 	for _, e := range d.Entries[:shown] {
 		if cw < narrowCell {
-			head := fit(e.At.In(v.loc).Format("15:04")+" "+v.Abbrev[e.Channel], cw)
+			head := fit(clockOf(e.At.In(v.loc))+" "+v.Abbrev[e.Channel], cw)
 			out = append(out, t.paintEntry(e, head), t.paintEntry(e, fit(e.Label, cw)))
 			continue
 		}
-		out = append(out, t.entryLine(v, e, "15:04", cw))
+		out = append(out, t.entryLine(v, e, cw))
 	}
 	if shown < n {
 		out = append(out, t.paint(sgrDim, fit(fmt.Sprintf("+%d more", n-shown), cw)))
