@@ -16,10 +16,7 @@ import (
 // as many and more entries than a cell shows, a 25-hour day, entries
 // outside the month, narrow and wide cells, colour and a blackout.
 func TestBuildByDayDrawsTheSameGrid(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ny := zone(t, "America/New_York")
 	from, to := MonthRange(2026, time.November, ny)
 	now := time.Date(2026, 11, 12, 15, 0, 0, 0, ny)
 	var entries []calendar.Entry
@@ -72,10 +69,7 @@ func TestBuildByDayDrawsTheSameGrid(t *testing.T) {
 // cell draws those it has and counts the rest as more, never a blank entry
 // nor a panic.
 func TestBuildByDayWithEntriesGone(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
+	paris := zone(t, "Europe/Paris")
 	from, to := MonthRange(2030, time.March, paris)
 	now := time.Date(2030, 3, 1, 8, 0, 0, 0, paris)
 	at := func(d, h int) time.Time { return time.Date(2030, 3, d, h, 0, 0, 0, paris) }

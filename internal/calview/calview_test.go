@@ -61,12 +61,22 @@ func TestFitCountsDisplayWidth(t *testing.T) {
 	}
 }
 
+// zone is the named time zone; a test cannot run without it.
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
 func entry(at time.Time, ch, title, campaign string) calendar.Entry {
 	return calendar.Entry{At: at, Channel: ch, Label: title, Campaign: campaign, Status: calendar.DeliveryPending, PostStatus: calendar.StatusScheduled}
 }
 
 func TestMonthGrid(t *testing.T) {
-	paris, _ := time.LoadLocation("Europe/Paris")
+	paris := zone(t, "Europe/Paris")
 	from, to := MonthRange(2030, time.March, paris)
 	var es []calendar.Entry
 	for h := 8; h < 14; h++ {
@@ -175,10 +185,7 @@ func TestWeekAndAgenda(t *testing.T) {
 // TestAgendaSaysTheZoneWhenClocksGoBack checks that the two 01:30s of the
 // night New York's clocks go back are told apart, and only that day's.
 func TestAgendaSaysTheZoneWhenClocksGoBack(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ny := zone(t, "America/New_York")
 	from, to := time.Date(2026, 10, 31, 0, 0, 0, 0, ny), time.Date(2026, 11, 3, 0, 0, 0, 0, ny)
 	entries := []calendar.Entry{
 		entry(time.Date(2026, 10, 31, 1, 30, 0, 0, ny), "blog", "Saturday", ""),
@@ -205,10 +212,7 @@ func TestAgendaSaysTheZoneWhenClocksGoBack(t *testing.T) {
 // month's cells, and the HTML page) tell apart the two 01:30s of the night
 // New York's clocks go back, and leave every other time as it was.
 func TestWeekSaysTheZoneInTheRepeatedHour(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ny := zone(t, "America/New_York")
 	from, to := WeekRange(time.Date(2026, 10, 30, 12, 0, 0, 0, ny), ny)
 	entries := []calendar.Entry{
 		entry(time.Date(2026, 10, 31, 1, 30, 0, 0, ny), "blog", "Saturday", ""),
@@ -257,7 +261,7 @@ func TestWeekSaysTheZoneInTheRepeatedHour(t *testing.T) {
 }
 
 func TestBuildAcrossDSTHasEveryDay(t *testing.T) {
-	paris, _ := time.LoadLocation("Europe/Paris")
+	paris := zone(t, "Europe/Paris")
 	from, to := MonthRange(2030, time.October, paris)
 	v := Build("month", from, to, paris, from, nil, nil)
 	if len(v.Days) != 31 || v.Days[30].Date != "2030-10-31" {
