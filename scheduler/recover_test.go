@@ -56,8 +56,17 @@ func TestLeaseRecovery(t *testing.T) {
 			if tt.expire {
 				e.clock.Advance(time.Minute + time.Second)
 			}
-			if _, err := e.scheduler(Options{}).RunOnce(ctx, 0); err != nil {
+			rep, err := e.scheduler(Options{}).RunOnce(ctx, 0)
+			if err != nil {
 				t.Fatal(err)
+			}
+			// Each line of the report (publish --due's table, the daemon's
+			// log) names the post, a settled one included: a held delivery
+			// is for a person to find.
+			for _, r := range rep.Results {
+				if r.Post != "p1" {
+					t.Errorf("result %s on %s names post %q, want p1", r.Outcome, r.Channel, r.Post)
+				}
 			}
 			d := e.delivery("p1", "acme")
 			if d.Status != tt.wantStatus {

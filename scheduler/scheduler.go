@@ -606,6 +606,11 @@ func (s *Scheduler) recoverExpired(ctx context.Context) ([]Result, error) {
 	out := make([]Result, 0, len(ds))
 	for _, d := range ds {
 		r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
+		// The report and the log name the post (best effort), as for a
+		// missed delivery: a held one waits for a person to find it.
+		if p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10)); err == nil {
+			r.Post = p.Slug
+		}
 		o, nw := s.settle(ctx, d, &r)
 		s.record(d, o, nw.Name, &r)
 		if o.Kind == calendar.OutcomeRecovered {
