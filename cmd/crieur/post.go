@@ -933,6 +933,11 @@ func (a *app) warnCanceledLive(p calendar.Post) {
 		what = append(what, "being published on "+strings.Join(going, ", ")+" at this moment")
 	}
 	msg := fmt.Sprintf("post %s is %s: canceling does not take it back there", p.Slug, strings.Join(what, " and "))
+	if len(going) > 0 {
+		// What the cancel does to a call in flight: its outcome stands if
+		// the network takes the post, and a failure is not retried.
+		msg += "; should the call in flight fail, it is not retried"
+	}
 	if len(canceled) > 0 {
 		msg += "; it is canceled on " + strings.Join(canceled, ", ") + " only"
 	}
