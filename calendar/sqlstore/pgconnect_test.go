@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -110,5 +111,42 @@ func TestPostgresRefusedUser(t *testing.T) {
 	want := "connecting to postgres://crieur:xxxxx@" + addr + `/cal?sslmode=disable&connect_timeout=5: the server does not let user "crieur" in: no pg_hba.conf entry`
 	if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "s3cret-pw") {
 		t.Errorf("error %q\nwant it to begin %q, without the password", msg, want)
+	}
+}
+
+// A server asking for a password when none was given (not in the URL, nor
+// PGPASSWORD, nor a password file): the error says none was given and
+// where to put it, not that a password was refused.
+func TestPostgresNoPasswordGiven(t *testing.T) {
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+	addr, _ := refusingServer(t, "28P01", `password authentication failed for user "crieur"`)
+	target := "postgres://crieur@" + addr + "/cal?sslmode=disable&connect_timeout=5"
+	_, err := OpenURL(context.Background(), target, Options{})
+	if err == nil {
+		t.Fatal("opened")
+	}
+	want := "connecting to " + target + `: the server wants a password for user "crieur" and none was given: put it in the URL (postgres://crieur:PASSWORD@…), PGPASSWORD or ~/.pgpass`
+	if err.Error() != want {
+		t.Errorf("error %q\nwant %q", err, want)
+	}
+}
+
+// A server that is not there: each address's failure is said once, though
+// the driver tries it twice (with TLS, then without).
+func TestPostgresRefusedConnectionSaidOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = OpenURL(context.Background(), "postgres://crieur@"+addr+"/cal?connect_timeout=5", Options{})
+	if err == nil {
+		t.Fatal("opened")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "connection refused") != 1 {
+		t.Errorf("error %q: want one \"connection refused\"", msg)
 	}
 }

@@ -193,7 +193,7 @@ func openPostgresVia(ctx context.Context, target string, opt Options, wrap func(
 	if opt.Create {
 		if err := createMissingDatabase(ctx, db, cfg); err != nil {
 			db.Close()
-			return nil, openError(err, "creating the database of", shown, cfg.User, password)
+			return nil, openError(err, "creating the database of", shown, cfg.User, password, cfg.Password != "")
 		}
 	}
 	if err := s.migratePostgres(ctx, opt.Create, opt.ShortLived); err != nil {
@@ -201,7 +201,7 @@ func openPostgresVia(ctx context.Context, target string, opt Options, wrap func(
 		if errors.Is(err, ErrNoDatabase) {
 			return nil, err
 		}
-		return nil, openError(err, "opening", shown, cfg.User, password)
+		return nil, openError(err, "opening", shown, cfg.User, password, cfg.Password != "")
 	}
 	return s, nil
 }
