@@ -25,6 +25,11 @@ type ClaimOptions struct {
 	// for several calls): only out of a backlog, while at least Leave
 	// more due deliveries remain after them for other claimers.
 	Ahead, Leave int
+	// SkipChannels are channels whose deliveries this claimer leaves
+	// alone: it neither claims them, nor defers them for a rate limit, nor
+	// marks them missed (a process that found it cannot publish to them
+	// leaves them, for a while, to the processes that can).
+	SkipChannels []int64
 	// Drop has the claim first cancel what a blackout added with drop
 	// holds (DropBlackedOut), when there is any: the daemon's claims ask
 	// for it, so that the check costs no statement of its own.

@@ -32,7 +32,9 @@ type Deliveries interface {
 	RecordOutcomes(ctx context.Context, owner string, rs []OutcomeRecord) (errs []error, err error)
 	RecordPart(ctx context.Context, d Delivery, owner string, p DeliveryPart) error
 	DeliveryParts(ctx context.Context, deliveryID int64) ([]DeliveryPart, error)
-	NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error)
+	// NextWake says when work is next due after now (the deliveries of
+	// the channels skip left out) and when a lease next expires.
+	NextWake(ctx context.Context, now time.Time, skip ...int64) (run, lease *time.Time, err error)
 	DropBlackedOut(ctx context.Context, now time.Time) (int, error)
 	HeldDeliveriesDue(ctx context.Context, now time.Time, postID int64) (HeldDue, error)
 	OverdueCount(ctx context.Context, now time.Time) (int, error)

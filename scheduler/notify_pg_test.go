@@ -61,3 +61,61 @@ func TestDaemonWakesOnPostgresNotification(t *testing.T) {
 	}
 	t.Logf("published %v after it was written", time.Since(now).Round(time.Millisecond))
 }
+
+// On PostgreSQL, by the wall clock: a daemon that cannot publish to a
+// channel gives its due delivery back, and a daemon that can, woken by the
+// notification, publishes it within seconds, not after notHereRetry; the
+// first does not take it again meanwhile.
+func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	url := testsvc.Postgres(t)
+	ctx := context.Background()
+	open := func() *sqlstore.Store {
+		st, err := sqlstore.OpenURL(ctx, url, sqlstore.Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	withoutStore, withStore := open(), open()
+	if err := withStore.AddChannel(ctx, &calendar.Channel{Name: "hook", Network: "fake"}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(s *Scheduler) (stop func()) {
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- s.Run(rctx) }()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	var tries atomic.Int32
+	defer run(New(withoutStore, Options{Owner: "h:1:without", Factory: notHereFactory(&tries)}))()
+	now := time.Now()
+	p := calendar.Post{Slug: "now", Body: "due at once", Channels: []string{"hook"}, Status: calendar.StatusScheduled, PublishAt: &now}
+	if err := withStore.CreatePost(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the daemon without the secret to give the delivery back", func() bool { return tries.Load() > 0 })
+	var published atomic.Int64
+	f := &publishertest.Fake{Idempotent: true, OnPublish: func(publishers.Post) { published.Add(1) }}
+	defer run(New(withStore, Options{Owner: "h:2:with", Factory: fakeFactory(f)}))()
+	deadline := time.Now().Add(10 * time.Second)
+	for published.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a delivery given back as not here was not published within 10 s by the daemon that can")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("published %v after it was due", time.Since(now).Round(time.Millisecond))
+	time.Sleep(200 * time.Millisecond)
+	if n, m := tries.Load(), published.Load(); n != 1 || m != 1 {
+		t.Errorf("tried %d times without the secret and published %d times, want once each", n, m)
+	}
+}

@@ -216,7 +216,7 @@ loop:
 		// per call.
 		if inflight < s.o.Concurrency || s.Leading(now) {
 			var err error
-			run, lease, err = s.st.NextWake(ctx, now)
+			run, lease, err = s.st.NextWake(ctx, now, s.skipping(now)...)
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("next wake", "err", err)
 			}
@@ -240,6 +240,10 @@ loop:
 		next := lease
 		if run != nil && inflight < s.o.Concurrency && (next == nil || run.Before(*next)) {
 			next = run
+		}
+		if at, ok := s.skipEnds(now); ok && inflight < s.o.Concurrency && (next == nil || at.Before(*next)) {
+			// A channel skipped as not here is claimed again then.
+			next = &at
 		}
 		if at, ok := ahead.oldest(); ok {
 			// What waits ahead is given back if no slot frees in time.

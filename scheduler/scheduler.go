@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,6 +89,9 @@ type Scheduler struct {
 	inflight map[int64]calendar.Delivery
 	settling map[int64]bool // in flight, their outcome being recorded
 	lost     map[int64]bool // in flight, their lease taken over (a call claimed ahead is then not started)
+	// notHere holds the channels this process found it cannot publish to
+	// (a secret it cannot read), each until when its claims skip them.
+	notHere  map[int64]time.Time
 	outcomes groupCommit
 
 	started      time.Time
@@ -145,7 +149,7 @@ func New(st calendar.Deliveries, o Options) *Scheduler {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	st.UseClock(o.Clock.Now)
-	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}, lost: map[int64]bool{}}
+	return &Scheduler{st: st, o: o, log: o.Log, pubs: map[int64]cachedPub{}, inflight: map[int64]calendar.Delivery{}, settling: map[int64]bool{}, lost: map[int64]bool{}, notHere: map[int64]time.Time{}}
 }
 
 // DefaultOwner is host:pid:random, unique per process.
@@ -217,9 +221,14 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 	if errors.Is(err, calendar.ErrSecretNotHere) {
 		// This process lacks what another may have (an environment
 		// variable, a file, the calendar's key): pausing the channel would
-		// stop every daemon. The delivery waits for one that can publish it,
-		// or for this one once its configuration is fixed.
-		return calendar.Outcome{Kind: calendar.OutcomeRetry, NotTried: true, Class: "config", RetryAt: s.o.Clock.Now().Add(notHereRetry),
+		// stop every daemon. The delivery is given back due now, for a
+		// process that can publish it to take at once; this one leaves the
+		// channel's deliveries alone for notHereRetry (skipNotHere), then
+		// tries again (its configuration may have been fixed meanwhile).
+		// The channel is skipped before the outcome frees the delivery, so
+		// this process cannot take it back at once.
+		s.skipNotHere(d.ChannelID)
+		return calendar.Outcome{Kind: calendar.OutcomeRetry, NotTried: true, Class: "config", RetryAt: s.o.Clock.Now(),
 			Error: fmt.Sprintf("%s cannot publish to %s from here (%v): it is left to a process that can; to publish from this one, set it up here", s.o.Owner, ch.Name, err)}, nw
 	}
 	if err != nil {
@@ -279,9 +288,52 @@ func (s *Scheduler) attempt(calls context.Context, d calendar.Delivery, r *Resul
 	return out, nw
 }
 
-// notHereRetry is how long a delivery this process cannot publish (a secret
-// it cannot read) waits before any process claims it again.
+// notHereRetry is how long a process that found it cannot publish to a
+// channel (a secret it cannot read) leaves that channel's deliveries to the
+// other processes before it claims them again: a lone process tries once
+// per notHereRetry, as a fixed configuration is picked up.
 const notHereRetry = time.Minute
+
+// skipNotHere has this process's claims skip channel id's deliveries for
+// notHereRetry (by the scheduler's clock).
+func (s *Scheduler) skipNotHere(id int64) {
+	until := s.o.Clock.Now().Add(notHereRetry)
+	s.mu.Lock()
+	s.notHere[id] = until
+	s.mu.Unlock()
+}
+
+// skipping lists the channels this process's claims skip at now (sorted),
+// and forgets those whose time has passed.
+func (s *Scheduler) skipping(now time.Time) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for id, until := range s.notHere {
+		if !now.Before(until) {
+			delete(s.notHere, id)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// skipEnds is the earliest instant after now at which a channel this
+// process skips is claimed again: the daemon wakes then, for what is due
+// on it.
+func (s *Scheduler) skipEnds(now time.Time) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first time.Time
+	for _, until := range s.notHere {
+		if until.After(now) && (first.IsZero() || until.Before(first)) {
+			first = until
+		}
+	}
+	return first, !first.IsZero()
+}
 
 // failure turns a failed call into an outcome by its class. With unsafe (the
 // network can neither deduplicate nor be looked up), a call that may have
@@ -550,7 +602,10 @@ func (s *Scheduler) claimAhead(ctx context.Context, now time.Time, n int, postID
 	// A blackout with --drop cancels what falls due inside it (the claim
 	// does it first, Drop); other blackouts only hold deliveries back (the
 	// claim skips them).
-	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID, Drop: true}
+	// The channels this process found it cannot publish to are left to the
+	// others for a while (skipNotHere).
+	o := calendar.ClaimOptions{Owner: s.o.Owner, Now: now, Lease: s.o.Lease, Limit: n, PostID: postID, Drop: true,
+		SkipChannels: s.skipping(now)}
 	if ahead > 0 {
 		// A peer's worth is left for the other daemons: what is claimed
 		// ahead is only what they could not start now either.

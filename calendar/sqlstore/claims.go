@@ -108,7 +108,7 @@ func (s *Store) claimDue(ctx context.Context, o calendar.ClaimOptions, mayDrop b
 			return nil
 		}
 		if least.Valid && oldest.Valid && oldest.Int64 < now-least.Int64 {
-			missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, calendar.DaemonActor(o.Owner))
+			missed, err := s.markMissedTx(ctx, tx, now, least, o.PostID, o.SkipChannels, calendar.DaemonActor(o.Owner))
 			if err != nil {
 				return err
 			}
@@ -170,6 +170,17 @@ func (s *Store) claimDue(ctx context.Context, o calendar.ClaimOptions, mayDrop b
 	return res, err
 }
 
+// skipCond is a claim's condition leaving the deliveries (aliased d) of the
+// channels skip alone, and its arguments: nothing when skip is empty, so that
+// the usual claim's statements stay as they are.
+func (s *Store) skipCond(skip []int64) (string, []any) {
+	if len(skip) == 0 {
+		return "", nil
+	}
+	notIn, args := s.dia.notIn(skip)
+	return ` AND d.channel_id` + notIn, args
+}
+
 // attemptEvent is the event of a claimed delivery's attempt. (The claim of
 // one statement writes the same detail in SQL: claimOneStatement.)
 func attemptEvent(d calendar.Delivery, owner string, now int64) calendar.Event {
@@ -202,6 +213,9 @@ func (s *Store) claimOneStatement(ctx context.Context, tx *sql.Tx, o calendar.Cl
 		cond = ` AND d.post_id = ?`
 		args = append(args, o.PostID)
 	}
+	skip, skipArgs := s.skipCond(o.SkipChannels)
+	cond += skip
+	args = append(args, skipArgs...)
 	args = append(args, o.Limit+ahead+leave, // the rows locked
 		o.Limit, ahead, o.Limit, leave, // how many of them are taken
 		o.Owner, ms(at.Add(o.Lease)), ms(at), now, ms(at), // the claim
@@ -239,8 +253,9 @@ const missedReason = "later than the channel's max lateness"
 // lateness (a positive one; zero means no limit) into 'missed'.
 // least is the smallest max lateness of a channel: only what is later than
 // it can be missed, a bound that keeps this scan to the late end of the
-// index, not all that is due.
-func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least sql.NullInt64, postID int64, actor string) ([]calendar.Delivery, error) {
+// index, not all that is due. The deliveries of the channels skip are left
+// alone: a claimer that skips a channel leaves them to one that takes it.
+func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least sql.NullInt64, postID int64, skip []int64, actor string) ([]calendar.Delivery, error) {
 	if !least.Valid {
 		return nil, nil
 	}
@@ -259,6 +274,9 @@ func (s *Store) markMissedTx(ctx context.Context, tx *sql.Tx, now int64, least s
 		q += ` AND d.post_id = ?`
 		args = append(args, postID)
 	}
+	cond, skipArgs := s.skipCond(skip)
+	q += cond
+	args = append(args, skipArgs...)
 	q += s.dia.skipLocked("d")
 	ids, err := queryIDs(ctx, tx, q, args...)
 	if err != nil || len(ids) == 0 {
@@ -338,6 +356,11 @@ func (s *Store) pickTx(ctx context.Context, tx *sql.Tx, o calendar.ClaimOptions,
 		q += ` AND d.post_id = ?`
 		args = append(args, o.PostID)
 	}
+	// A skipped channel's deliveries are no candidates: neither claimed nor
+	// deferred, nor counted in the backlog a claim ahead leaves (Leave).
+	skip, skipArgs := s.skipCond(o.SkipChannels)
+	q += skip
+	args = append(args, skipArgs...)
 	// Read a little more than the limit so one throttled channel does not
 	// starve the others in this claim (and, for a claim ahead, enough to
 	// see that Leave remain).
@@ -1186,21 +1209,26 @@ func derivedPostStatus(current string, counts map[string]int, total int) string 
 // earliest runnable delivery of an unpaused channel that no blackout holds, or
 // the end of a blackout holding some (none while the kill switch is on);
 // lease is the earliest lease to expire. Either is nil when there is none.
-func (s *Store) NextWake(ctx context.Context, now time.Time) (run, lease *time.Time, err error) {
+// The deliveries of the channels skip do not count (those its claims skip,
+// ClaimOptions.SkipChannels).
+func (s *Store) NextWake(ctx context.Context, now time.Time, skip ...int64) (run, lease *time.Time, err error) {
 	// One statement (the daemon asks after every turn of its loop): the
 	// partial index gives run_at in order; the first of an unpaused, not
 	// blacked-out channel wins.
 	n := ms(now)
 	var paused int
 	var next, end, exp sql.NullInt64
+	cond, skipArgs := s.skipCond(skip)
+	args := append([]any{calendar.StatePauseAll, n, n, n}, skipArgs...)
+	args = append(args, n, n)
 	err = s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM state WHERE key = ?),
 		(SELECT d.run_at FROM deliveries d JOIN channels ch ON ch.id = d.channel_id
-			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+approvedGate+` AND (d.run_at > ? OR `+notBlackedOut+`)
+			WHERE d.status='pending' AND d.run_at IS NOT NULL AND ch.paused = 0 AND `+approvedGate+` AND (d.run_at > ? OR `+notBlackedOut+`)`+cond+`
 			ORDER BY d.run_at LIMIT 1),
 		(SELECT min(ends_at) FROM blackouts WHERE starts_at <= ? AND ends_at > ?),
 		(SELECT min(lease_expires_at) FROM deliveries WHERE status='publishing')`,
-		calendar.StatePauseAll, n, n, n, n, n).Scan(&paused, &next, &end, &exp)
+		args...).Scan(&paused, &next, &end, &exp)
 	if err != nil {
 		return nil, nil, err
 	}

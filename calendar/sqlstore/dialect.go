@@ -81,6 +81,16 @@ func (d dialect) in(ids []int64) (string, []any) {
 	return " IN (" + placeholders(len(ids)) + ")", args
 }
 
+// notIn is in's opposite: true when the column before it is none of ids (a
+// list that is not empty), on PostgreSQL ` <> ALL(?)` with one array.
+func (d dialect) notIn(ids []int64) (string, []any) {
+	if d.pg {
+		return " <> ALL(?)", []any{ids}
+	}
+	in, args := d.in(ids)
+	return " NOT" + in, args
+}
+
 // forUpdate locks the rows a SELECT reads on PostgreSQL.
 func (d dialect) forUpdate() string {
 	if d.pg {

@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("four-eyes", func(t *testing.T) { testFourEyes(t, h) })
 	t.Run("delivery-transitions", func(t *testing.T) { testDeliveryTransitions(t, h) })
 	t.Run("claims", func(t *testing.T) { testClaims(t, h) })
+	t.Run("skip-channels", func(t *testing.T) { testSkipChannels(t, h) })
 	t.Run("outcome-batch", func(t *testing.T) { testOutcomeBatch(t, h) })
 	t.Run("cross-handle", func(t *testing.T) { testCrossHandle(t, h) })
 	t.Run("scheduler-reads", func(t *testing.T) { testSchedulerReads(t, h) })
