@@ -175,6 +175,10 @@ type Result struct {
 	RetryAt    time.Time `json:"retry_at,omitzero"`
 	Error      string    `json:"error,omitempty"`
 	Late       string    `json:"late,omitempty"`
+	// Behind is how long after its planned time the delivery was called,
+	// when it ran later than planned (a retry, a recovery, a rate limit,
+	// a process that could not publish it): Late counts from the run.
+	Behind string `json:"behind,omitempty"`
 	// NotHere: this process could not try (a secret it cannot read).
 	NotHere bool `json:"not_here,omitempty"`
 }
@@ -193,9 +197,13 @@ func (s *Scheduler) deliver(calls context.Context, d calendar.Delivery, pre *cla
 func (s *Scheduler) call(calls context.Context, d calendar.Delivery, pre *claimReads) (Result, calendar.Outcome, publishers.Network) {
 	r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
 	if d.RunAt != nil {
-		late := s.o.Clock.Now().Sub(*d.RunAt)
+		now := s.o.Clock.Now()
+		late := now.Sub(*d.RunAt)
 		r.Late = late.Round(time.Millisecond).String()
 		s.o.Metrics.observeLateness(late)
+		if d.DueAt != nil && d.RunAt.After(*d.DueAt) {
+			r.Behind = now.Sub(*d.DueAt).Round(time.Millisecond).String()
+		}
 	}
 	out, nw := s.attempt(calls, d, &r, pre)
 	return r, out, nw
@@ -430,6 +438,9 @@ func (s *Scheduler) record(d calendar.Delivery, out calendar.Outcome, network st
 	case calendar.OutcomePublished:
 		s.counts.published.Add(1)
 		s.o.Metrics.outcome("published", network)
+		if r.Behind != "" {
+			attrs = append(attrs, "behind", r.Behind)
+		}
 		s.log.Info("published", append(attrs, "remote_url", out.RemoteURL, "late", r.Late)...)
 	case calendar.OutcomeRetry, calendar.OutcomeRecovered:
 		s.counts.retried.Add(1)

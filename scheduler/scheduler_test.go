@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,9 +143,14 @@ func TestRetryThenPublish(t *testing.T) {
 	e.post("p1", t0, "acme")
 	s := e.scheduler(Options{Backoff: Backoff{Base: 10 * time.Second, Cap: time.Minute}})
 	var waits []time.Duration
+	var behind []string
 	for range 3 {
-		if _, err := s.RunOnce(context.Background(), 0); err != nil {
+		rep, err := s.RunOnce(context.Background(), 0)
+		if err != nil {
 			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			behind = append(behind, r.Behind)
 		}
 		d := e.delivery("p1", "acme")
 		if d.Status == calendar.DeliveryPublished {
@@ -163,6 +169,11 @@ func TestRetryThenPublish(t *testing.T) {
 	}
 	if got := len(e.fakes["fake"].Posts()); got != 1 {
 		t.Errorf("network received %d posts, want 1", got)
+	}
+	// The retries ran on time (late 0s) but 5s, then 15s, after the post's
+	// planned time: Behind says so; the first attempt was not behind.
+	if want := []string{"", "5s", "15s"}; !slices.Equal(behind, want) {
+		t.Errorf("behind %q, want %q", behind, want)
 	}
 }
 
