@@ -306,3 +306,17 @@ func httpNetwork(name, base string, safety publishers.RetrySafety, timeout time.
 		return &httpPublisher{base: base, client: &http.Client{Timeout: timeout}, now: cfg.Clock}, nil
 	}}
 }
+
+// runDaemon runs s's daemon loop in the background until the returned stop,
+// which cancels it, waits for it to return and reports its error.
+func runDaemon(t testing.TB, s *Scheduler) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

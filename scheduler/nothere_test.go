@@ -36,17 +36,7 @@ func TestNotHereLeavesTheDeliveryToAProcessThatCan(t *testing.T) {
 		// the delivery, and returns what stops it.
 		run func(t *testing.T, s *Scheduler) (stop func())
 	}{
-		{"daemon", func(t *testing.T, s *Scheduler) func() {
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- s.Run(ctx) }()
-			return func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Error(err)
-				}
-			}
-		}},
+		{"daemon", func(t *testing.T, s *Scheduler) func() { return runDaemon(t, s) }},
 		{"publish --due", func(t *testing.T, s *Scheduler) func() {
 			rep, err := s.RunOnce(context.Background(), 0)
 			if err != nil || rep.NotHere != 1 || len(rep.Results) != 1 {
@@ -78,15 +68,7 @@ func TestNotHereLeavesTheDeliveryToAProcessThatCan(t *testing.T) {
 			}
 
 			with := e.scheduler(Options{Owner: "h:2:with", Concurrency: 2})
-			ctx2, cancel := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- with.Run(ctx2) }()
-			defer func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Error(err)
-				}
-			}()
+			defer runDaemon(t, with)()
 			waitFor(t, "the daemon with the secret to publish at the due time", func() bool {
 				return e.delivery("launch", "hook").Status == calendar.DeliveryPublished
 			})
@@ -138,15 +120,7 @@ func TestNotHereAloneTriesOncePerRetry(t *testing.T) {
 	tries.Store(0)
 
 	s := e.scheduler(Options{Owner: "h:1:alone", Concurrency: 2, Factory: f})
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	defer runDaemon(t, s)()
 	// steady: the tries stay at want while the daemon turns (real time)
 	// and the clock stands at the same instant.
 	steady := func(at string, want int32) {

@@ -22,30 +22,14 @@ func TestDaemonWakesOnPostgresNotification(t *testing.T) {
 	}
 	url := testsvc.Postgres(t)
 	ctx := context.Background()
-	open := func() *sqlstore.Store {
-		st, err := sqlstore.OpenURL(ctx, url, sqlstore.Options{Create: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	daemonStore, writer := open(), open()
+	daemonStore, writer := openPG(t, url), openPG(t, url)
 	if err := writer.AddChannel(ctx, &calendar.Channel{Name: "c0", Network: "fake"}); err != nil {
 		t.Fatal(err)
 	}
 	var published atomic.Int64
 	f := &publishertest.Fake{Idempotent: true, OnPublish: func(publishers.Post) { published.Add(1) }}
 	s := New(daemonStore, Options{Poll: time.Hour, SweepSpec: "@every 1h", Factory: fakeFactory(f)})
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- s.Run(rctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	defer runDaemon(t, s)()
 	time.Sleep(500 * time.Millisecond) // the daemon is asleep: nothing is due, no timer
 	now := time.Now()
 	p := calendar.Post{Slug: "now", Body: "due at once", Channels: []string{"c0"}, Status: calendar.StatusScheduled, PublishAt: &now}
@@ -72,31 +56,12 @@ func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
 	}
 	url := testsvc.Postgres(t)
 	ctx := context.Background()
-	open := func() *sqlstore.Store {
-		st, err := sqlstore.OpenURL(ctx, url, sqlstore.Options{Create: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	withoutStore, withStore := open(), open()
+	withoutStore, withStore := openPG(t, url), openPG(t, url)
 	if err := withStore.AddChannel(ctx, &calendar.Channel{Name: "hook", Network: "fake"}); err != nil {
 		t.Fatal(err)
 	}
-	run := func(s *Scheduler) (stop func()) {
-		rctx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- s.Run(rctx) }()
-		return func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Error(err)
-			}
-		}
-	}
 	var tries atomic.Int32
-	defer run(New(withoutStore, Options{Owner: "h:1:without", Factory: notHereFactory(&tries)}))()
+	defer runDaemon(t, New(withoutStore, Options{Owner: "h:1:without", Factory: notHereFactory(&tries)}))()
 	now := time.Now()
 	p := calendar.Post{Slug: "now", Body: "due at once", Channels: []string{"hook"}, Status: calendar.StatusScheduled, PublishAt: &now}
 	if err := withStore.CreatePost(ctx, &p); err != nil {
@@ -105,7 +70,7 @@ func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
 	waitFor(t, "the daemon without the secret to give the delivery back", func() bool { return tries.Load() > 0 })
 	var published atomic.Int64
 	f := &publishertest.Fake{Idempotent: true, OnPublish: func(publishers.Post) { published.Add(1) }}
-	defer run(New(withStore, Options{Owner: "h:2:with", Factory: fakeFactory(f)}))()
+	defer runDaemon(t, New(withStore, Options{Owner: "h:2:with", Factory: fakeFactory(f)}))()
 	deadline := time.Now().Add(10 * time.Second)
 	for published.Load() == 0 {
 		if time.Now().After(deadline) {
@@ -118,4 +83,15 @@ func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
 	if n, m := tries.Load(), published.Load(); n != 1 || m != 1 {
 		t.Errorf("tried %d times without the secret and published %d times, want once each", n, m)
 	}
+}
+
+// openPG opens (creating it the first time) the calendar at url, closed
+// when the test ends.
+func openPG(t *testing.T, url string) *sqlstore.Store {
+	st, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

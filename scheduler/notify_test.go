@@ -44,15 +44,7 @@ func TestDaemonWakesOnItsChangeNotifier(t *testing.T) {
 	}
 	n := &switchNotifier{}
 	s := e.scheduler(Options{Changes: n, Poll: 5 * time.Millisecond})
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- s.Run(rctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	defer runDaemon(t, s)()
 	// Asking the notifier means it claimed nothing and sleeps (no timer: the
 	// only due post's channel is paused).
 	waitFor(t, "the daemon to sleep", func() bool { return n.asked.Load() > 0 })
