@@ -353,3 +353,43 @@ func TestHTMLStatesAndBusyDay(t *testing.T) {
 		t.Error("a day of three entries is capped")
 	}
 }
+
+// TestRepeatedHourMarksTheTimesThatComeTwice checks, in zones whose clocks go
+// back by an hour, half an hour or two, that exactly the wall-clock times the
+// night shows twice say their zone.
+func TestRepeatedHourMarksTheTimesThatComeTwice(t *testing.T) {
+	tests := []struct {
+		zone string
+		at   time.Time // an instant, UTC
+		want bool
+	}{
+		// New York, 1 November 2026: 02:00 EDT is 01:00 EST.
+		{"America/New_York", time.Date(2026, 11, 1, 4, 59, 0, 0, time.UTC), false}, // 00:59 EDT
+		{"America/New_York", time.Date(2026, 11, 1, 5, 0, 0, 0, time.UTC), true},   // 01:00 EDT
+		{"America/New_York", time.Date(2026, 11, 1, 6, 59, 0, 0, time.UTC), true},  // 01:59 EST
+		{"America/New_York", time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC), false},  // 02:00 EST
+		// Lord Howe, 5 April 2026: 02:00 +11 is 01:30 +1030; only
+		// 01:30–01:59 come twice.
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 14, 15, 0, 0, time.UTC), false}, // 01:15 +11
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 14, 30, 0, 0, time.UTC), true},  // 01:30 +11
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 14, 45, 0, 0, time.UTC), true},  // 01:45 +11
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 15, 0, 0, 0, time.UTC), true},   // 01:30 +1030
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 15, 29, 0, 0, time.UTC), true},  // 01:59 +1030
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 15, 30, 0, 0, time.UTC), false}, // 02:00 +1030
+		// Troll, 25 October 2026: 03:00 +02 is 01:00 +00; 01:00–02:59 come twice.
+		{"Antarctica/Troll", time.Date(2026, 10, 24, 22, 59, 0, 0, time.UTC), false}, // 00:59 +02
+		{"Antarctica/Troll", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC), true},  // 01:30 +02
+		{"Antarctica/Troll", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), true},   // 02:30 +02
+		{"Antarctica/Troll", time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), true},   // 01:30 +00
+		{"Antarctica/Troll", time.Date(2026, 10, 25, 3, 0, 0, 0, time.UTC), false},   // 03:00 +00
+		// Spring forward repeats nothing.
+		{"America/New_York", time.Date(2026, 3, 8, 7, 30, 0, 0, time.UTC), false}, // 03:30 EDT
+		{"America/New_York", time.Date(2026, 3, 8, 6, 59, 0, 0, time.UTC), false}, // 01:59 EST
+	}
+	for _, tc := range tests {
+		at := tc.at.In(zone(t, tc.zone))
+		if got := repeatedHour(at); got != tc.want {
+			t.Errorf("repeatedHour(%s %s) = %v, want %v", tc.zone, at.Format("2006-01-02 15:04 -0700"), got, tc.want)
+		}
+	}
+}

@@ -363,14 +363,24 @@ func (t Text) weekEntry(v View, e calendar.Entry, w int) string {
 	return t.paintEntry(e, fit(text, w))
 }
 
-// repeatedHour says whether t's wall-clock hour comes twice that night:
-// the same hour an hour before or after t.
+// repeatedHour says whether t's wall-clock time comes twice that night:
+// another instant, under the zone's offset a few hours before or after t,
+// reads the same on the clock. The clocks may go back by an hour, half an
+// hour (Australia/Lord_Howe) or two (Antarctica/Troll): only the times
+// that do come twice say their zone.
 func repeatedHour(t time.Time) bool {
-	same := func(u time.Time) bool {
-		u = u.In(t.Location())
-		return u.Hour() == t.Hour() && u.YearDay() == t.YearDay()
+	_, off := t.Zone()
+	for _, probe := range []time.Duration{-3 * time.Hour, 3 * time.Hour} {
+		_, other := t.Add(probe).Zone()
+		if other == off {
+			continue
+		}
+		u := t.Add(time.Duration(off-other) * time.Second).In(t.Location())
+		if _, o := u.Zone(); o == other && u.Format(time.DateTime) == t.Format(time.DateTime) {
+			return true
+		}
 	}
-	return same(t.Add(time.Hour)) || same(t.Add(-time.Hour))
+	return false
 }
 
 // Agenda lists day by day, with full titles, channels and states. Days with
