@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -379,10 +378,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, postID int64) (Report, error) {
 				exhausted, claimErr = true, err
 			}
 			for _, d := range missed {
-				r := Result{DeliveryID: d.ID, Channel: d.Channel, Outcome: calendar.DeliveryMissed, Attempt: d.Attempts, Error: d.LastError}
-				if p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10)); err == nil {
-					r.Post = p.Slug
-				}
+				r := Result{DeliveryID: d.ID, Post: s.postSlug(ctx, d.PostID), Channel: d.Channel, Outcome: calendar.DeliveryMissed, Attempt: d.Attempts, Error: d.LastError}
 				if d.RunAt != nil {
 					r.Late = now.Sub(*d.RunAt).Round(time.Second).String()
 				}

@@ -343,6 +343,17 @@ func (s *Scheduler) skipEnds(now time.Time) (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
+// postSlug is post id's slug, for a report line or a log that names a
+// delivery's post without rendering it: best effort, "" when it cannot be
+// read.
+func (s *Scheduler) postSlug(ctx context.Context, id int64) string {
+	p, err := s.st.Post(ctx, strconv.FormatInt(id, 10))
+	if err != nil {
+		return ""
+	}
+	return p.Slug
+}
+
 // failure turns a failed call into an outcome by its class. With unsafe (the
 // network can neither deduplicate nor be looked up), a call that may have
 // reached the network is held for a person, as after a crash: retrying it
@@ -672,11 +683,9 @@ func (s *Scheduler) recoverExpired(ctx context.Context) ([]Result, error) {
 	out := make([]Result, 0, len(ds))
 	for _, d := range ds {
 		r := Result{DeliveryID: d.ID, Channel: d.Channel, Attempt: d.Attempts}
-		// The report and the log name the post (best effort), as for a
-		// missed delivery: a held one waits for a person to find it.
-		if p, err := s.st.Post(ctx, strconv.FormatInt(d.PostID, 10)); err == nil {
-			r.Post = p.Slug
-		}
+		// The report and the log name the post, as for a missed delivery:
+		// a held one waits for a person to find it.
+		r.Post = s.postSlug(ctx, d.PostID)
 		o, nw := s.settle(ctx, d, &r)
 		s.record(d, o, nw.Name, &r)
 		if o.Kind == calendar.OutcomeRecovered {
