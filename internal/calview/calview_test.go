@@ -388,8 +388,8 @@ func TestRepeatedHourMarksTheTimesThatComeTwice(t *testing.T) {
 	}
 	for _, tc := range tests {
 		at := tc.at.In(zone(t, tc.zone))
-		if got := repeatedHour(at); got != tc.want {
-			t.Errorf("repeatedHour(%s %s) = %v, want %v", tc.zone, at.Format("2006-01-02 15:04 -0700"), got, tc.want)
+		if got := readsTwice(at); got != tc.want {
+			t.Errorf("readsTwice(%s %s) = %v, want %v", tc.zone, at.Format("2006-01-02 15:04 -0700"), got, tc.want)
 		}
 	}
 }

@@ -88,9 +88,9 @@ func (t Text) entryLine(v View, e calendar.Entry, w int) string {
 }
 
 // clockOf is at's wall-clock time, "09:00", with its zone ("01:30 EDT",
-// "01:30 EST") in the hour that comes twice on the night clocks go back.
+// "01:30 EST") where the clock reads it twice, on the night clocks go back.
 func clockOf(at time.Time) string {
-	if repeatedHour(at) {
+	if readsTwice(at) {
 		return at.Format("15:04 MST")
 	}
 	return at.Format("15:04")
@@ -348,14 +348,14 @@ func (t Text) Week(w io.Writer, v View) error {
 }
 
 // weekEntry is an entry in its hour's row: "bs Title", or ":30 bs Title"
-// when it is not on the hour. In the hour that comes twice on the night
-// clocks go back, it says its zone (":30 EDT bs Title", ":30 EST bs …"),
+// when it is not on the hour. At a time the clock reads twice, on the
+// night clocks go back, it says its zone (":30 EDT bs Title", ":30 EST bs …"),
 // as both share one row.
 func (t Text) weekEntry(v View, e calendar.Entry, w int) string {
 	text := v.Abbrev[e.Channel] + " " + e.Label
 	at := e.At.In(v.loc)
 	switch m := at.Minute(); {
-	case repeatedHour(at):
+	case readsTwice(at):
 		text = fmt.Sprintf(":%02d %s %s", m, at.Format("MST"), text)
 	case m != 0:
 		text = fmt.Sprintf(":%02d %s", m, text)
@@ -363,12 +363,12 @@ func (t Text) weekEntry(v View, e calendar.Entry, w int) string {
 	return t.paintEntry(e, fit(text, w))
 }
 
-// repeatedHour says whether t's wall-clock time comes twice that night:
+// readsTwice says whether t's wall-clock time comes twice that night:
 // another instant, under the zone's offset a few hours before or after t,
 // reads the same on the clock. The clocks may go back by an hour, half an
 // hour (Australia/Lord_Howe) or two (Antarctica/Troll): only the times
 // that do come twice say their zone.
-func repeatedHour(t time.Time) bool {
+func readsTwice(t time.Time) bool {
 	_, off := t.Zone()
 	for _, probe := range []time.Duration{-3 * time.Hour, 3 * time.Hour} {
 		_, other := t.Add(probe).Zone()
