@@ -17,15 +17,8 @@ import (
 // LISTEN/NOTIFY as it arrives, not at its next poll: with a poll of an hour,
 // a post written due now by another store is published within seconds.
 func TestDaemonWakesOnPostgresNotification(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
-	url := testsvc.Postgres(t)
 	ctx := context.Background()
-	daemonStore, writer := openPG(t, url), openPG(t, url)
-	if err := writer.AddChannel(ctx, &calendar.Channel{Name: "c0", Network: "fake"}); err != nil {
-		t.Fatal(err)
-	}
+	daemonStore, writer := pgPair(t, "c0")
 	var published atomic.Int64
 	f := &publishertest.Fake{Idempotent: true, OnPublish: func(publishers.Post) { published.Add(1) }}
 	s := New(daemonStore, Options{Poll: time.Hour, SweepSpec: "@every 1h", Factory: fakeFactory(f)})
@@ -36,13 +29,8 @@ func TestDaemonWakesOnPostgresNotification(t *testing.T) {
 	if err := writer.CreatePost(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for published.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a post written due now by another process was not published within 10 s (the daemon waits for its poll instead of the notification)")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "a post written due now by another process to be published (a daemon that waits for its poll instead of the notification does not)",
+		func() bool { return published.Load() > 0 })
 	t.Logf("published %v after it was written", time.Since(now).Round(time.Millisecond))
 }
 
@@ -51,15 +39,8 @@ func TestDaemonWakesOnPostgresNotification(t *testing.T) {
 // notification, publishes it within seconds, not after notHereRetry; the
 // first does not take it again meanwhile.
 func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
-	url := testsvc.Postgres(t)
 	ctx := context.Background()
-	withoutStore, withStore := openPG(t, url), openPG(t, url)
-	if err := withStore.AddChannel(ctx, &calendar.Channel{Name: "hook", Network: "fake"}); err != nil {
-		t.Fatal(err)
-	}
+	withoutStore, withStore := pgPair(t, "hook")
 	var tries atomic.Int32
 	defer runDaemon(t, New(withoutStore, Options{Owner: "h:1:without", Factory: notHereFactory(&tries)}))()
 	now := time.Now()
@@ -71,13 +52,7 @@ func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
 	var published atomic.Int64
 	f := &publishertest.Fake{Idempotent: true, OnPublish: func(publishers.Post) { published.Add(1) }}
 	defer runDaemon(t, New(withStore, Options{Owner: "h:2:with", Factory: fakeFactory(f)}))()
-	deadline := time.Now().Add(10 * time.Second)
-	for published.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a delivery given back as not here was not published within 10 s by the daemon that can")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the daemon that can to publish a delivery given back as not here", func() bool { return published.Load() > 0 })
 	t.Logf("published %v after it was due", time.Since(now).Round(time.Millisecond))
 	time.Sleep(200 * time.Millisecond)
 	if n, m := tries.Load(), published.Load(); n != 1 || m != 1 {
@@ -85,13 +60,25 @@ func TestNotHereLeftToAnotherDaemonOnPostgres(t *testing.T) {
 	}
 }
 
-// openPG opens (creating it the first time) the calendar at url, closed
-// when the test ends.
-func openPG(t *testing.T, url string) *sqlstore.Store {
-	st, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true})
-	if err != nil {
+// pgPair is two stores (two processes, as it were) on one new PostgreSQL
+// calendar with one channel of the fake network, closed when the test
+// ends. Outside CI, a test without PostgreSQL (or with -short) is skipped.
+func pgPair(t *testing.T, channel string) (a, b *sqlstore.Store) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	url := testsvc.Postgres(t)
+	open := func() *sqlstore.Store {
+		st, err := sqlstore.OpenURL(context.Background(), url, sqlstore.Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a, b = open(), open()
+	if err := b.AddChannel(context.Background(), &calendar.Channel{Name: channel, Network: "fake"}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return a, b
 }
